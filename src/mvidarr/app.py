@@ -1,0 +1,107 @@
+"""The application factory: `create_app()` builds the FastAPI app; its lifespan owns the resources."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from mvidarr import __version__
+from mvidarr.artists.endpoints import router as artists_router
+from mvidarr.config import Settings
+from mvidarr.db import Database
+from mvidarr.errors import PROBLEM_MEDIA_TYPE, Problem, install_error_handlers
+from mvidarr.genres.endpoints import router as genres_router
+from mvidarr.kit.limits import BodyLimitMiddleware
+from mvidarr.library.endpoints import router as root_folders_router
+from mvidarr.logs import RequestIdMiddleware, configure_logging
+from mvidarr.settings.endpoints import router as settings_router
+from mvidarr.system.endpoints import router as health_router
+from mvidarr.videos.endpoints import router as videos_router
+
+API_PREFIX = "/api/v1"
+MAX_JSON_BODY = 1024 * 1024
+DESCRIPTION = """MVidarr manages music video collections: artists, videos, files and their quality.
+
+Errors are RFC 9457 problem documents (`application/problem+json`). Lists page with
+`page` and `page_size` (at most 500) and sort with `sort=field` or `sort=-field`."""
+
+
+def api_router() -> APIRouter:
+    api = APIRouter(prefix=API_PREFIX)
+    for router in (
+        health_router,
+        artists_router,
+        videos_router,
+        genres_router,
+        root_folders_router,
+        settings_router,
+    ):
+        api.include_router(router)
+    return api
+
+
+def _lifespan(settings: Settings, database: Database | None) -> Any:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = database is None
+        db = database or Database.connect(settings.database, pool_size=settings.db_pool_size)
+        app.state.db = db
+        try:
+            yield
+        finally:
+            if owned:
+                await db.dispose()
+
+    return lifespan
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, with every error answer pointing at the Problem schema."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.update(Problem.model_json_schema(ref_template="#/components/schemas/{model}")["$defs"])
+    problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    problem.pop("$defs", None)
+    components["Problem"] = problem
+    components.pop("HTTPValidationError", None)
+    components.pop("ValidationError", None)
+    ref = {"$ref": "#/components/schemas/Problem"}
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            for status, response in operation.get("responses", {}).items():
+                if status.startswith(("4", "5")) and "Readiness" not in str(response):
+                    response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": ref}}
+                    if status == "422":
+                        response["description"] = "The request failed validation; `errors` lists each field."
+    app.openapi_schema = schema
+    return schema
+
+
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
+    """Build the app. Tests pass their own settings and database; `serve` passes neither."""
+    settings = settings or Settings()
+    configure_logging(settings.log_level, json_lines=settings.log_json)
+    app = FastAPI(
+        title="MVidarr",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=_lifespan(settings, database),
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.include_router(api_router())
+    app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_JSON_BODY)
+    app.add_middleware(RequestIdMiddleware)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, status
+
+from mvidarr.artists import service
+from mvidarr.artists.repository import ArtistFilter
+from mvidarr.artists.schemas import ArtistCreate, ArtistListItem, ArtistPublic, ArtistUpdate
+from mvidarr.db import SessionDep
+from mvidarr.errors import error_responses
+from mvidarr.kit.pagination import Page, PageDep
+from mvidarr.kit.params import MAX_ID, SearchQuery, SortQuery
+from mvidarr.kit.text import search_terms
+
+router = APIRouter(prefix="/artists", tags=["artists"])
+ArtistIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Artist id.")]
+
+
+@router.get(
+    "",
+    response_model=Page[ArtistListItem],
+    summary="List artists",
+    description="Artists with their video counts and genres; filter, search and sort. "
+    "Sortable: name, sort_name, created_at, updated_at, begin_year, country, video_count.",
+    responses=error_responses(422),
+)
+async def list_artists(
+    session: SessionDep,
+    page: PageDep,
+    sort: SortQuery = None,
+    q: SearchQuery = None,
+    monitored: Annotated[bool | None, Query(description="Only monitored (true) or unmonitored (false).")] = None,
+    genre: Annotated[str | None, Query(max_length=100, description="Genre name.")] = None,
+) -> Page[ArtistListItem]:
+    flt = ArtistFilter(q=search_terms(q or ""), monitored=monitored, genre=genre)
+    return await service.list_artists(session, flt, sort, page)
+
+
+@router.post(
+    "",
+    response_model=ArtistPublic,
+    status_code=status.HTTP_201_CREATED,
+    summary="Add an artist",
+    description="Creates an artist. Names are unique case- and accent-insensitively "
+    "(with 'The X' equal to 'X, The') unless a disambiguation tells them apart.",
+    responses=error_responses(400, 409, 422),
+)
+async def create_artist(session: SessionDep, body: ArtistCreate) -> ArtistPublic:
+    return await service.create_artist(session, body)
+
+
+@router.get(
+    "/{artist_id}",
+    response_model=ArtistPublic,
+    summary="Get an artist",
+    description="One artist with all its fields, genres and video counts.",
+    responses=error_responses(404, 422),
+)
+async def get_artist(session: SessionDep, artist_id: ArtistIdPath) -> ArtistPublic:
+    return await service.read_artist(session, artist_id)
+
+
+@router.patch(
+    "/{artist_id}",
+    response_model=ArtistPublic,
+    summary="Update an artist",
+    description="Changes the fields sent. Metadata a user edits is locked against enrichment.",
+    responses=error_responses(400, 404, 409, 422),
+)
+async def update_artist(session: SessionDep, artist_id: ArtistIdPath, body: ArtistUpdate) -> ArtistPublic:
+    return await service.update_artist(session, artist_id, body)
+
+
+@router.delete(
+    "/{artist_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_model=None,
+    summary="Delete an artist",
+    description="Deletes the artist. An artist with videos needs `delete_videos=true`, else 409.",
+    responses=error_responses(404, 409, 422),
+)
+async def delete_artist(
+    session: SessionDep,
+    artist_id: ArtistIdPath,
+    delete_videos: Annotated[bool, Query(description="Also delete the artist's videos.")] = False,
+) -> None:
+    await service.delete_artist(session, artist_id, delete_videos=delete_videos)

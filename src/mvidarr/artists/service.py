@@ -1,0 +1,154 @@
+"""Artists: create, read, update, delete, with identity kept unique by folded name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete as sql_delete
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mvidarr.artists import repository
+from mvidarr.artists.repository import ArtistFilter
+from mvidarr.artists.schemas import ArtistCreate, ArtistListItem, ArtistPublic, ArtistUpdate
+from mvidarr.errors import Conflict, InvalidInput, NotFound
+from mvidarr.genres import repository as genres
+from mvidarr.genres.columns import split as split_genres
+from mvidarr.kit.pagination import Page, PageParams, sort_clauses
+from mvidarr.kit.text import fold, identity_key, sort_name
+from mvidarr.models import Artist, RootFolder, Video
+
+# Fields a user edit locks against enrichment (provider-filled metadata).
+LOCKABLE = frozenset(
+    {"name", "sort_name", "disambiguation", "country", "begin_year", "biography", "genres",
+     "imvdb_slug", "imvdb_id", "musicbrainz_id", "spotify_id", "youtube_channel_id",
+     "wikidata_id", "audiodb_id"}
+)
+
+
+class ArtistNotFound(NotFound):
+    def __init__(self, artist_id: int) -> None:
+        super().__init__(f"artist {artist_id} does not exist")
+
+
+async def list_artists(
+    session: AsyncSession, flt: ArtistFilter, sort: str | None, page: PageParams
+) -> Page[ArtistListItem]:
+    order = sort_clauses(sort, repository.SORTABLE, default="name", tiebreak=Artist.id)
+    rows, total = await repository.list_page(session, flt, order, page)
+    items = []
+    for row in rows:
+        data = dict(row._mapping)
+        data["genres"] = split_genres(data.pop("genre_names"))
+        items.append(ArtistListItem.model_validate(data))
+    return Page(items=items, total=total, page=page.page, page_size=page.page_size)
+
+
+async def get_artist(session: AsyncSession, artist_id: int) -> Artist:
+    artist = await repository.get(session, artist_id)
+    if artist is None:
+        raise ArtistNotFound(artist_id)
+    return artist
+
+
+async def to_public(session: AsyncSession, artist: Artist) -> ArtistPublic:
+    video_count, downloaded, genre_names = await repository.extras(session, artist.id)
+    data = {c.key: getattr(artist, c.key) for c in Artist.__table__.columns}
+    return ArtistPublic.model_validate(
+        {**data, "genres": split_genres(genre_names), "video_count": video_count, "downloaded_count": downloaded}
+    )
+
+
+async def read_artist(session: AsyncSession, artist_id: int) -> ArtistPublic:
+    return await to_public(session, await get_artist(session, artist_id))
+
+
+def _apply_identity(artist: Artist) -> None:
+    artist.name_key = identity_key(artist.name)
+    artist.disambiguation_key = fold(artist.disambiguation)
+    artist.search_text = fold(f"{artist.name} {artist.sort_name} {artist.disambiguation}")[:600]
+
+
+async def _check_unique(session: AsyncSession, artist: Artist) -> None:
+    other = await repository.find_by_identity(
+        session, artist.name_key, artist.disambiguation_key, exclude_id=artist.id
+    )
+    if other is not None:
+        suffix = f" ({other.disambiguation})" if other.disambiguation else ""
+        raise Conflict(
+            f"artist {other.name!r}{suffix} already exists as id {other.id}; "
+            "set a disambiguation to add another artist of that name"
+        )
+
+
+async def _check_root_folder(session: AsyncSession, root_folder_id: int | None) -> None:
+    if root_folder_id is not None and await session.get(RootFolder, root_folder_id) is None:
+        raise InvalidInput(
+            f"root folder {root_folder_id} does not exist", loc=("body", "root_folder_id")
+        )
+
+
+async def _flush(session: AsyncSession) -> None:
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise Conflict("an artist with this name and disambiguation already exists") from None
+
+
+async def create_artist(session: AsyncSession, data: ArtistCreate) -> ArtistPublic:
+    fields = data.model_dump(exclude={"genres"})
+    fields["sort_name"] = fields["sort_name"] or sort_name(data.name)
+    artist = Artist(**fields)
+    _apply_identity(artist)
+    await _check_root_folder(session, data.root_folder_id)
+    await _check_unique(session, artist)
+    session.add(artist)
+    await _flush(session)
+    if data.genres:
+        await genres.set_for_artist(session, artist.id, data.genres, source="user")
+    return await to_public(session, artist)
+
+
+async def update_artist(session: AsyncSession, artist_id: int, data: ArtistUpdate) -> ArtistPublic:
+    artist = await get_artist(session, artist_id)
+    changes: dict[str, Any] = data.model_dump(exclude_unset=True)
+    if "name" in changes and changes["name"] is None:
+        raise InvalidInput("name cannot be null", loc=("body", "name"))
+    explicit_locks = changes.pop("locked_fields", None)
+    new_genres = changes.pop("genres", None)
+    if "root_folder_id" in changes:
+        await _check_root_folder(session, changes["root_folder_id"])
+    for key, value in changes.items():
+        setattr(artist, key, value)
+    if "name" in changes and "sort_name" not in changes:
+        artist.sort_name = sort_name(artist.name)
+    _apply_identity(artist)
+    await _check_unique(session, artist)
+    edited = (set(changes) | ({"genres"} if new_genres is not None else set())) & LOCKABLE
+    if explicit_locks is not None:
+        unknown = set(explicit_locks) - LOCKABLE
+        if unknown:
+            raise InvalidInput(
+                f"cannot lock {sorted(unknown)}; lockable fields: {sorted(LOCKABLE)}",
+                loc=("body", "locked_fields"),
+            )
+        artist.locked_fields = sorted(set(explicit_locks) | edited)
+    elif edited:
+        artist.locked_fields = sorted(set(artist.locked_fields) | edited)
+    await _flush(session)
+    if new_genres is not None:
+        await genres.set_for_artist(session, artist.id, new_genres, source="user")
+    return await to_public(session, artist)
+
+
+async def delete_artist(session: AsyncSession, artist_id: int, *, delete_videos: bool) -> None:
+    artist = await get_artist(session, artist_id)
+    count = await repository.has_videos(session, artist_id)
+    if count and not delete_videos:
+        raise Conflict(
+            f"artist {artist.name!r} has {count} video(s); pass delete_videos=true to delete them too"
+        )
+    if count:
+        await session.execute(sql_delete(Video).where(Video.artist_id == artist_id))
+    await session.delete(artist)
+    await session.flush()

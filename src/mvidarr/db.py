@@ -1,0 +1,154 @@
+"""The async data layer: engine, session makers, declarative base, and the request session."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import JSON, DateTime, MetaData, event
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import URL, Dialect
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.types import TypeDecorator
+
+from mvidarr.errors import ConfigError
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timestamps stored in UTC and always read back timezone-aware."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSONType, list[Any]: JSONType}
+
+
+@dataclass(frozen=True, slots=True)
+class Database:
+    """The engine and the two session makers (reads, and writes that lock early on SQLite)."""
+
+    engine: AsyncEngine
+    reader: async_sessionmaker[AsyncSession]
+    writer: async_sessionmaker[AsyncSession]
+
+    @classmethod
+    def connect(cls, url: URL, *, pool_size: int = 10, echo: bool = False) -> Database:
+        if url.get_backend_name() == "sqlite":
+            engine = create_async_engine(
+                url, echo=echo, pool_size=pool_size, max_overflow=0, connect_args={"timeout": 30}
+            )
+            _tune_sqlite(engine)
+        else:
+            engine = create_async_engine(
+                url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800
+            )
+        # Reads need no explicit transaction on SQLite: skipping BEGIN/COMMIT saves driver round trips.
+        reader = async_sessionmaker(
+            engine.execution_options(sqlite_begin="NONE"), expire_on_commit=False, autoflush=False
+        )
+        writer = async_sessionmaker(
+            engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False, autoflush=False
+        )
+        return cls(engine=engine, reader=reader, writer=writer)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    async def check_reachable(self, timeout_s: float = 10.0) -> None:
+        """Open one connection or raise ConfigError saying why the database cannot be reached."""
+        try:
+            async with asyncio.timeout(timeout_s), self.engine.connect() as conn:
+                await conn.exec_driver_sql("SELECT 1")
+        except TimeoutError:
+            raise ConfigError(
+                f"database at {self.engine.url.render_as_string(hide_password=True)} did not answer "
+                f"within {timeout_s:.0f} s; check that it is running and MVIDARR_DATABASE_URL is right"
+            ) from None
+        except Exception as exc:  # any driver error: the message is what the user needs
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise ConfigError(
+                f"cannot connect to database {self.engine.url.render_as_string(hide_password=True)}: "
+                f"{reason}; check that it is running and MVIDARR_DATABASE_URL is right"
+            ) from None
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _tune_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control from the driver so BEGIN can be IMMEDIATE for writers.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in (
+            "journal_mode=WAL",
+            "foreign_keys=ON",
+            "busy_timeout=30000",
+            "synchronous=NORMAL",
+            "temp_store=MEMORY",
+            "cache_size=-16000",
+        ):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        if mode != "NONE":
+            conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One transaction per request: committed when the endpoint returns, rolled back on error."""
+    db: Database = request.app.state.db
+    maker = db.reader if request.method in SAFE_METHODS else db.writer
+    async with maker() as session:
+        yield session
+        await session.commit()
+
+
+SessionDep = Annotated[AsyncSession, Depends(_request_session, scope="function")]

@@ -1,0 +1,245 @@
+"""One error hierarchy, rendered once as RFC 9457 `application/problem+json`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from mvidarr.logs import current_request_id
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+log = logging.getLogger("mvidarr.errors")
+
+
+class ConfigError(Exception):
+    """A setting that stops start-up; its message says what is wrong and how to fix it."""
+
+
+class FieldError(BaseModel):
+    loc: list[str | int] = Field(description="Where the problem is, e.g. ['body', 'name'].")
+    msg: str
+    type: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document."""
+
+    type: str = Field(examples=["urn:mvidarr:problem:not-found"])
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    request_id: str | None = None
+    errors: list[FieldError] | None = None
+
+
+class MvidarrError(Exception):
+    """An expected failure with an HTTP status; subclasses set the status and problem type."""
+
+    status: int = 500
+    kind: str = "internal"
+    title: str = "Internal error"
+
+    def __init__(self, detail: str | None = None, *, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail
+        self.headers = headers or {}
+
+    def extra(self) -> dict[str, Any]:
+        return {}
+
+
+class BadRequest(MvidarrError):
+    status, kind, title = 400, "bad-request", "Bad request"
+
+
+class Unauthorized(MvidarrError):
+    status, kind, title = 401, "unauthorized", "Authentication required"
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="mvidarr"'})
+
+
+class Forbidden(MvidarrError):
+    status, kind, title = 403, "forbidden", "Not allowed"
+
+
+class NotFound(MvidarrError):
+    status, kind, title = 404, "not-found", "Not found"
+
+
+class Conflict(MvidarrError):
+    status, kind, title = 409, "conflict", "Conflict"
+
+
+class PayloadTooLarge(MvidarrError):
+    status, kind, title = 413, "payload-too-large", "Payload too large"
+
+
+class InvalidInput(MvidarrError):
+    """A 422 raised by a service for input that passed schema validation but is still wrong."""
+
+    status, kind, title = 422, "validation", "Invalid request"
+
+    def __init__(self, detail: str, *, loc: Sequence[str | int] = (), type_: str = "value_error") -> None:
+        super().__init__(detail)
+        self.errors = [FieldError(loc=list(loc), msg=detail, type=type_)] if loc else []
+
+    def extra(self) -> dict[str, Any]:
+        return {"errors": [e.model_dump() for e in self.errors]} if self.errors else {}
+
+
+class TooManyRequests(MvidarrError):
+    status, kind, title = 429, "too-many-requests", "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after_s: int) -> None:
+        super().__init__(detail, headers={"Retry-After": str(max(1, retry_after_s))})
+
+
+class ServiceUnavailable(MvidarrError):
+    status, kind, title = 503, "unavailable", "Service unavailable"
+
+
+_HTTP_KINDS = {
+    400: ("bad-request", "Bad request"),
+    401: ("unauthorized", "Authentication required"),
+    403: ("forbidden", "Not allowed"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    406: ("not-acceptable", "Not acceptable"),
+    413: ("payload-too-large", "Payload too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+    422: ("validation", "Invalid request"),
+    429: ("too-many-requests", "Too many requests"),
+}
+
+
+def problem_response(
+    request: Request | None,
+    *,
+    status: int,
+    kind: str,
+    title: str,
+    detail: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    body: dict[str, Any] = {
+        "type": f"urn:mvidarr:problem:{kind}",
+        "title": title,
+        "status": status,
+    }
+    if detail:
+        body["detail"] = detail
+    if request is not None:
+        body["instance"] = request.url.path
+    request_id = current_request_id()
+    if request_id is None and request is not None:
+        request_id = request.scope.get("state", {}).get("request_id")
+    body["request_id"] = request_id
+    body.update(extra)
+    return Response(
+        orjson.dumps(body), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers
+    )
+
+
+def _loc(loc: Sequence[Any]) -> list[str | int]:
+    return [part if isinstance(part, int) else str(part) for part in loc]
+
+
+def _validation_message(error: dict[str, Any]) -> str:
+    loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "header")]
+    where = ".".join(loc)
+    return f"{where}: {error['msg']}" if where else str(error["msg"])
+
+
+async def _on_mvidarr_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, MvidarrError)
+    return problem_response(
+        request,
+        status=exc.status,
+        kind=exc.kind,
+        title=exc.title,
+        detail=exc.detail,
+        headers=exc.headers,
+        **exc.extra(),
+    )
+
+
+async def _on_validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    raw = list(exc.errors())
+    if any(e.get("type") == "json_invalid" for e in raw):
+        return problem_response(
+            request, status=400, kind="malformed-json", title="Malformed JSON",
+            detail="The request body is not valid JSON.",
+        )
+    errors = [{"loc": _loc(e.get("loc", ())), "msg": str(e["msg"]), "type": str(e["type"])} for e in raw]
+    detail = "; ".join(_validation_message(e) for e in raw[:3])
+    return problem_response(
+        request, status=422, kind="validation", title="Invalid request", detail=detail, errors=errors
+    )
+
+
+async def _on_http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    kind, title = _HTTP_KINDS.get(exc.status_code, ("http-error", "HTTP error"))
+    detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else None
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"No route matches {request.url.path}"
+    if exc.status_code == 405:
+        detail = f"{request.method} is not allowed on {request.url.path}"
+    return problem_response(
+        request, status=exc.status_code, kind=kind, title=title, detail=detail,
+        headers=dict(exc.headers) if exc.headers else None,
+    )
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> Response:
+    request_id = request.scope.get("state", {}).get("request_id")
+    log.exception(
+        "unhandled error on %s %s", request.method, request.url.path, extra={"request_id": request_id}
+    )
+    return problem_response(
+        request, status=500, kind="internal", title="Internal error",
+        detail="An unexpected error occurred; quote the request id when reporting it.",
+        headers={"X-Request-ID": request_id} if request_id else None,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(MvidarrError, _on_mvidarr_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_exception)
+    app.add_exception_handler(Exception, _on_unexpected)
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries for the problem statuses an operation can return."""
+    descriptions = {
+        400: "Malformed request (e.g. invalid JSON).",
+        401: "Missing or invalid credentials.",
+        403: "The caller's role does not allow this.",
+        404: "The resource does not exist.",
+        409: "The request conflicts with the current state.",
+        413: "The request body is too large.",
+        422: "The request failed validation; `errors` lists each field.",
+        429: "Too many requests; retry after `Retry-After` seconds.",
+        503: "A dependency is unavailable.",
+    }
+    return {
+        status: {
+            "model": Problem,
+            "description": descriptions.get(status, "Error."),
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }

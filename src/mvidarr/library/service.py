@@ -1,0 +1,86 @@
+"""Root folders: the library folders MVidarr scans and organises into."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mvidarr.db import utcnow
+from mvidarr.errors import Conflict, InvalidInput, NotFound
+from mvidarr.library import repository, roots
+from mvidarr.library.schemas import RootFolderCreate, RootFolderPublic, RootFolderUpdate
+from mvidarr.models import MediaFile, RootFolder
+
+
+class RootFolderNotFound(NotFound):
+    def __init__(self, root_id: int) -> None:
+        super().__init__(f"root folder {root_id} does not exist")
+
+
+async def _get(session: AsyncSession, root_id: int) -> RootFolder:
+    root = await session.get(RootFolder, root_id)
+    if root is None:
+        raise RootFolderNotFound(root_id)
+    return root
+
+
+async def _refresh_state(root: RootFolder) -> None:
+    state = await asyncio.to_thread(roots.check_folder, root.path)
+    root.accessible = state.accessible
+    root.free_space_bytes = state.free_bytes
+    root.checked_at = utcnow()
+
+
+def _public(root: RootFolder, file_count: int) -> RootFolderPublic:
+    return RootFolderPublic.model_validate(root).model_copy(update={"file_count": file_count})
+
+
+async def list_root_folders(session: AsyncSession) -> list[RootFolderPublic]:
+    folders = await repository.all_root_folders(session)
+    counts = await repository.file_counts(session)
+    await asyncio.gather(*(_refresh_state(root) for root in folders))
+    return [_public(root, counts.get(root.id, 0)) for root in folders]
+
+
+async def read_root_folder(session: AsyncSession, root_id: int) -> RootFolderPublic:
+    root = await _get(session, root_id)
+    await _refresh_state(root)
+    count = await session.scalar(select(func.count(MediaFile.id)).where(MediaFile.root_folder_id == root_id))
+    return _public(root, count or 0)
+
+
+async def create_root_folder(session: AsyncSession, data: RootFolderCreate) -> RootFolderPublic:
+    path, problem = await asyncio.to_thread(roots.validate_new_path, data.path)
+    if path is None:
+        raise InvalidInput(problem or "invalid path", loc=("body", "path"))
+    for other in await repository.all_root_folders(session):
+        if roots.overlaps(path, Path(other.path)):
+            relation = "is" if path == Path(other.path) else "overlaps"
+            raise Conflict(f"{path} {relation} root folder {other.path!r} (id {other.id})")
+    root = RootFolder(path=str(path), name=data.name or path.name or str(path))
+    await _refresh_state(root)
+    session.add(root)
+    await session.flush()
+    return _public(root, 0)
+
+
+async def update_root_folder(session: AsyncSession, root_id: int, data: RootFolderUpdate) -> RootFolderPublic:
+    root = await _get(session, root_id)
+    root.name = data.name
+    await session.flush()
+    return await read_root_folder(session, root_id)
+
+
+async def delete_root_folder(session: AsyncSession, root_id: int, *, force: bool) -> None:
+    root = await _get(session, root_id)
+    count = await session.scalar(select(func.count(MediaFile.id)).where(MediaFile.root_folder_id == root_id))
+    if count and not force:
+        raise Conflict(
+            f"root folder {root.path!r} holds {count} known file(s); pass force=true to forget them "
+            "(files on disk are never touched)"
+        )
+    await session.delete(root)
+    await session.flush()

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from mvidarr.db import Base, utcnow
+
+if TYPE_CHECKING:
+    from mvidarr.models.artist import Artist
+
+
+class VideoKind(enum.StrEnum):
+    OFFICIAL = "official"
+    LIVE = "live"
+    LYRIC = "lyric"
+    AUDIO = "audio"
+    PERFORMANCE = "performance"
+    OTHER = "other"
+
+
+class VideoStatus(enum.StrEnum):
+    WANTED = "wanted"
+    QUEUED = "queued"
+    DOWNLOADING = "downloading"
+    DOWNLOADED = "downloaded"
+    MISSING = "missing"
+    IGNORED = "ignored"
+    FAILED = "failed"
+
+
+class Video(Base):
+    __tablename__ = "video"
+    # Covers the per-artist counts (all videos, and those downloaded).
+    __table_args__ = (Index("ix_video_artist_id_status", "artist_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    artist_id: Mapped[int] = mapped_column(ForeignKey("artist.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(500))
+    sort_title: Mapped[str] = mapped_column(String(500), index=True)
+    version: Mapped[str] = mapped_column(String(255), default="")
+    kind: Mapped[str] = mapped_column(String(20), default=VideoKind.OFFICIAL, index=True)
+    status: Mapped[str] = mapped_column(String(20), default=VideoStatus.WANTED, index=True)
+    monitored: Mapped[bool] = mapped_column(default=True)
+    year: Mapped[int | None] = mapped_column(index=True)
+    release_date: Mapped[date | None]
+    duration_s: Mapped[float | None]
+    album: Mapped[str | None] = mapped_column(String(500))
+    label: Mapped[str | None] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(Text)
+    featured_artists: Mapped[list[Any]] = mapped_column(default=list)
+    directors: Mapped[list[Any]] = mapped_column(default=list)
+    producers: Mapped[list[Any]] = mapped_column(default=list)
+    imvdb_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    musicbrainz_recording_id: Mapped[str | None] = mapped_column(String(36))
+    youtube_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    sources: Mapped[list[Any]] = mapped_column(default=list)
+    view_count: Mapped[int | None] = mapped_column(BigInteger)
+    like_count: Mapped[int | None] = mapped_column(BigInteger)
+    thumbnail_path: Mapped[str | None] = mapped_column(String(1024))
+    artwork_source: Mapped[str | None] = mapped_column(String(64))
+    locked_fields: Mapped[list[Any]] = mapped_column(default=list)
+    field_provenance: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    search_text: Mapped[str] = mapped_column(String(1500))
+    discovered_at: Mapped[datetime | None]
+    last_enriched_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    artist: Mapped[Artist] = relationship(back_populates="videos", lazy="raise")

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body
+
+from mvidarr.db import SessionDep
+from mvidarr.errors import error_responses
+from mvidarr.settings import service
+from mvidarr.settings.schemas import SettingPublic
+
+router = APIRouter(prefix="/settings", tags=["settings"])
+
+SettingChanges = Annotated[
+    dict[str, Any],
+    Body(
+        description="Keys to change and their new values; `null` resets a key to its default.",
+        examples=[{"library.naming_template": "{artist}/{year} - {title}"}],
+        max_length=100,
+    ),
+]
+
+
+@router.get(
+    "",
+    response_model=list[SettingPublic],
+    summary="List runtime settings",
+    description="Every runtime setting with its value in force, default and schema. Secrets are masked.",
+    responses=error_responses(422),
+)
+async def list_settings(session: SessionDep) -> list[SettingPublic]:
+    return await service.list_settings(session)
+
+
+@router.patch(
+    "",
+    response_model=list[SettingPublic],
+    summary="Change runtime settings",
+    description="Validates every value against its key's type and saves them together, or none "
+    "of them. Takes effect without a restart.",
+    responses=error_responses(400, 422),
+)
+async def update_settings(session: SessionDep, body: SettingChanges) -> list[SettingPublic]:
+    return await service.update_settings(session, body)

@@ -1,0 +1,76 @@
+"""The runtime settings MVidarr knows: key, type, default, and whether the value is secret.
+
+Runtime settings live in the database and are edited in the UI without a restart; process
+settings (`mvidarr.config`) are read from the environment once at start.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, TypeAdapter
+
+from mvidarr.kit.schemas import bounded_text
+
+
+@dataclass(frozen=True, slots=True)
+class SettingDefinition:
+    key: str
+    type_: Any
+    default: Any
+    description: str
+    secret: bool = False
+    adapter: TypeAdapter[Any] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "adapter", TypeAdapter(self.type_))
+
+    def json_schema(self) -> dict[str, Any]:
+        return self.adapter.json_schema()
+
+
+REGISTRY: dict[str, SettingDefinition] = {}
+
+
+def define(key: str, type_: Any, default: Any, description: str, *, secret: bool = False) -> SettingDefinition:
+    if key in REGISTRY:
+        raise ValueError(f"setting {key} defined twice")
+    definition = SettingDefinition(key, type_, default, description, secret)
+    REGISTRY[key] = definition
+    return definition
+
+
+Secret = bounded_text(500, min_length=1) | None
+
+define(
+    "library.naming_template",
+    bounded_text(500, min_length=1),
+    "{artist}/{artist} - {title}",
+    "Where organised files go, relative to the root folder, without extension.",
+)
+define(
+    "jobs.retention_days",
+    Annotated[int, Field(ge=1, le=3650)],
+    30,
+    "Finished jobs older than this many days are pruned.",
+)
+define(
+    "ui.default_theme",
+    Literal["system", "light", "dark"],
+    "system",
+    "Theme for users who have not chosen one.",
+)
+define(
+    "providers.imvdb.api_key",
+    Secret,
+    None,
+    "IMVDb API key (https://imvdb.com/developers).",
+    secret=True,
+)
+define(
+    "providers.musicbrainz.contact",
+    bounded_text(200) | None,
+    None,
+    "Contact e-mail or URL sent in MusicBrainz's User-Agent, as its rules ask.",
+)

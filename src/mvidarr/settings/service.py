@@ -1,0 +1,94 @@
+"""Runtime settings: read with defaults, validated writes, secrets masked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mvidarr.db import utcnow
+from mvidarr.errors import FieldError, InvalidInput
+from mvidarr.models import Setting
+from mvidarr.settings.registry import REGISTRY, SettingDefinition
+from mvidarr.settings.schemas import SettingPublic
+
+MASK = "********"
+
+
+class SettingsInvalid(InvalidInput):
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{'.'.join(map(str, e.loc[1:]))}: {e.msg}" for e in errors[:3]))
+        self.errors = errors
+
+
+def _public(definition: SettingDefinition, row: Setting | None) -> SettingPublic:
+    value = row.value if row is not None else definition.default
+    if definition.secret:
+        value = MASK if value is not None else None
+    return SettingPublic(
+        key=definition.key,
+        value=value,
+        default=None if definition.secret else definition.default,
+        is_set=row is not None,
+        secret=definition.secret,
+        description=definition.description,
+        value_schema=definition.json_schema(),
+        updated_at=row.updated_at if row is not None else None,
+    )
+
+
+async def list_settings(session: AsyncSession) -> list[SettingPublic]:
+    rows = {row.key: row for row in (await session.execute(select(Setting))).scalars()}
+    return [_public(definition, rows.get(key)) for key, definition in sorted(REGISTRY.items())]
+
+
+async def get_value(session: AsyncSession, key: str) -> Any:
+    """The value in force for a key (the default when unset); secrets in clear, for internal use."""
+    definition = REGISTRY[key]
+    row = await session.get(Setting, key)
+    return row.value if row is not None else definition.default
+
+
+def validate_changes(changes: dict[str, Any]) -> dict[str, Any]:
+    """Each value checked against its key's type; every problem reported with its key."""
+    errors: list[FieldError] = []
+    clean: dict[str, Any] = {}
+    for key, raw in changes.items():
+        definition = REGISTRY.get(key)
+        if definition is None:
+            errors.append(FieldError(loc=["body", key], msg="unknown setting", type="unknown_setting"))
+            continue
+        if raw is None:
+            clean[key] = None
+            continue
+        try:
+            clean[key] = definition.adapter.dump_python(definition.adapter.validate_python(raw), mode="json")
+        except ValidationError as exc:
+            errors.extend(
+                FieldError(loc=["body", key, *e["loc"]], msg=e["msg"], type=e["type"]) for e in exc.errors()
+            )
+    if errors:
+        raise SettingsInvalid(errors)
+    return clean
+
+
+async def update_settings(
+    session: AsyncSession, changes: dict[str, Any], *, user_id: int | None = None
+) -> list[SettingPublic]:
+    """Saves the given values; `null` resets a key to its default."""
+    clean = validate_changes(changes)
+    for key, value in clean.items():
+        if value is None:
+            await session.execute(delete(Setting).where(Setting.key == key))
+            continue
+        row = await session.get(Setting, key)
+        if row is None:
+            session.add(Setting(key=key, value=value, updated_by=user_id))
+        else:
+            row.value = value
+            row.updated_at = utcnow()
+            row.updated_by = user_id
+    await session.flush()
+    return await list_settings(session)

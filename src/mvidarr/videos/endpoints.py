@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, status
+
+from mvidarr.db import SessionDep
+from mvidarr.errors import InvalidInput, error_responses
+from mvidarr.kit.pagination import Page, PageDep
+from mvidarr.kit.params import MAX_ID, SearchQuery, SortQuery
+from mvidarr.kit.text import search_terms
+from mvidarr.models import VideoKind, VideoStatus
+from mvidarr.videos import service
+from mvidarr.videos.repository import VideoFilter
+from mvidarr.videos.schemas import VideoCreate, VideoListItem, VideoPublic, VideoUpdate
+
+router = APIRouter(tags=["videos"])
+VideoIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Video id.")]
+ArtistIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Artist id.")]
+QUALITY_LABELS = ("2160p", "1440p", "1080p", "720p", "576p", "480p", "360p", "240p", "SD")
+_SORT_DOC = "Sortable: title, artist, year, release_date, created_at, updated_at, status, kind, duration_s, quality."
+
+
+def _video_filter(
+    q: SearchQuery = None,
+    artist: Annotated[
+        int | None, Query(alias="artist_id", ge=1, le=MAX_ID, description="Only this artist's videos.")
+    ] = None,
+    status: Annotated[list[VideoStatus] | None, Query(description="One or more statuses.")] = None,
+    kind: Annotated[list[VideoKind] | None, Query(description="One or more kinds.")] = None,
+    year_min: Annotated[int | None, Query(ge=1900, le=2100)] = None,
+    year_max: Annotated[int | None, Query(ge=1900, le=2100)] = None,
+    genre: Annotated[str | None, Query(max_length=100, description="Genre name.")] = None,
+    has_file: Annotated[bool | None, Query(description="Only videos with (true) or without (false) a file.")] = None,
+    quality_label: Annotated[
+        list[str] | None, Query(description=f"One or more of {', '.join(QUALITY_LABELS)}.")
+    ] = None,
+) -> VideoFilter:
+    if year_min is not None and year_max is not None and year_min > year_max:
+        raise InvalidInput("year_min must not be greater than year_max", loc=("query", "year_min"))
+    for label in quality_label or ():
+        if label not in QUALITY_LABELS:
+            raise InvalidInput(
+                f"unknown quality label {label!r}; use one of {', '.join(QUALITY_LABELS)}",
+                loc=("query", "quality_label"),
+            )
+    return VideoFilter(
+        q=search_terms(q or ""),
+        artist_id=artist,
+        status=[s.value for s in status or ()],
+        kind=[k.value for k in kind or ()],
+        year_min=year_min,
+        year_max=year_max,
+        genre=genre,
+        has_file=has_file,
+        quality_label=quality_label or (),
+    )
+
+
+VideoFilterDep = Annotated[VideoFilter, Depends(_video_filter)]
+
+
+@router.get(
+    "/videos",
+    response_model=Page[VideoListItem],
+    summary="List videos",
+    description="Videos with their artist and current file's quality; filter, search and sort, "
+    f"newest first by default. {_SORT_DOC}",
+    responses=error_responses(422),
+)
+async def list_videos(
+    session: SessionDep, page: PageDep, flt: VideoFilterDep, sort: SortQuery = None
+) -> Page[VideoListItem]:
+    return await service.list_videos(session, flt, sort, page)
+
+
+@router.post(
+    "/videos",
+    response_model=VideoPublic,
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a video",
+    description="Creates a video for an existing artist.",
+    responses=error_responses(400, 422),
+)
+async def create_video(session: SessionDep, body: VideoCreate) -> VideoPublic:
+    return await service.create_video(session, body)
+
+
+@router.get(
+    "/videos/{video_id}",
+    response_model=VideoPublic,
+    summary="Get a video",
+    description="One video with its artist, genres, sources, provenance and current file.",
+    responses=error_responses(404, 422),
+)
+async def get_video(session: SessionDep, video_id: VideoIdPath) -> VideoPublic:
+    return await service.read_video(session, video_id)
+
+
+@router.patch(
+    "/videos/{video_id}",
+    response_model=VideoPublic,
+    summary="Update a video",
+    description="Changes the fields sent. Metadata a user edits is locked against enrichment.",
+    responses=error_responses(400, 404, 422),
+)
+async def update_video(session: SessionDep, video_id: VideoIdPath, body: VideoUpdate) -> VideoPublic:
+    return await service.update_video(session, video_id, body)
+
+
+@router.delete(
+    "/videos/{video_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_model=None,
+    summary="Delete a video",
+    description="Deletes the video record; its files stay on disk and become unmatched.",
+    responses=error_responses(404, 422),
+)
+async def delete_video(session: SessionDep, video_id: VideoIdPath) -> None:
+    await service.delete_video(session, video_id)
+
+
+@router.get(
+    "/artists/{artist_id}/videos",
+    response_model=Page[VideoListItem],
+    summary="List an artist's videos",
+    description=f"The videos of one artist, with the same filters as the video list. {_SORT_DOC}",
+    responses=error_responses(404, 422),
+)
+async def list_artist_videos(
+    session: SessionDep, artist_id: ArtistIdPath, page: PageDep, flt: VideoFilterDep, sort: SortQuery = None
+) -> Page[VideoListItem]:
+    return await service.list_artist_videos(session, artist_id, replace(flt, artist_id=artist_id), sort, page)

@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from pydantic import AnyHttpUrl, Field
+
+from mvidarr.artists.schemas import ArtistRef
+from mvidarr.kit.schemas import InputSchema, Schema, UTCDatetime, bounded_text
+from mvidarr.models import VideoKind, VideoStatus
+
+Title = bounded_text(500, min_length=1)
+ShortText = bounded_text(255)
+PersonName = bounded_text(255, min_length=1)
+Word = bounded_text(100, min_length=1)
+ExternalId = bounded_text(64, min_length=1)
+Year = Annotated[int, Field(ge=1900, le=2100)]
+
+
+class VideoSource(InputSchema):
+    url: Annotated[AnyHttpUrl, Field(max_length=2048)]
+    kind: Annotated[str, Field(pattern=r"^[a-z0-9_-]{1,32}$", description="e.g. youtube, vimeo, imvdb, other.")] = "other"
+
+
+class VideoFields(InputSchema):
+    version: ShortText = Field(default="", description="e.g. 'explicit', 'director's cut'; empty for the main one.")
+    kind: VideoKind = VideoKind.OFFICIAL
+    status: VideoStatus = VideoStatus.WANTED
+    monitored: bool = True
+    year: Year | None = None
+    release_date: dt.date | None = None
+    duration_s: Annotated[float, Field(ge=0, le=86_400)] | None = None
+    album: bounded_text(500) | None = None  # type: ignore[valid-type]
+    label: ShortText | None = None
+    description: bounded_text(20_000) | None = None  # type: ignore[valid-type]
+    featured_artists: list[PersonName] = Field(default_factory=list, max_length=30)
+    directors: list[PersonName] = Field(default_factory=list, max_length=30)
+    producers: list[PersonName] = Field(default_factory=list, max_length=30)
+    imvdb_id: Annotated[int, Field(ge=1, le=2**53)] | None = None
+    musicbrainz_recording_id: Annotated[str, Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")] | None = None
+    youtube_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{11}$")] | None = None
+    sources: list[VideoSource] = Field(default_factory=list, max_length=50)
+    genres: list[Word] = Field(default_factory=list, max_length=30)
+
+
+class VideoCreate(VideoFields):
+    artist_id: Annotated[int, Field(ge=1, le=2**31 - 1)]
+    title: Title
+
+
+class VideoUpdate(VideoFields):
+    """Only the fields sent are changed."""
+
+    artist_id: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
+    title: Title | None = None
+    locked_fields: list[ShortText] | None = Field(default=None, description="Fields enrichment must never overwrite.")
+
+
+class FileSummary(Schema):
+    id: int
+    quality_label: str | None
+    quality_score: float | None
+    width: int | None
+    height: int | None
+    video_codec: str | None
+    audio_codec: str | None
+    container: str | None
+    size: int
+    duration_s: float | None
+
+
+class VideoListItem(Schema):
+    id: int
+    artist: ArtistRef
+    title: str
+    version: str
+    kind: VideoKind
+    status: VideoStatus
+    monitored: bool
+    year: int | None
+    duration_s: float | None
+    album: str | None
+    file: FileSummary | None = Field(description="The current file's quality summary, if any.")
+    created_at: UTCDatetime
+
+
+class SourcePublic(Schema):
+    url: str
+    kind: str
+
+
+class VideoPublic(VideoListItem):
+    sort_title: str
+    release_date: dt.date | None
+    label: str | None
+    description: str | None
+    featured_artists: list[str]
+    directors: list[str]
+    producers: list[str]
+    imvdb_id: int | None
+    musicbrainz_recording_id: str | None
+    youtube_id: str | None
+    sources: list[SourcePublic]
+    view_count: int | None
+    like_count: int | None
+    genres: list[str]
+    locked_fields: list[str]
+    field_provenance: dict[str, object] = Field(description="Which provider set each field, with confidence.")
+    discovered_at: UTCDatetime | None
+    last_enriched_at: UTCDatetime | None
+    updated_at: UTCDatetime

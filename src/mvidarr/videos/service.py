@@ -1,0 +1,140 @@
+"""Videos: listing with filters, and create/read/update/delete."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mvidarr.artists.service import get_artist
+from mvidarr.errors import InvalidInput, NotFound
+from mvidarr.genres import repository as genres
+from mvidarr.genres.columns import split as split_genres
+from mvidarr.kit.pagination import Page, PageParams, sort_clauses
+from mvidarr.kit.text import fold, sort_name
+from mvidarr.models import Artist, Video
+from mvidarr.videos import repository
+from mvidarr.videos.repository import VideoFilter
+from mvidarr.videos.schemas import VideoCreate, VideoListItem, VideoPublic, VideoUpdate
+
+LOCKABLE = frozenset(
+    {"title", "version", "kind", "year", "release_date", "duration_s", "album", "label",
+     "description", "featured_artists", "directors", "producers", "imvdb_id",
+     "musicbrainz_recording_id", "youtube_id", "genres", "artist_id"}
+)
+_FILE_PREFIX = "file_"
+
+
+class VideoNotFound(NotFound):
+    def __init__(self, video_id: int) -> None:
+        super().__init__(f"video {video_id} does not exist")
+
+
+def _file(row: Mapping[str, Any]) -> dict[str, Any] | None:
+    if row["file_id"] is None:
+        return None
+    return {key[len(_FILE_PREFIX):]: value for key, value in row.items() if key.startswith(_FILE_PREFIX)}
+
+
+def _list_item(row: Mapping[str, Any]) -> dict[str, Any]:
+    item = {key: value for key, value in row.items() if not key.startswith(_FILE_PREFIX)}
+    item["artist"] = {"id": item.pop("artist_id"), "name": item.pop("artist_name")}
+    item["file"] = _file(row)
+    return item
+
+
+async def list_videos(
+    session: AsyncSession, flt: VideoFilter, sort: str | None, page: PageParams
+) -> Page[VideoListItem]:
+    order = sort_clauses(sort, repository.SORTABLE, default="-created_at", tiebreak=Video.id)
+    rows, total = await repository.list_page(session, flt, order, page)
+    items = [VideoListItem.model_validate(_list_item(row._mapping)) for row in rows]
+    return Page(items=items, total=total, page=page.page, page_size=page.page_size)
+
+
+async def read_video(session: AsyncSession, video_id: int) -> VideoPublic:
+    row = await repository.get_row(session, video_id)
+    if row is None:
+        raise VideoNotFound(video_id)
+    data = _list_item(row._mapping)
+    data["genres"] = split_genres(data.pop("genre_names"))
+    return VideoPublic.model_validate(data)
+
+
+async def get_video(session: AsyncSession, video_id: int) -> Video:
+    video = await session.get(Video, video_id)
+    if video is None:
+        raise VideoNotFound(video_id)
+    return video
+
+
+async def _existing_artist(session: AsyncSession, artist_id: int) -> Artist:
+    artist = await session.get(Artist, artist_id)
+    if artist is None:
+        raise InvalidInput(f"artist {artist_id} does not exist", loc=("body", "artist_id"))
+    return artist
+
+
+def _derive(video: Video) -> None:
+    video.sort_title = sort_name(video.title)
+    words = [video.title, video.version, video.album or "", *video.featured_artists]
+    video.search_text = fold(" ".join(w for w in words if w))[:1500]
+
+
+async def create_video(session: AsyncSession, data: VideoCreate) -> VideoPublic:
+    await _existing_artist(session, data.artist_id)
+    fields = data.model_dump(mode="json", exclude={"genres"})
+    fields["release_date"] = data.release_date
+    video = Video(**fields)
+    _derive(video)
+    session.add(video)
+    await session.flush()
+    if data.genres:
+        await genres.set_for_video(session, video.id, data.genres, source="user")
+    return await read_video(session, video.id)
+
+
+async def update_video(session: AsyncSession, video_id: int, data: VideoUpdate) -> VideoPublic:
+    video = await get_video(session, video_id)
+    changes: dict[str, Any] = data.model_dump(mode="json", exclude_unset=True)
+    for required in ("title", "artist_id", "kind", "status", "version", "monitored"):
+        if required in changes and changes[required] is None:
+            raise InvalidInput(f"{required} cannot be null", loc=("body", required))
+    if "release_date" in changes:
+        changes["release_date"] = data.release_date
+    explicit_locks = changes.pop("locked_fields", None)
+    new_genres = changes.pop("genres", None)
+    if "artist_id" in changes:
+        await _existing_artist(session, changes["artist_id"])
+    for key, value in changes.items():
+        setattr(video, key, value)
+    _derive(video)
+    edited = (set(changes) | ({"genres"} if new_genres is not None else set())) & LOCKABLE
+    if explicit_locks is not None:
+        unknown = set(explicit_locks) - LOCKABLE
+        if unknown:
+            raise InvalidInput(
+                f"cannot lock {sorted(unknown)}; lockable fields: {sorted(LOCKABLE)}",
+                loc=("body", "locked_fields"),
+            )
+        video.locked_fields = sorted(set(explicit_locks) | edited)
+    elif edited:
+        video.locked_fields = sorted(set(video.locked_fields) | edited)
+    await session.flush()
+    if new_genres is not None:
+        await genres.set_for_video(session, video.id, new_genres, source="user")
+    return await read_video(session, video.id)
+
+
+async def delete_video(session: AsyncSession, video_id: int) -> None:
+    video = await get_video(session, video_id)
+    await session.delete(video)
+    await session.flush()
+
+
+async def list_artist_videos(
+    session: AsyncSession, artist_id: int, flt: VideoFilter, sort: str | None, page: PageParams
+) -> Page[VideoListItem]:
+    await get_artist(session, artist_id)
+    return await list_videos(session, flt, sort, page)
