@@ -74,15 +74,24 @@ class Database:
     writer: async_sessionmaker[AsyncSession]
 
     @classmethod
-    def connect(cls, url: URL, *, pool_size: int = 10, echo: bool = False) -> Database:
+    def connect(
+        cls, url: URL, *, pool_size: int = 10, echo: bool = False, pg_schema: str | None = None
+    ) -> Database:
+        """Engine and session makers for `url`; `pg_schema` pins PostgreSQL's search_path (tests)."""
         if url.get_backend_name() == "sqlite":
             engine = create_async_engine(
                 url, echo=echo, pool_size=pool_size, max_overflow=0, connect_args={"timeout": 30}
             )
             _tune_sqlite(engine)
         else:
+            connect_args = {"server_settings": {"search_path": pg_schema}} if pg_schema else {}
             engine = create_async_engine(
-                url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800
+                url,
+                echo=echo,
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                pool_recycle=1800,
+                connect_args=connect_args,
             )
         # Reads need no explicit transaction on SQLite: skipping BEGIN/COMMIT saves driver round trips.
         reader = async_sessionmaker(

@@ -162,7 +162,7 @@ async def seed_library(
                 result = await session.execute(
                     select(Artist.name_key, Artist.id).where(Artist.name_key.in_(keys[start : start + 500]))
                 )
-                id_by_key.update(result.tuples().all())
+                id_by_key.update(result.all())
             artist_genre_rows: list[dict[str, Any]] = []
             video_rows: list[dict[str, Any]] = []
             for row in artist_rows:

@@ -38,7 +38,7 @@ async def ensure(session: AsyncSession, names: Iterable[str]) -> dict[str, int]:
     stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(Genre).values(rows)
     await session.execute(stmt.on_conflict_do_nothing(index_elements=["key"]))
     result = await session.execute(select(Genre.key, Genre.id).where(Genre.key.in_(list(wanted))))
-    return {key: genre_id for key, genre_id in result.tuples()}
+    return {key: genre_id for key, genre_id in result}
 
 
 async def set_for_artist(session: AsyncSession, artist_id: int, names: Sequence[str], source: str) -> None:
@@ -82,6 +82,6 @@ async def list_genres(
     base = list_query(q)
     total = await session.scalar(select(func.count()).select_from(base.subquery()))
     result = await session.execute(base.order_by(Genre.name, Genre.id).offset(offset).limit(limit))
-    return list(result.tuples()), total or 0
+    return list(result.all()), total or 0
 
 
