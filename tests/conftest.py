@@ -42,6 +42,15 @@ def pytest_report_header() -> str:
     return f"mvidarr database: {'sqlite' if TEST_DATABASE == 'sqlite' else 'postgresql'}"
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests of whole processes on their own SQLite data run once, on the SQLite leg."""
+    if TEST_DATABASE == "sqlite":
+        return
+    kept = [item for item in items if item.get_closest_marker("sqlite_only") is None]
+    config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+    items[:] = kept
+
+
 @pytest.fixture(scope="session")
 def anyio_backend() -> str:
     return "asyncio"

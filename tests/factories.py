@@ -34,8 +34,15 @@ async def attach_file(db: Database, video_id: int, root_path: str, **probe: Any)
             session.add(root)
             await session.flush()
         values: dict[str, Any] = {
-            "size": 1000, "mtime": 1.0, "width": 1920, "height": 1080, "quality_label": "1080p",
-            "quality_score": 650.0, "video_codec": "h264", "audio_codec": "aac", "container": "mp4",
+            "size": 1000,
+            "mtime": 1.0,
+            "width": 1920,
+            "height": 1080,
+            "quality_label": "1080p",
+            "quality_score": 650.0,
+            "video_codec": "h264",
+            "audio_codec": "aac",
+            "container": "mp4",
         }
         values.update(probe)
         media = MediaFile(video_id=video_id, root_folder_id=root.id, relative_path=f"v{video_id}.mp4", **values)

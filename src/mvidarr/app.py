@@ -63,9 +63,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     """FastAPI's document, with every error answer pointing at the Problem schema."""
     if app.openapi_schema:
         return app.openapi_schema
-    schema = get_openapi(
-        title=app.title, version=app.version, description=app.description, routes=app.routes
-    )
+    schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components.update(Problem.model_json_schema(ref_template="#/components/schemas/{model}")["$defs"])
     problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")

@@ -25,14 +25,18 @@ _SUPPORTED_DRIVERS = {"sqlite+aiosqlite", "postgresql+asyncpg"}
 class Settings(BaseSettings):
     """Everything the process needs before it can reach its database."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="MVIDARR_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
-    )
+    model_config = SettingsConfigDict(env_prefix="MVIDARR_", env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     data_dir: Path = Field(default=Path("./data"), description="Where the database, library and caches live.")
-    database_url: str | None = Field(default=None, description="SQLAlchemy URL; SQLite file in the data dir when unset.")
-    library_dir: Path | None = Field(default=None, description="Default library folder; `<data_dir>/library` when unset.")
-    secret_key: SecretStr | None = Field(default=None, description="Signs tokens; generated into the data dir when unset.")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; SQLite file in the data dir when unset."
+    )
+    library_dir: Path | None = Field(
+        default=None, description="Default library folder; `<data_dir>/library` when unset."
+    )
+    secret_key: SecretStr | None = Field(
+        default=None, description="Signs tokens; generated into the data dir when unset."
+    )
     admin_username: str | None = None
     admin_password: SecretStr | None = None
     host: str = "127.0.0.1"

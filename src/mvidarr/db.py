@@ -74,9 +74,7 @@ class Database:
     writer: async_sessionmaker[AsyncSession]
 
     @classmethod
-    def connect(
-        cls, url: URL, *, pool_size: int = 10, echo: bool = False, pg_schema: str | None = None
-    ) -> Database:
+    def connect(cls, url: URL, *, pool_size: int = 10, echo: bool = False, pg_schema: str | None = None) -> Database:
         """Engine and session makers for `url`; `pg_schema` pins PostgreSQL's search_path (tests)."""
         if url.get_backend_name() == "sqlite":
             engine = create_async_engine(

@@ -146,9 +146,7 @@ def problem_response(
         request_id = request.scope.get("state", {}).get("request_id")
     body["request_id"] = request_id
     body.update(extra)
-    return Response(
-        orjson.dumps(body), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers
-    )
+    return Response(orjson.dumps(body), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
 def _loc(loc: Sequence[Any]) -> list[str | int]:
@@ -179,7 +177,10 @@ async def _on_validation_error(request: Request, exc: Exception) -> Response:
     raw = list(exc.errors())
     if any(e.get("type") == "json_invalid" for e in raw):
         return problem_response(
-            request, status=400, kind="malformed-json", title="Malformed JSON",
+            request,
+            status=400,
+            kind="malformed-json",
+            title="Malformed JSON",
             detail="The request body is not valid JSON.",
         )
     errors = [{"loc": _loc(e.get("loc", ())), "msg": str(e["msg"]), "type": str(e["type"])} for e in raw]
@@ -198,18 +199,23 @@ async def _on_http_exception(request: Request, exc: Exception) -> Response:
     if exc.status_code == 405:
         detail = f"{request.method} is not allowed on {request.url.path}"
     return problem_response(
-        request, status=exc.status_code, kind=kind, title=title, detail=detail,
+        request,
+        status=exc.status_code,
+        kind=kind,
+        title=title,
+        detail=detail,
         headers=dict(exc.headers) if exc.headers else None,
     )
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> Response:
     request_id = request.scope.get("state", {}).get("request_id")
-    log.exception(
-        "unhandled error on %s %s", request.method, request.url.path, extra={"request_id": request_id}
-    )
+    log.exception("unhandled error on %s %s", request.method, request.url.path, extra={"request_id": request_id})
     return problem_response(
-        request, status=500, kind="internal", title="Internal error",
+        request,
+        status=500,
+        kind="internal",
+        title="Internal error",
         detail="An unexpected error occurred; quote the request id when reporting it.",
         headers={"X-Request-ID": request_id} if request_id else None,
     )

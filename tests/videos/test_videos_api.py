@@ -15,8 +15,14 @@ pytestmark = pytest.mark.anyio
 async def test_create_read_update_delete_video(client: httpx.AsyncClient) -> None:
     artist = await make_artist(client, "Beyoncé")
     video = await make_video(
-        client, artist["id"], "Single Ladies (Put a Ring on It)", year=2008, kind="official",
-        release_date="2008-10-13", directors=["Jake Nava"], genres=["R&B", "pop"],
+        client,
+        artist["id"],
+        "Single Ladies (Put a Ring on It)",
+        year=2008,
+        kind="official",
+        release_date="2008-10-13",
+        directors=["Jake Nava"],
+        genres=["R&B", "pop"],
         sources=[{"url": "https://www.youtube.com/watch?v=4m1EFMoRFvY", "kind": "youtube"}],
         youtube_id="4m1EFMoRFvY",
     )

@@ -6,12 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, func, select
+from sqlalchemy import Row, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.genres.columns import artist_genres
 from mvidarr.genres.repository import genre_key
-from mvidarr.kit.pagination import PageParams
+from mvidarr.kit.pagination import PageParams, SortColumn
+from mvidarr.kit.queries import AnySelect
 from mvidarr.models import Artist, ArtistGenre, Genre, Video, VideoStatus
 
 
@@ -22,9 +23,7 @@ class ArtistFilter:
     genre: str | None = None
 
 
-_video_count = (
-    select(func.count(Video.id)).where(Video.artist_id == Artist.id).correlate(Artist).scalar_subquery()
-)
+_video_count = select(func.count(Video.id)).where(Video.artist_id == Artist.id).correlate(Artist).scalar_subquery()
 _downloaded_count = (
     select(func.count(Video.id))
     .where(and_(Video.artist_id == Artist.id, Video.status == VideoStatus.DOWNLOADED))
@@ -32,7 +31,7 @@ _downloaded_count = (
     .scalar_subquery()
 )
 
-SORTABLE: dict[str, ColumnElement[Any]] = {
+SORTABLE: dict[str, SortColumn] = {
     "name": Artist.sort_name,
     "sort_name": Artist.sort_name,
     "created_at": Artist.created_at,
@@ -58,7 +57,7 @@ _LIST_COLUMNS = (
 )
 
 
-def _where(stmt: Select[Any], flt: ArtistFilter) -> Select[Any]:
+def _where(stmt: AnySelect, flt: ArtistFilter) -> AnySelect:
     for term in flt.q:
         stmt = stmt.where(Artist.search_text.like(f"%{term}%", escape="\\"))
     if flt.monitored is not None:

@@ -4,23 +4,29 @@ from typing import Annotated
 
 from pydantic import Field
 
-from mvidarr.kit.schemas import InputSchema, Name, Schema, UTCDatetime, bounded_text
+from mvidarr.kit.schemas import Clean, InputSchema, Name, Schema, UTCDatetime, limit
 from mvidarr.models import VideoKind
 
-ShortText = bounded_text(255)
-Word = bounded_text(100, min_length=1)
-ExternalId = bounded_text(64, min_length=1)
+ShortText = Annotated[str, limit(255), Clean]
+Word = Annotated[str, limit(100, 1), Clean]
+ExternalId = Annotated[str, limit(64, 1), Clean]
 
 
 class ArtistFields(InputSchema):
-    sort_name: Name | None = Field(default=None, description="Defaults to the name with a leading article moved ('Cure, The').")
+    sort_name: Name | None = Field(
+        default=None, description="Defaults to the name with a leading article moved ('Cure, The')."
+    )
     disambiguation: ShortText = Field(default="", description="Tells apart artists with the same name.")
-    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] | None = Field(default=None, description="ISO 3166-1 alpha-2.")
+    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] | None = Field(
+        default=None, description="ISO 3166-1 alpha-2."
+    )
     begin_year: Annotated[int, Field(ge=1000, le=2100)] | None = None
-    biography: bounded_text(20_000) | None = None  # type: ignore[valid-type]
+    biography: Annotated[str, limit(20_000), Clean] | None = None
     imvdb_slug: ExternalId | None = None
     imvdb_id: Annotated[int, Field(ge=1, le=2**53)] | None = None
-    musicbrainz_id: Annotated[str, Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")] | None = None
+    musicbrainz_id: (
+        Annotated[str, Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")] | None
+    ) = None
     spotify_id: ExternalId | None = None
     youtube_channel_id: ExternalId | None = None
     wikidata_id: Annotated[str, Field(pattern=r"^Q[0-9]{1,12}$")] | None = None
@@ -29,7 +35,9 @@ class ArtistFields(InputSchema):
     auto_download: bool = False
     include_words: list[Word] = Field(default_factory=list, max_length=50)
     exclude_words: list[Word] = Field(default_factory=list, max_length=50)
-    allowed_kinds: list[VideoKind] | None = Field(default=None, description="Kinds discovery accepts; null uses the default setting.")
+    allowed_kinds: list[VideoKind] | None = Field(
+        default=None, description="Kinds discovery accepts; null uses the default setting."
+    )
     folder_name: ShortText | None = None
     root_folder_id: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
     genres: list[Word] = Field(default_factory=list, max_length=30)

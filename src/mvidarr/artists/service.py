@@ -20,9 +20,22 @@ from mvidarr.models import Artist, RootFolder, Video
 
 # Fields a user edit locks against enrichment (provider-filled metadata).
 LOCKABLE = frozenset(
-    {"name", "sort_name", "disambiguation", "country", "begin_year", "biography", "genres",
-     "imvdb_slug", "imvdb_id", "musicbrainz_id", "spotify_id", "youtube_channel_id",
-     "wikidata_id", "audiodb_id"}
+    {
+        "name",
+        "sort_name",
+        "disambiguation",
+        "country",
+        "begin_year",
+        "biography",
+        "genres",
+        "imvdb_slug",
+        "imvdb_id",
+        "musicbrainz_id",
+        "spotify_id",
+        "youtube_channel_id",
+        "wikidata_id",
+        "audiodb_id",
+    }
 )
 
 
@@ -70,9 +83,7 @@ def _apply_identity(artist: Artist) -> None:
 
 
 async def _check_unique(session: AsyncSession, artist: Artist) -> None:
-    other = await repository.find_by_identity(
-        session, artist.name_key, artist.disambiguation_key, exclude_id=artist.id
-    )
+    other = await repository.find_by_identity(session, artist.name_key, artist.disambiguation_key, exclude_id=artist.id)
     if other is not None:
         suffix = f" ({other.disambiguation})" if other.disambiguation else ""
         raise Conflict(
@@ -83,9 +94,7 @@ async def _check_unique(session: AsyncSession, artist: Artist) -> None:
 
 async def _check_root_folder(session: AsyncSession, root_folder_id: int | None) -> None:
     if root_folder_id is not None and await session.get(RootFolder, root_folder_id) is None:
-        raise InvalidInput(
-            f"root folder {root_folder_id} does not exist", loc=("body", "root_folder_id")
-        )
+        raise InvalidInput(f"root folder {root_folder_id} does not exist", loc=("body", "root_folder_id"))
 
 
 async def _flush(session: AsyncSession) -> None:
@@ -145,9 +154,7 @@ async def delete_artist(session: AsyncSession, artist_id: int, *, delete_videos:
     artist = await get_artist(session, artist_id)
     count = await repository.has_videos(session, artist_id)
     if count and not delete_videos:
-        raise Conflict(
-            f"artist {artist.name!r} has {count} video(s); pass delete_videos=true to delete them too"
-        )
+        raise Conflict(f"artist {artist.name!r} has {count} video(s); pass delete_videos=true to delete them too")
     if count:
         await session.execute(sql_delete(Video).where(Video.artist_id == artist_id))
     await session.delete(artist)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, func, select
+from sqlalchemy import ScalarSelect, func, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from mvidarr.models import ArtistGenre, Genre, VideoGenre
 
@@ -12,7 +13,7 @@ from mvidarr.models import ArtistGenre, Genre, VideoGenre
 SEPARATOR = "\x1f"
 
 
-def _names(link: Any, owner_column: Any, owner_id: ColumnElement[int]) -> ScalarSelect[str]:
+def _names(link: Any, owner_column: Any, owner_id: InstrumentedAttribute[int]) -> ScalarSelect[str]:
     return (
         select(func.aggregate_strings(Genre.name, SEPARATOR))
         .join(link, link.genre_id == Genre.id)
@@ -21,11 +22,11 @@ def _names(link: Any, owner_column: Any, owner_id: ColumnElement[int]) -> Scalar
     )
 
 
-def video_genres(video_id: ColumnElement[int]) -> ScalarSelect[str]:
+def video_genres(video_id: InstrumentedAttribute[int]) -> ScalarSelect[str]:
     return _names(VideoGenre, VideoGenre.video_id, video_id)
 
 
-def artist_genres(artist_id: ColumnElement[int]) -> ScalarSelect[str]:
+def artist_genres(artist_id: InstrumentedAttribute[int]) -> ScalarSelect[str]:
     return _names(ArtistGenre, ArtistGenre.artist_id, artist_id)
 
 

@@ -38,7 +38,7 @@ async def ensure(session: AsyncSession, names: Iterable[str]) -> dict[str, int]:
     stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(Genre).values(rows)
     await session.execute(stmt.on_conflict_do_nothing(index_elements=["key"]))
     result = await session.execute(select(Genre.key, Genre.id).where(Genre.key.in_(list(wanted))))
-    return {key: genre_id for key, genre_id in result}
+    return dict(result.all())
 
 
 async def set_for_artist(session: AsyncSession, artist_id: int, names: Sequence[str], source: str) -> None:
@@ -61,15 +61,9 @@ async def set_for_video(session: AsyncSession, video_id: int, names: Sequence[st
         )
 
 
-
-
-def list_query(q: str | None) -> Select[tuple[int, str, int, int]]:
-    artist_count = (
-        select(func.count()).where(ArtistGenre.genre_id == Genre.id).correlate(Genre).scalar_subquery()
-    )
-    video_count = (
-        select(func.count()).where(VideoGenre.genre_id == Genre.id).correlate(Genre).scalar_subquery()
-    )
+def list_query(q: str | None) -> Select[int, str, int, int]:
+    artist_count = select(func.count()).where(ArtistGenre.genre_id == Genre.id).correlate(Genre).scalar_subquery()
+    video_count = select(func.count()).where(VideoGenre.genre_id == Genre.id).correlate(Genre).scalar_subquery()
     stmt = select(Genre.id, Genre.name, artist_count.label("artist_count"), video_count.label("video_count"))
     if q:
         stmt = stmt.where(Genre.key.contains(genre_key(q), autoescape=True))
@@ -82,6 +76,4 @@ async def list_genres(
     base = list_query(q)
     total = await session.scalar(select(func.count()).select_from(base.subquery()))
     result = await session.execute(base.order_by(Genre.name, Genre.id).offset(offset).limit(limit))
-    return list(result.all()), total or 0
-
-
+    return [(row[0], row[1], row[2], row[3]) for row in result.all()], total or 0

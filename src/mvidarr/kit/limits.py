@@ -1,10 +1,13 @@
-"""Request body size cap, enforced while the body streams in."""
+"""Request body size cap, enforced while the body streams in.
+
+Starlette's own limiter answers a declared oversize body in plain text; this one raises an
+HTTPException that FastAPI lets through body parsing, so the 413 is a problem document.
+"""
 
 from __future__ import annotations
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from mvidarr.errors import PayloadTooLarge
 
 
 class BodyLimitMiddleware:
@@ -34,12 +37,12 @@ class BodyLimitMiddleware:
         async def limited_receive() -> Message:
             nonlocal received
             if scope.get("state", {}).get("body_too_large"):
-                raise PayloadTooLarge(too_large)
+                raise HTTPException(413, too_large)
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise PayloadTooLarge(too_large)
+                    raise HTTPException(413, too_large)
             return message
 
         await self.app(scope, limited_receive, send)

@@ -8,11 +8,13 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, UnaryExpression
+from sqlalchemy import ColumnElement, ScalarSelect, UnaryExpression
+from sqlalchemy.orm import InstrumentedAttribute
 
 from mvidarr.errors import InvalidInput
 
 T = TypeVar("T")
+SortColumn = ColumnElement[Any] | InstrumentedAttribute[Any] | ScalarSelect[Any]
 MAX_PAGE_SIZE = 500
 
 
@@ -47,10 +49,10 @@ PageDep = Annotated[PageParams, Depends(_page_params)]
 
 def sort_clauses(
     sort: str | None,
-    columns: Mapping[str, ColumnElement[Any]],
+    columns: Mapping[str, SortColumn],
     *,
     default: str,
-    tiebreak: ColumnElement[Any],
+    tiebreak: InstrumentedAttribute[int],
 ) -> list[UnaryExpression[Any]]:
     """ORDER BY clauses for `sort=a,-b`; unknown or unsortable fields are a 422 naming them."""
     spec = sort or default

@@ -8,7 +8,6 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer, StringConstraints
 
-
 _CONTROL = {c: None for c in range(32) if chr(c) not in "\t\n\r"} | {127: None}
 
 
@@ -32,16 +31,17 @@ Text = Annotated[str, AfterValidator(_clean_text)]
 """Any user string: NFC, no NUL, no lone surrogates."""
 
 
-def bounded_text(max_length: int, *, min_length: int = 0) -> type[str]:
-    """A trimmed Text of bounded length."""
-    return Annotated[  # type: ignore[return-value]
-        str,
-        StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length),
-        AfterValidator(_clean_text),
-    ]
+Clean = AfterValidator(_clean_text)
 
 
-Name = bounded_text(255, min_length=1)
+def limit(max_length: int, min_length: int = 0) -> StringConstraints:
+    """Trimmed, of bounded length; use as `Annotated[str, limit(255), Clean]`."""
+    return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
+
+
+Name = Annotated[str, limit(255, 1), Clean]
+ShortText = Annotated[str, limit(255), Clean]
+LongText = Annotated[str, limit(20_000), Clean]
 UTCDatetime = Annotated[datetime, PlainSerializer(_utc_z, return_type=str, when_used="json")]
 
 

@@ -7,7 +7,7 @@ import unicodedata
 
 _SPACES = re.compile(r"\s+")
 # Letters that NFKD does not decompose into base + accent.
-_SPECIAL = str.maketrans({"ø": "o", "đ": "d", "ł": "l", "ß": "ss", "æ": "ae", "œ": "oe", "þ": "th", "ı": "i"})
+_SPECIAL = str.maketrans({"ø": "o", "đ": "d", "ł": "l", "ß": "ss", "æ": "ae", "œ": "oe", "þ": "th", "\u0131": "i"})
 
 
 def nfc(value: str) -> str:
@@ -26,7 +26,7 @@ def sort_name(name: str) -> str:
     """'The Cure' sorts as 'Cure, The' (likewise 'A' and 'An')."""
     for article in ("The ", "A ", "An "):
         if name.startswith(article) and len(name) > len(article):
-            return f"{name[len(article):]}, {article.strip()}"
+            return f"{name[len(article) :]}, {article.strip()}"
     return name
 
 

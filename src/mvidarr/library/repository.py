@@ -18,4 +18,4 @@ async def file_counts(session: AsyncSession) -> dict[int, int]:
     result = await session.execute(
         select(MediaFile.root_folder_id, func.count(MediaFile.id)).group_by(MediaFile.root_folder_id)
     )
-    return {root_id: count for root_id, count in result}
+    return dict(result.all())

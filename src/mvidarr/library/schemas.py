@@ -1,19 +1,21 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
-from mvidarr.kit.schemas import InputSchema, Schema, UTCDatetime, bounded_text
+from mvidarr.kit.schemas import Clean, InputSchema, Schema, UTCDatetime, limit
 
 
 class RootFolderCreate(InputSchema):
-    path: bounded_text(4096, min_length=1) = Field(  # type: ignore[valid-type]
+    path: Annotated[str, limit(4096, 1), Clean] = Field(
         description="Absolute path of an existing, writable directory not inside another root folder."
     )
-    name: bounded_text(255) | None = Field(default=None, description="Defaults to the folder's name.")  # type: ignore[valid-type]
+    name: Annotated[str, limit(255), Clean] | None = Field(default=None, description="Defaults to the folder's name.")
 
 
 class RootFolderUpdate(InputSchema):
-    name: bounded_text(255, min_length=1)  # type: ignore[valid-type]
+    name: Annotated[str, limit(255, 1), Clean]
 
 
 class RootFolderPublic(Schema):

@@ -15,9 +15,7 @@ if TYPE_CHECKING:
 
 class Artist(Base):
     __tablename__ = "artist"
-    __table_args__ = (
-        Index("uq_artist_name_key_disambiguation_key", "name_key", "disambiguation_key", unique=True),
-    )
+    __table_args__ = (Index("uq_artist_name_key_disambiguation_key", "name_key", "disambiguation_key", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(255))
@@ -43,9 +41,7 @@ class Artist(Base):
     exclude_words: Mapped[list[Any]] = mapped_column(default=list)
     allowed_kinds: Mapped[list[Any] | None]
     folder_name: Mapped[str | None] = mapped_column(String(255))
-    root_folder_id: Mapped[int | None] = mapped_column(
-        ForeignKey("root_folder.id", ondelete="SET NULL"), index=True
-    )
+    root_folder_id: Mapped[int | None] = mapped_column(ForeignKey("root_folder.id", ondelete="SET NULL"), index=True)
     thumbnail_path: Mapped[str | None] = mapped_column(String(1024))
     fanart_path: Mapped[str | None] = mapped_column(String(1024))
     artwork_source: Mapped[str | None] = mapped_column(String(64))

@@ -19,9 +19,7 @@ class ArtistGenre(Base):
     __tablename__ = "artist_genre"
 
     artist_id: Mapped[int] = mapped_column(ForeignKey("artist.id", ondelete="CASCADE"), primary_key=True)
-    genre_id: Mapped[int] = mapped_column(
-        ForeignKey("genre.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
+    genre_id: Mapped[int] = mapped_column(ForeignKey("genre.id", ondelete="CASCADE"), primary_key=True, index=True)
     source: Mapped[str] = mapped_column(String(32), default="user")
 
 
@@ -29,7 +27,5 @@ class VideoGenre(Base):
     __tablename__ = "video_genre"
 
     video_id: Mapped[int] = mapped_column(ForeignKey("video.id", ondelete="CASCADE"), primary_key=True)
-    genre_id: Mapped[int] = mapped_column(
-        ForeignKey("genre.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
+    genre_id: Mapped[int] = mapped_column(ForeignKey("genre.id", ondelete="CASCADE"), primary_key=True, index=True)
     source: Mapped[str] = mapped_column(String(32), default="user")

@@ -25,9 +25,7 @@ class MediaFile(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    video_id: Mapped[int | None] = mapped_column(
-        ForeignKey("video.id", ondelete="SET NULL"), index=True
-    )
+    video_id: Mapped[int | None] = mapped_column(ForeignKey("video.id", ondelete="SET NULL"), index=True)
     root_folder_id: Mapped[int] = mapped_column(ForeignKey("root_folder.id", ondelete="CASCADE"))
     relative_path: Mapped[str] = mapped_column(String(4096))
     is_current: Mapped[bool] = mapped_column(default=True)

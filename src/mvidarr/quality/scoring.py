@@ -18,8 +18,17 @@ LABELS: tuple[tuple[str, int, int], ...] = (
 )
 SD = "SD"
 LABEL_ORDER: tuple[str, ...] = (*[label for label, _, _ in LABELS], SD)
-_CODEC_EFFICIENCY = {"av1": 1.0, "hevc": 0.85, "vp9": 0.8, "h264": 0.6, "vp8": 0.4, "mpeg4": 0.3,
-                     "mpeg2video": 0.2, "wmv3": 0.2, "vc1": 0.3}
+_CODEC_EFFICIENCY = {
+    "av1": 1.0,
+    "hevc": 0.85,
+    "vp9": 0.8,
+    "h264": 0.6,
+    "vp8": 0.4,
+    "mpeg4": 0.3,
+    "mpeg2video": 0.2,
+    "wmv3": 0.2,
+    "vc1": 0.3,
+}
 _AUDIO_QUALITY = {"flac": 1.0, "opus": 0.9, "eac3": 0.85, "aac": 0.8, "ac3": 0.7, "vorbis": 0.7, "mp3": 0.6}
 
 

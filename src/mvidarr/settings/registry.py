@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, TypeAdapter
 
-from mvidarr.kit.schemas import bounded_text
+from mvidarr.kit.schemas import Clean, limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,11 +41,11 @@ def define(key: str, type_: Any, default: Any, description: str, *, secret: bool
     return definition
 
 
-Secret = bounded_text(500, min_length=1) | None
+Secret = Annotated[str, limit(500, 1), Clean] | None
 
 define(
     "library.naming_template",
-    bounded_text(500, min_length=1),
+    Annotated[str, limit(500, 1), Clean],
     "{artist}/{artist} - {title}",
     "Where organised files go, relative to the root folder, without extension.",
 )
@@ -70,7 +70,7 @@ define(
 )
 define(
     "providers.musicbrainz.contact",
-    bounded_text(200) | None,
+    Annotated[str, limit(200), Clean] | None,
     None,
     "Contact e-mail or URL sent in MusicBrainz's User-Agent, as its rules ask.",
 )

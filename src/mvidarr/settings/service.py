@@ -66,9 +66,7 @@ def validate_changes(changes: dict[str, Any]) -> dict[str, Any]:
         try:
             clean[key] = definition.adapter.dump_python(definition.adapter.validate_python(raw), mode="json")
         except ValidationError as exc:
-            errors.extend(
-                FieldError(loc=["body", key, *e["loc"]], msg=e["msg"], type=e["type"]) for e in exc.errors()
-            )
+            errors.extend(FieldError(loc=["body", key, *e["loc"]], msg=e["msg"], type=e["type"]) for e in exc.errors())
     if errors:
         raise SettingsInvalid(errors)
     return clean

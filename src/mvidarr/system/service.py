@@ -32,7 +32,8 @@ async def _database(db: Database) -> list[Check]:
         Check(name="migrations", ok=True, reason=f"at head ({head})")
         if revision == head
         else Check(
-            name="migrations", ok=False,
+            name="migrations",
+            ok=False,
             reason=f"database at {revision or 'no revision'}, code expects {head}; run `mvidarr db upgrade`",
         )
     )
@@ -81,5 +82,3 @@ async def readiness(db: Database, settings: Settings) -> Readiness:
     )
     checks = [*database, *files, *roots]
     return Readiness(status="ready" if all(c.ok for c in checks) else "not_ready", checks=checks)
-
-

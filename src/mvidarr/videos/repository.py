@@ -6,12 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select
+from sqlalchemy import Row, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.genres.columns import video_genres
 from mvidarr.genres.repository import genre_key
-from mvidarr.kit.pagination import PageParams
+from mvidarr.kit.pagination import PageParams, SortColumn
+from mvidarr.kit.queries import AnySelect
 from mvidarr.models import Artist, Genre, MediaFile, Video, VideoGenre
 
 FILE_COLUMNS = (
@@ -45,7 +46,7 @@ LIST_COLUMNS = (
     *_file_labels,
 )
 
-SORTABLE: dict[str, ColumnElement[Any]] = {
+SORTABLE: dict[str, SortColumn] = {
     "title": Video.sort_title,
     "artist": Artist.sort_name,
     "year": Video.year,
@@ -80,7 +81,7 @@ class VideoFilter:
         return self.has_file is not None or bool(self.quality_label)
 
 
-def _where(stmt: Select[Any], flt: VideoFilter) -> Select[Any]:
+def _where(stmt: AnySelect, flt: VideoFilter) -> AnySelect:
     for term in flt.q:
         pattern = f"%{term}%"
         stmt = stmt.where(
@@ -111,7 +112,7 @@ def _where(stmt: Select[Any], flt: VideoFilter) -> Select[Any]:
     return stmt
 
 
-def _joined(stmt: Select[Any], *, artist: bool, media_file: bool) -> Select[Any]:
+def _joined(stmt: AnySelect, *, artist: bool, media_file: bool) -> AnySelect:
     if artist:
         stmt = stmt.join(Artist, Artist.id == Video.artist_id)
     if media_file:

@@ -6,20 +6,22 @@ from typing import Annotated
 from pydantic import AnyHttpUrl, Field
 
 from mvidarr.artists.schemas import ArtistRef
-from mvidarr.kit.schemas import InputSchema, Schema, UTCDatetime, bounded_text
+from mvidarr.kit.schemas import Clean, InputSchema, Schema, UTCDatetime, limit
 from mvidarr.models import VideoKind, VideoStatus
 
-Title = bounded_text(500, min_length=1)
-ShortText = bounded_text(255)
-PersonName = bounded_text(255, min_length=1)
-Word = bounded_text(100, min_length=1)
-ExternalId = bounded_text(64, min_length=1)
+Title = Annotated[str, limit(500, 1), Clean]
+ShortText = Annotated[str, limit(255), Clean]
+PersonName = Annotated[str, limit(255, 1), Clean]
+Word = Annotated[str, limit(100, 1), Clean]
+ExternalId = Annotated[str, limit(64, 1), Clean]
 Year = Annotated[int, Field(ge=1900, le=2100)]
 
 
 class VideoSource(InputSchema):
     url: Annotated[AnyHttpUrl, Field(max_length=2048)]
-    kind: Annotated[str, Field(pattern=r"^[a-z0-9_-]{1,32}$", description="e.g. youtube, vimeo, imvdb, other.")] = "other"
+    kind: Annotated[str, Field(pattern=r"^[a-z0-9_-]{1,32}$", description="e.g. youtube, vimeo, imvdb, other.")] = (
+        "other"
+    )
 
 
 class VideoFields(InputSchema):
@@ -30,14 +32,16 @@ class VideoFields(InputSchema):
     year: Year | None = None
     release_date: dt.date | None = None
     duration_s: Annotated[float, Field(ge=0, le=86_400)] | None = None
-    album: bounded_text(500) | None = None  # type: ignore[valid-type]
+    album: Annotated[str, limit(500), Clean] | None = None
     label: ShortText | None = None
-    description: bounded_text(20_000) | None = None  # type: ignore[valid-type]
+    description: Annotated[str, limit(20_000), Clean] | None = None
     featured_artists: list[PersonName] = Field(default_factory=list, max_length=30)
     directors: list[PersonName] = Field(default_factory=list, max_length=30)
     producers: list[PersonName] = Field(default_factory=list, max_length=30)
     imvdb_id: Annotated[int, Field(ge=1, le=2**53)] | None = None
-    musicbrainz_recording_id: Annotated[str, Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")] | None = None
+    musicbrainz_recording_id: (
+        Annotated[str, Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")] | None
+    ) = None
     youtube_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{11}$")] | None = None
     sources: list[VideoSource] = Field(default_factory=list, max_length=50)
     genres: list[Word] = Field(default_factory=list, max_length=30)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.artists.service import get_artist
@@ -19,9 +19,25 @@ from mvidarr.videos.repository import VideoFilter
 from mvidarr.videos.schemas import VideoCreate, VideoListItem, VideoPublic, VideoUpdate
 
 LOCKABLE = frozenset(
-    {"title", "version", "kind", "year", "release_date", "duration_s", "album", "label",
-     "description", "featured_artists", "directors", "producers", "imvdb_id",
-     "musicbrainz_recording_id", "youtube_id", "genres", "artist_id"}
+    {
+        "title",
+        "version",
+        "kind",
+        "year",
+        "release_date",
+        "duration_s",
+        "album",
+        "label",
+        "description",
+        "featured_artists",
+        "directors",
+        "producers",
+        "imvdb_id",
+        "musicbrainz_recording_id",
+        "youtube_id",
+        "genres",
+        "artist_id",
+    }
 )
 _FILE_PREFIX = "file_"
 
@@ -31,13 +47,13 @@ class VideoNotFound(NotFound):
         super().__init__(f"video {video_id} does not exist")
 
 
-def _file(row: Mapping[str, Any]) -> dict[str, Any] | None:
+def _file(row: RowMapping) -> dict[str, Any] | None:
     if row["file_id"] is None:
         return None
-    return {key[len(_FILE_PREFIX):]: value for key, value in row.items() if key.startswith(_FILE_PREFIX)}
+    return {key[len(_FILE_PREFIX) :]: value for key, value in row.items() if key.startswith(_FILE_PREFIX)}
 
 
-def _list_item(row: Mapping[str, Any]) -> dict[str, Any]:
+def _list_item(row: RowMapping) -> dict[str, Any]:
     item = {key: value for key, value in row.items() if not key.startswith(_FILE_PREFIX)}
     item["artist"] = {"id": item.pop("artist_id"), "name": item.pop("artist_name")}
     item["file"] = _file(row)

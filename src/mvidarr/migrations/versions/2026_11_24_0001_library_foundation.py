@@ -109,16 +109,10 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("artist", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_artist_monitored"), ["monitored"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_artist_musicbrainz_id"), ["musicbrainz_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_artist_root_folder_id"), ["root_folder_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_artist_musicbrainz_id"), ["musicbrainz_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_artist_root_folder_id"), ["root_folder_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_artist_search_text"), ["search_text"], unique=False)
-        batch_op.create_index(
-            "uq_artist_name_key_disambiguation_key", ["name_key", "disambiguation_key"], unique=True
-        )
+        batch_op.create_index("uq_artist_name_key_disambiguation_key", ["name_key", "disambiguation_key"], unique=True)
 
     op.create_table(
         "artist_genre",
@@ -265,12 +259,8 @@ def upgrade() -> None:
         ),
     )
     with op.batch_alter_table("media_file", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_media_file_partial_hash"), ["partial_hash"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_media_file_quality_label"), ["quality_label"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_media_file_partial_hash"), ["partial_hash"], unique=False)
+        batch_op.create_index(batch_op.f("ix_media_file_quality_label"), ["quality_label"], unique=False)
         batch_op.create_index(batch_op.f("ix_media_file_video_id"), ["video_id"], unique=False)
         batch_op.create_index(
             "uq_media_file_current_video",

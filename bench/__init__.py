@@ -1,0 +1,1 @@
+"""Benchmarks for MVidarr; `make bench` runs `python -m bench.run`."""

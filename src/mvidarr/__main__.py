@@ -1,0 +1,3 @@
+from mvidarr.cli import main
+
+main()

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import httpx
+import pytest
+
+from mvidarr.db import Database
+from tests.factories import attach_file, make_artist, make_video
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_add_list_rename_remove(client: httpx.AsyncClient, tmp_path: Path) -> None:
+    folder = tmp_path / "Music Videos"
+    folder.mkdir()
+    created = await client.post("/api/v1/root-folders", json={"path": str(folder)})
+    assert created.status_code == 201, created.text
+    root = created.json()
+    assert (root["name"], root["accessible"], root["file_count"]) == ("Music Videos", True, 0)
+    assert root["free_space_bytes"] > 0
+
+    renamed = await client.patch(f"/api/v1/root-folders/{root['id']}", json={"name": "Videos"})
+    assert renamed.json()["name"] == "Videos"
+    listed = (await client.get("/api/v1/root-folders")).json()
+    assert [r["path"] for r in listed] == [str(folder)]
+    assert (await client.delete(f"/api/v1/root-folders/{root['id']}")).status_code == 204
+    assert (await client.get("/api/v1/root-folders")).json() == []
+
+
+@pytest.mark.parametrize(
+    ("make_path", "reason"),
+    [
+        (lambda base: str(base / "missing"), "does not exist"),
+        (lambda base: str(base / "file.txt"), "not a directory"),
+        (lambda base: "relative/path", "absolute"),
+        (lambda base: f"{base}/sub/../sub", "'..'"),
+    ],
+)
+async def test_bad_paths_are_422(client: httpx.AsyncClient, tmp_path: Path, make_path: object, reason: str) -> None:
+    (tmp_path / "file.txt").write_text("not a folder")
+    (tmp_path / "sub").mkdir()
+    path = make_path(tmp_path)  # type: ignore[operator]
+    response = await client.post("/api/v1/root-folders", json={"path": path})
+    assert response.status_code == 422, response.text
+    assert reason in response.json()["detail"]
+    assert response.json()["errors"][0]["loc"] == ["body", "path"]
+    assert (await client.get("/api/v1/root-folders")).json() == []
+
+
+async def test_unwritable_path_is_422(
+    client: httpx.AsyncClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir(mode=0o500)
+    if os.geteuid() == 0:
+        # root may write anywhere, so deny it the way a read-only mount would.
+        real_access = os.access
+        monkeypatch.setattr(
+            "mvidarr.library.roots.os.access",
+            lambda path, mode: False if Path(path) == folder and mode & os.W_OK else real_access(path, mode),
+        )
+    response = await client.post("/api/v1/root-folders", json={"path": str(folder)})
+    assert response.status_code == 422
+    assert "not writable" in response.json()["detail"]
+
+
+async def test_nested_and_duplicate_roots_conflict(client: httpx.AsyncClient, tmp_path: Path) -> None:
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    assert (await client.post("/api/v1/root-folders", json={"path": str(tmp_path / "a")})).status_code == 201
+    for path in (tmp_path / "a", tmp_path / "a" / "b", tmp_path):
+        response = await client.post("/api/v1/root-folders", json={"path": str(path)})
+        assert response.status_code == 409, path
+
+
+async def test_remove_root_with_files_needs_force(client: httpx.AsyncClient, db: Database, tmp_path: Path) -> None:
+    artist = await make_artist(client, "Sade")
+    video = await make_video(client, artist["id"], "Smooth Operator")
+    await attach_file(db, video["id"], str(tmp_path))
+    root = (await client.get("/api/v1/root-folders")).json()[0]
+    assert root["file_count"] == 1
+    assert (await client.delete(f"/api/v1/root-folders/{root['id']}")).status_code == 409
+    assert (await client.delete(f"/api/v1/root-folders/{root['id']}", params={"force": "true"})).status_code == 204
+    assert (await client.get(f"/api/v1/videos/{video['id']}")).json()["file"] is None
+
+
+async def test_missing_root_is_reported_inaccessible(client: httpx.AsyncClient, tmp_path: Path) -> None:
+    folder = tmp_path / "gone"
+    folder.mkdir()
+    root = (await client.post("/api/v1/root-folders", json={"path": str(folder)})).json()
+    folder.rmdir()
+    fetched = (await client.get(f"/api/v1/root-folders/{root['id']}")).json()
+    assert fetched["accessible"] is False

@@ -1,0 +1,115 @@
+"""The `mvidarr` command as users run it: real processes, real databases."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+MVIDARR = [sys.executable, "-m", "mvidarr"]
+sqlite_only = pytest.mark.sqlite_only
+
+
+def run(args: list[str], env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*MVIDARR, *args], env=env, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    values = {k: v for k, v in os.environ.items() if not k.startswith("MVIDARR_")}
+    values["MVIDARR_DATA_DIR"] = str(tmp_path / "data")
+    values["MVIDARR_LOG_LEVEL"] = "warning"
+    return values
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@sqlite_only
+def test_bad_settings_stop_with_one_clear_line(env: dict[str, str], tmp_path: Path) -> None:
+    cases = {
+        "MVIDARR_DATABASE_URL=::garbage::": "MVIDARR_DATABASE_URL",
+        "MVIDARR_DATABASE_URL=postgresql+asyncpg://nobody@127.0.0.1:1/none": "cannot connect to database",
+        "MVIDARR_PORT=99999": "MVIDARR_PORT",
+        f"MVIDARR_DATA_DIR={tmp_path / 'file' / 'data'}": "MVIDARR_DATA_DIR",
+    }
+    (tmp_path / "file").write_text("blocks the data dir")
+    for assignment, expected in cases.items():
+        key, value = assignment.split("=", 1)
+        result = run(["db", "upgrade"], {**env, key: value}, timeout=60)
+        assert result.returncode == 2, (assignment, result.stderr)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, (assignment, result.stderr)
+        assert expected in lines[0], (assignment, lines[0])
+        assert "Traceback" not in result.stderr
+
+
+@sqlite_only
+def test_port_in_use_is_one_clear_line(env: dict[str, str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run(["serve", "--port", str(port)], env, timeout=60)
+    assert result.returncode == 2
+    assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@sqlite_only
+def test_serve_migrates_and_answers(env: dict[str, str], tmp_path: Path) -> None:
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with log.open("w") as sink:
+        server = subprocess.Popen([*MVIDARR, "serve", "--port", str(port)], env=env, stderr=sink)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/api/v1/health/ready", timeout=2)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.2)
+        assert response.status_code == 200, response.text
+        assert response.headers["x-request-id"]
+        data = tmp_path / "data"
+        assert (data / "mvidarr.db").exists()
+        assert (data / "library").is_dir()
+        assert oct((data / "secret.key").stat().st_mode & 0o777) == "0o600"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+@sqlite_only
+def test_seed_demo_speed_and_refusal(env: dict[str, str]) -> None:
+    started = time.monotonic()
+    result = run(["seed-demo", "--artists", "1000", "--videos-per-artist", "20"], env)
+    elapsed = time.monotonic() - started
+    assert result.returncode == 0, result.stderr
+    assert "seeded 1000 artists, 20000 videos" in result.stderr
+    assert elapsed < 30, f"seeding took {elapsed:.1f} s"
+
+    again = run(["seed-demo", "--artists", "5"], env)
+    assert again.returncode == 2
+    assert "already has 1000 artist(s)" in again.stderr
+    forced = run(["seed-demo", "--artists", "5", "--videos-per-artist", "1", "--force"], env)
+    assert forced.returncode == 0, forced.stderr
+
+
+@sqlite_only
+def test_db_upgrade(env: dict[str, str]) -> None:
+    result = run(["db", "upgrade"], env)
+    assert result.returncode == 0, result.stderr
+    assert "latest schema" in result.stderr
