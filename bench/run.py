@@ -175,8 +175,7 @@ class Server:
         code = self.popen.poll()
         if code is not None:
             raise HarnessError(
-                f"{self.name} exited with code {code} during {during}; "
-                f"log tail:\n{log_tail(self.log_path)}"
+                f"{self.name} exited with code {code} during {during}; log tail:\n{log_tail(self.log_path)}"
             )
 
     def log_lines(self) -> list[str]:
@@ -308,9 +307,7 @@ def find_wrk() -> str:
     return found
 
 
-def run_wrk(
-    wrk: str, server: Server, target: str, connections: int, duration_s: int, seed: int
-) -> Measurement:
+def run_wrk(wrk: str, server: Server, target: str, connections: int, duration_s: int, seed: int) -> Measurement:
     threads = min(MAX_WRK_THREADS, connections)
     command = [
         wrk,
@@ -334,18 +331,14 @@ def run_wrk(
     cpu_before = cpu_seconds(server.pid)
     started = time.monotonic()
     try:
-        done = subprocess.run(
-            command, capture_output=True, text=True, timeout=duration_s + 120, check=False
-        )
+        done = subprocess.run(command, capture_output=True, text=True, timeout=duration_s + 120, check=False)
     except subprocess.TimeoutExpired:
         raise HarnessError(f"wrk did not finish: {' '.join(command)}") from None
     elapsed = time.monotonic() - started
     server.check_alive(f"{target} at {connections} connections")
     cpu_pct = 100.0 * (cpu_seconds(server.pid) - cpu_before) / elapsed
     if done.returncode != 0:
-        raise HarnessError(
-            f"wrk exited with {done.returncode}: {' '.join(command)}\n{done.stdout}{done.stderr}"
-        )
+        raise HarnessError(f"wrk exited with {done.returncode}: {' '.join(command)}\n{done.stdout}{done.stderr}")
     lines = [line for line in done.stdout.splitlines() if line.startswith("BENCH_JSON ")]
     if len(lines) != 1:
         raise HarnessError(f"no BENCH_JSON line in wrk's output:\n{done.stdout}{done.stderr}")
@@ -417,10 +410,7 @@ def sanity_checks(base_url: str, targets: Sequence[str]) -> list[dict[str, Any]]
     if "video_detail" in targets:
         paths += [("video_detail", f"{API}/videos/{i}", False) for i in (1, VIDEO_IDS)]
     if "video_search" in targets:
-        paths += [
-            ("video_search", f"{API}/videos?q={word}&page_size={PAGE_SIZE}", True)
-            for word in SEARCH_WORDS
-        ]
+        paths += [("video_search", f"{API}/videos?q={word}&page_size={PAGE_SIZE}", True) for word in SEARCH_WORDS]
     if "health" in targets:
         paths.append(("health", f"{API}/health", False))
     checks = []
@@ -569,9 +559,7 @@ def _mib(kib: dict[str, int]) -> dict[str, float]:
 
 def _command_output(command: Sequence[str]) -> str | None:
     try:
-        done = subprocess.run(
-            list(command), capture_output=True, text=True, timeout=10, check=False, cwd=REPO
-        )
+        done = subprocess.run(list(command), capture_output=True, text=True, timeout=10, check=False, cwd=REPO)
     except (OSError, subprocess.SubprocessError):
         return None
     return (done.stdout or done.stderr).strip() or None
@@ -590,9 +578,7 @@ def machine_info(wrk: str, started: datetime) -> dict[str, Any]:
             if line.startswith("MemTotal:"):
                 mem_total_mib = round(int(line.split()[1]) / 1024)
     packages = {}
-    names = (
-        "mvidarr fastapi starlette uvicorn uvloop httptools pydantic sqlalchemy aiosqlite orjson"
-    )
+    names = "mvidarr fastapi starlette uvicorn uvloop httptools pydantic sqlalchemy aiosqlite orjson"
     for name in names.split():
         with contextlib.suppress(metadata.PackageNotFoundError):
             packages[name] = metadata.version(name)
@@ -620,22 +606,17 @@ def machine_info(wrk: str, started: datetime) -> dict[str, Any]:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--quick", action="store_true", help="3 s runs at 64 connections only (smoke test)"
-    )
+    parser.add_argument("--quick", action="store_true", help="3 s runs at 64 connections only (smoke test)")
     parser.add_argument(
         "--only",
         default="",
-        help=f"comma-separated endpoints to run (of {', '.join(ENDPOINTS)}); the bare app "
-        "always runs",
+        help=f"comma-separated endpoints to run (of {', '.join(ENDPOINTS)}); the bare app always runs",
     )
     args = parser.parse_args(argv)
     only = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = [name for name in only if name not in ENDPOINTS]
     if unknown:
-        parser.error(
-            f"unknown endpoint(s) {', '.join(unknown)}; choose from {', '.join(ENDPOINTS)}"
-        )
+        parser.error(f"unknown endpoint(s) {', '.join(unknown)}; choose from {', '.join(ENDPOINTS)}")
     args.targets = [name for name in ENDPOINTS if not only or name in only]
     return args
 
@@ -762,9 +743,7 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
                 if not check["ok"]:
                     print(f"bench: sanity check failed: {check['path']}: {check['problem']}")
             for target in args.targets:
-                measurements += measure(
-                    wrk, server, target, connections, duration_s, warmup_s, seed
-                )
+                measurements += measure(wrk, server, target, connections, duration_s, warmup_s, seed)
             server.check_alive("the load")
             run["memory"]["after_load"] = _mib(memory_kib(server.pid))
             lines = server.log_lines()
@@ -805,9 +784,7 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
 
 def write_results(run: dict[str, Any], table: str) -> list[Path]:
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.strptime(run["machine"]["date"], "%Y-%m-%dT%H:%M:%SZ").strftime(
-        "%Y%m%dT%H%M%SZ"
-    )
+    stamp = datetime.strptime(run["machine"]["date"], "%Y-%m-%dT%H:%M:%SZ").strftime("%Y%m%dT%H%M%SZ")
     text = json.dumps(run, indent=2, ensure_ascii=False) + "\n"
     paths = [RESULTS_DIR / f"foundation-{stamp}.json", RESULTS_DIR / "latest.json"]
     for path in paths:

@@ -94,6 +94,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url="/api/docs",
         redoc_url=None,
+        # MVidarr exports its own Prometheus metrics; FastAPI's OpenTelemetry layer costs
+        # time on every request for providers nobody configured.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
         lifespan=_lifespan(settings, database),
     )
     app.state.settings = settings

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
+from mvidarr import sqlite_driver
 from mvidarr.errors import ConfigError
 
 NAMING_CONVENTION = {
@@ -78,7 +79,11 @@ class Database:
         """Engine and session makers for `url`; `pg_schema` pins PostgreSQL's search_path (tests)."""
         if url.get_backend_name() == "sqlite":
             engine = create_async_engine(
-                url, echo=echo, pool_size=pool_size, max_overflow=0, connect_args={"timeout": 30}
+                url,
+                echo=echo,
+                pool_size=pool_size,
+                max_overflow=0,
+                async_creator=sqlite_driver.connector(url.database or ":memory:", timeout=30),
             )
             _tune_sqlite(engine)
         else:

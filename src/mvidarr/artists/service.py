@@ -50,8 +50,9 @@ async def list_artists(
     order = sort_clauses(sort, repository.SORTABLE, default="name", tiebreak=Artist.id)
     rows, total = await repository.list_page(session, flt, order, page)
     items = []
+    keys = list(rows[0]._fields) if rows else []
     for row in rows:
-        data = dict(row._mapping)
+        data = dict(zip(keys, row, strict=True))
         data["genres"] = split_genres(data.pop("genre_names"))
         items.append(ArtistListItem.model_validate(data))
     return Page(items=items, total=total, page=page.page, page_size=page.page_size)

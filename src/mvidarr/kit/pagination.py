@@ -35,12 +35,13 @@ class PageParams:
         return (self.page - 1) * self.page_size
 
 
-def _page_params(
+async def _page_params(
     page: Annotated[int, Query(ge=1, le=10_000_000, description="1-based page number.")] = 1,
     page_size: Annotated[
         int, Query(ge=1, le=MAX_PAGE_SIZE, description=f"Items per page (at most {MAX_PAGE_SIZE}).")
     ] = 50,
 ) -> PageParams:
+    # async: FastAPI runs plain `def` dependencies in a thread pool, a costly hop for a tuple.
     return PageParams(page=page, page_size=page_size)
 
 

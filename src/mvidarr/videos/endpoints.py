@@ -22,7 +22,7 @@ QUALITY_LABELS = ("2160p", "1440p", "1080p", "720p", "576p", "480p", "360p", "24
 _SORT_DOC = "Sortable: title, artist, year, release_date, created_at, updated_at, status, kind, duration_s, quality."
 
 
-def _video_filter(
+async def _video_filter(
     q: SearchQuery = None,
     artist: Annotated[
         int | None, Query(alias="artist_id", ge=1, le=MAX_ID, description="Only this artist's videos.")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.artists.service import get_artist
@@ -47,16 +47,17 @@ class VideoNotFound(NotFound):
         super().__init__(f"video {video_id} does not exist")
 
 
-def _file(row: RowMapping) -> dict[str, Any] | None:
-    if row["file_id"] is None:
-        return None
-    return {key[len(_FILE_PREFIX) :]: value for key, value in row.items() if key.startswith(_FILE_PREFIX)}
-
-
-def _list_item(row: RowMapping) -> dict[str, Any]:
-    item = {key: value for key, value in row.items() if not key.startswith(_FILE_PREFIX)}
+def _list_item(keys: Sequence[str], row: Sequence[Any]) -> dict[str, Any]:
+    """Nest a flat row (video columns, artist_name, file_* columns) into the item's shape."""
+    item: dict[str, Any] = {}
+    file: dict[str, Any] = {}
+    for key, value in zip(keys, row, strict=True):
+        if key.startswith(_FILE_PREFIX):
+            file[key[len(_FILE_PREFIX) :]] = value
+        else:
+            item[key] = value
     item["artist"] = {"id": item.pop("artist_id"), "name": item.pop("artist_name")}
-    item["file"] = _file(row)
+    item["file"] = file if file["id"] is not None else None
     return item
 
 
@@ -65,7 +66,8 @@ async def list_videos(
 ) -> Page[VideoListItem]:
     order = sort_clauses(sort, repository.SORTABLE, default="-created_at", tiebreak=Video.id)
     rows, total = await repository.list_page(session, flt, order, page)
-    items = [VideoListItem.model_validate(_list_item(row._mapping)) for row in rows]
+    keys = list(rows[0]._fields) if rows else []
+    items = [VideoListItem.model_validate(_list_item(keys, row)) for row in rows]
     return Page(items=items, total=total, page=page.page, page_size=page.page_size)
 
 
@@ -73,7 +75,7 @@ async def read_video(session: AsyncSession, video_id: int) -> VideoPublic:
     row = await repository.get_row(session, video_id)
     if row is None:
         raise VideoNotFound(video_id)
-    data = _list_item(row._mapping)
+    data = _list_item(row._fields, row)
     data["genres"] = split_genres(data.pop("genre_names"))
     return VideoPublic.model_validate(data)
 
