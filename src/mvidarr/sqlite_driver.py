@@ -63,7 +63,10 @@ class Cursor:
         return None
 
     def _run(self, method: str, sql: str, parameters: Any) -> None:
-        cursor = self._connection._conn.cursor()
+        conn = self._connection._conn
+        if conn is None:
+            raise ValueError("no active connection")
+        cursor = conn.cursor()
         try:
             getattr(cursor, method)(sql, parameters)
             self.description = cursor.description
@@ -110,7 +113,7 @@ class Connection:
         self._database = database
         self._kwargs = {**kwargs, "check_same_thread": False}
         self._tx: SimpleQueue[_Job | None] = SimpleQueue()
-        self._conn: sqlite3.Connection | None = None  # type: ignore[assignment]
+        self._conn: sqlite3.Connection | None = None
         self._thread = threading.Thread(target=_serve, args=(self._tx,), name="mvidarr-sqlite", daemon=True)
 
     @property
