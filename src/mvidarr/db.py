@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+import orjson
 from fastapi import Depends, Request
 from sqlalchemy import JSON, DateTime, MetaData, event
 from sqlalchemy.dialects.postgresql import JSONB
@@ -32,6 +33,10 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
 
 
 def utcnow() -> datetime:
@@ -83,6 +88,8 @@ class Database:
                 echo=echo,
                 pool_size=pool_size,
                 max_overflow=0,
+                json_serializer=_json_dumps,
+                json_deserializer=orjson.loads,
                 async_creator=sqlite_driver.connector(url.database or ":memory:", timeout=30),
             )
             _tune_sqlite(engine)
@@ -94,6 +101,8 @@ class Database:
                 pool_size=pool_size,
                 max_overflow=pool_size,
                 pool_recycle=1800,
+                json_serializer=_json_dumps,
+                json_deserializer=orjson.loads,
                 connect_args=connect_args,
             )
         # Reads need no explicit transaction on SQLite: skipping BEGIN/COMMIT saves driver round trips.

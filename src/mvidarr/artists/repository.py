@@ -23,9 +23,12 @@ class ArtistFilter:
     genre: str | None = None
 
 
-_video_count = select(func.count(Video.id)).where(Video.artist_id == Artist.id).correlate(Artist).scalar_subquery()
+_video_count = (
+    select(func.count()).select_from(Video).where(Video.artist_id == Artist.id).correlate(Artist).scalar_subquery()
+)
 _downloaded_count = (
-    select(func.count(Video.id))
+    select(func.count())
+    .select_from(Video)
     .where(and_(Video.artist_id == Artist.id, Video.status == VideoStatus.DOWNLOADED))
     .correlate(Artist)
     .scalar_subquery()
@@ -82,7 +85,7 @@ async def list_page(
     rows = (await session.execute(stmt)).all()
     if page.offset == 0 and len(rows) < page.page_size:
         return rows, len(rows)
-    total = await session.scalar(_where(select(func.count(Artist.id)), flt))
+    total = await session.scalar(_where(select(func.count()).select_from(Artist), flt))
     return rows, total or 0
 
 
@@ -107,4 +110,4 @@ async def find_by_identity(
 
 
 async def has_videos(session: AsyncSession, artist_id: int) -> int:
-    return int(await session.scalar(select(func.count(Video.id)).where(Video.artist_id == artist_id)) or 0)
+    return int(await session.scalar(select(func.count()).select_from(Video).where(Video.artist_id == artist_id)) or 0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import delete as sql_delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,6 +40,9 @@ LOCKABLE = frozenset(
 )
 
 
+_ARTIST_PAGE: TypeAdapter[Page[ArtistListItem]] = TypeAdapter(Page[ArtistListItem])
+
+
 class ArtistNotFound(NotFound):
     def __init__(self, artist_id: int) -> None:
         super().__init__(f"artist {artist_id} does not exist")
@@ -49,13 +53,15 @@ async def list_artists(
 ) -> Page[ArtistListItem]:
     order = sort_clauses(sort, repository.SORTABLE, default="name", tiebreak=Artist.id)
     rows, total = await repository.list_page(session, flt, order, page)
-    items = []
+    items: list[dict[str, Any]] = []
     keys = list(rows[0]._fields) if rows else []
     for row in rows:
         data = dict(zip(keys, row, strict=True))
         data["genres"] = split_genres(data.pop("genre_names"))
-        items.append(ArtistListItem.model_validate(data))
-    return Page(items=items, total=total, page=page.page, page_size=page.page_size)
+        items.append(data)
+    return _ARTIST_PAGE.validate_python(
+        {"items": items, "total": total, "page": page.page, "page_size": page.page_size}
+    )
 
 
 async def get_artist(session: AsyncSession, artist_id: int) -> Artist:

@@ -341,7 +341,7 @@ async def seed_library(
     db = Database.connect(settings.database, pool_size=1)
     try:
         async with db.writer() as session:
-            existing = await session.scalar(select(func.count(Artist.id)))
+            existing = await session.scalar(select(func.count()).select_from(Artist))
             if existing and not force:
                 raise SeedRefused(
                     f"the database already has {existing} artist(s); seed-demo only fills an empty "

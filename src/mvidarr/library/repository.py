@@ -15,7 +15,5 @@ async def all_root_folders(session: AsyncSession) -> Sequence[RootFolder]:
 
 
 async def file_counts(session: AsyncSession) -> dict[int, int]:
-    result = await session.execute(
-        select(MediaFile.root_folder_id, func.count(MediaFile.id)).group_by(MediaFile.root_folder_id)
-    )
+    result = await session.execute(select(MediaFile.root_folder_id, func.count()).group_by(MediaFile.root_folder_id))
     return dict(result.all())

@@ -48,7 +48,7 @@ async def list_root_folders(session: AsyncSession) -> list[RootFolderPublic]:
 async def read_root_folder(session: AsyncSession, root_id: int) -> RootFolderPublic:
     root = await _get(session, root_id)
     await _refresh_state(root)
-    count = await session.scalar(select(func.count(MediaFile.id)).where(MediaFile.root_folder_id == root_id))
+    count = await session.scalar(select(func.count()).select_from(MediaFile).where(MediaFile.root_folder_id == root_id))
     return _public(root, count or 0)
 
 
@@ -76,7 +76,7 @@ async def update_root_folder(session: AsyncSession, root_id: int, data: RootFold
 
 async def delete_root_folder(session: AsyncSession, root_id: int, *, force: bool) -> None:
     root = await _get(session, root_id)
-    count = await session.scalar(select(func.count(MediaFile.id)).where(MediaFile.root_folder_id == root_id))
+    count = await session.scalar(select(func.count()).select_from(MediaFile).where(MediaFile.root_folder_id == root_id))
     if count and not force:
         raise Conflict(
             f"root folder {root.path!r} holds {count} known file(s); pass force=true to forget them "

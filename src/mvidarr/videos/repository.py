@@ -135,7 +135,7 @@ async def list_page(
     rows = (await session.execute(stmt)).all()
     if page.offset == 0 and len(rows) < page.page_size:
         return rows, len(rows)
-    count = _joined(select(func.count(Video.id)), artist=flt.needs_artist, media_file=flt.needs_file)
+    count = _joined(select(func.count()).select_from(Video), artist=flt.needs_artist, media_file=flt.needs_file)
     total = await session.scalar(_where(count, flt))
     return rows, total or 0
 

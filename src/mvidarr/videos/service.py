@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.artists.service import get_artist
@@ -40,6 +41,7 @@ LOCKABLE = frozenset(
     }
 )
 _FILE_PREFIX = "file_"
+_VIDEO_PAGE: TypeAdapter[Page[VideoListItem]] = TypeAdapter(Page[VideoListItem])
 
 
 class VideoNotFound(NotFound):
@@ -67,8 +69,15 @@ async def list_videos(
     order = sort_clauses(sort, repository.SORTABLE, default="-created_at", tiebreak=Video.id)
     rows, total = await repository.list_page(session, flt, order, page)
     keys = list(rows[0]._fields) if rows else []
-    items = [VideoListItem.model_validate(_list_item(keys, row)) for row in rows]
-    return Page(items=items, total=total, page=page.page, page_size=page.page_size)
+    # One validation call for the whole page: pydantic-core loops in Rust.
+    return _VIDEO_PAGE.validate_python(
+        {
+            "items": [_list_item(keys, row) for row in rows],
+            "total": total,
+            "page": page.page,
+            "page_size": page.page_size,
+        }
+    )
 
 
 async def read_video(session: AsyncSession, video_id: int) -> VideoPublic:
