@@ -33,6 +33,9 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# SQLite has one writer and readers scale with cores, not connections; each connection also
+# keeps its own page cache, so a few connections serve faster and use less memory than many.
+SQLITE_MAX_POOL = 4
 
 
 def _json_dumps(value: Any) -> str:
@@ -86,7 +89,7 @@ class Database:
             engine = create_async_engine(
                 url,
                 echo=echo,
-                pool_size=pool_size,
+                pool_size=min(pool_size, SQLITE_MAX_POOL),
                 max_overflow=0,
                 json_serializer=_json_dumps,
                 json_deserializer=orjson.loads,
@@ -151,7 +154,6 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
             "busy_timeout=30000",
             "synchronous=NORMAL",
             "temp_store=MEMORY",
-            "cache_size=-16000",
         ):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
