@@ -146,9 +146,14 @@ async def test_list_needs_no_query_per_row(
     count_statements.statements.clear()
     response = await client.get("/api/v1/videos", params={"page_size": 50, "page": 1})
     assert len(response.json()["items"]) == 50
-    assert len(count_statements.statements) == 2, count_statements.statements  # page + total
+    assert len(count_statements.statements) == 1, count_statements.statements  # page and total together
     count_statements.statements.clear()
     response = await client.get("/api/v1/artists", params={"page_size": 2, "page": 1})
+    assert len(count_statements.statements) == 1, count_statements.statements
+    count_statements.statements.clear()
+    beyond = await client.get("/api/v1/videos", params={"page_size": 50, "page": 9})
+    assert beyond.json()["items"] == []
+    assert beyond.json()["total"] == 60, "a page past the end still reports the total"
     assert len(count_statements.statements) == 2, count_statements.statements
 
 

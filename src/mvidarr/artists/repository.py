@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, and_, func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.genres.columns import artist_genres
 from mvidarr.genres.repository import genre_key
-from mvidarr.kit.pagination import PageParams, SortColumn
+from mvidarr.kit.pagination import TOTAL, PageParams, PageRows, SortColumn
 from mvidarr.kit.queries import AnySelect
 from mvidarr.models import Artist, ArtistGenre, Genre, Video, VideoStatus
 
@@ -76,17 +76,17 @@ def _where(stmt: AnySelect, flt: ArtistFilter) -> AnySelect:
     return stmt
 
 
-async def list_page(
-    session: AsyncSession, flt: ArtistFilter, order_by: Sequence[Any], page: PageParams
-) -> tuple[Sequence[Row[Any]], int]:
-    # Page ids first, then counts and genres for those rows alone.
+async def list_page(session: AsyncSession, flt: ArtistFilter, order_by: Sequence[Any], page: PageParams) -> PageRows:
+    """One page of list rows and the total, in one statement."""
+    # Page ids first, then counts and genres for those rows alone; the total rides along.
     ids = _where(select(Artist.id), flt).order_by(*order_by).offset(page.offset).limit(page.page_size)
-    stmt = select(*_LIST_COLUMNS).where(Artist.id.in_(ids.scalar_subquery())).order_by(*order_by)
+    count = _where(select(func.count()).select_from(Artist), flt)
+    stmt = select(*_LIST_COLUMNS, count.scalar_subquery().label(TOTAL))
+    stmt = stmt.where(Artist.id.in_(ids.scalar_subquery())).order_by(*order_by)
     rows = (await session.execute(stmt)).all()
-    if page.offset == 0 and len(rows) < page.page_size:
-        return rows, len(rows)
-    total = await session.scalar(_where(select(func.count()).select_from(Artist), flt))
-    return rows, total or 0
+    if rows:
+        return PageRows.of(rows)
+    return PageRows(keys=[], rows=[], total=0 if page.offset == 0 else (await session.scalar(count)) or 0)
 
 
 async def extras(session: AsyncSession, artist_id: int) -> tuple[int, int, str | None]:

@@ -52,15 +52,14 @@ async def list_artists(
     session: AsyncSession, flt: ArtistFilter, sort: str | None, page: PageParams
 ) -> Page[ArtistListItem]:
     order = sort_clauses(sort, repository.SORTABLE, default="name", tiebreak=Artist.id)
-    rows, total = await repository.list_page(session, flt, order, page)
+    found = await repository.list_page(session, flt, order, page)
     items: list[dict[str, Any]] = []
-    keys = list(rows[0]._fields) if rows else []
-    for row in rows:
-        data = dict(zip(keys, row, strict=True))
+    for row in found.rows:
+        data = dict(zip(found.keys, row, strict=True))
         data["genres"] = split_genres(data.pop("genre_names"))
         items.append(data)
     return _ARTIST_PAGE.validate_python(
-        {"items": items, "total": total, "page": page.page, "page_size": page.page_size}
+        {"items": items, "total": found.total, "page": page.page, "page_size": page.page_size}
     )
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
 _CONTROL = {c: None for c in range(32) if chr(c) not in "\t\n\r"} | {127: None}
 
@@ -21,10 +21,6 @@ def _clean_text(value: str) -> str:
     except UnicodeEncodeError:
         raise ValueError("must be valid Unicode (no unpaired surrogates)") from None
     return unicodedata.normalize("NFC", value)
-
-
-def _utc_z(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 Text = Annotated[str, AfterValidator(_clean_text)]
@@ -42,7 +38,8 @@ def limit(max_length: int, min_length: int = 0) -> StringConstraints:
 Name = Annotated[str, limit(255, 1), Clean]
 ShortText = Annotated[str, limit(255), Clean]
 LongText = Annotated[str, limit(20_000), Clean]
-UTCDatetime = Annotated[datetime, PlainSerializer(_utc_z, return_type=str, when_used="json")]
+UTCDatetime = datetime
+"""A timestamp read from a UTC column: always timezone-aware, so JSON shows it with `Z`."""
 
 
 class Schema(BaseModel):

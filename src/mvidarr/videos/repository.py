@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Row, and_, func, or_, select
+from sqlalchemy import Row, and_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.genres.columns import video_genres
 from mvidarr.genres.repository import genre_key
-from mvidarr.kit.pagination import PageParams, SortColumn
+from mvidarr.kit.pagination import TOTAL, PageParams, PageRows, SortColumn
 from mvidarr.kit.queries import AnySelect
 from mvidarr.models import Artist, Genre, MediaFile, Video, VideoGenre
 
@@ -120,40 +120,43 @@ def _joined(stmt: AnySelect, *, artist: bool, media_file: bool) -> AnySelect:
     return stmt
 
 
-async def list_page(
-    session: AsyncSession, flt: VideoFilter, order_by: Sequence[Any], page: PageParams
-) -> tuple[Sequence[Row[Any]], int]:
-    """One page of list rows, then the total (skipped when the first page is not full)."""
+async def list_page(session: AsyncSession, flt: VideoFilter, order_by: Sequence[Any], page: PageParams) -> PageRows:
+    """One page of list rows and the total, in one statement."""
     # Deferred join: find the page's ids on the video table (index-only for the common sorts),
-    # then join artist and file for those rows alone, so deep pages stay cheap.
+    # then join artist and file for those rows alone, so deep pages stay cheap. The total rides
+    # along as an uncorrelated subquery, evaluated once, saving a round trip.
     needs_artist = flt.needs_artist or _sorts_on(order_by, Artist.__table__)
     needs_file = flt.needs_file or _sorts_on(order_by, MediaFile.__table__)
     ids = _where(_joined(select(Video.id), artist=needs_artist, media_file=needs_file), flt)
     ids = ids.order_by(*order_by).offset(page.offset).limit(page.page_size)
-    stmt = _joined(select(*LIST_COLUMNS), artist=True, media_file=True)
+    count = _where(
+        _joined(select(func.count()).select_from(Video), artist=flt.needs_artist, media_file=flt.needs_file), flt
+    )
+    stmt = _joined(select(*LIST_COLUMNS, count.scalar_subquery().label(TOTAL)), artist=True, media_file=True)
     stmt = stmt.where(Video.id.in_(ids.scalar_subquery())).order_by(*order_by)
     rows = (await session.execute(stmt)).all()
-    if page.offset == 0 and len(rows) < page.page_size:
-        return rows, len(rows)
-    count = _joined(select(func.count()).select_from(Video), artist=flt.needs_artist, media_file=flt.needs_file)
-    total = await session.scalar(_where(count, flt))
-    return rows, total or 0
+    if rows:
+        return PageRows.of(rows)
+    return PageRows(keys=[], rows=[], total=0 if page.offset == 0 else (await session.scalar(count)) or 0)
 
 
 def _sorts_on(order_by: Sequence[Any], table: Any) -> bool:
     return any(getattr(clause.element, "table", None) is table for clause in order_by)
 
 
-async def get_row(session: AsyncSession, video_id: int) -> Row[Any] | None:
-    stmt = (
-        select(
-            Video.__table__,
-            Artist.name.label("artist_name"),
-            video_genres(Video.id).label("genre_names"),
-            *_file_labels,
-        )
-        .join(Artist, Artist.id == Video.artist_id)
-        .outerjoin(MediaFile, _current_file)
-        .where(Video.id == video_id)
+# Built once: constructing this select costs more than running it.
+_GET_ROW = (
+    select(
+        Video.__table__,
+        Artist.name.label("artist_name"),
+        video_genres(Video.id).label("genre_names"),
+        *_file_labels,
     )
-    return (await session.execute(stmt)).first()
+    .join(Artist, Artist.id == Video.artist_id)
+    .outerjoin(MediaFile, _current_file)
+    .where(Video.id == bindparam("video_id"))
+)
+
+
+async def get_row(session: AsyncSession, video_id: int) -> Row[Any] | None:
+    return (await session.execute(_GET_ROW, {"video_id": video_id})).first()

@@ -67,16 +67,11 @@ async def list_videos(
     session: AsyncSession, flt: VideoFilter, sort: str | None, page: PageParams
 ) -> Page[VideoListItem]:
     order = sort_clauses(sort, repository.SORTABLE, default="-created_at", tiebreak=Video.id)
-    rows, total = await repository.list_page(session, flt, order, page)
-    keys = list(rows[0]._fields) if rows else []
+    found = await repository.list_page(session, flt, order, page)
+    items = [_list_item(found.keys, row) for row in found.rows]
     # One validation call for the whole page: pydantic-core loops in Rust.
     return _VIDEO_PAGE.validate_python(
-        {
-            "items": [_list_item(keys, row) for row in rows],
-            "total": total,
-            "page": page.page,
-            "page_size": page.page_size,
-        }
+        {"items": items, "total": found.total, "page": page.page, "page_size": page.page_size}
     )
 
 
