@@ -30,13 +30,20 @@ def sort_name(name: str) -> str:
     return name
 
 
+_ARTICLES = ("the", "a", "an")
+
+
 def identity_key(name: str) -> str:
-    """Key under which two artist names are the same: folded, with 'The X' == 'X, The'."""
+    """Key under which two artist names are the same: folded, 'The X' == 'X, The' == 'X'.
+
+    A name that is only articles ('The The') keeps them, so it never collides with 'The'.
+    """
     key = fold(name)
-    for article in ("the", "a", "an"):
+    for article in _ARTICLES:
         if key.endswith(f", {article}"):
             key = f"{article} {key[: -len(article) - 2]}"
-    return key.removeprefix("the ")
+    rest = key.removeprefix("the ")
+    return key if rest in _ARTICLES else rest
 
 
 def search_terms(query: str) -> list[str]:
