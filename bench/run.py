@@ -74,6 +74,13 @@ STOP_TIMEOUT_S = 15.0
 SEED_TIMEOUT_S = 900.0
 
 BARE = "bare"
+NOAUTH = "video_detail_noauth"
+AUTHED = "video_detail_authed"
+BENCH_USER = "bench"
+BENCH_PASSWORD = "load-test-password-not-secret"
+LOGINS_FOR_CPU = 10
+LOGIN_CPU_MS = (50.0, 500.0)
+CONCURRENT_LOGINS = 10
 ENDPOINTS: dict[str, str] = {
     "video_list": f"GET {API}/videos?page_size={PAGE_SIZE}&page=<1..{VIDEO_PAGES}>",
     "artist_list": f"GET {API}/artists?page_size={PAGE_SIZE}&page=<1..{ARTIST_PAGES}>",
@@ -193,8 +200,8 @@ def log_tail(path: Path, lines: int = 30) -> str:
     return "\n".join(text.splitlines()[-lines:]) or "(empty log)"
 
 
-def http_get(url: str, timeout: float = 5.0) -> tuple[int, bytes]:
-    request = urllib.request.Request(url, headers={"Accept": "application/json"})
+def http_get(url: str, timeout: float = 5.0, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, headers={"Accept": "application/json", **(headers or {})})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             status: int = response.status
@@ -307,10 +314,21 @@ def find_wrk() -> str:
     return found
 
 
-def run_wrk(wrk: str, server: Server, target: str, connections: int, duration_s: int, seed: int) -> Measurement:
+def run_wrk(
+    wrk: str,
+    server: Server,
+    target: str,
+    connections: int,
+    duration_s: int,
+    seed: int,
+    headers: Sequence[str] = (),
+    label: str | None = None,
+) -> Measurement:
     threads = min(MAX_WRK_THREADS, connections)
+    header_args = [arg for header in headers for arg in ("-H", header)]
     command = [
         wrk,
+        *header_args,
         f"-t{threads}",
         f"-c{connections}",
         f"-d{duration_s}s",
@@ -346,7 +364,7 @@ def run_wrk(wrk: str, server: Server, target: str, connections: int, duration_s:
     sockets = {key: int(data[key]) for key in ("connect", "read", "write", "timeout")}
     requests = int(data["requests"])
     return Measurement(
-        target=target,
+        target=label or target,
         connections=connections,
         threads=threads,
         duration_s=round(float(data["duration_s"]), 3),
@@ -374,13 +392,15 @@ def measure(
     duration_s: int,
     warmup_s: int,
     seed: int,
+    headers: Sequence[str] = (),
+    label: str | None = None,
 ) -> list[Measurement]:
     if warmup_s > 0:
         print(f"  {target}: warm-up {warmup_s} s (discarded)", file=sys.stderr)
-        run_wrk(wrk, server, target, min(WARMUP_CONNECTIONS, max(connections)), warmup_s, seed)
+        run_wrk(wrk, server, target, min(WARMUP_CONNECTIONS, max(connections)), warmup_s, seed, headers)
     results = []
     for count in connections:
-        result = run_wrk(wrk, server, target, count, duration_s, seed + count)
+        result = run_wrk(wrk, server, target, count, duration_s, seed + count, headers, label)
         print(
             f"  {target} @{count}: {result.rps:.1f} req/s, p50 {result.p50_ms:.2f} ms, "
             f"p99 {result.p99_ms:.2f} ms, errors {result.errors}, "
@@ -391,10 +411,72 @@ def measure(
     return results
 
 
+# --------------------------------------------------------------------------- auth
+
+
+def _post_login(base_url: str) -> dict[str, Any]:
+    body = json.dumps({"username": BENCH_USER, "password": BENCH_PASSWORD}).encode()
+    request = urllib.request.Request(
+        base_url + f"{API}/auth/login", data=body, headers={"Content-Type": "application/json"}, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            payload: dict[str, Any] = json.loads(response.read())
+            return payload
+    except urllib.error.HTTPError as exc:
+        raise HarnessError(f"login failed with {exc.code}: {exc.read()[:300]!r}") from None
+
+
+def sign_in(base_url: str) -> str:
+    """The bench admin's access token (the admin comes from MVIDARR_ADMIN_USERNAME/PASSWORD)."""
+    return str(_post_login(base_url)["access_token"])
+
+
+def login_cost(wrk: str, server: Server, duration_s: int) -> dict[str, Any]:
+    """Server CPU per login (sequential), then health latency while 10 clients log in nonstop."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    before = cpu_seconds(server.pid)
+    started = time.monotonic()
+    for _ in range(LOGINS_FOR_CPU):
+        _post_login(server.base_url)
+    cpu_ms = 1000 * (cpu_seconds(server.pid) - before) / LOGINS_FOR_CPU
+    wall_ms = 1000 * (time.monotonic() - started) / LOGINS_FOR_CPU
+    print(f"  login: {cpu_ms:.0f} ms server CPU, {wall_ms:.0f} ms wall each (sequential)", file=sys.stderr)
+
+    stop = time.monotonic() + duration_s + 2
+    counts = [0] * CONCURRENT_LOGINS
+
+    def keep_logging_in(index: int) -> None:
+        while time.monotonic() < stop:
+            _post_login(server.base_url)
+            counts[index] += 1
+
+    with ThreadPoolExecutor(CONCURRENT_LOGINS) as pool:
+        futures = [pool.submit(keep_logging_in, i) for i in range(CONCURRENT_LOGINS)]
+        time.sleep(1.0)  # let the logins pile up first
+        health = run_wrk(wrk, server, "health", 1, duration_s, 1)
+        for future in futures:
+            future.result()
+    print(
+        f"  health during {CONCURRENT_LOGINS} concurrent logins: p99 {health.p99_ms:.2f} ms, "
+        f"{sum(counts)} logins in {duration_s + 2} s",
+        file=sys.stderr,
+    )
+    return {
+        "login_cpu_ms": round(cpu_ms, 1),
+        "login_wall_ms": round(wall_ms, 1),
+        "health_p99_during_logins_ms": health.p99_ms,
+        "health_p50_during_logins_ms": health.p50_ms,
+        "health_rps_during_logins": health.rps,
+        "concurrent_logins_done": sum(counts),
+    }
+
+
 # --------------------------------------------------------------------------- checks
 
 
-def sanity_checks(base_url: str, targets: Sequence[str]) -> list[dict[str, Any]]:
+def sanity_checks(base_url: str, targets: Sequence[str], headers: dict[str, str]) -> list[dict[str, Any]]:
     """Ask for the edges of each random range once, so the load hits real rows."""
     paths: list[tuple[str, str, bool]] = []  # (target, path, must have items)
     if "video_list" in targets:
@@ -417,7 +499,7 @@ def sanity_checks(base_url: str, targets: Sequence[str]) -> list[dict[str, Any]]
     for target, path, needs_items in paths:
         check: dict[str, Any] = {"target": target, "path": path}
         try:
-            status, body = http_get(base_url + path)
+            status, body = http_get(base_url + path, headers=headers)
         except OSError as exc:
             check.update(ok=False, problem=f"request failed: {exc}")
             checks.append(check)
@@ -478,14 +560,22 @@ class Bar:
         value: float | None = None
         if self.metric == "rss_after_mib":
             value = run.get("memory", {}).get("after_load", {}).get("rss_mib")
+        elif self.metric == "auth_ratio":
+            rps = {(m["target"], m["connections"]): m["rps"] for m in run["measurements"]}
+            authed, bypassed = rps.get((AUTHED, self.connections)), rps.get((NOAUTH, self.connections))
+            value = round(authed / bypassed, 4) if authed and bypassed else None
+        elif self.metric in ("login_cpu_ms", "health_p99_during_logins_ms"):
+            value = run.get("login", {}).get(self.metric)
         else:
             for entry in run["measurements"]:
                 if entry["target"] == self.target and entry["connections"] == self.connections:
                     value = entry["ratio_to_bare"] if self.metric == "ratio" else entry[self.metric]
         if value is None:
             verdict = "SKIP"
-        elif self.metric == "ratio":
+        elif self.metric in ("ratio", "auth_ratio"):
             verdict = "PASS" if value >= self.limit else "FAIL"
+        elif self.metric == "login_cpu_ms":
+            verdict = "PASS" if LOGIN_CPU_MS[0] <= value <= LOGIN_CPU_MS[1] else "FAIL"
         elif self.metric == "errors":
             verdict = "PASS" if value <= self.limit else "FAIL"
         else:
@@ -501,6 +591,10 @@ BARS = (
     Bar("video_detail", 64, "ratio", 0.25, "video_detail @64: throughput >= 0.25 x bare"),
     Bar("video_search", 10, "p99_ms", 150.0, "video_search @10: p99 < 150 ms", " ms"),
     Bar("memory", None, "rss_after_mib", 125.0, "server RSS after load < 125 MiB", " MiB"),
+    Bar("video_detail", 10, "auth_ratio", 0.9, "video_detail @10: bearer auth >= 0.9 x auth bypassed"),
+    Bar("video_detail", 64, "auth_ratio", 0.9, "video_detail @64: bearer auth >= 0.9 x auth bypassed"),
+    Bar("login", None, "login_cpu_ms", 0.0, "one login costs 50-500 ms of server CPU", " ms"),
+    Bar("login", None, "health_p99_during_logins_ms", 20.0, "health p99 < 20 ms during 10 concurrent logins", " ms"),
 )
 
 
@@ -681,7 +775,16 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
         data_dir = workdir / "data"
         # Only our MVIDARR_* settings; the server runs in the temp dir so no stray .env applies.
         env = {k: v for k, v in os.environ.items() if not k.startswith("MVIDARR_")}
-        env |= {"MVIDARR_DATA_DIR": str(data_dir), "MVIDARR_LOG_LEVEL": "warning"}
+        env |= {
+            "MVIDARR_DATA_DIR": str(data_dir),
+            "MVIDARR_LOG_LEVEL": "warning",
+            # The app needs a signed-in caller: the admin is created at start-up from these.
+            "MVIDARR_ADMIN_USERNAME": BENCH_USER,
+            "MVIDARR_ADMIN_PASSWORD": BENCH_PASSWORD,
+            "MVIDARR_ACCESS_TOKEN_TTL_S": "86400",
+            # Throttling would refuse the login load of the login bar.
+            "MVIDARR_LOGIN_MAX_FAILURES_PER_IP": "1000000",
+        }
 
         print(f"bench: seeding {VIDEO_IDS} videos into {data_dir}", file=sys.stderr)
         seed_started = time.monotonic()
@@ -738,16 +841,43 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
             time.sleep(1.0)  # let startup settle before the idle reading
             idle = memory_kib(server.pid)
             run["memory"] = {"idle": _mib(idle)}
-            run["sanity_checks"] = sanity_checks(server.base_url, args.targets)
+            token = sign_in(server.base_url)
+            auth_header = f"Authorization: Bearer {token}"
+            run["sanity_checks"] = sanity_checks(server.base_url, args.targets, {"Authorization": f"Bearer {token}"})
             for check in run["sanity_checks"]:
                 if not check["ok"]:
                     print(f"bench: sanity check failed: {check['path']}: {check['problem']}")
             for target in args.targets:
-                measurements += measure(wrk, server, target, connections, duration_s, warmup_s, seed)
+                measurements += measure(wrk, server, target, connections, duration_s, warmup_s, seed, [auth_header])
+            run["login"] = login_cost(wrk, server, duration_s)
             server.check_alive("the load")
             run["memory"]["after_load"] = _mib(memory_kib(server.pid))
             lines = server.log_lines()
             run["server_log"] = {"lines": len(lines), "excerpt": lines[:40]}
+
+        if "video_detail" in args.targets:
+            # The same uvicorn command for both, differing only in the factory: a fair A/B.
+            for factory, label in (("create_app", NOAUTH), ("create_authenticated_app", AUTHED)):
+                port = free_port()
+                print(f"bench: starting bench.noauth_app:{factory} on port {port}", file=sys.stderr)
+                command = [
+                    python, "-m", "uvicorn", f"bench.noauth_app:{factory}", "--factory", "--host", HOST,
+                    "--port", str(port), "--loop", "uvloop", "--http", "httptools", "--no-access-log",
+                    "--no-server-header", "--log-level", "warning",
+                ]  # fmt: skip
+                with running_server(
+                    label,
+                    command,
+                    port=port,
+                    ready_path=f"{API}/health",
+                    env={**env, "MVIDARR_WORKER_SLOTS": "0"},
+                    cwd=REPO,
+                    log_path=workdir / f"{label}.log",
+                ) as ab_server:
+                    headers = [f"Authorization: Bearer {sign_in(ab_server.base_url)}"]
+                    measurements += measure(
+                        wrk, ab_server, "video_detail", connections, duration_s, warmup_s, seed, headers, label
+                    )
 
         port = free_port()
         print(f"bench: starting the bare app on port {port}", file=sys.stderr)

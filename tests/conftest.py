@@ -1,12 +1,14 @@
 """Fixtures: one migrated database per run (SQLite, or PostgreSQL in its own schema), emptied
-after every test, and an httpx client over ASGI on a fresh app."""
+after every test, and httpx clients over ASGI on a fresh app: `client` is signed in as an admin
+(bearer token), `anon_client` sends no credentials, `client_as(role)` signs in a user of that role."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +18,16 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 
 from mvidarr.app import create_app
+from mvidarr.auth.guard import Guard
+from mvidarr.auth.tokens import new_session_id
 from mvidarr.config import Settings
 from mvidarr.db import Base, Database
 from mvidarr.migrations import upgrade
+from mvidarr.models import Role, User
+from mvidarr.users import service as users
 
 TEST_DATABASE = os.environ.get("MVIDARR_TEST_DATABASE", "sqlite")
+TEST_PASSWORD = "correct horse battery staple"
 
 
 class DatabaseTarget:
@@ -43,10 +50,10 @@ def pytest_report_header() -> str:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests of whole processes on their own SQLite data run once, on the SQLite leg."""
-    if TEST_DATABASE == "sqlite":
-        return
-    kept = [item for item in items if item.get_closest_marker("sqlite_only") is None]
+    """Each leg runs only the tests meant for it: whole-process tests with their own SQLite data
+    run on the SQLite leg, tests of several processes sharing one database on the PostgreSQL leg."""
+    other = "postgres_only" if TEST_DATABASE == "sqlite" else "sqlite_only"
+    kept = [item for item in items if item.get_closest_marker(other) is None]
     config.hook.pytest_deselected(items=[item for item in items if item not in kept])
     items[:] = kept
 
@@ -106,7 +113,8 @@ async def empty_tables(db: Database) -> None:
             for name in tables:
                 await conn.execute(text(f'DELETE FROM "{name}"'))
         else:
-            await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            quoted = ", ".join(f'"{name}"' for name in tables)
+            await conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
 
 
 @pytest.fixture
@@ -129,6 +137,11 @@ def settings(tmp_path: Path, database_target: DatabaseTarget) -> Settings:
         environment="test",
         log_json=True,
         log_level="warning",
+        # Cheap argon2 for tests only (production defaults cost ~140 ms per hash).
+        password_hash_time_cost=1,
+        password_hash_memory_kib=1024,
+        # API tests run no job workers; the jobs tests start their own runners.
+        worker_slots=0,
         _env_file=None,  # type: ignore[call-arg]
     )
 
@@ -140,11 +153,66 @@ async def app(settings: Settings, db: Database) -> AsyncIterator[Any]:
         yield application
 
 
-@pytest.fixture
-async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+async def make_user(app: Any, username: str, role: Role, password: str = TEST_PASSWORD, **fields: Any) -> User:
+    """A user created through the users service (as `mvidarr users create` does)."""
+    guard: Guard = app.state.auth
+    password_hash = await guard.passwords.hash(password)
+    async with app.state.db.writer() as session:
+        user = await users.create_user(session, username=username, password_hash=password_hash, role=role, **fields)
+        await session.commit()
+    return user
+
+
+def access_token(app: Any, user: User) -> str:
+    """An access token for `user`, minted as sign-in does (without a refresh token)."""
+    guard: Guard = app.state.auth
+    return guard.signer.issue(
+        user_id=user.id,
+        username=user.username,
+        role=Role(user.role),
+        session_id=new_session_id(),
+        must_change_password=user.must_change_password,
+    )
+
+
+def http_client(app: Any, token: str | None = None) -> httpx.AsyncClient:
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+    headers = {"Authorization": f"Bearer {token}"} if token else None
+    return httpx.AsyncClient(transport=transport, base_url="http://test", headers=headers)
+
+
+@pytest.fixture
+async def admin_user(app: Any) -> User:
+    return await make_user(app, "admin", Role.ADMIN)
+
+
+@pytest.fixture
+async def client(app: Any, admin_user: User) -> AsyncIterator[httpx.AsyncClient]:
+    """Signed in as the admin: every route is allowed."""
+    async with http_client(app, access_token(app, admin_user)) as http:
         yield http
+
+
+@pytest.fixture
+async def anon_client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """No credentials at all."""
+    async with http_client(app) as http:
+        yield http
+
+
+ClientAs = Callable[[Role], Awaitable[httpx.AsyncClient]]
+
+
+@pytest.fixture
+async def client_as(app: Any) -> AsyncIterator[ClientAs]:
+    """`await client_as(Role.MANAGER)`: a client signed in as a (new) user of that role."""
+    async with AsyncExitStack() as stack:
+
+        async def signed_in(role: Role) -> httpx.AsyncClient:
+            user = await make_user(app, f"{role.value}-{uuid.uuid4().hex[:6]}", role)
+            return await stack.enter_async_context(http_client(app, access_token(app, user)))
+
+        yield signed_in
 
 
 class StatementCounter:

@@ -44,8 +44,9 @@ async def attach_file(db: Database, video_id: int, root_path: str, **probe: Any)
             "audio_codec": "aac",
             "container": "mp4",
         }
+        values["relative_path"] = f"v{video_id}.mp4"
         values.update(probe)
-        media = MediaFile(video_id=video_id, root_folder_id=root.id, relative_path=f"v{video_id}.mp4", **values)
+        media = MediaFile(video_id=video_id, root_folder_id=root.id, **values)
         session.add(media)
         await session.commit()
         return media.id

@@ -25,8 +25,14 @@ async def test_every_operation_is_documented(client: httpx.AsyncClient) -> None:
             if not success:
                 problems.append(f"{where}: no success response")
             for status in success:
-                if status != "204" and "schema" not in responses[status].get("content", {}).get("application/json", {}):
-                    problems.append(f"{where}: {status} has no response model")
+                content = responses[status].get("content", {})
+                if status == "204":
+                    continue
+                if "application/json" in content:
+                    if "schema" not in content["application/json"]:
+                        problems.append(f"{where}: {status} has no response model")
+                elif not content:
+                    problems.append(f"{where}: {status} documents no media type")
             errors = [s for s in responses if s[0] in "45"]
             if (op.get("parameters") or op.get("requestBody")) and "422" not in responses:
                 problems.append(f"{where}: 422 not documented")

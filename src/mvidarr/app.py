@@ -7,19 +7,36 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 
 from mvidarr import __version__
+from mvidarr.api_keys.endpoints import router as api_keys_router
 from mvidarr.artists.endpoints import router as artists_router
+from mvidarr.artwork.endpoints import router as artwork_router
+from mvidarr.audit.endpoints import router as audit_router
+from mvidarr.auth import service as auth_service
+from mvidarr.auth.browser import SecurityHeadersMiddleware
+from mvidarr.auth.endpoints import router as auth_router
+from mvidarr.auth.guard import API_KEY_HEADER, CSRF_HEADER, Guard
+from mvidarr.auth.openapi import document_security
 from mvidarr.config import Settings
 from mvidarr.db import Database
 from mvidarr.errors import PROBLEM_MEDIA_TYPE, Problem, install_error_handlers
+from mvidarr.events.endpoints import router as events_router
 from mvidarr.genres.endpoints import router as genres_router
+from mvidarr.jobs.endpoints import router as jobs_router
+from mvidarr.jobs.endpoints import schedules_router
+from mvidarr.jobs.runtime import job_system
 from mvidarr.kit.limits import BodyLimitMiddleware
 from mvidarr.library.endpoints import router as root_folders_router
 from mvidarr.logs import RequestIdMiddleware, configure_logging
+from mvidarr.playback.endpoints import router as playback_router
+from mvidarr.playback.responses import TranscodeSlots
 from mvidarr.settings.endpoints import router as settings_router
+from mvidarr.system.docs import router as docs_router
 from mvidarr.system.endpoints import router as health_router
+from mvidarr.users.endpoints import router as users_router
 from mvidarr.videos.endpoints import router as videos_router
 
 API_PREFIX = "/api/v1"
@@ -36,9 +53,18 @@ def api_router() -> APIRouter:
         health_router,
         artists_router,
         videos_router,
+        playback_router,
+        artwork_router,
         genres_router,
         root_folders_router,
         settings_router,
+        auth_router,
+        users_router,
+        api_keys_router,
+        audit_router,
+        jobs_router,
+        schedules_router,
+        events_router,
     ):
         api.include_router(router)
     return api
@@ -48,11 +74,21 @@ def _lifespan(settings: Settings, database: Database | None) -> Any:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = database is None
-        db = database or Database.connect(settings.database, pool_size=settings.db_pool_size)
+        db = database or Database.connect(
+            settings.database, pool_size=settings.db_pool_size, pg_schema=settings.database_schema
+        )
         app.state.db = db
+        guard: Guard = app.state.auth
+        guard.db = db
         try:
-            yield
+            await auth_service.ensure_initial_admin(db, guard, settings)
+            async with job_system(db, settings) as jobs:
+                app.state.hub = jobs.hub
+                app.state.clock = jobs.clock
+                app.state.runner = jobs.runner
+                yield
         finally:
+            guard.close()
             if owned:
                 await db.dispose()
 
@@ -72,6 +108,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     components.pop("HTTPValidationError", None)
     components.pop("ValidationError", None)
     ref = {"$ref": "#/components/schemas/Problem"}
+    document_security(schema, app.routes)
     for path in schema.get("paths", {}).values():
         for operation in path.values():
             for status, response in operation.get("responses", {}).items():
@@ -91,8 +128,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         title="MVidarr",
         version=__version__,
         description=DESCRIPTION,
-        openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url="/api/docs",
+        # Served by mvidarr.system.docs, as public routes with their own CSP.
+        openapi_url=None,
+        docs_url=None,
         redoc_url=None,
         # MVidarr exports its own Prometheus metrics; FastAPI's OpenTelemetry layer costs
         # time on every request for providers nobody configured.
@@ -100,9 +138,23 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         lifespan=_lifespan(settings, database),
     )
     app.state.settings = settings
+    app.state.transcode_slots = TranscodeSlots(settings.max_transcodes)
+    if settings.secret_key is None:
+        settings.prepare_data_dir()  # the generated secret lives there
+    app.state.auth = Guard.create(settings, settings.resolve_secret_key())
     install_error_handlers(app)
     app.include_router(api_router())
+    app.include_router(docs_router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_JSON_BODY)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", API_KEY_HEADER, CSRF_HEADER, "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+        )
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestIdMiddleware)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -39,7 +39,7 @@ async def _migrate(settings: Settings) -> None:
     from mvidarr.db import Database
     from mvidarr.migrations import upgrade
 
-    db = Database.connect(settings.database, pool_size=1)
+    db = Database.connect(settings.database, pool_size=1, pg_schema=settings.database_schema)
     try:
         await db.check_reachable()
         await upgrade(db.engine)
@@ -47,9 +47,23 @@ async def _migrate(settings: Settings) -> None:
         await db.dispose()
 
 
+def _check_admin_from_env(settings: Settings) -> None:
+    """MVIDARR_ADMIN_USERNAME/PASSWORD come together and meet the password policy (the app creates
+    that admin at start-up when no user exists)."""
+    from mvidarr.auth.passwords import policy_problem
+
+    if bool(settings.admin_username) != (settings.admin_password is not None):
+        raise ConfigError("set both MVIDARR_ADMIN_USERNAME and MVIDARR_ADMIN_PASSWORD, or neither")
+    if settings.admin_username and settings.admin_password is not None:
+        problem = policy_problem(settings.admin_password.get_secret_value(), settings.admin_username)
+        if problem:
+            raise ConfigError(f"MVIDARR_ADMIN_PASSWORD is not acceptable: {problem}")
+
+
 def _prepare(settings: Settings) -> None:
     """Everything `serve` and `worker` need before they start; one clear line on failure."""
     try:
+        _check_admin_from_env(settings)
         settings.prepare_data_dir()
         settings.resolve_secret_key()
         settings.library_path.mkdir(parents=True, exist_ok=True)
@@ -107,7 +121,47 @@ def serve(host: str | None, port: int | None, workers: int, no_jobs: bool) -> No
         log_config=None,
         server_header=False,
         timeout_graceful_shutdown=30,
+        ws="websockets-sansio",
     )
+
+
+async def _work(settings: Settings, slots: int) -> int:
+    """Run jobs until SIGTERM/SIGINT; then stop claiming and requeue what is still running after the grace."""
+    import signal
+
+    from mvidarr.db import Database
+    from mvidarr.jobs.runtime import job_system
+
+    db = Database.connect(settings.database, pool_size=max(4, slots + 2), pg_schema=settings.database_schema)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        async with job_system(db, settings, slots=slots) as jobs:
+            runner = jobs.runner
+            assert runner is not None
+            click.echo(f"mvidarr worker {runner.worker_id} running {slots} job slots", err=True)
+            died = asyncio.create_task(runner.wait_stopped())
+            await asyncio.wait({died, asyncio.create_task(stop.wait())}, return_when=asyncio.FIRST_COMPLETED)
+            failed = runner.died is not None
+    finally:
+        await db.dispose()
+    return 1 if failed else 0
+
+
+@main.command()
+@click.option(
+    "--slots",
+    type=click.IntRange(1, 256),
+    default=None,
+    help="Jobs run at once (default MVIDARR_WORKER_SLOTS, at least 1).",
+)
+def worker(slots: int | None) -> None:
+    """Run job workers only (any number of processes, on any hosts sharing one PostgreSQL)."""
+    settings = _load_settings()
+    _prepare(settings)
+    sys.exit(asyncio.run(_work(settings, slots or max(1, settings.worker_slots))))
 
 
 @main.group()
@@ -141,3 +195,68 @@ def seed_demo(artists: int, videos_per_artist: int, seed: int, force: bool) -> N
     except SeedRefused as exc:
         _fail(str(exc))
     click.echo(summary, err=True)
+
+
+async def _create_user(settings: Settings, username: str, password: str, role: str) -> None:
+    from mvidarr.auth.passwords import Passwords
+    from mvidarr.db import Database
+    from mvidarr.models.user import Role
+    from mvidarr.users import service as users
+
+    passwords = Passwords(settings)
+    db = Database.connect(settings.database, pool_size=1, pg_schema=settings.database_schema)
+    try:
+        password_hash = await passwords.hash(password)
+        async with db.writer() as session:
+            user = await users.create_user(session, username=username, password_hash=password_hash, role=Role(role))
+            from mvidarr.audit import service as audit
+
+            audit.record(
+                session, "user.created", user_id=user.id, username=user.username, target_type="user",
+                target_id=user.id, details={"role": role, "source": "cli"},
+            )  # fmt: skip
+            await session.commit()
+    finally:
+        passwords.close()
+        await db.dispose()
+
+
+@main.group()
+def users() -> None:
+    """User accounts."""
+
+
+@users.command("create")
+@click.argument("username")
+@click.option(
+    "--role",
+    type=click.Choice(["admin", "manager", "user", "readonly"]),
+    default="readonly",
+    show_default=True,
+    help="What the user may do.",
+)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (first line).")
+def users_create(username: str, role: str, password_stdin: bool) -> None:
+    """Create a user; the password is prompted for (twice) unless --password-stdin."""
+    from mvidarr.auth.passwords import policy_problem
+    from mvidarr.errors import Conflict
+    from mvidarr.users.schemas import UserCreate
+
+    try:
+        UserCreate(username=username, password="x" * 10, role=role)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        _fail(f"username {username!r} is not valid: {exc.errors()[0]['msg']}")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    problem = policy_problem(password, username)
+    if problem:
+        _fail(problem)
+    settings = _load_settings()
+    _prepare(settings)
+    try:
+        asyncio.run(_create_user(settings, username, password, role))
+    except Conflict as exc:
+        _fail(str(exc))
+    click.echo(f"created {role} {username}", err=True)

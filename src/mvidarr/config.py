@@ -9,10 +9,10 @@ import os
 import secrets
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -47,6 +47,48 @@ class Settings(BaseSettings):
     health_min_free_disk_mb: int = Field(default=500, ge=0)
     environment: Literal["production", "development", "test"] = "production"
     worker_slots: int = Field(default=2, ge=0, le=64, description="Job worker slots in the serve process.")
+    ffmpeg_path: str | None = Field(
+        default=None, description="ffmpeg binary; the one bundled by imageio-ffmpeg when unset."
+    )
+    max_transcodes: int = Field(default=2, ge=0, le=64, description="Concurrent remux/transcode streams.")
+    database_schema: str | None = Field(
+        default=None, pattern=r"^[a-z_][a-z0-9_]{0,62}$", description="PostgreSQL schema (search_path) to use."
+    )
+    job_lease_s: float = Field(default=60.0, gt=0, le=3600, description="A running job's lease; renewed by heartbeats.")
+    job_heartbeat_s: float = Field(default=15.0, gt=0, le=600, description="How often a worker renews its leases.")
+    job_poll_s: float = Field(default=2.0, gt=0, le=60, description="Queue poll interval when no wake-up arrives.")
+    job_shutdown_grace_s: float = Field(
+        default=20.0, ge=0, le=3600, description="Time running jobs get at shutdown before they are requeued."
+    )
+    job_cancel_grace_s: float = Field(
+        default=10.0, ge=0, le=3600, description="Time a running job gets to stop after a cancel request."
+    )
+    job_modules: list[str] = Field(
+        default_factory=list, description="Extra modules imported at start that register job types (plugins)."
+    )
+    ws_heartbeat_s: float = Field(default=20.0, gt=0, le=300, description="WebSocket ping interval.")
+    # Identity. Password hashing costs about 140 ms of CPU with these defaults; tests lower them.
+    password_hash_time_cost: int = Field(default=3, ge=1, le=20)
+    password_hash_memory_kib: int = Field(default=65536, ge=8, le=1048576)
+    password_hash_parallelism: int = Field(default=1, ge=1, le=8)
+    access_token_ttl_s: int = Field(default=900, ge=30, le=86400, description="Lifetime of an access token.")
+    refresh_token_ttl_days: int = Field(default=30, ge=1, le=365, description="Lifetime of a session.")
+    login_throttle_window_s: int = Field(default=300, ge=1, description="Window for counting failed logins.")
+    login_max_failures_per_username: int = Field(default=5, ge=1, description="Failed logins per window per name.")
+    login_max_failures_per_ip: int = Field(default=30, ge=1, description="Failed logins per window per address.")
+    lockout_threshold: int = Field(default=10, ge=1, description="Consecutive failures that lock an account.")
+    lockout_minutes: int = Field(default=15, ge=1, description="How long a locked account stays locked.")
+    api_key_cache_s: float = Field(default=30.0, ge=0, le=3600, description="How long a checked API key is trusted.")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Origins allowed to call the API from browsers (comma-separated); none."
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
 
     @field_validator("data_dir", "library_dir")
     @classmethod

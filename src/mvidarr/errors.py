@@ -117,6 +117,7 @@ _HTTP_KINDS = {
     406: ("not-acceptable", "Not acceptable"),
     413: ("payload-too-large", "Payload too large"),
     415: ("unsupported-media-type", "Unsupported media type"),
+    416: ("range-not-satisfiable", "Range not satisfiable"),
     422: ("validation", "Invalid request"),
     429: ("too-many-requests", "Too many requests"),
 }
@@ -237,6 +238,7 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         404: "The resource does not exist.",
         409: "The request conflicts with the current state.",
         413: "The request body is too large.",
+        416: "The requested range lies outside the file.",
         422: "The request failed validation; `errors` lists each field.",
         429: "Too many requests; retry after `Retry-After` seconds.",
         503: "A dependency is unavailable.",

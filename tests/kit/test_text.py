@@ -37,7 +37,9 @@ def test_identity_key_keeps_distinct_names_apart() -> None:
     assert identity_key("Theory") != identity_key("Ory")
 
 
-@pytest.mark.parametrize(("name", "sorted_as"), [("The Cure", "Cure, The"), ("An Horse", "Horse, An"), ("Theo", "Theo")])
+@pytest.mark.parametrize(
+    ("name", "sorted_as"), [("The Cure", "Cure, The"), ("An Horse", "Horse, An"), ("Theo", "Theo")]
+)
 def test_sort_name(name: str, sorted_as: str) -> None:
     assert sort_name(name) == sorted_as
 

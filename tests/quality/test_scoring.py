@@ -38,8 +38,14 @@ def test_no_label_without_a_frame_size(width: int | None, height: int | None) ->
 
 def _score(**overrides: object) -> float:
     values: dict[str, object] = {
-        "width": 1920, "height": 1080, "video_codec": "h264", "video_bitrate": 8_000_000, "fps": 30.0,
-        "audio_codec": "aac", "audio_bitrate": 192_000, "audio_channels": 2,
+        "width": 1920,
+        "height": 1080,
+        "video_codec": "h264",
+        "video_bitrate": 8_000_000,
+        "fps": 30.0,
+        "audio_codec": "aac",
+        "audio_bitrate": 192_000,
+        "audio_channels": 2,
     }
     values.update(overrides)
     score = quality_score(**values)  # type: ignore[arg-type]
@@ -64,5 +70,16 @@ def test_scores_stay_within_their_band() -> None:
     best_1080 = _score(video_codec="av1", video_bitrate=80_000_000, audio_codec="flac", audio_channels=6)
     worst_1440 = _score(width=2560, height=1440, video_codec="mpeg4", video_bitrate=1, audio_codec=None)
     assert best_1080 < worst_1440
-    assert quality_score(width=None, height=None, video_codec=None, video_bitrate=None, fps=None,
-                         audio_codec=None, audio_bitrate=None, audio_channels=None) is None
+    assert (
+        quality_score(
+            width=None,
+            height=None,
+            video_codec=None,
+            video_bitrate=None,
+            fps=None,
+            audio_codec=None,
+            audio_bitrate=None,
+            audio_channels=None,
+        )
+        is None
+    )

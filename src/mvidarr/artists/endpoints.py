@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Request, status
 
 from mvidarr.artists import service
 from mvidarr.artists.repository import ArtistFilter
 from mvidarr.artists.schemas import ArtistCreate, ArtistListItem, ArtistPublic, ArtistUpdate
+from mvidarr.audit import service as audit
+from mvidarr.auth.dependencies import MANAGER, READONLY, Manager, client_ip
 from mvidarr.db import SessionDep
 from mvidarr.errors import error_responses
 from mvidarr.kit.pagination import Page, PageDep
@@ -19,6 +21,7 @@ ArtistIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Artist id.")]
 
 @router.get(
     "",
+    dependencies=[READONLY],
     response_model=Page[ArtistListItem],
     summary="List artists",
     description="Artists with their video counts and genres; filter, search and sort. "
@@ -39,6 +42,7 @@ async def list_artists(
 
 @router.post(
     "",
+    dependencies=[MANAGER],
     response_model=ArtistPublic,
     status_code=status.HTTP_201_CREATED,
     summary="Add an artist",
@@ -52,6 +56,7 @@ async def create_artist(session: SessionDep, body: ArtistCreate) -> ArtistPublic
 
 @router.get(
     "/{artist_id}",
+    dependencies=[READONLY],
     response_model=ArtistPublic,
     summary="Get an artist",
     description="One artist with all its fields, genres and video counts.",
@@ -63,6 +68,7 @@ async def get_artist(session: SessionDep, artist_id: ArtistIdPath) -> ArtistPubl
 
 @router.patch(
     "/{artist_id}",
+    dependencies=[MANAGER],
     response_model=ArtistPublic,
     summary="Update an artist",
     description="Changes the fields sent. Metadata a user edits is locked against enrichment.",
@@ -81,8 +87,14 @@ async def update_artist(session: SessionDep, artist_id: ArtistIdPath, body: Arti
     responses=error_responses(404, 409, 422),
 )
 async def delete_artist(
+    request: Request,
     session: SessionDep,
+    manager: Manager,
     artist_id: ArtistIdPath,
     delete_videos: Annotated[bool, Query(description="Also delete the artist's videos.")] = False,
 ) -> None:
     await service.delete_artist(session, artist_id, delete_videos=delete_videos)
+    audit.record(
+        session, "artist.deleted", actor=manager, target_type="artist", target_id=artist_id, ip=client_ip(request),
+        details={"delete_videos": delete_videos},
+    )  # fmt: skip

@@ -88,6 +88,29 @@ def _apply_identity(artist: Artist) -> None:
     artist.search_text = fold(f"{artist.name} {artist.sort_name} {artist.disambiguation}")[:600]
 
 
+async def find_or_create(session: AsyncSession, name: str) -> tuple[Artist, bool]:
+    """The artist of this name (case/accent-insensitively, `The X` = `X, The`), created if new.
+
+    Safe against a concurrent creator: the insert runs in a savepoint and a unique-index
+    conflict is answered with the other transaction's artist.
+    """
+    key = identity_key(name)
+    found = await repository.find_by_identity(session, key, "")
+    if found is not None:
+        return found, False
+    artist = Artist(name=name, sort_name=sort_name(name), disambiguation="")
+    _apply_identity(artist)
+    try:
+        async with session.begin_nested():
+            session.add(artist)
+    except IntegrityError:
+        found = await repository.find_by_identity(session, key, "")
+        if found is None:
+            raise
+        return found, False
+    return artist, True
+
+
 async def _check_unique(session: AsyncSession, artist: Artist) -> None:
     other = await repository.find_by_identity(session, artist.name_key, artist.disambiguation_key, exclude_id=artist.id)
     if other is not None:

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from mvidarr.auth.dependencies import READONLY
 from mvidarr.db import SessionDep
 from mvidarr.errors import error_responses
 from mvidarr.genres import service
@@ -15,6 +16,7 @@ router = APIRouter(prefix="/genres", tags=["genres"])
 
 @router.get(
     "",
+    dependencies=[READONLY],
     response_model=Page[GenrePublic],
     summary="List genres",
     description="Genres in the library with how many artists and videos carry each, sorted by name.",

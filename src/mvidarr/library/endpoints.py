@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Request, status
 
+from mvidarr.audit import service as audit
+from mvidarr.auth.dependencies import MANAGER, Manager, client_ip
 from mvidarr.db import SessionDep
 from mvidarr.errors import error_responses
 from mvidarr.kit.params import MAX_ID
@@ -16,6 +18,7 @@ RootIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Root folder id.")
 
 @router.get(
     "",
+    dependencies=[MANAGER],
     response_model=list[RootFolderPublic],
     summary="List root folders",
     description="Library folders with free space, accessibility (checked now) and file counts.",
@@ -27,6 +30,7 @@ async def list_root_folders(session: SessionDep) -> list[RootFolderPublic]:
 
 @router.post(
     "",
+    dependencies=[MANAGER],
     response_model=RootFolderPublic,
     status_code=status.HTTP_201_CREATED,
     summary="Add a root folder",
@@ -40,6 +44,7 @@ async def create_root_folder(session: SessionDep, body: RootFolderCreate) -> Roo
 
 @router.get(
     "/{root_id}",
+    dependencies=[MANAGER],
     response_model=RootFolderPublic,
     summary="Get a root folder",
     description="One root folder, its state checked now.",
@@ -51,6 +56,7 @@ async def get_root_folder(session: SessionDep, root_id: RootIdPath) -> RootFolde
 
 @router.patch(
     "/{root_id}",
+    dependencies=[MANAGER],
     response_model=RootFolderPublic,
     summary="Rename a root folder",
     description="Changes the display name; the path of a root folder cannot change.",
@@ -69,8 +75,14 @@ async def update_root_folder(session: SessionDep, root_id: RootIdPath, body: Roo
     responses=error_responses(404, 409, 422),
 )
 async def delete_root_folder(
+    request: Request,
     session: SessionDep,
+    manager: Manager,
     root_id: RootIdPath,
     force: Annotated[bool, Query(description="Also forget the files known under it.")] = False,
 ) -> None:
     await service.delete_root_folder(session, root_id, force=force)
+    audit.record(
+        session, "root_folder.deleted", actor=manager, target_type="root_folder", target_id=root_id,
+        ip=client_ip(request), details={"force": force},
+    )  # fmt: skip

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Request
 
+from mvidarr.auth.dependencies import ADMIN, Admin, GuardDep, client_ip
 from mvidarr.db import SessionDep
 from mvidarr.errors import error_responses
 from mvidarr.settings import service
@@ -23,6 +24,7 @@ SettingChanges = Annotated[
 
 @router.get(
     "",
+    dependencies=[ADMIN],
     response_model=list[SettingPublic],
     summary="List runtime settings",
     description="Every runtime setting with its value in force, default and schema. Secrets are masked.",
@@ -40,5 +42,7 @@ async def list_settings(session: SessionDep) -> list[SettingPublic]:
     "of them. Takes effect without a restart.",
     responses=error_responses(400, 422),
 )
-async def update_settings(session: SessionDep, body: SettingChanges) -> list[SettingPublic]:
-    return await service.update_settings(session, body)
+async def update_settings(
+    request: Request, session: SessionDep, guard: GuardDep, admin: Admin, body: SettingChanges
+) -> list[SettingPublic]:
+    return await service.update_settings(session, body, sealer=guard.sealer, actor=admin, ip=client_ip(request))

@@ -1,4 +1,4 @@
-"""Runtime settings: read with defaults, validated writes, secrets masked."""
+"""Runtime settings: read with defaults, validated writes; secrets sealed at rest and masked."""
 
 from __future__ import annotations
 
@@ -8,8 +8,11 @@ from pydantic import ValidationError
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mvidarr.audit import service as audit
+from mvidarr.auth.guard import Principal
 from mvidarr.db import utcnow
 from mvidarr.errors import FieldError, InvalidInput
+from mvidarr.kit.sealing import Sealer
 from mvidarr.models import Setting
 from mvidarr.settings.registry import REGISTRY, SettingDefinition
 from mvidarr.settings.schemas import SettingPublic
@@ -44,11 +47,17 @@ async def list_settings(session: AsyncSession) -> list[SettingPublic]:
     return [_public(definition, rows.get(key)) for key, definition in sorted(REGISTRY.items())]
 
 
-async def get_value(session: AsyncSession, key: str) -> Any:
-    """The value in force for a key (the default when unset); secrets in clear, for internal use."""
+async def get_value(session: AsyncSession, key: str, *, sealer: Sealer | None = None) -> Any:
+    """The value in force for a key (the default when unset); secrets opened with `sealer`, for internal use."""
     definition = REGISTRY[key]
     row = await session.get(Setting, key)
-    return row.value if row is not None else definition.default
+    if row is None:
+        return definition.default
+    if definition.secret and Sealer.is_sealed(row.value):
+        if sealer is None:
+            raise ValueError(f"setting {key} is secret; pass the app's sealer to read it")
+        return sealer.open(row.value)
+    return row.value
 
 
 def validate_changes(changes: dict[str, Any]) -> dict[str, Any]:
@@ -73,11 +82,19 @@ def validate_changes(changes: dict[str, Any]) -> dict[str, Any]:
 
 
 async def update_settings(
-    session: AsyncSession, changes: dict[str, Any], *, user_id: int | None = None
+    session: AsyncSession,
+    changes: dict[str, Any],
+    *,
+    sealer: Sealer,
+    actor: Principal | None = None,
+    ip: str | None = None,
 ) -> list[SettingPublic]:
-    """Saves the given values; `null` resets a key to its default."""
+    """Saves the given values (secrets sealed with the app secret); `null` resets a key to its default."""
     clean = validate_changes(changes)
+    user_id = actor.user_id if actor is not None else None
     for key, value in clean.items():
+        if value is not None and REGISTRY[key].secret:
+            value = sealer.seal(value if isinstance(value, str) else str(value))
         if value is None:
             await session.execute(delete(Setting).where(Setting.key == key))
             continue
@@ -89,4 +106,8 @@ async def update_settings(
             row.updated_at = utcnow()
             row.updated_by = user_id
     await session.flush()
+    if clean:
+        # Values of secrets never reach the audit log; others are recorded as set.
+        recorded = {key: ("(secret)" if REGISTRY[key].secret and v is not None else v) for key, v in clean.items()}
+        audit.record(session, "settings.updated", actor=actor, ip=ip, target_type="settings", details=recorded)
     return await list_settings(session)

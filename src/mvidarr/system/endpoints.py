@@ -3,7 +3,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from mvidarr import __version__
+from mvidarr.auth.dependencies import PUBLIC, MaybeSignedIn
 from mvidarr.errors import error_responses
+from mvidarr.models.user import Role
 from mvidarr.system import service
 from mvidarr.system.schemas import Liveness, Readiness
 
@@ -13,6 +15,7 @@ _LIVE = Liveness(status="ok", version=__version__)
 
 @router.get(
     "",
+    dependencies=[PUBLIC],
     response_model=Liveness,
     summary="Liveness",
     description="Answers while the process serves requests. Touches neither database nor disk.",
@@ -26,12 +29,15 @@ async def liveness() -> Liveness:
     "/ready",
     response_model=Readiness,
     summary="Readiness",
-    description="Checks the database, migrations, data dir, free disk space and library folders, "
-    "each with a reason. Answers 503 when any check fails.",
+    description="Checks the database, migrations, data dir, free disk space and library folders. "
+    "Answers 503 when any check fails. Public, for probes; the reasons (which name paths and "
+    "versions) are shown to admins only.",
     responses={503: {"model": Readiness, "description": "At least one check failed."}},
 )
-async def readiness(request: Request, response: Response) -> Readiness:
+async def readiness(request: Request, response: Response, caller: MaybeSignedIn) -> Readiness:
     result = await service.readiness(request.app.state.db, request.app.state.settings)
     if result.status != "ready":
         response.status_code = 503
+    if caller is None or not caller.at_least(Role.ADMIN):
+        return service.without_reasons(result)
     return result

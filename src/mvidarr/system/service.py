@@ -74,6 +74,12 @@ async def _root_folders(db: Database) -> list[Check]:
     return [Check(name="library", ok=True, reason=f"{len(paths)} root folder(s) accessible")]
 
 
+def without_reasons(result: Readiness) -> Readiness:
+    """The same verdicts with generic reasons, for callers who may not see paths and versions."""
+    checks = [Check(name=c.name, ok=c.ok, reason="ok" if c.ok else "failed") for c in result.checks]
+    return Readiness(status=result.status, checks=checks)
+
+
 async def readiness(db: Database, settings: Settings) -> Readiness:
     database, files, roots = await asyncio.gather(
         _database(db),

@@ -3,8 +3,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, status
+from fastapi import APIRouter, Depends, Path, Query, Request, status
 
+from mvidarr.audit import service as audit
+from mvidarr.auth.dependencies import MANAGER, READONLY, Manager, client_ip
 from mvidarr.db import SessionDep
 from mvidarr.errors import InvalidInput, error_responses
 from mvidarr.kit.pagination import Page, PageDep
@@ -63,6 +65,7 @@ VideoFilterDep = Annotated[VideoFilter, Depends(_video_filter)]
 
 @router.get(
     "/videos",
+    dependencies=[READONLY],
     response_model=Page[VideoListItem],
     summary="List videos",
     description="Videos with their artist and current file's quality; filter, search and sort, "
@@ -77,6 +80,7 @@ async def list_videos(
 
 @router.post(
     "/videos",
+    dependencies=[MANAGER],
     response_model=VideoPublic,
     status_code=status.HTTP_201_CREATED,
     summary="Add a video",
@@ -89,6 +93,7 @@ async def create_video(session: SessionDep, body: VideoCreate) -> VideoPublic:
 
 @router.get(
     "/videos/{video_id}",
+    dependencies=[READONLY],
     response_model=VideoPublic,
     summary="Get a video",
     description="One video with its artist, genres, sources, provenance and current file.",
@@ -100,6 +105,7 @@ async def get_video(session: SessionDep, video_id: VideoIdPath) -> VideoPublic:
 
 @router.patch(
     "/videos/{video_id}",
+    dependencies=[MANAGER],
     response_model=VideoPublic,
     summary="Update a video",
     description="Changes the fields sent. Metadata a user edits is locked against enrichment.",
@@ -117,12 +123,16 @@ async def update_video(session: SessionDep, video_id: VideoIdPath, body: VideoUp
     description="Deletes the video record; its files stay on disk and become unmatched.",
     responses=error_responses(404, 422),
 )
-async def delete_video(session: SessionDep, video_id: VideoIdPath) -> None:
+async def delete_video(request: Request, session: SessionDep, manager: Manager, video_id: VideoIdPath) -> None:
     await service.delete_video(session, video_id)
+    audit.record(
+        session, "video.deleted", actor=manager, target_type="video", target_id=video_id, ip=client_ip(request)
+    )
 
 
 @router.get(
     "/artists/{artist_id}/videos",
+    dependencies=[READONLY],
     response_model=Page[VideoListItem],
     summary="List an artist's videos",
     description=f"The videos of one artist, with the same filters as the video list. {_SORT_DOC}",

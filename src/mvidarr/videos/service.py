@@ -98,7 +98,8 @@ async def _existing_artist(session: AsyncSession, artist_id: int) -> Artist:
     return artist
 
 
-def _derive(video: Video) -> None:
+def derive_fields(video: Video) -> None:
+    """Sort title and search text, kept in step with the title and the searchable fields."""
     video.sort_title = sort_name(video.title)
     words = [video.title, video.version, video.album or "", *video.featured_artists]
     video.search_text = fold(" ".join(w for w in words if w))[:1500]
@@ -109,7 +110,7 @@ async def create_video(session: AsyncSession, data: VideoCreate) -> VideoPublic:
     fields = data.model_dump(mode="json", exclude={"genres"})
     fields["release_date"] = data.release_date
     video = Video(**fields)
-    _derive(video)
+    derive_fields(video)
     session.add(video)
     await session.flush()
     if data.genres:
@@ -131,7 +132,7 @@ async def update_video(session: AsyncSession, video_id: int, data: VideoUpdate) 
         await _existing_artist(session, changes["artist_id"])
     for key, value in changes.items():
         setattr(video, key, value)
-    _derive(video)
+    derive_fields(video)
     edited = (set(changes) | ({"genres"} if new_genres is not None else set())) & LOCKABLE
     if explicit_locks is not None:
         unknown = set(explicit_locks) - LOCKABLE

@@ -1,0 +1,1 @@
+"""Identity and access: sign-in, tokens, API keys, roles on every route, browser hardening."""

@@ -1,0 +1,487 @@
+"""Sign-in, sessions and second factors.
+
+Password checks run before any transaction opens (argon2 takes ~100 ms and must not hold the
+SQLite write lock), and failures are recorded in their own unit of work so that the audit event
+and the failure count survive the error answer. Hence these flows take the `Database`, not the
+request's session.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mvidarr.audit import service as audit
+from mvidarr.auth import repository, totp
+from mvidarr.auth.guard import Guard, Principal
+from mvidarr.auth.passwords import check_policy, policy_problem
+from mvidarr.auth.schemas import (
+    LoginRequest,
+    Me,
+    PasswordChange,
+    Preferences,
+    PreferencesUpdate,
+    RecoveryCodes,
+    SessionPublic,
+    SetupRequest,
+    TotpDisable,
+    TotpSetup,
+)
+from mvidarr.auth.tokens import new_csrf_token, new_refresh_token, new_session_id, sha256
+from mvidarr.config import Settings
+from mvidarr.db import Database, utcnow
+from mvidarr.errors import (
+    ConfigError,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+)
+from mvidarr.kit.sealing import SealError
+from mvidarr.models import RefreshToken, User
+from mvidarr.models.user import Role
+from mvidarr.users import service as users
+from mvidarr.users.schemas import UserPublic
+
+log = logging.getLogger("mvidarr.auth")
+WRONG_CREDENTIALS = "wrong username or password"
+_SETUP_LOCK = 7_302_240_411  # PostgreSQL advisory lock: one first-admin creation at a time
+
+
+class TotpRequired(Unauthorized):
+    kind, title = "totp-required", "Two-factor code required"
+
+    def __init__(self) -> None:
+        super().__init__("this account uses two-factor authentication; send totp_code")
+
+
+class AccountLocked(TooManyRequests):
+    kind, title = "account-locked", "Account locked"
+
+
+@dataclass(frozen=True, slots=True)
+class Issued:
+    """What a successful sign-in or refresh hands the client."""
+
+    access_token: str
+    refresh_token: str | None
+    csrf_token: str | None
+    expires_in: int
+    must_change_password: bool
+    cookie: bool
+
+
+def _start_session(
+    session: AsyncSession,
+    guard: Guard,
+    user: User,
+    *,
+    cookie: bool,
+    ip: str | None,
+    agent: str | None,
+    family: str | None = None,
+) -> Issued:
+    """Adds the session's next refresh token to `session` (the caller commits) and mints an access token."""
+    family = family or new_session_id()
+    refresh = new_refresh_token()
+    session.add(
+        RefreshToken(
+            user_id=user.id,
+            family_id=family,
+            token_hash=sha256(refresh),
+            expires_at=utcnow() + guard.refresh_ttl,
+            user_agent=agent,
+            ip=ip,
+        )
+    )
+    csrf = new_csrf_token() if cookie else None
+    access = guard.signer.issue(
+        user_id=user.id,
+        username=user.username,
+        role=Role(user.role),
+        session_id=family,
+        must_change_password=user.must_change_password,
+        csrf_token=csrf,
+    )
+    return Issued(access, refresh, csrf, guard.signer.ttl_s, user.must_change_password, cookie)
+
+
+def _second_factor(guard: Guard, user: User, code: str) -> tuple[int | None, str | None]:
+    """(TOTP step, recovery code hash) matching `code`; (None, None) when neither does."""
+    if user.totp_secret is None:
+        return None, None
+    try:
+        secret = guard.sealer.open(user.totp_secret)
+    except SealError:
+        log.error("cannot open the TOTP secret of user %s; was the app secret changed?", user.id)
+        return None, None
+    step = totp.matching_step(secret, code, after_step=user.totp_last_step)
+    if step is not None:
+        return step, None
+    digest = guard.signer.code_hash(totp.normalise_recovery_code(code))
+    return (None, digest) if digest in user.recovery_code_hashes else (None, None)
+
+
+async def _record_failure(
+    db: Database,
+    guard: Guard,
+    *,
+    username: str,
+    user_id: int | None,
+    ip: str | None,
+    reason: str,
+) -> None:
+    guard.by_username.fail(users.username_key(username))
+    guard.by_ip.fail(ip or "unknown")
+    settings = guard.settings
+    async with db.writer() as session:
+        locked_until = None
+        if user_id is not None:
+            user = await session.get(User, user_id, with_for_update=True)
+            if user is not None:
+                user.failed_login_count += 1
+                if user.failed_login_count >= settings.lockout_threshold:
+                    locked_until = utcnow() + timedelta(minutes=settings.lockout_minutes)
+                    user.locked_until = locked_until
+                    user.failed_login_count = 0
+        audit.record(
+            session, "auth.login_failed", user_id=user_id, username=username[:64], ip=ip,
+            details={"reason": reason},
+        )  # fmt: skip
+        if locked_until is not None:
+            audit.record(
+                session, "auth.lockout", user_id=user_id, username=username[:64], ip=ip,
+                details={"until": locked_until.isoformat()},
+            )  # fmt: skip
+        await session.commit()
+
+
+async def login(db: Database, guard: Guard, body: LoginRequest, *, ip: str | None, agent: str | None) -> Issued:
+    key = users.username_key(body.username)
+    wait = max(guard.by_username.retry_after(key), guard.by_ip.retry_after(ip or "unknown"))
+    if wait:
+        raise TooManyRequests("too many failed sign-ins; wait before trying again", retry_after_s=wait)
+    async with db.reader() as session:
+        user = await repository.user_by_key(session, key)
+    now = utcnow()
+    if user is not None and user.locked_until is not None and user.locked_until > now:
+        seconds = int((user.locked_until - now).total_seconds()) + 1
+        raise AccountLocked("this account is locked after repeated failed sign-ins", retry_after_s=seconds)
+    # Unknown names are checked against a dummy hash: same work, same answer, similar timing.
+    matches = await guard.passwords.verify(user.password_hash if user else None, body.password)
+    step: int | None = None
+    recovery: str | None = None
+    if user is None or not matches:
+        await _record_failure(
+            db, guard, username=body.username, user_id=user.id if user else None, ip=ip,
+            reason="wrong password" if user else "unknown user",
+        )  # fmt: skip
+        raise Unauthorized(WRONG_CREDENTIALS)
+    if not user.active:
+        await _record_failure(db, guard, username=body.username, user_id=user.id, ip=ip, reason="deactivated")
+        raise Forbidden("this account is deactivated; ask an admin")
+    if user.totp_enabled:
+        if not body.totp_code:
+            raise TotpRequired()
+        step, recovery = _second_factor(guard, user, body.totp_code)
+        if step is None and recovery is None:
+            await _record_failure(db, guard, username=body.username, user_id=user.id, ip=ip, reason="wrong code")
+            raise Unauthorized("wrong two-factor code")
+    new_hash = await guard.passwords.hash(body.password) if guard.passwords.needs_rehash(user.password_hash) else None
+    async with db.writer() as session:
+        fresh = await session.get(User, user.id, with_for_update=True)
+        # Re-checked under the lock: a concurrent sign-in may have used this code already.
+        replayed = fresh is not None and (
+            (step is not None and fresh.totp_last_step is not None and step <= fresh.totp_last_step)
+            or (recovery is not None and recovery not in fresh.recovery_code_hashes)
+        )
+        if fresh is None or not fresh.active or replayed:
+            await session.rollback()
+            fresh = None
+        else:
+            fresh.failed_login_count = 0
+            fresh.locked_until = None
+            fresh.last_login_at = utcnow()
+            if new_hash is not None:
+                fresh.password_hash = new_hash
+            if step is not None:
+                fresh.totp_last_step = step
+            if recovery is not None:
+                fresh.recovery_code_hashes = [h for h in fresh.recovery_code_hashes if h != recovery]
+            issued = _start_session(session, guard, fresh, cookie=body.cookie, ip=ip, agent=agent)
+            factor = "totp" if step is not None else "recovery_code" if recovery is not None else None
+            audit.record(
+                session, "auth.login", user_id=fresh.id, username=fresh.username, ip=ip,
+                details={"cookie": body.cookie, "second_factor": factor},
+            )  # fmt: skip
+            await session.commit()
+    if fresh is None:
+        await _record_failure(db, guard, username=body.username, user_id=user.id, ip=ip, reason="code replayed")
+        raise Unauthorized("wrong two-factor code")
+    guard.by_username.clear(key)
+    return issued
+
+
+async def _lock_for_setup(session: AsyncSession) -> None:
+    """Serialises first-admin creation (SQLite writers already hold the database lock)."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SETUP_LOCK})
+
+
+async def setup_needed(session: AsyncSession) -> bool:
+    return await repository.count_users(session) == 0
+
+
+async def setup(db: Database, guard: Guard, body: SetupRequest, *, ip: str | None, agent: str | None) -> Issued:
+    """Creates the first admin and signs them in; refused (409) once any user exists."""
+    async with db.reader() as session:
+        if not await setup_needed(session):
+            raise Conflict("setup is done: a user exists; sign in instead")
+    check_policy(body.password, body.username)
+    password_hash = await guard.passwords.hash(body.password)
+    async with db.writer() as session:
+        await _lock_for_setup(session)
+        if not await setup_needed(session):
+            raise Conflict("setup is done: a user exists; sign in instead")
+        user = await users.create_user(
+            session, username=body.username, password_hash=password_hash, role=Role.ADMIN, email=body.email
+        )
+        user.last_login_at = utcnow()
+        issued = _start_session(session, guard, user, cookie=body.cookie, ip=ip, agent=agent)
+        audit.record(
+            session, "auth.setup", user_id=user.id, username=user.username, ip=ip, target_type="user",
+            target_id=user.id,
+        )  # fmt: skip
+        await session.commit()
+    return issued
+
+
+async def ensure_initial_admin(db: Database, guard: Guard, settings: Settings) -> bool:
+    """Creates MVIDARR_ADMIN_USERNAME with MVIDARR_ADMIN_PASSWORD when no user exists yet."""
+    if not settings.admin_username or settings.admin_password is None:
+        return False
+    password = settings.admin_password.get_secret_value()
+    problem = policy_problem(password, settings.admin_username)
+    if problem:
+        raise ConfigError(f"MVIDARR_ADMIN_PASSWORD is not acceptable: {problem}")
+    async with db.reader() as session:
+        if not await setup_needed(session):
+            return False
+    password_hash = await guard.passwords.hash(password)
+    async with db.writer() as session:
+        await _lock_for_setup(session)
+        if not await setup_needed(session):
+            return False
+        user = await users.create_user(
+            session, username=settings.admin_username, password_hash=password_hash, role=Role.ADMIN
+        )
+        audit.record(
+            session, "user.created", user_id=user.id, username=user.username, target_type="user",
+            target_id=user.id, details={"role": "admin", "source": "MVIDARR_ADMIN_USERNAME"},
+        )  # fmt: skip
+        await session.commit()
+    log.info("created admin %s from MVIDARR_ADMIN_USERNAME", settings.admin_username)
+    return True
+
+
+async def refresh(db: Database, guard: Guard, token: str, *, cookie: bool, ip: str | None, agent: str | None) -> Issued:
+    """Rotates a refresh token. A token presented twice revokes its whole session (it leaked)."""
+    now = utcnow()
+    async with db.writer() as session:
+        row = await repository.token_by_hash(session, sha256(token))
+        if row is None:
+            raise Unauthorized("refresh token invalid")
+        if row.revoked_at is not None or row.expires_at <= now:
+            raise Unauthorized("session ended; sign in again")
+        if row.used_at is not None or not await repository.mark_used(session, row.id, now):
+            await repository.revoke_families(session, now, family_id=row.family_id)
+            audit.record(
+                session, "auth.refresh_reuse", user_id=row.user_id, ip=ip, target_type="session",
+                target_id=row.family_id, details={"user_agent": agent},
+            )  # fmt: skip
+            await session.commit()
+            guard.revoke_sessions([row.family_id])
+            raise Unauthorized("refresh token was already used; the session is revoked, sign in again")
+        user = await session.get(User, row.user_id)
+        if user is None or not user.active:
+            await repository.revoke_families(session, now, family_id=row.family_id)
+            await session.commit()
+            raise Unauthorized("session ended; sign in again")
+        issued = _start_session(session, guard, user, cookie=cookie, ip=ip, agent=agent, family=row.family_id)
+        await session.commit()
+    return issued
+
+
+async def logout(session: AsyncSession, guard: Guard, principal: Principal, *, ip: str | None) -> None:
+    """Ends the caller's session (its refresh token family); API-key calls have none to end."""
+    if principal.session_id is not None:
+        await repository.revoke_families(session, utcnow(), family_id=principal.session_id)
+        guard.revoke_sessions([principal.session_id])
+    audit.record(session, "auth.logout", actor=principal, ip=ip, target_type="session", target_id=principal.session_id)
+
+
+async def change_password(
+    db: Database, guard: Guard, principal: Principal, body: PasswordChange, *, ip: str | None
+) -> Issued:
+    """Needs the current password; ends every other session and returns a fresh access token."""
+    if principal.session_id is None:
+        raise Forbidden("sign in with your password to change it (not with an API key)")
+    async with db.reader() as session:
+        user = await session.get(User, principal.user_id)
+    if user is None or not user.active:
+        raise Unauthorized("session ended; sign in again")
+    wait = guard.by_username.retry_after(user.username_key)
+    if wait:
+        raise TooManyRequests("too many wrong passwords; wait before trying again", retry_after_s=wait)
+    if not await guard.passwords.verify(user.password_hash, body.current_password):
+        guard.by_username.fail(user.username_key)
+        raise InvalidInput("current password is wrong", loc=("body", "current_password"))
+    check_policy(body.new_password, user.username)
+    if body.new_password == body.current_password:
+        raise InvalidInput("the new password must differ from the current one", loc=("body", "new_password"))
+    password_hash = await guard.passwords.hash(body.new_password)
+    cookie = principal.via == "cookie"
+    async with db.writer() as session:
+        fresh = await session.get(User, principal.user_id)
+        if fresh is None:
+            raise Unauthorized("session ended; sign in again")
+        fresh.password_hash = password_hash
+        fresh.must_change_password = False
+        others = await repository.revoke_families(session, utcnow(), user_id=fresh.id, keep_family=principal.session_id)
+        audit.record(session, "auth.password_changed", actor=principal, ip=ip, details={"sessions_ended": len(others)})
+        csrf = new_csrf_token() if cookie else None
+        access = guard.signer.issue(
+            user_id=fresh.id,
+            username=fresh.username,
+            role=Role(fresh.role),
+            session_id=principal.session_id,
+            csrf_token=csrf,
+        )
+        await session.commit()
+    guard.revoke_sessions(others)
+    return Issued(access, None, csrf, guard.signer.ttl_s, False, cookie)
+
+
+async def _me_user(session: AsyncSession, principal: Principal) -> User:
+    user = await session.get(User, principal.user_id)
+    if user is None or not user.active:
+        raise Unauthorized("this account no longer exists or is deactivated")
+    return user
+
+
+async def me(session: AsyncSession, principal: Principal) -> Me:
+    user = await _me_user(session, principal)
+    public = UserPublic.model_validate(user).model_dump()
+    # The effective role of this request (an API key may be capped below the account's role).
+    public["role"] = principal.role
+    return Me.model_validate({**public, "preferences": Preferences.model_validate(user.preferences or {}),
+                              "via": principal.via})  # fmt: skip
+
+
+async def get_preferences(session: AsyncSession, principal: Principal) -> Preferences:
+    return Preferences.model_validate((await _me_user(session, principal)).preferences or {})
+
+
+async def update_preferences(session: AsyncSession, principal: Principal, body: PreferencesUpdate) -> Preferences:
+    user = await _me_user(session, principal)
+    current = Preferences.model_validate(user.preferences or {})
+    changes = body.model_dump(exclude_unset=True)
+    if "theme" in changes:
+        current.theme = changes["theme"]
+    if "page_sizes" in changes:
+        merged = {**current.page_sizes, **(changes["page_sizes"] or {})} if changes["page_sizes"] else {}
+        if len(merged) > 30:
+            raise InvalidInput("at most 30 page sizes", loc=("body", "page_sizes"))
+        current.page_sizes = merged
+    user.preferences = current.model_dump()
+    await session.flush()
+    return current
+
+
+async def list_sessions(session: AsyncSession, principal: Principal) -> list[SessionPublic]:
+    rows = await repository.live_sessions(session, principal.user_id, utcnow())
+    return [
+        SessionPublic(
+            id=family,
+            created_at=created,
+            last_used_at=last_used,
+            expires_at=expires,
+            user_agent=agent,
+            ip=ip,
+            current=family == principal.session_id,
+        )
+        for family, created, last_used, expires, agent, ip in rows
+    ]
+
+
+async def revoke_session(
+    session: AsyncSession, guard: Guard, principal: Principal, session_id: str, *, ip: str | None
+) -> None:
+    if await repository.family_owner(session, session_id) != principal.user_id:
+        raise NotFound(f"session {session_id} does not exist")
+    await repository.revoke_families(session, utcnow(), family_id=session_id)
+    guard.revoke_sessions([session_id])
+    audit.record(session, "auth.session_revoked", actor=principal, ip=ip, target_type="session", target_id=session_id)
+
+
+async def totp_setup(session: AsyncSession, guard: Guard, principal: Principal) -> TotpSetup:
+    """A new secret, pending until confirmed with a code (POST /auth/totp/enable)."""
+    user = await _me_user(session, principal)
+    if user.totp_enabled:
+        raise Conflict("two-factor authentication is already on; disable it first")
+    secret = totp.new_secret()
+    user.totp_secret = guard.sealer.seal(secret)
+    user.totp_last_step = None
+    await session.flush()
+    uri = totp.provisioning_uri(secret, user.username)
+    return TotpSetup(secret=secret, otpauth_uri=uri, qr_code=totp.qr_svg_data_uri(uri))
+
+
+async def totp_enable(
+    session: AsyncSession, guard: Guard, principal: Principal, code: str, *, ip: str | None
+) -> RecoveryCodes:
+    user = await _me_user(session, principal)
+    if user.totp_enabled:
+        raise Conflict("two-factor authentication is already on")
+    if user.totp_secret is None:
+        raise Conflict("start with POST /api/v1/auth/totp/setup")
+    step = totp.matching_step(guard.sealer.open(user.totp_secret), code, after_step=None)
+    if step is None:
+        raise InvalidInput("the code does not match; check the authenticator's clock", loc=("body", "code"))
+    codes = totp.new_recovery_codes()
+    user.totp_enabled = True
+    user.totp_last_step = step
+    user.recovery_code_hashes = [guard.signer.code_hash(c) for c in codes]
+    await session.flush()
+    audit.record(session, "auth.totp_enabled", actor=principal, ip=ip, target_type="user", target_id=user.id)
+    return RecoveryCodes(codes=codes)
+
+
+async def totp_disable(db: Database, guard: Guard, principal: Principal, body: TotpDisable, *, ip: str | None) -> None:
+    """Needs the password and a current code (or a recovery code)."""
+    async with db.reader() as session:
+        user = await _me_user(session, principal)
+    if not user.totp_enabled:
+        raise Conflict("two-factor authentication is off")
+    wait = guard.by_username.retry_after(user.username_key)
+    if wait:
+        raise TooManyRequests("too many wrong attempts; wait before trying again", retry_after_s=wait)
+    password_ok = await guard.passwords.verify(user.password_hash, body.password)
+    step, recovery = _second_factor(guard, user, body.code)
+    if not password_ok or (step is None and recovery is None):
+        guard.by_username.fail(user.username_key)
+        raise Forbidden("password or code is wrong")
+    async with db.writer() as session:
+        fresh = await _me_user(session, principal)
+        fresh.totp_enabled = False
+        fresh.totp_secret = None
+        fresh.totp_last_step = None
+        fresh.recovery_code_hashes = []
+        audit.record(session, "auth.totp_disabled", actor=principal, ip=ip, target_type="user", target_id=fresh.id)
+        await session.commit()

@@ -1,0 +1,1 @@
+"""Live events: the hub that fans them out and the WebSocket that delivers them."""

@@ -1,0 +1,201 @@
+"""`/api/v1/ws`: subscribe to topics, get a snapshot of each, then live events.
+
+Protocol (API.md): the client may authenticate by cookie, or by a first message
+`{"type": "auth", "token": "..."}` within 5 s; then `{"type": "subscribe", "topics": [...]}` /
+`{"type": "unsubscribe", ...}`; `{"type": "ping"}` is answered with a pong. The server sends
+`{"type": "snapshot", "topic", "data"}` per subscribed topic, events, and a ping every 20 s.
+Close codes: 4400 bad frame, 4401 not authenticated, 4408 too slow (queue overflowed),
+1001 server going away.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+
+from mvidarr.db import Database, utcnow
+from mvidarr.events.hub import EventHub, Subscription
+from mvidarr.jobs import repository as jobs_repository
+from mvidarr.jobs import service as jobs_service
+
+router = APIRouter(tags=["events"])
+log = logging.getLogger("mvidarr.events")
+
+AUTH_TIMEOUT_S = 5.0
+MAX_FRAME = 16 * 1024
+MAX_TOPICS = 200
+SNAPSHOT_JOBS = 200
+TOPIC = re.compile(r"^(jobs|library|notifications|job:[1-9][0-9]{0,9})$")
+CLOSE_BAD_FRAME = 4400
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_TOO_SLOW = 4408
+CLOSE_GOING_AWAY = 1001
+
+
+class BadFrame(Exception):
+    pass
+
+
+def _iso_now() -> str:
+    return utcnow().isoformat().replace("+00:00", "Z")
+
+
+def _parse(raw: str | bytes) -> dict[str, Any]:
+    if len(raw) > MAX_FRAME:
+        raise BadFrame("frame too large")
+    try:
+        message = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise BadFrame("frames must be JSON objects") from None
+    if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+        raise BadFrame('frames must be JSON objects with a "type"')
+    return message
+
+
+async def _receive(ws: WebSocket) -> dict[str, Any] | None:
+    message = await ws.receive()
+    if message["type"] == "websocket.disconnect":
+        return None
+    raw = message.get("text")
+    if raw is None:
+        raw = message.get("bytes") or b""
+    return _parse(raw)
+
+
+async def _authenticate(ws: WebSocket, first: dict[str, Any] | None) -> bool:
+    """True if the REST API would accept this caller (cookie, token or API key)."""
+    guard = getattr(ws.app.state, "auth", None)
+    if guard is None:
+        return True  # the REST API takes no credentials yet, so neither does the socket
+    try:
+        principal = await guard.authenticate(ws)
+        if principal is None and first is not None and first.get("type") == "auth":
+            token = str(first.get("token") or "")
+            if token.startswith("mvk_") or first.get("api_key"):
+                principal = await guard.from_api_key(str(first.get("api_key") or token))
+            elif token:
+                principal = guard.from_token(token)
+    except Exception:  # any credential failure is "not authenticated"
+        return False
+    return principal is not None
+
+
+async def _snapshot(db: Database, topic: str) -> dict[str, Any]:
+    async with db.reader() as session:
+        if topic == "jobs":
+            jobs = await jobs_repository.active(session, SNAPSHOT_JOBS)
+            return {"jobs": [jobs_service.job_data(job) for job in jobs]}
+        if topic.startswith("job:"):
+            job = await jobs_repository.get(session, int(topic.split(":", 1)[1]))
+            return {"job": jobs_service.job_data(job) if job is not None else None}
+    return {}
+
+
+async def _send(ws: WebSocket, lock: asyncio.Lock, message: dict[str, Any]) -> None:
+    async with lock:
+        await ws.send_text(orjson.dumps(message).decode())
+
+
+async def _sender(ws: WebSocket, lock: asyncio.Lock, subscription: Subscription, heartbeat_s: float) -> int:
+    """Forward events; ping when idle. Answers the close code when the subscription ends."""
+    while True:
+        try:
+            async with asyncio.timeout(heartbeat_s):
+                payload = await subscription.queue.get()
+        except TimeoutError:
+            await _send(ws, lock, {"type": "ping", "at": _iso_now()})
+            continue
+        if payload is None:
+            return CLOSE_TOO_SLOW if subscription.overflowed else CLOSE_GOING_AWAY
+        async with lock:
+            await ws.send_text(payload.decode())
+
+
+@router.websocket("/ws", name="events")
+async def events_socket(ws: WebSocket) -> None:
+    hub: EventHub = ws.app.state.hub
+    db: Database = ws.app.state.db
+    heartbeat_s = float(ws.app.state.settings.ws_heartbeat_s)
+    await ws.accept()
+    subscription: Subscription | None = None
+    sender: asyncio.Task[int] | None = None
+    code = 1000
+    try:
+        first: dict[str, Any] | None = None
+        guard = getattr(ws.app.state, "auth", None)
+        if guard is not None and not await _authenticate(ws, None):
+            try:
+                async with asyncio.timeout(AUTH_TIMEOUT_S):
+                    first = await _receive(ws)
+            except TimeoutError:
+                first = None
+            if first is None or not await _authenticate(ws, first):
+                code = CLOSE_UNAUTHENTICATED
+                return
+        subscription = hub.subscribe()
+        lock = asyncio.Lock()
+        sender = asyncio.create_task(_sender(ws, lock, subscription, heartbeat_s), name="mvidarr-ws-send")
+        receiver: asyncio.Task[dict[str, Any] | None] | None = None
+        while True:
+            receiver = asyncio.ensure_future(_receive(ws))
+            done, _pending = await asyncio.wait({receiver, sender}, return_when=asyncio.FIRST_COMPLETED)
+            if sender in done:
+                receiver.cancel()
+                with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, BadFrame):
+                    await receiver
+                code = sender.result()
+                return
+            message = receiver.result()
+            if message is None:
+                code = 1000
+                return
+            await _handle(ws, lock, db, subscription, message)
+    except BadFrame as exc:
+        code = CLOSE_BAD_FRAME
+        log.info("websocket closed: %s", exc)
+    except WebSocketDisconnect:
+        code = 1000
+    finally:
+        if subscription is not None:
+            subscription.close()
+        if sender is not None and not sender.done():
+            sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await sender
+        with contextlib.suppress(Exception):
+            await ws.close(code)
+
+
+async def _handle(
+    ws: WebSocket, lock: asyncio.Lock, db: Database, subscription: Subscription, message: dict[str, Any]
+) -> None:
+    kind = message["type"]
+    if kind == "ping":
+        await _send(ws, lock, {"type": "pong", "at": _iso_now()})
+        return
+    if kind == "pong" or kind == "auth":
+        return
+    if kind not in ("subscribe", "unsubscribe"):
+        raise BadFrame(f"unknown message type {kind!r}")
+    topics = message.get("topics")
+    if not isinstance(topics, list) or not all(isinstance(t, str) and TOPIC.match(t) for t in topics):
+        raise BadFrame('"topics" must be a list of: jobs, library, notifications, job:<id>')
+    if kind == "unsubscribe":
+        subscription.topics.difference_update(topics)
+        return
+    if len(subscription.topics | set(topics)) > MAX_TOPICS:
+        raise BadFrame(f"at most {MAX_TOPICS} topics per connection")
+    for topic in topics:
+        # Subscribed before the snapshot is read, so no event falls between the two; events that
+        # arrive meanwhile wait behind the lock and follow the snapshot.
+        async with lock:
+            subscription.topics.add(topic)
+            data = await _snapshot(db, topic)
+            message = {"type": "snapshot", "topic": topic, "data": data, "at": _iso_now()}
+            await ws.send_text(orjson.dumps(message).decode())

@@ -1,0 +1,1 @@
+"""Durable jobs: types, queue, runner, schedules, and their API."""

@@ -1,0 +1,55 @@
+"""The job system of one process: its event hub and, when it has worker slots, its runner."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from mvidarr.config import Settings
+from mvidarr.db import Database
+from mvidarr.events.hub import EventHub
+from mvidarr.jobs import repository, schedules, service
+from mvidarr.jobs.clock import Clock
+from mvidarr.jobs.runner import Runner, load_job_types
+
+
+@dataclass(frozen=True, slots=True)
+class JobSystem:
+    hub: EventHub
+    clock: Clock
+    runner: Runner | None
+
+
+def _job_resolver(db: Database) -> Any:
+    async def resolve(job_id: int) -> dict[str, Any] | None:
+        async with db.reader() as session:
+            job = await repository.get(session, job_id)
+            return service.job_data(job) if job is not None else None
+
+    return resolve
+
+
+@asynccontextmanager
+async def job_system(
+    db: Database, settings: Settings, *, slots: int | None = None, clock: Clock | None = None
+) -> AsyncIterator[JobSystem]:
+    """Start the hub (and a runner when `slots` > 0); on exit stop claiming and requeue what runs."""
+    load_job_types(settings.job_modules)
+    clock = clock or Clock()
+    hub = EventHub(db)
+    hub.add_resolver("job", _job_resolver(db))
+    await hub.start()
+    runner: Runner | None = None
+    try:
+        await schedules.ensure_defaults(db, clock)
+        count = settings.worker_slots if slots is None else slots
+        if count > 0:
+            runner = Runner(db, hub, settings, slots=count, clock=clock)
+            await runner.start()
+        yield JobSystem(hub=hub, clock=clock, runner=runner)
+    finally:
+        if runner is not None:
+            await runner.stop()
+        await hub.stop()

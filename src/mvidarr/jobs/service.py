@@ -1,0 +1,541 @@
+"""Jobs: enqueue, read, cancel, retry, and the state changes workers make."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+import orjson
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mvidarr.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound, PayloadTooLarge
+from mvidarr.events.hub import Event, EventHub
+from mvidarr.jobs import registry, repository
+from mvidarr.jobs.clock import Clock
+from mvidarr.jobs.metrics import METRICS
+from mvidarr.jobs.repository import JobFilter
+from mvidarr.jobs.schemas import JobCounts, JobLogPublic, JobPublic, JobStats, JobTypePublic
+from mvidarr.kit.pagination import Page, PageParams
+from mvidarr.models import TERMINAL_STATUSES, Job, JobStatus
+from mvidarr.models.user import Role
+
+log = logging.getLogger("mvidarr.jobs")
+MAX_PARAMS_BYTES = 64 * 1024
+PARENT_EVENT_EVERY_S = 0.25
+_EVENT_EXCLUDE = {"params", "error_detail"}
+SYSTEM_CLOCK = Clock()
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who asks for a change to a job."""
+
+    user_id: int | None
+    role: Role
+
+
+SYSTEM_ACTOR = Actor(user_id=None, role=Role.ADMIN)
+
+
+class JobNotFound(NotFound):
+    def __init__(self, job_id: int) -> None:
+        super().__init__(f"job {job_id} does not exist")
+
+
+class JobTypeNotFound(NotFound):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"job type {name!r} is not registered; GET /api/v1/jobs/types lists them")
+
+
+class JobParamsInvalid(InvalidInput):
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{'.'.join(map(str, e.loc[2:])) or 'params'}: {e.msg}" for e in errors[:3]))
+        self.errors = errors
+
+
+def job_data(job: Job) -> dict[str, Any]:
+    """The job as events carry it (no params, no traceback)."""
+    return JobPublic.model_validate(job).model_dump(mode="json", exclude=_EVENT_EXCLUDE)
+
+
+def job_event(kind: str, job: Job) -> Event:
+    return Event(type=kind, data=job_data(job), ref=("job", job.id))
+
+
+def public(job: Job, *, with_detail: bool = True) -> JobPublic:
+    item = JobPublic.model_validate(job)
+    return item if with_detail else item.model_copy(update={"error_detail": None})
+
+
+def _definition(job_type: str) -> registry.JobType[Any]:
+    try:
+        return registry.get(job_type)
+    except registry.UnknownJobType:
+        raise JobTypeNotFound(job_type) from None
+
+
+def validate_params(job_type: str, params: dict[str, Any]) -> tuple[registry.JobType[Any], BaseModel]:
+    """The type and its validated params: 404 for an unknown type, 422 naming each bad field, 413 if huge."""
+    definition = _definition(job_type)
+    size = len(orjson.dumps(params))
+    if size > MAX_PARAMS_BYTES:
+        raise PayloadTooLarge(f"params are {size} bytes; at most {MAX_PARAMS_BYTES} are allowed")
+    try:
+        return definition, definition.params.model_validate(params)
+    except ValidationError as exc:
+        errors = [FieldError(loc=["body", "params", *e["loc"]], msg=e["msg"], type=e["type"]) for e in exc.errors()]
+        raise JobParamsInvalid(errors) from None
+
+
+def check_may_start(job_type: str, role: Role) -> None:
+    """403 unless `role` may start jobs of this type (404 for an unknown type)."""
+    definition = _definition(job_type)
+    if not role.at_least(definition.required_role):
+        raise Forbidden(f"starting {job_type} jobs needs the {definition.required_role.value} role")
+
+
+def _check_may_change(job: Job, actor: Actor) -> None:
+    """Managers may change any job; others only jobs they started, of types they may start."""
+    if actor.role.at_least(Role.MANAGER):
+        return
+    if job.created_by is None or job.created_by != actor.user_id:
+        raise Forbidden("you may only cancel or retry jobs you started")
+    check_may_start(job.type, actor.role)
+
+
+def _job_values(
+    definition: registry.JobType[Any],
+    checked: BaseModel,
+    *,
+    priority: int | None,
+    parent_id: int | None,
+    schedule_id: int | None,
+    created_by: int | None,
+    run_after: datetime | None,
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "type": definition.name,
+        "status": JobStatus.QUEUED,
+        "priority": definition.priority if priority is None else priority,
+        "params": checked.model_dump(mode="json"),
+        "max_attempts": definition.max_attempts,
+        "timeout_s": definition.timeout_s,
+        "parent_id": parent_id,
+        "schedule_id": schedule_id,
+        "dedupe_key": definition.dedupe_key(checked),
+        "created_by": created_by,
+        "created_at": now,
+        "run_after": run_after or now,
+        "progress": 0.0,
+        "attempts": 0,
+        "awaiting_children": False,
+        "cancel_requested": False,
+    }
+
+
+async def enqueue(
+    session: AsyncSession,
+    hub: EventHub,
+    job_type: str,
+    params: dict[str, Any] | BaseModel,
+    *,
+    priority: int | None = None,
+    parent_id: int | None = None,
+    schedule_id: int | None = None,
+    created_by: int | None = None,
+    run_after: datetime | None = None,
+    clock: Clock = SYSTEM_CLOCK,
+) -> tuple[Job, bool]:
+    """Add a job in the caller's transaction; it exists (and workers wake) only once that commits.
+
+    A de-duplicated type answers the identical active job instead (created=False).
+    """
+    raw = params.model_dump(mode="json") if isinstance(params, BaseModel) else params
+    definition, checked = validate_params(job_type, raw)
+    values = _job_values(
+        definition,
+        checked,
+        priority=priority,
+        parent_id=parent_id,
+        schedule_id=schedule_id,
+        created_by=created_by,
+        run_after=run_after,
+        now=clock.now(),
+    )
+    job, created = await repository.insert(session, values)
+    if created:
+        METRICS.enqueued[definition.name] += 1
+        await hub.emit(session, job_event("job.created", job))
+    return job, created
+
+
+async def enqueue_many(
+    session: AsyncSession,
+    hub: EventHub,
+    job_type: str,
+    params: Sequence[dict[str, Any] | BaseModel],
+    *,
+    priority: int | None = None,
+    parent_id: int | None = None,
+    created_by: int | None = None,
+    clock: Clock = SYSTEM_CLOCK,
+) -> list[Job]:
+    """Add many jobs of one type in the caller's transaction (bulk work: one per video, artist, ...).
+
+    Every params document is validated first, so one bad document adds none. Rows go in with one
+    multi-row INSERT; a de-duplicated type answers the active twin for params already queued, so
+    the list always has one job per params document, in order.
+    """
+    definition = _definition(job_type)
+    checked = [
+        validate_params(job_type, p.model_dump(mode="json") if isinstance(p, BaseModel) else p)[1] for p in params
+    ]
+    now = clock.now()
+    rows = [
+        _job_values(
+            definition,
+            c,
+            priority=priority,
+            parent_id=parent_id,
+            schedule_id=None,
+            created_by=created_by,
+            run_after=None,
+            now=now,
+        )
+        for c in checked
+    ]
+    if definition.dedupe:
+        jobs: list[Job] = []
+        created_jobs: list[Job] = []
+        for values in rows:
+            job, created = await repository.insert(session, values)
+            jobs.append(job)
+            if created:
+                created_jobs.append(job)
+    else:
+        jobs = created_jobs = await repository.insert_many(session, rows)
+    METRICS.enqueued[definition.name] += len(created_jobs)
+    await hub.emit(session, *(job_event("job.created", job) for job in created_jobs))
+    return jobs
+
+
+async def list_jobs(session: AsyncSession, flt: JobFilter, page: PageParams, *, with_detail: bool) -> Page[JobPublic]:
+    rows, total = await repository.list_page(session, flt, page)
+    return Page(
+        items=[public(row, with_detail=with_detail) for row in rows],
+        total=total,
+        page=page.page,
+        page_size=page.page_size,
+    )
+
+
+async def get_job(session: AsyncSession, job_id: int, *, lock: bool = False) -> Job:
+    job = await repository.get(session, job_id, lock=lock)
+    if job is None:
+        raise JobNotFound(job_id)
+    return job
+
+
+async def job_logs(session: AsyncSession, job_id: int, page: PageParams) -> Page[JobLogPublic]:
+    await get_job(session, job_id)
+    rows, total = await repository.logs(session, job_id, page)
+    return Page(
+        items=[JobLogPublic.model_validate(row) for row in rows], total=total, page=page.page, page_size=page.page_size
+    )
+
+
+def list_types() -> list[JobTypePublic]:
+    return [
+        JobTypePublic(
+            type=jt.name,
+            description=jt.description,
+            params_schema=jt.params.model_json_schema(),
+            priority=jt.priority,
+            max_attempts=jt.max_attempts,
+            timeout_s=jt.timeout_s,
+            concurrency=jt.concurrency,
+            dedupe=jt.dedupe,
+            required_role=str(jt.required_role),
+        )
+        for jt in sorted(registry.REGISTRY.values(), key=lambda jt: jt.name)
+    ]
+
+
+async def stats(session: AsyncSession) -> JobStats:
+    rows = await repository.counts(session)
+    counts = [JobCounts(type=t, status=JobStatus(s), count=n) for t, s, n in rows]
+    return JobStats(counts=counts, process=METRICS.export())
+
+
+async def cancel_job(
+    session: AsyncSession, hub: EventHub, job_id: int, *, actor: Actor = SYSTEM_ACTOR, clock: Clock = SYSTEM_CLOCK
+) -> Job:
+    """Queued jobs stop now; running ones are asked to stop (and their children with them)."""
+    job = await get_job(session, job_id, lock=True)
+    _check_may_change(job, actor)
+    if job.status in TERMINAL_STATUSES:
+        raise Conflict(f"job {job_id} already {job.status}; only queued or running jobs can be cancelled")
+    now = clock.now()
+    events: list[Event] = []
+    targets = [job, *await repository.jobs_by_ids(session, await repository.active_child_ids(session, job.id))]
+    for target in targets:
+        if target.status == JobStatus.QUEUED:
+            _mark_finished(target, JobStatus.CANCELLED, now, message="cancelled before it started")
+            events.append(job_event("job.finished", target))
+        elif not target.cancel_requested:
+            target.cancel_requested = True
+            events.append(job_event("job.progress", target))
+    await session.flush()
+    await hub.emit(session, *events)
+    # Children cancelled here may complete a parent waiting on them.
+    for parent_id in {t.parent_id for t in targets if t.parent_id is not None and t.status in TERMINAL_STATUSES}:
+        await settle_parent(session, hub, parent_id, now)
+    return job
+
+
+async def retry_job(
+    session: AsyncSession, hub: EventHub, job_id: int, *, actor: Actor = SYSTEM_ACTOR, clock: Clock = SYSTEM_CLOCK
+) -> Job:
+    job = await get_job(session, job_id, lock=True)
+    _check_may_change(job, actor)
+    if job.status not in (JobStatus.FAILED, JobStatus.CANCELLED):
+        raise Conflict(f"job {job_id} is {job.status}; only failed or cancelled jobs can be retried")
+    if job.dedupe_key is not None and await repository.active_with_key(session, job.dedupe_key):
+        raise Conflict(f"an identical {job.type} job is already active")
+    now = clock.now()
+    job.status = JobStatus.QUEUED
+    job.attempts = 0
+    job.error = None
+    job.error_detail = None
+    job.result = None
+    job.progress = 0.0
+    job.message = None
+    job.cancel_requested = False
+    job.finished_at = None
+    job.started_at = None
+    job.worker_id = None
+    job.lease_expires_at = None
+    job.run_after = now
+    await session.flush()
+    METRICS.enqueued[job.type] += 1
+    await hub.emit(session, job_event("job.created", job))
+    return job
+
+
+# -- transitions made by workers ---------------------------------------------------------------
+
+
+def _mark_finished(job: Job, status: JobStatus, now: datetime, *, message: str | None = None) -> None:
+    job.status = status
+    job.finished_at = now
+    job.worker_id = None
+    job.lease_expires_at = None
+    job.awaiting_children = False
+    if message is not None:
+        job.message = message
+    if status == JobStatus.SUCCEEDED:
+        job.progress = 1.0
+    started = job.started_at
+    METRICS.observe_finish(job.type, str(status), (now - started).total_seconds() if started else None)
+
+
+async def settle_parent(session: AsyncSession, hub: EventHub, parent_id: int, now: datetime) -> None:
+    """After a child changed: update the parent's aggregate progress, finish it when all children have."""
+    parent = await repository.get(session, parent_id, lock=True)
+    if parent is None or parent.status in TERMINAL_STATUSES:
+        return
+    by_status = await repository.children_by_status(session, parent_id)
+    total = sum(by_status.values())
+    done = sum(n for s, n in by_status.items() if s in TERMINAL_STATUSES)
+    if not parent.awaiting_children:
+        return
+    parent.progress = done / total if total else 1.0
+    if done < total:
+        last = parent.heartbeat_at
+        if last is None or (now - last).total_seconds() >= PARENT_EVENT_EVERY_S:
+            parent.heartbeat_at = now
+            await session.flush()
+            await hub.emit(session, job_event("job.progress", parent))
+        return
+    failed = by_status.get(JobStatus.FAILED, 0)
+    cancelled = by_status.get(JobStatus.CANCELLED, 0)
+    result = dict(parent.result or {})
+    result["children"] = by_status
+    parent.result = result
+    if parent.cancel_requested:
+        _mark_finished(parent, JobStatus.CANCELLED, now, message="cancelled")
+    elif failed:
+        parent.error = f"{failed} of {total} child jobs failed"
+        _mark_finished(parent, JobStatus.FAILED, now)
+    else:
+        note = f"{total} child jobs finished" + (f" ({cancelled} cancelled)" if cancelled else "")
+        _mark_finished(parent, JobStatus.SUCCEEDED, now, message=note)
+    await session.flush()
+    await hub.emit(session, job_event("job.finished", parent))
+    if parent.parent_id is not None:
+        await settle_parent(session, hub, parent.parent_id, now)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How one attempt of a job ended, as the worker that ran it reports it."""
+
+    job_id: int
+    status: JobStatus | Literal["retry", "release"]
+    result: dict[str, Any] | None = None
+    error: str | None = None
+    error_detail: str | None = None
+    retry_at: datetime | None = None
+
+
+async def record_outcomes(
+    session: AsyncSession, hub: EventHub, worker_id: str, outcomes: Sequence[Outcome], now: datetime
+) -> list[int]:
+    """Record a batch of finished attempts in the caller's transaction; answers the ids recorded.
+
+    A job this worker no longer holds (its lease was reclaimed meanwhile) is skipped: its new
+    owner records it. One locking read, one children query and one flush serve the whole batch.
+    """
+    if not outcomes:
+        return []
+    owned = await repository.owned_many(session, [o.job_id for o in outcomes], worker_id)
+    waiting = {job_id for job_id, (_job, has_children) in owned.items() if has_children}
+    pairs: list[tuple[Job, Outcome]] = []
+    for outcome in outcomes:
+        found = owned.get(outcome.job_id)
+        if found is None:
+            log.warning("job %s finished after its lease was taken; outcome dropped", outcome.job_id)
+            continue
+        pairs.append((found[0], outcome))
+    await _apply(session, hub, pairs, now, waiting)
+    return [job.id for job, _outcome in pairs]
+
+
+async def complete(
+    session: AsyncSession,
+    hub: EventHub,
+    job: Job,
+    status: JobStatus,
+    now: datetime,
+    *,
+    result: dict[str, Any] | None = None,
+    error: str | None = None,
+    error_detail: str | None = None,
+) -> None:
+    """A job (already loaded and locked) finished: record the outcome, or wait for its children."""
+    waiting = await repository.with_active_children(session, [job.id]) if status == JobStatus.SUCCEEDED else set()
+    outcome = Outcome(job.id, status, result=result, error=error, error_detail=error_detail)
+    await _apply(session, hub, [(job, outcome)], now, waiting)
+
+
+async def _apply(
+    session: AsyncSession, hub: EventHub, pairs: Sequence[tuple[Job, Outcome]], now: datetime, waiting: set[int]
+) -> None:
+    events: list[Event] = []
+    parents: set[int] = set()
+    awaiting: list[Job] = []
+    for job, outcome in pairs:
+        if outcome.result is not None:
+            job.result = outcome.result
+        if outcome.error is not None:
+            job.error = outcome.error[:1000]
+            job.error_detail = outcome.error_detail
+        status = outcome.status
+        if status == "retry":
+            job.status = JobStatus.QUEUED
+            job.worker_id = None
+            job.lease_expires_at = None
+            job.run_after = outcome.retry_at or now
+            job.message = f"retrying after error (attempt {job.attempts} of {job.max_attempts})"
+            METRICS.retried[job.type] += 1
+            events.append(job_event("job.progress", job))
+            continue
+        if status == "release":
+            # Back to the queue without counting the attempt (worker shutdown).
+            job.status = JobStatus.QUEUED
+            job.worker_id = None
+            job.lease_expires_at = None
+            job.attempts = max(0, job.attempts - 1)
+            job.message = "requeued at worker shutdown"
+            events.append(job_event("job.progress", job))
+            continue
+        if status == JobStatus.SUCCEEDED and job.id in waiting:
+            job.awaiting_children = True
+            job.worker_id = None
+            job.lease_expires_at = None
+            awaiting.append(job)
+            continue
+        if status == JobStatus.CANCELLED or (job.cancel_requested and status == JobStatus.SUCCEEDED):
+            status = JobStatus.CANCELLED
+            for child in await repository.jobs_by_ids(session, await repository.active_child_ids(session, job.id)):
+                if child.status == JobStatus.QUEUED:
+                    _mark_finished(child, JobStatus.CANCELLED, now, message="parent cancelled")
+                    events.append(job_event("job.finished", child))
+        _mark_finished(job, status, now)
+        events.append(job_event("job.finished", job))
+        if job.parent_id is not None:
+            parents.add(job.parent_id)
+    await session.flush()
+    await hub.emit(session, *events)
+    for job in awaiting:
+        await settle_parent(session, hub, job.id, now)
+        await hub.emit(session, job_event("job.progress", job))
+    for parent_id in sorted(parents):
+        await settle_parent(session, hub, parent_id, now)
+
+
+async def reclaim_expired(session: AsyncSession, hub: EventHub, now: datetime) -> list[int]:
+    """Requeue (or fail, when out of attempts) running jobs whose worker stopped renewing its lease."""
+    reclaimed: list[int] = []
+    for job in await repository.expired(session, now):
+        METRICS.reclaimed[job.type] += 1
+        reclaimed.append(job.id)
+        if job.attempts >= job.max_attempts:
+            job.error = f"worker {job.worker_id} stopped responding (lease expired) on the last attempt"
+            await complete(session, hub, job, JobStatus.FAILED, now)
+            continue
+        log.warning("job %s reclaimed from worker %s after its lease expired", job.id, job.worker_id)
+        job.status = JobStatus.QUEUED
+        job.worker_id = None
+        job.lease_expires_at = None
+        job.message = "requeued: its worker stopped responding"
+        await session.flush()
+        await hub.emit(session, job_event("job.progress", job))
+    return reclaimed
+
+
+async def write_progress(
+    session: AsyncSession,
+    hub: EventHub,
+    job_id: int,
+    worker_id: str,
+    values: dict[str, Any],
+    lease_until: datetime,
+) -> bool:
+    """Store a running job's progress (renewing its lease); False if the worker lost the job."""
+    stmt = (
+        update(Job)
+        .where(Job.id == job_id, Job.worker_id == worker_id, Job.status == JobStatus.RUNNING)
+        .values(**values, lease_expires_at=lease_until)
+        .returning(Job)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+    job = (await session.execute(stmt)).scalar_one_or_none()
+    if job is None:
+        return False
+    await hub.emit(session, job_event("job.progress", job))
+    return True
+
+
+def after(now: datetime, seconds: float) -> datetime:
+    return now + timedelta(seconds=seconds)
+
+
+def running_ids(jobs: Sequence[Job]) -> list[int]:
+    return [job.id for job in jobs if job.status == JobStatus.RUNNING]

@@ -1,0 +1,147 @@
+"""Finding the file behind a video for streaming, safely, and deciding how to send it."""
+
+from __future__ import annotations
+
+import asyncio
+import mimetypes
+from dataclasses import dataclass
+from email.utils import formatdate
+from enum import StrEnum
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mvidarr.errors import NotFound
+from mvidarr.models import MediaFile, RootFolder, Video
+
+_CONTENT_TYPES = {
+    "mp4": "video/mp4",
+    "mov": "video/quicktime",
+    "webm": "video/webm",
+    "matroska": "video/x-matroska",
+    "avi": "video/x-msvideo",
+    "asf": "video/x-ms-wmv",
+    "flv": "video/x-flv",
+    "mpeg": "video/mpeg",
+    "mpegts": "video/mp2t",
+}
+BROWSER_CONTAINERS = frozenset({"mp4", "webm"})
+BROWSER_VIDEO = frozenset({"h264", "vp8", "vp9", "av1"})
+BROWSER_AUDIO = frozenset({"aac", "mp3", "opus", "vorbis", "flac"})
+
+
+class StreamMode(StrEnum):
+    AUTO = "auto"
+    DIRECT = "direct"
+    REMUX = "remux"
+
+
+@dataclass(frozen=True, slots=True)
+class StreamSource:
+    path: Path
+    size: int
+    mtime: float
+    mtime_ns: int
+    container: str | None
+    video_codec: str | None
+    audio_codec: str | None
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.size:x}-{self.mtime_ns:x}"'
+
+    @property
+    def last_modified(self) -> str:
+        return formatdate(self.mtime, usegmt=True)
+
+    @property
+    def content_type(self) -> str:
+        if self.container in _CONTENT_TYPES:
+            return _CONTENT_TYPES[self.container]
+        guessed, _ = mimetypes.guess_type(self.path.name)
+        return guessed or "application/octet-stream"
+
+    @property
+    def browser_playable(self) -> bool:
+        return (
+            self.container in BROWSER_CONTAINERS
+            and self.video_codec in BROWSER_VIDEO
+            and (self.audio_codec is None or self.audio_codec in BROWSER_AUDIO)
+        )
+
+    def needs_remux(self, mode: StreamMode) -> bool:
+        if mode is StreamMode.AUTO:
+            return not self.browser_playable
+        return mode is StreamMode.REMUX
+
+
+class NoFile(NotFound):
+    def __init__(self, video_id: int, why: str) -> None:
+        super().__init__(f"video {video_id} has no playable file: {why}")
+
+
+def _locate(root_path: str, relative_path: str, video_id: int) -> tuple[Path, int, float, int]:
+    """The file's resolved path and stat, refusing anything that resolves outside its root."""
+    root = Path(root_path).resolve()
+    try:
+        path = (root / relative_path).resolve(strict=True)
+    except (FileNotFoundError, RuntimeError):
+        raise NoFile(video_id, "the file is missing on disk") from None
+    except OSError as exc:
+        raise NoFile(video_id, f"the file cannot be read ({exc.strerror})") from None
+    if not path.is_relative_to(root) or not path.is_file():
+        raise NoFile(video_id, "the file is outside its root folder")
+    stat = path.stat()
+    return path, stat.st_size, stat.st_mtime, stat.st_mtime_ns
+
+
+async def find_source(session: AsyncSession, video_id: int) -> StreamSource:
+    """The current file of a video, from the database id alone (no client path is ever used)."""
+    row = (
+        await session.execute(
+            select(
+                Video.id,
+                MediaFile.relative_path,
+                RootFolder.path,
+                MediaFile.container,
+                MediaFile.video_codec,
+                MediaFile.audio_codec,
+            )
+            .select_from(Video)
+            .outerjoin(MediaFile, (MediaFile.video_id == Video.id) & MediaFile.is_current.is_(True))
+            .outerjoin(RootFolder, RootFolder.id == MediaFile.root_folder_id)
+            .where(Video.id == video_id)
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"video {video_id} does not exist")
+    _, relative_path, root_path, container, video_codec, audio_codec = row
+    if relative_path is None or root_path is None:
+        raise NoFile(video_id, "no file is linked to it")
+    path, size, mtime, mtime_ns = await asyncio.to_thread(_locate, root_path, relative_path, video_id)
+    return StreamSource(path, size, mtime, mtime_ns, container, video_codec, audio_codec)
+
+
+def remux_command(ffmpeg: str, source: StreamSource) -> list[str]:
+    """ffmpeg arguments producing fragmented MP4 on stdout: copy what browsers play, convert the rest."""
+    video = (
+        ["-c:v", "copy"] if source.video_codec in {"h264"} else ["-c:v", "libx264", "-preset", "veryfast", "-crf", "21"]
+    )
+    audio = ["-c:a", "copy"] if source.audio_codec in {"aac", "mp3"} else ["-c:a", "aac", "-b:a", "192k"]
+    return [
+        ffmpeg, "-hide_banner", "-loglevel", "error", "-nostdin",
+        "-i", str(source.path),
+        "-map", "0:v:0", "-map", "0:a:0?", *video, *audio,
+        "-movflags", "frag_keyframe+empty_moov+default_base_moof",
+        "-f", "mp4", "pipe:1",
+    ]  # fmt: skip
+
+
+def ffmpeg_binary(configured: str | None) -> str:
+    """The configured ffmpeg, else the one imageio-ffmpeg ships."""
+    if configured:
+        return configured
+    import imageio_ffmpeg
+
+    return str(imageio_ffmpeg.get_ffmpeg_exe())

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from mvidarr.kit.schemas import Clean, InputSchema, Schema, UTCDatetime
+from mvidarr.models.user import Role
+
+Username = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=2, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@+-]*$"),
+    Clean,
+]
+Email = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), Clean
+]
+Password = Annotated[str, Field(min_length=1, max_length=1024, description="At least 10 characters.")]
+
+
+class UserPublic(Schema):
+    id: int
+    username: str
+    email: str | None
+    role: Role
+    active: bool
+    must_change_password: bool
+    totp_enabled: bool
+    locked_until: UTCDatetime | None
+    last_login_at: UTCDatetime | None
+    created_at: UTCDatetime
+    updated_at: UTCDatetime
+
+
+class UserCreate(InputSchema):
+    username: Username
+    password: Password
+    role: Role = Role.READONLY
+    email: Email | None = None
+    must_change_password: bool = Field(default=True, description="Ask for a new password at first sign-in.")
+
+
+class UserUpdate(InputSchema):
+    role: Role | None = None
+    email: Email | None = None
+
+
+class PasswordReset(InputSchema):
+    password: Password

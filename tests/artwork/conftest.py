@@ -1,0 +1,3 @@
+from tests.media.conftest import clips
+
+__all__ = ["clips"]

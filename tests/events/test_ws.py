@@ -1,0 +1,166 @@
+"""`/api/v1/ws` over a real socket: auth, subscribe + snapshot, live job events, bad frames."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+import uvicorn
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from mvidarr.config import Settings
+from mvidarr.db import Database
+from mvidarr.events import endpoints as ws_endpoints
+from mvidarr.events.hub import Event, EventHub
+from mvidarr.jobs.runner import Runner
+from mvidarr.models import Role
+from tests.conftest import access_token, make_user
+from tests.jobs import handlers  # noqa: F401  (registers the test job types)
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"worker_slots": 0, "job_poll_s": 0.1, "ws_heartbeat_s": 0.3})
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+async def ws_url(app: Any) -> AsyncIterator[str]:
+    """The app (lifespan already running) served by uvicorn on this event loop."""
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_config=None, ws="websockets-sansio")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110  (uvicorn offers no start event)
+        await asyncio.sleep(0.01)
+    try:
+        yield f"ws://127.0.0.1:{port}/api/v1/ws"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest.fixture
+async def token(app: Any) -> str:
+    return access_token(app, await make_user(app, "watcher", Role.READONLY))
+
+
+async def receive(ws: ClientConnection, kind: str, within_s: float = 5) -> dict[str, Any]:
+    """The next message of type `kind`, skipping pings."""
+    async with asyncio.timeout(within_s):
+        while True:
+            message = orjson.loads(await ws.recv())
+            if message["type"] == kind:
+                return message
+            assert message["type"] in ("ping", "job.progress", "job.created"), message
+
+
+async def test_subscribe_gets_snapshot_then_live_job_events(
+    app: Any, db: Database, settings: Settings, ws_url: str, token: str, client: httpx.AsyncClient
+) -> None:
+    queued = (await client.post("/api/v1/jobs", json={"type": "test.sleep", "params": {"seconds": 0.05}})).json()
+    async with connect(ws_url) as ws:
+        await ws.send(orjson.dumps({"type": "auth", "token": token}).decode())
+        await ws.send(orjson.dumps({"type": "subscribe", "topics": ["jobs", f"job:{queued['id']}"]}).decode())
+        snapshot = await receive(ws, "snapshot")
+        assert snapshot["topic"] == "jobs"
+        assert [j["id"] for j in snapshot["data"]["jobs"]] == [queued["id"]]
+        one = await receive(ws, "snapshot")
+        assert one["data"]["job"]["status"] == "queued"
+        runner = Runner(db, app.state.hub, settings, slots=2, run_schedules=False)
+        await runner.start()
+        try:
+            finished = await receive(ws, "job.finished")
+            assert finished["data"]["id"] == queued["id"]
+            assert finished["data"]["status"] == "succeeded"
+            assert finished["at"].endswith("Z")
+            second = (await client.post("/api/v1/jobs", json={"type": "test.sleep"})).json()
+            created = await receive(ws, "job.created")
+            assert created["data"]["id"] == second["id"]
+            await receive(ws, "job.finished")
+        finally:
+            await runner.stop()
+        assert (await receive(ws, "ping", within_s=2))["type"] == "ping"
+        await ws.send('{"type": "ping"}')
+        assert (await receive(ws, "pong"))["type"] == "pong"
+
+
+async def test_socket_requires_credentials(ws_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ws_endpoints, "AUTH_TIMEOUT_S", 0.3)
+    async with connect(ws_url) as ws:
+        with pytest.raises(ConnectionClosed) as silent:
+            await ws.recv()
+    assert silent.value.rcvd is not None
+    assert silent.value.rcvd.code == 4401
+    async with connect(ws_url) as ws:
+        await ws.send('{"type": "auth", "token": "not-a-token"}')
+        with pytest.raises(ConnectionClosed) as wrong:
+            await ws.recv()
+    assert wrong.value.rcvd is not None
+    assert wrong.value.rcvd.code == 4401
+
+
+async def test_bearer_header_authenticates_too(ws_url: str, token: str) -> None:
+    async with connect(ws_url, additional_headers={"Authorization": f"Bearer {token}"}) as ws:
+        await ws.send('{"type": "subscribe", "topics": ["library"]}')
+        snapshot = await receive(ws, "snapshot")
+        assert snapshot == {"type": "snapshot", "topic": "library", "data": {}, "at": snapshot["at"]}
+
+
+async def drain(ws: ClientConnection) -> None:
+    while True:
+        await ws.recv()
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        "not json",
+        "[1, 2]",
+        '{"no": "type"}',
+        '{"type": "dance"}',
+        '{"type": "subscribe", "topics": ["secrets"]}',
+        "x" * 20_000,
+    ],
+)
+async def test_garbage_frames_close_with_4400(ws_url: str, token: str, frame: str, client: httpx.AsyncClient) -> None:
+    async with connect(ws_url) as ws:
+        await ws.send(orjson.dumps({"type": "auth", "token": token}).decode())
+        await ws.send(frame)
+        with pytest.raises(ConnectionClosed) as closed:
+            await drain(ws)
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 4400
+    assert (await client.get("/api/v1/health")).status_code == 200
+
+
+async def test_slow_subscriber_is_cut_off_and_memory_stays_bounded(db: Database) -> None:
+    hub = EventHub(db, queue_size=10)
+    slow = hub.subscribe({"jobs"})
+    fast = hub.subscribe({"jobs"})
+    other = hub.subscribe({"library"})
+    for n in range(25):
+        hub.deliver([Event(type="job.progress", data={"id": n})])
+        with contextlib.suppress(asyncio.QueueEmpty):
+            fast.queue.get_nowait()
+    assert slow.overflowed
+    assert slow.queue.qsize() == 1
+    assert slow.queue.get_nowait() is None
+    assert not fast.overflowed
+    assert other.queue.empty()
+    slow.close()
+    assert hub.subscriber_count == 2
