@@ -37,6 +37,7 @@ format: $(DEV_STAMP)
 
 bench: $(DEV_STAMP)
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.readme
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

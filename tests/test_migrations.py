@@ -28,3 +28,23 @@ async def test_models_match_migrations(db: Database) -> None:
 
 async def test_database_is_at_head(db: Database) -> None:
     assert await current_revision(db.engine) == head_revision()
+
+
+def test_head_read_from_files_is_alembics_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    from mvidarr.migrations import alembic_config
+
+    assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+async def test_current_revision_of_a_database_never_migrated(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    empty = Database.connect(make_url(f"sqlite+aiosqlite:///{Path(str(tmp_path)) / 'empty.db'}"), pool_size=1)
+    try:
+        assert await current_revision(empty.engine) is None
+    finally:
+        await empty.dispose()

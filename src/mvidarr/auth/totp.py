@@ -9,9 +9,6 @@ import io
 import secrets
 import time
 
-import pyotp
-import segno
-
 ISSUER_NAME = "MVidarr"
 RECOVERY_CODES = 10
 _STEP_S = 30
@@ -19,16 +16,22 @@ _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 
 def new_secret() -> str:
+    import pyotp  # imported on use: 2FA is rare next to every other request
+
     return pyotp.random_base32()
 
 
 def provisioning_uri(secret: str, username: str) -> str:
+    import pyotp
+
     return pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=ISSUER_NAME)
 
 
 def qr_svg_data_uri(uri: str) -> str:
     """The otpauth URI as a QR code, an SVG data URI an <img> can show."""
     buffer = io.BytesIO()
+    import segno  # about 10 MB; only 2FA set-up draws a QR code
+
     segno.make(uri, error="m").save(buffer, kind="svg", scale=4, border=2, xmldecl=False)
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
@@ -38,6 +41,8 @@ def matching_step(secret: str, code: str, *, after_step: int | None, now: float 
     code = code.strip().replace(" ", "")
     if not (len(code) == 6 and code.isdigit()):
         return None
+    import pyotp
+
     totp = pyotp.TOTP(secret)
     current = int((time.time() if now is None else now) // _STEP_S)
     for step in (current - 1, current, current + 1):
