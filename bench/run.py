@@ -11,7 +11,8 @@ Run from the repo root with `make bench` (or `.venv/bin/python -m bench.run`):
 6. writes bench/results/foundation-<UTC>.json, latest.json and latest.md, prints the table and
    a PASS/FAIL line per bar. A FAIL does not fail the process; harness errors exit 1.
 
-Options: `--quick` (3 s runs at 64 connections only), `--only video_list,health`.
+Options: `--quick` (3 s runs at 64 connections only), `--only video_list,health`, `--skip-jobs`.
+A full run (neither `--quick` nor `--only`) then runs the job queue benchmark, `bench/jobs.py`.
 Environment: BENCH_DURATION_S, BENCH_WARMUP_S (default 2, discarded), BENCH_SEED.
 """
 
@@ -702,6 +703,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="3 s runs at 64 connections only (smoke test)")
     parser.add_argument(
+        "--skip-jobs", action="store_true", help="do not run the job queue benchmark (bench/jobs.py) afterwards"
+    )
+    parser.add_argument(
         "--only",
         default="",
         help=f"comma-separated endpoints to run (of {', '.join(ENDPOINTS)}); the bare app always runs",
@@ -945,6 +949,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     for path in paths:
         print(f"wrote {path.relative_to(REPO)}")
+    if not args.skip_jobs and not args.quick and len(args.targets) == len(ENDPOINTS):
+        from bench import jobs
+
+        print("\n=== job queue benchmark (bench/jobs.py) ===", flush=True)
+        return jobs.main([])
     return 0
 
 

@@ -74,3 +74,22 @@ def test_environment_variables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert settings.library_path == tmp_path / "videos"
     assert settings.port == 8123
     assert os.environ["MVIDARR_PORT"] == "8123"
+
+
+def test_processes_starting_together_share_one_secret_key(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    data = tmp_path / "data"
+    data.mkdir()
+    code = (
+        "from pathlib import Path; from mvidarr.config import Settings; "
+        f"print(Settings(data_dir=Path({str(data)!r}), _env_file=None).resolve_secret_key())"
+    )
+    runs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True) for _ in range(6)]
+    keys = {run.communicate(timeout=60)[0].strip() for run in runs}
+    assert all(run.returncode == 0 for run in runs)
+    assert len(keys) == 1
+    assert keys == {(data / "secret.key").read_text().strip()}
+    assert stat.S_IMODE((data / "secret.key").stat().st_mode) == 0o600
+    assert [p.name for p in data.iterdir()] == ["secret.key"], "no temp files left behind"

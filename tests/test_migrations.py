@@ -38,6 +38,7 @@ def test_head_read_from_files_is_alembics_head() -> None:
     assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
+@pytest.mark.sqlite_only
 async def test_current_revision_of_a_database_never_migrated(tmp_path: object) -> None:
     from pathlib import Path
 
@@ -48,3 +49,21 @@ async def test_current_revision_of_a_database_never_migrated(tmp_path: object) -
         assert await current_revision(empty.engine) is None
     finally:
         await empty.dispose()
+
+
+@pytest.mark.sqlite_only
+def test_processes_migrating_together_take_turns(tmp_path: object) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    data = Path(str(tmp_path)) / "data"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MVIDARR_")}
+    env["MVIDARR_DATA_DIR"] = str(data)
+    runs = [
+        subprocess.Popen([sys.executable, "-m", "mvidarr", "db", "upgrade"], env=env, stderr=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]
+    outcomes = [(run.wait(timeout=120), run.communicate()[1]) for run in runs]
+    assert all(code == 0 for code, _ in outcomes), outcomes

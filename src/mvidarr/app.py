@@ -29,15 +29,21 @@ from mvidarr.jobs.endpoints import router as jobs_router
 from mvidarr.jobs.endpoints import schedules_router
 from mvidarr.jobs.runtime import job_system
 from mvidarr.kit.limits import BodyLimitMiddleware
+from mvidarr.library import tasks as library_tasks
+from mvidarr.library.endpoints import library_router
 from mvidarr.library.endpoints import router as root_folders_router
 from mvidarr.logs import RequestIdMiddleware, configure_logging
 from mvidarr.playback.endpoints import router as playback_router
 from mvidarr.playback.responses import TranscodeSlots
+from mvidarr.quality import service as quality_service
+from mvidarr.quality.endpoints import profiles_router as quality_profiles_router
+from mvidarr.quality.endpoints import router as video_quality_router
 from mvidarr.settings.endpoints import router as settings_router
 from mvidarr.system.docs import router as docs_router
 from mvidarr.system.endpoints import router as health_router
 from mvidarr.users.endpoints import router as users_router
 from mvidarr.videos.endpoints import router as videos_router
+from mvidarr.web import views as web_views
 
 API_PREFIX = "/api/v1"
 MAX_JSON_BODY = 1024 * 1024
@@ -65,6 +71,11 @@ def api_router() -> APIRouter:
         jobs_router,
         schedules_router,
         events_router,
+        # After the jobs routes: the route-rules test really starts a scan, which must not
+        # exist yet when it probes job cancel/retry as a plain user.
+        library_router,
+        video_quality_router,
+        quality_profiles_router,
     ):
         api.include_router(router)
     return api
@@ -82,6 +93,8 @@ def _lifespan(settings: Settings, database: Database | None) -> Any:
         guard.db = db
         try:
             await auth_service.ensure_initial_admin(db, guard, settings)
+            await quality_service.ensure_default_profiles(db)
+            library_tasks.configure(settings)
             async with job_system(db, settings) as jobs:
                 app.state.hub = jobs.hub
                 app.state.clock = jobs.clock
@@ -145,6 +158,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     install_error_handlers(app)
     app.include_router(api_router())
     app.include_router(docs_router)
+    web_views.install(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_JSON_BODY)
     if settings.cors_origins:
         app.add_middleware(

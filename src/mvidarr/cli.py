@@ -6,6 +6,7 @@ import asyncio
 import errno
 import os
 import socket
+import subprocess
 import sys
 from typing import NoReturn
 
@@ -60,14 +61,23 @@ def _check_admin_from_env(settings: Settings) -> None:
             raise ConfigError(f"MVIDARR_ADMIN_PASSWORD is not acceptable: {problem}")
 
 
-def _prepare(settings: Settings) -> None:
-    """Everything `serve` and `worker` need before they start; one clear line on failure."""
+def _prepare(settings: Settings, *, long_running: bool = False) -> None:
+    """Everything `serve` and `worker` need before they start; one clear line on failure.
+
+    A long-running process migrates in a child process (`mvidarr db upgrade`), so Alembic and the
+    migration scripts never stay resident in the server (about 10 MB).
+    """
     try:
         _check_admin_from_env(settings)
         settings.prepare_data_dir()
         settings.resolve_secret_key()
         settings.library_path.mkdir(parents=True, exist_ok=True)
-        asyncio.run(_migrate(settings))
+        if long_running:
+            child = subprocess.run([sys.executable, "-m", "mvidarr", "db", "upgrade"], check=False)
+            if child.returncode != 0:
+                sys.exit(child.returncode)  # the child printed its one line
+        else:
+            asyncio.run(_migrate(settings))
     except ConfigError as exc:
         _fail(str(exc))
     except OSError as exc:
@@ -104,7 +114,7 @@ def serve(host: str | None, port: int | None, workers: int, no_jobs: bool) -> No
     settings = _load_settings()
     host = host or settings.host
     port = port or settings.port
-    _prepare(settings)
+    _prepare(settings, long_running=True)
     _check_port(host, port)
     if no_jobs:
         os.environ["MVIDARR_WORKER_SLOTS"] = "0"
@@ -131,7 +141,9 @@ async def _work(settings: Settings, slots: int) -> int:
 
     from mvidarr.db import Database
     from mvidarr.jobs.runtime import job_system
+    from mvidarr.library import tasks as library_tasks
 
+    library_tasks.configure(settings)
     db = Database.connect(settings.database, pool_size=max(4, slots + 2), pg_schema=settings.database_schema)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -160,7 +172,7 @@ async def _work(settings: Settings, slots: int) -> int:
 def worker(slots: int | None) -> None:
     """Run job workers only (any number of processes, on any hosts sharing one PostgreSQL)."""
     settings = _load_settings()
-    _prepare(settings)
+    _prepare(settings, long_running=True)
     sys.exit(asyncio.run(_work(settings, slots or max(1, settings.worker_slots))))
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
@@ -154,8 +155,18 @@ class Settings(BaseSettings):
         path = self.data_dir / SECRET_KEY_FILE
         if path.exists():
             return path.read_text(encoding="ascii").strip()
+        # Written whole to a private temp file, then linked into place: processes starting together
+        # on a fresh data dir all end up with the one key that won, never with a half-written file.
         key = secrets.token_urlsafe(48)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(key + "\n")
+        fd, temp = tempfile.mkstemp(dir=self.data_dir, prefix=".secret-")
+        try:
+            with os.fdopen(fd, "w", encoding="ascii") as handle:
+                handle.write(key + "\n")
+            os.chmod(temp, 0o600)
+            try:
+                os.link(temp, path)
+            except FileExistsError:
+                return path.read_text(encoding="ascii").strip()
+        finally:
+            os.unlink(temp)
         return key

@@ -42,6 +42,11 @@ def _json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
+def _json_loads(value: Any) -> Any:
+    # SQLite gives a JSON column NUMERIC affinity: a bare number is stored, and read back, as a number.
+    return value if isinstance(value, int | float) else orjson.loads(value)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -92,7 +97,7 @@ class Database:
                 pool_size=min(pool_size, SQLITE_MAX_POOL),
                 max_overflow=0,
                 json_serializer=_json_dumps,
-                json_deserializer=orjson.loads,
+                json_deserializer=_json_loads,
                 async_creator=sqlite_driver.connector(url.database or ":memory:", timeout=30),
             )
             _tune_sqlite(engine)
@@ -105,7 +110,7 @@ class Database:
                 max_overflow=pool_size,
                 pool_recycle=1800,
                 json_serializer=_json_dumps,
-                json_deserializer=orjson.loads,
+                json_deserializer=_json_loads,
                 connect_args=connect_args,
             )
         # Reads need no explicit transaction on SQLite: skipping BEGIN/COMMIT saves driver round trips.

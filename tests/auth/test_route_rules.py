@@ -1,5 +1,5 @@
 """Every route declares exactly one access rule, and protected routes refuse callers without
-credentials (401) and callers whose role is below the rule (403)."""
+credentials (401; pages send them to sign in instead) and callers whose role is below the rule (403)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from fastapi.routing import APIRoute, APIWebSocketRoute, RouteContext
 
 from mvidarr.auth.openapi import access_rules, routes_of
 from mvidarr.models import Role, User
+from mvidarr.web.access import PageRule
 from tests.conftest import access_token, http_client, make_user
 
 pytestmark = pytest.mark.anyio
@@ -26,6 +27,10 @@ PUBLIC = {
     "POST /api/v1/auth/refresh",
     "GET /api/v1/openapi.json",
     "GET /api/docs",
+    # Web pages: sign-in and first-run setup, and the static files they load.
+    "GET /login",
+    "GET /setup",
+    "GET /static/{version}/{name}",
 }
 BELOW = {Role.USER: Role.READONLY, Role.MANAGER: Role.USER, Role.ADMIN: Role.MANAGER}
 
@@ -75,14 +80,22 @@ async def test_protected_routes_refuse_anonymous_and_lower_roles(app: Any, anon_
         url = _url(path)
         body = {"json": {}} if method in {"POST", "PATCH", "PUT"} else {}
         anonymous = await anon_client.request(method, url, **body)
-        assert anonymous.status_code == 401, f"{method} {path} without credentials: {anonymous.status_code}"
-        assert anonymous.headers["www-authenticate"].startswith("Bearer")
+        page = isinstance(rule, PageRule)
+        if page:
+            assert anonymous.status_code == 303, f"{method} {path} without credentials: {anonymous.status_code}"
+            assert anonymous.headers["location"].startswith("/login"), f"{method} {path}"
+        else:
+            assert anonymous.status_code == 401, f"{method} {path} without credentials: {anonymous.status_code}"
+            assert anonymous.headers["www-authenticate"].startswith("Bearer")
         below = BELOW.get(rule.role)
         if below is not None:
             async with http_client(app, access_token(app, users[below])) as lower:
                 refused = await lower.request(method, url, **body)
             assert refused.status_code == 403, f"{method} {path} as {below.value}: {refused.status_code}"
-            assert refused.json()["type"] == "urn:mvidarr:problem:forbidden"
+            if page:
+                assert refused.headers["content-type"].startswith("text/html")
+            else:
+                assert refused.json()["type"] == "urn:mvidarr:problem:forbidden"
         # A fresh token per call: some calls (logout) end the session they are made with.
         async with http_client(app, access_token(app, users[rule.role])) as allowed:
             answer = await allowed.request(method, url, **body)

@@ -19,9 +19,10 @@ from mvidarr.config import Settings
 from mvidarr.db import Database
 from mvidarr.events import endpoints as ws_endpoints
 from mvidarr.events.hub import Event, EventHub
+from mvidarr.jobs import service as jobs_service
 from mvidarr.jobs.runner import Runner
 from mvidarr.models import Role
-from tests.conftest import access_token, make_user
+from tests.conftest import access_token, http_client, make_user
 from tests.jobs import handlers  # noqa: F401  (registers the test job types)
 
 pytestmark = pytest.mark.anyio
@@ -56,7 +57,8 @@ async def ws_url(app: Any) -> AsyncIterator[str]:
 
 @pytest.fixture
 async def token(app: Any) -> str:
-    return access_token(app, await make_user(app, "watcher", Role.READONLY))
+    """A manager's: managers see every job."""
+    return access_token(app, await make_user(app, "watcher", Role.MANAGER))
 
 
 async def receive(ws: ClientConnection, kind: str, within_s: float = 5) -> dict[str, Any]:
@@ -164,3 +166,97 @@ async def test_slow_subscriber_is_cut_off_and_memory_stays_bounded(db: Database)
     assert other.queue.empty()
     slow.close()
     assert hub.subscriber_count == 2
+
+
+async def test_job_events_and_snapshots_follow_what_the_user_may_see(
+    app: Any, db: Database, ws_url: str, client: httpx.AsyncClient
+) -> None:
+    hub: EventHub = app.state.hub
+    alice = await make_user(app, "alice", Role.USER)
+    rita = await make_user(app, "rita", Role.READONLY)
+
+    async def system_job(job_type: str) -> int:
+        async with db.writer() as session:
+            job, _ = await jobs_service.enqueue(session, hub, job_type, {})
+            await session.commit()
+        return job.id
+
+    async with http_client(app, access_token(app, alice)) as as_alice:
+        own = (await as_alice.post("/api/v1/jobs", json={"type": "test.sleep"})).json()["id"]
+        admins = (await client.post("/api/v1/jobs", json={"type": "test.sleep"})).json()["id"]
+        shared = await system_job("test.progress")  # a system job of a manager-level type: visible
+        secret = await system_job("system.noop")  # an admin-only type: hidden
+        # REST and the socket agree.
+        listed = (await as_alice.get("/api/v1/jobs")).json()
+        assert [j["id"] for j in listed["items"]] == [shared, own]
+        assert listed["total"] == 2
+        assert (await as_alice.get(f"/api/v1/jobs/{admins}")).status_code == 404
+        assert (await as_alice.get(f"/api/v1/jobs/{secret}/logs")).status_code == 404
+        assert (await as_alice.get(f"/api/v1/jobs/{own}")).status_code == 200
+
+        async with connect(ws_url) as ws:
+            await ws.send(orjson.dumps({"type": "auth", "token": access_token(app, alice)}).decode())
+            topics = ["jobs", f"job:{own}", f"job:{admins}", f"job:{secret}"]
+            await ws.send(orjson.dumps({"type": "subscribe", "topics": topics}).decode())
+            snapshots = {}
+            for _ in topics:
+                snapshot = await receive(ws, "snapshot")
+                snapshots[snapshot["topic"]] = snapshot["data"]
+            assert [j["id"] for j in snapshots["jobs"]["jobs"]] == [shared, own]
+            assert snapshots[f"job:{own}"]["job"]["id"] == own
+            assert snapshots[f"job:{admins}"] == {"job": None}
+            assert snapshots[f"job:{secret}"] == {"job": None}
+
+            # Events about hidden jobs never arrive, even on a topic named after the job.
+            assert (await client.post(f"/api/v1/jobs/{admins}/cancel")).status_code == 200
+            assert (await client.post(f"/api/v1/jobs/{secret}/cancel")).status_code == 200
+            await client.post("/api/v1/jobs", json={"type": "test.sleep"})
+            await system_job("system.noop")
+            visible = await system_job("test.progress")
+            assert (await as_alice.post(f"/api/v1/jobs/{own}/cancel")).status_code == 200
+            first = await receive(ws, "job.created")
+            assert first["data"]["id"] == visible
+            finished = await receive(ws, "job.finished")
+            assert finished["data"]["id"] == own
+
+    async with connect(ws_url) as ws:
+        await ws.send(orjson.dumps({"type": "auth", "token": access_token(app, rita)}).decode())
+        await ws.send('{"type": "subscribe", "topics": ["jobs"]}')
+        snapshot = await receive(ws, "snapshot")
+        assert [j["id"] for j in snapshot["data"]["jobs"]] == [visible, shared]
+        await client.post("/api/v1/jobs", json={"type": "test.sleep"})
+        last = await system_job("test.progress")
+        assert (await receive(ws, "job.created"))["data"]["id"] == last
+
+
+async def test_a_user_who_must_change_their_password_is_refused(app: Any, ws_url: str) -> None:
+    user = await make_user(app, "newbie", Role.USER, must_change_password=True)
+    async with connect(ws_url) as ws:
+        await ws.send(orjson.dumps({"type": "auth", "token": access_token(app, user)}).decode())
+        with pytest.raises(ConnectionClosed) as closed:
+            await ws.recv()
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 4401
+
+
+async def test_handshake_credentials_from_another_site_do_not_count(
+    ws_url: str, token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page elsewhere cannot ride the browser's session (cross-site WebSocket hijacking)."""
+    monkeypatch.setattr(ws_endpoints, "AUTH_TIMEOUT_S", 0.3)
+    port = ws_url.split(":")[2].split("/")[0]
+    credentials = {"Authorization": f"Bearer {token}"}
+    async with connect(ws_url, additional_headers=credentials, origin="https://evil.example") as ws:  # type: ignore[arg-type]
+        with pytest.raises(ConnectionClosed) as refused:
+            await ws.recv()
+    assert refused.value.rcvd is not None
+    assert refused.value.rcvd.code == 4401
+
+    async with connect(ws_url, additional_headers=credentials, origin=f"http://127.0.0.1:{port}") as ws:  # type: ignore[arg-type]
+        await ws.send('{"type": "subscribe", "topics": ["library"]}')
+        assert (await receive(ws, "snapshot"))["topic"] == "library"
+
+    async with connect(ws_url, origin="https://other.example") as ws:  # type: ignore[arg-type]
+        await ws.send(orjson.dumps({"type": "auth", "token": token}).decode())
+        await ws.send('{"type": "subscribe", "topics": ["library"]}')
+        assert (await receive(ws, "snapshot"))["topic"] == "library", "an explicit token works from anywhere"

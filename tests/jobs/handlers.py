@@ -45,6 +45,7 @@ class Spawn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     children: int = 3
     child_sleep_s: float = 0.0
+    bulk: bool = False
 
 
 class Burn(BaseModel):
@@ -105,6 +106,10 @@ async def _stubborn(ctx: JobContext, params: Sleep) -> JobResult:
 
 
 async def _spawn(ctx: JobContext, params: Spawn) -> JobResult:
+    if params.bulk:
+        children = [{"seconds": params.child_sleep_s, "label": f"child {n}"} for n in range(params.children)]
+        await ctx.spawn_many("test.sleep", children)
+        return {"spawned": params.children}
     for index in range(params.children):
         await ctx.spawn("test.sleep", {"seconds": params.child_sleep_s, "label": f"child {index}"})
     return {"spawned": params.children}

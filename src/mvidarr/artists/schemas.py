@@ -40,6 +40,9 @@ class ArtistFields(InputSchema):
     )
     folder_name: ShortText | None = None
     root_folder_id: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
+    quality_profile_id: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = Field(
+        default=None, description="Quality profile; null uses the default profile setting."
+    )
     genres: list[Word] = Field(default_factory=list, max_length=30)
 
 
@@ -83,6 +86,7 @@ class ArtistPublic(ArtistListItem):
     allowed_kinds: list[VideoKind] | None
     folder_name: str | None
     root_folder_id: int | None
+    quality_profile_id: int | None
     thumbnail_path: str | None
     fanart_path: str | None
     locked_fields: list[str]

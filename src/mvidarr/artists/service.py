@@ -17,7 +17,7 @@ from mvidarr.genres import repository as genres
 from mvidarr.genres.columns import split as split_genres
 from mvidarr.kit.pagination import Page, PageParams, sort_clauses
 from mvidarr.kit.text import fold, identity_key, sort_name
-from mvidarr.models import Artist, RootFolder, Video
+from mvidarr.models import Artist, QualityProfile, RootFolder, Video
 
 # Fields a user edit locks against enrichment (provider-filled metadata).
 LOCKABLE = frozenset(
@@ -126,6 +126,11 @@ async def _check_root_folder(session: AsyncSession, root_folder_id: int | None) 
         raise InvalidInput(f"root folder {root_folder_id} does not exist", loc=("body", "root_folder_id"))
 
 
+async def _check_quality_profile(session: AsyncSession, profile_id: int | None) -> None:
+    if profile_id is not None and await session.get(QualityProfile, profile_id) is None:
+        raise InvalidInput(f"quality profile {profile_id} does not exist", loc=("body", "quality_profile_id"))
+
+
 async def _flush(session: AsyncSession) -> None:
     try:
         await session.flush()
@@ -139,6 +144,7 @@ async def create_artist(session: AsyncSession, data: ArtistCreate) -> ArtistPubl
     artist = Artist(**fields)
     _apply_identity(artist)
     await _check_root_folder(session, data.root_folder_id)
+    await _check_quality_profile(session, data.quality_profile_id)
     await _check_unique(session, artist)
     session.add(artist)
     await _flush(session)
@@ -156,6 +162,8 @@ async def update_artist(session: AsyncSession, artist_id: int, data: ArtistUpdat
     new_genres = changes.pop("genres", None)
     if "root_folder_id" in changes:
         await _check_root_folder(session, changes["root_folder_id"])
+    if "quality_profile_id" in changes:
+        await _check_quality_profile(session, changes["quality_profile_id"])
     for key, value in changes.items():
         setattr(artist, key, value)
     if "name" in changes and "sort_name" not in changes:

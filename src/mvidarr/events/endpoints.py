@@ -6,6 +6,10 @@ Protocol (API.md): the client may authenticate by cookie, or by a first message
 `{"type": "snapshot", "topic", "data"}` per subscribed topic, events, and a ping every 20 s.
 Close codes: 4400 bad frame, 4401 not authenticated, 4408 too slow (queue overflowed),
 1001 server going away.
+
+Job events and snapshots follow the REST API's visibility (`jobs.service.may_see`): managers and
+admins see every job; users and read-only users their own jobs and system jobs of types that are
+not admin-only. A `job:<id>` topic of a job the caller may not see reads as a missing job.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import contextlib
 import logging
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -23,6 +28,7 @@ from mvidarr.db import Database, utcnow
 from mvidarr.events.hub import EventHub, Subscription
 from mvidarr.jobs import repository as jobs_repository
 from mvidarr.jobs import service as jobs_service
+from mvidarr.jobs.service import Actor
 
 router = APIRouter(tags=["events"])
 log = logging.getLogger("mvidarr.events")
@@ -68,13 +74,28 @@ async def _receive(ws: WebSocket) -> dict[str, Any] | None:
     return _parse(raw)
 
 
-async def _authenticate(ws: WebSocket, first: dict[str, Any] | None) -> bool:
-    """True if the REST API would accept this caller (cookie, token or API key)."""
+def _cross_site(ws: WebSocket) -> bool:
+    """A browser page from another site opened this socket (its cookie must not count)."""
+    origin = ws.headers.get("origin")
+    if not origin:
+        return False  # not a browser: programs authenticate with tokens or keys
+    parsed = urlsplit(origin)
+    if parsed.netloc and parsed.netloc == ws.headers.get("host"):
+        return False
+    return origin.rstrip("/") not in ws.app.state.settings.cors_origins
+
+
+async def _authenticate(ws: WebSocket, first: dict[str, Any] | None) -> Actor | None:
+    """Who the caller is, if the REST API would accept them (cookie, token or API key).
+
+    Credentials the browser adds by itself (the cookie) count only for pages of this site, so a
+    page elsewhere cannot ride a signed-in user's session (cross-site WebSocket hijacking).
+    """
     guard = getattr(ws.app.state, "auth", None)
     if guard is None:
-        return True  # the REST API takes no credentials yet, so neither does the socket
+        return jobs_service.SYSTEM_ACTOR  # an app without identity (benchmarks): no credentials anywhere
     try:
-        principal = await guard.authenticate(ws)
+        principal = None if _cross_site(ws) else await guard.authenticate(ws)
         if principal is None and first is not None and first.get("type") == "auth":
             token = str(first.get("token") or "")
             if token.startswith("mvk_") or first.get("api_key"):
@@ -82,18 +103,23 @@ async def _authenticate(ws: WebSocket, first: dict[str, Any] | None) -> bool:
             elif token:
                 principal = guard.from_token(token)
     except Exception:  # any credential failure is "not authenticated"
-        return False
-    return principal is not None
+        return None
+    if principal is None or principal.must_change_password:
+        return None
+    return Actor(user_id=principal.user_id, role=principal.role)
 
 
-async def _snapshot(db: Database, topic: str) -> dict[str, Any]:
+async def _snapshot(db: Database, topic: str, viewer: Actor) -> dict[str, Any]:
+    """The current state of a topic, as far as `viewer` may see it (a hidden job reads as missing)."""
     async with db.reader() as session:
         if topic == "jobs":
-            jobs = await jobs_repository.active(session, SNAPSHOT_JOBS)
+            jobs = await jobs_repository.active(session, SNAPSHOT_JOBS, jobs_service.visibility(viewer))
             return {"jobs": [jobs_service.job_data(job) for job in jobs]}
         if topic.startswith("job:"):
             job = await jobs_repository.get(session, int(topic.split(":", 1)[1]))
-            return {"job": jobs_service.job_data(job) if job is not None else None}
+            if job is None or not jobs_service.may_see(viewer, job.type, job.created_by):
+                return {"job": None}
+            return {"job": jobs_service.job_data(job)}
     return {}
 
 
@@ -127,18 +153,18 @@ async def events_socket(ws: WebSocket) -> None:
     sender: asyncio.Task[int] | None = None
     code = 1000
     try:
-        first: dict[str, Any] | None = None
-        guard = getattr(ws.app.state, "auth", None)
-        if guard is not None and not await _authenticate(ws, None):
+        viewer = await _authenticate(ws, None)
+        if viewer is None:
             try:
                 async with asyncio.timeout(AUTH_TIMEOUT_S):
                     first = await _receive(ws)
             except TimeoutError:
                 first = None
-            if first is None or not await _authenticate(ws, first):
+            viewer = await _authenticate(ws, first) if first is not None else None
+            if viewer is None:
                 code = CLOSE_UNAUTHENTICATED
                 return
-        subscription = hub.subscribe()
+        subscription = hub.subscribe(accepts=jobs_service.event_filter(viewer))
         lock = asyncio.Lock()
         sender = asyncio.create_task(_sender(ws, lock, subscription, heartbeat_s), name="mvidarr-ws-send")
         receiver: asyncio.Task[dict[str, Any] | None] | None = None
@@ -155,7 +181,7 @@ async def events_socket(ws: WebSocket) -> None:
             if message is None:
                 code = 1000
                 return
-            await _handle(ws, lock, db, subscription, message)
+            await _handle(ws, lock, db, subscription, viewer, message)
     except BadFrame as exc:
         code = CLOSE_BAD_FRAME
         log.info("websocket closed: %s", exc)
@@ -173,7 +199,7 @@ async def events_socket(ws: WebSocket) -> None:
 
 
 async def _handle(
-    ws: WebSocket, lock: asyncio.Lock, db: Database, subscription: Subscription, message: dict[str, Any]
+    ws: WebSocket, lock: asyncio.Lock, db: Database, subscription: Subscription, viewer: Actor, message: dict[str, Any]
 ) -> None:
     kind = message["type"]
     if kind == "ping":
@@ -196,6 +222,6 @@ async def _handle(
         # arrive meanwhile wait behind the lock and follow the snapshot.
         async with lock:
             subscription.topics.add(topic)
-            data = await _snapshot(db, topic)
+            data = await _snapshot(db, topic, viewer)
             message = {"type": "snapshot", "topic": topic, "data": data, "at": _iso_now()}
             await ws.send_text(orjson.dumps(message).decode())

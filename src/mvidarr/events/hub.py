@@ -81,10 +81,12 @@ class Event:
 class Subscription:
     """One subscriber's bounded queue; `None` in the queue means "you were too slow, stop"."""
 
-    def __init__(self, hub: EventHub, size: int) -> None:
+    def __init__(self, hub: EventHub, size: int, accepts: Callable[[Event], bool] | None = None) -> None:
         self._hub = hub
         self.queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=size)
         self.topics: set[str] = set()
+        self.accepts = accepts
+        """What this subscriber may see (None: everything on its topics)."""
         self.overflowed = False
 
     def offer(self, payload: bytes) -> None:
@@ -122,7 +124,9 @@ class EventHub:
         self._conn: asyncpg.Connection[Any] | None = None
         self._watch: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._lost = asyncio.Event()
         self.delivered = 0
+        self.reconnects = 0
 
     @property
     def distributed(self) -> bool:
@@ -134,8 +138,8 @@ class EventHub:
 
     # -- subscribers -------------------------------------------------------------------------
 
-    def subscribe(self, topics: Iterable[str] = ()) -> Subscription:
-        subscription = Subscription(self, self.queue_size)
+    def subscribe(self, topics: Iterable[str] = (), accepts: Callable[[Event], bool] | None = None) -> Subscription:
+        subscription = Subscription(self, self.queue_size, accepts)
         subscription.topics.update(topics)
         self._subscribers.add(subscription)
         return subscription
@@ -155,20 +159,23 @@ class EventHub:
         """How to rebuild the data of an event about `kind` sent by reference."""
         self._resolvers[kind] = resolver
 
+    def _tell_listeners(self, item: Event) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(item)
+            except Exception:  # a broken listener must not stop delivery to the others
+                log.exception("event listener failed on %s", item.type)
+
     def deliver(self, events: Iterable[Event]) -> None:
         """Hand events to this process's listeners and subscribers."""
         for item in events:
-            for listener in list(self._listeners):
-                try:
-                    listener(item)
-                except Exception:  # a broken listener must not stop delivery to the others
-                    log.exception("event listener failed on %s", item.type)
+            self._tell_listeners(item)
             if not self._subscribers:
                 continue
             topics = item.topics()
             payload: bytes | None = None
             for subscription in list(self._subscribers):
-                if subscription.topics & topics:
+                if subscription.topics & topics and (subscription.accepts is None or subscription.accepts(item)):
                     payload = payload or item.encode()
                     subscription.offer(payload)
             self.delivered += 1
@@ -215,14 +222,17 @@ class EventHub:
 
     # -- PostgreSQL LISTEN -------------------------------------------------------------------
 
-    async def start(self) -> None:
+    async def start(self, *, listen: bool = True) -> None:
+        """Find this database's channel and LISTEN on it; `listen=False` for a process that only
+        publishes (a script enqueuing jobs): it sends events but delivers none."""
         if self.distributed:
             # Databases (or schemas) sharing one server must not hear each other's events.
             async with self.db.engine.connect() as conn:
                 place = (await conn.exec_driver_sql("SELECT current_database() || '_' || current_schema()")).scalar()
             self.channel = "mvidarr_events_" + "".join(c if c.isalnum() else "_" for c in str(place))[:40]
-            await self._listen()
-            self._watch = asyncio.create_task(self._keep_listening(), name="mvidarr-events-listen")
+            if listen:
+                await self._listen()
+                self._watch = asyncio.create_task(self._keep_listening(), name="mvidarr-events-listen")
 
     async def stop(self) -> None:
         if self._watch is not None:
@@ -243,18 +253,30 @@ class EventHub:
     async def _listen(self) -> None:
         url = self.db.engine.url.set(drivername="postgresql")
         conn: asyncpg.Connection[Any] = await asyncpg.connect(url.render_as_string(hide_password=False), timeout=10)
+        conn.add_termination_listener(self._on_terminated)
         await conn.add_listener(self.channel, self._on_notify)
         self._conn = conn
+        self._lost.clear()
+
+    def _on_terminated(self, _conn: object) -> None:
+        self._lost.set()
 
     async def _keep_listening(self) -> None:
+        """Reconnect the LISTEN connection as soon as it drops (then every 2 s until it is back)."""
         while True:
-            await asyncio.sleep(2)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(2):
+                    await self._lost.wait()
             if self._conn is None or self._conn.is_closed():
                 try:
                     await self._listen()
+                    self.reconnects += 1
                     log.warning("event listener reconnected; events sent meanwhile were missed")
-                except (OSError, asyncpg.PostgresError) as exc:
+                    # Listeners (the runner) may have missed wake-ups; tell them to look again.
+                    self._tell_listeners(Event(type="events.reconnected", data={}))
+                except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
                     log.warning("event listener cannot reconnect: %s", exc)
+                    self._lost.clear()
 
     def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
         try:

@@ -7,7 +7,7 @@ import contextlib
 import functools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
@@ -160,6 +160,26 @@ class JobContext:
             await session.commit()
         runner.wake()
         return job.id
+
+    async def spawn_many(
+        self, job_type: str, params: Sequence[dict[str, Any] | BaseModel], *, priority: int | None = None
+    ) -> list[int]:
+        """Enqueue many child jobs of one type in one transaction (a bulk job: one child per video...)."""
+        runner = self._runner
+        async with runner.db.writer() as session:
+            jobs = await service.enqueue_many(
+                session,
+                runner.hub,
+                job_type,
+                params,
+                priority=priority,
+                parent_id=self.job_id,
+                created_by=self.created_by,
+                clock=runner.clock,
+            )
+            await session.commit()
+        runner.wake()
+        return [job.id for job in jobs]
 
     async def to_thread(self, function: Callable[PS, T], *args: PS.args, **kwargs: PS.kwargs) -> T:
         """Run blocking work (I/O, C code that releases the GIL) in a thread."""

@@ -61,7 +61,8 @@ ClockDep = Annotated[Clock, Depends(_clock)]
     response_model=Page[JobPublic],
     summary="List jobs",
     description="Jobs newest first; filter by status (repeatable), type, parent and creator. "
-    "`top_level=true` hides child jobs of bulk work.",
+    "`top_level=true` hides child jobs of bulk work. Managers and admins see every job; other users see "
+    "the jobs they started and system jobs of types that are not admin-only.",
     responses=error_responses(401, 403, 422),
 )
 async def list_jobs(
@@ -77,7 +78,12 @@ async def list_jobs(
     top_level: Annotated[bool, Query(description="Only jobs without a parent.")] = False,
 ) -> Page[JobPublic]:
     flt = JobFilter(
-        status=tuple(status_ or ()), type=type_, parent_id=parent_id, created_by=created_by, top_level=top_level
+        status=tuple(status_ or ()),
+        type=type_,
+        parent_id=parent_id,
+        created_by=created_by,
+        top_level=top_level,
+        visible=service.visibility(_actor(principal)),
     )
     return await service.list_jobs(session, flt, page, with_detail=_is_admin(principal))
 
@@ -128,11 +134,12 @@ async def job_stats(session: SessionDep, _principal: Reader) -> JobStats:
     "/{job_id}",
     response_model=JobPublic,
     summary="Get a job",
-    description="One job with its progress, result or error.",
+    description="One job with its progress, result or error; 404 for a job you may not see (see the list).",
     responses=error_responses(401, 403, 404, 422),
 )
 async def get_job(session: SessionDep, principal: Reader, job_id: JobIdPath) -> JobPublic:
-    return service.public(await service.get_job(session, job_id), with_detail=_is_admin(principal))
+    job = await service.get_visible_job(session, job_id, _actor(principal))
+    return service.public(job, with_detail=_is_admin(principal))
 
 
 @router.get(
@@ -142,8 +149,8 @@ async def get_job(session: SessionDep, principal: Reader, job_id: JobIdPath) -> 
     description="The lines the job wrote, oldest first, paginated.",
     responses=error_responses(401, 403, 404, 422),
 )
-async def get_job_logs(session: SessionDep, _principal: Reader, page: PageDep, job_id: JobIdPath) -> Page[JobLogPublic]:
-    return await service.job_logs(session, job_id, page)
+async def get_job_logs(session: SessionDep, principal: Reader, page: PageDep, job_id: JobIdPath) -> Page[JobLogPublic]:
+    return await service.job_logs(session, job_id, page, viewer=_actor(principal))
 
 
 @router.post(
@@ -242,10 +249,12 @@ async def delete_schedule(session: SessionDep, _principal: Admin, schedule_id: S
     response_model=JobPublic,
     status_code=status.HTTP_202_ACCEPTED,
     summary="Run a schedule now",
-    description="Starts the schedule's job at once (its next regular run is unchanged).",
+    description="Starts the schedule's job at once (its next regular run is unchanged). Schedules are an "
+    "admin's to change and run; managers start jobs with `POST /jobs`.",
     responses=error_responses(401, 403, 404, 409, 422),
 )
 async def run_schedule(
-    session: SessionDep, _principal: Manager, hub: HubDep, clock: ClockDep, schedule_id: ScheduleIdPath
+    session: SessionDep, principal: Admin, hub: HubDep, clock: ClockDep, schedule_id: ScheduleIdPath
 ) -> JobPublic:
-    return service.public(await schedules.run_now(session, hub, schedule_id, clock))
+    job = await schedules.run_now(session, hub, schedule_id, clock, actor=_actor(principal))
+    return service.public(job, with_detail=_is_admin(principal))

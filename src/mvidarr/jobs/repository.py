@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, text, update
+from sqlalchemy import ARRAY, Integer, and_, any_, cast, delete, func, or_, select, text, update
 from sqlalchemy import insert as insert_statement
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -23,16 +23,45 @@ _LIMIT_LOCK = 0x6D76_6A6F
 
 
 @dataclass(frozen=True, slots=True)
+class Visibility:
+    """The jobs a user below manager may see: their own, and system jobs of these types."""
+
+    user_id: int | None
+    system_types: Sequence[str]
+
+
+@dataclass(frozen=True, slots=True)
 class JobFilter:
     status: Sequence[JobStatus] = ()
     type: str | None = None
     parent_id: int | None = None
     created_by: int | None = None
     top_level: bool = False
+    visible: Visibility | None = None
+    """None: every job."""
+
+
+def _visible(visible: Visibility) -> Any:
+    system = and_(Job.created_by.is_(None), Job.type.in_(visible.system_types))
+    return system if visible.user_id is None else or_(Job.created_by == visible.user_id, system)
 
 
 def _is_pg(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+def _id_in(session: AsyncSession, ids: Sequence[int]) -> Any:
+    """`job.id IN (...)`; on PostgreSQL `= ANY(array)`, one statement text (and prepared plan) for any count."""
+    if _is_pg(session):
+        return Job.id == any_(cast(list(ids), ARRAY(Integer)))
+    return Job.id.in_(ids)
+
+
+# Built once: adapting an alias per call costs more than the query it belongs to.
+_child = aliased(Job)
+_WAITING = (
+    select(_child.id).where(_child.parent_id == Job.id, _child.status.in_(ACTIVE_STATUSES)).exists().label("waiting")
+)
 
 
 async def insert(session: AsyncSession, values: dict[str, Any]) -> tuple[Job, bool]:
@@ -93,6 +122,8 @@ def _where(stmt: Any, flt: JobFilter) -> Any:
         stmt = stmt.where(Job.parent_id.is_(None))
     if flt.created_by is not None:
         stmt = stmt.where(Job.created_by == flt.created_by)
+    if flt.visible is not None:
+        stmt = stmt.where(_visible(flt.visible))
     return stmt
 
 
@@ -105,8 +136,10 @@ async def list_page(session: AsyncSession, flt: JobFilter, page: PageParams) -> 
     return rows, int(total or 0)
 
 
-async def active(session: AsyncSession, limit: int) -> Sequence[Job]:
+async def active(session: AsyncSession, limit: int, visible: Visibility | None = None) -> Sequence[Job]:
     stmt = select(Job).where(Job.status.in_(ACTIVE_STATUSES)).order_by(Job.id.desc()).limit(limit)
+    if visible is not None:
+        stmt = stmt.where(_visible(visible))
     return (await session.execute(stmt)).scalars().all()
 
 
@@ -198,7 +231,7 @@ async def claim(
         return []
     stmt = (
         update(Job)
-        .where(Job.id.in_(ids), Job.status == JobStatus.QUEUED)
+        .where(_id_in(session, ids), Job.status == JobStatus.QUEUED)
         .values(
             status=JobStatus.RUNNING,
             worker_id=worker_id,
@@ -225,7 +258,7 @@ async def renew_leases(
         return {}
     stmt = (
         update(Job)
-        .where(Job.id.in_(ids), Job.worker_id == worker_id, Job.status == JobStatus.RUNNING)
+        .where(_id_in(session, ids), Job.worker_id == worker_id, Job.status == JobStatus.RUNNING)
         .values(heartbeat_at=now, lease_expires_at=lease_until)
         .returning(Job.id, Job.cancel_requested)
         .execution_options(synchronize_session=False)
@@ -255,13 +288,9 @@ async def owned_many(session: AsyncSession, ids: Sequence[int], worker_id: str) 
     deadlock), each with whether it has queued or running children."""
     if not ids:
         return {}
-    child = aliased(Job)
-    waiting = (
-        select(child.id).where(child.parent_id == Job.id, child.status.in_(ACTIVE_STATUSES)).exists().label("waiting")
-    )
     stmt = (
-        select(Job, waiting)
-        .where(Job.id.in_(ids), Job.status == JobStatus.RUNNING, Job.worker_id == worker_id)
+        select(Job, _WAITING)
+        .where(_id_in(session, ids), Job.status == JobStatus.RUNNING, Job.worker_id == worker_id)
         .order_by(Job.id)
         .with_for_update(of=Job)
         .execution_options(populate_existing=True)

@@ -36,7 +36,7 @@ from mvidarr.models import Job, JobStatus
 from mvidarr.settings import service as runtime_settings
 
 log = logging.getLogger("mvidarr.jobs")
-BUILTIN_MODULES = ("mvidarr.jobs.tasks",)
+BUILTIN_MODULES = ("mvidarr.jobs.tasks", "mvidarr.library.tasks", "mvidarr.quality.tasks")
 LIMIT_CACHE_S = 5.0
 SCHEDULE_EVERY_S = 10.0
 Stop = Literal["cancel", "shutdown", "lost"]
@@ -176,7 +176,8 @@ class Runner:
 
     def process_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            workers = max(1, min(self.slots, os.cpu_count() or 1))
+            # One core stays with the event loop, so the API answers while CPU-heavy jobs run.
+            workers = max(1, min(self.slots, (os.cpu_count() or 2) - 1))
             self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
         return self._pool
 
@@ -187,6 +188,9 @@ class Runner:
     # -- events from other processes and requests -----------------------------------------------
 
     def _on_event(self, event: Event) -> None:
+        if event.type == "events.reconnected":
+            self.wake()  # wake-ups sent while the listener was away were lost
+            return
         if not event.type.startswith("job."):
             return
         if event.type == "job.created":

@@ -12,8 +12,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mvidarr.db import Database
-from mvidarr.errors import Conflict, InvalidInput, NotFound
+from mvidarr.db import Database, utcnow
+from mvidarr.errors import Conflict, InvalidInput, MvidarrError, NotFound
 from mvidarr.events.hub import EventHub
 from mvidarr.jobs import repository, service
 from mvidarr.jobs.clock import Clock
@@ -56,7 +56,7 @@ def _check_cron(cron: str | None) -> None:
     if cron is None:
         return
     try:
-        Cron.parse(cron)
+        Cron.parse(cron).next_after(utcnow())  # also refuses expressions that never match (31 February)
     except CronError as exc:
         raise InvalidInput(str(exc), loc=("body", "cron"), type_="cron") from None
 
@@ -87,7 +87,15 @@ async def ensure_defaults(db: Database, clock: Clock) -> None:
         await session.commit()
 
 
-async def fire(session: AsyncSession, hub: EventHub, schedule: Schedule, now: datetime) -> Job | None:
+async def fire(
+    session: AsyncSession,
+    hub: EventHub,
+    schedule: Schedule,
+    now: datetime,
+    *,
+    created_by: int | None = None,
+    clock: Clock = service.SYSTEM_CLOCK,
+) -> Job | None:
     """Enqueue the schedule's job; a type that de-duplicates answers the active job instead."""
     job, _created = await service.enqueue(
         session,
@@ -96,6 +104,8 @@ async def fire(session: AsyncSession, hub: EventHub, schedule: Schedule, now: da
         schedule.params,
         priority=schedule.priority,
         schedule_id=schedule.id,
+        created_by=created_by,
+        clock=clock,
     )
     schedule.last_job_id = job.id
     return job
@@ -119,10 +129,12 @@ async def fire_due(db: Database, hub: EventHub, clock: Clock) -> int:
             if schedule is None:
                 continue
             try:
-                await fire(session, hub, schedule, now)
-            except (NotFound, InvalidInput) as exc:
+                await fire(session, hub, schedule, now, clock=clock)
+            except MvidarrError as exc:  # e.g. its job type's plugin was removed: skip this run, keep the schedule
                 log.warning("schedule %s cannot start its job: %s", schedule.name, exc)
                 await session.rollback()
+                await repository.advance_schedule(session, schedule_id, expected, now, upcoming)
+                await session.commit()
                 continue
             await session.commit()
             fired += 1
@@ -215,11 +227,15 @@ async def delete_schedule(session: AsyncSession, schedule_id: int) -> None:
     await session.flush()
 
 
-async def run_now(session: AsyncSession, hub: EventHub, schedule_id: int, clock: Clock) -> Job:
+async def run_now(
+    session: AsyncSession, hub: EventHub, schedule_id: int, clock: Clock, *, actor: service.Actor = service.SYSTEM_ACTOR
+) -> Job:
+    """Start the schedule's job now (403 unless `actor` may start its type); the next run stays."""
     schedule = await get_schedule(session, schedule_id)
+    service.check_may_start(schedule.job_type, actor.role)
     now = clock.now()
     schedule.last_run_at = now
-    job = await fire(session, hub, schedule, now)
+    job = await fire(session, hub, schedule, now, created_by=actor.user_id, clock=clock)
     if job is None:
         raise Conflict(f"schedule {schedule.name!r} could not start its job")
     await session.flush()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -18,7 +18,7 @@ from mvidarr.events.hub import Event, EventHub
 from mvidarr.jobs import registry, repository
 from mvidarr.jobs.clock import Clock
 from mvidarr.jobs.metrics import METRICS
-from mvidarr.jobs.repository import JobFilter
+from mvidarr.jobs.repository import JobFilter, Visibility
 from mvidarr.jobs.schemas import JobCounts, JobLogPublic, JobPublic, JobStats, JobTypePublic
 from mvidarr.kit.pagination import Page, PageParams
 from mvidarr.models import TERMINAL_STATUSES, Job, JobStatus
@@ -97,6 +97,51 @@ def check_may_start(job_type: str, role: Role) -> None:
     definition = _definition(job_type)
     if not role.at_least(definition.required_role):
         raise Forbidden(f"starting {job_type} jobs needs the {definition.required_role.value} role")
+
+
+def is_sensitive(job_type: str) -> bool:
+    """Admin-only job types (backups, retention, ...); unknown types count as sensitive."""
+    definition = registry.REGISTRY.get(job_type)
+    return definition is None or definition.required_role == Role.ADMIN
+
+
+def may_see(viewer: Actor, job_type: str, created_by: int | None) -> bool:
+    """Managers and admins see every job; others their own and system jobs of non-sensitive types."""
+    if viewer.role.at_least(Role.MANAGER):
+        return True
+    if created_by is not None:
+        return created_by == viewer.user_id
+    return not is_sensitive(job_type)
+
+
+def visibility(viewer: Actor) -> Visibility | None:
+    """`may_see` as a query filter (None: everything)."""
+    if viewer.role.at_least(Role.MANAGER):
+        return None
+    system_types = sorted(name for name in registry.REGISTRY if not is_sensitive(name))
+    return Visibility(user_id=viewer.user_id, system_types=system_types)
+
+
+def event_filter(viewer: Actor) -> Callable[[Event], bool] | None:
+    """For a live-events subscriber: drop job events `viewer` may not see (None: drop nothing)."""
+    if viewer.role.at_least(Role.MANAGER):
+        return None
+
+    def accepts(event: Event) -> bool:
+        if not event.type.startswith("job."):
+            return True
+        created_by = event.data.get("created_by")
+        return may_see(viewer, str(event.data.get("type")), created_by if isinstance(created_by, int) else None)
+
+    return accepts
+
+
+async def get_visible_job(session: AsyncSession, job_id: int, viewer: Actor) -> Job:
+    """The job, or 404 when it does not exist or `viewer` may not see it (its existence is not revealed)."""
+    job = await get_job(session, job_id)
+    if not may_see(viewer, job.type, job.created_by):
+        raise JobNotFound(job_id)
+    return job
 
 
 def _check_may_change(job: Job, actor: Actor) -> None:
@@ -242,8 +287,10 @@ async def get_job(session: AsyncSession, job_id: int, *, lock: bool = False) -> 
     return job
 
 
-async def job_logs(session: AsyncSession, job_id: int, page: PageParams) -> Page[JobLogPublic]:
-    await get_job(session, job_id)
+async def job_logs(
+    session: AsyncSession, job_id: int, page: PageParams, *, viewer: Actor = SYSTEM_ACTOR
+) -> Page[JobLogPublic]:
+    await get_visible_job(session, job_id, viewer)
     rows, total = await repository.logs(session, job_id, page)
     return Page(
         items=[JobLogPublic.model_validate(row) for row in rows], total=total, page=page.page, page_size=page.page_size

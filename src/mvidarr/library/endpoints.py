@@ -5,12 +5,24 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, status
 
 from mvidarr.audit import service as audit
-from mvidarr.auth.dependencies import MANAGER, Manager, client_ip
+from mvidarr.auth.dependencies import MANAGER, READONLY, Manager, client_ip
 from mvidarr.db import SessionDep
 from mvidarr.errors import error_responses
-from mvidarr.kit.params import MAX_ID
-from mvidarr.library import service
-from mvidarr.library.schemas import RootFolderCreate, RootFolderPublic, RootFolderUpdate
+from mvidarr.jobs import service as jobs
+from mvidarr.jobs.endpoints import ClockDep, HubDep
+from mvidarr.jobs.schemas import JobPublic
+from mvidarr.kit.pagination import Page, PageDep
+from mvidarr.kit.params import MAX_ID, SortQuery
+from mvidarr.library import files, service
+from mvidarr.library.schemas import (
+    ManualMatch,
+    MatchedFile,
+    RootFolderCreate,
+    RootFolderPublic,
+    RootFolderUpdate,
+    ScanRequest,
+    UnmatchedFile,
+)
 
 router = APIRouter(prefix="/root-folders", tags=["library"])
 RootIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Root folder id.")]
@@ -86,3 +98,57 @@ async def delete_root_folder(
         session, "root_folder.deleted", actor=manager, target_type="root_folder", target_id=root_id,
         ip=client_ip(request), details={"force": force},
     )  # fmt: skip
+
+
+library_router = APIRouter(prefix="/library", tags=["library"])
+
+
+@library_router.post(
+    "/scan",
+    response_model=JobPublic,
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Scan the library",
+    description="Starts a `library.scan` job for one root folder, or for all of them. A scan of the same "
+    "root folder already queued or running is answered instead of starting another.",
+    responses=error_responses(404, 422),
+)
+async def scan_library(
+    session: SessionDep, manager: Manager, hub: HubDep, clock: ClockDep, body: ScanRequest
+) -> JobPublic:
+    job = await files.start_scan(session, hub, clock, body, manager.user_id)
+    return jobs.public(job)
+
+
+@library_router.get(
+    "/unmatched",
+    dependencies=[READONLY],
+    response_model=Page[UnmatchedFile],
+    summary="Unmatched files",
+    description="Files found by scans that belong to no video (no artist found, or unreadable), with the reason; "
+    "sort by `path`, `size` or `created_at`.",
+    responses=error_responses(422),
+)
+async def list_unmatched(
+    session: SessionDep,
+    page: PageDep,
+    sort: SortQuery = None,
+    root_folder_id: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Only this root folder.")] = None,
+) -> Page[UnmatchedFile]:
+    return await files.list_unmatched(session, page, root_folder_id=root_folder_id, sort=sort)
+
+
+@library_router.post(
+    "/files/{file_id}/match",
+    dependencies=[MANAGER],
+    response_model=MatchedFile,
+    summary="Match a file by hand",
+    description="Links a file to an existing video, or to the video of an artist and title (both created when "
+    "new). The file becomes the video's current file unless the video already has one.",
+    responses=error_responses(404, 422),
+)
+async def match_file(
+    session: SessionDep,
+    file_id: Annotated[int, Path(ge=1, le=MAX_ID, description="Media file id.")],
+    body: ManualMatch,
+) -> MatchedFile:
+    return await files.match_manually(session, file_id, body)

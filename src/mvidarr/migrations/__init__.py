@@ -59,9 +59,21 @@ def _upgrade(connection: Connection, revision: str) -> None:
     command.upgrade(config, revision)
 
 
+# Any constant both servers and workers agree on; it names the lock that serialises migrations.
+_MIGRATION_LOCK = 0x4D5669646172  # "MVidar"
+
+
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Migrate the database to `revision` in one transaction."""
-    async with engine.begin() as conn:
+    """Migrate the database to `revision` in one transaction.
+
+    Processes that start together (several workers, a server and its workers) take turns: the
+    first migrates, the others then find the database at head and do nothing.
+    """
+    dialect = engine.dialect.name
+    locked = engine.execution_options(sqlite_begin="IMMEDIATE") if dialect == "sqlite" else engine
+    async with locked.begin() as conn:
+        if dialect == "postgresql":
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         await conn.run_sync(_upgrade, revision)
 
 

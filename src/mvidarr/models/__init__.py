@@ -6,6 +6,7 @@ from mvidarr.models.audit_event import AuditEvent
 from mvidarr.models.genre import ArtistGenre, Genre, VideoGenre
 from mvidarr.models.job import ACTIVE_STATUSES, TERMINAL_STATUSES, Job, JobLog, JobStatus
 from mvidarr.models.media_file import MediaFile
+from mvidarr.models.quality_profile import QualityProfile
 from mvidarr.models.refresh_token import RefreshToken
 from mvidarr.models.root_folder import RootFolder
 from mvidarr.models.schedule import Schedule
@@ -25,6 +26,7 @@ __all__ = [
     "JobLog",
     "JobStatus",
     "MediaFile",
+    "QualityProfile",
     "RefreshToken",
     "Role",
     "RootFolder",

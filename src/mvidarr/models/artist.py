@@ -42,6 +42,9 @@ class Artist(Base):
     allowed_kinds: Mapped[list[Any] | None]
     folder_name: Mapped[str | None] = mapped_column(String(255))
     root_folder_id: Mapped[int | None] = mapped_column(ForeignKey("root_folder.id", ondelete="SET NULL"), index=True)
+    quality_profile_id: Mapped[int | None] = mapped_column(
+        ForeignKey("quality_profile.id", ondelete="SET NULL"), index=True
+    )
     thumbnail_path: Mapped[str | None] = mapped_column(String(1024))
     fanart_path: Mapped[str | None] = mapped_column(String(1024))
     artwork_source: Mapped[str | None] = mapped_column(String(64))

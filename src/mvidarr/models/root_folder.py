@@ -19,4 +19,5 @@ class RootFolder(Base):
     free_space_bytes: Mapped[int | None] = mapped_column(BigInteger)
     accessible: Mapped[bool] = mapped_column(default=True)
     checked_at: Mapped[datetime | None]
+    last_scan_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

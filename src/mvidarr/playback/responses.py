@@ -14,7 +14,8 @@ from mvidarr.errors import MvidarrError, ServiceUnavailable
 from mvidarr.playback.ranges import RangeNotSatisfiable, parse_range
 from mvidarr.playback.service import StreamSource, remux_command
 
-CHUNK = 256 * 1024
+# Big enough that a stream costs few thread hops and sends; 32 streams hold 32 MiB at most.
+CHUNK = 1024 * 1024
 
 
 class TranscodeSlots:

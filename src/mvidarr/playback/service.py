@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.errors import NotFound
+from mvidarr.library.walk import absolute_path
 from mvidarr.models import MediaFile, RootFolder, Video
 
 _CONTENT_TYPES = {
@@ -81,11 +82,16 @@ class NoFile(NotFound):
         super().__init__(f"video {video_id} has no playable file: {why}")
 
 
-def _locate(root_path: str, relative_path: str, video_id: int) -> tuple[Path, int, float, int]:
-    """The file's resolved path and stat, refusing anything that resolves outside its root."""
+def _locate(
+    root_path: str, relative_path: str, relative_bytes: bytes | None, video_id: int
+) -> tuple[Path, int, float, int]:
+    """The file's resolved path and stat, refusing anything that resolves outside its root.
+
+    A name that is not valid UTF-8 is reached through its stored bytes, not its displayed text.
+    """
     root = Path(root_path).resolve()
     try:
-        path = (root / relative_path).resolve(strict=True)
+        path = Path(absolute_path(str(root), relative_path, relative_bytes)).resolve(strict=True)
     except (FileNotFoundError, RuntimeError):
         raise NoFile(video_id, "the file is missing on disk") from None
     except OSError as exc:
@@ -103,6 +109,7 @@ async def find_source(session: AsyncSession, video_id: int) -> StreamSource:
             select(
                 Video.id,
                 MediaFile.relative_path,
+                MediaFile.relative_path_bytes,
                 RootFolder.path,
                 MediaFile.container,
                 MediaFile.video_codec,
@@ -116,10 +123,10 @@ async def find_source(session: AsyncSession, video_id: int) -> StreamSource:
     ).first()
     if row is None:
         raise NotFound(f"video {video_id} does not exist")
-    _, relative_path, root_path, container, video_codec, audio_codec = row
+    _, relative_path, relative_bytes, root_path, container, video_codec, audio_codec = row
     if relative_path is None or root_path is None:
         raise NoFile(video_id, "no file is linked to it")
-    path, size, mtime, mtime_ns = await asyncio.to_thread(_locate, root_path, relative_path, video_id)
+    path, size, mtime, mtime_ns = await asyncio.to_thread(_locate, root_path, relative_path, relative_bytes, video_id)
     return StreamSource(path, size, mtime, mtime_ns, container, video_codec, audio_codec)
 
 

@@ -74,3 +74,15 @@ define(
     None,
     "Contact e-mail or URL sent in MusicBrainz's User-Agent, as its rules ask.",
 )
+define(
+    "library.scan_interval_hours",
+    Annotated[int, Field(ge=0, le=24 * 30)],
+    6,
+    "Every root folder is scanned when its last scan is this many hours old; 0 turns scheduled scans off.",
+)
+define(
+    "quality.default_profile_id",
+    Annotated[int, Field(ge=1, le=2**31 - 1)] | None,
+    None,
+    "Quality profile for artists without one; unset means the profile named 'Any'.",
+)

@@ -1,0 +1,145 @@
+// What every signed-in page has: the live connection and its banner, the theme switch, sign-out,
+// the global search with suggestions, and per-page list sizes remembered in the preferences.
+import { api } from "./api.js";
+import { el, toast } from "./components.js";
+import { LiveConnection } from "./live.js";
+
+document.documentElement.classList.add("js");
+
+function themeSwitch() {
+  document.querySelectorAll('.theme-choice input[name="theme"]').forEach((radio) => {
+    radio.addEventListener("change", async () => {
+      const previous = document.documentElement.dataset.theme;
+      document.documentElement.dataset.theme = radio.value;
+      try {
+        await api.patch("/auth/me/preferences", { theme: radio.value });
+      } catch {
+        document.documentElement.dataset.theme = previous;
+      }
+    });
+  });
+}
+
+function signOut() {
+  const button = document.getElementById("logout");
+  if (!button) return;
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      await api.post("/auth/logout");
+      window.location.assign("/login");
+    } catch {
+      button.disabled = false;
+    }
+  });
+}
+
+function pageSizes() {
+  document.querySelectorAll("form.page-size").forEach((form) => {
+    const select = form.querySelector("select");
+    select.addEventListener("change", async () => {
+      const name = form.dataset.pageName;
+      try {
+        await api.patch("/auth/me/preferences", { page_sizes: { [name]: Number(select.value) } }, { quiet: true });
+      } catch {
+        // Remembering the size is a nicety; the list still changes.
+      }
+      form.submit();
+    });
+  });
+}
+
+function searchSuggestions() {
+  const input = document.getElementById("global-search");
+  const list = document.getElementById("search-suggestions");
+  if (!input || !list) return;
+  let timer = null;
+  let generation = 0;
+  let active = -1;
+  const close = () => {
+    list.hidden = true;
+    list.replaceChildren();
+    input.setAttribute("aria-expanded", "false");
+    input.removeAttribute("aria-activedescendant");
+    active = -1;
+  };
+  const highlight = (index) => {
+    const options = [...list.children];
+    options.forEach((option, i) => option.setAttribute("aria-selected", String(i === index)));
+    active = index;
+    if (options[index]) input.setAttribute("aria-activedescendant", options[index].id);
+  };
+  const show = (entries) => {
+    list.replaceChildren(
+      ...entries.map((entry, i) => {
+        const option = el("li", { role: "option", id: `suggestion-${i}`, "aria-selected": "false", "data-href": entry.href },
+          entry.label, el("span", { class: "kind", text: entry.kind }));
+        option.addEventListener("mousedown", (event) => {
+          event.preventDefault();
+          window.location.assign(entry.href);
+        });
+        return option;
+      }),
+    );
+    list.hidden = entries.length === 0;
+    input.setAttribute("aria-expanded", String(entries.length > 0));
+  };
+  const lookup = async (q) => {
+    const mine = ++generation;
+    try {
+      const [artists, videos] = await Promise.all([
+        api.get("/artists", { query: { q, page_size: 5 }, quiet: true }),
+        api.get("/videos", { query: { q, page_size: 5 }, quiet: true }),
+      ]);
+      if (mine !== generation) return;
+      show([
+        ...artists.items.map((a) => ({ label: a.name, kind: "artist", href: `/artists/${a.id}` })),
+        ...videos.items.map((v) => ({ label: `${v.title} — ${v.artist.name}`, kind: "video", href: `/videos/${v.id}` })),
+      ]);
+    } catch {
+      close();
+    }
+  };
+  input.addEventListener("input", () => {
+    window.clearTimeout(timer);
+    const q = input.value.trim();
+    if (q.length < 2) {
+      generation++;
+      close();
+      return;
+    }
+    timer = window.setTimeout(() => lookup(q), 200);
+  });
+  input.addEventListener("keydown", (event) => {
+    const count = list.children.length;
+    if (event.key === "ArrowDown" && count) {
+      event.preventDefault();
+      highlight((active + 1) % count);
+    } else if (event.key === "ArrowUp" && count) {
+      event.preventDefault();
+      highlight((active - 1 + count) % count);
+    } else if (event.key === "Enter" && active >= 0 && list.children[active]) {
+      event.preventDefault();
+      window.location.assign(list.children[active].dataset.href);
+    } else if (event.key === "Escape") {
+      close();
+    }
+  });
+  input.addEventListener("blur", () => window.setTimeout(close, 100));
+}
+
+/** Start the shell; answers the page's live connection. */
+export function startShell() {
+  themeSwitch();
+  signOut();
+  pageSizes();
+  searchSuggestions();
+  const live = new LiveConnection({
+    banner: document.getElementById("live-banner"),
+    status: document.getElementById("live-status"),
+  });
+  live.on("notification", (message) => toast(message.data.message || "Notification"));
+  live.connect();
+  window.mvidarrLive = live; // for the browser tests and for poking at it in the console
+  return live;
+}
