@@ -82,6 +82,8 @@ async def test_an_event_over_the_notify_limit_arrives_whole_by_reference(app: An
             await hub.emit(session, service.job_event("job.progress", stored))
             await session.commit()
         event = await next_event(subscription)
+        if event["type"] == "job.created":  # the enqueue's own NOTIFY may arrive after subscribing
+            event = await next_event(subscription)
         assert event["type"] == "job.progress"
         assert event["data"]["id"] == job.id
         assert event["data"]["result"] == result

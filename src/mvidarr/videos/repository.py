@@ -73,10 +73,6 @@ class VideoFilter:
     quality_label: Sequence[str] = ()
 
     @property
-    def needs_artist(self) -> bool:
-        return bool(self.q)
-
-    @property
     def needs_file(self) -> bool:
         return self.has_file is not None or bool(self.quality_label)
 
@@ -84,9 +80,9 @@ class VideoFilter:
 def _where(stmt: AnySelect, flt: VideoFilter) -> AnySelect:
     for term in flt.q:
         pattern = f"%{term}%"
-        stmt = stmt.where(
-            or_(Video.search_text.like(pattern, escape="\\"), Artist.search_text.like(pattern, escape="\\"))
-        )
+        # Artists are matched once (an uncorrelated IN), not looked up for every video row.
+        matching_artists = select(Artist.id).where(Artist.search_text.like(pattern, escape="\\"))
+        stmt = stmt.where(or_(Video.search_text.like(pattern, escape="\\"), Video.artist_id.in_(matching_artists)))
     if flt.artist_id is not None:
         stmt = stmt.where(Video.artist_id == flt.artist_id)
     if flt.status:
@@ -125,13 +121,10 @@ async def list_page(session: AsyncSession, flt: VideoFilter, order_by: Sequence[
     # Deferred join: find the page's ids on the video table (index-only for the common sorts),
     # then join artist and file for those rows alone, so deep pages stay cheap. The total rides
     # along as an uncorrelated subquery, evaluated once, saving a round trip.
-    needs_artist = flt.needs_artist or _sorts_on(order_by, Artist.__table__)
     needs_file = flt.needs_file or _sorts_on(order_by, MediaFile.__table__)
-    ids = _where(_joined(select(Video.id), artist=needs_artist, media_file=needs_file), flt)
+    ids = _where(_joined(select(Video.id), artist=_sorts_on(order_by, Artist.__table__), media_file=needs_file), flt)
     ids = ids.order_by(*order_by).offset(page.offset).limit(page.page_size)
-    count = _where(
-        _joined(select(func.count()).select_from(Video), artist=flt.needs_artist, media_file=flt.needs_file), flt
-    )
+    count = _where(_joined(select(func.count()).select_from(Video), artist=False, media_file=flt.needs_file), flt)
     stmt = _joined(select(*LIST_COLUMNS, count.scalar_subquery().label(TOTAL)), artist=True, media_file=True)
     stmt = stmt.where(Video.id.in_(ids.scalar_subquery())).order_by(*order_by)
     rows = (await session.execute(stmt)).all()
