@@ -15,6 +15,7 @@ from mvidarr.artists.schemas import ArtistCreate, ArtistListItem, ArtistPublic, 
 from mvidarr.errors import Conflict, InvalidInput, NotFound
 from mvidarr.genres import repository as genres
 from mvidarr.genres.columns import split as split_genres
+from mvidarr.kit.locks import locked_after_edit
 from mvidarr.kit.pagination import Page, PageParams, sort_clauses
 from mvidarr.kit.text import fold, identity_key, sort_name
 from mvidarr.models import Artist, QualityProfile, RootFolder, Video
@@ -170,17 +171,8 @@ async def update_artist(session: AsyncSession, artist_id: int, data: ArtistUpdat
         artist.sort_name = sort_name(artist.name)
     _apply_identity(artist)
     await _check_unique(session, artist)
-    edited = (set(changes) | ({"genres"} if new_genres is not None else set())) & LOCKABLE
-    if explicit_locks is not None:
-        unknown = set(explicit_locks) - LOCKABLE
-        if unknown:
-            raise InvalidInput(
-                f"cannot lock {sorted(unknown)}; lockable fields: {sorted(LOCKABLE)}",
-                loc=("body", "locked_fields"),
-            )
-        artist.locked_fields = sorted(set(explicit_locks) | edited)
-    elif edited:
-        artist.locked_fields = sorted(set(artist.locked_fields) | edited)
+    edited = set(changes) | ({"genres"} if new_genres is not None else set())
+    artist.locked_fields = locked_after_edit(artist.locked_fields, edited, explicit_locks, LOCKABLE)
     await _flush(session)
     if new_genres is not None:
         await genres.set_for_artist(session, artist.id, new_genres, source="user")

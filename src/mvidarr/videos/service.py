@@ -12,6 +12,7 @@ from mvidarr.artists.service import get_artist
 from mvidarr.errors import InvalidInput, NotFound
 from mvidarr.genres import repository as genres
 from mvidarr.genres.columns import split as split_genres
+from mvidarr.kit.locks import locked_after_edit
 from mvidarr.kit.pagination import Page, PageParams, sort_clauses
 from mvidarr.kit.text import fold, sort_name
 from mvidarr.models import Artist, Video
@@ -133,17 +134,8 @@ async def update_video(session: AsyncSession, video_id: int, data: VideoUpdate) 
     for key, value in changes.items():
         setattr(video, key, value)
     derive_fields(video)
-    edited = (set(changes) | ({"genres"} if new_genres is not None else set())) & LOCKABLE
-    if explicit_locks is not None:
-        unknown = set(explicit_locks) - LOCKABLE
-        if unknown:
-            raise InvalidInput(
-                f"cannot lock {sorted(unknown)}; lockable fields: {sorted(LOCKABLE)}",
-                loc=("body", "locked_fields"),
-            )
-        video.locked_fields = sorted(set(explicit_locks) | edited)
-    elif edited:
-        video.locked_fields = sorted(set(video.locked_fields) | edited)
+    edited = set(changes) | ({"genres"} if new_genres is not None else set())
+    video.locked_fields = locked_after_edit(video.locked_fields, edited, explicit_locks, LOCKABLE)
     await session.flush()
     if new_genres is not None:
         await genres.set_for_video(session, video.id, new_genres, source="user")
