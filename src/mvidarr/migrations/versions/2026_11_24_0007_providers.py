@@ -1,0 +1,23 @@
+"""providers
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-11-24 12:00:00
+
+Metadata provider cache and provider state.
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0007"
+down_revision: str | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
