@@ -24,6 +24,7 @@ def test_nfo_fields_are_read() -> None:
         year=1995,
         directors=["Michel Gondry"],
         genres=["Electronic"],
+        premiered="1995-04-21",
     )
 
 

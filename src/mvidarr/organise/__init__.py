@@ -1,0 +1,1 @@
+"""Organising files: naming template, safe names, safe moves with a journal, NFO files."""
