@@ -1,15 +1,18 @@
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
+from pydantic import ValidationError
 from starlette.responses import FileResponse, Response
 
 from mvidarr.artwork import service
+from mvidarr.artwork.schemas import ArtworkCrop, ArtworkFromUrl, ArtworkPublic, CropBox
 from mvidarr.artwork.service import Image
-from mvidarr.auth.dependencies import READONLY
+from mvidarr.auth.dependencies import MANAGER, READONLY
 from mvidarr.db import SessionDep
-from mvidarr.errors import error_responses
+from mvidarr.errors import InvalidInput, error_responses
 from mvidarr.kit.params import MAX_ID
 from mvidarr.media.thumbnails import ThumbnailSize
 
@@ -67,3 +70,97 @@ async def artist_image(
     fmt = service.pick_format(request.headers.get("accept"))
     image = await service.artist_image(session, request.app.state.settings.data_dir, artist_id, size, fmt)
     return _image_response(request, image)
+
+
+UPLOAD_PATH = re.compile(r"^/api/v1/(videos|artists)/[0-9]+/artwork$")
+UPLOAD_BODY_LIMIT = service.MAX_UPLOAD_BYTES + 64 * 1024
+"""Body cap for the upload routes (the picture plus multipart framing); others keep the JSON cap."""
+_WRITE_RESPONSES = error_responses(400, 404, 413, 422)
+
+
+def _crop_form(
+    crop_x: float | None, crop_y: float | None, crop_width: float | None, crop_height: float | None
+) -> CropBox | None:
+    parts = (crop_x, crop_y, crop_width, crop_height)
+    if all(p is None for p in parts):
+        return None
+    if any(p is None for p in parts):
+        raise InvalidInput("send all of crop_x, crop_y, crop_width and crop_height, or none", loc=("body", "crop_x"))
+    try:
+        return CropBox(x=crop_x, y=crop_y, width=crop_width, height=crop_height)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise InvalidInput(str(exc.errors()[0]["msg"]), loc=("body", "crop_x")) from None
+
+
+OwnerIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Video or artist id.")]
+CropField = Annotated[float | None, Form(ge=0, le=1, description="Crop box edge or size, 0..1 of the picture.")]
+UploadField = Annotated[UploadFile, File(description="A JPEG, PNG or WebP picture (at most 20 MiB).")]
+
+
+async def _read(file: UploadFile) -> bytes:
+    data = await file.read(service.MAX_UPLOAD_BYTES + 1)
+    if len(data) > service.MAX_UPLOAD_BYTES:
+        raise service.ArtworkTooLarge()
+    return data
+
+
+def _artwork_routes(kind: service.OwnerKind) -> APIRouter:
+    owner_router = APIRouter(prefix=f"/{kind}s/{{owner_id}}/artwork", tags=["artwork"])
+
+    @owner_router.post(
+        "",
+        dependencies=[MANAGER],
+        response_model=ArtworkPublic,
+        summary=f"Upload a {kind}'s artwork",
+        description="Multipart upload of a picture, with an optional crop box (fractions of the picture). "
+        "The picture is decoded to prove it is one, then re-encoded in every size without its metadata.",
+        responses=_WRITE_RESPONSES,
+        name=f"upload_{kind}_artwork",
+    )
+    async def upload(
+        request: Request,
+        session: SessionDep,
+        owner_id: OwnerIdPath,
+        file: UploadField,
+        crop_x: CropField = None,
+        crop_y: CropField = None,
+        crop_width: CropField = None,
+        crop_height: CropField = None,
+    ) -> ArtworkPublic:
+        box = _crop_form(crop_x, crop_y, crop_width, crop_height)
+        data = await _read(file)
+        return await service.upload(session, request.app.state.settings.data_dir, kind, owner_id, data, box)
+
+    @owner_router.post(
+        "/url",
+        dependencies=[MANAGER],
+        response_model=ArtworkPublic,
+        summary=f"Set a {kind}'s artwork from a URL",
+        description="Fetches the picture through the guarded fetcher (http/https only; private, loopback and "
+        "link-local addresses refused unless `network.allow_private_fetch` is on; redirects checked again; "
+        "size and time limits), then stores it as an upload is.",
+        responses=error_responses(400, 404, 422, 502),
+        name=f"{kind}_artwork_from_url",
+    )
+    async def from_url(
+        request: Request, session: SessionDep, owner_id: OwnerIdPath, body: ArtworkFromUrl
+    ) -> ArtworkPublic:
+        return await service.from_url(session, request.app.state.settings.data_dir, kind, owner_id, body)
+
+    @owner_router.post(
+        "/crop",
+        dependencies=[MANAGER],
+        response_model=ArtworkPublic,
+        summary=f"Crop a {kind}'s artwork",
+        description="Crops uploaded or fetched artwork again from the source picture kept beside it.",
+        responses=error_responses(400, 404, 409, 422),
+        name=f"crop_{kind}_artwork",
+    )
+    async def crop(request: Request, session: SessionDep, owner_id: OwnerIdPath, body: ArtworkCrop) -> ArtworkPublic:
+        return await service.recrop(session, request.app.state.settings.data_dir, kind, owner_id, body.crop)
+
+    return owner_router
+
+
+router.include_router(_artwork_routes("video"))
+router.include_router(_artwork_routes("artist"))

@@ -1,19 +1,28 @@
-"""Finding the stored thumbnail of a video, or the image of an artist, for a size and format."""
+"""Finding the stored thumbnail of a video, or the image of an artist, for a size and format; and
+storing artwork a user uploads or names by URL."""
 
 from __future__ import annotations
 
 import asyncio
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mvidarr.errors import NotFound
+from mvidarr.artwork import images
+from mvidarr.artwork.schemas import ArtworkFromUrl, ArtworkPublic, CropBox
+from mvidarr.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
+from mvidarr.kit.fetch import FetchLimits, fetcher_from_settings
 from mvidarr.media.thumbnails import FORMATS, ThumbnailSize, thumbnail_path
 from mvidarr.models import Artist, Video
 
 THUMBNAILS_DIR = "thumbnails"
+
+USER_CHOSEN_SOURCES = ("upload", "url")
+"""Artwork a user picked (uploaded or fetched from a URL): scans never replace it with a frame grab."""
 
 
 def video_thumbnail_folder(data_dir: Path, video_id: int) -> Path:
@@ -81,3 +90,105 @@ async def artist_image(session: AsyncSession, data_dir: Path, artist_id: int, si
         if image is not None:
             return image
     raise NotFound(f"artist {artist_id} has no image yet")
+
+
+# Uploaded and fetched artwork: kept apart from scan-made thumbnails, one folder per picture.
+ARTWORK_DIR = "artwork"
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+OwnerKind = Literal["video", "artist"]
+
+
+class ArtworkTooLarge(PayloadTooLarge):
+    def __init__(self) -> None:
+        super().__init__(f"the picture is over {MAX_UPLOAD_BYTES // (1024 * 1024)} MiB")
+
+
+class ArtworkInvalid(InvalidInput):
+    def __init__(self, detail: str, field: str = "file") -> None:
+        super().__init__(detail, loc=("body", field), type_="image")
+
+
+async def _owner(session: AsyncSession, kind: OwnerKind, owner_id: int) -> Video | Artist:
+    owner: Video | Artist | None = (
+        await session.get(Video, owner_id) if kind == "video" else await session.get(Artist, owner_id)
+    )
+    if owner is None:
+        raise NotFound(f"{kind} {owner_id} does not exist")
+    return owner
+
+
+def _crop(box: CropBox | None) -> images.Crop | None:
+    return images.Crop(box.x, box.y, box.width, box.height) if box is not None else None
+
+
+async def _keep(
+    session: AsyncSession,
+    data_dir: Path,
+    kind: OwnerKind,
+    owner: Video | Artist,
+    stored: images.StoredArtwork,
+    source: str,
+) -> ArtworkPublic:
+    previous = owner.thumbnail_path
+    relative = stored.folder.relative_to(data_dir).as_posix()
+    owner.thumbnail_path = relative
+    owner.artwork_source = source
+    await session.flush()
+    own_parent = f"{ARTWORK_DIR}/{kind}s/{owner.id}/"
+    if previous and previous != relative and previous.startswith(own_parent):
+        old = _inside(data_dir, previous)
+        if old is not None:
+            await asyncio.to_thread(shutil.rmtree, old, True)
+    return ArtworkPublic(
+        owner=kind, id=owner.id, source=source, width=stored.width, height=stored.height, thumbnail_path=relative
+    )
+
+
+def _parent(data_dir: Path, kind: OwnerKind, owner_id: int) -> Path:
+    return data_dir / ARTWORK_DIR / f"{kind}s" / str(owner_id)
+
+
+async def _store(data: bytes, parent: Path, box: CropBox | None, field: str) -> images.StoredArtwork:
+    try:
+        return await asyncio.to_thread(images.store, data, parent, _crop(box))
+    except images.NotAnImage as exc:
+        raise ArtworkInvalid(str(exc), field) from None
+
+
+async def upload(
+    session: AsyncSession, data_dir: Path, kind: OwnerKind, owner_id: int, data: bytes, box: CropBox | None
+) -> ArtworkPublic:
+    """Store an uploaded picture (decoded, cropped, re-encoded without metadata) as the owner's artwork."""
+    owner = await _owner(session, kind, owner_id)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ArtworkTooLarge()
+    if not data:
+        raise ArtworkInvalid("the file is empty")
+    stored = await _store(data, _parent(data_dir, kind, owner_id), box, "file")
+    return await _keep(session, data_dir, kind, owner, stored, "upload")
+
+
+async def from_url(
+    session: AsyncSession, data_dir: Path, kind: OwnerKind, owner_id: int, body: ArtworkFromUrl
+) -> ArtworkPublic:
+    """Fetch a picture through the guarded fetcher and store it as the owner's artwork."""
+    owner = await _owner(session, kind, owner_id)
+    fetcher = await fetcher_from_settings(session, FetchLimits(max_bytes=MAX_UPLOAD_BYTES))
+    fetched = await fetcher.fetch(body.url)
+    stored = await _store(fetched.body, _parent(data_dir, kind, owner_id), body.crop, "url")
+    return await _keep(session, data_dir, kind, owner, stored, "url")
+
+
+async def recrop(session: AsyncSession, data_dir: Path, kind: OwnerKind, owner_id: int, box: CropBox) -> ArtworkPublic:
+    """Crop the owner's uploaded or fetched artwork again, from the source kept beside it."""
+    owner = await _owner(session, kind, owner_id)
+    current = owner.thumbnail_path or ""
+    folder = _inside(data_dir, current) if current.startswith(f"{ARTWORK_DIR}/") else None
+    crop_box = _crop(box)
+    if folder is None or crop_box is None:
+        raise Conflict(f"{kind} {owner_id} has no uploaded or fetched artwork to crop")
+    try:
+        stored = await asyncio.to_thread(images.recrop, folder, _parent(data_dir, kind, owner_id), crop_box)
+    except images.NotAnImage as exc:
+        raise ArtworkInvalid(str(exc), "crop") from None
+    return await _keep(session, data_dir, kind, owner, stored, owner.artwork_source or "upload")

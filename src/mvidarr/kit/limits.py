@@ -6,6 +6,9 @@ HTTPException that FastAPI lets through body parsing, so the 413 is a problem do
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -13,15 +16,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 class BodyLimitMiddleware:
     """Refuses bodies over `max_bytes` with 413, by Content-Length or while reading."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, path_limits: Sequence[tuple[re.Pattern[str], int]] = ()) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.path_limits = tuple(path_limits)
+        """Other caps for paths matching a pattern (uploads), first match wins."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.max_bytes
+        limit = next((cap for pattern, cap in self.path_limits if pattern.match(scope["path"])), self.max_bytes)
         too_large = f"request body over {limit} bytes"
         for name, value in scope["headers"]:
             if name == b"content-length":

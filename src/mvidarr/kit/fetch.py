@@ -1,0 +1,227 @@
+"""The guarded fetcher: every remote resource a user or a provider names (artwork URLs first) comes
+through here, so a URL can never make MVidarr reach into the network it runs in (SSRF).
+
+http and https only; the host is resolved once (in a thread) and every address checked; the
+connection goes to the checked address itself (Host header and TLS SNI keep the name), so a DNS
+answer that changes between the check and the connect (rebinding) changes nothing; redirects are
+followed by hand, each hop checked again; the body is capped in size, the whole fetch in time, and
+the content type must be one the caller accepts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mvidarr.errors import MvidarrError
+
+Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
+"""`(host, port) -> IP addresses` as text; tests inject one to play DNS."""
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+USER_AGENT = "MVidarr (+https://github.com/mvidarr)"
+
+
+class FetchRefused(MvidarrError):
+    """The URL (or a redirect) points somewhere MVidarr must not go: 422."""
+
+    status, kind, title = 422, "fetch-refused", "URL not allowed"
+
+
+class FetchFailed(MvidarrError):
+    """The remote side failed: unreachable, too slow, an error status, too large or the wrong type: 502."""
+
+    status, kind, title = 502, "fetch-failed", "Remote fetch failed"
+
+
+@dataclass(frozen=True, slots=True)
+class FetchLimits:
+    max_bytes: int = 20 * 1024 * 1024
+    timeout_s: float = 20.0
+    max_redirects: int = 5
+    content_types: tuple[str, ...] = ("image/",)
+    """Accepted media types, by prefix ('image/' takes any image)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    url: str
+    """The final URL, after redirects."""
+    content_type: str
+    body: bytes
+
+
+async def system_resolver(host: str, port: int) -> list[str]:
+    """Every address the system resolver gives for `host` (blocking getaddrinfo, run in a thread)."""
+    try:
+        infos = await asyncio.to_thread(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise FetchFailed(f"cannot resolve {host}: {exc.strerror or exc}") from None
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def is_public(address: Address) -> bool:
+    """True for an address on the public internet (not private, loopback, link-local, multicast, reserved)."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return not (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+        or not address.is_global
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    url: httpx.URL
+    address: Address
+    host_header: str
+
+
+class Fetcher:
+    """Fetches remote resources under the rules above; one per use (or shared: it holds no state)."""
+
+    def __init__(
+        self,
+        *,
+        allow_private: bool = False,
+        address_allowed: Callable[[Address], bool] | None = None,
+        resolver: Resolver | None = None,
+        limits: FetchLimits | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.address_allowed = address_allowed or ((lambda _address: True) if allow_private else is_public)
+        self.resolver: Resolver = resolver or system_resolver
+        self.limits = limits or FetchLimits()
+        self._transport = transport
+
+    async def fetch(self, url: str) -> Fetched:
+        """The body of `url`; raises FetchRefused (422) or FetchFailed (502)."""
+        try:
+            async with asyncio.timeout(self.limits.timeout_s):
+                return await self._fetch(url)
+        except TimeoutError:
+            raise FetchFailed(f"{url}: no complete answer within {self.limits.timeout_s:g} s") from None
+
+    async def _fetch(self, url: str) -> Fetched:
+        current = _parse(url)
+        # Connections go to IP addresses with the name in Host/SNI; never read proxies from the environment.
+        async with httpx.AsyncClient(
+            transport=self._transport, trust_env=False, follow_redirects=False, timeout=self.limits.timeout_s
+        ) as client:
+            for _hop in range(self.limits.max_redirects + 1):
+                target = await self._check(current)
+                request = client.build_request(
+                    "GET",
+                    target.url,
+                    headers={"Host": target.host_header, "User-Agent": USER_AGENT, "Accept": "image/*,*/*;q=0.5"},
+                    extensions={"sni_hostname": current.host} if current.scheme == "https" else {},
+                )
+                try:
+                    response = await client.send(request, stream=True)
+                except httpx.HTTPError as exc:
+                    raise FetchFailed(f"{current.host}: {type(exc).__name__}: {exc}") from None
+                try:
+                    if response.is_redirect:
+                        location = response.headers.get("location")
+                        if not location:
+                            raise FetchFailed(f"{current}: redirect without a Location")
+                        current = _parse(str(current.join(location)))
+                        continue
+                    return await self._read(current, response)
+                finally:
+                    await response.aclose()
+        raise FetchRefused(f"{url}: more than {self.limits.max_redirects} redirects")
+
+    async def _check(self, url: httpx.URL) -> _Target:
+        host = url.host
+        port = url.port or DEFAULT_PORTS[url.scheme]
+        literal = _address(host)
+        addresses = (
+            [literal]
+            if literal is not None
+            else [a for a in map(_address, await self.resolver(host, port)) if a is not None]
+        )
+        if not addresses:
+            raise FetchFailed(f"cannot resolve {host}")
+        # Every address must pass: a name with one private answer is refused outright, so the
+        # choice of address can never be steered to the private one.
+        for address in addresses:
+            if not self.address_allowed(address):
+                raise FetchRefused(
+                    f"{host} resolves to {address}, a private, loopback, link-local, multicast or reserved "
+                    "address; the network.allow_private_fetch setting allows such addresses"
+                )
+        address = addresses[0]
+        ip_host = str(address)
+        default = DEFAULT_PORTS[url.scheme]
+        host_header = host if port == default else f"{_bracketed(host)}:{port}"
+        return _Target(url=url.copy_with(host=ip_host), address=address, host_header=host_header)
+
+    async def _read(self, url: httpx.URL, response: httpx.Response) -> Fetched:
+        if response.status_code != 200:
+            raise FetchFailed(f"{url} answered {response.status_code}")
+        content_type = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if not any(content_type.startswith(prefix) for prefix in self.limits.content_types):
+            raise FetchFailed(
+                f"{url} sent {content_type or 'no content type'}; expected {', '.join(self.limits.content_types)}"
+            )
+        limit = self.limits.max_bytes
+        declared = response.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise FetchFailed(f"{url} is {int(declared)} bytes; the limit is {limit}")
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > limit:
+                    raise FetchFailed(f"{url} is over {limit} bytes")
+                chunks.append(chunk)
+        except httpx.HTTPError as exc:
+            raise FetchFailed(f"{url}: {type(exc).__name__}: {exc}") from None
+        return Fetched(url=str(url), content_type=content_type, body=b"".join(chunks))
+
+
+def _address(text: str) -> Address | None:
+    try:
+        return ipaddress.ip_address(text.split("%", 1)[0])  # drop an IPv6 zone id
+    except ValueError:
+        return None
+
+
+def _bracketed(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _parse(raw: str) -> httpx.URL:
+    try:
+        url = httpx.URL(raw)
+    except (httpx.InvalidURL, ValueError) as exc:
+        raise FetchRefused(f"not a valid URL: {exc}") from None
+    if url.scheme not in DEFAULT_PORTS:
+        raise FetchRefused(f"only http and https URLs are fetched, not {url.scheme or 'a relative URL'}")
+    if not url.host:
+        raise FetchRefused("the URL has no host")
+    if url.userinfo:
+        raise FetchRefused("URLs with credentials are not fetched")
+    return url
+
+
+async def fetcher_from_settings(session: AsyncSession, limits: FetchLimits | None = None) -> Fetcher:
+    """A fetcher following the `network.allow_private_fetch` runtime setting."""
+    from mvidarr.settings import service as runtime_settings  # settings imports kit; import late
+
+    allow = bool(await runtime_settings.get_value(session, "network.allow_private_fetch"))
+    return Fetcher(allow_private=allow, limits=limits)

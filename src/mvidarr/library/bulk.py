@@ -1,0 +1,179 @@
+"""Bulk edit of videos and artists: a selection (ids, or the list filters) and the fields to set.
+
+Up to `INLINE_LIMIT` rows change inside the request; a larger selection becomes a
+`library.bulk_edit` job working in batches of `BATCH` rows. Each batch is all-or-nothing (one
+transaction) and audited. Edited lockable fields are locked, as a single edit locks them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mvidarr.artists import repository as artist_repository
+from mvidarr.artists.repository import ArtistFilter
+from mvidarr.artists.service import LOCKABLE as ARTIST_LOCKABLE
+from mvidarr.audit import service as audit
+from mvidarr.auth.guard import Principal
+from mvidarr.errors import InvalidInput
+from mvidarr.events.hub import EventHub
+from mvidarr.genres import repository as genres
+from mvidarr.genres.repository import genre_key
+from mvidarr.jobs import service as jobs
+from mvidarr.jobs.clock import Clock
+from mvidarr.jobs.context import JobContext
+from mvidarr.jobs.registry import JobResult, Role, job_type
+from mvidarr.kit.params import MAX_ID
+from mvidarr.library.bulk_schemas import ArtistBulkEdit, BulkEditResult, VideoBulkEdit
+from mvidarr.models import Artist, ArtistGenre, Genre, MediaFile, QualityProfile, Video, VideoGenre
+from mvidarr.videos import repository as video_repository
+from mvidarr.videos.service import LOCKABLE as VIDEO_LOCKABLE
+
+INLINE_LIMIT = 500
+BATCH = 500
+BULK_EDIT = "library.bulk_edit"
+Target = Literal["video", "artist"]
+
+
+class BulkEditParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    target: Target
+    ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(max_length=1_000_000)
+    changes: dict[str, Any]
+
+
+def _check_locks(changes: dict[str, Any], lockable: frozenset[str]) -> None:
+    for key in ("lock_fields", "unlock_fields"):
+        unknown = set(changes.get(key) or ()) - lockable
+        if unknown:
+            raise InvalidInput(
+                f"cannot lock {sorted(unknown)}; lockable fields: {sorted(lockable)}", loc=("body", "set", key)
+            )
+
+
+async def _video_ids(session: AsyncSession, body: VideoBulkEdit) -> list[int]:
+    if body.ids is not None:
+        found = set((await session.execute(select(Video.id).where(Video.id.in_(body.ids)))).scalars())
+        return [i for i in dict.fromkeys(body.ids) if i in found]
+    assert body.filter is not None
+    flt = body.filter.to_filter()
+    stmt = select(Video.id)
+    if flt.needs_file:
+        stmt = stmt.outerjoin(MediaFile, video_repository._current_file)
+    stmt = video_repository._where(stmt, flt)
+    return list((await session.execute(stmt.order_by(Video.id))).scalars())
+
+
+async def _artist_ids(session: AsyncSession, body: ArtistBulkEdit) -> list[int]:
+    if body.ids is not None:
+        found = set((await session.execute(select(Artist.id).where(Artist.id.in_(body.ids)))).scalars())
+        return [i for i in dict.fromkeys(body.ids) if i in found]
+    assert body.filter is not None
+    flt: ArtistFilter = body.filter.to_filter()
+    stmt = artist_repository._where(select(Artist.id), flt)
+    return list((await session.execute(stmt.order_by(Artist.id))).scalars())
+
+
+async def start(
+    session: AsyncSession,
+    hub: EventHub,
+    clock: Clock,
+    actor: Principal,
+    ip: str | None,
+    target: Target,
+    body: VideoBulkEdit | ArtistBulkEdit,
+) -> BulkEditResult:
+    """Apply the edit now (small selections) or queue a job for it (large ones)."""
+    changes = body.set.model_dump(exclude_unset=True)
+    if not changes:
+        raise InvalidInput("set at least one field to change", loc=("body", "set"))
+    _check_locks(changes, VIDEO_LOCKABLE if target == "video" else ARTIST_LOCKABLE)
+    profile_id = changes.get("quality_profile_id") if target == "artist" else None
+    if profile_id is not None and await session.get(QualityProfile, profile_id) is None:
+        raise InvalidInput("quality profile does not exist", loc=("body", "set", "quality_profile_id"))
+    if isinstance(body, VideoBulkEdit):
+        ids = await _video_ids(session, body)
+    else:
+        ids = await _artist_ids(session, body)
+    if len(ids) <= INLINE_LIMIT:
+        await apply_batch(session, target, ids, changes)
+        audit.record(
+            session, f"{target}s.bulk_edited", actor=actor, target_type=target, ip=ip,
+            details={"count": len(ids), "ids": ids[:100], "changes": changes},
+        )  # fmt: skip
+        return BulkEditResult(matched=len(ids), updated=len(ids), job=None)
+    params = BulkEditParams(target=target, ids=ids, changes=changes)
+    job, _created = await jobs.enqueue(session, hub, BULK_EDIT, params, created_by=actor.user_id, clock=clock)
+    return BulkEditResult(matched=len(ids), updated=None, job=jobs.public(job))
+
+
+async def apply_batch(session: AsyncSession, target: Target, ids: Sequence[int], changes: dict[str, Any]) -> None:
+    """One batch, in the caller's transaction."""
+    if not ids:
+        return
+    model: type[Video] | type[Artist] = Video if target == "video" else Artist
+    lockable = VIDEO_LOCKABLE if target == "video" else ARTIST_LOCKABLE
+    link: type[VideoGenre] | type[ArtistGenre] = VideoGenre if target == "video" else ArtistGenre
+    owner = VideoGenre.video_id if target == "video" else ArtistGenre.artist_id
+    lock = set(changes.get("lock_fields") or ())
+    unlock = set(changes.get("unlock_fields") or ())
+    add = changes.get("genres_add") or []
+    remove = changes.get("genres_remove") or []
+    values = {
+        k: v for k, v in changes.items() if k not in ("lock_fields", "unlock_fields", "genres_add", "genres_remove")
+    }
+    edited = (set(values) | ({"genres"} if add or remove else set())) & lockable
+    if values:
+        await session.execute(
+            update(model).where(model.id.in_(list(ids))).values(**values).execution_options(synchronize_session=False)
+        )
+    if edited or lock or unlock:
+        rows = (await session.execute(select(model.id, model.locked_fields).where(model.id.in_(list(ids))))).all()
+        await session.execute(
+            update(model),
+            [{"id": row[0], "locked_fields": sorted((set(row[1]) | edited | lock) - unlock)} for row in rows],
+        )
+    if remove:
+        keys = [genre_key(name) for name in remove]
+        await session.execute(
+            delete(link).where(owner.in_(list(ids)), link.genre_id.in_(select(Genre.id).where(Genre.key.in_(keys))))
+        )
+    if add:
+        genre_ids = list((await genres.ensure(session, add)).values())
+        pairs = (await session.execute(select(owner, link.genre_id).where(owner.in_(list(ids))))).all()
+        existing = {(int(row[0]), int(row[1])) for row in pairs}
+        rows_to_add = [(i, g) for i in ids for g in genre_ids if (i, g) not in existing]
+        column = "video_id" if target == "video" else "artist_id"
+        if rows_to_add:
+            await session.execute(insert(link), [{column: i, "genre_id": g, "source": "user"} for i, g in rows_to_add])
+    await session.flush()
+
+
+@job_type(
+    BULK_EDIT,
+    BulkEditParams,
+    description="Applies a bulk edit of videos or artists in batches of 500; each batch all-or-nothing and audited.",
+    priority=1,
+    max_attempts=1,
+    required_role=Role.MANAGER,
+)
+async def run_bulk_edit(ctx: JobContext, params: BulkEditParams) -> JobResult:
+    done = 0
+    for start_at in range(0, len(params.ids), BATCH):
+        ctx.check_abort()
+        batch = params.ids[start_at : start_at + BATCH]
+        async with ctx.session() as session:
+            await apply_batch(session, params.target, batch, params.changes)
+            audit.record(
+                session, f"{params.target}s.bulk_edited", user_id=ctx.created_by, target_type=params.target,
+                details={"count": len(batch), "job_id": ctx.job_id, "ids": batch[:100], "changes": params.changes},
+            )  # fmt: skip
+            await session.commit()
+        done += len(batch)
+        await ctx.progress(done / len(params.ids), f"updated {done} of {len(params.ids)} {params.target}s")
+    return {"updated": done}

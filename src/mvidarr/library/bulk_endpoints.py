@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response, status
+
+from mvidarr.auth.dependencies import Manager, client_ip
+from mvidarr.db import SessionDep
+from mvidarr.errors import error_responses
+from mvidarr.jobs.endpoints import ClockDep, HubDep
+from mvidarr.library import bulk
+from mvidarr.library.bulk_schemas import ArtistBulkEdit, BulkEditResult, VideoBulkEdit
+
+router = APIRouter(tags=["library"])
+_RESPONSES = {
+    202: {"model": BulkEditResult, "description": "Over 500 rows: a `library.bulk_edit` job applies the edit."},
+    **error_responses(400, 422),
+}
+_DESCRIPTION = (
+    "Selects rows by `ids` or by `filter` (the list's filters) and sets the fields in `set`; genres are added "
+    "or removed, fields locked or unlocked. Up to 500 rows change at once (200); more start a job (202) that "
+    "works in batches of 500, each all-or-nothing. Audited."
+)
+
+
+@router.patch(
+    "/videos",
+    response_model=BulkEditResult,
+    summary="Edit many videos",
+    description=f"{_DESCRIPTION} Fields: status, monitored, kind, genres, locked fields.",
+    responses=_RESPONSES,
+)
+async def bulk_edit_videos(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    manager: Manager,
+    hub: HubDep,
+    clock: ClockDep,
+    body: VideoBulkEdit,
+) -> BulkEditResult:
+    result = await bulk.start(session, hub, clock, manager, client_ip(request), "video", body)
+    if result.job is not None:
+        response.status_code = status.HTTP_202_ACCEPTED
+    return result
+
+
+@router.patch(
+    "/artists",
+    response_model=BulkEditResult,
+    summary="Edit many artists",
+    description=f"{_DESCRIPTION} Fields: monitored, auto_download, quality profile, genres, locked fields.",
+    responses=_RESPONSES,
+)
+async def bulk_edit_artists(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    manager: Manager,
+    hub: HubDep,
+    clock: ClockDep,
+    body: ArtistBulkEdit,
+) -> BulkEditResult:
+    result = await bulk.start(session, hub, clock, manager, client_ip(request), "artist", body)
+    if result.job is not None:
+        response.status_code = status.HTTP_202_ACCEPTED
+    return result

@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from typing import Annotated, Self
+
+from pydantic import Field, model_validator
+
+from mvidarr.artists.repository import ArtistFilter
+from mvidarr.jobs.schemas import JobPublic
+from mvidarr.kit.params import MAX_ID
+from mvidarr.kit.schemas import Clean, InputSchema, Schema, limit
+from mvidarr.kit.text import search_terms
+from mvidarr.models import VideoKind, VideoStatus
+from mvidarr.videos.repository import VideoFilter
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Word = Annotated[str, limit(100, 1), Clean]
+FieldName = Annotated[str, limit(64, 1), Clean]
+Ids = list[Id] | None
+
+
+class VideoSelection(InputSchema):
+    """The video list's filters."""
+
+    q: Annotated[str, limit(200), Clean] | None = None
+    artist_id: Id | None = None
+    status: list[VideoStatus] = Field(default_factory=list)
+    kind: list[VideoKind] = Field(default_factory=list)
+    year_min: Annotated[int, Field(ge=1900, le=2100)] | None = None
+    year_max: Annotated[int, Field(ge=1900, le=2100)] | None = None
+    genre: Word | None = None
+    has_file: bool | None = None
+
+    def to_filter(self) -> VideoFilter:
+        return VideoFilter(
+            q=search_terms(self.q or ""),
+            artist_id=self.artist_id,
+            status=[s.value for s in self.status],
+            kind=[k.value for k in self.kind],
+            year_min=self.year_min,
+            year_max=self.year_max,
+            genre=self.genre,
+            has_file=self.has_file,
+        )
+
+
+class ArtistSelection(InputSchema):
+    """The artist list's filters."""
+
+    q: Annotated[str, limit(200), Clean] | None = None
+    monitored: bool | None = None
+    genre: Word | None = None
+
+    def to_filter(self) -> ArtistFilter:
+        return ArtistFilter(q=search_terms(self.q or ""), monitored=self.monitored, genre=self.genre)
+
+
+class _Common(InputSchema):
+    monitored: bool | None = None
+    genres_add: list[Word] = Field(default_factory=list, max_length=30)
+    genres_remove: list[Word] = Field(default_factory=list, max_length=30)
+    lock_fields: list[FieldName] = Field(default_factory=list, max_length=40)
+    unlock_fields: list[FieldName] = Field(default_factory=list, max_length=40)
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> Self:
+        for name in self.model_fields_set:
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
+
+
+class VideoChanges(_Common):
+    status: VideoStatus | None = None
+    kind: VideoKind | None = None
+
+
+class ArtistChanges(_Common):
+    auto_download: bool | None = None
+    quality_profile_id: Id | None = Field(default=None, description="A quality profile id.")
+
+
+class _Selection(InputSchema):
+    ids: Ids = Field(default=None, max_length=100_000, description="The rows to change; or send `filter`.")
+
+    @model_validator(mode="after")
+    def _one_selection(self) -> Self:
+        if (self.ids is None) == (getattr(self, "filter", None) is None):
+            raise ValueError("send either ids or filter")
+        return self
+
+
+class VideoBulkEdit(_Selection):
+    filter: VideoSelection | None = None
+    set: VideoChanges
+
+
+class ArtistBulkEdit(_Selection):
+    filter: ArtistSelection | None = None
+    set: ArtistChanges
+
+
+class BulkEditResult(Schema):
+    matched: int = Field(description="Rows the selection found.")
+    updated: int | None = Field(description="Rows changed now; null when a job does the work.")
+    job: JobPublic | None = Field(description="The job applying a selection over 500 rows (202 Accepted).")
