@@ -18,7 +18,7 @@ async def test_ready_lists_each_check_with_a_reason(client: httpx.AsyncClient) -
     response = await client.get("/api/v1/health/ready")
     assert response.status_code == 200, response.text
     checks = {c["name"]: c for c in response.json()["checks"]}
-    assert set(checks) == {"database", "migrations", "data_dir", "disk_space", "library"}
+    assert set(checks) == {"database", "migrations", "data_dir", "disk_space", "library", "providers"}
     assert all(c["ok"] and c["reason"] for c in checks.values())
 
 

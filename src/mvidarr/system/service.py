@@ -14,6 +14,8 @@ from mvidarr.db import Database
 from mvidarr.library.roots import check_folder
 from mvidarr.migrations import current_revision, head_revision
 from mvidarr.models import RootFolder
+from mvidarr.providers import service as provider_service
+from mvidarr.providers.hub import ProviderHub
 from mvidarr.system.schemas import Check, Readiness
 
 CHECK_TIMEOUT_S = 5.0
@@ -76,15 +78,31 @@ async def _root_folders(db: Database) -> list[Check]:
 
 def without_reasons(result: Readiness) -> Readiness:
     """The same verdicts with generic reasons, for callers who may not see paths and versions."""
-    checks = [Check(name=c.name, ok=c.ok, reason="ok" if c.ok else "failed") for c in result.checks]
+    checks = [
+        Check(name=c.name, ok=c.ok, degraded=c.degraded, reason="ok" if c.ok else "failed") for c in result.checks
+    ]
     return Readiness(status=result.status, checks=checks)
 
 
-async def readiness(db: Database, settings: Settings) -> Readiness:
-    database, files, roots = await asyncio.gather(
+async def _providers(hub: ProviderHub | None) -> list[Check]:
+    """Metadata providers never fail readiness: a provider that is down only degrades enrichment."""
+    if hub is None:
+        return []
+    try:
+        statuses = await hub.statuses()
+    except Exception:  # reported by the database check
+        return []
+    impaired = [s for s in statuses if s.state in ("down", "degraded")]
+    reason = "; ".join(provider_service.summary(s) for s in statuses if s.state != "disabled")
+    return [Check(name="providers", ok=True, degraded=bool(impaired), reason=reason or "all disabled")]
+
+
+async def readiness(db: Database, settings: Settings, providers: ProviderHub | None = None) -> Readiness:
+    database, files, roots, provider_checks = await asyncio.gather(
         _database(db),
         asyncio.to_thread(_data_dir, settings.data_dir, settings.health_min_free_disk_mb),
         _root_folders(db),
+        _providers(providers),
     )
-    checks = [*database, *files, *roots]
+    checks = [*database, *files, *roots, *provider_checks]
     return Readiness(status="ready" if all(c.ok for c in checks) else "not_ready", checks=checks)

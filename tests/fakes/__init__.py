@@ -1,0 +1,1 @@
+"""Local stand-ins for external services, served on real loopback sockets."""
