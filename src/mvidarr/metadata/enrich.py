@@ -1,0 +1,529 @@
+"""Enriching one video or one artist: ask the providers, match, merge, apply, or queue for review.
+
+Each unit of work reads a snapshot in a short session, talks to the providers with no session
+open (provider calls wait on rate limits), then writes in another short session. A provider
+that fails is logged and skipped: the next provider in the field order fills in.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from mvidarr.db import utcnow
+from mvidarr.library.titles import parse_title
+from mvidarr.metadata import merge
+from mvidarr.metadata.matching import VideoCandidate, VideoQuery, score_artist, score_video
+from mvidarr.metadata.settings import DEFAULT_ARTIST_ORDER, DEFAULT_VIDEO_ORDER
+from mvidarr.models import Artist, MatchReview, MediaFile, Video
+from mvidarr.providers.base import ProviderClient
+from mvidarr.providers.errors import (
+    ProviderCredentialsError,
+    ProviderError,
+    ProviderNotConfigured,
+    ProviderNotFound,
+    ProviderUnavailable,
+    ProviderUnsupported,
+)
+from mvidarr.providers.hub import ProviderHub
+from mvidarr.providers.models import ArtistInfo, Capability, ExternalIds, ProviderName, RecordingInfo, VideoInfo
+from mvidarr.settings import service as runtime_settings
+from mvidarr.videos.service import derive_fields
+
+log = logging.getLogger("mvidarr.metadata")
+T = TypeVar("T")
+Note = Callable[[str], Awaitable[None]]
+MAX_CANDIDATES = 10
+# Providers asked about videos, and about artists, in this order (ids found early help later ones).
+VIDEO_PROVIDERS: tuple[ProviderName, ...] = ("imvdb", "musicbrainz", "youtube")
+ARTIST_PROVIDERS: tuple[ProviderName, ...] = (
+    "musicbrainz",
+    "imvdb",
+    "theaudiodb",
+    "spotify",
+    "lastfm",
+    "wikidata",
+    "wikipedia",
+)
+
+
+async def _quiet(_message: str) -> None:
+    return None
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What enriching one video or artist did."""
+
+    status: str = "unmatched"
+    """`matched`, `review` (best candidate below the threshold), `unmatched` (no candidate), `failed`."""
+    changed: list[str] = field(default_factory=list)
+    providers: list[str] = field(default_factory=list)
+    failed_providers: dict[str, str] = field(default_factory=dict)
+    best_confidence: float | None = None
+    retryable: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    threshold: float
+    video_order: dict[str, merge.Order]
+    artist_order: dict[str, merge.Order]
+
+
+async def load_policy(session: AsyncSession) -> Policy:
+    return Policy(
+        threshold=float(await runtime_settings.get_value(session, "metadata.match_threshold")),
+        video_order=merge.orders(
+            await runtime_settings.get_value(session, "metadata.video_field_providers"), DEFAULT_VIDEO_ORDER
+        ),
+        artist_order=merge.orders(
+            await runtime_settings.get_value(session, "metadata.artist_field_providers"), DEFAULT_ARTIST_ORDER
+        ),
+    )
+
+
+class Asker:
+    """Calls providers for one unit of work: failures are recorded, never raised."""
+
+    def __init__(self, providers: ProviderHub, outcome: Outcome, note: Note) -> None:
+        self.providers = providers
+        self.outcome = outcome
+        self.note = note
+        self._clients: dict[ProviderName, ProviderClient | None] = {}
+
+    async def client(self, name: ProviderName, capability: Capability) -> ProviderClient | None:
+        if name not in self._clients:
+            try:
+                self._clients[name] = await self.providers.client(name)
+            except ProviderNotConfigured:
+                self._clients[name] = None
+        found = self._clients[name]
+        return found if found is not None and found.supports(capability) else None
+
+    async def ask(self, name: ProviderName, call: Callable[[], Awaitable[T]]) -> T | None:
+        if name in self.outcome.failed_providers:
+            return None  # failed once in this unit of work: do not wait on it again
+        await self.note(f"calling {name}")
+        try:
+            return await call()
+        except ProviderNotFound:
+            return None
+        except ProviderUnsupported:
+            return None
+        except ProviderError as exc:
+            # Unavailable (down, paused, rate limited), refused credentials, or a bad answer:
+            # the next provider in the order takes over.
+            self.outcome.failed_providers[name] = str(exc)[:300]
+            if isinstance(exc, ProviderUnavailable):
+                self.outcome.retryable = True
+            if isinstance(exc, ProviderCredentialsError):
+                log.warning("provider %s refused the credentials: %s", name, exc)
+            return None
+
+
+# -- videos ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class VideoSnapshot:
+    id: int
+    artist_id: int
+    artist: str
+    title: str
+    duration_s: float | None
+    imvdb_id: int | None
+    musicbrainz_recording_id: str | None
+    youtube_id: str | None
+    locked: frozenset[str]
+
+
+async def _video_snapshot(session: AsyncSession, video_id: int) -> VideoSnapshot | None:
+    row = (
+        await session.execute(
+            select(
+                Video.id,
+                Video.artist_id,
+                Artist.name,
+                Video.title,
+                Video.duration_s,
+                Video.imvdb_id,
+                Video.musicbrainz_recording_id,
+                Video.youtube_id,
+                Video.locked_fields,
+            )
+            .join(Artist, Artist.id == Video.artist_id)
+            .where(Video.id == video_id)
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    duration = row.duration_s
+    if duration is None:
+        duration = await session.scalar(
+            select(MediaFile.duration_s)
+            .where(MediaFile.video_id == video_id, MediaFile.duration_s.is_not(None))
+            .limit(1)
+        )
+    return VideoSnapshot(
+        id=row.id,
+        artist_id=row.artist_id,
+        artist=row.name,
+        # Providers are asked for the song, not for "(Official Video) [4K]".
+        title=parse_title(row.title, artist=row.name).title or row.title,
+        duration_s=duration,
+        imvdb_id=row.imvdb_id,
+        musicbrainz_recording_id=row.musicbrainz_recording_id,
+        youtube_id=row.youtube_id,
+        locked=frozenset(row.locked_fields or ()),
+    )
+
+
+def _candidate_json(info: VideoInfo | RecordingInfo, confidence: float) -> dict[str, Any]:
+    year = info.year
+    return {
+        "provider": info.provider,
+        "provider_id": info.provider_id,
+        "artist": info.artist,
+        "title": info.title,
+        "year": year,
+        "duration_s": info.duration_s,
+        "confidence": confidence,
+        "url": getattr(info, "url", None),
+        "thumb": getattr(info, "thumb", None),
+    }
+
+
+class VideoEnricher:
+    """Enriches one video at a time; build one per job (it keeps the policy and the provider hub)."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], providers: ProviderHub, policy: Policy) -> None:
+        self.sessions = sessions
+        self.providers = providers
+        self.policy = policy
+
+    async def enrich(self, video_id: int, note: Note = _quiet) -> Outcome:
+        outcome = Outcome()
+        async with self.sessions() as session:
+            snap = await _video_snapshot(session, video_id)
+        if snap is None:
+            outcome.status = "gone"
+            return outcome
+        asker = Asker(self.providers, outcome, note)
+        query = VideoQuery(artist=snap.artist, title=snap.title, duration_s=snap.duration_s)
+        offers: dict[ProviderName, dict[str, Any]] = {}
+        confidences: dict[ProviderName, float] = {}
+        candidates: list[dict[str, Any]] = []
+
+        async def consider(name: ProviderName, found: list[VideoInfo] | list[RecordingInfo], known: bool) -> None:
+            scored = sorted(
+                (
+                    (1.0 if known else score_video(query, VideoCandidate(f.artist, f.title, f.duration_s)), f)
+                    for f in found
+                ),
+                key=lambda pair: -pair[0],
+            )
+            candidates.extend(_candidate_json(info, conf) for conf, info in scored[:MAX_CANDIDATES])
+            if scored and scored[0][0] >= self.policy.threshold:
+                best_conf, best = scored[0]
+                confidences[name] = best_conf
+                offers[name] = (
+                    merge.recording_offer(best) if isinstance(best, RecordingInfo) else merge.video_offer(best)
+                )
+
+        # IMVDb: the video itself, by id when known.
+        imvdb = await asker.client("imvdb", Capability.GET_VIDEO if snap.imvdb_id else Capability.SEARCH_VIDEOS)
+        if imvdb is not None:
+            if snap.imvdb_id:
+                video = await asker.ask("imvdb", lambda: imvdb.get_video(str(snap.imvdb_id)))
+                await consider("imvdb", [video] if video else [], known=True)
+            else:
+                found = await asker.ask("imvdb", lambda: imvdb.search_videos(snap.artist, snap.title))
+                if found:
+                    # A found IMVDb video only counts when it is confident; its detail carries the credits.
+                    await consider("imvdb", found, known=False)
+                    if "imvdb" in offers and not offers["imvdb"].get("directors"):
+                        best_id = str(offers["imvdb"].get("imvdb_id") or "")
+                        if best_id:
+                            detail = await asker.ask("imvdb", lambda: imvdb.get_video(best_id))
+                            if detail is not None:
+                                offers["imvdb"] = merge.video_offer(detail)
+        # MusicBrainz: the recording (song) behind the video, by its YouTube link when known.
+        mb = await asker.client("musicbrainz", Capability.SEARCH_RECORDINGS)
+        if mb is not None:
+            recordings: list[RecordingInfo] | None = None
+            if snap.youtube_id and mb.supports(Capability.RECORDING_FOR_URL):
+                url = f"https://www.youtube.com/watch?v={snap.youtube_id}"
+                recordings = await asker.ask("musicbrainz", lambda: mb.recording_for_url(url))
+            if recordings:
+                await consider("musicbrainz", recordings[:1], known=True)
+            else:
+                found_recordings = await asker.ask(
+                    "musicbrainz",
+                    lambda: mb.search_recordings(snap.artist, snap.title, duration_s=snap.duration_s),
+                )
+                await consider("musicbrainz", found_recordings or [], known=False)
+        # YouTube: view counts and description of the known upload.
+        if snap.youtube_id:
+            youtube = await asker.client("youtube", Capability.GET_VIDEO)
+            if youtube is not None:
+                upload = await asker.ask("youtube", lambda: youtube.get_video(str(snap.youtube_id)))
+                if upload is not None:
+                    await consider("youtube", [upload], known=True)
+
+        outcome.providers = sorted(offers)
+        outcome.best_confidence = max((c["confidence"] for c in candidates), default=None)
+        if not offers:
+            outcome.status = "review" if candidates else ("failed" if outcome.failed_providers else "unmatched")
+            if candidates:
+                await self._to_review(snap, query, candidates)
+            elif not outcome.failed_providers:
+                await self._mark_enriched(snap.id)
+            return outcome
+        outcome.status = "matched"
+        chosen = merge.merge(offers, confidences, self.policy.video_order)
+        outcome.changed = await self._apply(snap, chosen)
+        return outcome
+
+    async def _apply(self, snap: VideoSnapshot, chosen: dict[str, merge.Chosen]) -> list[str]:
+        now = utcnow()
+        async with self.sessions() as session:
+            video = await session.get(Video, snap.id)
+            if video is None:
+                return []
+            locked = set(video.locked_fields or ())
+            provenance = dict(video.field_provenance or {})
+            changed = merge.apply(video, chosen, locked=locked, provenance=provenance, at=now)
+            if "genres" in chosen and "genres" not in locked:
+                await merge.apply_genres(session, video_id=video.id, pick=chosen["genres"])
+                provenance["genres"] = chosen["genres"].provenance(now)
+                changed.append("genres")
+            if {"title", "album", "featured_artists"} & set(changed):
+                derive_fields(video)
+            video.field_provenance = provenance
+            video.last_enriched_at = now
+            await session.execute(delete(MatchReview).where(MatchReview.video_id == video.id))
+            await session.commit()
+        return changed
+
+    async def _mark_enriched(self, video_id: int) -> None:
+        async with self.sessions() as session:
+            video = await session.get(Video, video_id)
+            if video is not None:
+                video.last_enriched_at = utcnow()
+                await session.commit()
+
+    async def _to_review(self, snap: VideoSnapshot, query: VideoQuery, candidates: list[dict[str, Any]]) -> None:
+        ranked = sorted(candidates, key=lambda c: -float(c["confidence"]))[:MAX_CANDIDATES]
+        values = {
+            "query": {"artist": query.artist, "title": query.title, "duration_s": query.duration_s},
+            "candidates": ranked,
+            "best_confidence": float(ranked[0]["confidence"]),
+            "provider": ranked[0]["provider"],
+        }
+        async with self.sessions() as session:
+            await _upsert_review(session, values, video_id=snap.id)
+            video = await session.get(Video, snap.id)
+            if video is not None:
+                video.last_enriched_at = utcnow()
+            await session.commit()
+
+
+async def _upsert_review(
+    session: AsyncSession, values: dict[str, Any], *, video_id: int | None = None, artist_id: int | None = None
+) -> None:
+    column = MatchReview.video_id if video_id is not None else MatchReview.artist_id
+    key = video_id if video_id is not None else artist_id
+    row = (await session.execute(select(MatchReview).where(column == key))).scalar_one_or_none()
+    if row is None:
+        session.add(MatchReview(video_id=video_id, artist_id=artist_id, **values))
+    else:
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.updated_at = utcnow()
+
+
+# -- artists --------------------------------------------------------------------------------------
+
+_ARTIST_ID_FIELD: dict[ProviderName, str] = {
+    "musicbrainz": "musicbrainz_id",
+    "theaudiodb": "audiodb_id",
+    "spotify": "spotify_id",
+    "wikidata": "wikidata_id",
+    "youtube": "youtube_channel_id",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ArtistSnapshot:
+    id: int
+    name: str
+    disambiguation: str
+    ids: dict[str, Any]
+    locked: frozenset[str]
+
+
+def known_artist_id(name: ProviderName, ids: dict[str, Any], found: ExternalIds) -> str | None:
+    """The artist's id at provider `name`, from the row or from what other providers said."""
+    if name == "imvdb":
+        value = ids.get("imvdb_id") or ids.get("imvdb_slug") or found.imvdb
+    elif name == "wikipedia":
+        value = found.wikipedia  # "en:Title", from Wikidata's site links
+    elif name == "lastfm":
+        value = None  # looked up by name: Last.fm corrects spellings
+    else:
+        field_name = _ARTIST_ID_FIELD.get(name)
+        value = ids.get(field_name) if field_name else None
+        value = value or getattr(found, "audiodb" if name == "theaudiodb" else name, None)
+    return str(value) if value else None
+
+
+class ArtistEnricher:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], providers: ProviderHub, policy: Policy) -> None:
+        self.sessions = sessions
+        self.providers = providers
+        self.policy = policy
+
+    async def enrich(self, artist_id: int, note: Note = _quiet) -> Outcome:
+        outcome = Outcome()
+        async with self.sessions() as session:
+            artist = await session.get(Artist, artist_id)
+            if artist is None:
+                outcome.status = "gone"
+                return outcome
+            snap = ArtistSnapshot(
+                id=artist.id,
+                name=artist.name,
+                disambiguation=artist.disambiguation,
+                ids={f: getattr(artist, f) for f in (*_ARTIST_ID_FIELD.values(), "imvdb_slug", "imvdb_id")},
+                locked=frozenset(artist.locked_fields or ()),
+            )
+        asker = Asker(self.providers, outcome, note)
+        offers: dict[ProviderName, dict[str, Any]] = {}
+        confidences: dict[ProviderName, float] = {}
+        candidates: list[dict[str, Any]] = []
+        found_ids = ExternalIds()
+        for name in ARTIST_PROVIDERS:
+            info, confidence = await self._one(asker, name, snap, found_ids, candidates)
+            if info is None:
+                continue
+            offers[name] = merge.artist_offer(info)
+            confidences[name] = confidence
+            found_ids = found_ids.merged(info.ids)
+        outcome.providers = sorted(offers)
+        outcome.best_confidence = max([*confidences.values(), *(c["confidence"] for c in candidates)], default=None)
+        if not offers:
+            outcome.status = "review" if candidates else ("failed" if outcome.failed_providers else "unmatched")
+            await self._finish_unmatched(snap, candidates, mark=not outcome.failed_providers or bool(candidates))
+            return outcome
+        outcome.status = "matched"
+        chosen = merge.merge(offers, confidences, self.policy.artist_order)
+        outcome.changed = await self._apply(snap, chosen)
+        return outcome
+
+    async def _one(
+        self,
+        asker: Asker,
+        name: ProviderName,
+        snap: ArtistSnapshot,
+        found_ids: ExternalIds,
+        candidates: list[dict[str, Any]],
+    ) -> tuple[ArtistInfo | None, float]:
+        if name == "lastfm":
+            named = await asker.client(name, Capability.GET_ARTIST)
+            if named is None:
+                return None, 0.0
+            info = await asker.ask(name, lambda: named.get_artist(snap.name))
+            confidence = score_artist(snap.name, info.name) if info is not None else 0.0
+            return (info, confidence) if confidence >= self.policy.threshold else (None, 0.0)
+        known = known_artist_id(name, snap.ids, found_ids)
+        if known:
+            getter = await asker.client(name, Capability.GET_ARTIST)
+            if getter is None:
+                return None, 0.0
+            return await asker.ask(name, lambda: getter.get_artist(known)), 1.0
+        client = await asker.client(name, Capability.SEARCH_ARTISTS)
+        if client is None:
+            return None, 0.0
+        found = await asker.ask(name, lambda: client.search_artists(snap.name, limit=5)) or []
+        scored = sorted(
+            (
+                (
+                    score_artist(
+                        snap.name,
+                        info.name,
+                        disambiguation_hint=snap.disambiguation,
+                        candidate_detail=info.disambiguation or "",
+                    ),
+                    info,
+                )
+                for info in found
+            ),
+            key=lambda pair: -pair[0],
+        )
+        # Two equally good namesakes: a person has to choose.
+        tied = len(scored) > 1 and scored[1][0] >= scored[0][0] - 0.01 and not snap.disambiguation
+        candidates.extend(
+            {
+                "provider": info.provider,
+                "provider_id": info.provider_id,
+                "name": info.name,
+                "disambiguation": info.disambiguation,
+                "country": info.country,
+                "confidence": conf,
+            }
+            for conf, info in scored[:MAX_CANDIDATES]
+        )
+        if not scored or scored[0][0] < self.policy.threshold or tied:
+            return None, 0.0
+        confidence, best = scored[0]
+        if client.supports(Capability.GET_ARTIST):
+            detail = await asker.ask(name, lambda: client.get_artist(best.provider_id))
+            best = detail or best
+        return best, confidence
+
+    async def _apply(self, snap: ArtistSnapshot, chosen: dict[str, merge.Chosen]) -> list[str]:
+        now = utcnow()
+        async with self.sessions() as session:
+            artist = await session.get(Artist, snap.id)
+            if artist is None:
+                return []
+            locked = set(artist.locked_fields or ())
+            provenance = dict(artist.field_provenance or {})
+            # Identity fields stay as the user named the artist; ids the unique index does not cover are safe.
+            changed = merge.apply(
+                artist, chosen, locked=locked, provenance=provenance, at=now, skip=("sort_name", "disambiguation")
+            )
+            for art in merge.ARTWORK:
+                if art in chosen:
+                    provenance[art] = {**chosen[art].provenance(now), "url": chosen[art].value}
+            if "genres" in chosen and "genres" not in locked:
+                await merge.apply_genres(session, artist_id=artist.id, pick=chosen["genres"])
+                provenance["genres"] = chosen["genres"].provenance(now)
+                changed.append("genres")
+            artist.field_provenance = provenance
+            artist.last_enriched_at = now
+            await session.execute(delete(MatchReview).where(MatchReview.artist_id == artist.id))
+            await session.commit()
+        return changed
+
+    async def _finish_unmatched(self, snap: ArtistSnapshot, candidates: list[dict[str, Any]], *, mark: bool) -> None:
+        async with self.sessions() as session:
+            if candidates:
+                ranked = sorted(candidates, key=lambda c: -float(c["confidence"]))[:MAX_CANDIDATES]
+                values = {
+                    "query": {"name": snap.name, "disambiguation": snap.disambiguation},
+                    "candidates": ranked,
+                    "best_confidence": float(ranked[0]["confidence"]),
+                    "provider": ranked[0]["provider"],
+                }
+                await _upsert_review(session, values, artist_id=snap.id)
+            artist = await session.get(Artist, snap.id)
+            if artist is not None and mark:
+                artist.last_enriched_at = utcnow()
+            await session.commit()

@@ -1,0 +1,192 @@
+"""Enrichment jobs: `video.enrich` and `artist.enrich` (a batch of ids each), and `library.enrich`,
+the bulk parent that picks what is due and spawns them in batches; plus its daily schedule."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from mvidarr.jobs.context import JobContext, RetryableJobError
+from mvidarr.jobs.registry import JobResult, Role, job_type
+from mvidarr.jobs.schedules import DefaultSchedule, register_default
+from mvidarr.kit.params import MAX_ID
+from mvidarr.metadata import repository
+from mvidarr.metadata.enrich import ArtistEnricher, Outcome, VideoEnricher, load_policy
+from mvidarr.providers import hub as providers
+from mvidarr.settings import service as runtime_settings
+
+VIDEO_ENRICH = "video.enrich"
+ARTIST_ENRICH = "artist.enrich"
+LIBRARY_ENRICH = "library.enrich"
+# Videos of one batch enriched at once: enough to keep every provider's rate limit busy.
+PARALLEL = 8
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+class VideoEnrichParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    video_ids: list[Id] = Field(min_length=1, max_length=1000, description="Videos to enrich.")
+
+
+class ArtistEnrichParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    artist_ids: list[Id] = Field(min_length=1, max_length=1000, description="Artists to enrich.")
+
+
+class LibraryEnrichParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    only_due: bool = Field(
+        default=True,
+        description="Only what was never enriched or was enriched longer ago than `metadata.refresh_after_days`; "
+        "false enriches everything.",
+    )
+    artists: bool = Field(default=True, description="Enrich artists too (before their videos).")
+    videos: bool = Field(default=True, description="Enrich videos.")
+
+
+async def _run_batch(
+    ctx: JobContext,
+    ids: Sequence[int],
+    what: str,
+    enrich: Callable[[int, Callable[[str], Awaitable[None]]], Awaitable[Outcome]],
+) -> JobResult:
+    counts: dict[str, int] = {}
+    failed: dict[str, str] = {}
+    done = 0
+    gate = asyncio.Semaphore(PARALLEL)
+
+    async def one(item_id: int) -> None:
+        nonlocal done
+        async with gate:
+            ctx.check_abort()
+
+            async def note(message: str) -> None:
+                await ctx.progress(done / len(ids), f"{done}/{len(ids)} {what}s; {what} {item_id}: {message}")
+
+            outcome = await enrich(item_id, note)
+        done += 1
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+        for provider, error in outcome.failed_providers.items():
+            if provider not in failed:
+                failed[provider] = error
+                await ctx.log("warning", f"{provider} failed ({error}); used the next provider instead")
+        summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+        await ctx.progress(done / len(ids), f"{done}/{len(ids)} {what}s ({summary})")
+
+    await asyncio.gather(*(one(i) for i in ids))
+    result: dict[str, object] = {"counts": counts, "failed_providers": failed}
+    if counts.get("failed", 0) == len(ids) and failed:
+        # Nothing could be asked at all (every provider down): worth another attempt later.
+        raise RetryableJobError(f"every provider failed: {', '.join(sorted(failed))}")
+    return result
+
+
+@job_type(
+    VIDEO_ENRICH,
+    VideoEnrichParams,
+    description="Matches videos to provider records and fills year, album, genres, directors, ids and more; "
+    "weak matches go to the review list.",
+    priority=-1,
+    max_attempts=3,
+    timeout_s=6 * 3600,
+    dedupe=True,
+    concurrency_setting="metadata.concurrency",
+    required_role=Role.MANAGER,
+    retry_base_s=60.0,
+)
+async def enrich_videos(ctx: JobContext, params: VideoEnrichParams) -> JobResult:
+    async with ctx.reader() as session:
+        policy = await load_policy(session)
+    enricher = VideoEnricher(ctx.session, providers.current(), policy)
+    return await _run_batch(ctx, params.video_ids, "video", enricher.enrich)
+
+
+@job_type(
+    ARTIST_ENRICH,
+    ArtistEnrichParams,
+    description="Matches artists to provider records and fills biography, country, years, genres, images and ids.",
+    priority=-1,
+    max_attempts=3,
+    timeout_s=6 * 3600,
+    dedupe=True,
+    concurrency_setting="metadata.concurrency",
+    required_role=Role.MANAGER,
+    retry_base_s=60.0,
+)
+async def enrich_artists(ctx: JobContext, params: ArtistEnrichParams) -> JobResult:
+    async with ctx.reader() as session:
+        policy = await load_policy(session)
+    enricher = ArtistEnricher(ctx.session, providers.current(), policy)
+    return await _run_batch(ctx, params.artist_ids, "artist", enricher.enrich)
+
+
+@job_type(
+    LIBRARY_ENRICH,
+    LibraryEnrichParams,
+    description="Enriches every artist and video never enriched or due again, as child jobs in batches.",
+    priority=-3,
+    max_attempts=1,
+    timeout_s=24 * 3600,
+    dedupe=True,
+    required_role=Role.MANAGER,
+)
+async def enrich_library(ctx: JobContext, params: LibraryEnrichParams) -> JobResult:
+    async with ctx.reader() as session:
+        days = int(await runtime_settings.get_value(session, "metadata.refresh_after_days"))
+        size = int(await runtime_settings.get_value(session, "metadata.batch_size"))
+    # Due: never enriched, or (with a refresh age) enriched before it.
+    due_before = ctx.now() - timedelta(days=days) if params.only_due and days > 0 else None
+    spawned = {"artists": 0, "videos": 0, "jobs": 0}
+    plan: list[tuple[Literal["artist", "video"], bool, str, str]] = [
+        ("artist", params.artists, ARTIST_ENRICH, "artist_ids"),
+        ("video", params.videos, VIDEO_ENRICH, "video_ids"),
+    ]
+    for kind, enabled, job, key in plan:
+        if not enabled:
+            continue
+        after = 0
+        while True:
+            ctx.check_abort()
+            async with ctx.reader() as session:
+                ids = await repository.due_ids(
+                    session, kind, due_before=due_before, only_due=params.only_due, after_id=after, limit=size * 20
+                )
+            if not ids:
+                break
+            after = ids[-1]
+            batches = [ids[i : i + size] for i in range(0, len(ids), size)]
+            await ctx.spawn_many(job, [{key: batch} for batch in batches])
+            spawned[f"{kind}s"] += len(ids)
+            spawned["jobs"] += len(batches)
+            await ctx.progress(0.0, f"queued {spawned['artists']} artists and {spawned['videos']} videos")
+    await ctx.log("info", f"queued {spawned['jobs']} enrichment jobs")
+    return spawned
+
+
+register_default(
+    DefaultSchedule(
+        name="Enrich library metadata",
+        job_type=LIBRARY_ENRICH,
+        interval_s=24 * 3600,
+        params={"only_due": True},
+    )
+)
+
+
+async def enrich_after_scan(ctx: JobContext, scan_result: JobResult) -> int | None:
+    """After a scan that created videos, enrich what was never enriched (`metadata.enrich_after_scan`)."""
+    created = int((scan_result or {}).get("videos_created") or 0)
+    if not created:
+        return None
+    async with ctx.reader() as session:
+        enabled = bool(await runtime_settings.get_value(session, "metadata.enrich_after_scan"))
+    if not enabled:
+        return None
+    return await ctx.spawn(LIBRARY_ENRICH, LibraryEnrichParams(only_due=True))
