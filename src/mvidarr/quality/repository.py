@@ -193,3 +193,8 @@ async def per_artist(session: AsyncSession, artist_id: int | None) -> list[dict[
         entry["duration_s"] = round(entry["duration_s"] + float(seconds or 0.0), 3)
         entry["by_label"][label or "unknown"] = int(count)
     return list(artists.values())
+
+
+def cutoff_unmet_query(default_profile_id: int | None, artist_id: int | None = None) -> AnySelect:
+    """Videos whose current file is below their profile's cutoff (column `video_id`), for other lists to filter."""
+    return _cutoff_unmet(default_profile_id, artist_id, None)

@@ -1,0 +1,1 @@
+"""Discovery: the music videos monitored artists have, gathered from every enabled source."""

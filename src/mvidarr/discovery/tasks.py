@@ -1,0 +1,137 @@
+"""Discovery job types: `artist.discover` (one artist) and `library.discover` (the monitored ones, spread
+over the discovery interval, oldest-checked first)."""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import func, select
+
+from mvidarr.discovery import service, sources
+from mvidarr.discovery.settings import INTERVAL_HOURS
+from mvidarr.jobs.context import JobContext
+from mvidarr.jobs.registry import JobResult, Role, job_type
+from mvidarr.jobs.schedules import DefaultSchedule, register_default
+from mvidarr.kit.params import MAX_ID
+from mvidarr.models import Artist
+from mvidarr.providers.hub import current
+from mvidarr.settings import service as runtime_settings
+
+ARTIST_DISCOVER = "artist.discover"
+LIBRARY_DISCOVER = "library.discover"
+SCHEDULE_PERIOD_S = 3600
+
+
+class ArtistDiscoverParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    artist_id: Annotated[int, Field(ge=1, le=MAX_ID, description="The artist to discover videos for.")]
+
+
+class LibraryDiscoverParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    all_due: bool = Field(
+        default=False,
+        description="Discover every monitored artist that is due now, instead of this hour's share "
+        "of the `discovery.interval_hours` period.",
+    )
+
+
+class ArtistVanished(Exception):
+    """The artist was deleted before its discovery ran."""
+
+
+async def discover_artist(ctx: JobContext, artist_id: int) -> JobResult:
+    async with ctx.reader() as session:
+        artist = await session.get(Artist, artist_id)
+        if artist is None:
+            raise ArtistVanished(f"artist {artist_id} does not exist")
+        ids = sources.ArtistIds.of(artist)
+    await ctx.progress(0.1, f"asking the sources for {ids.name}'s videos")
+    collected = await sources.collect(current(), ids)
+    for name, error in collected.errors.items():
+        await ctx.log("warning", f"{name}: {error}")
+    ctx.check_abort()
+    async with ctx.session() as session:
+        artist = await session.get(Artist, artist_id)
+        if artist is None:
+            raise ArtistVanished(f"artist {artist_id} does not exist")
+        filters = service.artist_filters(artist, await service.default_filters(session))
+        planned = await service.plan(session, artist, collected.items, filters)
+        counts = await service.apply(session, artist, planned, ctx.now())
+        await session.commit()
+    await ctx.log(
+        "info",
+        f"{ids.name}: {counts['added']} added, {counts['ignored']} ignored, {counts['updated']} existing "
+        f"updated, {counts['removed']} removed earlier (sources: {', '.join(collected.asked) or 'none'})",
+    )
+    return {**counts, "sources": collected.asked, "errors": collected.errors}
+
+
+@job_type(
+    ARTIST_DISCOVER,
+    ArtistDiscoverParams,
+    description="Collects the artist's music videos from every enabled source, merges them by song and "
+    "version, and adds the new ones as wanted (or ignored, with the filter's reason).",
+    priority=-1,
+    max_attempts=3,
+    timeout_s=1800,
+    concurrency=4,
+    dedupe=True,
+    required_role=Role.MANAGER,
+)
+async def run_artist_discover(ctx: JobContext, params: ArtistDiscoverParams) -> JobResult:
+    return await discover_artist(ctx, params.artist_id)
+
+
+@job_type(
+    LIBRARY_DISCOVER,
+    LibraryDiscoverParams,
+    description="Starts `artist.discover` for the monitored artists that are due, oldest-checked first; "
+    "each hourly run takes its share so the period's work is spread out.",
+    priority=-3,
+    max_attempts=1,
+    timeout_s=3600,
+    concurrency=1,
+    dedupe=True,
+    required_role=Role.MANAGER,
+)
+async def run_library_discover(ctx: JobContext, params: LibraryDiscoverParams) -> JobResult:
+    async with ctx.reader() as session:
+        hours = int(await runtime_settings.get_value(session, INTERVAL_HOURS))
+        if hours == 0:
+            await ctx.log("info", "scheduled discovery is off (discovery.interval_hours is 0)")
+            return {"started": 0}
+        due_before = ctx.now() - timedelta(hours=hours)
+        due = (Artist.last_discovered_at.is_(None)) | (Artist.last_discovered_at <= due_before)
+        monitored = int(
+            await session.scalar(select(func.count()).select_from(Artist).where(Artist.monitored.is_(True))) or 0
+        )
+        share = monitored if params.all_due else math.ceil(monitored * SCHEDULE_PERIOD_S / (hours * 3600))
+        ids = list(
+            (
+                await session.execute(
+                    select(Artist.id)
+                    .where(Artist.monitored.is_(True), due)
+                    .order_by(Artist.last_discovered_at.is_not(None), Artist.last_discovered_at, Artist.id)
+                    .limit(max(1, share))
+                )
+            ).scalars()
+        )
+    if ids:
+        await ctx.spawn_many(ARTIST_DISCOVER, [ArtistDiscoverParams(artist_id=i) for i in ids])
+    return {"started": len(ids), "monitored": monitored}
+
+
+register_default(
+    DefaultSchedule(
+        name="Discover new music videos",
+        job_type=LIBRARY_DISCOVER,
+        interval_s=SCHEDULE_PERIOD_S,
+        params={},
+    )
+)

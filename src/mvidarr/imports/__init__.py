@@ -1,0 +1,1 @@
+"""Import lists: artists to follow from Spotify, Last.fm or a Lidarr instance."""

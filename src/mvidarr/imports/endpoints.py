@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from mvidarr.auth.dependencies import Manager
+from mvidarr.db import SessionDep
+from mvidarr.errors import error_responses
+from mvidarr.imports import service, sources
+from mvidarr.imports.schemas import ArtistImport, ImportResult
+from mvidarr.jobs.endpoints import ClockDep, HubDep
+from mvidarr.providers.endpoints import HubDep as ProvidersDep
+
+router = APIRouter(prefix="/import", tags=["discovery"])
+
+
+@router.post(
+    "/artists",
+    response_model=ImportResult,
+    summary="Import artists from a list",
+    description="Reads a Lidarr instance's artists (URL + API key), a Last.fm user's top artists or a Spotify "
+    "user's followed artists (user token), and adds the ones not in the library (monitored per the "
+    "`imports.add_monitored` setting), then starts their enrichment. With `dry_run` nothing is added: the "
+    "answer is the preview.",
+    responses=error_responses(400, 409, 422, 502, 503),
+)
+async def import_artists(
+    session: SessionDep, manager: Manager, events: HubDep, clock: ClockDep, providers: ProvidersDep, body: ArtistImport
+) -> ImportResult:
+    listed = await sources.read(providers, body)
+    return await service.import_artists(session, events, clock, body, listed, manager.user_id)

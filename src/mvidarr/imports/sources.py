@@ -1,0 +1,153 @@
+"""Reading the artist lists: a Lidarr instance's API, and Last.fm / Spotify through the provider hub
+(so their rate limits, timeouts and retries apply)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from mvidarr.errors import BadRequest
+from mvidarr.imports.schemas import ArtistImport, ListedArtist
+from mvidarr.providers.errors import ProviderCredentialsError
+from mvidarr.providers.hub import ProviderHub
+from mvidarr.providers.upstream import CallKind, Upstream
+
+LIDARR_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+MAX_BODY = 20 * 1024 * 1024
+SPOTIFY_PAGE = 50
+
+
+class ImportSourceFailed(BadRequest):
+    """The list could not be read (wrong URL or key, service down, unexpected answer)."""
+
+
+class _LidarrArtist(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    artist_name: str = Field(alias="artistName", min_length=1)
+    foreign_artist_id: str | None = Field(default=None, alias="foreignArtistId")
+
+
+async def lidarr_artists(url: str, api_key: str, limit: int) -> list[ListedArtist]:
+    endpoint = url.rstrip("/") + "/api/v1/artist"
+    try:
+        async with httpx.AsyncClient(timeout=LIDARR_TIMEOUT, follow_redirects=False) as http:
+            response = await http.get(endpoint, headers={"X-Api-Key": api_key, "Accept": "application/json"})
+    except httpx.HTTPError as exc:
+        raise ImportSourceFailed(f"Lidarr at {url} cannot be reached: {type(exc).__name__}") from None
+    if response.status_code in (401, 403):
+        raise ImportSourceFailed("Lidarr refused the API key")
+    if response.status_code != 200:
+        raise ImportSourceFailed(f"Lidarr answered HTTP {response.status_code}")
+    if len(response.content) > MAX_BODY:
+        raise ImportSourceFailed("Lidarr's answer is too large")
+    try:
+        rows = [_LidarrArtist.model_validate(r) for r in response.json()]
+    except (ValueError, TypeError, ValidationError):
+        raise ImportSourceFailed("Lidarr's answer is not a list of artists") from None
+    return [ListedArtist(name=r.artist_name, musicbrainz_id=r.foreign_artist_id) for r in rows[:limit]]
+
+
+class _LastfmArtist(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    name: str = Field(min_length=1)
+    mbid: str | None = None
+
+
+class _LastfmTop(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    artist: list[_LastfmArtist] = Field(default_factory=list)
+
+
+class _LastfmAnswer(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    error: int | None = None
+    message: str | None = None
+    topartists: _LastfmTop | None = None
+
+
+async def lastfm_artists(hub: ProviderHub, user: str, limit: int) -> list[ListedArtist]:
+    client = await hub.client("lastfm")
+    answer = await client.upstream.get(
+        "/",
+        _LastfmAnswer,
+        params={
+            "method": "user.gettopartists",
+            "user": user,
+            "api_key": client.config.credentials["api_key"],
+            "format": "json",
+            "limit": limit,
+            "period": "overall",
+        },
+        secret_params=("api_key",),
+        kind=CallKind.SEARCH,
+        cache=False,
+    )
+    if answer.error is not None or answer.topartists is None:
+        raise ImportSourceFailed(f"Last.fm: {answer.message or 'no top artists for this user'}")
+    return [ListedArtist(name=a.name, musicbrainz_id=a.mbid or None) for a in answer.topartists.artist[:limit]]
+
+
+class _SpotifyArtist(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    id: str
+    name: str = Field(min_length=1)
+
+
+class _SpotifyCursors(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    after: str | None = None
+
+
+class _SpotifyArtists(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    items: list[_SpotifyArtist] = Field(default_factory=list)
+    cursors: _SpotifyCursors | None = None
+
+
+class _SpotifyFollowing(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    artists: _SpotifyArtists
+
+
+async def spotify_artists(hub: ProviderHub, token: str, limit: int) -> list[ListedArtist]:
+    """The followed artists of the user whose token this is, page by page (cursor-based)."""
+    config = (await hub.configs())["spotify"]
+    if not config.enabled:
+        raise ImportSourceFailed("Spotify is disabled (providers.spotify.enabled)")
+    # A user token, not the app's: the call goes through the shared limiter without the app's credentials.
+    upstream = Upstream(hub, config, hub.runtimes["spotify"])
+    found: list[ListedArtist] = []
+    after: str | None = None
+    while len(found) < limit:
+        params: dict[str, Any] = {"type": "artist", "limit": SPOTIFY_PAGE, "after": after}
+        try:
+            page = await upstream.get(
+                "/me/following",
+                _SpotifyFollowing,
+                params=params,
+                headers={"Authorization": f"Bearer {token}"},
+                cache=False,
+            )
+        except ProviderCredentialsError:
+            raise ImportSourceFailed(
+                "Spotify refused the access token (expired, or without user-follow-read)"
+            ) from None
+        found += [ListedArtist(name=a.name, spotify_id=a.id) for a in page.artists.items]
+        after = page.artists.cursors.after if page.artists.cursors else None
+        if not after or not page.artists.items:
+            break
+    return found[:limit]
+
+
+async def read(hub: ProviderHub, body: ArtistImport) -> list[ListedArtist]:
+    """The list the request names (the schema has checked that its fields are there)."""
+    if body.source == "lidarr" and body.url is not None and body.api_key is not None:
+        return await lidarr_artists(str(body.url), body.api_key, body.limit)
+    if body.source == "lastfm" and body.user is not None:
+        return await lastfm_artists(hub, body.user, body.limit)
+    if body.source == "spotify" and body.access_token is not None:
+        return await spotify_artists(hub, body.access_token, body.limit)
+    raise ImportSourceFailed(f"{body.source} is missing its settings")

@@ -1,0 +1,1 @@
+"""Monitors: YouTube channels and playlists whose new uploads become wanted videos."""

@@ -1,0 +1,104 @@
+"""Monitor job types: `monitor.check` (one monitor) and `monitors.check_due` (every enabled monitor due)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from mvidarr.jobs import registry
+from mvidarr.jobs.context import JobContext
+from mvidarr.jobs.registry import JobResult, Role, job_type
+from mvidarr.jobs.schedules import DefaultSchedule, register_default
+from mvidarr.kit.params import MAX_ID
+from mvidarr.models import Monitor
+from mvidarr.monitors import repository, service
+from mvidarr.monitors.extract import ExtractionFailed, list_items
+
+CHECK = "monitor.check"
+CHECK_DUE = "monitors.check_due"
+DOWNLOAD = "video.download"
+
+
+class MonitorCheckParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    monitor_id: Annotated[int, Field(ge=1, le=MAX_ID, description="The monitor to check.")]
+
+
+class CheckDueParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MonitorVanished(Exception):
+    """The monitor was deleted before its check ran."""
+
+
+@job_type(
+    CHECK,
+    MonitorCheckParams,
+    description="Lists a channel's or playlist's items (yt-dlp flat extraction) and adds the new ones as "
+    "wanted videos (or ignored, with the filter's reason); items seen before are skipped.",
+    priority=-1,
+    max_attempts=2,
+    timeout_s=900,
+    concurrency=2,
+    dedupe=True,
+    required_role=Role.MANAGER,
+)
+async def check_monitor(ctx: JobContext, params: MonitorCheckParams) -> JobResult:
+    async with ctx.reader() as session:
+        monitor = await session.get(Monitor, params.monitor_id)
+        if monitor is None:
+            raise MonitorVanished(f"monitor {params.monitor_id} does not exist")
+        url = monitor.url
+    await ctx.progress(0.1, "listing the items")
+    try:
+        listed = await ctx.to_thread(list_items, url)
+    except ExtractionFailed as exc:
+        async with ctx.session() as session:
+            stored = await session.get(Monitor, params.monitor_id)
+            if stored is not None:
+                stored.last_error = str(exc)[:500]
+                stored.last_checked_at = ctx.now()
+                await session.commit()
+        raise
+    ctx.check_abort()
+    async with ctx.session() as session:
+        monitor = await session.get(Monitor, params.monitor_id)
+        if monitor is None:
+            raise MonitorVanished(f"monitor {params.monitor_id} does not exist")
+        outcome = await service.record_items(session, monitor, listed, ctx.now())
+        auto_download = monitor.auto_download
+        await session.commit()
+    downloads: list[int] = []
+    if auto_download and outcome.added_video_ids:
+        if DOWNLOAD in registry.REGISTRY:
+            downloads = await ctx.spawn_many(DOWNLOAD, [{"video_id": v} for v in outcome.added_video_ids])
+        else:
+            await ctx.log("warning", "auto-download is on but no download job type is available")
+    counts = dict(outcome.counts)
+    await ctx.log("info", f"{len(listed)} items listed: {counts or 'nothing new'}")
+    return {"listed": len(listed), **counts, "video_ids": outcome.added_video_ids, "downloads": downloads}
+
+
+@job_type(
+    CHECK_DUE,
+    CheckDueParams,
+    description="Starts `monitor.check` for every enabled monitor whose check interval has passed.",
+    priority=-3,
+    max_attempts=1,
+    timeout_s=600,
+    concurrency=1,
+    dedupe=True,
+    required_role=Role.MANAGER,
+)
+async def check_due(ctx: JobContext, params: CheckDueParams) -> JobResult:
+    async with ctx.reader() as session:
+        ids = await repository.due(session, ctx.now())
+    if ids:
+        await ctx.spawn_many(CHECK, [MonitorCheckParams(monitor_id=i) for i in ids])
+    return {"started": len(ids)}
+
+
+register_default(DefaultSchedule(name="Check channel and playlist monitors", job_type=CHECK_DUE, interval_s=3600))

@@ -1,0 +1,137 @@
+"""Import lists: a fake Lidarr on 127.0.0.1, and Last.fm / Spotify through the fake upstream."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.factories import make_artist
+from tests.fakes.upstream import FAKE_LASTFM_USER, FAKE_SPOTIFY_USER_TOKEN
+
+pytestmark = pytest.mark.anyio
+LIDARR_KEY = "0123456789abcdef0123456789abcdef"
+LIDARR_ARTISTS = [
+    {"artistName": "Queen", "foreignArtistId": "0383dadf-2a4e-4d10-a46a-e9e041da8eb3", "monitored": True},
+    {"artistName": "Björk", "foreignArtistId": "87c5dedd-371d-4a53-9f7f-80522fb7f3cb", "monitored": False},
+    {"artistName": "Daft Punk", "foreignArtistId": "056e4f3e-d505-4dad-8ec1-d04f521cbb56", "monitored": True},
+]
+
+
+@pytest.fixture
+def lidarr() -> Iterator[dict[str, Any]]:
+    state: dict[str, Any] = {"requests": []}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            state["requests"].append((self.path, self.headers.get("X-Api-Key")))
+            if self.path != "/api/v1/artist":
+                self.send_error(404)
+                return
+            if self.headers.get("X-Api-Key") != LIDARR_KEY:
+                self.send_response(401)
+                self.end_headers()
+                return
+            body = json.dumps(LIDARR_ARTISTS).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    state["url"] = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+async def test_lidarr_preview_then_import(client: httpx.AsyncClient, lidarr: dict[str, Any]) -> None:
+    existing = await make_artist(client, "Queen")
+    request = {"source": "lidarr", "url": lidarr["url"], "api_key": LIDARR_KEY, "dry_run": True}
+    preview = await client.post("/api/v1/import/artists", json=request)
+    assert preview.status_code == 200, preview.text
+    body = preview.json()
+    assert [(a["name"], a["action"], a["artist_id"]) for a in body["artists"]] == [
+        ("Queen", "existing", existing["id"]),
+        ("Björk", "add", None),
+        ("Daft Punk", "add", None),
+    ]
+    assert (body["added"], body["existing"], body["dry_run"]) == (2, 1, True)
+    assert (await client.get("/api/v1/artists")).json()["total"] == 1
+    assert lidarr["requests"][0] == ("/api/v1/artist", LIDARR_KEY)
+
+    done = await client.post("/api/v1/import/artists", json={**request, "dry_run": False})
+    assert done.status_code == 200, done.text
+    assert done.json()["added"] == 2
+    enrich = (await client.get(f"/api/v1/jobs/{done.json()['enrich_job_id']}")).json()
+    added_ids = sorted(a["artist_id"] for a in done.json()["artists"] if a["action"] == "add")
+    assert (enrich["type"], sorted(enrich["params"]["artist_ids"])) == ("artist.enrich", added_ids)
+    assert preview.json()["enrich_job_id"] is None
+    artists = {a["name"]: a for a in (await client.get("/api/v1/artists")).json()["items"]}
+    assert set(artists) == {"Queen", "Björk", "Daft Punk"}
+    daft = (await client.get(f"/api/v1/artists/{artists['Daft Punk']['id']}")).json()
+    assert daft["musicbrainz_id"] == "056e4f3e-d505-4dad-8ec1-d04f521cbb56"
+    assert daft["monitored"] is True
+
+    again = (await client.post("/api/v1/import/artists", json={**request, "dry_run": False})).json()
+    assert (again["added"], again["existing"]) == (0, 3)
+
+
+async def test_imported_artists_follow_the_monitored_setting(client: httpx.AsyncClient, lidarr: dict[str, Any]) -> None:
+    assert (await client.patch("/api/v1/settings", json={"imports.add_monitored": False})).status_code == 200
+    request = {"source": "lidarr", "url": lidarr["url"], "api_key": LIDARR_KEY}
+    assert (await client.post("/api/v1/import/artists", json=request)).status_code == 200
+    assert {a["monitored"] for a in (await client.get("/api/v1/artists")).json()["items"]} == {False}
+
+
+async def test_lidarr_errors_are_400_problems(client: httpx.AsyncClient, lidarr: dict[str, Any]) -> None:
+    wrong_key = await client.post(
+        "/api/v1/import/artists", json={"source": "lidarr", "url": lidarr["url"], "api_key": "nope"}
+    )
+    assert wrong_key.status_code == 400
+    assert wrong_key.json()["detail"] == "Lidarr refused the API key"
+    unreachable = await client.post(
+        "/api/v1/import/artists", json={"source": "lidarr", "url": "http://127.0.0.1:9", "api_key": "x"}
+    )
+    assert unreachable.status_code == 400
+    missing = await client.post("/api/v1/import/artists", json={"source": "lidarr", "url": lidarr["url"]})
+    assert missing.status_code == 422
+    assert (await client.post("/api/v1/import/artists", json={"source": "myspace"})).status_code == 422
+
+
+async def test_lastfm_top_artists_and_spotify_followed_artists(
+    app: Any, client: httpx.AsyncClient, provider_hub_on_fake: Any
+) -> None:
+    app.state.providers = provider_hub_on_fake
+    lastfm = await client.post(
+        "/api/v1/import/artists", json={"source": "lastfm", "user": FAKE_LASTFM_USER, "dry_run": True, "limit": 2}
+    )
+    assert lastfm.status_code == 200, lastfm.text
+    assert [a["name"] for a in lastfm.json()["artists"]] == ["Daft Punk", "Björk"]
+    assert lastfm.json()["artists"][0]["musicbrainz_id"] == "056e4f3e-d505-4dad-8ec1-d04f521cbb56"
+    unknown = await client.post("/api/v1/import/artists", json={"source": "lastfm", "user": "nobody"})
+    assert unknown.status_code == 400
+
+    spotify = await client.post(
+        "/api/v1/import/artists", json={"source": "spotify", "access_token": FAKE_SPOTIFY_USER_TOKEN}
+    )
+    assert spotify.status_code == 200, spotify.text
+    names = [a["name"] for a in spotify.json()["artists"]]
+    assert names == ["Daft Punk", "Björk", "宇多田ヒカル"]
+    stored = (await client.get("/api/v1/artists", params={"page_size": 10})).json()["items"]
+    assert {a["name"] for a in stored} == set(names)
+    bad = await client.post("/api/v1/import/artists", json={"source": "spotify", "access_token": "expired"})
+    assert bad.status_code == 400
+    assert "refused the access token" in bad.json()["detail"]
