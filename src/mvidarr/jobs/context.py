@@ -20,6 +20,7 @@ from mvidarr.jobs.clock import Clock
 from mvidarr.models import Job
 
 if TYPE_CHECKING:
+    from mvidarr.events.hub import EventHub
     from mvidarr.jobs.runner import Runner
 
 log = logging.getLogger("mvidarr.jobs")
@@ -67,6 +68,11 @@ class JobContext:
     @property
     def reader(self) -> async_sessionmaker[AsyncSession]:
         return self._runner.db.reader
+
+    @property
+    def hub(self) -> EventHub:
+        """The event hub, for handlers that announce changes to what they work on (`video.updated`...)."""
+        return self._runner.hub
 
     @property
     def clock(self) -> Clock:

@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request, UploadFile, status
+
+from mvidarr.auth.dependencies import Admin, Manager, Member, Reader
+from mvidarr.db import SessionDep
+from mvidarr.downloads import cookies, service
+from mvidarr.downloads import settings as _settings  # noqa: F401  (defines the downloads.* settings)
+from mvidarr.downloads import tasks as _tasks  # noqa: F401  (registers the download job types)
+from mvidarr.downloads.schemas import BulkDownloadRequest, CookiesStatus, DownloadRequest, HistoryItem, QueueItem
+from mvidarr.errors import Forbidden, error_responses
+from mvidarr.events.hub import EventHub
+from mvidarr.jobs.clock import Clock
+from mvidarr.jobs.schemas import JobPublic
+from mvidarr.kit.pagination import Page, PageDep
+from mvidarr.kit.params import MAX_ID
+from mvidarr.models.user import Role
+
+router = APIRouter(tags=["downloads"])
+VideoIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Video id.")]
+
+
+async def _hub(request: Request) -> EventHub:
+    hub: EventHub = request.app.state.hub
+    return hub
+
+
+async def _clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+HubDep = Annotated[EventHub, Depends(_hub)]
+ClockDep = Annotated[Clock, Depends(_clock)]
+
+
+@router.post(
+    "/videos/download",
+    response_model=JobPublic,
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Download many videos",
+    description="Queues one parent job whose children download each video, chosen by `video_ids` or by a filter "
+    "(default: wanted, monitored videos).",
+    responses=error_responses(400, 401, 403, 422),
+)
+async def download_many(
+    session: SessionDep, principal: Manager, hub: HubDep, clock: ClockDep, body: BulkDownloadRequest
+) -> JobPublic:
+    job = await service.queue_bulk(session, hub, clock, body, created_by=principal.user_id)
+    return JobPublic.model_validate(job)
+
+
+@router.post(
+    "/videos/{video_id}/download",
+    response_model=JobPublic,
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Download a video",
+    description="Queues `video.download` (or answers the one already queued). The job chooses and ranks sources "
+    "itself; `source_url` (managers) downloads that source instead, e.g. another of the job's ranked candidates.",
+    responses=error_responses(400, 401, 403, 404, 409, 422),
+)
+async def download_video(
+    session: SessionDep,
+    principal: Member,
+    hub: HubDep,
+    clock: ClockDep,
+    video_id: VideoIdPath,
+    body: DownloadRequest | None = None,
+) -> JobPublic:
+    source_url = str(body.source_url) if body is not None and body.source_url is not None else None
+    if source_url is not None and not principal.role.at_least(Role.MANAGER):
+        raise Forbidden("choosing the source needs the manager role")
+    job = await service.queue_download(
+        session, hub, clock, video_id, source_url=source_url, created_by=principal.user_id
+    )
+    return JobPublic.model_validate(job)
+
+
+@router.get(
+    "/activity/queue",
+    response_model=Page[QueueItem],
+    summary="Download queue",
+    description="Active and queued downloads, running first, with their progress, speed, ETA and phase.",
+    responses=error_responses(401, 403, 422),
+)
+async def download_queue(session: SessionDep, principal: Reader, page: PageDep) -> Page[QueueItem]:
+    return await service.queue(session, page, with_detail=principal.role.at_least(Role.ADMIN))
+
+
+@router.get(
+    "/activity/history",
+    response_model=Page[HistoryItem],
+    summary="Download history",
+    description="Finished download attempts, newest first: source, format, size, duration, speed and outcome.",
+    responses=error_responses(401, 403, 422),
+)
+async def download_history(
+    session: SessionDep,
+    _principal: Reader,
+    page: PageDep,
+    video_id: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Only this video's downloads.")] = None,
+    outcome: Annotated[
+        Literal["succeeded", "failed", "cancelled"] | None, Query(description="Only this outcome.")
+    ] = None,
+) -> Page[HistoryItem]:
+    return await service.history(session, page, video_id=video_id, outcome=outcome)
+
+
+@router.get(
+    "/downloads/cookies",
+    response_model=CookiesStatus,
+    summary="Cookies file status",
+    description="Whether a cookies file for yt-dlp is stored (its content is never returned).",
+    responses=error_responses(401, 403),
+)
+async def cookies_status(request: Request, _admin: Admin) -> CookiesStatus:
+    return await asyncio.to_thread(cookies.status, request.app.state.settings.data_dir)
+
+
+@router.put(
+    "/downloads/cookies",
+    response_model=CookiesStatus,
+    summary="Upload the cookies file",
+    description="Stores a Netscape-format cookies.txt for yt-dlp (mode 0600, replacing any earlier one). "
+    "Multipart upload, field `file`, at most 1 MiB.",
+    responses=error_responses(400, 401, 403, 413, 422),
+)
+async def upload_cookies(request: Request, _admin: Admin, file: UploadFile) -> CookiesStatus:
+    data = await file.read(cookies.MAX_BYTES + 1)
+    return await asyncio.to_thread(cookies.store, request.app.state.settings.data_dir, data)
+
+
+@router.delete(
+    "/downloads/cookies",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_model=None,
+    summary="Remove the cookies file",
+    description="Deletes the stored cookies file; downloads run without cookies again.",
+    responses=error_responses(401, 403),
+)
+async def delete_cookies(request: Request, _admin: Admin) -> None:
+    await asyncio.to_thread(cookies.remove, request.app.state.settings.data_dir)

@@ -1,0 +1,164 @@
+"""Download queries: blocklisted sources, attempts, the activity queue and history, auto-download picks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mvidarr.kit.pagination import PageParams
+from mvidarr.models import (
+    ACTIVE_STATUSES,
+    Artist,
+    BlocklistEntry,
+    Download,
+    DownloadOutcome,
+    Job,
+    MediaFile,
+    Video,
+    VideoStatus,
+)
+
+DOWNLOAD_TYPES = ("video.download",)
+
+
+async def blocklisted_keys(session: AsyncSession, video_id: int) -> set[str]:
+    stmt = select(BlocklistEntry.source_key).where(
+        or_(BlocklistEntry.video_id == video_id, BlocklistEntry.video_id.is_(None))
+    )
+    return set((await session.execute(stmt)).scalars())
+
+
+async def is_blocklisted(session: AsyncSession, video_id: int, key: str) -> bool:
+    stmt = (
+        select(BlocklistEntry.id)
+        .where(
+            BlocklistEntry.source_key == key,
+            or_(BlocklistEntry.video_id == video_id, BlocklistEntry.video_id.is_(None)),
+        )
+        .limit(1)
+    )
+    return (await session.scalar(stmt)) is not None
+
+
+async def add_download(session: AsyncSession, values: dict[str, Any]) -> Download:
+    row = Download(**values)
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def update_download(session: AsyncSession, download_id: int, values: dict[str, Any]) -> None:
+    await session.execute(update(Download).where(Download.id == download_id).values(**values))
+
+
+async def close_stale(session: AsyncSession, job_id: int, now: Any) -> None:
+    """Attempts of this job still marked running belong to a worker that died: mark them failed."""
+    await session.execute(
+        update(Download)
+        .where(Download.job_id == job_id, Download.status == DownloadOutcome.RUNNING)
+        .values(status=DownloadOutcome.FAILED, reason="the worker stopped during the download", finished_at=now)
+    )
+
+
+async def video_and_artist(session: AsyncSession, video_id: int) -> tuple[Video, Artist] | None:
+    row = (
+        await session.execute(
+            select(Video, Artist).join(Artist, Artist.id == Video.artist_id).where(Video.id == video_id)
+        )
+    ).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+def _video_ref_columns() -> tuple[Any, ...]:
+    return (Video.id.label("v_id"), Video.title.label("v_title"), Artist.id.label("a_id"), Artist.name.label("a_name"))
+
+
+async def queue_page(session: AsyncSession, page: PageParams) -> tuple[Sequence[Row[Any]], int]:
+    """Active download jobs (running first, then by priority and age) with their running attempt."""
+    video_id = Job.params["video_id"].as_integer()
+    where = and_(Job.type.in_(DOWNLOAD_TYPES), Job.status.in_(ACTIVE_STATUSES))
+    total = await session.scalar(select(func.count()).select_from(Job).where(where))
+    stmt = (
+        select(Job, Download, *_video_ref_columns())
+        .outerjoin(Download, and_(Download.job_id == Job.id, Download.status == DownloadOutcome.RUNNING))
+        .outerjoin(Video, Video.id == video_id)
+        .outerjoin(Artist, Artist.id == Video.artist_id)
+        .where(where)
+        .order_by((Job.status == "running").desc(), Job.priority.desc(), Job.id)
+        .offset(page.offset)
+        .limit(page.page_size)
+    )
+    return (await session.execute(stmt)).all(), int(total or 0)
+
+
+async def history_page(
+    session: AsyncSession, page: PageParams, *, video_id: int | None, outcome: str | None
+) -> tuple[Sequence[Row[Any]], int]:
+    where: list[ColumnElement[bool]] = [Download.finished_at.is_not(None)]
+    if video_id is not None:
+        where.append(Download.video_id == video_id)
+    if outcome is not None:
+        where.append(Download.status == outcome)
+    total = await session.scalar(select(func.count()).select_from(Download).where(*where))
+    stmt = (
+        select(Download, *_video_ref_columns())
+        .outerjoin(Video, Video.id == Download.video_id)
+        .outerjoin(Artist, Artist.id == Video.artist_id)
+        .where(*where)
+        .order_by(Download.finished_at.desc(), Download.id.desc())
+        .offset(page.offset)
+        .limit(page.page_size)
+    )
+    return (await session.execute(stmt)).all(), int(total or 0)
+
+
+async def wanted_for_auto(session: AsyncSession, limit: int) -> list[int]:
+    """Wanted, monitored videos of monitored artists with auto-download on; oldest wanted first."""
+    stmt = (
+        select(Video.id)
+        .join(Artist, Artist.id == Video.artist_id)
+        .where(
+            Video.status == VideoStatus.WANTED,
+            Video.monitored.is_(True),
+            Artist.monitored.is_(True),
+            Artist.auto_download.is_(True),
+        )
+        .order_by(func.coalesce(Video.discovered_at, Video.created_at), Video.id)
+        .limit(limit)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def video_ids_matching(
+    session: AsyncSession,
+    *,
+    artist_id: int | None,
+    statuses: Sequence[str],
+    kinds: Sequence[str] | None,
+    monitored_only: bool,
+    limit: int,
+) -> list[int]:
+    stmt = select(Video.id).where(Video.status.in_(statuses))
+    if artist_id is not None:
+        stmt = stmt.where(Video.artist_id == artist_id)
+    if kinds:
+        stmt = stmt.where(Video.kind.in_(kinds))
+    if monitored_only:
+        stmt = stmt.where(Video.monitored.is_(True))
+    return list((await session.execute(stmt.order_by(Video.id).limit(limit))).scalars())
+
+
+async def existing_video_ids(session: AsyncSession, ids: Sequence[int]) -> set[int]:
+    return set((await session.execute(select(Video.id).where(Video.id.in_(ids)))).scalars())
+
+
+async def current_file(session: AsyncSession, video_id: int) -> MediaFile | None:
+    stmt = (
+        select(MediaFile)
+        .where(MediaFile.video_id == video_id, MediaFile.is_current.is_(True), MediaFile.missing_at.is_(None))
+        .limit(1)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()

@@ -1,0 +1,189 @@
+"""Downloads: queueing them (one, many, ad hoc from a URL), video status events, queue and history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mvidarr.artists import service as artists
+from mvidarr.downloads import repository, ytdlp
+from mvidarr.downloads.ranking import source_key, youtube_id
+from mvidarr.downloads.schemas import (
+    BulkDownloadParams,
+    BulkDownloadRequest,
+    DownloadParams,
+    DownloadPublic,
+    HistoryItem,
+    QueueItem,
+    VideoDownloadAccepted,
+    VideoFromSource,
+    VideoRef,
+)
+from mvidarr.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
+from mvidarr.events.hub import Event, EventHub
+from mvidarr.jobs import service as jobs
+from mvidarr.jobs.clock import Clock
+from mvidarr.jobs.schemas import JobPublic
+from mvidarr.kit.pagination import Page, PageParams
+from mvidarr.library.titles import parse_title
+from mvidarr.models import Job, Video, VideoStatus
+from mvidarr.videos import service as videos
+
+DOWNLOAD = "video.download"
+BULK = "video.download_bulk"
+MAX_BULK = 5000
+INFO_TIMEOUT_S = 60.0
+
+
+class VideoNotFound(NotFound):
+    def __init__(self, video_id: int) -> None:
+        super().__init__(f"video {video_id} does not exist")
+
+
+def video_event(video_id: int, status: str, reason: str | None = None, **extra: Any) -> Event:
+    data = {"id": video_id, "status": status, **extra}
+    if reason:
+        data["reason"] = reason[:1000]
+    return Event(type="video.updated", data=data, ref=("video", video_id))
+
+
+async def set_status(
+    session: AsyncSession, hub: EventHub, video_id: int, status: VideoStatus, reason: str | None = None, **extra: Any
+) -> None:
+    """Change a video's status and tell subscribers (after the caller's commit)."""
+    await session.execute(update(Video).where(Video.id == video_id).values(status=status))
+    await hub.emit(session, video_event(video_id, status, reason, **extra))
+
+
+async def _check_source(session: AsyncSession, video_id: int, source_url: str | None) -> None:
+    if source_url is not None and await repository.is_blocklisted(session, video_id, source_key(source_url)):
+        raise Conflict(f"{source_url} is blocklisted for video {video_id}; remove it from the blocklist first")
+
+
+async def queue_download(
+    session: AsyncSession,
+    hub: EventHub,
+    clock: Clock,
+    video_id: int,
+    *,
+    source_url: str | None = None,
+    created_by: int | None = None,
+) -> Job:
+    """Queue `video.download` for one video (the active twin if one is queued) and mark it queued."""
+    video = await session.get(Video, video_id)
+    if video is None:
+        raise VideoNotFound(video_id)
+    await _check_source(session, video_id, source_url)
+    params = DownloadParams(video_id=video_id, source_url=source_url)
+    job, created = await jobs.enqueue(session, hub, DOWNLOAD, params, created_by=created_by, clock=clock)
+    if created and video.status != VideoStatus.DOWNLOADED:
+        await set_status(session, hub, video_id, VideoStatus.QUEUED, job_id=job.id)
+    return job
+
+
+async def queue_bulk(
+    session: AsyncSession, hub: EventHub, clock: Clock, body: BulkDownloadRequest, *, created_by: int | None
+) -> Job:
+    """One parent job whose children download each video chosen by ids or by a filter."""
+    if body.video_ids is not None:
+        ids = list(dict.fromkeys(body.video_ids))
+        missing = sorted(set(ids) - await repository.existing_video_ids(session, ids))
+        if missing:
+            raise InvalidInput(f"videos {missing[:10]} do not exist", loc=("body", "video_ids"))
+    else:
+        assert body.filter is not None
+        flt = body.filter
+        ids = await repository.video_ids_matching(
+            session,
+            artist_id=flt.artist_id,
+            statuses=[s.value for s in flt.status],
+            kinds=[k.value for k in flt.kind] if flt.kind else None,
+            monitored_only=flt.monitored_only,
+            limit=MAX_BULK,
+        )
+        if not ids:
+            raise InvalidInput("no video matches the filter", loc=("body", "filter"))
+    job, _created = await jobs.enqueue(
+        session, hub, BULK, BulkDownloadParams(video_ids=ids), created_by=created_by, clock=clock
+    )
+    return job
+
+
+async def _source_metadata(url: str) -> dict[str, Any]:
+    try:
+        return await ytdlp.list_formats({"url": url, "socket_timeout": 15.0, "retries": 1}, should_stop=None)
+    except ytdlp.YtDlpFailed as exc:
+        if exc.kind == "transient":
+            raise ServiceUnavailable(f"the source did not answer: {exc.message}") from None
+        raise InvalidInput(f"cannot read the source: {exc.message}", loc=("body", "source_url")) from None
+
+
+async def add_from_source(
+    session: AsyncSession, hub: EventHub, clock: Clock, body: VideoFromSource, *, created_by: int | None
+) -> VideoDownloadAccepted:
+    """Create a video from a URL (artist and title from the body, else from the source) and queue it."""
+    if not body.download:
+        raise InvalidInput("download must be true when adding a video from a source URL", loc=("body", "download"))
+    url = str(body.source_url)
+    artist_name, title = body.artist_name, body.title
+    info: dict[str, Any] = {}
+    if artist_name is None or title is None:
+        info = await _source_metadata(url)
+        parsed = parse_title(
+            str(info.get("title") or ""), artist=artist_name, uploader=info.get("channel") or info.get("uploader")
+        )
+        artist_name = artist_name or parsed.artist
+        title = title or parsed.title
+        if not artist_name:
+            raise InvalidInput("the source's title names no artist; send artist_name", loc=("body", "artist_name"))
+    assert title is not None
+    artist, _created = await artists.find_or_create(session, artist_name)
+    await session.flush()
+    found = youtube_id(url)
+    video = Video(
+        artist_id=artist.id,
+        title=title[:500],
+        status=VideoStatus.WANTED,
+        youtube_id=found,
+        sources=[] if found else [{"url": url, "kind": "other"}],
+        duration_s=float(info["duration"]) if info.get("duration") else None,
+        featured_artists=[],
+        directors=[],
+        producers=[],
+        locked_fields=[],
+        field_provenance={},
+    )
+    videos.derive_fields(video)
+    session.add(video)
+    await session.flush()
+    job = await queue_download(session, hub, clock, video.id, source_url=url, created_by=created_by)
+    return VideoDownloadAccepted(video=await videos.read_video(session, video.id), job=JobPublic.model_validate(job))
+
+
+def _ref(row: Any) -> VideoRef | None:
+    if row.v_id is None:
+        return None
+    return VideoRef(id=row.v_id, title=row.v_title, artist_id=row.a_id, artist_name=row.a_name)
+
+
+async def queue(session: AsyncSession, page: PageParams, *, with_detail: bool) -> Page[QueueItem]:
+    rows, total = await repository.queue_page(session, page)
+    items = [
+        QueueItem(
+            job=jobs.public(row[0], with_detail=with_detail),
+            video=_ref(row),
+            download=DownloadPublic.model_validate(tuple(row)[1]) if tuple(row)[1] is not None else None,
+        )
+        for row in rows
+    ]
+    return Page(items=items, total=total, page=page.page, page_size=page.page_size)
+
+
+async def history(
+    session: AsyncSession, page: PageParams, *, video_id: int | None, outcome: str | None
+) -> Page[HistoryItem]:
+    rows, total = await repository.history_page(session, page, video_id=video_id, outcome=outcome)
+    items = [HistoryItem(download=DownloadPublic.model_validate(row[0]), video=_ref(row)) for row in rows]
+    return Page(items=items, total=total, page=page.page, page_size=page.page_size)

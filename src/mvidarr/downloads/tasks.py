@@ -1,0 +1,652 @@
+"""Download job types: `video.download`, its bulk parent, auto-download, `video.upgrade` and the upgrade search.
+
+A download runs yt-dlp in its own process group, into a temp folder under the data dir. Only a
+complete file that probing can read is handed to the organiser, which moves it into the library
+(journaled); a failed, cancelled or crashed attempt leaves nothing in the library, and the next
+attempt of the job starts by removing whatever a dead attempt left in the temp folder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+
+from mvidarr.config import Settings
+from mvidarr.downloads import placement, repository, ytdlp
+from mvidarr.downloads import settings as keys
+from mvidarr.downloads.formats import best_offered, choose_format, decide_upgrade
+from mvidarr.downloads.ranking import Candidate, Wanted, rank, unique, youtube_url
+from mvidarr.downloads.schemas import BulkDownloadParams, DownloadParams, ScheduledParams, UpgradeParams
+from mvidarr.downloads.search import search_sources
+from mvidarr.downloads.service import BULK, DOWNLOAD, set_status
+from mvidarr.jobs.context import JobContext, JobInterrupted, RetryableJobError
+from mvidarr.jobs.registry import JobResult, Role, job_type
+from mvidarr.jobs.schedules import DefaultSchedule, register_default
+from mvidarr.media.probe import ProbeResult, probe_file
+from mvidarr.models import Artist, DownloadOutcome, Job, QualityProfile, RootFolder, Video, VideoStatus
+from mvidarr.quality import service as quality
+from mvidarr.settings import service as runtime_settings
+
+UPGRADE = "video.upgrade"
+AUTO = "downloads.auto"
+UPGRADE_SEARCH = "downloads.upgrade_search"
+MAX_ATTEMPTS = 4
+ROW_EVERY_S = 1.0
+DOWNLOAD_SHARE = 0.9
+FAILOVER_KINDS = frozenset({"unavailable", "private", "geo", "age", "not_media", "probe", "error"})
+
+
+@dataclass(slots=True)
+class _Config:
+    data_dir: Path | None = None
+    ffmpeg: str | None = None
+
+
+_config = _Config()
+
+
+def configure(settings: Settings) -> None:
+    """Tell download jobs of this process where the data dir and ffmpeg are."""
+    _config.data_dir = settings.data_dir
+    _config.ffmpeg = settings.ffmpeg_path
+
+
+def ffmpeg_binary() -> str:
+    if _config.ffmpeg:
+        return _config.ffmpeg
+    import imageio_ffmpeg
+
+    return str(imageio_ffmpeg.get_ffmpeg_exe())
+
+
+def temp_root() -> Path:
+    if _config.data_dir is None:
+        raise RuntimeError("downloads are not configured with a data dir (call downloads.tasks.configure)")
+    return _config.data_dir / "tmp" / "downloads"
+
+
+def cookies_path() -> Path | None:
+    return _config.data_dir / "cookies" / "cookies.txt" if _config.data_dir is not None else None
+
+
+class DownloadFailed(Exception):
+    """No candidate could be downloaded; the message lists every reason."""
+
+
+class NotEnoughSpace(Exception):
+    """Free disk space is below the `downloads.min_free_disk_mb` setting."""
+
+
+@dataclass(slots=True)
+class _Options:
+    format: str
+    merge_format: str
+    rate_limit: int | None
+    subtitles: bool
+    subtitle_languages: list[str]
+    embed_metadata: bool
+    min_free_mb: int
+    search_results: int
+
+
+async def _options(ctx: JobContext, profile: QualityProfile | None) -> _Options:
+    async with ctx.reader() as session:
+        values = {key: await runtime_settings.get_value(session, key) for key in _SETTING_KEYS}
+    choice = choose_format(profile, compatibility=bool(values[keys.COMPATIBILITY]))
+    rate = values[keys.RATE_LIMIT]
+    return _Options(
+        format=choice.expression,
+        merge_format=choice.merge_format,
+        rate_limit=int(rate) * 1024 if rate else None,
+        subtitles=bool(values[keys.SUBTITLES]),
+        subtitle_languages=list(values[keys.SUBTITLE_LANGUAGES] or ["en"]),
+        embed_metadata=bool(values[keys.EMBED_METADATA]),
+        min_free_mb=int(values[keys.MIN_FREE_MB]),
+        search_results=int(values[keys.SEARCH_RESULTS]),
+    )
+
+
+_SETTING_KEYS = (
+    keys.COMPATIBILITY,
+    keys.RATE_LIMIT,
+    keys.SUBTITLES,
+    keys.SUBTITLE_LANGUAGES,
+    keys.EMBED_METADATA,
+    keys.MIN_FREE_MB,
+    keys.SEARCH_RESULTS,
+)
+
+
+def _free_mb(path: Path) -> float:
+    probe = path
+    while not probe.exists() and probe.parent != probe:
+        probe = probe.parent
+    return shutil.disk_usage(probe).free / 1_000_000
+
+
+def _remove_tree(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _clear_job_leftovers(root: Path, job_id: int) -> int:
+    """Temp folders earlier attempts of this job left (a killed worker): removed before starting."""
+    if not root.exists():
+        return 0
+    stale = list(root.glob(f"job-{job_id}-*"))
+    for folder in stale:
+        shutil.rmtree(folder, ignore_errors=True)
+    return len(stale)
+
+
+@dataclass(slots=True)
+class _Transfer:
+    """Live state of one candidate's transfer, fed by the worker's JSON lines."""
+
+    phase: str = "video"
+    downloaded: int | None = None
+    total: int | None = None
+    speed: float | None = None
+    eta: float | None = None
+    fraction: float = 0.0
+    speeds: list[float] = field(default_factory=list)
+
+
+class Download:
+    """One attempt of a `video.download` job."""
+
+    def __init__(self, ctx: JobContext, params: DownloadParams) -> None:
+        self.ctx = ctx
+        self.params = params
+        self.video_id = params.video_id
+        self.row_id: int | None = None
+        self.failures: list[dict[str, str]] = []
+        self.transfer = _Transfer()
+        self._row_written = 0.0
+        self.started = time.monotonic()
+
+    # -- bookkeeping ------------------------------------------------------------------------------
+
+    async def _status(self, status: VideoStatus, reason: str | None = None) -> None:
+        async with self.ctx.session() as session:
+            await set_status(session, self.ctx.hub, self.video_id, status, reason, job_id=self.ctx.job_id)
+            await session.commit()
+
+    async def _row(self, **values: Any) -> None:
+        if self.row_id is None:
+            return
+        async with self.ctx.session() as session:
+            await repository.update_download(session, self.row_id, values)
+            await session.commit()
+
+    async def _finish_row(self, outcome: DownloadOutcome, **values: Any) -> None:
+        elapsed = time.monotonic() - self.started
+        await self._row(
+            status=outcome,
+            failures=self.failures,
+            finished_at=self.ctx.now(),
+            elapsed_s=round(elapsed, 3),
+            eta_s=None,
+            **values,
+        )
+
+    async def _on_event(self, event: dict[str, Any]) -> None:
+        kind = event.get("event")
+        state = self.transfer
+        if kind == "phase":
+            state.phase = str(event.get("phase") or state.phase)
+            state.fraction = max(state.fraction, 0.92 * DOWNLOAD_SHARE / 0.9)
+            await self.ctx.progress(min(0.93, state.fraction), "merging video and audio")
+            await self._row(phase=state.phase)
+            return
+        if kind == "log":
+            await self.ctx.log(str(event.get("level") or "info"), str(event.get("message") or ""))
+            return
+        if kind != "progress":
+            return
+        streams = max(1, int(event.get("streams") or 1))
+        done = int(event.get("streams_done") or 0)
+        part = event.get("stream_fraction")
+        share = (min(done, streams) + (float(part) if part is not None else 0.0)) / streams
+        state.fraction = max(state.fraction, min(1.0, share) * DOWNLOAD_SHARE)
+        state.phase = str(event.get("phase") or state.phase)
+        state.downloaded = event.get("downloaded_bytes")
+        state.total = event.get("total_bytes")
+        state.speed = float(event["speed"]) if event.get("speed") else state.speed
+        state.eta = float(event["eta_s"]) if event.get("eta_s") is not None else None
+        if state.speed:
+            state.speeds.append(state.speed)
+        message = f"downloading {state.phase}: {_mb(state.downloaded)}"
+        if state.total:
+            message += f" of {_mb(state.total)}"
+        if state.speed:
+            message += f" at {_mb(state.speed)}/s"
+        await self.ctx.progress(state.fraction, message, eta_s=state.eta, speed=state.speed)
+        now = time.monotonic()
+        if now - self._row_written >= ROW_EVERY_S:
+            self._row_written = now
+            await self._row(
+                phase=state.phase,
+                downloaded_bytes=state.downloaded,
+                total_bytes=state.total,
+                speed=state.speed,
+                eta_s=state.eta,
+            )
+
+    # -- the run ----------------------------------------------------------------------------------
+
+    async def run(self) -> JobResult:
+        ctx = self.ctx
+        async with ctx.reader() as session:
+            found = await repository.video_and_artist(session, self.video_id)
+            if found is None:
+                raise DownloadFailed(f"video {self.video_id} does not exist")
+            video, artist = found
+            profile = await quality.profile_for_artist(session, artist)
+            blocked = await repository.blocklisted_keys(session, self.video_id)
+            root_path = await placement.library_root(session, artist)
+        options = await _options(ctx, profile)
+        root = temp_root()
+        leftovers = await ctx.to_thread(_clear_job_leftovers, root, ctx.job_id)
+        if leftovers:
+            await ctx.log("warning", f"removed {leftovers} temp folder(s) left by an earlier attempt")
+        async with ctx.session() as session:
+            await repository.close_stale(session, ctx.job_id, ctx.now())
+            row = await repository.add_download(
+                session,
+                {
+                    "video_id": self.video_id,
+                    "job_id": ctx.job_id,
+                    "attempt": max(1, ctx.attempt),
+                    "upgrade": self.params.upgrade,
+                    "status": DownloadOutcome.RUNNING,
+                    "phase": "searching",
+                    "duration_s": video.duration_s,
+                    "started_at": ctx.now(),
+                    "candidates": [],
+                    "failures": [],
+                },
+            )
+            await set_status(session, ctx.hub, self.video_id, VideoStatus.DOWNLOADING, job_id=ctx.job_id)
+            await session.commit()
+            self.row_id = row.id
+        try:
+            return await self._run(video, artist, profile, blocked, root_path, options, root)
+        except (JobInterrupted, asyncio.CancelledError):
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self._stopped())
+            raise
+
+    async def _stopped(self) -> None:
+        if self.ctx.cancelled:
+            await self._finish_row(DownloadOutcome.CANCELLED, reason="cancelled", phase=None)
+            await self._status(VideoStatus.WANTED, "download cancelled")
+        else:
+            await self._finish_row(DownloadOutcome.CANCELLED, reason="worker stopped; the job runs again", phase=None)
+            await self._status(VideoStatus.QUEUED, "requeued: the worker stopped")
+
+    async def _run(
+        self,
+        video: Video,
+        artist: Artist,
+        profile: QualityProfile | None,
+        blocked: set[str],
+        root_path: Path | None,
+        options: _Options,
+        temp: Path,
+    ) -> JobResult:
+        ctx = self.ctx
+        for where in filter(None, (temp, root_path)):
+            free = await ctx.to_thread(_free_mb, where)
+            if free < options.min_free_mb:
+                reason = (
+                    f"not enough free disk space in {where}: {free:.0f} MB free, "
+                    f"{options.min_free_mb} MB required (setting {keys.MIN_FREE_MB})"
+                )
+                await self._fail(reason)
+                raise NotEnoughSpace(reason)
+        candidates = await self._candidates(video, artist, options, blocked)
+        await self._publish_candidates(candidates)
+        usable = [c for c in candidates if not c.rejected and c.key not in blocked]
+        if not usable:
+            reason = "no source to download: " + (
+                "; ".join(f"{c.url}: {'blocklisted' if c.key in blocked else 'rejected'}" for c in candidates)
+                or "the video has no known source and the search found nothing"
+            )
+            await self._fail(reason)
+            raise DownloadFailed(reason)
+        transient = False
+        for index, candidate in enumerate(usable):
+            ctx.check_abort()
+            folder = temp / f"job-{ctx.job_id}-a{max(1, ctx.attempt)}-c{index}"
+            try:
+                result = await self._try(candidate, folder, video, artist, profile, options)
+            except ytdlp.YtDlpStopped:
+                raise JobInterrupted from None
+            except _CandidateFailed as failed:
+                self.failures.append({"url": candidate.url, "kind": failed.kind, "reason": failed.reason})
+                await ctx.log("warning", f"{candidate.url}: {failed.reason} ({failed.kind})")
+                transient = transient or failed.kind == "transient"
+                continue
+            finally:
+                await ctx.to_thread(_remove_tree, folder)
+            return result
+        reasons = "; ".join(f"{f['url']}: {f['reason']}" for f in self.failures)
+        if transient and ctx.attempt < MAX_ATTEMPTS:
+            await self._finish_row(DownloadOutcome.FAILED, reason=f"will retry: {reasons}", phase=None)
+            await self._status(VideoStatus.QUEUED, f"retrying after transient errors: {reasons}")
+            raise RetryableJobError(f"every source failed, some transiently: {reasons}")
+        await self._fail(f"every source failed: {reasons}")
+        raise DownloadFailed(f"every source failed: {reasons}")
+
+    async def _fail(self, reason: str) -> None:
+        await self._finish_row(DownloadOutcome.FAILED, reason=reason, phase=None)
+        await self._status(VideoStatus.FAILED, reason)
+
+    async def _candidates(self, video: Video, artist: Artist, options: _Options, blocked: set[str]) -> list[Candidate]:
+        if self.params.source_url:
+            return [Candidate(url=self.params.source_url, origin="override")]
+        known: list[Candidate] = []
+        if video.youtube_id:
+            known.append(Candidate(url=youtube_url(video.youtube_id), origin="youtube_id"))
+        for source in video.sources or []:
+            url = source.get("url") if isinstance(source, dict) else None
+            if url:
+                known.append(Candidate(url=str(url), origin="source"))
+        if known:
+            return unique(known)
+        wanted = Wanted(
+            artist=artist.name, title=video.title, kind=video.kind, duration_s=video.duration_s, label=video.label
+        )
+        found = await search_sources(self.ctx, wanted, options.search_results)
+        await self.ctx.log("info", f"search found {len(found)} candidate(s) for {artist.name} - {video.title}")
+        return unique(rank(wanted, found))
+
+    async def _publish_candidates(self, candidates: list[Candidate]) -> None:
+        """The ranked candidates, on the attempt and on the job, so the user can pick another."""
+        listed = [c.as_json() for c in candidates]
+        await self._row(candidates=listed, phase="video")
+        async with self.ctx.session() as session:
+            await session.execute(update(Job).where(Job.id == self.ctx.job_id).values(result={"candidates": listed}))
+            await session.commit()
+
+    async def _try(
+        self,
+        candidate: Candidate,
+        folder: Path,
+        video: Video,
+        artist: Artist,
+        profile: QualityProfile | None,
+        options: _Options,
+    ) -> JobResult:
+        ctx = self.ctx
+        self.transfer = _Transfer()
+        await ctx.to_thread(folder.mkdir, parents=True, exist_ok=True)
+        await self._row(
+            source_url=candidate.url, source_title=candidate.title, source_channel=candidate.channel, phase="video"
+        )
+        await ctx.progress(0.0, f"starting {candidate.url}")
+        cookies = cookies_path()
+        request = {
+            "url": candidate.url,
+            "folder": str(folder),
+            "format": options.format,
+            "merge_format": options.merge_format,
+            "ffmpeg": ffmpeg_binary(),
+            "rate_limit": options.rate_limit,
+            "cookies": str(cookies) if cookies is not None and cookies.exists() else None,
+            "subtitles": options.subtitles,
+            "subtitle_languages": options.subtitle_languages,
+            "embed_metadata": options.embed_metadata,
+            "thumbnail": True,
+        }
+        try:
+            fetched = await ytdlp.download(request, on_event=self._on_event, should_stop=ctx.should_abort)
+        except ytdlp.YtDlpFailed as exc:
+            raise _CandidateFailed(exc.kind, exc.message) from None
+        ctx.check_abort()
+        await ctx.progress(0.94, "probing the downloaded file")
+        try:
+            probe: ProbeResult = await ctx.to_process(probe_file, str(fetched.path))
+        except Exception as exc:  # a crashed probe is this file's failure
+            raise _CandidateFailed("probe", f"probe failed: {type(exc).__name__}: {exc}") from None
+        if probe.error or (probe.width is None and probe.audio_codec is None):
+            raise _CandidateFailed("probe", f"not a playable file: {probe.error or 'no streams'}")
+        ctx.check_abort()
+        await ctx.progress(0.96, "moving into the library")
+        await self._row(phase="moving")
+        self.transfer.phase = "moving"
+        placed = await placement.place(
+            ctx,
+            video_id=self.video_id,
+            source=fetched.path,
+            sidecars=[p for p in (*fetched.subtitles, fetched.thumbnail) if p is not None],
+            probe=probe,
+            replace=self.params.upgrade,
+        )
+        await placement.after_placement(ctx, self.video_id, placed, probe, fetched.thumbnail)
+        info = fetched.info
+        elapsed = time.monotonic() - self.started
+        size = placed.size
+        speed = sum(self.transfer.speeds) / len(self.transfer.speeds) if self.transfer.speeds else None
+        await self._finish_row(
+            DownloadOutcome.SUCCEEDED,
+            phase=None,
+            reason=None,
+            format_id=str(info.get("format_id") or "")[:200] or None,
+            quality_label=probe.quality_label,
+            container=probe.container,
+            video_codec=probe.video_codec,
+            audio_codec=probe.audio_codec,
+            size=size,
+            downloaded_bytes=size,
+            total_bytes=size,
+            speed=speed,
+            duration_s=probe.duration_s,
+            relative_path=placed.relative_path,
+        )
+        async with ctx.session() as session:
+            values: dict[str, Any] = {"status": VideoStatus.DOWNLOADED}
+            if probe.duration_s and not video.duration_s:
+                values["duration_s"] = probe.duration_s
+            await session.execute(update(Video).where(Video.id == self.video_id).values(**values))
+            await set_status(
+                session, ctx.hub, self.video_id, VideoStatus.DOWNLOADED, job_id=ctx.job_id, path=placed.relative_path
+            )
+            await session.commit()
+        await ctx.log("info", f"downloaded {candidate.url} ({probe.quality_label}, {_mb(size)}) in {elapsed:.1f} s")
+        return {
+            "candidates": [],
+            "source_url": candidate.url,
+            "path": placed.relative_path,
+            "quality_label": probe.quality_label,
+            "size": size,
+            "failures": self.failures,
+        }
+
+
+class _CandidateFailed(Exception):
+    def __init__(self, kind: str, reason: str) -> None:
+        super().__init__(reason)
+        self.kind = kind
+        self.reason = reason
+
+
+def _mb(value: float | int | None) -> str:
+    return f"{(value or 0) / 1_000_000:.1f} MB"
+
+
+@job_type(
+    DOWNLOAD,
+    DownloadParams,
+    description="Downloads one video with yt-dlp: chooses and ranks sources, fetches the profile's best format "
+    "into a temp folder, probes it, and moves it into the library through the organiser.",
+    priority=0,
+    max_attempts=MAX_ATTEMPTS,
+    timeout_s=6 * 3600,
+    concurrency=2,
+    concurrency_setting=keys.MAX_CONCURRENT,
+    dedupe=True,
+    required_role=Role.USER,
+    retry_base_s=30.0,
+    retry_max_s=3600.0,
+)
+async def download_video(ctx: JobContext, params: DownloadParams) -> JobResult:
+    result = await Download(ctx, params).run()
+    if result is not None:
+        # Keep the candidates the attempt published next to the outcome.
+        async with ctx.reader() as session:
+            job = await session.get(Job, ctx.job_id)
+            if job is not None and job.result:
+                result["candidates"] = job.result.get("candidates", [])
+    return result
+
+
+@job_type(
+    BULK,
+    BulkDownloadParams,
+    description="Queues one download child job per video and finishes when they have.",
+    max_attempts=1,
+    timeout_s=600,
+    required_role=Role.MANAGER,
+)
+async def download_many(ctx: JobContext, params: BulkDownloadParams) -> JobResult:
+    ids = list(dict.fromkeys(params.video_ids))
+    children = await ctx.spawn_many(DOWNLOAD, [DownloadParams(video_id=i) for i in ids])
+    async with ctx.session() as session:
+        for video_id in ids:
+            video = await session.get(Video, video_id)
+            if video is not None and video.status != VideoStatus.DOWNLOADED:
+                await set_status(session, ctx.hub, video_id, VideoStatus.QUEUED)
+        await session.commit()
+    return {"videos": len(ids), "children": children}
+
+
+@job_type(
+    AUTO,
+    ScheduledParams,
+    description="Queues downloads of wanted videos of monitored artists with auto-download on, oldest first.",
+    max_attempts=1,
+    timeout_s=600,
+    concurrency=1,
+    dedupe=True,
+    required_role=Role.MANAGER,
+)
+async def auto_download(ctx: JobContext, params: ScheduledParams) -> JobResult:
+    async with ctx.reader() as session:
+        limit = params.limit or int(await runtime_settings.get_value(session, keys.AUTO_LIMIT))
+        ids = await repository.wanted_for_auto(session, limit) if limit else []
+    if not ids:
+        await ctx.log("info", "no wanted videos to download" if limit else f"auto-download is off ({keys.AUTO_LIMIT})")
+        return {"queued": []}
+    children = await ctx.spawn_many(DOWNLOAD, [DownloadParams(video_id=i) for i in ids])
+    async with ctx.session() as session:
+        for video_id in ids:
+            await set_status(session, ctx.hub, video_id, VideoStatus.QUEUED)
+        await session.commit()
+    return {"queued": ids, "children": children}
+
+
+async def _upgrade_source(video: Video) -> str | None:
+    if video.youtube_id:
+        return youtube_url(video.youtube_id)
+    for source in video.sources or []:
+        if isinstance(source, dict) and source.get("url"):
+            return str(source["url"])
+    return None
+
+
+@job_type(
+    UPGRADE,
+    UpgradeParams,
+    description="Lists the formats the video's source offers (no download), records the best available quality, "
+    "and downloads a replacement only when it beats the current file by the profile.",
+    max_attempts=3,
+    timeout_s=600,
+    dedupe=True,
+    required_role=Role.MANAGER,
+)
+async def upgrade_video(ctx: JobContext, params: UpgradeParams) -> JobResult:
+    async with ctx.reader() as session:
+        found = await repository.video_and_artist(session, params.video_id)
+        if found is None:
+            raise DownloadFailed(f"video {params.video_id} does not exist")
+        video, artist = found
+        profile = await quality.profile_for_artist(session, artist)
+        current = await repository.current_file(session, params.video_id)
+        blocked = await repository.blocklisted_keys(session, params.video_id)
+    url = await _upgrade_source(video)
+    if url is None:
+        return {"upgrade": False, "reason": "the video has no known source to check"}
+    from mvidarr.downloads.ranking import source_key
+
+    if source_key(url) in blocked:
+        return {"upgrade": False, "reason": f"{url} is blocklisted"}
+    try:
+        info = await ytdlp.list_formats({"url": url, "socket_timeout": 20.0}, should_stop=ctx.should_abort)
+    except ytdlp.YtDlpStopped:
+        raise JobInterrupted from None
+    except ytdlp.YtDlpFailed as exc:
+        if exc.kind == "transient":
+            raise RetryableJobError(exc.message) from None
+        return {"upgrade": False, "reason": f"cannot list formats: {exc.message}"}
+    offered = best_offered(info.get("formats") or [], profile)
+    decision = decide_upgrade(current.quality_label if current is not None else None, offered, profile)
+    async with ctx.session() as session:
+        await session.execute(
+            update(Video)
+            .where(Video.id == params.video_id)
+            .values(best_available_label=offered, best_available_checked_at=ctx.now())
+        )
+        await session.commit()
+    await ctx.log("info", decision.reason)
+    result: dict[str, Any] = {
+        "upgrade": decision.upgrade,
+        "best_available": decision.best_available,
+        "current": decision.current,
+        "reason": decision.reason,
+    }
+    if decision.upgrade:
+        result["child"] = await ctx.spawn(
+            DOWNLOAD, DownloadParams(video_id=params.video_id, source_url=url, upgrade=True)
+        )
+    return result
+
+
+@job_type(
+    UPGRADE_SEARCH,
+    ScheduledParams,
+    description="Checks videos below their profile's cutoff for better versions (one video.upgrade each).",
+    max_attempts=1,
+    timeout_s=600,
+    concurrency=1,
+    dedupe=True,
+    required_role=Role.MANAGER,
+)
+async def upgrade_search(ctx: JobContext, params: ScheduledParams) -> JobResult:
+    async with ctx.reader() as session:
+        enabled = bool(await runtime_settings.get_value(session, keys.UPGRADE_SEARCH))
+        limit = params.limit or int(await runtime_settings.get_value(session, keys.UPGRADE_LIMIT))
+        if not enabled and ctx.created_by is None and params.limit is None:
+            await ctx.log("info", f"the upgrade search is off (setting {keys.UPGRADE_SEARCH})")
+            return {"checked": []}
+        from mvidarr.kit.pagination import PageParams
+
+        page = await quality.cutoff_unmet(
+            session, artist_id=None, profile_id=None, sort="score", page=PageParams(1, limit)
+        )
+    ids = [item.video_id for item in page.items]
+    children = await ctx.spawn_many(UPGRADE, [UpgradeParams(video_id=i) for i in ids]) if ids else []
+    return {"checked": ids, "children": children}
+
+
+register_default(DefaultSchedule(name="Download wanted videos", job_type=AUTO, interval_s=3600))
+register_default(DefaultSchedule(name="Search for quality upgrades", job_type=UPGRADE_SEARCH, cron="30 4 * * 0"))
+
+__all__ = ["RootFolder", "configure", "select"]

@@ -1,0 +1,300 @@
+"""The download subprocess: `python -m mvidarr.downloads.worker` runs yt-dlp for one request.
+
+The request arrives as one JSON document on stdin; everything the parent needs comes back as JSON
+lines on stdout (`progress`, `phase`, `log`, then `done`, `info` or `error`). The process leads its
+own process group (ffmpeg merges run inside it), so the parent cancels by killing the group. When
+the parent dies (kill -9 of a worker), stdin reaches EOF and the group kills itself: no orphaned
+transfer keeps writing into the temp folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import sys
+import threading
+import time
+from typing import Any
+
+_OUT_LOCK = threading.Lock()
+_OUT = sys.stdout
+FORMAT_FIELDS = ("format_id", "ext", "width", "height", "fps", "vcodec", "acodec", "tbr", "filesize", "protocol")
+INFO_FIELDS = (
+    "id",
+    "title",
+    "uploader",
+    "channel",
+    "duration",
+    "webpage_url",
+    "extractor_key",
+    "format_id",
+    "width",
+    "height",
+    "vcodec",
+    "acodec",
+    "ext",
+    "thumbnail",
+    "view_count",
+)
+
+
+def emit(event: str, **data: Any) -> None:
+    line = json.dumps({"event": event, **data}, default=str)
+    with _OUT_LOCK:
+        _OUT.write(line + "\n")
+        _OUT.flush()
+
+
+def classify(message: str) -> str:
+    """What kind of failure a yt-dlp error is: decides between failover, retry and giving up."""
+    text = message.lower()
+    if "private video" in text or "this video is private" in text:
+        return "private"
+    if "not available in your country" in text or "geo restrict" in text or "geo-restrict" in text:
+        return "geo"
+    if "sign in to confirm your age" in text or "age-restricted" in text:
+        return "age"
+    if re.search(r"http error (429|5\d\d)", text) or re.search(r"downloaded \d+ bytes, expected \d+ bytes", text):
+        return "transient"
+    if re.search(r"http error 4\d\d", text):
+        return "unavailable"
+    if "invalid data found when processing input" in text or "error opening input file" in text:
+        return "not_media"
+    if "unsupported url" in text or "no video formats found" in text or "requested format is not available" in text:
+        return "not_media"
+    if "video unavailable" in text or "has been removed" in text or "does not exist" in text:
+        return "unavailable"
+    transient = (
+        "timed out",
+        "timeout",
+        "connection reset",
+        "connection refused",
+        "connection aborted",
+        "remote end closed",
+        "incompleteread",
+        "incomplete read",
+        "did not get any data",
+        "unable to download",
+        "temporary failure",
+        "network is unreachable",
+        "eof occurred",
+        "content too short",
+    )
+    if any(word in text for word in transient):
+        return "transient"
+    return "error"
+
+
+class _Logger:
+    """yt-dlp's messages as `log` events (debug lines dropped: they are many and say little)."""
+
+    def debug(self, message: str) -> None:
+        if message.startswith("[Merger]"):
+            emit("phase", phase="merging")
+
+    def info(self, message: str) -> None:
+        pass
+
+    def warning(self, message: str) -> None:
+        emit("log", level="warning", message=message[:2000])
+
+    def error(self, message: str) -> None:
+        emit("log", level="error", message=message[:2000])
+
+
+class _Progress:
+    """Turns yt-dlp's per-file hooks into one overall progress over every requested stream."""
+
+    def __init__(self, every_s: float) -> None:
+        self.every_s = every_s
+        self.last = 0.0
+        self.finished_files: dict[str, int] = {}
+        self.streams = 1
+
+    def hook(self, status: dict[str, Any]) -> None:
+        info = status.get("info_dict") or {}
+        requested = info.get("requested_formats")
+        if requested:
+            self.streams = len(requested)
+        filename = str(status.get("filename") or "")
+        downloaded = int(status.get("downloaded_bytes") or 0)
+        total = status.get("total_bytes") or status.get("total_bytes_estimate")
+        phase = "audio" if info.get("vcodec") == "none" else "video"
+        if status.get("status") == "finished":
+            self.finished_files[filename] = downloaded or int(total or 0)
+            emit(
+                "progress",
+                phase=phase,
+                stream_fraction=1.0,
+                streams_done=len(self.finished_files),
+                streams=self.streams,
+                downloaded_bytes=sum(self.finished_files.values()),
+                total_bytes=None,
+                speed=status.get("speed"),
+                eta_s=0.0,
+            )
+            return
+        now = time.monotonic()
+        if now - self.last < self.every_s:
+            return
+        self.last = now
+        done_before = sum(v for k, v in self.finished_files.items() if k != filename)
+        emit(
+            "progress",
+            phase=phase,
+            stream_fraction=(downloaded / total) if total else None,
+            streams_done=len([k for k in self.finished_files if k != filename]),
+            streams=max(self.streams, len(self.finished_files) + 1),
+            downloaded_bytes=done_before + downloaded,
+            total_bytes=(done_before + int(total)) if total else None,
+            speed=status.get("speed"),
+            eta_s=status.get("eta"),
+        )
+
+
+def _postprocessor_hook(status: dict[str, Any]) -> None:
+    if status.get("status") == "started" and status.get("postprocessor") in ("Merger", "FFmpegMerger"):
+        emit("phase", phase="merging")
+
+
+def _options(request: dict[str, Any], progress: _Progress | None) -> dict[str, Any]:
+    folder = request.get("folder") or "."
+    options: dict[str, Any] = {
+        "logger": _Logger(),
+        "quiet": True,
+        "noprogress": True,
+        "noplaylist": True,
+        "color": {"stdout": "no_color", "stderr": "no_color"},
+        "retries": int(request.get("retries", 3)),
+        "fragment_retries": int(request.get("retries", 3)),
+        "socket_timeout": float(request.get("socket_timeout", 20.0)),
+        "paths": {"home": folder, "temp": folder},
+        "outtmpl": {"default": "media.%(ext)s"},
+        "overwrites": True,
+        "continuedl": False,
+        "cachedir": False,
+        "check_formats": False,
+    }
+    if request.get("format"):
+        options["format"] = request["format"]
+    if request.get("format_sort"):
+        options["format_sort"] = request["format_sort"]
+    if request.get("merge_format"):
+        options["merge_output_format"] = request["merge_format"]
+    if request.get("ffmpeg"):
+        options["ffmpeg_location"] = request["ffmpeg"]
+    if request.get("rate_limit"):
+        options["ratelimit"] = int(request["rate_limit"])
+    if request.get("cookies"):
+        options["cookiefile"] = request["cookies"]
+    if request.get("http_chunk_size"):
+        options["http_chunk_size"] = int(request["http_chunk_size"])
+    if request.get("subtitles"):
+        options.update(
+            writesubtitles=True,
+            subtitleslangs=list(request.get("subtitle_languages") or ["en"]),
+            subtitlesformat="srt/vtt/best",
+        )
+    if request.get("thumbnail"):
+        options["writethumbnail"] = True
+    postprocessors: list[dict[str, Any]] = []
+    if request.get("embed_metadata"):
+        postprocessors.append({"key": "FFmpegMetadata", "add_metadata": True, "add_chapters": False})
+    if postprocessors:
+        options["postprocessors"] = postprocessors
+    if progress is not None:
+        options["progress_hooks"] = [progress.hook]
+        options["postprocessor_hooks"] = [_postprocessor_hook]
+    return options
+
+
+def _summary(info: dict[str, Any]) -> dict[str, Any]:
+    summary = {key: info.get(key) for key in INFO_FIELDS}
+    formats = info.get("formats") or []
+    summary["formats"] = [{key: f.get(key) for key in FORMAT_FIELDS} for f in formats]
+    requested = info.get("requested_formats")
+    if requested:
+        summary["requested_formats"] = [{key: f.get(key) for key in FORMAT_FIELDS} for f in requested]
+    return summary
+
+
+def _private_cookies(request: dict[str, Any]) -> None:
+    """yt-dlp rewrites its cookie file when it closes: hand it a private copy in the download's folder,
+    so the stored file is never rewritten, shared by two downloads, or truncated by a kill."""
+    source, folder = request.get("cookies"), request.get("folder")
+    if not source:
+        return
+    if not folder:
+        request["cookies"] = None
+        return
+    copy = os.path.join(folder, ".cookies.txt")
+    fd = os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out, open(source, "rb") as stored:
+        shutil.copyfileobj(stored, out)
+    request["cookies"] = copy
+
+
+def run(request: dict[str, Any]) -> int:
+    import yt_dlp
+
+    mode = request.get("mode", "download")
+    _private_cookies(request)
+    progress = _Progress(float(request.get("progress_every_s", 0.2))) if mode == "download" else None
+    try:
+        with yt_dlp.YoutubeDL(_options(request, progress)) as ydl:
+            info = ydl.extract_info(request["url"], download=mode == "download")
+            if info is None:
+                emit("error", kind="not_media", message="yt-dlp found nothing to download")
+                return 2
+            info = ydl.sanitize_info(info)
+    except Exception as exc:  # yt-dlp's errors: the parent decides what each means
+        message = re.sub(r"^ERROR:\s*", "", str(exc)).strip() or type(exc).__name__
+        emit("error", kind=classify(message), message=message[:2000])
+        return 2
+    if mode != "download":
+        emit("info", info=_summary(info))
+        return 0
+    downloads = info.get("requested_downloads") or []
+    path = downloads[0].get("filepath") if downloads else None
+    if not path or not os.path.exists(path):
+        emit("error", kind="error", message="yt-dlp finished but no video file was written")
+        return 2
+    subtitles = [
+        d.get("filepath")
+        for d in (info.get("requested_subtitles") or {}).values()
+        if isinstance(d, dict) and d.get("filepath") and os.path.exists(d["filepath"])
+    ]
+    thumbnails = [t.get("filepath") for t in info.get("thumbnails") or [] if t.get("filepath")]
+    emit(
+        "done",
+        path=path,
+        info=_summary(info),
+        subtitles=subtitles,
+        thumbnail=next((t for t in thumbnails if os.path.exists(t)), None),
+    )
+    return 0
+
+
+def _die_with_parent() -> None:
+    """Kill this process group once stdin closes (the parent died or gave up on us)."""
+    try:
+        while sys.stdin.buffer.read(65536):
+            pass
+    except OSError:
+        pass
+    if os.getpgid(0) == os.getpid():
+        os.killpg(os.getpid(), signal.SIGKILL)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def main() -> int:
+    request = json.loads(sys.stdin.buffer.readline())
+    threading.Thread(target=_die_with_parent, name="parent-watch", daemon=True).start()
+    return run(request)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
