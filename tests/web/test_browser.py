@@ -5,10 +5,15 @@ console errors and failed requests. Screenshots go to test-artifacts/ (git-ignor
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import io
+import json
 import os
 import re
 import shutil
 import subprocess
+import tarfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -36,6 +41,17 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]  # fmt: skip
 TIMEOUT_MS = 10_000
+# axe-core from the npm registry, checked against the registry's integrity hash, cached (git-ignored).
+AXE_VERSION = "4.10.2"
+AXE_URL = f"https://registry.npmjs.org/axe-core/-/axe-core-{AXE_VERSION}.tgz"
+AXE_SHA512 = "RE3mdQ7P3FRSe7eqCWoeQ/Z9QXrtniSjp1wUjt5nRC3WIpz5rSCve6o3fsZ2aCpJtrZjSZgjwXAoTO5k4tEI0w=="
+AXE_CACHE = REPO / ".cache" / f"axe-core-{AXE_VERSION}.min.js"
+PHONE = {"width": 375, "height": 740}
+WIDEST = """() => [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+  .filter(e => !e.closest('.sidebar'))
+  .slice(0, 12)
+  .map(e => `${e.tagName.toLowerCase()}#${e.id}.${[...e.classList].join('.')}:${e.getBoundingClientRect().right}`)"""
 
 pytestmark = [
     pytest.mark.sqlite_only,
@@ -122,6 +138,38 @@ def browser() -> Iterator[Any]:
             chromium.close()
 
 
+def axe_source() -> str:
+    """axe.min.js, downloaded once from the npm registry and verified."""
+    if not AXE_CACHE.exists():
+        tarball = httpx.get(AXE_URL, timeout=60, follow_redirects=True).raise_for_status().content
+        digest = base64.b64encode(hashlib.sha512(tarball).digest()).decode()
+        assert digest == AXE_SHA512, "axe-core tarball does not match the registry's integrity hash"
+        with tarfile.open(fileobj=io.BytesIO(tarball)) as archive:
+            member = archive.extractfile("package/axe.min.js")
+            assert member is not None
+            AXE_CACHE.parent.mkdir(parents=True, exist_ok=True)
+            AXE_CACHE.write_bytes(member.read())
+    return AXE_CACHE.read_text()
+
+
+WCAG_AA = {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21aa"]}
+CONTRAST_ONLY = {"type": "rule", "values": ["color-contrast"]}
+
+
+def axe_problems(page: Any, source: str, run_only: dict[str, Any] = WCAG_AA) -> list[str]:
+    """Serious and critical axe violations on the page (by default every WCAG 2.x A and AA rule)."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        # A CDP script injection, not a <script> tag: the page's CSP allows no inline code.
+        page.evaluate(source)
+    result = page.evaluate(
+        """async (runOnly) => (await axe.run(document, {runOnly}))
+        .violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+        .map(v => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')}`)""",
+        run_only,
+    )
+    return [str(line) for line in result]
+
+
 @dataclass
 class Watch:
     """Console errors, uncaught exceptions and failed requests seen by a page."""
@@ -145,7 +193,8 @@ class Watch:
     def _failed(self, request: Any) -> None:
         failure = request.failure or ""
         # Leaving a page cancels its media range request; the browser reports that as aborted.
-        if "ERR_ABORTED" in failure and "/stream" in request.url:
+        # So does leaving a page before the browser fetched its icon.
+        if "ERR_ABORTED" in failure and ("/stream" in request.url or request.url.endswith("/favicon.svg")):
             return
         self.note(f"failed: {request.method} {request.url} {failure}")
 
@@ -260,6 +309,13 @@ def test_root_folder_browse_play_and_edit(tab: Tab, server: Server) -> None:
     page.click("#root-form button[type=submit]")
     page.wait_for_selector("#root-folders td:has-text('Music videos')")
 
+    # A scan started from the page reports to the page live until it succeeds.
+    page.evaluate("""() => window.mvidarrLive.on('job.finished', (m) => {
+        if (m.data.type === 'library.scan') window.scanFinished = m.data.status; })""")
+    page.click("#scan-all")
+    page.wait_for_selector(".toast:has-text('Scan started')")
+    page.wait_for_function("() => window.scanFinished === 'succeeded'")
+
     token = server.admin_token()
     with server.api(token) as api:
         artists = [api.post("/artists", json={"name": name}).json() for name in ("Portishead", "Massive Attack")]
@@ -320,6 +376,118 @@ def test_root_folder_browse_play_and_edit(tab: Tab, server: Server) -> None:
         assert "title" in api.get(f"/videos/{video['id']}").json()["locked_fields"]
 
 
+def test_artists_bulk_select_and_monitoring_toggles(tab: Tab, server: Server) -> None:
+    sign_in(tab, server)
+    page = tab.page
+    with server.api(server.admin_token()) as api:
+        made = [api.post("/artists", json={"name": f"Bulk {n}"}).json() for n in range(3)]
+    tab.go("/artists?q=bulk&view=grid")
+    assert page.locator(".artist-card").count() == 3
+    page.check("#select-all")
+    assert page.locator("#selected-count").inner_text() == "3 selected"
+    page.select_option("#bulk-action", "unmonitor")
+    page.click("#artist-bulk button[type=submit]")
+    page.wait_for_selector(".toast:has-text('Changed 3 of 3 artists.')")
+    page.wait_for_load_state("load")
+    with server.api(server.admin_token()) as api:
+        assert all(api.get(f"/artists/{a['id']}").json()["monitored"] is False for a in made)
+    tab.go(f"/artists/{made[0]['id']}")
+    page.check('#artist-settings input[name="monitored"]')
+    page.wait_for_selector(".toast:has-text('Saved.')")
+    with server.api(server.admin_token()) as api:
+        assert api.get(f"/artists/{made[0]['id']}").json()["monitored"] is True
+        for artist in made:
+            api.delete(f"/artists/{artist['id']}")
+
+
+def test_api_docs_run_from_our_own_files(tab: Tab, server: Server) -> None:
+    requests: list[str] = []
+    tab.page.on("request", lambda r: requests.append(r.url))
+    tab.go("/api/docs")
+    tab.page.wait_for_selector(".swagger-ui .info .title:has-text('MVidarr')")
+    tab.page.wait_for_selector(".opblock")
+    assert tab.page.locator(".opblock").count() >= 5
+    assert all(url.startswith(server.base) for url in requests), requests
+
+
+def test_settings_schedules_and_users(tab: Tab, server: Server) -> None:
+    sign_in(tab, server)
+    page = tab.page
+    tab.go("/settings")
+    tab.live()
+    row = page.locator("#schedules tbody tr[data-schedule-id]").first
+    schedule_id = row.get_attribute("data-schedule-id")
+    enabled = row.locator('input[data-action="enable"]')
+    was = enabled.is_checked()
+    enabled.set_checked(not was)
+    page.wait_for_selector(".toast:has-text('Schedule saved.')")
+    row.locator('button[data-action="run"]').click()
+    page.wait_for_selector(".toast:has-text('Started job')")
+    with server.api(server.admin_token()) as api:
+        assert api.get(f"/schedules/{schedule_id}").json()["enabled"] is (not was)
+        api.patch(f"/schedules/{schedule_id}", json={"enabled": was})
+    page.fill("#new-username", "household")
+    page.fill("#new-user-password", "a long first password")
+    page.select_option("#new-user-role", "readonly")
+    page.click("#user-form button[type=submit]")
+    user_row = page.locator("#users tr:has-text('household')")
+    user_row.wait_for()
+    user_row.locator('select[data-action="role"]').select_option("manager")
+    page.wait_for_selector(".toast:has-text('Role changed.')")
+    with server.api(server.admin_token()) as api:
+        account = next(u for u in api.get("/users").json()["items"] if u["username"] == "household")
+        assert account["role"] == "manager"
+
+
+def test_unmatched_file_is_matched_from_the_page(tab: Tab, server: Server) -> None:
+    sign_in(tab, server)
+    page = tab.page
+    with server.api(server.admin_token()) as api:
+        roots = api.get("/root-folders").json()
+        root = roots[0] if roots else api.post("/root-folders", json={"path": str(server.library)}).json()
+        (Path(root["path"]) / "mystery.mp4").write_bytes(b"x")  # unreadable: no artist can be found
+        job = api.post("/library/scan", json={"root_folder_id": root["id"]}).json()
+        deadline = time.monotonic() + 20
+        while api.get(f"/jobs/{job['id']}").json()["status"] != "succeeded":
+            assert time.monotonic() < deadline, "scan did not finish"
+            time.sleep(0.2)
+        item = next(i for i in api.get("/library/unmatched").json()["items"] if i["relative_path"] == "mystery.mp4")
+    tab.go("/unmatched")
+    form = page.locator(f'form.match-form[data-file-id="{item["id"]}"]')
+    form.locator('input[name="artist_name"]').fill("Unkle")
+    form.locator('input[name="title"]').fill("Rabbit in Your Headlights")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector(".toast:has-text('Matched to video')")
+    assert form.count() == 0
+    with server.api(server.admin_token()) as api:
+        found = api.get("/videos", params={"q": "rabbit in your headlights"}).json()["items"]
+        assert [v["artist"]["name"] for v in found] == ["Unkle"]
+
+
+def test_password_change_from_the_profile(tab: Tab, server: Server) -> None:
+    with server.api(server.admin_token()) as admin:
+        made = admin.post("/users", json={"username": "changer", "password": ADMIN[1], "role": "user",
+                                          "must_change_password": False})  # fmt: skip
+        assert made.status_code == 201, made.text
+    answer = tab.page.request.post(
+        "/api/v1/auth/login", data={"username": "changer", "password": ADMIN[1], "cookie": True}
+    )
+    assert answer.ok
+    page = tab.page
+    tab.go("/profile")
+    page.fill("#pw-current", ADMIN[1])
+    page.fill("#pw-new", "a brand new passphrase")
+    page.fill("#pw-repeat", "a different passphrase")
+    page.click("#password-change button[type=submit]")
+    page.wait_for_selector("#password-change .form-error:has-text('differ')")
+    page.fill("#pw-repeat", "a brand new passphrase")
+    page.click("#password-change button[type=submit]")
+    page.wait_for_selector(".toast:has-text('Password changed.')")
+    with server.api() as anonymous:
+        signed_in = anonymous.post("/auth/login", json={"username": "changer", "password": "a brand new passphrase"})
+        assert signed_in.status_code == 200
+
+
 def test_activity_shows_live_progress_and_cancels(tab: Tab, server: Server) -> None:
     sign_in(tab, server)
     page = tab.page
@@ -370,18 +538,92 @@ def test_theme_switch_is_saved(tab: Tab, server: Server) -> None:
     page = tab.page
     tab.go("/")
     page.click(".user-menu summary")
-    page.check('input[name="theme"][value="dark"]')
+    page.select_option("#theme-select", "dark")
     page.wait_for_function("() => document.documentElement.dataset.theme === 'dark'")
     background = page.evaluate("getComputedStyle(document.body).backgroundColor")
-    page.wait_for_timeout(300)  # the preference is saved by a request the click started
+    page.wait_for_timeout(300)  # the preference is saved by a request the change started
     page.reload()
     assert page.evaluate("document.documentElement.dataset.theme") == "dark"
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") == background
     page.click(".user-menu summary")
-    page.check('input[name="theme"][value="system"]')
+    page.select_option("#theme-select", "lcars")
+    page.wait_for_function("() => document.documentElement.dataset.theme === 'lcars'")
+    assert page.evaluate("getComputedStyle(document.documentElement).backgroundColor") == "rgb(0, 0, 0)"
+    page.wait_for_timeout(300)
+    page.reload()
+    assert page.evaluate("document.documentElement.dataset.base") == "dark"
+    page.click(".user-menu summary")
+    page.select_option("#theme-select", "system")
     page.wait_for_timeout(300)
     page.reload()
     assert page.evaluate("document.documentElement.dataset.theme") == "system"
+
+
+NEON = {
+    "format": "mvidarr-theme/1", "name": "Neon Test", "base": "dark",
+    "colors": {
+        "bg": "#000000", "surface": "#101010", "surface_2": "#1c1c1c", "text": "#ffffff", "muted": "#b0b0b0",
+        "border": "#333333", "accent": "#ff2bd6", "accent_text": "#000000", "link": "#5cf2ff", "danger": "#ff6b6b",
+        "ok": "#6bff8f", "warn": "#ffd36b", "focus": "#ffff00",
+    },
+}  # fmt: skip
+
+
+def test_profile_keys_custom_theme_and_two_factor(tab: Tab, server: Server) -> None:
+    sign_in(tab, server)
+    page = tab.page
+    tab.go("/profile")
+    tab.live()
+    # An API key is shown once, and works.
+    page.fill("#key-name", "browser test")
+    page.click("#key-create button[type=submit]")
+    page.wait_for_selector("#key-created", state="visible")
+    key = page.locator("#key-value").inner_text()
+    with httpx.Client(base_url=f"{server.base}/api/v1", headers={"X-Api-Key": key}) as program:
+        assert program.get("/auth/me").json()["username"] == ADMIN[0]
+    # A custom theme imported as JSON is applied at once and kept.
+    page.fill("#theme-json", json.dumps(NEON))
+    page.click("#theme-import button[type=submit]")
+    page.wait_for_function("() => document.documentElement.dataset.theme === 'custom-neon-test'")
+    page.wait_for_selector('input[name="profile-theme"][value="custom-neon-test"]:checked')
+    assert page.evaluate("getComputedStyle(document.body).color") == "rgb(255, 255, 255)"
+    tab.shot("profile-custom-theme")
+    page.check('input[name="profile-theme"][value="light"]')
+    page.wait_for_function("() => document.documentElement.dataset.theme === 'light'")
+    # Two-factor set-up shows a QR code; the code from it turns 2FA on and answers recovery codes.
+    page.click("#tfa-start")
+    page.wait_for_function("() => document.getElementById('tfa-qr').naturalWidth > 0")
+    secret = page.locator("#tfa-secret").inner_text()
+    page.fill("#tfa-code", pyotp.TOTP(secret).now())
+    page.click("#tfa-enable button[type=submit]")
+    page.wait_for_selector("#tfa-codes", state="visible")
+    codes = page.locator("#tfa-code-list li").all_inner_texts()
+    assert len(codes) == 10
+    tab.go("/profile")
+    page.fill("#tfa-off-password", ADMIN[1])
+    page.fill("#tfa-off-code", codes[0])
+    page.click("#tfa-disable button[type=submit]")
+    page.wait_for_selector("#tfa-start", timeout=TIMEOUT_MS)
+    with server.api(server.admin_token()) as api:
+        assert api.get("/auth/me").json()["totp_enabled"] is False
+        api.delete("/themes/custom-neon-test")
+        api.patch("/auth/me/preferences", json={"theme": None})  # later screenshots follow the system again
+
+
+def test_quality_page_draws_charts_and_edits_profiles(tab: Tab, server: Server) -> None:
+    sign_in(tab, server)
+    page = tab.page
+    tab.go("/quality")
+    page.wait_for_selector('figure[data-chart="by_label"] svg[role="img"]')
+    assert page.locator("figure[data-chart] svg").count() == 5
+    page.click(".new-profile summary")
+    page.fill("#profile-form-new-name", "Browser profile")
+    page.click("#profile-form-new button[type=submit]")
+    page.wait_for_selector("article.profile h3:has-text('Browser profile')")
+    with server.api(server.admin_token()) as api:
+        created = next(p for p in api.get("/quality-profiles").json() if p["name"] == "Browser profile")
+        assert (created["cutoff"], created["allowed_labels"]) == ("1080p", ["1080p", "720p"])
+        api.delete(f"/quality-profiles/{created['id']}")
 
 
 def test_screenshots_of_every_page_light_and_dark(tab: Tab, server: Server) -> None:
@@ -395,12 +637,18 @@ def test_screenshots_of_every_page_light_and_dark(tab: Tab, server: Server) -> N
         "artists": "/artists",
         "videos": "/videos",
         "activity": "/activity",
+        "quality": "/quality",
+        "unmatched": "/unmatched",
         "settings": "/settings",
+        "system": "/system",
+        "profile": "/profile",
     }
     if artist:
         pages["artist"] = f"/artists/{artist[0]['id']}"
     if video:
         pages["video"] = f"/videos/{video[0]['id']}"
+    axe = axe_source()
+    violations: dict[str, list[str]] = {}
     for scheme in ("light", "dark"):
         page.emulate_media(color_scheme=scheme)
         for name, path in pages.items():
@@ -411,8 +659,44 @@ def test_screenshots_of_every_page_light_and_dark(tab: Tab, server: Server) -> N
             assert paint < 1000, f"{path}: first contentful paint after {paint:.0f} ms"
             assert time.perf_counter() - started < 5
             tab.shot(f"{name}-{scheme}")
+            if found := axe_problems(page, axe):
+                violations[f"{name} ({scheme})"] = found
+    assert not violations, json.dumps(violations, indent=1)
+    # Every built-in theme, on the pages with the most kinds of text: contrast as axe measures it.
+    page.emulate_media(color_scheme="light")
+    for theme in ("light", "dark", "cyber", "vaporwave", "tardis", "punk77", "mtv", "lcars"):
+        for path in ("/", "/quality", "/settings"):
+            tab.go(path)
+            page.evaluate(f"document.documentElement.dataset.theme = '{theme}'")
+            if found := axe_problems(page, axe, CONTRAST_ONLY):
+                violations[f"{path} ({theme})"] = found
+    assert not violations, json.dumps(violations, indent=1)
+    # The scan can fail: an unlabelled field is a critical violation.
+    page.evaluate("document.querySelector('main').append(document.createElement('input'))")
+    assert any(line.startswith("label (critical)") for line in axe_problems(page, axe))
+    # A phone: nothing may be wider than the screen (a table may scroll inside its own box).
+    page.set_viewport_size(PHONE)
+    page.emulate_media(color_scheme="light")
+    for name, path in pages.items():
+        tab.go(path)
+        tab.live()
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        wide = page.evaluate(WIDEST) if overflow > 0 else []
+        assert overflow <= 0, f"{path} is {overflow} px wider than a 375 px screen: {wide}"
+        if name in ("dashboard", "videos"):
+            tab.shot(f"{name}-phone")
     docs = REPO / "docs" / "screenshots"
     docs.mkdir(parents=True, exist_ok=True)
-    for name in ("dashboard-light", "dashboard-dark", "videos-dark", "video-light", "activity-light"):
+    for name in (
+        "dashboard-light",
+        "dashboard-dark",
+        "videos-dark",
+        "video-light",
+        "activity-light",
+        "quality-dark",
+        "profile-light",
+        "system-light",
+        "videos-phone",
+    ):
         if (ARTIFACTS / f"{name}.png").exists():
             shutil.copyfile(ARTIFACTS / f"{name}.png", docs / f"{name}.png")

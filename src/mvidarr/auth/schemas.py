@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from mvidarr.kit.schemas import InputSchema, Schema, UTCDatetime
+from mvidarr.themes.schemas import ThemeChoice
 from mvidarr.users.schemas import Email, Password, Username, UserPublic
 
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=6, max_length=16)]
@@ -82,14 +83,12 @@ class SessionPublic(Schema):
 
 
 class Preferences(Schema):
-    theme: Literal["system", "light", "dark"] | None = Field(
-        default=None, description="null follows the server's default theme."
-    )
+    theme: ThemeChoice | None = Field(default=None, description="null follows the server's default theme.")
     page_sizes: dict[str, int] = Field(default_factory=dict, description="Items per page, by page name.")
 
 
 class PreferencesUpdate(InputSchema):
-    theme: Literal["system", "light", "dark"] | None = None
+    theme: ThemeChoice | None = Field(default=None, description="A theme id from GET /themes; null for the default.")
     page_sizes: Annotated[dict[PageName, Annotated[int, Field(ge=10, le=500)]], Field(max_length=30)] | None = None
 
 

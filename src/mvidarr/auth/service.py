@@ -46,6 +46,9 @@ from mvidarr.errors import (
 from mvidarr.kit.sealing import SealError
 from mvidarr.models import RefreshToken, User
 from mvidarr.models.user import Role
+from mvidarr.themes.palettes import CUSTOM_PREFIX
+from mvidarr.themes.schemas import custom_id
+from mvidarr.themes.service import stored_themes
 from mvidarr.users import service as users
 from mvidarr.users.schemas import UserPublic
 
@@ -393,13 +396,21 @@ async def update_preferences(session: AsyncSession, principal: Principal, body: 
     current = Preferences.model_validate(user.preferences or {})
     changes = body.model_dump(exclude_unset=True)
     if "theme" in changes:
-        current.theme = changes["theme"]
+        theme = changes["theme"]
+        if (
+            theme
+            and theme.startswith(CUSTOM_PREFIX)
+            and not any(custom_id(t.name) == theme for t in stored_themes(user.preferences or {}))
+        ):
+            raise InvalidInput(f"you have no custom theme {theme}", loc=("body", "theme"))
+        current.theme = theme
     if "page_sizes" in changes:
         merged = {**current.page_sizes, **(changes["page_sizes"] or {})} if changes["page_sizes"] else {}
         if len(merged) > 30:
             raise InvalidInput("at most 30 page sizes", loc=("body", "page_sizes"))
         current.page_sizes = merged
-    user.preferences = current.model_dump()
+    # Other keys (custom themes) are kept as they are.
+    user.preferences = {**(user.preferences or {}), **current.model_dump()}
     await session.flush()
     return current
 

@@ -3,11 +3,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from mvidarr import __version__
-from mvidarr.auth.dependencies import PUBLIC, MaybeSignedIn
+from mvidarr.auth.dependencies import ADMIN, PUBLIC, MaybeSignedIn
 from mvidarr.errors import error_responses
 from mvidarr.models.user import Role
-from mvidarr.system import service
-from mvidarr.system.schemas import Liveness, Readiness
+from mvidarr.system import about, service
+from mvidarr.system.schemas import About, Liveness, Readiness
 
 router = APIRouter(prefix="/health", tags=["system"])
 _LIVE = Liveness(status="ok", version=__version__)
@@ -35,9 +35,27 @@ async def liveness() -> Liveness:
     responses={503: {"model": Readiness, "description": "At least one check failed."}},
 )
 async def readiness(request: Request, response: Response, caller: MaybeSignedIn) -> Readiness:
-    result = await service.readiness(request.app.state.db, request.app.state.settings)
+    result = await service.readiness(
+        request.app.state.db, request.app.state.settings, getattr(request.app.state, "providers", None)
+    )
     if result.status != "ready":
         response.status_code = 503
     if caller is None or not caller.at_least(Role.ADMIN):
         return service.without_reasons(result)
     return result
+
+
+system_router = APIRouter(prefix="/system", tags=["system"])
+
+
+@system_router.get(
+    "/about",
+    response_model=About,
+    dependencies=[ADMIN],
+    summary="Versions",
+    description="Versions of MVidarr, Python, yt-dlp, PyAV and its FFmpeg libraries, the ffmpeg program, and "
+    "the database server. Admins only: versions help attackers as much as they help bug reports.",
+    responses=error_responses(401, 403),
+)
+async def system_about(request: Request) -> About:
+    return await about.about(request.app.state.db, request.app.state.settings)

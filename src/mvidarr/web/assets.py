@@ -29,15 +29,17 @@ class Assets:
     files: dict[str, Asset]
 
     @classmethod
-    def load(cls, root: Path = STATIC_DIR) -> Assets:
+    def load(cls, root: Path = STATIC_DIR, generated: dict[str, bytes] | None = None) -> Assets:
+        """The files under `root` plus `generated` ones (name → body), such as the themes' CSS."""
         files: dict[str, Asset] = {}
         tree = hashlib.sha256()
-        for path in sorted(p for p in root.rglob("*") if p.is_file()):
-            name = path.relative_to(root).as_posix()
-            body = path.read_bytes()
+        bodies = {path.relative_to(root).as_posix(): path for path in root.rglob("*") if path.is_file()}
+        extra = generated or {}
+        for name in sorted({*bodies, *extra}):
+            body = extra[name] if name in extra else bodies[name].read_bytes()
             digest = hashlib.sha256(body).hexdigest()
             tree.update(f"{name}\0{digest}\0".encode())
-            media_type = _TYPES.get(path.suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+            media_type = _TYPES.get(Path(name).suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
             files[name] = Asset(body=body, media_type=media_type, etag=f'"{digest[:32]}"')
         return cls(version=tree.hexdigest()[:12], files=files)
 

@@ -20,6 +20,7 @@ from mvidarr.errors import Unauthorized
 from mvidarr.kit.pagination import MAX_PAGE_SIZE, PageParams
 from mvidarr.models.user import Role
 from mvidarr.settings import service as settings_service
+from mvidarr.themes import service as themes_service
 from mvidarr.web.access import PageRedirect
 from mvidarr.web.assets import Assets
 
@@ -74,6 +75,15 @@ class Viewer:
     can_run: bool  # user and above: start, cancel and retry jobs
     is_admin: bool
     page_sizes: Mapping[str, int]
+    themes: tuple[ThemeOption, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeOption:
+    id: str
+    name: str
+    base: str
+    builtin: bool
 
 
 async def viewer(session: AsyncSession, principal: Principal) -> Viewer:
@@ -82,6 +92,9 @@ async def viewer(session: AsyncSession, principal: Principal) -> Viewer:
     except Unauthorized:  # a valid token of an account deleted or deactivated since
         raise PageRedirect("/login") from None
     theme = preferences.theme or str(await settings_service.get_value(session, "ui.default_theme"))
+    themes = tuple(
+        ThemeOption(t.id, t.name, t.base, t.builtin) for t in await themes_service.list_themes(session, principal)
+    )
     return Viewer(
         username=principal.username,
         role=principal.role.value,
@@ -90,6 +103,7 @@ async def viewer(session: AsyncSession, principal: Principal) -> Viewer:
         can_run=principal.at_least(Role.USER),
         is_admin=principal.at_least(Role.ADMIN),
         page_sizes=preferences.page_sizes,
+        themes=themes,
     )
 
 
@@ -97,8 +111,10 @@ def render(
     request: Request, template: str, *, user: Viewer | None, page: str, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
     env: Environment = request.app.state.web_templates
+    theme = user.theme if user else "system"
+    base = next((t.base for t in user.themes if t.id == theme), "") if user else ""
     html = env.get_template(template).render(
-        user=user, page=page, path=request.url.path, theme=user.theme if user else "system", **context
+        user=user, page=page, path=request.url.path, theme=theme, theme_base=base, **context
     )
     return HTMLResponse(html, status_code=status_code, headers=PAGE_HEADERS)
 

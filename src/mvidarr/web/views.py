@@ -9,30 +9,44 @@ from typing import Annotated, Any
 from fastapi import APIRouter, FastAPI, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from mvidarr.api_keys import service as api_keys_service
 from mvidarr.artists import service as artists_service
 from mvidarr.artists.repository import SORTABLE as ARTIST_SORTABLE
 from mvidarr.artists.repository import ArtistFilter
+from mvidarr.auth import service as auth_service
 from mvidarr.auth.dependencies import PUBLIC
 from mvidarr.db import SessionDep
 from mvidarr.errors import NotFound
+from mvidarr.jobs import schedules as schedules_service
 from mvidarr.jobs import service as jobs_service
 from mvidarr.jobs.repository import JobFilter
 from mvidarr.kit.pagination import PageParams
 from mvidarr.kit.params import MAX_ID
 from mvidarr.kit.text import search_terms
+from mvidarr.library import files as library_files
 from mvidarr.library import service as library_service
+from mvidarr.library.files import UNMATCHED_SORTABLE
 from mvidarr.models import VideoKind, VideoStatus
 from mvidarr.models.job import ACTIVE_STATUSES, TERMINAL_STATUSES
+from mvidarr.models.user import Role
 from mvidarr.quality import service as quality_service
+from mvidarr.quality.repository import CUTOFF_SORTABLE
 from mvidarr.settings import service as settings_service
 from mvidarr.settings.schemas import SettingPublic
+from mvidarr.system import about as system_about
+from mvidarr.system import service as system_service
+from mvidarr.themes import service as themes_service
+from mvidarr.themes.endpoints import ThemeIdPath
+from mvidarr.themes.palettes import custom_stylesheet
+from mvidarr.themes.palettes import stylesheet as themes_stylesheet
+from mvidarr.users import service as users_service
 from mvidarr.videos import service as videos_service
 from mvidarr.videos.endpoints import QUALITY_LABELS
 from mvidarr.videos.repository import SORTABLE as VIDEO_SORTABLE
 from mvidarr.videos.repository import VideoFilter
 from mvidarr.web.access import PageForbidden, PageManager, PageReader, PageRedirect, PageVisitor, setup_needed
 from mvidarr.web.assets import Assets
-from mvidarr.web.pages import PAGE_SIZES, Pager, Query, Viewer, build_environment, render, viewer
+from mvidarr.web.pages import PAGE_HEADERS, PAGE_SIZES, Pager, Query, Viewer, build_environment, render, viewer
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -108,9 +122,11 @@ async def dashboard(request: Request, session: SessionDep, principal: PageReader
     wanted = await videos_service.list_videos(session, VideoFilter(status=[VideoStatus.WANTED.value]), None, one)
     summary = await quality_service.library_summary(session, artist_id=None, per_artist=False)
     recent = await videos_service.list_videos(session, VideoFilter(), "-created_at", PageParams(1, RECENT))
+    health = await system_service.readiness(request.app.state.db, request.app.state.settings)
     return render(
         request,
         "dashboard.html",
+        warnings=[check for check in health.checks if not check.ok],
         user=user,
         page="dashboard",
         artists_total=artists.total,
@@ -121,16 +137,28 @@ async def dashboard(request: Request, session: SessionDep, principal: PageReader
     )
 
 
+ARTIST_SORT_CHOICES = (
+    ("name", "Name, A to Z"),
+    ("-name", "Name, Z to A"),
+    ("-video_count", "Most videos"),
+    ("-created_at", "Recently added"),
+    ("begin_year", "Oldest first"),
+    ("country", "Country"),
+)
+
+
 @router.get("/artists")
 async def artists_page(request: Request, session: SessionDep, principal: PageReader) -> Response:
     user = await viewer(session, principal)
     query = Query(request)
     q = query.text("q")
+    genre = query.text("genre", 100)
     monitored = query.flag("monitored")
     sort = query.sort(ARTIST_SORTS, "name")
+    view = "grid" if query.text("view") == "grid" else "table"
     page = query.page(user.page_sizes.get("artists"))
     found = await artists_service.list_artists(
-        session, ArtistFilter(q=search_terms(q), monitored=monitored), sort, page
+        session, ArtistFilter(q=search_terms(q), monitored=monitored, genre=genre or None), sort, page
     )
     return render(
         request,
@@ -141,8 +169,12 @@ async def artists_page(request: Request, session: SessionDep, principal: PageRea
         pager=Pager(page.page, page.page_size, found.total),
         query=query,
         q=q,
+        genre=genre,
         monitored=monitored,
         sort=sort,
+        sort_choices=ARTIST_SORT_CHOICES,
+        view=view,
+        profiles=await quality_service.list_profiles(session) if user.can_edit else [],
         page_sizes=PAGE_SIZES,
     )
 
@@ -164,6 +196,7 @@ async def artist_page(request: Request, session: SessionDep, principal: PageRead
         user=user,
         page="artist",
         artist=artist,
+        profiles=await quality_service.list_profiles(session) if user.can_edit else [],
         videos=videos.items,
         pager=Pager(page.page, page.page_size, videos.total),
         query=query,
@@ -230,6 +263,41 @@ async def video_page(request: Request, session: SessionDep, principal: PageReade
     return render(request, "video.html", user=user, page="video", video=video, editable_fields=EDITABLE_FIELDS)
 
 
+QUALITY_CHARTS = (
+    ("by_label", "Files by quality"),
+    ("by_video_codec", "Video codecs"),
+    ("by_audio_codec", "Audio codecs"),
+    ("by_container", "Containers"),
+    ("by_hdr", "HDR"),
+)
+CUTOFF_SORTS = tuple(CUTOFF_SORTABLE)
+UNMATCHED_SORTS = tuple(UNMATCHED_SORTABLE)
+
+
+@router.get("/quality")
+async def quality_page(request: Request, session: SessionDep, principal: PageReader) -> Response:
+    user = await viewer(session, principal)
+    query = Query(request)
+    sort = query.sort(CUTOFF_SORTS, "score")
+    page = query.page(user.page_sizes.get("cutoff_unmet"))
+    unmet = await quality_service.cutoff_unmet(session, artist_id=None, profile_id=None, sort=sort, page=page)
+    return render(
+        request,
+        "quality.html",
+        user=user,
+        page="quality",
+        summary=await quality_service.library_summary(session, artist_id=None, per_artist=False),
+        charts=QUALITY_CHARTS,
+        unmet=unmet.items,
+        pager=Pager(page.page, page.page_size, unmet.total),
+        query=query,
+        sort=sort,
+        page_sizes=PAGE_SIZES,
+        profiles=await quality_service.list_profiles(session),
+        all_labels=QUALITY_LABELS,
+    )
+
+
 # ----------------------------------------------------------------- jobs and settings
 
 
@@ -262,8 +330,99 @@ async def activity_page(request: Request, session: SessionDep, principal: PageRe
 async def settings_page(request: Request, session: SessionDep, principal: PageManager) -> Response:
     user = await viewer(session, principal)
     roots = await library_service.list_root_folders(session)
-    settings = [SettingField.of(s) for s in await settings_service.list_settings(session)] if user.is_admin else []
-    return render(request, "settings.html", user=user, page="settings", roots=roots, settings=settings)
+    admin: dict[str, Any] = {"settings": [], "schedules": [], "users": [], "keys": [], "usernames": {}}
+    if user.is_admin:
+        accounts = await users_service.list_users(session, PageParams(1, 200), q=None, role=None, active=None)
+        keys = await api_keys_service.list_keys(
+            session, PageParams(1, 200), actor=principal, user_id=0, include_revoked=False
+        )
+        admin = {
+            "settings": [SettingField.of(s) for s in await settings_service.list_settings(session)],
+            "schedules": await schedules_service.list_schedules(session),
+            "users": accounts.items,
+            "keys": keys.items,
+            "usernames": {account.id: account.username for account in accounts.items},
+        }
+    return render(
+        request,
+        "settings.html",
+        user=user,
+        page="settings",
+        roots=roots,
+        all_roles=[role.value for role in Role],
+        **admin,
+    )
+
+
+@router.get("/unmatched")
+async def unmatched_page(request: Request, session: SessionDep, principal: PageReader) -> Response:
+    user = await viewer(session, principal)
+    query = Query(request)
+    sort = query.sort(UNMATCHED_SORTS, "path")
+    page = query.page(user.page_sizes.get("unmatched"))
+    found = await library_files.list_unmatched(session, page, root_folder_id=None, sort=sort)
+    return render(
+        request,
+        "unmatched.html",
+        user=user,
+        page="unmatched",
+        files=found.items,
+        pager=Pager(page.page, page.page_size, found.total),
+        query=query,
+        sort=sort,
+        page_sizes=PAGE_SIZES,
+    )
+
+
+@router.get("/system")
+async def system_page(request: Request, session: SessionDep, principal: PageReader) -> Response:
+    user = await viewer(session, principal)
+    actor = jobs_service.Actor(user_id=principal.user_id, role=principal.role)
+    recent = await jobs_service.list_jobs(
+        session, JobFilter(top_level=True, visible=jobs_service.visibility(actor)), PageParams(1, 20), with_detail=False
+    )
+    state = request.app.state
+    health = await system_service.readiness(state.db, state.settings)
+    return render(
+        request,
+        "system.html",
+        user=user,
+        page="system",
+        health=health,
+        about=await system_about.about(state.db, state.settings) if user.is_admin else None,
+        jobs=recent.items,
+        job_types=jobs_service.list_types(),
+    )
+
+
+# ----------------------------------------------------------------- the signed-in user
+
+
+@router.get("/profile")
+async def profile_page(request: Request, session: SessionDep, principal: PageReader) -> Response:
+    user = await viewer(session, principal)
+    keys = await api_keys_service.list_keys(
+        session, PageParams(1, 200), actor=principal, user_id=None, include_revoked=False
+    )
+    return render(
+        request,
+        "profile.html",
+        user=user,
+        page="profile",
+        me=await auth_service.me(session, principal),
+        themes=await themes_service.list_themes(session, principal),
+        sessions=await auth_service.list_sessions(session, principal),
+        keys=keys.items,
+        roles=[role.value for role in Role if principal.role.at_least(role)],
+    )
+
+
+@router.get("/themes/{theme_id}.css", response_class=Response)
+async def custom_theme_css(session: SessionDep, principal: PageReader, theme_id: ThemeIdPath) -> Response:
+    palette = await themes_service.custom_palette(session, principal, theme_id)
+    if palette is None:
+        raise NotFound(f"you have no custom theme {theme_id}")
+    return Response(custom_stylesheet(theme_id, palette), media_type="text/css; charset=utf-8", headers=PAGE_HEADERS)
 
 
 # ----------------------------------------------------------------- static files and errors
@@ -301,7 +460,7 @@ async def _on_forbidden(request: Request, exc: Exception) -> Response:
 
 def install(app: FastAPI) -> None:
     """Mount the pages and static files on `app`."""
-    assets = Assets.load()
+    assets = Assets.load(generated={"css/themes.css": themes_stylesheet().encode()})
     app.state.web_assets = assets
     app.state.web_templates = build_environment(assets)
     app.add_exception_handler(PageRedirect, _on_redirect)

@@ -6,17 +6,46 @@ import { LiveConnection } from "./live.js";
 
 document.documentElement.classList.add("js");
 
+/** Show theme `id` now (a custom one brings its stylesheet); `base` is "light" or "dark" when known. */
+export function applyTheme(id, base = "") {
+  const root = document.documentElement;
+  root.dataset.theme = id;
+  if (base) root.dataset.base = base;
+  else delete root.dataset.base;
+  let link = document.getElementById("custom-theme");
+  if (id.startsWith("custom-")) {
+    if (!link) {
+      link = el("link", { rel: "stylesheet", id: "custom-theme" });
+      document.head.append(link);
+    }
+    link.href = `/themes/${encodeURIComponent(id)}.css`;
+  } else if (link) {
+    link.remove();
+  }
+}
+
+/** Save theme `id` as the user's choice, showing it at once; reverts when saving fails. */
+export async function chooseTheme(id, base = "") {
+  const root = document.documentElement;
+  const previous = [root.dataset.theme, root.dataset.base || ""];
+  applyTheme(id, base);
+  try {
+    await api.patch("/auth/me/preferences", { theme: id });
+    const select = document.getElementById("theme-select");
+    if (select) select.value = id;
+    return true;
+  } catch {
+    applyTheme(...previous);
+    return false;
+  }
+}
+
 function themeSwitch() {
-  document.querySelectorAll('.theme-choice input[name="theme"]').forEach((radio) => {
-    radio.addEventListener("change", async () => {
-      const previous = document.documentElement.dataset.theme;
-      document.documentElement.dataset.theme = radio.value;
-      try {
-        await api.patch("/auth/me/preferences", { theme: radio.value });
-      } catch {
-        document.documentElement.dataset.theme = previous;
-      }
-    });
+  const select = document.getElementById("theme-select");
+  if (!select) return;
+  select.addEventListener("change", () => {
+    const option = select.selectedOptions[0];
+    chooseTheme(select.value, option ? option.dataset.base || "" : "");
   });
 }
 
