@@ -13,6 +13,7 @@ from fastapi.openapi.utils import get_openapi
 from mvidarr import __version__
 from mvidarr.api_keys.endpoints import router as api_keys_router
 from mvidarr.artists.endpoints import router as artists_router
+from mvidarr.artwork.endpoints import UPLOAD_BODY_LIMIT, UPLOAD_PATH
 from mvidarr.artwork.endpoints import router as artwork_router
 from mvidarr.audit.endpoints import router as audit_router
 from mvidarr.auth import service as auth_service
@@ -20,27 +21,45 @@ from mvidarr.auth.browser import SecurityHeadersMiddleware
 from mvidarr.auth.endpoints import router as auth_router
 from mvidarr.auth.guard import API_KEY_HEADER, CSRF_HEADER, Guard
 from mvidarr.auth.openapi import document_security
+from mvidarr.blocklist.endpoints import router as blocklist_router
 from mvidarr.config import Settings
 from mvidarr.db import Database
+from mvidarr.discovery.endpoints import calendar_router, wanted_router
+from mvidarr.discovery.endpoints import router as discovery_router
+from mvidarr.downloads import tasks as download_tasks
+from mvidarr.downloads.endpoints import router as downloads_router
 from mvidarr.errors import PROBLEM_MEDIA_TYPE, Problem, install_error_handlers
 from mvidarr.events.endpoints import router as events_router
 from mvidarr.genres.endpoints import router as genres_router
+from mvidarr.imports.endpoints import router as imports_router
 from mvidarr.jobs.endpoints import router as jobs_router
 from mvidarr.jobs.endpoints import schedules_router
 from mvidarr.jobs.runtime import job_system
 from mvidarr.kit.limits import BodyLimitMiddleware
 from mvidarr.library import tasks as library_tasks
+from mvidarr.library.bulk_endpoints import router as bulk_edit_router
+from mvidarr.library.duplicate_endpoints import router as duplicates_router
 from mvidarr.library.endpoints import library_router
 from mvidarr.library.endpoints import router as root_folders_router
 from mvidarr.logs import RequestIdMiddleware, configure_logging
+from mvidarr.metadata.endpoints import lookup_router as artist_lookup_router
+from mvidarr.metadata.endpoints import router as metadata_router
+from mvidarr.monitors.endpoints import router as monitors_router
+from mvidarr.organise import service as organise_service
+from mvidarr.organise.endpoints import router as organise_router
 from mvidarr.playback.endpoints import router as playback_router
 from mvidarr.playback.responses import TranscodeSlots
+from mvidarr.providers.endpoints import router as providers_router
+from mvidarr.providers.hub import provider_hub
 from mvidarr.quality import service as quality_service
 from mvidarr.quality.endpoints import profiles_router as quality_profiles_router
 from mvidarr.quality.endpoints import router as video_quality_router
 from mvidarr.settings.endpoints import router as settings_router
 from mvidarr.system.docs import router as docs_router
 from mvidarr.system.endpoints import router as health_router
+from mvidarr.system.endpoints import system_router
+from mvidarr.themes.endpoints import router as themes_router
+from mvidarr.trash.endpoints import router as trash_router
 from mvidarr.users.endpoints import router as users_router
 from mvidarr.videos.endpoints import router as videos_router
 from mvidarr.web import views as web_views
@@ -57,6 +76,8 @@ def api_router() -> APIRouter:
     api = APIRouter(prefix=API_PREFIX)
     for router in (
         health_router,
+        # Before the artists routes: `/artists/lookup` must not be taken for an artist id.
+        artist_lookup_router,
         artists_router,
         videos_router,
         playback_router,
@@ -65,6 +86,7 @@ def api_router() -> APIRouter:
         root_folders_router,
         settings_router,
         auth_router,
+        themes_router,  # before users: the route-rules walk deactivates users there
         users_router,
         api_keys_router,
         audit_router,
@@ -74,8 +96,22 @@ def api_router() -> APIRouter:
         # After the jobs routes: the route-rules test really starts a scan, which must not
         # exist yet when it probes job cancel/retry as a plain user.
         library_router,
+        organise_router,
+        metadata_router,
         video_quality_router,
         quality_profiles_router,
+        providers_router,
+        discovery_router,
+        wanted_router,
+        calendar_router,
+        monitors_router,
+        imports_router,
+        trash_router,
+        duplicates_router,
+        bulk_edit_router,
+        system_router,
+        downloads_router,
+        blocklist_router,
     ):
         api.include_router(router)
     return api
@@ -94,8 +130,12 @@ def _lifespan(settings: Settings, database: Database | None) -> Any:
         try:
             await auth_service.ensure_initial_admin(db, guard, settings)
             await quality_service.ensure_default_profiles(db)
+            # Moves a crash interrupted are completed or rolled back before anything else touches files.
+            await organise_service.recover_moves(db.writer)
             library_tasks.configure(settings)
-            async with job_system(db, settings) as jobs:
+            download_tasks.configure(settings)
+            async with provider_hub(db, settings) as providers, job_system(db, settings) as jobs:
+                app.state.providers = providers
                 app.state.hub = jobs.hub
                 app.state.clock = jobs.clock
                 app.state.runner = jobs.runner
@@ -159,7 +199,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(api_router())
     app.include_router(docs_router)
     web_views.install(app)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_JSON_BODY)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_JSON_BODY, path_limits=[(UPLOAD_PATH, UPLOAD_BODY_LIMIT)])
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

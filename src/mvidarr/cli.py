@@ -140,17 +140,23 @@ async def _work(settings: Settings, slots: int) -> int:
     import signal
 
     from mvidarr.db import Database
+    from mvidarr.downloads import tasks as download_tasks
     from mvidarr.jobs.runtime import job_system
     from mvidarr.library import tasks as library_tasks
+    from mvidarr.organise import service as organise_service
+    from mvidarr.providers.hub import provider_hub
 
     library_tasks.configure(settings)
+    download_tasks.configure(settings)
     db = Database.connect(settings.database, pool_size=max(4, slots + 2), pg_schema=settings.database_schema)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     try:
-        async with job_system(db, settings, slots=slots) as jobs:
+        # Moves a crash interrupted are completed or rolled back before jobs touch files.
+        await organise_service.recover_moves(db.writer)
+        async with provider_hub(db, settings), job_system(db, settings, slots=slots) as jobs:
             runner = jobs.runner
             assert runner is not None
             click.echo(f"mvidarr worker {runner.worker_id} running {slots} job slots", err=True)

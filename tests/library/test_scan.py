@@ -362,3 +362,30 @@ async def test_analyze_probes_current_files_again(
         "SD",
     )
     assert known["Air/All I Need.mp4"].width is None
+
+
+async def test_a_changed_file_keeps_the_artwork_a_user_uploaded(
+    client: httpx.AsyncClient, db: Database, runner: Runner, root: dict[str, Any], tiny_clips: dict[str, Path]
+) -> None:
+    library = Path(root["path"])
+    put(library, "Air - Sexy Boy.mp4", tiny_clips["plain"])
+    put(library, "Air - Playground Love.mp4", tiny_clips["plain"])
+    await scan_ok(client, db, root["id"])
+    videos = await videos_by_title(db)
+    picked, grabbed = videos["Sexy Boy"], videos["Playground Love"]
+    async with db.writer() as session:
+        await session.execute(
+            update(Video)
+            .where(Video.id == picked["id"])
+            .values(thumbnail_path="artwork/videos/1/chosen", artwork_source="upload")
+        )
+        await session.execute(update(Video).where(Video.id == grabbed["id"]).values(thumbnail_path="old-grab"))
+        await session.commit()
+    for name in ("Air - Sexy Boy.mp4", "Air - Playground Love.mp4"):
+        with (library / name).open("ab") as handle:
+            handle.write(b"\0" * 100)
+    result = await scan_ok(client, db, root["id"])
+    assert result["probed"] == 2
+    after = await videos_by_title(db)
+    assert after["Sexy Boy"]["thumbnail_path"] == "artwork/videos/1/chosen"
+    assert after["Playground Love"]["thumbnail_path"] == f"thumbnails/videos/{grabbed['id']}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ import httpx
 import pytest
 
 from mvidarr.db import Database
+from mvidarr.models import Video
 from tests.factories import attach_file, make_artist, make_video
 
 pytestmark = pytest.mark.anyio
@@ -134,3 +136,35 @@ async def test_analyze_starts_a_probe_job(client: httpx.AsyncClient) -> None:
     assert started.json()["type"] == "media.probe"
     again = await client.post("/api/v1/video-quality/analyze", json={"all": True})
     assert again.json()["id"] == started.json()["id"]
+
+
+async def test_report_says_when_the_source_offers_nothing_better(
+    client: httpx.AsyncClient, db: Database, tmp_path: Path
+) -> None:
+    shipped = await profiles(client)
+    artist = await make_artist(client, "Portishead", quality_profile_id=shipped["Full HD 1080p"]["id"])
+    video = await make_video(client, artist["id"], "Roads", status="downloaded")
+    await attach_file(db, video["id"], str(tmp_path), width=1280, height=720, quality_label="720p", quality_score=560.0)
+    url = f"/api/v1/video-quality/videos/{video['id']}"
+    unknown = (await client.get(url)).json()["verdict"]
+    assert (unknown["upgrade_wanted"], unknown["better_version_exists"]) == (True, None)
+
+    async def offered(label: str) -> dict[str, Any]:
+        async with db.writer() as session:
+            row = await session.get(Video, video["id"])
+            assert row is not None
+            row.best_available_label = label
+            row.best_available_checked_at = datetime(2026, 11, 1, tzinfo=UTC)
+            await session.commit()
+        return dict((await client.get(url)).json()["verdict"])
+
+    same = await offered("720p")
+    assert (same["upgrade_wanted"], same["better_version_exists"], same["best_available_label"]) == (
+        False,
+        False,
+        "720p",
+    )
+    assert same["reasons"][-1] == "no better version exists: the source offers at best 720p"
+    assert same["best_available_checked_at"] == "2026-11-01T00:00:00Z"
+    better = await offered("1080p")
+    assert (better["upgrade_wanted"], better["better_version_exists"]) == (True, True)

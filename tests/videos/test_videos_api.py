@@ -173,3 +173,13 @@ async def test_update_to_missing_artist_changes_nothing(client: httpx.AsyncClien
     response = await client.patch(f"/api/v1/videos/{video['id']}", json={"artist_id": 4242, "title": "Renamed"})
     assert response.status_code == 422
     assert (await client.get(f"/api/v1/videos/{video['id']}")).json()["title"] == "Sexy Boy"
+
+
+async def test_update_sources_fills_each_sources_default_kind(client: httpx.AsyncClient) -> None:
+    artist = await make_artist(client, "Portishead")
+    video = await make_video(client, artist["id"], "Glory Box")
+    response = await client.patch(
+        f"/api/v1/videos/{video['id']}", json={"sources": [{"url": "https://vimeo.com/1234"}]}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["sources"] == [{"url": "https://vimeo.com/1234", "kind": "other"}]

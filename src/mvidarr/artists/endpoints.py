@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from mvidarr.artists import service
 from mvidarr.artists.repository import ArtistFilter
@@ -11,9 +11,13 @@ from mvidarr.audit import service as audit
 from mvidarr.auth.dependencies import MANAGER, READONLY, Manager, client_ip
 from mvidarr.db import SessionDep
 from mvidarr.errors import error_responses
+from mvidarr.jobs.endpoints import ClockDep, HubDep
 from mvidarr.kit.pagination import Page, PageDep
 from mvidarr.kit.params import MAX_ID, SearchQuery, SortQuery
 from mvidarr.kit.text import search_terms
+from mvidarr.metadata import service as enrichment
+from mvidarr.organise.nfo_tasks import request_nfo_refresh
+from mvidarr.trash import service as trash
 
 router = APIRouter(prefix="/artists", tags=["artists"])
 ArtistIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Artist id.")]
@@ -42,16 +46,32 @@ async def list_artists(
 
 @router.post(
     "",
-    dependencies=[MANAGER],
     response_model=ArtistPublic,
     status_code=status.HTTP_201_CREATED,
     summary="Add an artist",
     description="Creates an artist. Names are unique case- and accent-insensitively "
-    "(with 'The X' equal to 'X, The') unless a disambiguation tells them apart.",
-    responses=error_responses(400, 409, 422),
+    "(with 'The X' equal to 'X, The') unless a disambiguation tells them apart. Send the ids of a candidate "
+    "from `GET /artists/lookup`; unless `enrich=false` an `artist.enrich` job starts at once (its id is in the "
+    "`X-Job-Id` header).",
+    responses={
+        201: {"headers": {"X-Job-Id": {"description": "The enrichment job started.", "schema": {"type": "integer"}}}},
+        **error_responses(400, 409, 422),
+    },
 )
-async def create_artist(session: SessionDep, body: ArtistCreate) -> ArtistPublic:
-    return await service.create_artist(session, body)
+async def create_artist(
+    session: SessionDep,
+    manager: Manager,
+    hub: HubDep,
+    clock: ClockDep,
+    response: Response,
+    body: ArtistCreate,
+    enrich: Annotated[bool, Query(description="Start an `artist.enrich` job for the new artist.")] = True,
+) -> ArtistPublic:
+    artist = await service.create_artist(session, body)
+    if enrich:
+        job = await enrichment.enrich_artist(session, hub, clock, artist.id, manager.user_id)
+        response.headers["X-Job-Id"] = str(job.id)
+    return artist
 
 
 @router.get(
@@ -74,8 +94,12 @@ async def get_artist(session: SessionDep, artist_id: ArtistIdPath) -> ArtistPubl
     description="Changes the fields sent. Metadata a user edits is locked against enrichment.",
     responses=error_responses(400, 404, 409, 422),
 )
-async def update_artist(session: SessionDep, artist_id: ArtistIdPath, body: ArtistUpdate) -> ArtistPublic:
-    return await service.update_artist(session, artist_id, body)
+async def update_artist(
+    session: SessionDep, hub: HubDep, clock: ClockDep, artist_id: ArtistIdPath, body: ArtistUpdate
+) -> ArtistPublic:
+    artist = await service.update_artist(session, artist_id, body)
+    await request_nfo_refresh(session, hub, clock)
+    return artist
 
 
 @router.delete(
@@ -83,8 +107,10 @@ async def update_artist(session: SessionDep, artist_id: ArtistIdPath, body: Arti
     status_code=status.HTTP_204_NO_CONTENT,
     response_model=None,
     summary="Delete an artist",
-    description="Deletes the artist. An artist with videos needs `delete_videos=true`, else 409.",
-    responses=error_responses(404, 409, 422),
+    description="Deletes the artist. An artist with videos needs `delete_videos=true`, else 409. "
+    "`delete_files=true` moves the videos' files to the trash (restorable from `/trash`); "
+    "`permanent=true` (admins only) deletes them for good instead.",
+    responses=error_responses(403, 404, 409, 422),
 )
 async def delete_artist(
     request: Request,
@@ -92,9 +118,19 @@ async def delete_artist(
     manager: Manager,
     artist_id: ArtistIdPath,
     delete_videos: Annotated[bool, Query(description="Also delete the artist's videos.")] = False,
+    delete_files: Annotated[bool, Query(description="Move the videos' files to the trash.")] = False,
+    permanent: Annotated[bool, Query(description="Delete the files for good, not to the trash (admins only).")] = False,
 ) -> None:
+    trash.check_permanent(manager, permanent)
+    files: dict[str, int] = {}
+    if delete_videos and (delete_files or permanent):
+        await service.get_artist(session, artist_id)  # a 404 before any file moves
+        video_ids = await trash.artist_video_ids(session, artist_id)
+        files = await trash.remove_video_files(
+            session, video_ids, permanent=permanent, reason="artist.deleted", user_id=manager.user_id
+        )
     await service.delete_artist(session, artist_id, delete_videos=delete_videos)
     audit.record(
         session, "artist.deleted", actor=manager, target_type="artist", target_id=artist_id, ip=client_ip(request),
-        details={"delete_videos": delete_videos},
+        details={"delete_videos": delete_videos, "permanent": permanent, **files},
     )  # fmt: skip

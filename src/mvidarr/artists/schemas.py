@@ -38,6 +38,15 @@ class ArtistFields(InputSchema):
     allowed_kinds: list[VideoKind] | None = Field(
         default=None, description="Kinds discovery accepts; null uses the default setting."
     )
+    monitor_new: bool = Field(
+        default=False, description="Discovery wants only videos released after the artist was added."
+    )
+    min_year: Annotated[int, Field(ge=1900, le=2100)] | None = Field(
+        default=None, description="Discovery skips older videos; null uses the default setting."
+    )
+    min_duration_s: Annotated[float, Field(ge=0, le=36_000)] | None = Field(
+        default=None, description="Discovery skips shorter videos; null uses the default setting."
+    )
     folder_name: ShortText | None = None
     root_folder_id: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
     quality_profile_id: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = Field(
@@ -84,12 +93,16 @@ class ArtistPublic(ArtistListItem):
     include_words: list[str]
     exclude_words: list[str]
     allowed_kinds: list[VideoKind] | None
+    monitor_new: bool
+    min_year: int | None
+    min_duration_s: float | None
     folder_name: str | None
     root_folder_id: int | None
     quality_profile_id: int | None
     thumbnail_path: str | None
     fanart_path: str | None
     locked_fields: list[str]
+    field_provenance: dict[str, object] = Field(description="Which provider set each field, with confidence.")
     last_discovered_at: UTCDatetime | None
     last_enriched_at: UTCDatetime | None
     updated_at: UTCDatetime

@@ -36,7 +36,19 @@ from mvidarr.models import Job, JobStatus
 from mvidarr.settings import service as runtime_settings
 
 log = logging.getLogger("mvidarr.jobs")
-BUILTIN_MODULES = ("mvidarr.jobs.tasks", "mvidarr.library.tasks", "mvidarr.quality.tasks")
+BUILTIN_MODULES = (
+    "mvidarr.jobs.tasks",
+    "mvidarr.library.tasks",
+    "mvidarr.quality.tasks",
+    "mvidarr.metadata.tasks",
+    "mvidarr.discovery.tasks",
+    "mvidarr.monitors.tasks",
+    "mvidarr.downloads.tasks",
+    "mvidarr.organise.tasks",
+    "mvidarr.organise.nfo_tasks",
+    "mvidarr.trash.tasks",
+    "mvidarr.library.bulk",
+)
 LIMIT_CACHE_S = 5.0
 SCHEDULE_EVERY_S = 10.0
 Stop = Literal["cancel", "shutdown", "lost"]

@@ -21,7 +21,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.artists import service as artists
-from mvidarr.artwork.service import video_thumbnail_folder
+from mvidarr.artwork.service import USER_CHOSEN_SOURCES, video_thumbnail_folder
 from mvidarr.jobs.context import JobContext
 from mvidarr.kit.text import fold, identity_key
 from mvidarr.library.matching import Match, match_file
@@ -39,6 +39,8 @@ THUMBNAIL_WRITE_EVERY = 25
 THUMBNAIL_WORKERS = max(1, min(2, os.cpu_count() or 1))
 ARTIST_CACHE = 256
 MTIME_TOLERANCE = 1e-6
+# Videos whose thumbnail is a frame grab (scans may replace it), not artwork a user picked.
+_frame_grab_artwork = or_(Video.artwork_source.is_(None), Video.artwork_source.not_in(USER_CHOSEN_SOURCES))
 _ROW_COLUMNS = (
     MediaFile.id,
     MediaFile.relative_path,
@@ -179,7 +181,9 @@ class ThumbnailLane:
             return
         async with self.ctx.session() as session:
             for video_id, relative in done:
-                await session.execute(update(Video).where(Video.id == video_id).values(thumbnail_path=relative))
+                await session.execute(
+                    update(Video).where(Video.id == video_id, _frame_grab_artwork).values(thumbnail_path=relative)
+                )
             await session.commit()
 
     async def finish(self, root_id: int, root_path: str) -> None:
@@ -426,9 +430,12 @@ class LibraryScan:
                 self.counts.matched += 1
                 if pending.row.is_current:
                     await session.execute(
+                        update(Video).where(Video.id == pending.row.video_id).values(duration_s=probe.duration_s)
+                    )
+                    await session.execute(
                         update(Video)
-                        .where(Video.id == pending.row.video_id)
-                        .values(duration_s=probe.duration_s, thumbnail_path=None)
+                        .where(Video.id == pending.row.video_id, _frame_grab_artwork)
+                        .values(thumbnail_path=None)
                     )
                     if probe.width is not None:
                         thumbs.append(_Thumb(pending.row.video_id, pending.path, probe.duration_s))
@@ -636,7 +643,9 @@ class LibraryScan:
         )
         if other is not None:
             await session.execute(update(MediaFile).where(MediaFile.id == other).values(is_current=True))
-            await session.execute(update(Video).where(Video.id == video_id).values(thumbnail_path=None))
+            await session.execute(
+                update(Video).where(Video.id == video_id, _frame_grab_artwork).values(thumbnail_path=None)
+            )
             return
         await session.execute(
             update(Video)

@@ -19,7 +19,9 @@ from mvidarr.jobs.registry import JobResult, Role, job_type
 from mvidarr.jobs.schedules import DefaultSchedule, register_default
 from mvidarr.kit.params import MAX_ID
 from mvidarr.library.scanner import LibraryScan
+from mvidarr.metadata.tasks import enrich_after_scan
 from mvidarr.models import RootFolder
+from mvidarr.organise.tasks import organise_after_scan
 from mvidarr.settings import service as runtime_settings
 
 SCAN = "library.scan"
@@ -70,7 +72,10 @@ async def scan_library(ctx: JobContext, params: LibraryScanParams) -> JobResult:
         root = await session.get(RootFolder, params.root_folder_id)
     if root is None:
         raise RootFolderVanished(f"root folder {params.root_folder_id} does not exist")
-    return await LibraryScan(ctx, root.id, root.path, data_dir()).run()
+    result = await LibraryScan(ctx, root.id, root.path, data_dir()).run()
+    await organise_after_scan(ctx, root.id)
+    await enrich_after_scan(ctx, result)
+    return result
 
 
 async def _scan_all(ctx: JobContext, *, only_due: bool) -> JobResult:

@@ -3,16 +3,24 @@
 from mvidarr.models.api_key import ApiKey
 from mvidarr.models.artist import Artist
 from mvidarr.models.audit_event import AuditEvent
+from mvidarr.models.blocklist_entry import BlocklistEntry
+from mvidarr.models.download import Download, DownloadOutcome
+from mvidarr.models.file_move import FileMove, FileMoveState
 from mvidarr.models.genre import ArtistGenre, Genre, VideoGenre
 from mvidarr.models.job import ACTIVE_STATUSES, TERMINAL_STATUSES, Job, JobLog, JobStatus
+from mvidarr.models.match_review import MatchReview
 from mvidarr.models.media_file import MediaFile
+from mvidarr.models.monitor import Monitor, MonitorItem
+from mvidarr.models.provider import ProviderCacheEntry, ProviderState
 from mvidarr.models.quality_profile import QualityProfile
 from mvidarr.models.refresh_token import RefreshToken
 from mvidarr.models.root_folder import RootFolder
 from mvidarr.models.schedule import Schedule
 from mvidarr.models.setting import Setting
+from mvidarr.models.trash_entry import TrashEntry, TrashState
 from mvidarr.models.user import Role, User
 from mvidarr.models.video import Video, VideoKind, VideoStatus
+from mvidarr.models.video_removal import VideoRemoval
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -21,20 +29,33 @@ __all__ = [
     "Artist",
     "ArtistGenre",
     "AuditEvent",
+    "BlocklistEntry",
+    "Download",
+    "DownloadOutcome",
+    "FileMove",
+    "FileMoveState",
     "Genre",
     "Job",
     "JobLog",
     "JobStatus",
+    "MatchReview",
     "MediaFile",
+    "Monitor",
+    "MonitorItem",
+    "ProviderCacheEntry",
+    "ProviderState",
     "QualityProfile",
     "RefreshToken",
     "Role",
     "RootFolder",
     "Schedule",
     "Setting",
+    "TrashEntry",
+    "TrashState",
     "User",
     "Video",
     "VideoGenre",
     "VideoKind",
+    "VideoRemoval",
     "VideoStatus",
 ]

@@ -40,6 +40,10 @@ class Artist(Base):
     include_words: Mapped[list[Any]] = mapped_column(default=list)
     exclude_words: Mapped[list[Any]] = mapped_column(default=list)
     allowed_kinds: Mapped[list[Any] | None]
+    # Discovery: only videos released after the artist was added; per-artist minimums (None: settings default).
+    monitor_new: Mapped[bool] = mapped_column(default=False)
+    min_year: Mapped[int | None]
+    min_duration_s: Mapped[float | None]
     folder_name: Mapped[str | None] = mapped_column(String(255))
     root_folder_id: Mapped[int | None] = mapped_column(ForeignKey("root_folder.id", ondelete="SET NULL"), index=True)
     quality_profile_id: Mapped[int | None] = mapped_column(
@@ -49,8 +53,9 @@ class Artist(Base):
     fanart_path: Mapped[str | None] = mapped_column(String(1024))
     artwork_source: Mapped[str | None] = mapped_column(String(64))
     locked_fields: Mapped[list[Any]] = mapped_column(default=list)
+    field_provenance: Mapped[dict[str, Any]] = mapped_column(default=dict)
     last_discovered_at: Mapped[datetime | None]
-    last_enriched_at: Mapped[datetime | None]
+    last_enriched_at: Mapped[datetime | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -66,7 +66,13 @@ class Video(Base):
     field_provenance: Mapped[dict[str, Any]] = mapped_column(default=dict)
     search_text: Mapped[str] = mapped_column(String(1500))
     discovered_at: Mapped[datetime | None]
-    last_enriched_at: Mapped[datetime | None]
+    # Discovery: the song this video is a version of (shared by its versions), and why it was skipped.
+    song_key: Mapped[str | None] = mapped_column(String(500), index=True)
+    skip_reason: Mapped[str | None] = mapped_column(String(255))
+    last_enriched_at: Mapped[datetime | None] = mapped_column(index=True)
+    # The best quality label a source offered when last checked (upgrade search): "no better version exists".
+    best_available_label: Mapped[str | None] = mapped_column(String(8))
+    best_available_checked_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

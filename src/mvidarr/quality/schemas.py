@@ -109,6 +109,15 @@ class Verdict(Schema):
     allowed: bool | None = Field(description="Whether the file's label is one the profile allows.")
     upgrade_wanted: bool
     reasons: list[str] = Field(description="Why, in words: one line per rule the file was checked against.")
+    best_available_label: str | None = Field(
+        default=None, description="The best quality the video's source offered when last checked (upgrade search)."
+    )
+    best_available_checked_at: UTCDatetime | None = Field(default=None, description="When that was checked.")
+    better_version_exists: bool | None = Field(
+        default=None,
+        description="False when the source was checked and offers nothing better than the current file; "
+        "None when unknown.",
+    )
 
 
 class VideoQualityReport(Schema):

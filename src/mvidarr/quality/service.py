@@ -180,8 +180,30 @@ async def check_profile_exists(session: AsyncSession, profile_id: int | None, lo
 # -- judging files --------------------------------------------------------------------------------
 
 
-def judge(profile: QualityProfile | None, file: MediaFile | None) -> Verdict:
-    """Whether a file meets its profile's cutoff, whether its label is allowed, and why, in words."""
+def judge(profile: QualityProfile | None, file: MediaFile | None, video: Video | None = None) -> Verdict:
+    """Whether a file meets its profile's cutoff, whether its label is allowed, and why, in words.
+
+    With the video, what the last upgrade search found is taken into account: when the source
+    offers nothing better than the file, no upgrade is wanted and the reasons say so.
+    """
+    verdict = _judge(profile, file)
+    if video is None or video.best_available_label is None:
+        return verdict
+    best = video.best_available_label
+    current = file.quality_label if file is not None else None
+    better = current is None or RANKS.get(best, 0) > RANKS.get(current, 0)
+    update: dict[str, Any] = {
+        "best_available_label": best,
+        "best_available_checked_at": video.best_available_checked_at,
+        "better_version_exists": better,
+    }
+    if not better:
+        update["upgrade_wanted"] = False
+        update["reasons"] = [*verdict.reasons, f"no better version exists: the source offers at best {best}"]
+    return verdict.model_copy(update=update)
+
+
+def _judge(profile: QualityProfile | None, file: MediaFile | None) -> Verdict:
     if file is None:
         return Verdict(cutoff_met=None, allowed=None, upgrade_wanted=False, reasons=["the video has no file"])
     if profile is None:
@@ -240,7 +262,7 @@ async def video_report(session: AsyncSession, video_id: int) -> VideoQualityRepo
         artist={"id": artist.id, "name": artist.name},  # type: ignore[arg-type]
         file=FileQuality.model_validate(file) if file is not None else None,
         profile=_ref(profile),
-        verdict=judge(profile, file),
+        verdict=judge(profile, file, video),
     )
 
 

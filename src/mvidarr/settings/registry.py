@@ -7,11 +7,13 @@ settings (`mvidarr.config`) are read from the environment once at start.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from pydantic import Field, TypeAdapter
+from pydantic import AfterValidator, Field, TypeAdapter
 
 from mvidarr.kit.schemas import Clean, limit
+from mvidarr.organise.naming import valid_template
+from mvidarr.themes.schemas import BuiltinTheme
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +47,7 @@ Secret = Annotated[str, limit(500, 1), Clean] | None
 
 define(
     "library.naming_template",
-    Annotated[str, limit(500, 1), Clean],
+    Annotated[str, limit(500, 1), Clean, AfterValidator(valid_template)],
     "{artist}/{artist} - {title}",
     "Where organised files go, relative to the root folder, without extension.",
 )
@@ -57,7 +59,7 @@ define(
 )
 define(
     "ui.default_theme",
-    Literal["system", "light", "dark"],
+    BuiltinTheme,
     "system",
     "Theme for users who have not chosen one.",
 )
@@ -85,4 +87,29 @@ define(
     Annotated[int, Field(ge=1, le=2**31 - 1)] | None,
     None,
     "Quality profile for artists without one; unset means the profile named 'Any'.",
+)
+define(
+    "network.allow_private_fetch",
+    bool,
+    False,
+    "Let remote fetches (artwork URLs, provider images) reach private, loopback and link-local addresses. "
+    "Off by default so a URL cannot reach into the network MVidarr runs in.",
+)
+define(
+    "library.trash_retention_days",
+    Annotated[int, Field(ge=1, le=3650)],
+    30,
+    "Files moved to a root folder's trash are deleted for good after this many days.",
+)
+define(
+    "library.organize_after_scan",
+    bool,
+    False,
+    "After a root folder's scan, move its files to where the naming template says (a library.organize job).",
+)
+define(
+    "library.write_nfo",
+    bool,
+    False,
+    "Keep Kodi/Jellyfin NFO files and artwork next to video files up to date after metadata changes.",
 )

@@ -3,19 +3,24 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, status
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
 from mvidarr.audit import service as audit
 from mvidarr.auth.dependencies import MANAGER, READONLY, Manager, client_ip
 from mvidarr.db import SessionDep
+from mvidarr.downloads import service as downloads
+from mvidarr.downloads.schemas import VideoAdd, VideoDownloadAccepted, VideoFromSource
 from mvidarr.errors import InvalidInput, error_responses
+from mvidarr.jobs.endpoints import ClockDep, HubDep
 from mvidarr.kit.pagination import Page, PageDep
 from mvidarr.kit.params import MAX_ID, SearchQuery, SortQuery
 from mvidarr.kit.text import search_terms
 from mvidarr.models import VideoKind, VideoStatus
+from mvidarr.organise.nfo_tasks import request_nfo_refresh
+from mvidarr.trash import service as trash
 from mvidarr.videos import service
 from mvidarr.videos.repository import VideoFilter
-from mvidarr.videos.schemas import VideoCreate, VideoListItem, VideoPublic, VideoUpdate
+from mvidarr.videos.schemas import VideoListItem, VideoPublic, VideoUpdate
 
 router = APIRouter(tags=["videos"])
 VideoIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Video id.")]
@@ -80,15 +85,27 @@ async def list_videos(
 
 @router.post(
     "/videos",
-    dependencies=[MANAGER],
-    response_model=VideoPublic,
+    response_model=VideoPublic | VideoDownloadAccepted,
     status_code=status.HTTP_201_CREATED,
     summary="Add a video",
-    description="Creates a video for an existing artist.",
-    responses=error_responses(400, 422),
+    description="Creates a video for an existing artist (201 with the video). With `source_url` and "
+    "`download: true` it adds the video from that source instead (artist and title from the body, else from "
+    "the source's title; the artist is created if needed), queues its download and answers 202 with "
+    "`{video, job}`.",
+    responses={
+        202: {"model": VideoDownloadAccepted, "description": "Video added from the source; download queued."},
+        **error_responses(400, 409, 422, 503),
+    },
 )
-async def create_video(session: SessionDep, body: VideoCreate) -> VideoPublic:
-    return await service.create_video(session, body)
+async def create_video(
+    request: Request, response: Response, session: SessionDep, principal: Manager, body: VideoAdd
+) -> VideoPublic | VideoDownloadAccepted:
+    if isinstance(body.root, VideoFromSource):
+        response.status_code = status.HTTP_202_ACCEPTED
+        return await downloads.add_from_source(
+            session, request.app.state.hub, request.app.state.clock, body.root, created_by=principal.user_id
+        )
+    return await service.create_video(session, body.root)
 
 
 @router.get(
@@ -111,8 +128,12 @@ async def get_video(session: SessionDep, video_id: VideoIdPath) -> VideoPublic:
     description="Changes the fields sent. Metadata a user edits is locked against enrichment.",
     responses=error_responses(400, 404, 422),
 )
-async def update_video(session: SessionDep, video_id: VideoIdPath, body: VideoUpdate) -> VideoPublic:
-    return await service.update_video(session, video_id, body)
+async def update_video(
+    session: SessionDep, hub: HubDep, clock: ClockDep, video_id: VideoIdPath, body: VideoUpdate
+) -> VideoPublic:
+    video = await service.update_video(session, video_id, body)
+    await request_nfo_refresh(session, hub, clock)
+    return video
 
 
 @router.delete(
@@ -120,14 +141,31 @@ async def update_video(session: SessionDep, video_id: VideoIdPath, body: VideoUp
     status_code=status.HTTP_204_NO_CONTENT,
     response_model=None,
     summary="Delete a video",
-    description="Deletes the video record; its files stay on disk and become unmatched.",
-    responses=error_responses(404, 422),
+    description="Deletes the video record. Its files stay on disk and become unmatched, unless "
+    "`delete_files=true` moves them (with their sidecars) to the root folder's trash, restorable from "
+    "`/trash`; `permanent=true` (admins only) deletes them for good instead.",
+    responses=error_responses(403, 404, 409, 422),
 )
-async def delete_video(request: Request, session: SessionDep, manager: Manager, video_id: VideoIdPath) -> None:
+async def delete_video(
+    request: Request,
+    session: SessionDep,
+    manager: Manager,
+    video_id: VideoIdPath,
+    delete_files: Annotated[bool, Query(description="Move the video's files to the trash.")] = False,
+    permanent: Annotated[bool, Query(description="Delete the files for good, not to the trash (admins only).")] = False,
+) -> None:
+    trash.check_permanent(manager, permanent)
+    await service.get_video(session, video_id)  # a 404 before any file moves
+    files: dict[str, int] = {}
+    if delete_files or permanent:
+        files = await trash.remove_video_files(
+            session, [video_id], permanent=permanent, reason="video.deleted", user_id=manager.user_id
+        )
     await service.delete_video(session, video_id)
     audit.record(
-        session, "video.deleted", actor=manager, target_type="video", target_id=video_id, ip=client_ip(request)
-    )
+        session, "video.deleted", actor=manager, target_type="video", target_id=video_id, ip=client_ip(request),
+        details={"permanent": permanent, **files} if files or permanent else None,
+    )  # fmt: skip
 
 
 @router.get(

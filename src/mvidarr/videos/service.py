@@ -9,6 +9,7 @@ from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.artists.service import get_artist
+from mvidarr.discovery.removals import remember_removal
 from mvidarr.errors import InvalidInput, NotFound
 from mvidarr.genres import repository as genres
 from mvidarr.genres.columns import split as split_genres
@@ -127,6 +128,9 @@ async def update_video(session: AsyncSession, video_id: int, data: VideoUpdate) 
             raise InvalidInput(f"{required} cannot be null", loc=("body", required))
     if "release_date" in changes:
         changes["release_date"] = data.release_date
+    if "sources" in changes:
+        # exclude_unset above would drop a source's defaulted fields (its kind) too.
+        changes["sources"] = [source.model_dump(mode="json") for source in data.sources]
     explicit_locks = changes.pop("locked_fields", None)
     new_genres = changes.pop("genres", None)
     if "artist_id" in changes:
@@ -144,6 +148,7 @@ async def update_video(session: AsyncSession, video_id: int, data: VideoUpdate) 
 
 async def delete_video(session: AsyncSession, video_id: int) -> None:
     video = await get_video(session, video_id)
+    remember_removal(session, video)
     await session.delete(video)
     await session.flush()
 
