@@ -14,6 +14,7 @@ import re
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -40,6 +41,14 @@ SPOTIFY_TOKEN = "fake-spotify-token"
 FAKE_LASTFM_USER = "listener"
 FAKE_SPOTIFY_USER_TOKEN = "spotify-user-token"
 MODES = ("ok", "500", "timeout", "malformed", "html", "huge", "empty", "wrong_types")
+# Hosts of the artwork URLs the providers answer with; with `serve_images` on they point here.
+IMAGE_HOSTS = (
+    "https://r2.theaudiodb.example/",
+    "https://s.imvdb.example/",
+    "https://i.ytimg.example/",
+    "https://upload.example/",
+    "https://i.scdn.example/",
+)
 
 
 @dataclass(frozen=True)
@@ -79,6 +88,9 @@ class FakeUpstream:
         self.knobs: dict[str, Knobs] = {p: Knobs() for p in PROVIDERS}
         self.requests: list[RecordedRequest] = []
         self.base = ""
+        self.serve_images = True
+        """Point artwork URLs at `/images/...` here, which answers a JPEG (a path with 'missing': 404).
+        On by default, so no test sends a request (not even a DNS query) to the documented hosts."""
         self._lock = threading.Lock()
 
     # -- control, from the test thread ---------------------------------------------------------
@@ -87,6 +99,7 @@ class FakeUpstream:
         with self._lock:
             self.knobs = {p: Knobs() for p in PROVIDERS}
             self.requests.clear()
+            self.serve_images = True
 
     def set(self, provider: str, **changes: Any) -> None:
         knobs = self.knobs[provider]
@@ -134,11 +147,29 @@ class FakeUpstream:
             return
         request = Request(scope, receive)
         response = await self._handle(request)
+        if (
+            self.serve_images
+            and response.media_type == "application/json"
+            and not isinstance(response, StreamingResponse)
+        ):
+            body = bytes(response.body)
+            for host in IMAGE_HOSTS:
+                body = body.replace(host.encode(), f"{self.base}/images/".encode())
+            headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")}
+            response = Response(body, response.status_code, headers, media_type="application/json")
         await response(scope, receive, send)
 
     async def _handle(self, request: Request) -> Response:
         parts = request.url.path.lstrip("/").split("/", 1)
         provider, rest = parts[0], "/" + (parts[1] if len(parts) > 1 else "")
+        if provider == "images":
+            with self._lock:
+                self.requests.append(
+                    RecordedRequest("images", request.method, rest, {}, dict(request.headers), b"", time.monotonic())
+                )
+            if "missing" in rest:
+                return Response(b"", 404)
+            return Response(fake_jpeg(rest), 200, media_type="image/jpeg")
         if provider not in self.knobs:
             return _json({"error": "no such fake"}, 404)
         body = await request.body()
@@ -228,6 +259,20 @@ class FakeUpstream:
             if mode == "wrong_types":
                 body["genres"] = "electronic"
             return _json(body)
+        if path == "/recording" and "artist" in q and "query" not in q:
+            # Browse: every recording of the artist (audio and video), paged by limit/offset.
+            artist = next((a for a in ARTISTS if a.mbid == q["artist"]), None)
+            if artist is None:
+                return _json({"error": "Not Found"}, 404)
+            every = [] if mode == "empty" else [r for v in artist.videos for r in _mb_browse_recordings(artist, v)]
+            offset, limit = int(q.get("offset", "0")), int(q.get("limit", "25"))
+            return _json(
+                {
+                    "recording-count": len(every),
+                    "recording-offset": offset,
+                    "recordings": every[offset : offset + limit],
+                }
+            )
         if path == "/recording":
             query = q.get("query", "")
             found = (
@@ -463,10 +508,68 @@ class FakeUpstream:
                     }
                 )
             return _json({"kind": "youtube#videoListResponse", "items": items})
+        if path == "/channels":
+            wanted = q.get("id") or q.get("forHandle", "")
+            found = [a for a in ARTISTS if wanted in (a.channel_id, _yt_handle(a))]
+            return _json(
+                {
+                    "kind": "youtube#channelListResponse",
+                    "items": [
+                        {"id": a.channel_id, "contentDetails": {"relatedPlaylists": {"uploads": _yt_uploads(a)}}}
+                        for a in found
+                    ],
+                }
+            )
+        if path == "/playlistItems":
+            # A channel's uploads, newest first, paged by maxResults/pageToken (the token is an offset).
+            artist = next((a for a in ARTISTS if _yt_uploads(a) == q.get("playlistId")), None)
+            if artist is None:
+                error = {"code": 404, "message": "playlistNotFound", "errors": [{"reason": "playlistNotFound"}]}
+                return _json({"error": error}, 404)
+            uploads = [] if mode == "empty" else sorted(artist.videos, key=lambda v: v.release_date, reverse=True)
+            start, size = int(q.get("pageToken") or 0), int(q.get("maxResults", "5"))
+            page = uploads[start : start + size]
+            body: dict[str, Any] = {
+                "kind": "youtube#playlistItemListResponse",
+                "pageInfo": {"totalResults": len(uploads), "resultsPerPage": size},
+                "items": [
+                    {
+                        "kind": "youtube#playlistItem",
+                        "snippet": _yt_snippet(artist, v)
+                        | {
+                            "playlistId": _yt_uploads(artist),
+                            "position": start + i,
+                            "resourceId": {"kind": "youtube#video", "videoId": v.youtube_id},
+                            "videoOwnerChannelTitle": f"{artist.name}VEVO",
+                            "videoOwnerChannelId": artist.channel_id,
+                        },
+                        "contentDetails": {
+                            "videoId": v.youtube_id,
+                            "videoPublishedAt": f"{v.release_date}T08:00:00Z",
+                        },
+                    }
+                    for i, v in enumerate(page)
+                ],
+            }
+            if start + size < len(uploads):
+                body["nextPageToken"] = str(start + size)
+            return _json(body)
         return _json({"error": {"code": 404}}, 404)
 
 
 # -- JSON shapes -------------------------------------------------------------------------------
+
+
+def fake_jpeg(name: str) -> bytes:
+    """A small JPEG whose colour depends on `name` (so two pictures differ)."""
+    import io
+
+    from PIL import Image
+
+    seed = sum(name.encode()) % 200
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 200), (seed, 255 - seed, 90)).save(buffer, "JPEG")
+    return buffer.getvalue()
 
 
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -616,6 +719,32 @@ def _mb_recording(artist: FakeArtist, video: FakeVideo) -> dict[str, Any]:
     }
 
 
+def mb_video_recording_id(video: FakeVideo) -> str:
+    """The id of the fake's video recording of `video` (its audio recording is `recording_mbid`)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"video:{video.recording_mbid}"))
+
+
+def _mb_browse_recordings(artist: FakeArtist, video: FakeVideo) -> list[dict[str, Any]]:
+    """As browsing with `inc=url-rels` gives them: the audio recording and the music video recording."""
+    audio = _mb_recording(artist, video)
+    audio.pop("score")
+    audio["relations"] = []
+    clip = dict(audio)
+    clip |= {
+        "id": mb_video_recording_id(video),
+        "video": True,
+        "disambiguation": video.version or "music video",
+        "relations": [
+            {
+                "type": "free streaming",
+                "target-type": "url",
+                "url": {"resource": f"https://www.youtube.com/watch?v={video.youtube_id}"},
+            }
+        ],
+    }
+    return [audio, clip]
+
+
 def _wikidata_entity(artist: FakeArtist) -> dict[str, Any]:
     def claim(value: Any) -> list[dict[str, Any]]:
         return [{"mainsnak": {"snaktype": "value", "datavalue": {"value": value}}}]
@@ -670,6 +799,15 @@ def _spotify_artist(artist: FakeArtist) -> dict[str, Any]:
         "external_urls": {"spotify": f"https://open.spotify.com/artist/{artist.spotify_id}"},
         "type": "artist",
     }
+
+
+def _yt_uploads(artist: FakeArtist) -> str:
+    """The channel's uploads playlist id, as YouTube derives it from the channel id."""
+    return "UU" + artist.channel_id[2:]
+
+
+def _yt_handle(artist: FakeArtist) -> str:
+    return "@" + "".join(c for c in artist.name if c.isalnum())
 
 
 def _yt_snippet(artist: FakeArtist, video: FakeVideo) -> dict[str, Any]:

@@ -109,7 +109,7 @@ async def test_wikidata_then_wikipedia(provider_hub_on_fake: ProviderHub, fake_u
     wikipedia = await provider_hub_on_fake.client("wikipedia")
     page = await wikipedia.get_artist(item.ids.wikipedia or "")
     assert page.biography == DAFT_PUNK.biography
-    assert page.images.thumb == f"https://upload.example/{DAFT_PUNK.imvdb_id}.jpg"
+    assert page.images.thumb == f"{fake_upstream.base}/images/{DAFT_PUNK.imvdb_id}.jpg"  # served by the fake
     assert fake_upstream.sent("wikipedia")[0].path == "/api/rest_v1/page/summary/Daft_Punk"
 
 
@@ -149,7 +149,7 @@ async def test_spotify_client_credentials_flow(provider_hub_on_fake: ProviderHub
     spotify = await provider_hub_on_fake.client("spotify")
     [artist] = await spotify.search_artists("Daft Punk")
     assert artist.genres == list(DAFT_PUNK.genres)
-    assert artist.images.thumb == f"https://i.scdn.example/{DAFT_PUNK.spotify_id}/640"  # the largest
+    assert artist.images.thumb == f"{fake_upstream.base}/images/{DAFT_PUNK.spotify_id}/640"  # the largest
     again = await spotify.get_artist(DAFT_PUNK.spotify_id)
     assert again.name == "Daft Punk"
     sent = fake_upstream.sent("spotify")

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from mvidarr.discovery import service, sources
 from mvidarr.discovery.settings import INTERVAL_HOURS
+from mvidarr.events.hub import Event
 from mvidarr.jobs.context import JobContext
 from mvidarr.jobs.registry import JobResult, Role, job_type
 from mvidarr.jobs.schedules import DefaultSchedule, register_default
@@ -63,6 +64,18 @@ async def discover_artist(ctx: JobContext, artist_id: int) -> JobResult:
         filters = service.artist_filters(artist, await service.default_filters(session))
         planned = await service.plan(session, artist, collected.items, filters)
         counts = await service.apply(session, artist, planned, ctx.now())
+        if counts["added"] or counts["ignored"] or counts["updated"]:
+            # The browser refreshes the artist's videos and the wanted list when it hears this.
+            found = {k: counts[k] for k in ("added", "ignored", "updated")}
+            await ctx.hub.emit(
+                session,
+                Event(
+                    type="artist.updated",
+                    data={"id": artist_id, "changed": ["videos"], **found},
+                    ref=("artist", artist_id),
+                ),
+                Event(type="library.changed", data={"artist": artist_id, "reason": "discovered", **found}),
+            )
         await session.commit()
     await ctx.log(
         "info",

@@ -30,6 +30,7 @@ from mvidarr.jobs.context import JobContext, JobInterrupted, RetryableJobError
 from mvidarr.jobs.registry import JobResult, Role, job_type
 from mvidarr.jobs.schedules import DefaultSchedule, register_default
 from mvidarr.media.probe import ProbeResult, probe_file
+from mvidarr.metadata.tasks import enrich_after_download
 from mvidarr.models import Artist, DownloadOutcome, Job, QualityProfile, RootFolder, Video, VideoStatus
 from mvidarr.quality import service as quality
 from mvidarr.settings import service as runtime_settings
@@ -505,6 +506,10 @@ async def download_video(ctx: JobContext, params: DownloadParams) -> JobResult:
             job = await session.get(Job, ctx.job_id)
             if job is not None and job.result:
                 result["candidates"] = job.result.get("candidates", [])
+        if result.get("path") and not params.upgrade:
+            enrich_job = await enrich_after_download(ctx, params.video_id)
+            if enrich_job is not None:
+                result["enrich_job"] = enrich_job
     return result
 
 

@@ -40,6 +40,7 @@ BUILTIN_MODULES = (
     "mvidarr.jobs.tasks",
     "mvidarr.library.tasks",
     "mvidarr.quality.tasks",
+    "mvidarr.providers.tasks",
     "mvidarr.metadata.tasks",
     "mvidarr.discovery.tasks",
     "mvidarr.monitors.tasks",

@@ -10,17 +10,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mvidarr.db import utcnow
+from mvidarr.events.hub import Event
 from mvidarr.library.titles import parse_title
-from mvidarr.metadata import merge
+from mvidarr.metadata import artwork, merge
 from mvidarr.metadata.matching import VideoCandidate, VideoQuery, score_artist, score_video
 from mvidarr.metadata.settings import DEFAULT_ARTIST_ORDER, DEFAULT_VIDEO_ORDER
-from mvidarr.models import Artist, MatchReview, MediaFile, Video
+from mvidarr.models import Artist, ArtistGenre, MatchReview, MediaFile, Video, VideoGenre
 from mvidarr.providers.base import ProviderClient
 from mvidarr.providers.errors import (
     ProviderCredentialsError,
@@ -35,7 +37,12 @@ from mvidarr.providers.models import ArtistInfo, Capability, ExternalIds, Provid
 from mvidarr.settings import service as runtime_settings
 from mvidarr.videos.service import derive_fields
 
+if TYPE_CHECKING:
+    from mvidarr.events.hub import EventHub
+
 log = logging.getLogger("mvidarr.metadata")
+# The genre source of genres a video takes from its artist when no provider gives the video's own.
+ARTIST_GENRES = "artist"
 T = TypeVar("T")
 Note = Callable[[str], Awaitable[None]]
 MAX_CANDIDATES = 10
@@ -199,13 +206,64 @@ def _candidate_json(info: VideoInfo | RecordingInfo, confidence: float) -> dict[
     }
 
 
-class VideoEnricher:
-    """Enriches one video at a time; build one per job (it keeps the policy and the provider hub)."""
+class _Writes:
+    """What enrichers share: the data dir artwork goes to and the hub that hears of changes."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], providers: ProviderHub, policy: Policy) -> None:
+    sessions: async_sessionmaker[AsyncSession]
+    data_dir: Path | None
+    events: EventHub | None
+
+    async def _announce(
+        self, session: AsyncSession, kind: Literal["video", "artist"], key: int, changed: list[str]
+    ) -> None:
+        """`video.updated` / `artist.updated` (and `library.changed`) after `session` commits."""
+        if self.events is None or not changed:
+            return
+        await self.events.emit(
+            session,
+            Event(type=f"{kind}.updated", data={"id": key, "changed": sorted(set(changed))}, ref=(kind, key)),
+            Event(type="library.changed", data={kind: key, "reason": "enriched"}),
+        )
+
+    async def _artwork(self, kind: Literal["video", "artist"], key: int, chosen: dict[str, merge.Chosen]) -> list[str]:
+        if self.data_dir is None:
+            return []
+        wanted = [
+            artwork.Wanted(slot=slot, url=str(pick.value), provider=pick.provider)
+            for slot in ("image", "fanart", "thumbnail")
+            if (pick := chosen.get(slot)) is not None and isinstance(pick.value, str)
+        ]
+        if not wanted:
+            return []
+        changed = await artwork.download(self.sessions, self.data_dir, kind, key, wanted)
+        if changed and self.events is not None:
+            await self.events.publish(
+                Event(type=f"{kind}.updated", data={"id": key, "changed": changed}, ref=(kind, key))
+            )
+        return changed
+
+
+class VideoEnricher(_Writes):
+    """Enriches one video at a time; build one per job (it keeps the policy and the provider hub).
+
+    With a data dir, the chosen thumbnail is downloaded for a video that has none; with an event
+    hub, changes are announced (`video.updated`, `library.changed`).
+    """
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        providers: ProviderHub,
+        policy: Policy,
+        *,
+        data_dir: Path | None = None,
+        events: EventHub | None = None,
+    ) -> None:
         self.sessions = sessions
         self.providers = providers
         self.policy = policy
+        self.data_dir = data_dir
+        self.events = events
 
     async def enrich(self, video_id: int, note: Note = _quiet) -> Outcome:
         outcome = Outcome()
@@ -288,6 +346,7 @@ class VideoEnricher:
         outcome.status = "matched"
         chosen = merge.merge(offers, confidences, self.policy.video_order)
         outcome.changed = await self._apply(snap, chosen)
+        outcome.changed += await self._artwork("video", snap.id, chosen)
         return outcome
 
     async def _apply(self, snap: VideoSnapshot, chosen: dict[str, merge.Chosen]) -> list[str]:
@@ -303,11 +362,15 @@ class VideoEnricher:
                 await merge.apply_genres(session, video_id=video.id, pick=chosen["genres"])
                 provenance["genres"] = chosen["genres"].provenance(now)
                 changed.append("genres")
+            elif "genres" not in locked and await _artist_genres_fallback(session, video.id, video.artist_id):
+                provenance["genres"] = {"provider": ARTIST_GENRES, "confidence": 1.0, "at": now.isoformat()}
+                changed.append("genres")
             if {"title", "album", "featured_artists"} & set(changed):
                 derive_fields(video)
             video.field_provenance = provenance
             video.last_enriched_at = now
             await session.execute(delete(MatchReview).where(MatchReview.video_id == video.id))
+            await self._announce(session, "video", video.id, changed)
             await session.commit()
         return changed
 
@@ -332,6 +395,31 @@ class VideoEnricher:
             if video is not None:
                 video.last_enriched_at = utcnow()
             await session.commit()
+
+
+async def _artist_genres_fallback(session: AsyncSession, video_id: int, artist_id: int) -> bool:
+    """Give the video its artist's genres when it has none of its own; True when they changed.
+
+    Genres taken this way carry the source `artist`, so they follow the artist's until a
+    provider (or the user) gives the video genres of its own.
+    """
+    own = (
+        await session.execute(select(VideoGenre.genre_id, VideoGenre.source).where(VideoGenre.video_id == video_id))
+    ).all()
+    if any(row.source != ARTIST_GENRES for row in own):
+        return False
+    artist_ids = set(
+        (await session.execute(select(ArtistGenre.genre_id).where(ArtistGenre.artist_id == artist_id))).scalars()
+    )
+    if artist_ids == {row.genre_id for row in own}:
+        return False
+    await session.execute(delete(VideoGenre).where(VideoGenre.video_id == video_id))
+    if artist_ids:
+        await session.execute(
+            insert(VideoGenre),
+            [{"video_id": video_id, "genre_id": gid, "source": ARTIST_GENRES} for gid in sorted(artist_ids)],
+        )
+    return True
 
 
 async def _upsert_review(
@@ -383,11 +471,23 @@ def known_artist_id(name: ProviderName, ids: dict[str, Any], found: ExternalIds)
     return str(value) if value else None
 
 
-class ArtistEnricher:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], providers: ProviderHub, policy: Policy) -> None:
+class ArtistEnricher(_Writes):
+    """Enriches one artist at a time; with a data dir its image and fanart are downloaded too."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        providers: ProviderHub,
+        policy: Policy,
+        *,
+        data_dir: Path | None = None,
+        events: EventHub | None = None,
+    ) -> None:
         self.sessions = sessions
         self.providers = providers
         self.policy = policy
+        self.data_dir = data_dir
+        self.events = events
 
     async def enrich(self, artist_id: int, note: Note = _quiet) -> Outcome:
         outcome = Outcome()
@@ -424,6 +524,7 @@ class ArtistEnricher:
         outcome.status = "matched"
         chosen = merge.merge(offers, confidences, self.policy.artist_order)
         outcome.changed = await self._apply(snap, chosen)
+        outcome.changed += await self._artwork("artist", snap.id, chosen)
         return outcome
 
     async def _one(
@@ -501,7 +602,8 @@ class ArtistEnricher:
             )
             for art in merge.ARTWORK:
                 if art in chosen:
-                    provenance[art] = {**chosen[art].provenance(now), "url": chosen[art].value}
+                    kept = {k: v for k, v in (provenance.get(art) or {}).items() if k == "stored_url"}
+                    provenance[art] = {**chosen[art].provenance(now), "url": chosen[art].value, **kept}
             if "genres" in chosen and "genres" not in locked:
                 await merge.apply_genres(session, artist_id=artist.id, pick=chosen["genres"])
                 provenance["genres"] = chosen["genres"].provenance(now)
@@ -509,6 +611,7 @@ class ArtistEnricher:
             artist.field_provenance = provenance
             artist.last_enriched_at = now
             await session.execute(delete(MatchReview).where(MatchReview.artist_id == artist.id))
+            await self._announce(session, "artist", artist.id, changed)
             await session.commit()
         return changed
 

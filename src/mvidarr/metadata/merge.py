@@ -26,7 +26,7 @@ Order = list[ProviderName]
 # Fields that are only filled, never replaced once set (the file's probe knows the duration best).
 FILL_ONLY = frozenset({"duration_s"})
 # Provenance keys of artwork, whose values are remote URLs the artwork code downloads.
-ARTWORK = frozenset({"image", "fanart"})
+ARTWORK = frozenset({"image", "fanart", "thumbnail"})
 MAX_GENRES = 8
 # Tags that are not genres (Last.fm and MusicBrainz tags are free text).
 _NOT_GENRES = frozenset(
@@ -203,6 +203,7 @@ def video_offer(info: VideoInfo) -> dict[str, Any]:
         "sources": sources,
         "view_count": info.view_count,
         "like_count": info.like_count,
+        "thumbnail": info.thumb,
     }
 
 

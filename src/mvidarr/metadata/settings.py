@@ -29,6 +29,7 @@ VideoField = Literal[
     "view_count",
     "like_count",
     "genres",
+    "thumbnail",
 ]
 ArtistField = Literal[
     "sort_name",
@@ -70,6 +71,8 @@ DEFAULT_VIDEO_ORDER: dict[str, list[ProviderName]] = {
     "view_count": ["youtube"],
     "like_count": ["youtube"],
     "genres": _GENRES,
+    # Downloaded for a video that has no thumbnail (IMVDb's stills are larger than YouTube's).
+    "thumbnail": ["imvdb", "youtube", "theaudiodb"],
 }
 DEFAULT_ARTIST_ORDER: dict[str, list[ProviderName]] = {
     "sort_name": ["musicbrainz"],
@@ -122,6 +125,12 @@ define(
     bool,
     False,
     "After a library scan, enrich the videos it found that were never enriched.",
+)
+define(
+    "metadata.enrich_after_download",
+    bool,
+    False,
+    "After a video is downloaded (not an upgrade of its file), enrich it.",
 )
 define(
     "metadata.batch_size",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -49,6 +50,13 @@ class LibraryEnrichParams(BaseModel):
     )
     artists: bool = Field(default=True, description="Enrich artists too (before their videos).")
     videos: bool = Field(default=True, description="Enrich videos.")
+
+
+def _data_dir() -> Path | None:
+    """Where downloaded artwork goes: the data dir the library jobs of this process were given."""
+    from mvidarr.library import tasks as library_tasks  # the library's jobs import this module
+
+    return library_tasks.data_dir()
 
 
 async def _run_batch(
@@ -104,7 +112,7 @@ async def _run_batch(
 async def enrich_videos(ctx: JobContext, params: VideoEnrichParams) -> JobResult:
     async with ctx.reader() as session:
         policy = await load_policy(session)
-    enricher = VideoEnricher(ctx.session, providers.current(), policy)
+    enricher = VideoEnricher(ctx.session, providers.current(), policy, data_dir=_data_dir(), events=ctx.hub)
     return await _run_batch(ctx, params.video_ids, "video", enricher.enrich)
 
 
@@ -123,7 +131,7 @@ async def enrich_videos(ctx: JobContext, params: VideoEnrichParams) -> JobResult
 async def enrich_artists(ctx: JobContext, params: ArtistEnrichParams) -> JobResult:
     async with ctx.reader() as session:
         policy = await load_policy(session)
-    enricher = ArtistEnricher(ctx.session, providers.current(), policy)
+    enricher = ArtistEnricher(ctx.session, providers.current(), policy, data_dir=_data_dir(), events=ctx.hub)
     return await _run_batch(ctx, params.artist_ids, "artist", enricher.enrich)
 
 
@@ -190,3 +198,12 @@ async def enrich_after_scan(ctx: JobContext, scan_result: JobResult) -> int | No
     if not enabled:
         return None
     return await ctx.spawn(LIBRARY_ENRICH, LibraryEnrichParams(only_due=True))
+
+
+async def enrich_after_download(ctx: JobContext, video_id: int) -> int | None:
+    """After a successful download, enrich the video (`metadata.enrich_after_download`); the job id."""
+    async with ctx.reader() as session:
+        enabled = bool(await runtime_settings.get_value(session, "metadata.enrich_after_download"))
+    if not enabled:
+        return None
+    return await ctx.spawn(VIDEO_ENRICH, VideoEnrichParams(video_ids=[video_id]))

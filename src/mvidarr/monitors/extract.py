@@ -11,9 +11,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-import yt_dlp
-from yt_dlp.utils import unsmuggle_url
-
 _YOUTUBE_ID = re.compile(r"(?:v=|youtu\.be/|/shorts/|/embed/)([A-Za-z0-9_-]{11})")
 MAX_ITEMS = 500
 
@@ -51,6 +48,8 @@ def _release(entry: dict[str, Any]) -> date | None:
 
 
 def _item(entry: dict[str, Any]) -> ListedItem | None:
+    from yt_dlp.utils import unsmuggle_url  # yt-dlp is large: loaded by the threads that list, not at start
+
     raw_url = entry.get("url") or entry.get("webpage_url")
     url = unsmuggle_url(raw_url)[0] if isinstance(raw_url, str) else None
     title = entry.get("title")
@@ -77,6 +76,8 @@ def _item(entry: dict[str, Any]) -> ListedItem | None:
 
 def list_items(url: str, *, limit: int = MAX_ITEMS, timeout_s: float = 30.0) -> list[ListedItem]:
     """The items of a channel/playlist/feed, newest first as the source orders them."""
+    import yt_dlp
+
     options: dict[str, Any] = {
         "extract_flat": "in_playlist",
         "quiet": True,

@@ -13,7 +13,10 @@ from mvidarr.jobs.schedules import DefaultSchedule, register_default
 from mvidarr.kit.params import MAX_ID
 from mvidarr.models import Monitor
 from mvidarr.monitors import repository, service
-from mvidarr.monitors.extract import ExtractionFailed, list_items
+from mvidarr.monitors.extract import MAX_ITEMS, ExtractionFailed, ListedItem, list_items
+from mvidarr.providers.errors import ProviderError, ProviderNotConfigured
+from mvidarr.providers.hub import current
+from mvidarr.providers.youtube import YouTubeClient, channel_target, playlist_of
 
 CHECK = "monitor.check"
 CHECK_DUE = "monitors.check_due"
@@ -34,10 +37,45 @@ class MonitorVanished(Exception):
     """The monitor was deleted before its check ran."""
 
 
+async def _list_with_data_api(url: str) -> list[ListedItem] | None:
+    """A YouTube channel's uploads or a playlist through the Data API when a key is set; None otherwise
+    (no key, YouTube off, or not a YouTube channel/playlist URL: yt-dlp lists it)."""
+    playlist = playlist_of(url)
+    channel = channel_target(url) if playlist is None and "youtube.com/" in url else None
+    if playlist is None and channel is None:
+        return None
+    try:
+        client = await current().client("youtube")
+    except (ProviderNotConfigured, RuntimeError):
+        return None
+    if not isinstance(client, YouTubeClient) or client.keyless:
+        return None
+    try:
+        if playlist is None and channel is not None:
+            playlist = await client.uploads_playlist(*channel)
+        assert playlist is not None
+        videos = await client.playlist_videos(playlist, limit=MAX_ITEMS, cache=False)
+    except ProviderError as exc:
+        raise ExtractionFailed(f"YouTube Data API: {exc}") from None
+    return [
+        ListedItem(
+            item_id=v.provider_id,
+            title=v.title[:500],
+            url=v.url,
+            youtube_id=v.provider_id,
+            release_date=v.release_date,
+            duration_s=v.duration_s,
+            uploader=v.channel,
+        )
+        for v in videos
+    ]
+
+
 @job_type(
     CHECK,
     MonitorCheckParams,
-    description="Lists a channel's or playlist's items (yt-dlp flat extraction) and adds the new ones as "
+    description="Lists a channel's or playlist's items (the YouTube Data API when a key is set, else yt-dlp "
+    "flat extraction) and adds the new ones as "
     "wanted videos (or ignored, with the filter's reason); items seen before are skipped.",
     priority=-1,
     max_attempts=2,
@@ -54,7 +92,9 @@ async def check_monitor(ctx: JobContext, params: MonitorCheckParams) -> JobResul
         url = monitor.url
     await ctx.progress(0.1, "listing the items")
     try:
-        listed = await ctx.to_thread(list_items, url)
+        listed = await _list_with_data_api(url)
+        if listed is None:
+            listed = await ctx.to_thread(list_items, url)
     except ExtractionFailed as exc:
         async with ctx.session() as session:
             stored = await session.get(Monitor, params.monitor_id)

@@ -11,8 +11,8 @@ from pydantic import Field
 
 from mvidarr.providers.base import ProviderClient, Wire
 from mvidarr.providers.errors import ProviderNotFound
-from mvidarr.providers.models import ArtistInfo, Capability, ExternalIds, Link, RecordingInfo
-from mvidarr.providers.parsing import MBID, blank_to_none, date_of, lucene_quote, year_of
+from mvidarr.providers.models import ArtistInfo, Capability, ExternalIds, Link, RecordingInfo, VideoInfo
+from mvidarr.providers.parsing import MBID, blank_to_none, date_of, lucene_quote, year_of, youtube_id
 from mvidarr.providers.upstream import CallKind
 
 
@@ -85,9 +85,16 @@ class _Recording(Wire):
     isrcs: list[str] = Field(default_factory=list)
     genres: list[_Named] = Field(default_factory=list)
     tags: list[_Named] = Field(default_factory=list)
+    relations: list[_Relation] = Field(default_factory=list)
 
 
 class _RecordingSearch(Wire):
+    recordings: list[_Recording] = Field(default_factory=list)
+
+
+class _RecordingBrowse(Wire):
+    recording_count: int = Field(default=0, alias="recording-count")
+    recording_offset: int = Field(default=0, alias="recording-offset")
     recordings: list[_Recording] = Field(default_factory=list)
 
 
@@ -98,6 +105,11 @@ class _UrlLookup(Wire):
 
 
 _Relation.model_rebuild()
+_Recording.model_rebuild()
+
+BROWSE_PAGE = 100
+# A recording's disambiguation that only says it is a video, not which version of it.
+_VIDEO_WORDS = frozenset({"music video", "video", "official music video", "official video", "promo video"})
 
 _LINK_KINDS = {
     "wikidata": "wikidata",
@@ -190,6 +202,34 @@ def _recording(raw: _Recording) -> RecordingInfo:
     )
 
 
+def _video(raw: _Recording) -> VideoInfo:
+    """A recording flagged as a video, with the YouTube links its URL relations give."""
+    recording = _recording(raw)
+    urls = [r.url.resource for r in raw.relations if r.url is not None]
+    youtube_ids = list(dict.fromkeys(yid for url in urls if (yid := youtube_id(url))))
+    disambiguation = recording.disambiguation
+    version = disambiguation if disambiguation and disambiguation.casefold() not in _VIDEO_WORDS else None
+    return VideoInfo(
+        provider="musicbrainz",
+        provider_id=raw.id,
+        artist=recording.artist,
+        artists=recording.artists,
+        featured_artists=recording.featured_artists,
+        artist_provider_id=recording.artist_ids[0] if recording.artist_ids else None,
+        title=recording.title,
+        version=version,
+        year=recording.year,
+        release_date=recording.first_release_date,
+        duration_s=recording.duration_s,
+        album=recording.album,
+        youtube_ids=youtube_ids,
+        source_urls=[Link(kind="youtube" if youtube_id(url) else "other", url=url) for url in urls],
+        musicbrainz_recording_id=raw.id,
+        ids=ExternalIds(musicbrainz=raw.id),
+        url=f"https://musicbrainz.org/recording/{raw.id}",
+    )
+
+
 def _mbid(value: str) -> str:
     value = value.strip().lower()
     if not MBID.match(value):
@@ -205,6 +245,7 @@ class MusicBrainzClient(ProviderClient):
             Capability.GET_ARTIST,
             Capability.SEARCH_RECORDINGS,
             Capability.RECORDING_FOR_URL,
+            Capability.ARTIST_VIDEOS,
         }
     )
 
@@ -255,3 +296,30 @@ class MusicBrainzClient(ProviderClient):
         except ProviderNotFound:
             return []
         return [_recording(r.recording) for r in raw.relations if r.recording is not None]
+
+    async def artist_videos(self, provider_id: str, *, limit: int = 200) -> list[VideoInfo]:
+        """The artist's recordings flagged as video, browsed page by page with their URL relations.
+
+        Browsing lists every recording of the artist (audio ones too); only `video: true` ones are
+        kept, until `limit` videos are found or the artist's recordings run out.
+        """
+        mbid = _mbid(provider_id)
+        videos: list[VideoInfo] = []
+        offset = 0
+        while len(videos) < limit:
+            page = await self.upstream.get(
+                "/recording",
+                _RecordingBrowse,
+                params={
+                    "artist": mbid,
+                    "inc": "url-rels+artist-credits+releases",
+                    "limit": BROWSE_PAGE,
+                    "offset": offset,
+                    "fmt": "json",
+                },
+            )
+            videos.extend(_video(r) for r in page.recordings if r.video)
+            offset += len(page.recordings)
+            if not page.recordings or offset >= page.recording_count:
+                break
+        return videos[:limit]

@@ -1,5 +1,6 @@
-"""YouTube: the Data API v3 (search.list, videos.list) when a key is set; keyless search and
-details through yt-dlp (`ytsearchN:` with flat extraction) otherwise, run in a thread."""
+"""YouTube: the Data API v3 (search.list, videos.list, channels.list, playlistItems.list) when a
+key is set; keyless search, details and channel uploads through yt-dlp (`ytsearchN:` / flat
+extraction) otherwise, run in a thread."""
 
 # Wire models keep the field names the provider documents (camelCase).
 # ruff: noqa: N815
@@ -7,6 +8,7 @@ details through yt-dlp (`ytsearchN:` with flat extraction) otherwise, run in a t
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,10 +17,16 @@ from pydantic import Field
 from mvidarr.providers.base import ProviderClient, Wire
 from mvidarr.providers.errors import ProviderCredentialsError, ProviderNotFound, ProviderUnavailable
 from mvidarr.providers.models import Capability, Link, VideoInfo
-from mvidarr.providers.parsing import YOUTUBE_ID, date_of, iso_duration_s
+from mvidarr.providers.parsing import YOUTUBE_ID, date_of, iso_duration_s, youtube_id
 from mvidarr.providers.upstream import CallKind
 
 YTDLP_TIMEOUT_S = 60.0
+PLAYLIST_PAGE = 50  # playlistItems.list's maxResults ceiling
+_CHANNEL_ID = re.compile(r"^UC[A-Za-z0-9_-]{22}$")
+_CHANNEL_URL = re.compile(r"youtube\.com/channel/(UC[A-Za-z0-9_-]{22})")
+_HANDLE = re.compile(r"^@[A-Za-z0-9_.-]{3,30}$")
+_HANDLE_URL = re.compile(r"youtube\.com/(@[A-Za-z0-9_.-]{3,30})")
+_PLAYLIST_URL = re.compile(r"[?&]list=([A-Za-z0-9_-]{10,64})")
 
 
 class _Thumb(Wire):
@@ -67,6 +75,87 @@ class _Videos(Wire):
     items: list[_Video] = Field(default_factory=list)
 
 
+class _Related(Wire):
+    uploads: str | None = None
+
+
+class _ChannelDetails(Wire):
+    relatedPlaylists: _Related = Field(default_factory=_Related)
+
+
+class _Channel(Wire):
+    id: str
+    contentDetails: _ChannelDetails | None = None
+
+
+class _Channels(Wire):
+    items: list[_Channel] = Field(default_factory=list)
+
+
+class _ResourceId(Wire):
+    videoId: str | None = None
+
+
+class _ItemSnippet(_Snippet):
+    resourceId: _ResourceId | None = None
+    videoOwnerChannelTitle: str | None = None
+    videoOwnerChannelId: str | None = None
+
+
+class _ItemDetails(Wire):
+    videoId: str | None = None
+    videoPublishedAt: str | None = None
+
+
+class _PlaylistItem(Wire):
+    snippet: _ItemSnippet
+    contentDetails: _ItemDetails | None = None
+
+
+class _PlaylistItems(Wire):
+    items: list[_PlaylistItem] = Field(default_factory=list)
+    nextPageToken: str | None = None
+
+
+def _from_playlist_item(item: _PlaylistItem) -> VideoInfo | None:
+    """An upload as playlistItems.list gives it (private and deleted entries have no video id)."""
+    details = item.contentDetails
+    video_id = (details.videoId if details else None) or (
+        item.snippet.resourceId.videoId if item.snippet.resourceId else None
+    )
+    if not video_id or not YOUTUBE_ID.match(video_id):
+        return None
+    snippet = item.snippet.model_copy()
+    # The playlist's snippet names the playlist owner; the video's own channel is the owner fields.
+    snippet.channelTitle = item.snippet.videoOwnerChannelTitle or snippet.channelTitle
+    snippet.channelId = item.snippet.videoOwnerChannelId or snippet.channelId
+    if details and details.videoPublishedAt:
+        snippet.publishedAt = details.videoPublishedAt
+    return _from_api(video_id, snippet, None, None)
+
+
+def channel_target(value: str) -> tuple[str, str] | None:
+    """("id", UC…) or ("handle", @name) for a channel id, handle or channel URL; None otherwise."""
+    value = value.strip()
+    if _CHANNEL_ID.match(value):
+        return ("id", value)
+    if _HANDLE.match(value):
+        return ("handle", value)
+    if found := _CHANNEL_URL.search(value):
+        return ("id", found.group(1))
+    if found := _HANDLE_URL.search(value):
+        return ("handle", found.group(1))
+    return None
+
+
+def playlist_of(url: str) -> str | None:
+    """The playlist id in a YouTube playlist URL (`…?list=PL…`)."""
+    if "youtube.com" not in url and "youtu.be" not in url:
+        return None
+    found = _PLAYLIST_URL.search(url)
+    return found.group(1) if found else None
+
+
 def _thumb(snippet: _Snippet) -> str | None:
     for size in ("maxres", "standard", "high", "medium", "default"):
         if size in snippet.thumbnails:
@@ -107,11 +196,18 @@ def _from_api(video_id: str, snippet: _Snippet, details: _Details | None, stats:
 def _from_ytdlp(entry: dict[str, Any]) -> VideoInfo | None:
     video_id = entry.get("id")
     if not isinstance(video_id, str) or not YOUTUBE_ID.match(video_id):
-        return None
+        # Feeds and generic playlists give the watch URL, their own id being e.g. a feed guid.
+        link = entry.get("url") or entry.get("webpage_url")
+        video_id = youtube_id(link) if isinstance(link, str) and "/" in link else None
+        if video_id is None:
+            return None
     upload = entry.get("upload_date")
+    stamp = entry.get("timestamp")
     released = (
         datetime.strptime(upload, "%Y%m%d").replace(tzinfo=UTC).date()
         if isinstance(upload, str) and len(upload) == 8 and upload.isdigit()
+        else datetime.fromtimestamp(stamp, UTC).date()
+        if isinstance(stamp, int | float)
         else None
     )
     channel = entry.get("channel") or entry.get("uploader") or ""
@@ -137,7 +233,7 @@ def _from_ytdlp(entry: dict[str, Any]) -> VideoInfo | None:
     )
 
 
-def _ytdlp_extract(target: str, flat: bool) -> dict[str, Any]:
+def _ytdlp_extract(target: str, flat: bool, limit: int | None = None) -> dict[str, Any]:
     import yt_dlp  # imported late: it is large and only the keyless path needs it
 
     options: dict[str, Any] = {
@@ -148,6 +244,8 @@ def _ytdlp_extract(target: str, flat: bool) -> dict[str, Any]:
         "socket_timeout": 15,
         "noplaylist": True,
     }
+    if limit is not None:
+        options["playlistend"] = limit
     with yt_dlp.YoutubeDL(options) as ydl:
         info = ydl.extract_info(target, download=False)
     return dict(info or {})
@@ -155,13 +253,13 @@ def _ytdlp_extract(target: str, flat: bool) -> dict[str, Any]:
 
 class YouTubeClient(ProviderClient):
     name = "youtube"
-    capabilities = frozenset({Capability.SEARCH_VIDEOS, Capability.GET_VIDEO})
+    capabilities = frozenset({Capability.SEARCH_VIDEOS, Capability.GET_VIDEO, Capability.ARTIST_VIDEOS})
 
     @property
     def keyless(self) -> bool:
         return "api_key" not in self.config.credentials
 
-    async def _api(self, path: str, model: type[_Search] | type[_Videos], params: dict[str, Any], **kw: Any) -> Any:
+    async def _api(self, path: str, model: type[Wire], params: dict[str, Any], **kw: Any) -> Any:
         try:
             return await self.upstream.get(
                 path, model, params={**params, "key": self.config.credentials["api_key"]}, secret_params=("key",), **kw
@@ -179,12 +277,12 @@ class YouTubeClient(ProviderClient):
                 ) from None
             raise
 
-    async def _ytdlp(self, target: str, *, flat: bool) -> dict[str, Any]:
+    async def _ytdlp(self, target: str, *, flat: bool, limit: int | None = None) -> dict[str, Any]:
         await self.upstream._take_slot()  # yt-dlp requests count against the same limit
         self.upstream.runtime.requests += 1
         try:
             async with asyncio.timeout(YTDLP_TIMEOUT_S):
-                return await asyncio.to_thread(_ytdlp_extract, target, flat)
+                return await asyncio.to_thread(_ytdlp_extract, target, flat, limit)
         except TimeoutError:
             raise ProviderUnavailable(self.name, f"yt-dlp gave no answer within {YTDLP_TIMEOUT_S:.0f} s") from None
         except Exception as exc:  # yt-dlp raises its own DownloadError for every failure
@@ -230,3 +328,66 @@ class YouTubeClient(ProviderClient):
             raise ProviderNotFound(self.name, f"no video {provider_id}")
         item = result.items[0]
         return _from_api(item.id, item.snippet, item.contentDetails, item.statistics)
+
+    async def artist_videos(self, provider_id: str, *, limit: int = 200) -> list[VideoInfo]:
+        """The uploads of the artist's official channel (a channel id, handle or URL), newest first.
+
+        With a key: the channel's uploads playlist through playlistItems.list. Keyless: yt-dlp's flat
+        extraction of the channel's videos page (or of the URL itself, e.g. a feed).
+        """
+        limit = max(1, limit)
+        target = channel_target(provider_id)
+        if self.keyless:
+            if target is not None:
+                kind, value = target
+                url = f"https://www.youtube.com/{'channel/' + value if kind == 'id' else value}/videos"
+            elif provider_id.startswith(("http://", "https://")):
+                url = provider_id
+            else:
+                raise ProviderNotFound(self.name, f"{provider_id!r} is not a YouTube channel id, handle or URL")
+            return await self._flat_list(url, limit)
+        if target is None:
+            raise ProviderNotFound(self.name, f"{provider_id!r} is not a YouTube channel id, handle or URL")
+        uploads = await self.uploads_playlist(*target)
+        return await self.playlist_videos(uploads, limit=limit)
+
+    async def _flat_list(self, url: str, limit: int) -> list[VideoInfo]:
+        info = await self._ytdlp(url, flat=True, limit=limit)
+        entries = info.get("entries") or []
+        videos = [v for e in entries if isinstance(e, dict) and (v := _from_ytdlp(e)) is not None]
+        return videos[:limit]
+
+    async def uploads_playlist(self, kind: str, value: str) -> str:
+        """The id of a channel's uploads playlist (channels.list, `id` or `forHandle`)."""
+        params = {"part": "contentDetails", "id" if kind == "id" else "forHandle": value}
+        result: _Channels = await self._api("/channels", _Channels, params)
+        uploads = result.items[0].contentDetails if result.items else None
+        if uploads is None or not uploads.relatedPlaylists.uploads:
+            raise ProviderNotFound(self.name, f"no channel {value}")
+        return uploads.relatedPlaylists.uploads
+
+    async def playlist_videos(self, playlist_id: str, *, limit: int = 200, cache: bool = True) -> list[VideoInfo]:
+        """A playlist's videos through playlistItems.list, page by page (needs the API key).
+
+        `cache=False` asks YouTube every time (monitors look for what is new since the last check).
+        """
+        videos: list[VideoInfo] = []
+        token: str | None = None
+        while len(videos) < limit:
+            page: _PlaylistItems = await self._api(
+                "/playlistItems",
+                _PlaylistItems,
+                {
+                    "part": "snippet,contentDetails",
+                    "playlistId": playlist_id,
+                    "maxResults": PLAYLIST_PAGE,
+                    "pageToken": token,
+                },
+                kind=CallKind.SEARCH,
+                cache=cache,
+            )
+            videos.extend(v for item in page.items if (v := _from_playlist_item(item)) is not None)
+            token = page.nextPageToken
+            if not token or not page.items:
+                break
+        return videos[:limit]
