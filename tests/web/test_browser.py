@@ -626,6 +626,52 @@ def test_quality_page_draws_charts_and_edits_profiles(tab: Tab, server: Server) 
         api.delete(f"/quality-profiles/{created['id']}")
 
 
+def test_add_a_wanted_video_then_bulk_ignore_it_on_the_wanted_page(tab: Tab, server: Server) -> None:
+    sign_in(tab, server)
+    page = tab.page
+    with server.api(server.admin_token()) as api:
+        artist = api.post("/artists", json={"name": "Wanted Flow"}).json()
+    tab.go(f"/artists/{artist['id']}")
+    for title in ("Wish One", "Wish Two"):
+        page.fill("#new-title", title)
+        page.click("#add-video button[type=submit]")
+        page.wait_for_selector(f".toast:has-text('Added “{title}” as wanted.')")
+    tab.go(f"/wanted?artist_id={artist['id']}")
+    assert page.locator("#wanted-list tbody tr[data-video-id]").count() == 2
+    page.check("#select-all")
+    assert page.locator("#selected-count").inner_text() == "2 selected"
+    page.select_option("#bulk-action", "ignore")
+    page.click("#wanted-bulk button[type=submit]")
+    page.wait_for_selector(".toast:has-text('Changed 2 of 2 videos.')")
+    page.wait_for_function("() => document.querySelectorAll('#wanted-list tr[data-video-id]').length === 0")
+    with server.api(server.admin_token()) as api:
+        videos = api.get(f"/artists/{artist['id']}/videos").json()["items"]
+        assert sorted(v["status"] for v in videos) == ["ignored", "ignored"]
+        api.delete(f"/artists/{artist['id']}")
+
+
+def test_video_detail_sections_and_settings_naming_preview(tab: Tab, server: Server) -> None:
+    sign_in(tab, server)
+    page = tab.page
+    with server.api(server.admin_token()) as api:
+        artist = api.post("/artists", json={"name": "Detail Flow"}).json()
+        video = api.post("/videos", json={"artist_id": artist["id"], "title": "Section Song"}).json()
+    tab.go(f"/videos/{video['id']}")
+    tab.live()
+    for section in ("#video-actions", "#quality-report", "#video-files", "#video-sources", "#video-provenance"):
+        assert page.locator(section).is_visible(), section
+    assert page.get_by_role("heading", name="Quality report").is_visible()
+    assert page.get_by_label("Source URL").is_visible()
+    tab.go("/settings")
+    page.wait_for_selector("#naming-preview tbody tr:not(.empty-row)")
+    page.fill("#naming-template", "{artist}/ZZ {title}")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#naming-preview td')].some(td => td.textContent.includes('/ZZ '))"
+    )
+    with server.api(server.admin_token()) as api:
+        api.delete(f"/artists/{artist['id']}")
+
+
 def test_screenshots_of_every_page_light_and_dark(tab: Tab, server: Server) -> None:
     sign_in(tab, server)
     page = tab.page
@@ -637,8 +683,13 @@ def test_screenshots_of_every_page_light_and_dark(tab: Tab, server: Server) -> N
         "artists": "/artists",
         "videos": "/videos",
         "activity": "/activity",
+        "wanted": "/wanted",
+        "calendar": "/calendar",
         "quality": "/quality",
         "unmatched": "/unmatched",
+        "review": "/metadata/review",
+        "trash": "/trash",
+        "artist-add": "/artists/add",
         "settings": "/settings",
         "system": "/system",
         "profile": "/profile",

@@ -16,7 +16,20 @@ from tests.conftest import TEST_PASSWORD, http_client, make_user
 from tests.factories import attach_file, make_artist, make_video
 
 pytestmark = pytest.mark.anyio
-PAGES = ["/", "/artists", "/videos", "/activity", "/settings", "/profile", "/quality", "/unmatched", "/system"]
+PAGES = [
+    "/",
+    "/artists",
+    "/videos",
+    "/activity",
+    "/settings",
+    "/profile",
+    "/quality",
+    "/unmatched",
+    "/system",
+    "/artists/add",
+    "/metadata/review",
+    "/trash",
+]
 
 
 def _assets(html: str) -> list[str]:

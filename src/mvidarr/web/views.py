@@ -3,6 +3,7 @@ one template; the page's ES module adds live updates and actions through the JSO
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -15,7 +16,11 @@ from mvidarr.artists.repository import SORTABLE as ARTIST_SORTABLE
 from mvidarr.artists.repository import ArtistFilter
 from mvidarr.auth import service as auth_service
 from mvidarr.auth.dependencies import PUBLIC
+from mvidarr.blocklist import service as blocklist_service
 from mvidarr.db import SessionDep
+from mvidarr.discovery import service as discovery_service
+from mvidarr.discovery.repository import WANTED_SORTABLE, WantedFilter
+from mvidarr.downloads import service as downloads_service
 from mvidarr.errors import NotFound
 from mvidarr.jobs import schedules as schedules_service
 from mvidarr.jobs import service as jobs_service
@@ -26,9 +31,12 @@ from mvidarr.kit.text import search_terms
 from mvidarr.library import files as library_files
 from mvidarr.library import service as library_service
 from mvidarr.library.files import UNMATCHED_SORTABLE
+from mvidarr.metadata import service as metadata_service
 from mvidarr.models import VideoKind, VideoStatus
 from mvidarr.models.job import ACTIVE_STATUSES, TERMINAL_STATUSES
 from mvidarr.models.user import Role
+from mvidarr.monitors import service as monitors_service
+from mvidarr.providers.models import PROVIDER_NAMES
 from mvidarr.quality import service as quality_service
 from mvidarr.quality.repository import CUTOFF_SORTABLE
 from mvidarr.settings import service as settings_service
@@ -39,6 +47,7 @@ from mvidarr.themes import service as themes_service
 from mvidarr.themes.endpoints import ThemeIdPath
 from mvidarr.themes.palettes import custom_stylesheet
 from mvidarr.themes.palettes import stylesheet as themes_stylesheet
+from mvidarr.trash import service as trash_service
 from mvidarr.users import service as users_service
 from mvidarr.videos import service as videos_service
 from mvidarr.videos.endpoints import QUALITY_LABELS
@@ -56,6 +65,7 @@ STATUSES = tuple(s.value for s in VideoStatus)
 KINDS = tuple(k.value for k in VideoKind)
 EDITABLE_FIELDS = ("title", "year", "album", "label", "release_date", "description", "directors")
 RECENT = 8
+REVIEW_KINDS = ("video", "artist")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +86,7 @@ class SettingField:
         nullable = any(v.get("type") == "null" for v in variants)
         main: dict[str, Any] = next((v for v in variants if v.get("type") != "null"), {})
         kind = "secret" if setting.secret else "enum" if "enum" in main else str(main.get("type") or "string")
-        if kind not in ("secret", "enum", "boolean", "integer"):
+        if kind not in ("secret", "enum", "boolean", "integer", "number"):
             kind = "string"
         return cls(setting, kind, nullable, list(main.get("enum", [])), main.get("minimum"), main.get("maximum"))
 
@@ -179,6 +189,12 @@ async def artists_page(request: Request, session: SessionDep, principal: PageRea
     )
 
 
+@router.get("/artists/add")
+async def add_artist_page(request: Request, session: SessionDep, principal: PageManager) -> Response:
+    user = await viewer(session, principal)
+    return render(request, "artist_add.html", user=user, page="artist_add", q=Query(request).text("q", 200))
+
+
 @router.get("/artists/{artist_id}")
 async def artist_page(request: Request, session: SessionDep, principal: PageReader, artist_id: IdPath) -> Response:
     user = await viewer(session, principal)
@@ -196,6 +212,7 @@ async def artist_page(request: Request, session: SessionDep, principal: PageRead
         user=user,
         page="artist",
         artist=artist,
+        all_kinds=KINDS,
         profiles=await quality_service.list_profiles(session) if user.can_edit else [],
         videos=videos.items,
         pager=Pager(page.page, page.page_size, videos.total),
@@ -260,7 +277,20 @@ async def video_page(request: Request, session: SessionDep, principal: PageReade
         video = await videos_service.read_video(session, video_id)
     except NotFound:
         return _not_found(request, user, f"There is no video {video_id}.")
-    return render(request, "video.html", user=user, page="video", video=video, editable_fields=EDITABLE_FIELDS)
+    report = await quality_service.video_report(session, video_id)
+    provenance = [
+        (name, value if isinstance(value, dict) else {}) for name, value in sorted(video.field_provenance.items())
+    ]
+    return render(
+        request,
+        "video.html",
+        user=user,
+        page="video",
+        video=video,
+        editable_fields=EDITABLE_FIELDS,
+        report=report,
+        provenance=provenance,
+    )
 
 
 QUALITY_CHARTS = (
@@ -298,6 +328,87 @@ async def quality_page(request: Request, session: SessionDep, principal: PageRea
     )
 
 
+WANTED_LISTS = (("missing", "Missing"), ("cutoff_unmet", "Cutoff unmet"))
+WANTED_SORTS = tuple(WANTED_SORTABLE)
+WANTED_SORT_CHOICES = (
+    ("-release_date", "Release date, newest first"),
+    ("release_date", "Release date, oldest first"),
+    ("artist", "Artist, A to Z"),
+    ("title", "Title, A to Z"),
+    ("-discovered_at", "Recently discovered"),
+)
+
+
+@router.get("/wanted")
+async def wanted_page(request: Request, session: SessionDep, principal: PageReader) -> Response:
+    user = await viewer(session, principal)
+    query = Query(request)
+    which = query.text("list")
+    which = which if which in dict(WANTED_LISTS) else "missing"
+    artist_id = query.integer("artist_id", 1, MAX_ID)
+    year = query.integer("year", 1900, 2100)
+    kinds = query.choices("kind", KINDS)
+    kind = kinds[0] if kinds else None
+    sort = query.sort(WANTED_SORTS, "-release_date")
+    page = query.page(user.page_sizes.get("wanted"))
+    flt = WantedFilter(cutoff_unmet=which == "cutoff_unmet", artist_id=artist_id, year=year, kind=kind)
+    found = await discovery_service.list_wanted(session, flt, sort, page)
+    artist_name = None
+    if artist_id is not None:
+        try:
+            artist_name = (await artists_service.read_artist(session, artist_id)).name
+        except NotFound:
+            artist_name = f"#{artist_id}"
+    return render(
+        request,
+        "wanted.html",
+        user=user,
+        page="wanted",
+        which=which,
+        lists=WANTED_LISTS,
+        wanted=found.items,
+        pager=Pager(page.page, page.page_size, found.total),
+        query=query,
+        artist_id=artist_id,
+        artist_name=artist_name,
+        year=year,
+        kind=kind,
+        all_kinds=KINDS,
+        sort=sort,
+        sort_choices=WANTED_SORT_CHOICES,
+        page_sizes=PAGE_SIZES,
+    )
+
+
+@router.get("/calendar")
+async def calendar_page(request: Request, session: SessionDep, principal: PageReader) -> Response:
+    user = await viewer(session, principal)
+    query = Query(request)
+    today = dt.date.today()
+    try:
+        first = dt.date.fromisoformat(query.text("month", 7) + "-01")
+    except ValueError:
+        first = today.replace(day=1)
+    last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    items = await discovery_service.calendar(session, first, last)
+    days: dict[dt.date, list[Any]] = {}
+    for item in items:
+        days.setdefault(item.release_date, []).append(item)
+    previous = (first - dt.timedelta(days=1)).replace(day=1)
+    following = last + dt.timedelta(days=1)
+    return render(
+        request,
+        "calendar.html",
+        user=user,
+        page="calendar",
+        month=first,
+        days=sorted(days.items()),
+        today=today,
+        previous=previous.strftime("%Y-%m"),
+        following=following.strftime("%Y-%m"),
+    )
+
+
 # ----------------------------------------------------------------- jobs and settings
 
 
@@ -313,11 +424,19 @@ async def activity_page(request: Request, session: SessionDep, principal: PageRe
     history = await jobs_service.list_jobs(
         session, JobFilter(status=TERMINAL_STATUSES, top_level=True, visible=visible), page, with_detail=False
     )
+    downloads = await downloads_service.queue(session, PageParams(1, 100), with_detail=False)
+    finished = await downloads_service.history(session, PageParams(1, 25), video_id=None, outcome=None)
+    blocked = await blocklist_service.list_entries(session, PageParams(1, 100), video_id=None)
     return render(
         request,
         "activity.html",
         user=user,
         page="activity",
+        downloads=downloads.items,
+        download_history=finished.items,
+        download_history_total=finished.total,
+        blocklist=blocked.items,
+        blocklist_total=blocked.total,
         queue=queue.items,
         history=history.items,
         pager=Pager(page.page, page.page_size, history.total),
@@ -330,14 +449,25 @@ async def activity_page(request: Request, session: SessionDep, principal: PageRe
 async def settings_page(request: Request, session: SessionDep, principal: PageManager) -> Response:
     user = await viewer(session, principal)
     roots = await library_service.list_root_folders(session)
-    admin: dict[str, Any] = {"settings": [], "schedules": [], "users": [], "keys": [], "usernames": {}}
+    admin: dict[str, Any] = {
+        "settings": [],
+        "provider_settings": {},
+        "download_settings": [],
+        "schedules": [],
+        "users": [],
+        "keys": [],
+        "usernames": {},
+    }
     if user.is_admin:
         accounts = await users_service.list_users(session, PageParams(1, 200), q=None, role=None, active=None)
         keys = await api_keys_service.list_keys(
             session, PageParams(1, 200), actor=principal, user_id=0, include_revoked=False
         )
+        fields = [SettingField.of(s) for s in await settings_service.list_settings(session)]
         admin = {
-            "settings": [SettingField.of(s) for s in await settings_service.list_settings(session)],
+            "settings": [f for f in fields if not f.setting.key.startswith(("providers.", "downloads."))],
+            "provider_settings": _provider_groups(fields),
+            "download_settings": [f for f in fields if f.setting.key.startswith("downloads.")],
             "schedules": await schedules_service.list_schedules(session),
             "users": accounts.items,
             "keys": keys.items,
@@ -348,10 +478,24 @@ async def settings_page(request: Request, session: SessionDep, principal: PageMa
         "settings.html",
         user=user,
         page="settings",
+        naming_template=str(await settings_service.get_value(session, "library.naming_template")),
         roots=roots,
         all_roles=[role.value for role in Role],
+        monitors=(await monitors_service.list_monitors(session, PageParams(1, 200))).items,
         **admin,
     )
+
+
+def _provider_groups(fields: list[SettingField]) -> dict[str, list[SettingField]]:
+    """`providers.<name>.*` by provider, in the registry's order; shared ones under `all`."""
+    groups: dict[str, list[SettingField]] = {name: [] for name in PROVIDER_NAMES}
+    groups["all"] = []
+    for field in fields:
+        if not field.setting.key.startswith("providers."):
+            continue
+        name = field.setting.key.split(".")[1]
+        groups[name if name in groups else "all"].append(field)
+    return {name: group for name, group in groups.items() if group}
 
 
 @router.get("/unmatched")
@@ -370,6 +514,44 @@ async def unmatched_page(request: Request, session: SessionDep, principal: PageR
         pager=Pager(page.page, page.page_size, found.total),
         query=query,
         sort=sort,
+        page_sizes=PAGE_SIZES,
+    )
+
+
+@router.get("/metadata/review")
+async def review_page(request: Request, session: SessionDep, principal: PageReader) -> Response:
+    user = await viewer(session, principal)
+    query = Query(request)
+    kind = (query.choices("kind", REVIEW_KINDS) or [""])[0]
+    page = query.page(user.page_sizes.get("review"))
+    found = await metadata_service.review_list(session, kind or None, page)
+    return render(
+        request,
+        "review.html",
+        user=user,
+        page="review",
+        reviews=found.items,
+        kind=kind,
+        pager=Pager(page.page, page.page_size, found.total),
+        query=query,
+        page_sizes=PAGE_SIZES,
+    )
+
+
+@router.get("/trash")
+async def trash_page(request: Request, session: SessionDep, principal: PageManager) -> Response:
+    user = await viewer(session, principal)
+    query = Query(request)
+    page = query.page(user.page_sizes.get("trash"))
+    found = await trash_service.list_entries(session, page, root_folder_id=None)
+    return render(
+        request,
+        "trash.html",
+        user=user,
+        page="trash",
+        entries=found.items,
+        pager=Pager(page.page, page.page_size, found.total),
+        query=query,
         page_sizes=PAGE_SIZES,
     )
 

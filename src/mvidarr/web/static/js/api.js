@@ -70,7 +70,7 @@ async function problemOf(response) {
 
 /**
  * Call the API. `options.json` is sent as the body; `options.quiet` leaves error display to the
- * caller (the error is thrown either way).
+ * caller (the error is thrown either way); `options.withHeaders` resolves to `{ data, headers }`.
  */
 export async function request(method, path, options = {}) {
   const headers = { Accept: "application/json" };
@@ -100,13 +100,15 @@ export async function request(method, path, options = {}) {
     if (!options.quiet) toast(error.message, "error");
     throw error;
   }
-  if (response.status === 204) return null;
-  return response.json();
+  const data = response.status === 204 ? null : await response.json();
+  // `options.withHeaders` also hands back the response headers (e.g. `X-Job-Id`).
+  return options.withHeaders ? { data, headers: response.headers } : data;
 }
 
 export const api = {
   get: (path, options) => request("GET", path, options),
   post: (path, json, options = {}) => request("POST", path, { ...options, json }),
+  put: (path, json, options = {}) => request("PUT", path, { ...options, json }),
   patch: (path, json, options = {}) => request("PATCH", path, { ...options, json }),
   delete: (path, options) => request("DELETE", path, options),
 };

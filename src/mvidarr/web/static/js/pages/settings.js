@@ -1,7 +1,7 @@
 // Settings: root folders (add, remove, scan with live progress), schedules, users, everyone's API
 // keys and the runtime settings form; secrets are write-only.
-import { api } from "../api.js";
-import { confirmDialog, formError, toast } from "../components.js";
+import { api, csrfToken } from "../api.js";
+import { confirmDialog, el, formError, toast } from "../components.js";
 import { liveJobs } from "../jobs.js";
 import { startShell } from "../shell.js";
 
@@ -51,8 +51,6 @@ document.getElementById("root-folders").addEventListener("click", async (event) 
   }
 });
 
-const settingsForm = document.getElementById("settings-form");
-
 function read(field) {
   const kind = field.dataset.kind;
   const input = field.querySelector(`[name="${field.dataset.key}"]`);
@@ -64,10 +62,11 @@ function read(field) {
     return text || undefined; // blank keeps the saved secret
   }
   if (text === "") return field.dataset.nullable === "true" ? null : undefined;
-  return kind === "integer" ? Number(text) : text;
+  return kind === "integer" || kind === "number" ? Number(text) : text;
 }
 
-if (settingsForm) {
+// Every runtime-settings form (general, each provider, downloads) sends only what changed.
+for (const settingsForm of document.querySelectorAll("form.settings-form")) {
   const fields = [...settingsForm.querySelectorAll(".field[data-key]")];
   const initial = new Map(fields.map((field) => [field.dataset.key, JSON.stringify(read(field))]));
   settingsForm.addEventListener("submit", async (event) => {
@@ -174,5 +173,225 @@ if (allKeys) {
     if (!(await confirmDialog("Revoke this API key? Programs using it stop working.", { confirm: "Revoke", danger: true }))) return;
     await api.delete(`/api-keys/${button.dataset.keyId}`);
     button.closest("tr").remove();
+  });
+}
+
+// Naming template with a live preview; organise the library as a dry run first, then apply.
+const naming = document.getElementById("naming-form");
+const previewBody = document.querySelector("#naming-preview tbody");
+let previewTimer = null;
+let previewSeq = 0;
+
+async function preview() {
+  const seq = ++previewSeq;
+  const template = naming.elements.template.value;
+  try {
+    const result = await api.post("/library/naming/preview", { template }, { quiet: true });
+    if (seq !== previewSeq) return;
+    formError(naming, "");
+    previewBody.replaceChildren(
+      ...result.examples.map((x) => el("tr", {}, el("td", { text: x.artist }), el("td", { text: x.title }), el("td", { class: "word-break", text: x.path }))),
+    );
+    document.getElementById("naming-tokens").textContent = `Tokens: ${result.tokens.map((t) => `{${t}}`).join(" ")}`;
+  } catch (error) {
+    if (seq === previewSeq) formError(naming, error.message);
+  }
+}
+
+naming.addEventListener("input", () => {
+  window.clearTimeout(previewTimer);
+  previewTimer = window.setTimeout(preview, 250);
+});
+naming.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  try {
+    await api.patch("/settings", { "library.naming_template": naming.elements.template.value }, { quiet: true });
+    toast("Naming template saved.", "success");
+  } catch (error) {
+    formError(naming, error.message);
+  }
+});
+preview();
+
+const organiseStatus = document.getElementById("organise-status");
+const applyButton = document.getElementById("organise-apply");
+const watched = new Map();
+function onOrganise(message) {
+  const job = message.data;
+  const dry = watched.get(job.id);
+  if (dry === undefined) return;
+  const pct = Math.round((job.progress || 0) * 100);
+  organiseStatus.textContent = `${dry ? "Dry run" : "Organising"}: job ${job.id} ${job.status}${job.status === "running" ? `, ${pct}%` : ""}${job.message ? ` — ${job.message}` : ""}.`;
+  if (dry && job.status === "succeeded") applyButton.disabled = false;
+}
+for (const type of ["job.created", "job.progress", "job.finished"]) live.on(type, onOrganise);
+async function organise(dryRun) {
+  try {
+    const job = await api.post("/library/organize", { dry_run: dryRun });
+    watched.set(job.id, dryRun);
+    onOrganise({ data: job });
+  } catch {
+    // the toast has said why
+  }
+}
+document.getElementById("organise-dry-run").addEventListener("click", () => organise(true));
+applyButton.addEventListener("click", async () => {
+  if (await confirmDialog("Move the files to where the naming template says?", { confirm: "Organise" })) organise(false);
+});
+
+// ----------------------------------------------------------------- admins: providers and cookies
+
+const providers = document.getElementById("providers");
+if (providers) {
+  const card = (name) => providers.querySelector(`form[data-provider="${name}"]`);
+  const showStatus = (s) => {
+    const form = card(s.name);
+    if (!form) return;
+    const badge = form.querySelector(".provider-state");
+    badge.dataset.state = s.state;
+    badge.textContent = s.state;
+    const parts = [`${s.requests} requests, ${s.cache_hits} from cache`, `breaker ${s.breaker}`];
+    if (s.quota_remaining !== null && s.quota_remaining !== undefined) parts.push(`quota left ${s.quota_remaining}`);
+    if (s.last_error) parts.push(`last error: ${s.last_error}`);
+    form.querySelector(".provider-detail").textContent = `${parts.join(" · ")}.`;
+  };
+  api.get("/providers").then((list) => list.forEach(showStatus)).catch(() => {});
+  providers.addEventListener("click", async (event) => {
+    const button = event.target.closest('button[data-action="test"]');
+    if (!button) return;
+    const form = button.closest("form");
+    const name = form.dataset.provider;
+    const detail = form.querySelector(".provider-detail");
+    button.disabled = true;
+    detail.textContent = `Testing ${name}…`;
+    try {
+      const result = await api.post(`/providers/${name}/test`);
+      detail.textContent = `${result.ok ? "Works" : "Failed"} (${result.duration_ms} ms): ${result.detail}`;
+      toast(`${name}: ${result.ok ? "works" : "failed"}.`, result.ok ? "success" : "error");
+      api.get("/providers").then((list) => list.forEach(showStatus)).catch(() => {});
+    } catch {
+      detail.textContent = "";
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+const cookiesForm = document.getElementById("cookies-form");
+if (cookiesForm) {
+  const line = document.getElementById("cookies-status");
+  const remove = document.getElementById("cookies-delete");
+  const show = (status) => {
+    line.textContent = status.present
+      ? `A cookies file is stored (${status.size} bytes${status.updated_at ? `, updated ${new Date(status.updated_at).toLocaleString()}` : ""}).`
+      : "No cookies file is stored.";
+    remove.hidden = !status.present;
+  };
+  api.get("/downloads/cookies").then(show).catch(() => { line.textContent = ""; });
+  cookiesForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    formError(cookiesForm, "");
+    // multipart: api.js sends JSON, so this one request goes through fetch with the CSRF header.
+    const response = await fetch("/api/v1/downloads/cookies", {
+      method: "PUT",
+      credentials: "same-origin",
+      headers: { "X-CSRF-Token": csrfToken(), Accept: "application/json" },
+      body: new FormData(cookiesForm),
+    });
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      formError(cookiesForm, body.detail || body.title || `HTTP ${response.status}`);
+      return;
+    }
+    cookiesForm.reset();
+    show(body);
+    toast("Cookies file saved.", "success");
+  });
+  remove.addEventListener("click", async () => {
+    if (!(await confirmDialog("Delete the stored cookies file?", { confirm: "Delete", danger: true }))) return;
+    try {
+      await api.delete("/downloads/cookies");
+      show({ present: false });
+      toast("Cookies file deleted.", "success");
+    } catch {
+      // the toast has said why
+    }
+  });
+}
+
+// ----------------------------------------------------------------- managers: monitors
+
+const monitors = document.getElementById("monitors");
+if (monitors) {
+  const jobLine = document.getElementById("monitor-job");
+  const itemsBox = document.getElementById("monitor-items");
+  let followed = 0;
+  for (const type of ["job.progress", "job.finished"]) {
+    live.on(type, ({ data: job }) => {
+      if (job.id !== followed) return;
+      jobLine.textContent = `Check: job ${job.id} ${job.status}${job.message ? ` — ${job.message}` : ""}.`;
+    });
+  }
+  monitors.addEventListener("change", async (event) => {
+    const input = event.target.closest("input[data-field]");
+    if (!input) return;
+    const id = input.closest("tr").dataset.monitorId;
+    const value = input.type === "checkbox" ? input.checked : Number(input.value);
+    try {
+      await api.patch(`/monitors/${id}`, { [input.dataset.field]: value });
+      toast("Monitor saved.", "success");
+    } catch {
+      if (input.type === "checkbox") input.checked = !input.checked;
+    }
+  });
+  monitors.addEventListener("click", async (event) => {
+    const button = event.target.closest("button[data-action]");
+    if (!button) return;
+    const row = button.closest("tr");
+    const id = row.dataset.monitorId;
+    try {
+      if (button.dataset.action === "check") {
+        const job = await api.post(`/monitors/${id}/check`);
+        followed = job.id;
+        jobLine.textContent = `Check: job ${job.id} ${job.status}.`;
+      } else if (button.dataset.action === "items") {
+        const page = await api.get(`/monitors/${id}/items`, { query: { page_size: 100 } });
+        itemsBox.querySelector("tbody").replaceChildren(...(page.items.length ? page.items.map((item) => el("tr", {},
+          el("td", {}, item.video_id ? el("a", { href: `/videos/${item.video_id}` }, item.title) : item.title),
+          el("td", {}, el("span", { class: "badge", text: item.outcome })),
+          el("td", { text: item.reason || "" }),
+          el("td", {}, el("time", { datetime: item.seen_at, text: new Date(item.seen_at).toLocaleString() }))))
+          : [el("tr", {}, el("td", { colspan: "4", class: "empty", text: "Nothing seen yet." }))]));
+        itemsBox.querySelector("h3").textContent = `Items of ${row.cells[0].textContent.trim()} (${page.total})`;
+        itemsBox.hidden = false;
+        itemsBox.querySelector("h3").focus();
+      } else if (button.dataset.action === "delete") {
+        const sure = await confirmDialog(`Delete the monitor “${button.dataset.name}”?`, { confirm: "Delete", danger: true });
+        if (!sure) return;
+        await api.delete(`/monitors/${id}`);
+        row.remove();
+      }
+    } catch {
+      // the toast has said why
+    }
+  });
+  const monitorForm = document.getElementById("monitor-form");
+  monitorForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    formError(monitorForm, "");
+    const data = new FormData(monitorForm);
+    const body = {
+      url: String(data.get("url")).trim(),
+      check_interval_hours: Number(data.get("check_interval_hours") || 24),
+      auto_download: data.get("auto_download") === "on",
+    };
+    if (String(data.get("name")).trim()) body.name = String(data.get("name")).trim();
+    if (String(data.get("artist_id")).trim()) body.artist_id = Number(data.get("artist_id"));
+    try {
+      await api.post("/monitors", body, { quiet: true });
+      window.location.reload();
+    } catch (error) {
+      formError(monitorForm, error.message);
+    }
   });
 }

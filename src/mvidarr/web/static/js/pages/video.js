@@ -1,10 +1,10 @@
 // Video detail: the player (keyboard: space, arrows, f, m; remux when the browser cannot play the
 // file as it is) and the metadata form, whose edited fields come back locked against enrichment.
-import { api } from "../api.js";
-import { formError, toast } from "../components.js";
+import { api, csrfToken } from "../api.js";
+import { confirmDialog, formError, toast } from "../components.js";
 import { startShell } from "../shell.js";
 
-startShell();
+const live = startShell();
 
 const SEEK_S = 5;
 const player = document.getElementById("player");
@@ -114,4 +114,83 @@ if (form) {
       button.disabled = false;
     }
   });
+}
+
+// Actions: enrich, download (optionally from a chosen source), organise, delete to trash and artwork
+// upload. Jobs they start are followed live in the status line.
+const panel = document.getElementById("video-actions");
+if (panel) {
+  const id = panel.dataset.videoId;
+  const line = document.getElementById("action-status");
+  const followed = new Map();
+  const follow = (job, what) => {
+    followed.set(job.id, what);
+    line.textContent = `${what}: job ${job.id} ${job.status}.`;
+  };
+  const onJob = (message) => {
+    const job = message.data;
+    const what = followed.get(job.id);
+    if (!what) return;
+    const pct = Math.round((job.progress || 0) * 100);
+    line.textContent = `${what}: job ${job.id} ${job.status}${job.status === "running" ? `, ${pct}%` : ""}${job.message ? ` — ${job.message}` : ""}.`;
+  };
+  for (const type of ["job.created", "job.progress", "job.finished"]) live.on(type, onJob);
+  live.subscribe(["jobs"]);
+
+  const run = {
+    enrich: async () => follow(await api.post(`/videos/${id}/enrich`), "Enrichment"),
+    download: async () => follow(await api.post(`/videos/${id}/download`), "Download"),
+    organise: async () => follow(await api.post("/library/organize", { video_ids: [Number(id)] }), "Organise"),
+    trash: async () => {
+      if (!(await confirmDialog("Delete this video and move its file to the trash?", { confirm: "Delete", danger: true }))) return;
+      await api.delete(`/videos/${id}`, { query: { delete_files: true } });
+      toast("Deleted; the file is in the trash.", "success");
+      window.setTimeout(() => window.location.assign("/videos"), 500);
+    },
+  };
+  panel.addEventListener("click", async (event) => {
+    const button = event.target.closest("button[data-action]");
+    if (!button || !run[button.dataset.action]) return;
+    button.disabled = true;
+    try {
+      await run[button.dataset.action]();
+    } catch {
+      // the toast has said why
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  const source = document.getElementById("download-source");
+  if (source) {
+    source.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      try {
+        follow(await api.post(`/videos/${id}/download`, { source_url: source.elements.source_url.value.trim() }), "Download");
+        source.reset();
+      } catch {
+        // the toast has said why
+      }
+    });
+  }
+
+  const artwork = document.getElementById("artwork-upload");
+  if (artwork) {
+    artwork.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const response = await fetch(`/api/v1/videos/${id}/artwork`, {
+        method: "POST",
+        body: new FormData(artwork),
+        credentials: "same-origin",
+        headers: { "X-CSRF-Token": csrfToken(), Accept: "application/json" },
+      });
+      if (response.ok) {
+        toast("Artwork saved.", "success");
+        artwork.reset();
+      } else {
+        const problem = await response.json().catch(() => ({}));
+        toast(problem.detail || problem.title || `Upload failed (HTTP ${response.status}).`, "error");
+      }
+    });
+  }
 }
