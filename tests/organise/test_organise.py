@@ -376,3 +376,35 @@ async def test_running_job_rows_are_left_to_their_job(library: Library) -> None:
         await session.execute(update(Job).where(Job.id == job.id).values(status=JobStatus.FAILED))
         await session.commit()
     assert (await service.recover_moves(library.db.writer)).rolled_back == 1
+
+
+async def test_renamed_artist_folder_takes_its_artist_files_and_the_old_one_goes(library: Library) -> None:
+    await library.add("Sigur Ros", "Hoppipolla", "Sigur Ros/Sigur Ros - Hoppipolla.mkv")
+    await library.add("Sigur Ros", "Glosoli", "Sigur Ros/Sigur Ros - Glosoli.mkv")
+    for name in ("artist.nfo", "folder.jpg", "fanart.jpg"):
+        (library.root / "Sigur Ros" / name).write_bytes(name.encode())
+    (library.root / "Kept").mkdir()
+    await library.add("Kept", "Song", "Kept/Kept - Song.mkv")
+    (library.root / "Kept" / "artist.nfo").write_bytes(b"kept")
+    async with library.db.writer() as session:
+        await session.execute(update(Artist).where(Artist.name == "Sigur Ros").values(name="Sigur Rós"))
+        await session.execute(update(Artist).where(Artist.name == "Kept").values(name="Moved"))
+        await session.commit()
+    (library.root / "Moved").mkdir()
+    (library.root / "Moved" / "artist.nfo").write_bytes(b"already here")
+
+    result = await organise(library.db)
+    assert result.moved == 3
+    assert library.files() == {
+        "Sigur Rós/Sigur Rós - Hoppipolla.mkv",
+        "Sigur Rós/Sigur Rós - Glosoli.mkv",
+        "Sigur Rós/artist.nfo",
+        "Sigur Rós/folder.jpg",
+        "Sigur Rós/fanart.jpg",
+        "Moved/Moved - Song.mkv",
+        "Moved/artist.nfo",
+        "Kept/artist.nfo",  # the new folder had one: nothing is overwritten, the old stays
+    }
+    assert (library.root / "Sigur Rós/folder.jpg").read_bytes() == b"folder.jpg"
+    assert (library.root / "Moved/artist.nfo").read_bytes() == b"already here"
+    assert not (library.root / "Sigur Ros").exists()

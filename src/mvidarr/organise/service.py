@@ -9,6 +9,7 @@ move (and the database) or rolls it back, so no file is lost and the database ma
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import time
@@ -325,8 +326,38 @@ async def apply_plan(
     return result
 
 
+# Files that belong to an artist's folder rather than to one video (written by the NFO job).
+ARTIST_FOLDER_FILES = frozenset({"artist.nfo", "folder.jpg", "fanart.jpg"})
+
+
+def _carry_artist_files(plan: Plan, folders: list[Path]) -> None:
+    """An artist folder whose videos all moved to one new folder takes its artist.nfo and images along.
+
+    Only when nothing else is left in it; a name already taken in the new folder is left where it
+    is (the folder then stays, and nothing is overwritten).
+    """
+    targets: dict[Path, set[Path]] = {}
+    for move in plan.moves:
+        targets.setdefault(Path(move.src).parent, set()).add(Path(move.dst).parent)
+    for folder in folders:
+        destinations = targets.get(folder, set())
+        if len(destinations) != 1 or folder in destinations:
+            continue
+        try:
+            entries = list(folder.iterdir())
+        except OSError:
+            continue
+        if not entries or any(entry.name not in ARTIST_FOLDER_FILES or not entry.is_file() for entry in entries):
+            continue
+        destination = next(iter(destinations))
+        for entry in entries:
+            with contextlib.suppress(fileops.DestinationExistsError, FileNotFoundError):
+                fileops.move_file(entry, destination / entry.name)
+
+
 def _remove_vacated(plan: Plan, folders: list[Path]) -> int:
     """Remove folders the moves left empty (and their empty parents), never a root folder."""
+    _carry_artist_files(plan, folders)
     roots = {Path(m.src).parent: Path(m.src_root) for m in plan.moves}
     removed = 0
     for folder in folders:
