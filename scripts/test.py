@@ -1,7 +1,11 @@
-"""Run the whole suite on SQLite, then on PostgreSQL when it is reachable.
+"""Run the whole suite on SQLite and on PostgreSQL when it is reachable.
 
 PostgreSQL comes from MVIDARR_TEST_POSTGRES_URL (default: the local server's `test` database).
 In CI (CI=true) an unreachable PostgreSQL is a failure, not a skip. Extra arguments go to pytest.
+
+The two legs run at the same time (each has its own temp folder; much of a leg is waiting on
+subprocesses, sockets and the browser, so two share a small machine well); each leg's output is
+printed when it ends. MVIDARR_TEST_SERIAL=1 runs them one after the other, streaming.
 """
 
 from __future__ import annotations
@@ -10,6 +14,9 @@ import asyncio
 import os
 import subprocess
 import sys
+import tempfile
+import time
+from pathlib import Path
 
 DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
@@ -28,27 +35,63 @@ async def _reachable(url: str) -> str | None:
         await engine.dispose()
 
 
-def _pytest(database: str, args: list[str]) -> int:
+def _label(database: str) -> str:
+    return "sqlite" if database == "sqlite" else "postgresql"
+
+
+def _command(database: str, args: list[str], scratch: Path) -> tuple[list[str], dict[str, str]]:
     env = {**os.environ, "MVIDARR_TEST_DATABASE": database}
-    label = "sqlite" if database == "sqlite" else "postgresql"
-    print(f"\n=== test suite on {label} ===", flush=True)
-    return subprocess.call([sys.executable, "-m", "pytest", *args], env=env)
+    basetemp = scratch / _label(database)
+    return [sys.executable, "-m", "pytest", f"--basetemp={basetemp}", *args], env
+
+
+def _serial(databases: list[str], args: list[str], scratch: Path) -> int:
+    status = 0
+    for database in databases:
+        print(f"\n=== test suite on {_label(database)} ===", flush=True)
+        command, env = _command(database, args, scratch)
+        status = subprocess.call(command, env=env) or status
+    return status
+
+
+def _parallel(databases: list[str], args: list[str], scratch: Path) -> int:
+    running = []
+    for database in databases:
+        command, env = _command(database, args, scratch)
+        log = (scratch / f"{_label(database)}.log").open("w+b")
+        running.append((database, subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT), log))
+    started = time.monotonic()
+    status = 0
+    for database, process, log in running:
+        code = process.wait()
+        status = code or status
+        log.seek(0)
+        print(f"\n=== test suite on {_label(database)} (exit {code}) ===", flush=True)
+        sys.stdout.buffer.write(log.read())
+        sys.stdout.flush()
+        log.close()
+    print(f"\n=== both legs done in {time.monotonic() - started:.0f} s ===", flush=True)
+    return status
 
 
 def main() -> int:
     args = sys.argv[1:]
     in_ci = os.environ.get("CI", "").lower() == "true"
     postgres = os.environ.get("MVIDARR_TEST_POSTGRES_URL", DEFAULT_POSTGRES)
-    status = _pytest("sqlite", args)
+    databases = ["sqlite"]
+    status = 0
     problem = asyncio.run(_reachable(postgres))
     if problem is None:
-        status = _pytest(postgres, args) or status
+        databases.append(postgres)
     elif in_ci:
         print(f"\nPostgreSQL at {postgres} is not reachable ({problem}); CI requires it.", flush=True)
-        status = status or 1
+        status = 1
     else:
         print(f"\nPostgreSQL leg skipped: {postgres} not reachable ({problem}).", flush=True)
-    return status
+    serial = os.environ.get("MVIDARR_TEST_SERIAL", "") not in ("", "0") or len(databases) == 1
+    with tempfile.TemporaryDirectory(prefix="mvidarr-tests-") as folder:
+        run = _serial if serial else _parallel
+        return run(databases, args, Path(folder)) or status
 
 
 if __name__ == "__main__":
