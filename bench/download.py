@@ -158,7 +158,9 @@ async def worker_once(url: str, folder: Path) -> dict[str, float]:
             return
         now = time.perf_counter()
         if event.get("downloaded_bytes") and "first" not in marks:
+            # The first report comes after some bytes already arrived: count only what follows it.
             marks["first"] = now
+            marks["first_bytes"] = float(event["downloaded_bytes"])
         if event.get("stream_fraction") == 1.0:
             marks["last"] = now
 
@@ -171,7 +173,8 @@ async def worker_once(url: str, folder: Path) -> dict[str, float]:
     size = fetched.path.stat().st_size
     fetched.path.unlink()
     transfer = marks.get("last", began + wall) - marks.get("first", began)
-    return {"bytes": size, "transfer_mb_s": size / 1e6 / max(1e-6, transfer), "wall_s": wall}
+    counted = size - marks.get("first_bytes", 0.0)
+    return {"bytes": size, "transfer_mb_s": counted / 1e6 / max(1e-6, transfer), "wall_s": wall}
 
 
 def _descendants(pid: int) -> list[int]:

@@ -56,6 +56,12 @@ PAGES: dict[str, Callable[[random.Random], str]] = {
     "settings": lambda r: "/settings",
     "system": lambda r: "/system",
     "profile": lambda r: "/profile",
+    "wanted": lambda r: f"/wanted?page={r.randint(1, 20)}",
+    "wanted_cutoff": lambda r: "/wanted?list=cutoff_unmet",
+    "calendar": lambda r: "/calendar",
+    "artist_add": lambda r: "/artists/add",
+    "review": lambda r: "/metadata/review",
+    "trash": lambda r: "/trash",
 }
 
 
