@@ -36,10 +36,10 @@ from tests.fakes import upstream as fake_upstream
 from tests.fakes.catalog import FakeArtist, FakeVideo
 from tests.fakes.upstream import FakeUpstream, serve
 
+from bench.app_settings import in_process_settings
 from mvidarr.app import create_app
 from mvidarr.auth.guard import Guard
 from mvidarr.auth.tokens import new_session_id
-from mvidarr.config import Settings
 from mvidarr.db import Database
 from mvidarr.discovery.grouping import SourceItem, group_items
 from mvidarr.kit.sealing import Sealer
@@ -184,17 +184,7 @@ async def run(artists: int, rate: float, latency_s: float) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="mvidarr-bench-discover-") as tmp, serve() as fake:
         data = Path(tmp) / "data"
         data.mkdir()
-        settings = Settings(
-            data_dir=data,
-            database_url=f"sqlite+aiosqlite:///{data / 'bench.db'}",
-            environment="test",
-            log_level="warning",
-            worker_slots=4,
-            secret_key="b" * 40,
-            password_hash_time_cost=1,
-            password_hash_memory_kib=1024,
-            _env_file=None,  # type: ignore[call-arg]
-        )
+        settings = in_process_settings(data)
         db = Database.connect(settings.database, pool_size=4)
         await upgrade(db.engine)
         values = fake.settings()
