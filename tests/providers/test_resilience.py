@@ -222,7 +222,8 @@ async def test_rate_limit_spaces_requests(provider_hub_on_fake: ProviderHub, fak
     sent = fake_upstream.sent("musicbrainz")
     gaps = [b.at - a.at for a, b in itertools.pairwise(sent)]
     assert len(sent) == 3
-    assert min(gaps) >= 0.9, gaps
+    # Slots are 1 s apart; a request may reach the fake late (a loaded machine), never early.
+    assert min(gaps) >= 1.0 - 0.22, gaps
 
 
 def test_retry_after_parsing() -> None:
