@@ -61,6 +61,26 @@ async def get_artist(session: AsyncSession, artist_id: int) -> Artist:
     return artist
 
 
+async def lock_artists(session: AsyncSession, artist_ids: Sequence[int]) -> dict[int, Artist]:
+    """Loads the artists for discovery writes, holding their rows until the transaction ends.
+
+    Discovery and channel monitors decide "is this video new?" and then insert it; two of them
+    deciding at once for one artist would both insert. On PostgreSQL the row locks (taken in id
+    order, so two callers never deadlock) make the second wait and then see the first one's
+    videos; SQLite writers already run one at a time (BEGIN IMMEDIATE), and it ignores FOR UPDATE.
+    """
+    if not artist_ids:
+        return {}
+    stmt = (
+        select(Artist)
+        .where(Artist.id.in_(sorted(set(artist_ids))))
+        .order_by(Artist.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {a.id: a for a in (await session.execute(stmt)).scalars()}
+
+
 async def default_filters(session: AsyncSession) -> DiscoveryFilters:
     return DiscoveryFilters.model_validate(await runtime_settings.get_value(session, DEFAULT_FILTERS))
 

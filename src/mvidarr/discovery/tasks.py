@@ -58,7 +58,7 @@ async def discover_artist(ctx: JobContext, artist_id: int) -> JobResult:
         await ctx.log("warning", f"{name}: {error}")
     ctx.check_abort()
     async with ctx.session() as session:
-        artist = await session.get(Artist, artist_id)
+        artist = (await service.lock_artists(session, [artist_id])).get(artist_id)
         if artist is None:
             raise ArtistVanished(f"artist {artist_id} does not exist")
         filters = service.artist_filters(artist, await service.default_filters(session))

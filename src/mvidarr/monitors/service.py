@@ -136,17 +136,24 @@ async def record_items(
     """Add videos for the items this monitor has not seen; every item is remembered with its outcome."""
     outcome = CheckOutcome()
     seen = await repository.seen_ids(session, monitor.id)
-    fixed = await session.get(Artist, monitor.artist_id) if monitor.artist_id is not None else None
-    default = await discovery.default_filters(session)
-    own = DiscoveryFilters.model_validate(monitor.filters) if monitor.filters is not None else None
+    fresh: list[tuple[ListedItem, int | None]] = []
     for item in listed:
         if item.item_id in seen:
             continue
         seen.add(item.item_id)
-        artist = fixed
-        if artist is None:
+        artist_id = monitor.artist_id
+        if artist_id is None:
             named = parse_title(item.title, uploader=item.uploader).artist
-            artist = await repository.artist_by_name(session, named) if named else None
+            found = await repository.artist_by_name(session, named) if named else None
+            artist_id = found.id if found is not None else None
+        fresh.append((item, artist_id))
+    # Locked before any plan is made, so a discovery of the same artist running now cannot add the
+    # same song in between (see discovery.lock_artists).
+    artists = await discovery.lock_artists(session, [a for _, a in fresh if a is not None])
+    default = await discovery.default_filters(session)
+    own = DiscoveryFilters.model_validate(monitor.filters) if monitor.filters is not None else None
+    for item, artist_id in fresh:
+        artist = artists.get(artist_id) if artist_id is not None else None
         if artist is None:
             session.add(
                 MonitorItem(
