@@ -159,6 +159,9 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
             "busy_timeout=30000",
             "synchronous=NORMAL",
             "temp_store=MEMORY",
+            # 1 MiB of page cache per connection (SQLite's default is 2 MiB): the OS caches the
+            # file as well, and the server's resident memory is a tracked bar (README, #2).
+            "cache_size=-1024",
         ):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()

@@ -14,8 +14,7 @@ import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-
-from PIL import Image, ImageOps, UnidentifiedImageError
+from typing import TYPE_CHECKING
 
 from mvidarr.media.thumbnails import FORMATS, ThumbnailSize, thumbnail_path
 
@@ -26,6 +25,9 @@ SOURCE_WIDTH = 2560
 """The kept source (for cropping again later) is at most this wide."""
 SOURCE_NAME = "source.jpg"
 ACCEPTED = frozenset({"JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF"})
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 
 class NotAnImage(ValueError):
@@ -52,6 +54,9 @@ class StoredArtwork:
 
 def decode(data: bytes) -> Image.Image:
     """The picture in `data`, upright (EXIF orientation applied) and in RGB; NotAnImage if it is none."""
+    # Pillow loads on first use, in the worker thread: the web server never needs it.
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -88,6 +93,8 @@ def crop(image: Image.Image, box: Crop) -> Image.Image:
 
 
 def _encode(image: Image.Image, fmt: str) -> bytes:
+    from PIL import Image
+
     buffer = io.BytesIO()
     options = {"quality": 88, "optimize": True} if fmt == "jpeg" else {"quality": 82, "method": 4}
     # A fresh image from pixels: no info dict, so no EXIF, ICC profile or comment is written.
@@ -108,6 +115,8 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 
 def _scaled(image: Image.Image, width: int) -> Image.Image:
+    from PIL import Image
+
     width = min(width, image.width)
     if width == image.width:
         return image

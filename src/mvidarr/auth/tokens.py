@@ -1,4 +1,4 @@
-"""Access tokens (JWT, HS256, verified in memory), and the opaque secrets: refresh tokens,
+"""Access tokens (JWT, HS256, verified in memory; see jws.py), and the opaque secrets: refresh tokens,
 API keys, CSRF tokens and recovery codes, of which only hashes are stored."""
 
 from __future__ import annotations
@@ -9,14 +9,12 @@ import secrets
 import time
 from dataclasses import dataclass
 
-import jwt
-
+from mvidarr.auth import jws
 from mvidarr.kit.sealing import derive_key
 from mvidarr.models.user import Role
 
 ISSUER = "mvidarr"
 AUDIENCE = "mvidarr:api"
-ALGORITHM = "HS256"
 API_KEY_PREFIX = "mvk_"
 _REQUIRED = ["exp", "iat", "nbf", "sub", "aud", "iss"]
 _CACHE_MAX = 8192
@@ -105,7 +103,7 @@ class TokenSigner:
             claims["mcp"] = True
         if csrf_token is not None:
             claims["csf"] = csrf_hash(csrf_token)
-        return jwt.encode(claims, self._key, algorithm=ALGORITHM)
+        return jws.encode(claims, self._key)
 
     def verify(self, token: str) -> AccessClaims:
         claims = self._verified.get(token)
@@ -115,19 +113,12 @@ class TokenSigner:
                 raise TokenInvalid("access token expired")
             return claims
         try:
-            raw = jwt.decode(
-                token,
-                self._key,
-                algorithms=[ALGORITHM],
-                audience=AUDIENCE,
-                issuer=ISSUER,
-                options={"require": _REQUIRED},
-            )
-        except jwt.ExpiredSignatureError:
+            raw = jws.decode(token, self._key, now=now, audience=AUDIENCE, issuer=ISSUER, required=_REQUIRED)
+        except jws.Expired:
             raise TokenInvalid("access token expired") from None
-        except jwt.ImmatureSignatureError:
+        except jws.NotYetValid:
             raise TokenInvalid("access token not valid yet") from None
-        except jwt.PyJWTError:
+        except jws.JWTError:
             raise TokenInvalid("access token invalid") from None
         try:
             if raw.get("typ") != "access":

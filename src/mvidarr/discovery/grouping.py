@@ -23,8 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from rapidfuzz.distance import Levenshtein
-
+from mvidarr.kit.fuzzy import edit_distance
 from mvidarr.kit.text import fold, identity_key
 from mvidarr.library.titles import parse_title
 from mvidarr.models import VideoKind
@@ -146,7 +145,7 @@ def _same_song(a: str, b: str) -> bool:
     shorter = min(len(a), len(b))
     if shorter < MIN_TYPO_KEY:
         return False
-    return Levenshtein.distance(a, b) <= 1 + shorter // CHARS_PER_TYPO
+    return edit_distance(a, b) <= 1 + shorter // CHARS_PER_TYPO
 
 
 def _describe(item: SourceItem, artist: str) -> DiscoveredVideo:

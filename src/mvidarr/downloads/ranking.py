@@ -12,8 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
-from rapidfuzz import fuzz
-
+from mvidarr.kit.fuzzy import similarity
 from mvidarr.kit.text import fold
 from mvidarr.library.titles import parse_title
 
@@ -99,7 +98,7 @@ class Wanted:
 def _similar(a: str, b: str) -> float:
     if not a or not b:
         return 0.0
-    return max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b)) / 100.0
+    return similarity(a, b)
 
 
 def _channel_name(channel: str) -> str:

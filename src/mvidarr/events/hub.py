@@ -15,9 +15,8 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import asyncpg  # type: ignore[import-untyped]
 import orjson
 from sqlalchemy import event as sa_event
 from sqlalchemy import text
@@ -25,6 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from mvidarr.db import Database, utcnow
+
+if TYPE_CHECKING:
+    import asyncpg  # type: ignore[import-untyped]
 
 log = logging.getLogger("mvidarr.events")
 
@@ -251,6 +253,8 @@ class EventHub:
         self._subscribers.clear()
 
     async def _listen(self) -> None:
+        import asyncpg  # loaded only on PostgreSQL
+
         url = self.db.engine.url.set(drivername="postgresql")
         conn: asyncpg.Connection[Any] = await asyncpg.connect(url.render_as_string(hide_password=False), timeout=10)
         conn.add_termination_listener(self._on_terminated)
@@ -274,7 +278,7 @@ class EventHub:
                     log.warning("event listener reconnected; events sent meanwhile were missed")
                     # Listeners (the runner) may have missed wake-ups; tell them to look again.
                     self._tell_listeners(Event(type="events.reconnected", data={}))
-                except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+                except (OSError, _postgres_error(), TimeoutError) as exc:
                     log.warning("event listener cannot reconnect: %s", exc)
                     self._lost.clear()
 
@@ -331,3 +335,10 @@ def _after_rollback(session: Session) -> None:
 sa_event.listen(Session, "before_commit", _before_commit)
 sa_event.listen(Session, "after_commit", _after_commit)
 sa_event.listen(Session, "after_rollback", _after_rollback)
+
+
+def _postgres_error() -> type[Exception]:
+    import asyncpg
+
+    error: type[Exception] = asyncpg.PostgresError
+    return error

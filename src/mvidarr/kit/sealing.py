@@ -7,20 +7,33 @@ key never doubles as an encryption key.
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import os
+from typing import TYPE_CHECKING
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 SEALED_PREFIX = "sealed:v1:"
+_SALT = b"mvidarr"
 
 
 def derive_key(secret: str, purpose: str, length: int = 32) -> bytes:
-    """A key for one purpose, derived from the app secret."""
-    kdf = HKDF(algorithm=hashes.SHA256(), length=length, salt=b"mvidarr", info=purpose.encode())
-    return kdf.derive(secret.encode())
+    """A key for one purpose, derived from the app secret: HKDF-SHA256 (RFC 5869), salt "mvidarr".
+
+    Written with hmac so that signing tokens does not load `cryptography`; a test checks it
+    against cryptography's HKDF.
+    """
+    if not 0 < length <= 255 * hashlib.sha256().digest_size:
+        raise ValueError("HKDF-SHA256 gives 1 to 8160 bytes")
+    prk = hmac.new(_SALT, secret.encode(), hashlib.sha256).digest()
+    okm, block, counter = b"", b"", 1
+    while len(okm) < length:
+        block = hmac.new(prk, block + purpose.encode() + bytes([counter]), hashlib.sha256).digest()
+        okm += block
+        counter += 1
+    return okm[:length]
 
 
 class SealError(Exception):
@@ -31,7 +44,17 @@ class Sealer:
     """Encrypts short strings with AES-256-GCM; the output is text, safe for JSON columns."""
 
     def __init__(self, key: bytes) -> None:
-        self._aead = AESGCM(key)
+        self._key = key
+        self._cipher: AESGCM | None = None
+
+    @property
+    def _aead(self) -> AESGCM:
+        # Loaded on first use: most processes never open a sealed value.
+        if self._cipher is None:
+            from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+            self._cipher = AESGCM(self._key)
+        return self._cipher
 
     @classmethod
     def from_secret(cls, secret: str, purpose: str = "settings") -> Sealer:
@@ -43,6 +66,8 @@ class Sealer:
         return SEALED_PREFIX + base64.urlsafe_b64encode(nonce + box).decode("ascii")
 
     def open(self, sealed: str) -> str:
+        from cryptography.exceptions import InvalidTag
+
         if not sealed.startswith(SEALED_PREFIX):
             raise SealError("not a sealed value")
         try:

@@ -15,8 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from rapidfuzz import fuzz
-
+from mvidarr.kit.fuzzy import similarity
 from mvidarr.kit.text import fold, nfc
 from mvidarr.library.titles import ParsedTitle, parse_title
 
@@ -123,7 +122,7 @@ def _similarity(a: str, b: str) -> float:
         return 0.0
     if a == b:
         return 1.0
-    return max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b)) / 100.0
+    return similarity(a, b)
 
 
 def artist_similarity(local: str, remote: str) -> float:

@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from rapidfuzz import process
-
+from mvidarr.kit.fuzzy import closest
 from mvidarr.organise.sanitise import MAX_COMPONENT_BYTES, MAX_STEM_BYTES, clean_text, safe_component, truncate_chars
 
 TOKENS: Final = (
@@ -192,8 +191,8 @@ class _Parser:
         if not name:
             raise TemplateError("empty token '{}'", start)
         if name not in TOKENS:
-            hint = process.extractOne(name, TOKENS, score_cutoff=70)
-            suggestion = f" (did you mean {{{hint[0]}}}?)" if hint else ""
+            hint = closest(name, TOKENS, score_cutoff=70)
+            suggestion = f" (did you mean {{{hint}}}?)" if hint else ""
             raise TemplateError(f"unknown token {{{name}}}{suggestion}; tokens are {', '.join(TOKENS)}", start)
         width: int | None = None
         if colon:
