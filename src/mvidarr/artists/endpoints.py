@@ -14,6 +14,7 @@ from mvidarr.errors import error_responses
 from mvidarr.jobs.endpoints import ClockDep, HubDep
 from mvidarr.kit.pagination import Page, PageDep
 from mvidarr.kit.params import MAX_ID, SearchQuery, SortQuery
+from mvidarr.kit.sqljson import json_response
 from mvidarr.kit.text import search_terms
 from mvidarr.metadata import service as enrichment
 from mvidarr.organise.nfo_tasks import request_nfo_refresh
@@ -39,9 +40,9 @@ async def list_artists(
     q: SearchQuery = None,
     monitored: Annotated[bool | None, Query(description="Only monitored (true) or unmonitored (false).")] = None,
     genre: Annotated[str | None, Query(max_length=100, description="Genre name.")] = None,
-) -> Page[ArtistListItem]:
+) -> Response:
     flt = ArtistFilter(q=search_terms(q or ""), monitored=monitored, genre=genre)
-    return await service.list_artists(session, flt, sort, page)
+    return json_response(await service.list_artists_json(session, flt, sort, page))
 
 
 @router.post(

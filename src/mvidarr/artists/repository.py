@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Integer, Text, and_, bindparam, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mvidarr.genres.columns import artist_genres
+from mvidarr.genres.columns import artist_genres, artist_genres_json
 from mvidarr.genres.repository import genre_key
-from mvidarr.kit.pagination import TOTAL, PageParams, PageRows, SortColumn
-from mvidarr.kit.queries import AnySelect
+from mvidarr.kit import sqljson
+from mvidarr.kit.pagination import PageParams, SortColumn
+from mvidarr.kit.queries import AnySelect, StatementCache
 from mvidarr.models import Artist, ArtistGenre, Genre, Video, VideoStatus
 
 
@@ -21,6 +22,18 @@ class ArtistFilter:
     q: list[str]
     monitored: bool | None = None
     genre: str | None = None
+
+    @property
+    def shape(self) -> tuple[object, ...]:
+        return (len(self.q), self.monitored is not None, bool(self.genre))
+
+    def params(self) -> dict[str, Any]:
+        values: dict[str, Any] = {f"q_{n}": f"%{term}%" for n, term in enumerate(self.q)}
+        if self.monitored is not None:
+            values["monitored"] = self.monitored
+        if self.genre:
+            values["genre"] = genre_key(self.genre)
+        return values
 
 
 _video_count = (
@@ -61,32 +74,67 @@ _LIST_COLUMNS = (
 
 
 def _where(stmt: AnySelect, flt: ArtistFilter) -> AnySelect:
-    for term in flt.q:
-        stmt = stmt.where(Artist.search_text.like(f"%{term}%", escape="\\"))
+    """`stmt` narrowed by the filter, every value a named bound parameter (see ArtistFilter.params)."""
+    values = flt.params()
+    for n in range(len(flt.q)):
+        stmt = stmt.where(Artist.search_text.like(bindparam(f"q_{n}", values[f"q_{n}"]), escape="\\"))
     if flt.monitored is not None:
-        stmt = stmt.where(Artist.monitored == flt.monitored)
+        stmt = stmt.where(Artist.monitored == bindparam("monitored", values["monitored"]))
     if flt.genre:
         stmt = stmt.where(
             Artist.id.in_(
                 select(ArtistGenre.artist_id)
                 .join(Genre, Genre.id == ArtistGenre.genre_id)
-                .where(Genre.key == genre_key(flt.genre))
+                .where(Genre.key == bindparam("genre", values["genre"]))
             )
         )
     return stmt
 
 
-async def list_page(session: AsyncSession, flt: ArtistFilter, order_by: Sequence[Any], page: PageParams) -> PageRows:
-    """One page of list rows and the total, in one statement."""
+_LIST_ITEM_JSON = sqljson.obj(
+    id=Artist.id,
+    name=Artist.name,
+    sort_name=Artist.sort_name,
+    disambiguation=Artist.disambiguation,
+    country=Artist.country,
+    begin_year=Artist.begin_year,
+    monitored=sqljson.JsonBool(Artist.monitored),
+    auto_download=sqljson.JsonBool(Artist.auto_download),
+    genres=artist_genres_json(Artist.id),
+    video_count=_video_count,
+    downloaded_count=_downloaded_count,
+    created_at=sqljson.JsonTimestamp(Artist.created_at),
+)
+_PAGE_STATEMENTS = StatementCache()
+
+
+def _page_statement(flt: ArtistFilter, order_by: Sequence[Any]) -> Any:
     # Page ids first, then counts and genres for those rows alone; the total rides along.
-    ids = _where(select(Artist.id), flt).order_by(*order_by).offset(page.offset).limit(page.page_size)
+    ids = _where(select(Artist.id), flt).order_by(*order_by).offset(bindparam("offset")).limit(bindparam("limit"))
     count = _where(select(func.count()).select_from(Artist), flt)
-    stmt = select(*_LIST_COLUMNS, count.scalar_subquery().label(TOTAL))
-    stmt = stmt.where(Artist.id.in_(ids.scalar_subquery())).order_by(*order_by)
-    rows = (await session.execute(stmt)).all()
-    if rows:
-        return PageRows.of(rows)
-    return PageRows(keys=[], rows=[], total=0 if page.offset == 0 else (await session.scalar(count)) or 0)
+    rows = (
+        select(_LIST_ITEM_JSON.label("item"), func.row_number().over(order_by=order_by).label("n"))
+        .where(Artist.id.in_(ids.scalar_subquery()))
+        .order_by(*order_by)
+        .limit(bindparam("limit"))
+        .subquery()
+    )
+    document = sqljson.obj(
+        items=select(sqljson.JsonArrayAgg(sqljson.JsonEmbed(rows.c.item), rows.c.n)).scalar_subquery(),
+        total=count.scalar_subquery(),
+        page=bindparam("page", type_=Integer),
+        page_size=bindparam("limit", type_=Integer),
+    )
+    return select(cast(document, Text))
+
+
+async def list_page_json(
+    session: AsyncSession, flt: ArtistFilter, sort_key: str, order_by: Sequence[Any], page: PageParams
+) -> str:
+    """One page as the JSON text of `Page[ArtistListItem]`, built by the database in one statement."""
+    stmt = _PAGE_STATEMENTS.get((sort_key, *flt.shape), lambda: _page_statement(flt, order_by))
+    values = {**flt.params(), "limit": page.page_size, "offset": page.offset, "page": page.page}
+    return str(await session.scalar(stmt, values))
 
 
 async def extras(session: AsyncSession, artist_id: int) -> tuple[int, int, str | None]:

@@ -41,6 +41,7 @@ LOCKABLE = frozenset(
 )
 
 
+LIST_DEFAULT_SORT = "name"
 _ARTIST_PAGE: TypeAdapter[Page[ArtistListItem]] = TypeAdapter(Page[ArtistListItem])
 
 
@@ -49,19 +50,17 @@ class ArtistNotFound(NotFound):
         super().__init__(f"artist {artist_id} does not exist")
 
 
+async def list_artists_json(session: AsyncSession, flt: ArtistFilter, sort: str | None, page: PageParams) -> str:
+    """A page of the artist list as the JSON text of `Page[ArtistListItem]`, built by the database."""
+    order = sort_clauses(sort, repository.SORTABLE, default=LIST_DEFAULT_SORT, tiebreak=Artist.id)
+    return await repository.list_page_json(session, flt, sort or LIST_DEFAULT_SORT, order, page)
+
+
 async def list_artists(
     session: AsyncSession, flt: ArtistFilter, sort: str | None, page: PageParams
 ) -> Page[ArtistListItem]:
-    order = sort_clauses(sort, repository.SORTABLE, default="name", tiebreak=Artist.id)
-    found = await repository.list_page(session, flt, order, page)
-    items: list[dict[str, Any]] = []
-    for row in found.rows:
-        data = dict(zip(found.keys, row, strict=True))
-        data["genres"] = split_genres(data.pop("genre_names"))
-        items.append(data)
-    return _ARTIST_PAGE.validate_python(
-        {"items": items, "total": found.total, "page": page.page, "page_size": page.page_size}
-    )
+    """The same page as a model, for the web pages that render it."""
+    return _ARTIST_PAGE.validate_json(await list_artists_json(session, flt, sort, page))
 
 
 async def get_artist(session: AsyncSession, artist_id: int) -> Artist:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, Row, ScalarSelect, UnaryExpression
+from sqlalchemy import ColumnElement, ScalarSelect, UnaryExpression
 from sqlalchemy.orm import InstrumentedAttribute
 
 from mvidarr.errors import InvalidInput
@@ -46,26 +46,6 @@ async def _page_params(
 
 
 PageDep = Annotated[PageParams, Depends(_page_params)]
-
-
-TOTAL = "total_count"
-"""Label of the column that carries a list query's total alongside its rows."""
-
-
-@dataclass(frozen=True, slots=True)
-class PageRows:
-    """A page of rows from a list query: column names, values, and the total over all pages."""
-
-    keys: Sequence[str]
-    rows: Sequence[Sequence[Any]]
-    total: int
-
-    @classmethod
-    def of(cls, rows: Sequence[Row[Any]]) -> PageRows:
-        """Split the trailing TOTAL column off rows that carry it."""
-        keys = list(rows[0]._fields)
-        assert keys[-1] == TOTAL
-        return cls(keys=keys[:-1], rows=[row[:-1] for row in rows], total=int(rows[0][-1]))
 
 
 def sort_clauses(

@@ -14,6 +14,7 @@ from mvidarr.errors import InvalidInput, error_responses
 from mvidarr.jobs.endpoints import ClockDep, HubDep
 from mvidarr.kit.pagination import Page, PageDep
 from mvidarr.kit.params import MAX_ID, SearchQuery, SortQuery
+from mvidarr.kit.sqljson import json_response
 from mvidarr.kit.text import search_terms
 from mvidarr.models import VideoKind, VideoStatus
 from mvidarr.organise.nfo_tasks import request_nfo_refresh
@@ -77,10 +78,8 @@ VideoFilterDep = Annotated[VideoFilter, Depends(_video_filter)]
     f"newest first by default. {_SORT_DOC}",
     responses=error_responses(422),
 )
-async def list_videos(
-    session: SessionDep, page: PageDep, flt: VideoFilterDep, sort: SortQuery = None
-) -> Page[VideoListItem]:
-    return await service.list_videos(session, flt, sort, page)
+async def list_videos(session: SessionDep, page: PageDep, flt: VideoFilterDep, sort: SortQuery = None) -> Response:
+    return json_response(await service.list_videos_json(session, flt, sort, page))
 
 
 @router.post(

@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, func, or_, select
+from sqlalchemy import Integer, Row, Text, and_, bindparam, case, cast, func, null, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.genres.columns import video_genres
 from mvidarr.genres.repository import genre_key
-from mvidarr.kit.pagination import TOTAL, PageParams, PageRows, SortColumn
-from mvidarr.kit.queries import AnySelect
+from mvidarr.kit import sqljson
+from mvidarr.kit.pagination import PageParams, SortColumn
+from mvidarr.kit.queries import AnySelect, StatementCache
 from mvidarr.models import Artist, Genre, MediaFile, Video, VideoGenre
 
 FILE_COLUMNS = (
@@ -76,35 +77,61 @@ class VideoFilter:
     def needs_file(self) -> bool:
         return self.has_file is not None or bool(self.quality_label)
 
+    @property
+    def shape(self) -> tuple[object, ...]:
+        """What the filter's SQL looks like (which clauses, not their values): statements are cached by it."""
+        return (
+            len(self.q), self.artist_id is not None, bool(self.status), bool(self.kind), self.year_min is not None,
+            self.year_max is not None, bool(self.genre), self.has_file, bool(self.quality_label),
+        )  # fmt: skip
+
+    def params(self) -> dict[str, Any]:
+        """The values of the filter's bound parameters, by name (the names `_where` gives them)."""
+        values: dict[str, Any] = {f"q_{n}": f"%{term}%" for n, term in enumerate(self.q)}
+        named = {
+            "artist_id": self.artist_id, "year_min": self.year_min, "year_max": self.year_max,
+            "genre": genre_key(self.genre) if self.genre else None,
+            "status": list(self.status) or None, "kind": list(self.kind) or None,
+            "quality_label": list(self.quality_label) or None,
+        }  # fmt: skip
+        values.update({k: v for k, v in named.items() if v is not None})
+        return values
+
 
 def _where(stmt: AnySelect, flt: VideoFilter) -> AnySelect:
-    for term in flt.q:
-        pattern = f"%{term}%"
+    """`stmt` narrowed by the filter, every value a named bound parameter (see VideoFilter.params)."""
+    values = flt.params()
+
+    def param(name: str, *, expanding: bool = False) -> Any:
+        return bindparam(name, values[name], expanding=expanding)
+
+    for n in range(len(flt.q)):
+        pattern = param(f"q_{n}")
         # Artists are matched once (an uncorrelated IN), not looked up for every video row.
         matching_artists = select(Artist.id).where(Artist.search_text.like(pattern, escape="\\"))
         stmt = stmt.where(or_(Video.search_text.like(pattern, escape="\\"), Video.artist_id.in_(matching_artists)))
     if flt.artist_id is not None:
-        stmt = stmt.where(Video.artist_id == flt.artist_id)
+        stmt = stmt.where(Video.artist_id == param("artist_id"))
     if flt.status:
-        stmt = stmt.where(Video.status.in_(list(flt.status)))
+        stmt = stmt.where(Video.status.in_(param("status", expanding=True)))
     if flt.kind:
-        stmt = stmt.where(Video.kind.in_(list(flt.kind)))
+        stmt = stmt.where(Video.kind.in_(param("kind", expanding=True)))
     if flt.year_min is not None:
-        stmt = stmt.where(Video.year >= flt.year_min)
+        stmt = stmt.where(Video.year >= param("year_min"))
     if flt.year_max is not None:
-        stmt = stmt.where(Video.year <= flt.year_max)
+        stmt = stmt.where(Video.year <= param("year_max"))
     if flt.genre:
         stmt = stmt.where(
             Video.id.in_(
                 select(VideoGenre.video_id)
                 .join(Genre, Genre.id == VideoGenre.genre_id)
-                .where(Genre.key == genre_key(flt.genre))
+                .where(Genre.key == param("genre"))
             )
         )
     if flt.has_file is not None:
         stmt = stmt.where(MediaFile.id.is_not(None) if flt.has_file else MediaFile.id.is_(None))
     if flt.quality_label:
-        stmt = stmt.where(MediaFile.quality_label.in_(list(flt.quality_label)))
+        stmt = stmt.where(MediaFile.quality_label.in_(param("quality_label", expanding=True)))
     return stmt
 
 
@@ -116,21 +143,79 @@ def _joined(stmt: AnySelect, *, artist: bool, media_file: bool) -> AnySelect:
     return stmt
 
 
-async def list_page(session: AsyncSession, flt: VideoFilter, order_by: Sequence[Any], page: PageParams) -> PageRows:
-    """One page of list rows and the total, in one statement."""
+def _list_item_json() -> Any:
+    """One list item as a JSON object, in VideoListItem's shape."""
+    file = sqljson.obj(
+        id=MediaFile.id,
+        quality_label=MediaFile.quality_label,
+        quality_score=sqljson.JsonFloat(MediaFile.quality_score),
+        width=MediaFile.width,
+        height=MediaFile.height,
+        video_codec=MediaFile.video_codec,
+        audio_codec=MediaFile.audio_codec,
+        container=MediaFile.container,
+        size=MediaFile.size,
+        duration_s=sqljson.JsonFloat(MediaFile.duration_s),
+    )
+    return sqljson.obj(
+        id=Video.id,
+        artist=sqljson.obj(id=Artist.id, name=Artist.name),
+        title=Video.title,
+        version=Video.version,
+        kind=Video.kind,
+        status=Video.status,
+        monitored=sqljson.JsonBool(Video.monitored),
+        year=Video.year,
+        duration_s=sqljson.JsonFloat(Video.duration_s),
+        album=Video.album,
+        file=sqljson.JsonEmbed(case((MediaFile.id.is_(None), null()), else_=file)),
+        created_at=sqljson.JsonTimestamp(Video.created_at),
+    )
+
+
+_LIST_ITEM_JSON = _list_item_json()
+_PAGE_STATEMENTS = StatementCache()
+
+
+def _page_statement(flt: VideoFilter, order_by: Sequence[Any]) -> Any:
     # Deferred join: find the page's ids on the video table (index-only for the common sorts),
-    # then join artist and file for those rows alone, so deep pages stay cheap. The total rides
-    # along as an uncorrelated subquery, evaluated once, saving a round trip.
+    # then join artist and file for those rows alone, so deep pages stay cheap. The total is an
+    # uncorrelated subquery, evaluated once.
     needs_file = flt.needs_file or _sorts_on(order_by, MediaFile.__table__)
     ids = _where(_joined(select(Video.id), artist=_sorts_on(order_by, Artist.__table__), media_file=needs_file), flt)
-    ids = ids.order_by(*order_by).offset(page.offset).limit(page.page_size)
+    ids = ids.order_by(*order_by).offset(bindparam("offset")).limit(bindparam("limit"))
     count = _where(_joined(select(func.count()).select_from(Video), artist=False, media_file=flt.needs_file), flt)
-    stmt = _joined(select(*LIST_COLUMNS, count.scalar_subquery().label(TOTAL)), artist=True, media_file=True)
-    stmt = stmt.where(Video.id.in_(ids.scalar_subquery())).order_by(*order_by)
-    rows = (await session.execute(stmt)).all()
-    if rows:
-        return PageRows.of(rows)
-    return PageRows(keys=[], rows=[], total=0 if page.offset == 0 else (await session.scalar(count)) or 0)
+    rows = (
+        _joined(
+            select(_LIST_ITEM_JSON.label("item"), func.row_number().over(order_by=order_by).label("n")),
+            artist=True,
+            media_file=True,
+        )
+        .where(Video.id.in_(ids.scalar_subquery()))
+        .order_by(*order_by)
+        .limit(bindparam("limit"))
+        .subquery()
+    )
+    document = sqljson.obj(
+        items=select(sqljson.JsonArrayAgg(sqljson.JsonEmbed(rows.c.item), rows.c.n)).scalar_subquery(),
+        total=count.scalar_subquery(),
+        page=bindparam("page", type_=Integer),
+        page_size=bindparam("limit", type_=Integer),
+    )
+    return select(cast(document, Text))
+
+
+async def list_page_json(
+    session: AsyncSession, flt: VideoFilter, sort_key: str, order_by: Sequence[Any], page: PageParams
+) -> str:
+    """One page as the JSON text of `Page[VideoListItem]`, built by the database in one statement.
+
+    The statement is built once per filter shape and sort (`sort_key` names the order) and run
+    again with new values: building and hashing it costs more than running it.
+    """
+    stmt = _PAGE_STATEMENTS.get((sort_key, *flt.shape), lambda: _page_statement(flt, order_by))
+    values = {**flt.params(), "limit": page.page_size, "offset": page.offset, "page": page.page}
+    return str(await session.scalar(stmt, values))
 
 
 def _sorts_on(order_by: Sequence[Any], table: Any) -> bool:
@@ -153,3 +238,39 @@ _GET_ROW = (
 
 async def get_row(session: AsyncSession, video_id: int) -> Row[Any] | None:
     return (await session.execute(_GET_ROW, {"video_id": video_id})).first()
+
+
+def matching(stmt: AnySelect, flt: VideoFilter, *, file_joined: bool = False) -> AnySelect:
+    """`stmt` (a select from the video table) narrowed to the videos the filter matches; `file_joined`
+    when it already joins each video's current file."""
+    if flt.needs_file and not file_joined:
+        stmt = stmt.outerjoin(MediaFile, _current_file)
+    return _where(stmt, flt)
+
+
+async def matching_ids(
+    session: AsyncSession, flt: VideoFilter, *, after_id: int = 0, through_id: int | None = None, limit: int
+) -> list[int]:
+    """Ids of matching videos in id order, a keyset page at a time: those after `after_id`, up to `through_id`."""
+    stmt = matching(select(Video.id), flt).where(Video.id > after_id)
+    if through_id is not None:
+        stmt = stmt.where(Video.id <= through_id)
+    return list((await session.execute(stmt.order_by(Video.id).limit(limit))).scalars())
+
+
+async def count_matching(session: AsyncSession, flt: VideoFilter, *, through_id: int | None = None) -> int:
+    stmt = matching(select(func.count()).select_from(Video), flt)
+    if through_id is not None:
+        stmt = stmt.where(Video.id <= through_id)
+    return int(await session.scalar(stmt) or 0)
+
+
+async def newest_id(session: AsyncSession) -> int:
+    """The highest video id now: a selection by filter covers the videos that exist when it is made."""
+    return int(await session.scalar(select(func.max(Video.id))) or 0)
+
+
+async def existing_ids(session: AsyncSession, ids: Sequence[int]) -> list[int]:
+    """The given ids that are videos, in the order given, each once."""
+    found = set((await session.execute(select(Video.id).where(Video.id.in_(list(ids))))).scalars())
+    return [i for i in dict.fromkeys(ids) if i in found]

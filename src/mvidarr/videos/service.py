@@ -43,6 +43,7 @@ LOCKABLE = frozenset(
     }
 )
 _FILE_PREFIX = "file_"
+LIST_DEFAULT_SORT = "-created_at"
 _VIDEO_PAGE: TypeAdapter[Page[VideoListItem]] = TypeAdapter(Page[VideoListItem])
 
 
@@ -65,16 +66,17 @@ def _list_item(keys: Sequence[str], row: Sequence[Any]) -> dict[str, Any]:
     return item
 
 
+async def list_videos_json(session: AsyncSession, flt: VideoFilter, sort: str | None, page: PageParams) -> str:
+    """A page of the video list as the JSON text of `Page[VideoListItem]`, built by the database."""
+    order = sort_clauses(sort, repository.SORTABLE, default=LIST_DEFAULT_SORT, tiebreak=Video.id)
+    return await repository.list_page_json(session, flt, sort or LIST_DEFAULT_SORT, order, page)
+
+
 async def list_videos(
     session: AsyncSession, flt: VideoFilter, sort: str | None, page: PageParams
 ) -> Page[VideoListItem]:
-    order = sort_clauses(sort, repository.SORTABLE, default="-created_at", tiebreak=Video.id)
-    found = await repository.list_page(session, flt, order, page)
-    items = [_list_item(found.keys, row) for row in found.rows]
-    # One validation call for the whole page: pydantic-core loops in Rust.
-    return _VIDEO_PAGE.validate_python(
-        {"items": items, "total": found.total, "page": page.page, "page_size": page.page_size}
-    )
+    """The same page as a model, for the web pages that render it."""
+    return _VIDEO_PAGE.validate_json(await list_videos_json(session, flt, sort, page))
 
 
 async def read_video(session: AsyncSession, video_id: int) -> VideoPublic:

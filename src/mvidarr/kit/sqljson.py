@@ -1,0 +1,176 @@
+"""JSON documents built by the database: a list page leaves SQLite or PostgreSQL as one string.
+
+A page of 50 rows read into Python costs far more than the query: each value goes through a
+result processor, each row becomes a dict, pydantic validates and serialises it again. Built in
+SQL (SQLite's JSON1 functions, PostgreSQL's json_build_object), the page is one text value
+ready to send. The constructs here compile per dialect, so one SQLAlchemy expression serves
+both databases. Tests in tests/kit/test_sqljson.py hold the output to the pydantic schemas.
+
+Formats match what pydantic writes: timestamps as `YYYY-MM-DDTHH:MM:SS[.ffffff]Z`, booleans as
+`true`/`false`, floats with every significant digit, JSON columns embedded as JSON, NULL as `null`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Response
+from sqlalchemy import ColumnElement, literal_column
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import FunctionElement
+from sqlalchemy.types import JSON, Text
+
+
+class _JsonFunction(FunctionElement[Any]):
+    inherit_cache = True
+    type = JSON()
+
+
+class JsonObject(_JsonFunction):
+    inherit_cache = True
+    """`{"key": value, ...}` from alternating keys and value expressions."""
+
+    name = "json_object"
+
+
+class JsonArrayAgg(_JsonFunction):
+    inherit_cache = True
+    """Aggregate: `JsonArrayAgg(value, position)`, the group's values as a JSON array (`[]` for none).
+
+    PostgreSQL orders the array by `position`. SQLite before 3.44 has no ORDER BY inside an
+    aggregate: it keeps the order of the FROM subquery, which must therefore be ordered and
+    limited (a limited subquery's ORDER BY is never dropped). JSON values read from a subquery
+    column must be wrapped in JsonEmbed (SQLite has forgotten they are JSON).
+    """
+
+    name = "json_array_agg"
+
+
+class JsonEmbed(_JsonFunction):
+    inherit_cache = True
+    """A JSON column, or a JSON value from a subquery, embedded as JSON rather than as a string."""
+
+    name = "json_embed"
+
+
+class JsonBool(_JsonFunction):
+    inherit_cache = True
+    """A boolean column as `true`/`false` (SQLite stores 0/1)."""
+
+    name = "json_bool"
+
+
+class JsonFloat(_JsonFunction):
+    """A floating-point column with every digit that tells the double apart.
+
+    SQLite's JSON functions print reals with 15 significant digits (0.43333333333333335 would come
+    out as 0.433333333333333); 17 digits read back as the same double, as pydantic's output does.
+    """
+
+    inherit_cache = True
+    name = "json_float"
+
+
+class JsonTimestamp(FunctionElement[str]):
+    """A UTC timestamp column as ISO 8601 text with `Z`, microseconds only when non-zero."""
+
+    name = "json_timestamp"
+    inherit_cache = True
+    type = Text()
+
+
+def obj(**fields: ColumnElement[Any] | Any) -> JsonObject:
+    """`{"name": value, ...}`; the names are our own identifiers, written into the SQL as literals."""
+    args: list[Any] = []
+    for key, value in fields.items():
+        assert key.isidentifier(), key
+        args.extend([literal_column(f"'{key}'"), value])
+    return JsonObject(*args)
+
+
+# -- SQLite ---------------------------------------------------------------------------------------
+
+
+@compiles(JsonObject, "sqlite")
+def _sqlite_object(element: JsonObject, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_object({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(JsonArrayAgg, "sqlite")
+def _sqlite_array_agg(element: JsonArrayAgg, compiler: SQLCompiler, **kw: Any) -> str:
+    value = next(iter(element.clauses))
+    return f"json_group_array({compiler.process(value, **kw)})"
+
+
+@compiles(JsonEmbed, "sqlite")
+def _sqlite_embed(element: JsonEmbed, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(JsonBool, "sqlite")
+def _sqlite_bool(element: JsonBool, compiler: SQLCompiler, **kw: Any) -> str:
+    value = compiler.process(element.clauses, **kw)
+    return f"json(CASE WHEN ({value}) IS NULL THEN 'null' WHEN ({value}) THEN 'true' ELSE 'false' END)"
+
+
+@compiles(JsonFloat, "sqlite")
+def _sqlite_float(element: JsonFloat, compiler: SQLCompiler, **kw: Any) -> str:
+    value = compiler.process(element.clauses, **kw)
+    return f"CASE WHEN ({value}) IS NULL THEN NULL ELSE json(printf('%!.17g', {value})) END"
+
+
+@compiles(JsonTimestamp, "sqlite")
+def _sqlite_timestamp(element: JsonTimestamp, compiler: SQLCompiler, **kw: Any) -> str:
+    # Stored by SQLAlchemy as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC).
+    v = compiler.process(element.clauses, **kw)
+    return (
+        f"(substr({v}, 1, 10) || 'T' || CASE WHEN length({v}) < 20 OR substr({v}, 21) = '000000' "
+        f"THEN substr({v}, 12, 8) ELSE substr({v}, 12) END || 'Z')"
+    )
+
+
+# -- PostgreSQL -----------------------------------------------------------------------------------
+
+
+@compiles(JsonObject, "postgresql")
+def _pg_object(element: JsonObject, compiler: SQLCompiler, **kw: Any) -> str:
+    args = [compiler.process(clause, **kw) for clause in element.clauses]
+    keyed = [f"{a}::text" if i % 2 == 0 else a for i, a in enumerate(args)]
+    return f"json_build_object({', '.join(keyed)})"
+
+
+@compiles(JsonArrayAgg, "postgresql")
+def _pg_array_agg(element: JsonArrayAgg, compiler: SQLCompiler, **kw: Any) -> str:
+    value, position = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"coalesce(json_agg({value} ORDER BY {position}), '[]'::json)"
+
+
+@compiles(JsonEmbed, "postgresql")
+def _pg_embed(element: JsonEmbed, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS JSON)"
+
+
+@compiles(JsonBool, "postgresql")
+def _pg_bool(element: JsonBool, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(JsonFloat, "postgresql")
+def _pg_float(element: JsonFloat, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)  # float8 prints the shortest exact form
+
+
+@compiles(JsonTimestamp, "postgresql")
+def _pg_timestamp(element: JsonTimestamp, compiler: SQLCompiler, **kw: Any) -> str:
+    v = compiler.process(element.clauses, **kw)
+    utc = f"({v} AT TIME ZONE 'UTC')"
+    return (
+        f"(to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN extract(microseconds FROM {utc})::bigint "
+        f"% 1000000 = 0 THEN '' ELSE to_char({utc}, '.US') END || 'Z')"
+    )
+
+
+def json_response(document: str) -> Response:
+    """A JSON document the database built, sent as is (the route's response_model documents it)."""
+    return Response(content=document.encode(), media_type="application/json")
