@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,10 +129,10 @@ def _page_statement(flt: ArtistFilter, order_by: Sequence[Any]) -> Any:
 
 
 async def list_page_json(
-    session: AsyncSession, flt: ArtistFilter, sort_key: str, order_by: Sequence[Any], page: PageParams
+    session: AsyncSession, flt: ArtistFilter, sort_key: str, order_by: Callable[[], Sequence[Any]], page: PageParams
 ) -> str:
     """One page as the JSON text of `Page[ArtistListItem]`, built by the database in one statement."""
-    stmt = _PAGE_STATEMENTS.get((sort_key, *flt.shape), lambda: _page_statement(flt, order_by))
+    stmt = _PAGE_STATEMENTS.get((sort_key, *flt.shape), lambda: _page_statement(flt, order_by()))
     values = {**flt.params(), "limit": page.page_size, "offset": page.offset, "page": page.page}
     return str(await session.scalar(stmt, values))
 

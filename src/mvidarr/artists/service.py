@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -52,7 +53,8 @@ class ArtistNotFound(NotFound):
 
 async def list_artists_json(session: AsyncSession, flt: ArtistFilter, sort: str | None, page: PageParams) -> str:
     """A page of the artist list as the JSON text of `Page[ArtistListItem]`, built by the database."""
-    order = sort_clauses(sort, repository.SORTABLE, default=LIST_DEFAULT_SORT, tiebreak=Artist.id)
+    # ORDER BY is built (and the sort validated) only when no statement for this sort is kept yet.
+    order = partial(sort_clauses, sort, repository.SORTABLE, default=LIST_DEFAULT_SORT, tiebreak=Artist.id)
     return await repository.list_page_json(session, flt, sort or LIST_DEFAULT_SORT, order, page)
 
 

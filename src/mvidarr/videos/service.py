@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -68,7 +69,8 @@ def _list_item(keys: Sequence[str], row: Sequence[Any]) -> dict[str, Any]:
 
 async def list_videos_json(session: AsyncSession, flt: VideoFilter, sort: str | None, page: PageParams) -> str:
     """A page of the video list as the JSON text of `Page[VideoListItem]`, built by the database."""
-    order = sort_clauses(sort, repository.SORTABLE, default=LIST_DEFAULT_SORT, tiebreak=Video.id)
+    # ORDER BY is built (and the sort validated) only when no statement for this sort is kept yet.
+    order = partial(sort_clauses, sort, repository.SORTABLE, default=LIST_DEFAULT_SORT, tiebreak=Video.id)
     return await repository.list_page_json(session, flt, sort or LIST_DEFAULT_SORT, order, page)
 
 
