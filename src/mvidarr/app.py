@@ -58,6 +58,7 @@ from mvidarr.settings.endpoints import router as settings_router
 from mvidarr.system.docs import router as docs_router
 from mvidarr.system.endpoints import router as health_router
 from mvidarr.system.endpoints import system_router
+from mvidarr.system.logs_endpoints import router as system_logs_router
 from mvidarr.themes.endpoints import router as themes_router
 from mvidarr.trash.endpoints import router as trash_router
 from mvidarr.users.endpoints import router as users_router
@@ -110,6 +111,7 @@ def api_router() -> APIRouter:
         duplicates_router,
         bulk_edit_router,
         system_router,
+        system_logs_router,
         downloads_router,
         blocklist_router,
     ):
@@ -176,7 +178,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     """Build the app. Tests pass their own settings and database; `serve` passes neither."""
     settings = settings or Settings()
-    configure_logging(settings.log_level, json_lines=settings.log_json)
+    configure_logging(settings.log_level, json_lines=settings.log_json, buffer_records=settings.log_buffer_records)
     app = FastAPI(
         title="MVidarr",
         version=__version__,

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     port: int = Field(default=5000, ge=1, le=65535)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_json: bool = True
+    log_buffer_records: int = Field(
+        default=2000, ge=0, le=50_000, description="Recent log records kept in memory for the logs view; 0 keeps none."
+    )
     db_pool_size: int = Field(default=10, ge=1, le=200)
     health_min_free_disk_mb: int = Field(default=500, ge=0)
     environment: Literal["production", "development", "test"] = "production"
