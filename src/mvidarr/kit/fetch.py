@@ -100,8 +100,11 @@ class Fetcher:
         resolver: Resolver | None = None,
         limits: FetchLimits | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        url_allowed: Callable[[httpx.URL], bool] | None = None,
     ) -> None:
         self.address_allowed = address_allowed or ((lambda _address: True) if allow_private else is_public)
+        self.url_allowed = url_allowed
+        """An extra rule on every URL fetched, redirects included (e.g. a host allowlist)."""
         self.resolver: Resolver = resolver or system_resolver
         self.limits = limits or FetchLimits()
         self._transport = transport
@@ -145,6 +148,8 @@ class Fetcher:
         raise FetchRefused(f"{url}: more than {self.limits.max_redirects} redirects")
 
     async def _check(self, url: httpx.URL) -> _Target:
+        if self.url_allowed is not None and not self.url_allowed(url):
+            raise FetchRefused(f"{url.scheme}://{url.netloc.decode()} is not allowed for this fetch")
         host = url.host
         port = url.port or DEFAULT_PORTS[url.scheme]
         literal = _address(host)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.models import Artist, MatchReview, Video
@@ -30,14 +30,24 @@ async def due_ids(
 
 
 async def review_page(
-    session: AsyncSession, kind: Literal["artist", "video"] | None, offset: int, limit: int
+    session: AsyncSession,
+    kind: Literal["artist", "video"] | None,
+    offset: int,
+    limit: int,
+    *,
+    video_id: int | None = None,
+    artist_id: int | None = None,
 ) -> tuple[list[Any], int]:
     """Review rows with the video title / artist name they concern, weakest match first."""
-    where = []
+    where: list[ColumnElement[bool]] = []
     if kind == "video":
         where.append(MatchReview.video_id.is_not(None))
     elif kind == "artist":
         where.append(MatchReview.artist_id.is_not(None))
+    if video_id is not None:
+        where.append(MatchReview.video_id == video_id)
+    if artist_id is not None:
+        where.append(MatchReview.artist_id == artist_id)
     total = await session.scalar(select(func.count()).select_from(MatchReview).where(*where))
     video_artist = Artist.__table__.alias("video_artist")
     stmt = (

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
+from starlette.responses import Response
 
 from mvidarr.auth.dependencies import ADMIN, READONLY
+from mvidarr.db import SessionDep
 from mvidarr.errors import ServiceUnavailable, error_responses
-from mvidarr.providers import service
+from mvidarr.providers import image_proxy, service
 from mvidarr.providers.hub import ProviderHub
 from mvidarr.providers.models import ProviderName, ProviderStatus
 from mvidarr.providers.schemas import ProviderTestResult
@@ -50,3 +52,41 @@ async def test_provider(
     hub: HubDep, name: Annotated[ProviderName, Path(description="The provider, e.g. `musicbrainz`.")]
 ) -> ProviderTestResult:
     return await service.test_provider(hub, name)
+
+
+# Pictures are cached by URL; one day in the browser, then asked again (usually from our cache).
+_PICTURE_CACHE = "private, max-age=86400"
+_PICTURE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The picture, with the media type its bytes show.",
+        "content": {media_type: {} for media_type in image_proxy.EXTENSIONS},
+    },
+    304: {"description": "Not modified (`If-None-Match`)."},
+    **error_responses(401, 403, 422, 502),
+}
+
+
+@router.get(
+    "/image",
+    dependencies=[READONLY],
+    response_class=Response,
+    summary="A provider's picture",
+    description="Fetches a picture a provider named (an artist candidate's image, a match candidate's thumbnail) "
+    "so pages can show it from this origin. Only hosts the providers serve pictures from, or the origin of a "
+    "configured provider base URL; only JPEG, PNG, GIF, WebP or AVIF up to 5 MB; through the guarded fetcher "
+    "(private addresses refused unless `network.allow_private_fetch` is on; redirects checked again). Cached "
+    "for a week. 422 for a URL that may not be fetched or is not a picture, 502 when the host fails.",
+    responses=_PICTURE_RESPONSES,
+)
+async def provider_image(
+    request: Request,
+    session: SessionDep,
+    url: Annotated[
+        str, Query(min_length=1, max_length=image_proxy.MAX_URL_LENGTH, description="The picture's http(s) URL.")
+    ],
+) -> Response:
+    picture = await image_proxy.picture(session, request.app.state.settings.data_dir, url)
+    headers = {"ETag": picture.etag, "Cache-Control": _PICTURE_CACHE}
+    if request.headers.get("if-none-match") == picture.etag:
+        return Response(status_code=304, headers=headers)
+    return Response(picture.body, media_type=picture.media_type, headers=headers)

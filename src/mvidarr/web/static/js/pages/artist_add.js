@@ -1,5 +1,5 @@
-// Add an artist: look the name up with the providers, choose a candidate, add it with its ids and
-// follow the enrichment job live.
+// Add an artist: look the name up with the providers, choose a candidate (shown with its picture),
+// add it with its ids and follow the enrichment job live.
 import { api } from "../api.js";
 import { el, formError, toast } from "../components.js";
 import { startShell } from "../shell.js";
@@ -23,11 +23,22 @@ function years(c) {
   return `${c.begin_year ?? "?"}–${c.end_year ?? ""}`;
 }
 
+// The page's CSP allows only our own images: provider pictures come through the image proxy.
+function picture(url) {
+  const img = el("img", {
+    src: `/api/v1/providers/image?url=${encodeURIComponent(url)}`,
+    alt: "", class: "provider-thumb", width: "48", height: "48", decoding: "async",
+  });
+  img.addEventListener("error", () => img.remove());
+  return img;
+}
+
 function row(c, index) {
   const label = c.disambiguation ? `${c.name} (${c.disambiguation})` : c.name;
-  const name = el("td", {}, el("strong", { text: c.name }));
+  const name = el("td");
+  if (c.image) name.append(picture(c.image));
+  name.append(el("strong", { text: c.name }));
   if (c.disambiguation) name.append(" ", el("span", { class: "muted", text: c.disambiguation }));
-  if (c.image) name.append(" ", el("a", { href: c.image, target: "_blank", rel: "noopener noreferrer", "aria-label": `Image of ${label}` }, "image"));
   const action = c.artist_id
     ? el("a", { class: "button small", href: `/artists/${c.artist_id}`, "aria-label": `${label} is in the library: open it` }, "In library")
     : el("button", { type: "button", class: "button small primary", "data-index": index, "aria-label": `Add ${label}` }, "Add");

@@ -6,7 +6,13 @@ import { startShell } from "../shell.js";
 
 startShell();
 
-document.getElementById("review").addEventListener("click", async (event) => {
+// A provider picture that cannot be shown is left out rather than drawn broken.
+const review = document.getElementById("review");
+const dropBroken = (img) => img.remove();
+review.addEventListener("error", (event) => { if (event.target instanceof HTMLImageElement) dropBroken(event.target); }, true);
+review.querySelectorAll("img.provider-thumb").forEach((img) => { if (img.complete && img.naturalWidth === 0) dropBroken(img); });
+
+review.addEventListener("click", async (event) => {
   const button = event.target.closest('button[data-action="apply"]');
   if (!button) return;
   const { kind, targetId, provider, providerId } = button.dataset;

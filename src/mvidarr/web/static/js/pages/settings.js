@@ -266,9 +266,10 @@ if (providers) {
     detail.textContent = `Testing ${name}…`;
     try {
       const result = await api.post(`/providers/${name}/test`);
+      // The badges first: their refresh rewrites the detail line, which must end up saying how the test went.
+      await api.get("/providers").then((list) => list.forEach(showStatus)).catch(() => {});
       detail.textContent = `${result.ok ? "Works" : "Failed"} (${result.duration_ms} ms): ${result.detail}`;
       toast(`${name}: ${result.ok ? "works" : "failed"}.`, result.ok ? "success" : "error");
-      api.get("/providers").then((list) => list.forEach(showStatus)).catch(() => {});
     } catch {
       detail.textContent = "";
     } finally {

@@ -1,7 +1,8 @@
 // Video detail: the player (keyboard: space, arrows, f, m; remux when the browser cannot play the
-// file as it is) and the metadata form, whose edited fields come back locked against enrichment.
+// file as it is), the metadata form, whose edited fields come back locked against enrichment, and
+// the provider match candidates enrichment was not sure about.
 import { api, csrfToken } from "../api.js";
-import { confirmDialog, formError, toast } from "../components.js";
+import { confirmDialog, el, formError, toast } from "../components.js";
 import { startShell } from "../shell.js";
 
 const live = startShell();
@@ -193,4 +194,95 @@ if (panel) {
       }
     });
   }
+}
+
+// Match candidates: the ranked provider records enrichment was not sure about (this video's entry
+// in the review list). "Use this match" applies one; once the enrichment it starts has finished
+// the page reloads with the new title, ids and metadata.
+const matches = document.getElementById("match-candidates");
+if (matches) {
+  const videoId = matches.dataset.videoId;
+  const canEdit = matches.dataset.canEdit === "true";
+  const status = document.getElementById("match-status");
+  const list = document.getElementById("match-list");
+  const PROVIDERS = { imvdb: "IMVDb", musicbrainz: "MusicBrainz", youtube: "YouTube" };
+  const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
+  let waitingFor = null;
+
+  const minutes = (s) => `${Math.floor(s / 60)}:${String(Math.round(s % 60)).padStart(2, "0")}`;
+  // The page's CSP allows only our own images: provider pictures come through the image proxy.
+  const picture = (url) => {
+    const img = el("img", { src: `/api/v1/providers/image?url=${encodeURIComponent(url)}`, alt: "", width: "64", height: "64", decoding: "async" });
+    img.addEventListener("error", () => img.remove());
+    return img;
+  };
+  const candidate = (c) => {
+    const label = c.title ? `${c.artist ? `${c.artist} – ` : ""}${c.title}` : c.name || c.provider_id;
+    const provider = PROVIDERS[c.provider] || c.provider;
+    const pct = Math.round(c.confidence * 100);
+    const facts = [`${provider} ${c.provider_id}`, c.year, c.duration_s ? minutes(c.duration_s) : null].filter(Boolean).join(" · ");
+    const item = el("li", { "data-provider": c.provider, "data-provider-id": c.provider_id });
+    if (c.thumb) item.append(picture(c.thumb));
+    item.append(
+      el("div", { class: "candidate-text" },
+        c.url ? el("a", { href: c.url, target: "_blank", rel: "noopener noreferrer external" }, label) : el("strong", { text: label }),
+        el("br"),
+        el("span", { class: "muted", text: facts })),
+      el("meter", { min: "0", max: "1", value: String(c.confidence), "aria-label": `Confidence of ${label}` }, `${pct}%`),
+      ` ${pct}%`,
+    );
+    if (canEdit) {
+      item.append(el("button", {
+        type: "button", class: "button small primary", "data-provider": c.provider, "data-provider-id": c.provider_id,
+        "aria-label": `Use ${label} (${provider} ${c.provider_id}) as this video's match`,
+      }, "Use this match"));
+    }
+    return item;
+  };
+
+  const load = async () => {
+    const page = await api.get("/metadata/review", { query: { video_id: videoId }, quiet: true });
+    const review = page.items[0];
+    if (!review || !review.candidates.length) {
+      status.textContent = "No candidates are waiting: enrichment has matched this video, found nothing, or not run yet.";
+      list.hidden = true;
+      return;
+    }
+    status.textContent = `${review.candidates.length} candidate${review.candidates.length === 1 ? "" : "s"}; the best scored ${Math.round(review.best_confidence * 100)}%.`;
+    list.replaceChildren(...review.candidates.map(candidate));
+    list.hidden = false;
+  };
+  list.hidden = true;
+  load().catch((error) => { status.textContent = `The candidates could not be loaded: ${error.message}`; });
+
+  const settle = (job) => {
+    if (job.id !== waitingFor || !TERMINAL.has(job.status)) return;
+    waitingFor = null;
+    if (job.status === "succeeded") {
+      status.textContent = "Enrichment finished; showing the new metadata…";
+      window.location.reload();
+    } else {
+      status.textContent = `Enrichment job ${job.id} ${job.status}${job.error ? `: ${job.error}` : ""}.`;
+    }
+  };
+  live.on("job.finished", (message) => settle(message.data));
+  live.subscribe(["jobs"]);
+
+  list.addEventListener("click", async (event) => {
+    const button = event.target.closest("button[data-provider]");
+    if (!button) return;
+    const buttons = list.querySelectorAll("button");
+    buttons.forEach((b) => { b.disabled = true; });
+    try {
+      const applied = await api.put(`/videos/${videoId}/match`, {
+        provider: button.dataset.provider,
+        provider_id: button.dataset.providerId,
+      });
+      waitingFor = applied.job_id;
+      status.textContent = `Matched to ${PROVIDERS[applied.provider] || applied.provider} ${applied.provider_id}; enrichment job ${applied.job_id} is filling in the rest…`;
+      settle(await api.get(`/jobs/${applied.job_id}`)); // it may have finished before the event could arrive
+    } catch {
+      buttons.forEach((b) => { b.disabled = false; }); // the toast has said why
+    }
+  });
 }
