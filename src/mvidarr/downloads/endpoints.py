@@ -42,8 +42,8 @@ ClockDep = Annotated[Clock, Depends(_clock)]
     response_model=JobPublic,
     status_code=status.HTTP_202_ACCEPTED,
     summary="Download many videos",
-    description="Queues one parent job whose children download each video, chosen by `video_ids` or by a filter "
-    "(default: wanted, monitored videos).",
+    description="Queues one parent job whose children download each video, chosen by `video_ids`, by a filter "
+    "(default: wanted, monitored videos), or by `selection`, the video list's filters (at most 5000 videos).",
     responses=error_responses(400, 401, 403, 422),
 )
 async def download_many(

@@ -7,6 +7,7 @@ from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, ModelWrapValidato
 from mvidarr.jobs.schemas import JobPublic
 from mvidarr.kit.params import MAX_ID
 from mvidarr.kit.schemas import Clean, InputSchema, Schema, UTCDatetime, limit
+from mvidarr.library.bulk_schemas import VideoSelection
 from mvidarr.models import VideoKind, VideoStatus
 from mvidarr.videos.schemas import VideoCreate, VideoPublic
 
@@ -64,11 +65,16 @@ class DownloadFilter(InputSchema):
 class BulkDownloadRequest(InputSchema):
     video_ids: list[VideoId] | None = Field(default=None, min_length=1, max_length=5000)
     filter: DownloadFilter | None = Field(default=None, description="Used when `video_ids` is not given.")
+    selection: VideoSelection | None = Field(
+        default=None,
+        description="Or: every video matching the video list's filters (as `PATCH /videos` takes them in "
+        "`filter`), at most 5000.",
+    )
 
     @model_validator(mode="after")
     def _one_selection(self) -> BulkDownloadRequest:
-        if (self.video_ids is None) == (self.filter is None):
-            raise ValueError("send either video_ids or filter")
+        if [self.video_ids, self.filter, self.selection].count(None) != 2:
+            raise ValueError("send one of video_ids, filter or selection")
         return self
 
 

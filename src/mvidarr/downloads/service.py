@@ -29,6 +29,7 @@ from mvidarr.jobs.schemas import JobPublic
 from mvidarr.kit.pagination import Page, PageParams
 from mvidarr.library.titles import parse_title
 from mvidarr.models import Job, Video, VideoStatus
+from mvidarr.videos import repository as video_repository
 from mvidarr.videos import service as videos
 
 DOWNLOAD = "video.download"
@@ -92,6 +93,12 @@ async def queue_bulk(
         missing = sorted(set(ids) - await repository.existing_video_ids(session, ids))
         if missing:
             raise InvalidInput(f"videos {missing[:10]} do not exist", loc=("body", "video_ids"))
+    elif body.selection is not None:
+        ids = await video_repository.matching_ids(session, body.selection.to_filter(), limit=MAX_BULK + 1)
+        if len(ids) > MAX_BULK:
+            raise InvalidInput(f"more than {MAX_BULK} videos match; narrow the selection", loc=("body", "selection"))
+        if not ids:
+            raise InvalidInput("no video matches the selection", loc=("body", "selection"))
     else:
         assert body.filter is not None
         flt = body.filter

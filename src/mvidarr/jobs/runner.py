@@ -49,6 +49,7 @@ BUILTIN_MODULES = (
     "mvidarr.organise.nfo_tasks",
     "mvidarr.trash.tasks",
     "mvidarr.library.bulk",
+    "mvidarr.library.bulk_delete",
 )
 LIMIT_CACHE_S = 5.0
 SCHEDULE_EVERY_S = 10.0

@@ -8,9 +8,9 @@ transaction) and audited. Edited lockable fields are locked, as a single edit lo
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,8 +28,8 @@ from mvidarr.jobs.clock import Clock
 from mvidarr.jobs.context import JobContext
 from mvidarr.jobs.registry import JobResult, Role, job_type
 from mvidarr.kit.params import MAX_ID
-from mvidarr.library.bulk_schemas import ArtistBulkEdit, BulkEditResult, VideoBulkEdit
-from mvidarr.models import Artist, ArtistGenre, Genre, MediaFile, QualityProfile, Video, VideoGenre
+from mvidarr.library.bulk_schemas import ArtistBulkEdit, BulkEditResult, VideoBulkEdit, VideoSelection
+from mvidarr.models import Artist, ArtistGenre, Genre, QualityProfile, Video, VideoGenre
 from mvidarr.videos import repository as video_repository
 from mvidarr.videos.service import LOCKABLE as VIDEO_LOCKABLE
 
@@ -43,8 +43,20 @@ class BulkEditParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     target: Target
-    ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(max_length=1_000_000)
+    ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(default_factory=list, max_length=1_000_000)
+    # A video selection by filter travels as the filter, not as its ids (20,000 ids outgrow a job's
+    # params): the job walks the matching videos in id order, up to the newest when it was asked for.
+    filter: VideoSelection | None = Field(default=None, description="Videos matching the list's filters.")
+    through_id: Annotated[int, Field(ge=0, le=MAX_ID)] | None = Field(
+        default=None, description="With `filter`: only videos up to this id (those that existed when asked)."
+    )
     changes: dict[str, Any]
+
+    @model_validator(mode="after")
+    def _filter_is_for_videos(self) -> Self:
+        if self.filter is not None and (self.target != "video" or self.ids):
+            raise ValueError("a filter selects videos, instead of ids")
+        return self
 
 
 def _check_locks(changes: dict[str, Any], lockable: frozenset[str]) -> None:
@@ -57,16 +69,9 @@ def _check_locks(changes: dict[str, Any], lockable: frozenset[str]) -> None:
 
 
 async def _video_ids(session: AsyncSession, body: VideoBulkEdit) -> list[int]:
-    if body.ids is not None:
-        found = set((await session.execute(select(Video.id).where(Video.id.in_(body.ids)))).scalars())
-        return [i for i in dict.fromkeys(body.ids) if i in found]
-    assert body.filter is not None
-    flt = body.filter.to_filter()
-    stmt = select(Video.id)
-    if flt.needs_file:
-        stmt = stmt.outerjoin(MediaFile, video_repository._current_file)
-    stmt = video_repository._where(stmt, flt)
-    return list((await session.execute(stmt.order_by(Video.id))).scalars())
+    assert body.ids is not None
+    found = set((await session.execute(select(Video.id).where(Video.id.in_(body.ids)))).scalars())
+    return [i for i in dict.fromkeys(body.ids) if i in found]
 
 
 async def _artist_ids(session: AsyncSession, body: ArtistBulkEdit) -> list[int]:
@@ -96,7 +101,18 @@ async def start(
     profile_id = changes.get("quality_profile_id") if target == "artist" else None
     if profile_id is not None and await session.get(QualityProfile, profile_id) is None:
         raise InvalidInput("quality profile does not exist", loc=("body", "set", "quality_profile_id"))
-    if isinstance(body, VideoBulkEdit):
+    if isinstance(body, VideoBulkEdit) and body.filter is not None:
+        flt = body.filter.to_filter()
+        through = await video_repository.newest_id(session)
+        matched = await video_repository.count_matching(session, flt, through_id=through)
+        if matched > INLINE_LIMIT:
+            by_filter = BulkEditParams(target=target, filter=body.filter, through_id=through, changes=changes)
+            job, _created = await jobs.enqueue(
+                session, hub, BULK_EDIT, by_filter, created_by=actor.user_id, clock=clock
+            )
+            return BulkEditResult(matched=matched, updated=None, job=jobs.public(job))
+        ids = await video_repository.matching_ids(session, flt, through_id=through, limit=INLINE_LIMIT)
+    elif isinstance(body, VideoBulkEdit):
         ids = await _video_ids(session, body)
     else:
         ids = await _artist_ids(session, body)
@@ -163,6 +179,8 @@ async def apply_batch(session: AsyncSession, target: Target, ids: Sequence[int],
     required_role=Role.MANAGER,
 )
 async def run_bulk_edit(ctx: JobContext, params: BulkEditParams) -> JobResult:
+    if params.filter is not None:
+        return await _run_by_filter(ctx, params, params.filter)
     done = 0
     for start_at in range(0, len(params.ids), BATCH):
         ctx.check_abort()
@@ -176,4 +194,31 @@ async def run_bulk_edit(ctx: JobContext, params: BulkEditParams) -> JobResult:
             await session.commit()
         done += len(batch)
         await ctx.progress(done / len(params.ids), f"updated {done} of {len(params.ids)} {params.target}s")
+    return {"updated": done}
+
+
+async def _run_by_filter(ctx: JobContext, params: BulkEditParams, selection: VideoSelection) -> JobResult:
+    """Batches of the videos the filter matches, in id order: an edit that takes a video out of the
+    filter (status wanted, set ignored) does not shift the batches still to come."""
+    flt = selection.to_filter()
+    async with ctx.reader() as session:
+        total = await video_repository.count_matching(session, flt, through_id=params.through_id)
+    done = after = 0
+    while True:
+        ctx.check_abort()
+        async with ctx.session() as session:
+            batch = await video_repository.matching_ids(
+                session, flt, after_id=after, through_id=params.through_id, limit=BATCH
+            )
+            if not batch:
+                break
+            await apply_batch(session, "video", batch, params.changes)
+            audit.record(
+                session, "videos.bulk_edited", user_id=ctx.created_by, target_type="video",
+                details={"count": len(batch), "job_id": ctx.job_id, "ids": batch[:100], "changes": params.changes},
+            )  # fmt: skip
+            await session.commit()
+        done += len(batch)
+        after = batch[-1]
+        await ctx.progress(min(1.0, done / total) if total else 1.0, f"updated {done} of {total} videos")
     return {"updated": done}

@@ -6,8 +6,14 @@ from mvidarr.auth.dependencies import Manager, client_ip
 from mvidarr.db import SessionDep
 from mvidarr.errors import error_responses
 from mvidarr.jobs.endpoints import ClockDep, HubDep
-from mvidarr.library import bulk
-from mvidarr.library.bulk_schemas import ArtistBulkEdit, BulkEditResult, VideoBulkEdit
+from mvidarr.library import bulk, bulk_delete
+from mvidarr.library.bulk_schemas import (
+    ArtistBulkEdit,
+    BulkDeleteResult,
+    BulkEditResult,
+    VideoBulkDelete,
+    VideoBulkEdit,
+)
 
 router = APIRouter(tags=["library"])
 _RESPONSES = {
@@ -60,6 +66,35 @@ async def bulk_edit_artists(
     body: ArtistBulkEdit,
 ) -> BulkEditResult:
     result = await bulk.start(session, hub, clock, manager, client_ip(request), "artist", body)
+    if result.job is not None:
+        response.status_code = status.HTTP_202_ACCEPTED
+    return result
+
+
+@router.post(
+    "/videos/delete",
+    response_model=BulkDeleteResult,
+    summary="Delete many videos",
+    description="Deletes the videos chosen by `ids` or by `filter` (the video list's filters). Their files stay "
+    "on disk and become unmatched, unless `delete_files` moves them (with their sidecars) to the trash, "
+    "restorable from `/trash`; `permanent` (admins only) deletes them for good instead. Up to 100 videos go "
+    "at once (200); more start a `library.bulk_delete` job (202) working in batches of 100, each "
+    "all-or-nothing. Audited.",
+    responses={
+        202: {"model": BulkDeleteResult, "description": "Over 100 videos: a `library.bulk_delete` job deletes them."},
+        **error_responses(400, 403, 409, 422),
+    },
+)
+async def bulk_delete_videos(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    manager: Manager,
+    hub: HubDep,
+    clock: ClockDep,
+    body: VideoBulkDelete,
+) -> BulkDeleteResult:
+    result = await bulk_delete.start(session, hub, clock, manager, client_ip(request), body)
     if result.job is not None:
         response.status_code = status.HTTP_202_ACCEPTED
     return result

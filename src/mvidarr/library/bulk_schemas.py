@@ -10,6 +10,7 @@ from mvidarr.kit.params import MAX_ID
 from mvidarr.kit.schemas import Clean, InputSchema, Schema, limit
 from mvidarr.kit.text import search_terms
 from mvidarr.models import VideoKind, VideoStatus
+from mvidarr.quality.schemas import QualityLabel
 from mvidarr.videos.repository import VideoFilter
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -29,6 +30,7 @@ class VideoSelection(InputSchema):
     year_max: Annotated[int, Field(ge=1900, le=2100)] | None = None
     genre: Word | None = None
     has_file: bool | None = None
+    quality_label: list[QualityLabel] = Field(default_factory=list, description="The current file's quality label.")
 
     def to_filter(self) -> VideoFilter:
         return VideoFilter(
@@ -40,6 +42,7 @@ class VideoSelection(InputSchema):
             year_max=self.year_max,
             genre=self.genre,
             has_file=self.has_file,
+            quality_label=list(self.quality_label),
         )
 
 
@@ -103,3 +106,29 @@ class BulkEditResult(Schema):
     matched: int = Field(description="Rows the selection found.")
     updated: int | None = Field(description="Rows changed now; null when a job does the work.")
     job: JobPublic | None = Field(description="The job applying a selection over 500 rows (202 Accepted).")
+
+
+class VideoBulkDelete(InputSchema):
+    """Videos to delete: by `ids` or by `filter`; their files stay, go to the trash, or (admins) go for good."""
+
+    ids: list[Id] | None = Field(
+        default=None, min_length=1, max_length=5000, description="The videos to delete; or send `filter`."
+    )
+    filter: VideoSelection | None = None
+    delete_files: bool = Field(default=False, description="Move the videos' files (and sidecars) to the trash.")
+    permanent: bool = Field(default=False, description="Delete the files for good, not to the trash (admins only).")
+
+    @model_validator(mode="after")
+    def _one_selection(self) -> Self:
+        if (self.ids is None) == (self.filter is None):
+            raise ValueError("send either ids or filter")
+        return self
+
+
+class BulkDeleteResult(Schema):
+    matched: int = Field(description="Videos the selection found.")
+    deleted: int | None = Field(description="Videos deleted now; null when a job does the work.")
+    files: int | None = Field(
+        description="Files moved to the trash (or, with `permanent`, deleted) now; null when a job does the work."
+    )
+    job: JobPublic | None = Field(description="The job deleting a selection over 100 videos (202 Accepted).")

@@ -83,13 +83,15 @@ async def enrich_artist(
     status_code=status.HTTP_202_ACCEPTED,
     summary="Enrich the library",
     description="Starts a `library.enrich` job: every artist and video never enriched (or due again, after "
-    "`metadata.refresh_after_days`) is enriched by child jobs in batches.",
+    "`metadata.refresh_after_days`) is enriched by child jobs in batches. With `video_ids` one `video.enrich` "
+    "job enriches those videos; with `filter` (the video list's filters) a `library.enrich` job enriches the "
+    "matching videos (not their artists) in batches; a selection is enriched whether due or not.",
     responses=error_responses(422),
 )
 async def enrich_library(
     session: SessionDep, manager: Manager, hub: HubDep, clock: ClockDep, body: LibraryEnrichRequest
 ) -> JobPublic:
-    return jobs.public(await service.enrich_library(session, hub, clock, body.only_due, manager.user_id))
+    return jobs.public(await service.enrich_request(session, hub, clock, body, manager.user_id))
 
 
 @router.get(
@@ -98,15 +100,18 @@ async def enrich_library(
     response_model=Page[ReviewItem],
     summary="Matches needing review",
     description="Videos and artists whose best provider match scored below `metadata.match_threshold`, with "
-    "their ranked candidates. Apply one with `PUT /videos/{id}/match` or `PUT /artists/{id}/match`.",
+    "their ranked candidates. Apply one with `PUT /videos/{id}/match` or `PUT /artists/{id}/match`. With "
+    "`video_id` or `artist_id` only that video's or artist's entry (an empty page when it needs no review).",
     responses=error_responses(422),
 )
 async def review_list(
     session: SessionDep,
     page: PageDep,
     kind: Annotated[Literal["video", "artist"] | None, Query(description="Only videos or only artists.")] = None,
+    video_id: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Only this video's entry.")] = None,
+    artist_id: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Only this artist's entry.")] = None,
 ) -> Page[ReviewItem]:
-    return await service.review_list(session, kind, page)
+    return await service.review_list(session, kind, page, video_id=video_id, artist_id=artist_id)
 
 
 @router.put(

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
 from mvidarr.artists.schemas import ArtistRef
+from mvidarr.kit.params import MAX_ID
 from mvidarr.kit.schemas import Clean, InputSchema, Schema, UTCDatetime, limit
+from mvidarr.library.bulk_schemas import VideoSelection
 
 VideoProvider = Literal["imvdb", "musicbrainz", "youtube"]
 ArtistProvider = Literal["musicbrainz", "imvdb", "theaudiodb", "spotify", "wikidata", "youtube"]
@@ -130,4 +132,21 @@ class ArtistLookup(Schema):
 
 
 class LibraryEnrichRequest(InputSchema):
-    only_due: bool = Field(default=True, description="Only what was never enriched or is due again.")
+    only_due: bool = Field(
+        default=True, description="Only what was never enriched or is due again (the whole library only)."
+    )
+    video_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(
+        default=None, min_length=1, max_length=1000, description="Only these videos, due or not."
+    )
+    filter: VideoSelection | None = Field(
+        default=None,
+        description="Only the videos matching the video list's filters (as `PATCH /videos` takes them), due or not.",
+    )
+
+    @model_validator(mode="after")
+    def _one_selection(self) -> Self:
+        if self.video_ids is not None and self.filter is not None:
+            raise ValueError("send video_ids or filter, not both")
+        if (self.video_ids is not None or self.filter is not None) and "only_due" in self.model_fields_set:
+            raise ValueError("only_due is for the whole library; a selection is enriched due or not")
+        return self

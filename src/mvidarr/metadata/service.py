@@ -9,6 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.artists.service import get_artist
+from mvidarr.errors import InvalidInput
 from mvidarr.events.hub import EventHub
 from mvidarr.jobs import service as jobs
 from mvidarr.jobs.clock import Clock
@@ -20,6 +21,7 @@ from mvidarr.metadata.schemas import (
     ArtistCandidate,
     ArtistLookup,
     ArtistMatch,
+    LibraryEnrichRequest,
     LookupIds,
     MatchApplied,
     ReviewItem,
@@ -37,6 +39,7 @@ from mvidarr.models import Artist, Job, MatchReview, Video
 from mvidarr.providers.errors import ProviderError
 from mvidarr.providers.hub import ProviderHub
 from mvidarr.providers.models import ArtistInfo, Capability
+from mvidarr.videos import repository as video_repository
 from mvidarr.videos.service import VideoNotFound
 
 LOOKUP_LIMIT = 10
@@ -68,6 +71,29 @@ async def enrich_library(
     return job
 
 
+async def enrich_request(
+    session: AsyncSession, hub: EventHub, clock: Clock, body: LibraryEnrichRequest, user_id: int | None
+) -> Job:
+    """`POST /metadata/enrich`: the whole library, the given videos (one job), or the videos a filter matches."""
+    if body.video_ids is not None:
+        ids = list(dict.fromkeys(body.video_ids))
+        found = set(await video_repository.existing_ids(session, ids))
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise InvalidInput(f"videos {missing[:10]} do not exist", loc=("body", "video_ids"))
+        params: VideoEnrichParams | LibraryEnrichParams = VideoEnrichParams(video_ids=ids)
+    elif body.filter is not None:
+        through = await video_repository.newest_id(session)
+        if not await video_repository.count_matching(session, body.filter.to_filter(), through_id=through):
+            raise InvalidInput("no video matches the filter", loc=("body", "filter"))
+        params = LibraryEnrichParams(only_due=False, artists=False, filter=body.filter, through_id=through)
+    else:
+        return await enrich_library(session, hub, clock, body.only_due, user_id)
+    kind = VIDEO_ENRICH if isinstance(params, VideoEnrichParams) else LIBRARY_ENRICH
+    job, _created = await jobs.enqueue(session, hub, kind, params, created_by=user_id, clock=clock)
+    return job
+
+
 # -- review ---------------------------------------------------------------------------------------
 
 
@@ -96,9 +122,21 @@ def _review_item(row: Any) -> ReviewItem:
     )
 
 
-async def review_list(session: AsyncSession, kind: str | None, page: PageParams) -> Page[ReviewItem]:
+async def review_list(
+    session: AsyncSession,
+    kind: str | None,
+    page: PageParams,
+    *,
+    video_id: int | None = None,
+    artist_id: int | None = None,
+) -> Page[ReviewItem]:
     rows, total = await repository.review_page(
-        session, "video" if kind == "video" else "artist" if kind == "artist" else None, page.offset, page.page_size
+        session,
+        "video" if kind == "video" else "artist" if kind == "artist" else None,
+        page.offset,
+        page.page_size,
+        video_id=video_id,
+        artist_id=artist_id,
     )
     return Page(items=[_review_item(r) for r in rows], total=total, page=page.page, page_size=page.page_size)
 

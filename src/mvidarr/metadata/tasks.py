@@ -15,10 +15,12 @@ from mvidarr.jobs.context import JobContext, RetryableJobError
 from mvidarr.jobs.registry import JobResult, Role, job_type
 from mvidarr.jobs.schedules import DefaultSchedule, register_default
 from mvidarr.kit.params import MAX_ID
+from mvidarr.library.bulk_schemas import VideoSelection
 from mvidarr.metadata import repository
 from mvidarr.metadata.enrich import ArtistEnricher, Outcome, VideoEnricher, load_policy
 from mvidarr.providers import hub as providers
 from mvidarr.settings import service as runtime_settings
+from mvidarr.videos import repository as video_repository
 
 VIDEO_ENRICH = "video.enrich"
 ARTIST_ENRICH = "artist.enrich"
@@ -50,6 +52,12 @@ class LibraryEnrichParams(BaseModel):
     )
     artists: bool = Field(default=True, description="Enrich artists too (before their videos).")
     videos: bool = Field(default=True, description="Enrich videos.")
+    filter: VideoSelection | None = Field(
+        default=None, description="Only the videos matching the video list's filters, due or not (no artists)."
+    )
+    through_id: Annotated[int, Field(ge=0, le=MAX_ID)] | None = Field(
+        default=None, description="With `filter`: only videos up to this id (those that existed when asked)."
+    )
 
 
 def _data_dir() -> Path | None:
@@ -149,6 +157,8 @@ async def enrich_library(ctx: JobContext, params: LibraryEnrichParams) -> JobRes
     async with ctx.reader() as session:
         days = int(await runtime_settings.get_value(session, "metadata.refresh_after_days"))
         size = int(await runtime_settings.get_value(session, "metadata.batch_size"))
+    if params.filter is not None:
+        return await _enrich_selection(ctx, params.filter, params.through_id, size)
     # Due: never enriched, or (with a refresh age) enriched before it.
     due_before = ctx.now() - timedelta(days=days) if params.only_due and days > 0 else None
     spawned = {"artists": 0, "videos": 0, "jobs": 0}
@@ -174,6 +184,29 @@ async def enrich_library(ctx: JobContext, params: LibraryEnrichParams) -> JobRes
             spawned[f"{kind}s"] += len(ids)
             spawned["jobs"] += len(batches)
             await ctx.progress(0.0, f"queued {spawned['artists']} artists and {spawned['videos']} videos")
+    await ctx.log("info", f"queued {spawned['jobs']} enrichment jobs")
+    return spawned
+
+
+async def _enrich_selection(ctx: JobContext, selection: VideoSelection, through_id: int | None, size: int) -> JobResult:
+    """The videos a filter matches, walked in id order, as child jobs of `size` videos."""
+    flt = selection.to_filter()
+    spawned = {"artists": 0, "videos": 0, "jobs": 0}
+    after = 0
+    while True:
+        ctx.check_abort()
+        async with ctx.reader() as session:
+            ids = await video_repository.matching_ids(
+                session, flt, after_id=after, through_id=through_id, limit=size * 20
+            )
+        if not ids:
+            break
+        after = ids[-1]
+        batches = [ids[i : i + size] for i in range(0, len(ids), size)]
+        await ctx.spawn_many(VIDEO_ENRICH, [{"video_ids": batch} for batch in batches])
+        spawned["videos"] += len(ids)
+        spawned["jobs"] += len(batches)
+        await ctx.progress(0.0, f"queued {spawned['videos']} videos")
     await ctx.log("info", f"queued {spawned['jobs']} enrichment jobs")
     return spawned
 

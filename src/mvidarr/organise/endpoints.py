@@ -35,9 +35,10 @@ async def preview_naming(session: SessionDep, body: NamingPreviewRequest) -> Nam
     response_model=JobPublic,
     status_code=status.HTTP_202_ACCEPTED,
     summary="Organise files",
-    description="Starts a `library.organize` job for the given videos, artists or root folder, or the whole "
-    "library. With `dry_run` the job's result lists every planned move and conflict and nothing changes; "
-    "otherwise files move (journaled, with their sidecars) to where the naming template says.",
+    description="Starts a `library.organize` job for the given videos, artists or root folder, the videos "
+    "matching `filter` (the video list's filters), or the whole library. With `dry_run` the job's result lists "
+    "every planned move and conflict and nothing changes; otherwise files move (journaled, with their "
+    "sidecars) to where the naming template says.",
     responses=error_responses(422),
 )
 async def organize(

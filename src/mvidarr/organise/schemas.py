@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mvidarr.kit.params import MAX_ID
 from mvidarr.kit.schemas import InputSchema, Schema
+from mvidarr.library.bulk_schemas import VideoSelection
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 MAX_SELECTION = 10_000
@@ -42,6 +43,17 @@ class OrganizeParams(BaseModel):
     artist_ids: Annotated[list[Id], Field(max_length=MAX_SELECTION)] | None = None
     root_folder_id: Id | None = Field(default=None, description="Only files now in this root folder.")
     dry_run: bool = Field(default=False, description="Plan only: list moves and conflicts, change nothing.")
+    filter: VideoSelection | None = Field(
+        default=None,
+        description="Only the videos matching the video list's filters (as `PATCH /videos` takes them); "
+        "not with `video_ids` or `artist_ids`.",
+    )
+
+    @model_validator(mode="after")
+    def _filter_alone(self) -> Self:
+        if self.filter is not None and (self.video_ids is not None or self.artist_ids is not None):
+            raise ValueError("send filter, or video_ids and artist_ids, not both")
+        return self
 
 
 class OrganizeRequest(OrganizeParams):

@@ -33,6 +33,8 @@ from mvidarr.organise.plan import Candidate, Plan, PlannedMove, plan_moves, side
 from mvidarr.organise.sanitise import numbered, split_extension
 from mvidarr.organise.schemas import NamingExample, NamingPreview
 from mvidarr.settings import service as runtime_settings
+from mvidarr.videos import repository as video_repository
+from mvidarr.videos.repository import VideoFilter
 
 log = logging.getLogger("mvidarr.organise")
 Sessions = async_sessionmaker[AsyncSession]
@@ -80,6 +82,7 @@ async def load_candidates(
     video_ids: Sequence[int] | None = None,
     artist_ids: Sequence[int] | None = None,
     root_folder_id: int | None = None,
+    flt: VideoFilter | None = None,
 ) -> list[Candidate]:
     """The current, present file of every selected video (all videos when no selection), read in pages."""
     target = aliased(RootFolder)
@@ -124,6 +127,8 @@ async def load_candidates(
         .order_by(MediaFile.id)
         .limit(LOAD_PAGE)
     )
+    if flt is not None:
+        query = video_repository.matching(query, flt, file_joined=True)
     out: list[Candidate] = []
     last = 0
     while True:
@@ -153,12 +158,13 @@ async def make_plan(
     video_ids: Sequence[int] | None = None,
     artist_ids: Sequence[int] | None = None,
     root_folder_id: int | None = None,
+    flt: VideoFilter | None = None,
 ) -> Plan:
     """The organise plan for a selection (everything when no selection), from the saved template."""
     async with reader() as session:
         template = await current_template(session)
         candidates = await load_candidates(
-            session, video_ids=video_ids, artist_ids=artist_ids, root_folder_id=root_folder_id
+            session, video_ids=video_ids, artist_ids=artist_ids, root_folder_id=root_folder_id, flt=flt
         )
     return await asyncio.to_thread(plan_moves, template, candidates)
 

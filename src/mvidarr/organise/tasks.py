@@ -57,7 +57,11 @@ async def organize(ctx: JobContext, params: OrganizeParams) -> JobResult:
     recovered = await service.recover_moves(ctx.session, now=ctx.now(), own_job_id=ctx.job_id)
     await ctx.progress(0.0, "planning")
     plan = await service.make_plan(
-        ctx.reader, video_ids=params.video_ids, artist_ids=params.artist_ids, root_folder_id=params.root_folder_id
+        ctx.reader,
+        video_ids=params.video_ids,
+        artist_ids=params.artist_ids,
+        root_folder_id=params.root_folder_id,
+        flt=params.filter.to_filter() if params.filter is not None else None,
     )
     if params.dry_run:
         await ctx.progress(1.0, f"{len(plan.moves)} moves planned, {len(plan.conflicts)} conflicts")

@@ -235,6 +235,7 @@ async def videos_page(request: Request, session: SessionDep, principal: PageRead
     if year_min is not None and year_max is not None and year_min > year_max:
         year_min, year_max = year_max, year_min
     has_file = query.flag("has_file")
+    genre = query.text("genre", 100)
     sort = query.sort(VIDEO_SORTS, "-created_at")
     page = query.page(user.page_sizes.get("videos"))
     flt = VideoFilter(
@@ -243,10 +244,23 @@ async def videos_page(request: Request, session: SessionDep, principal: PageRead
         kind=kinds,
         year_min=year_min,
         year_max=year_max,
+        genre=genre or None,
         has_file=has_file,
         quality_label=labels,
     )
     found = await videos_service.list_videos(session, flt, sort, page)
+    # The list's filters as the bulk APIs take them (`filter` of PATCH /videos): "all matching" sends
+    # these and the server finds the videos, so the browser never holds thousands of ids.
+    selection = {
+        "q": q or None,
+        "status": statuses,
+        "kind": kinds,
+        "quality_label": labels,
+        "year_min": year_min,
+        "year_max": year_max,
+        "genre": genre or None,
+        "has_file": has_file,
+    }
     return render(
         request,
         "videos.html",
@@ -262,11 +276,13 @@ async def videos_page(request: Request, session: SessionDep, principal: PageRead
         year_min=year_min,
         year_max=year_max,
         has_file=has_file,
+        genre=genre,
         sort=sort,
         all_statuses=STATUSES,
         all_kinds=KINDS,
         all_labels=QUALITY_LABELS,
         page_sizes=PAGE_SIZES,
+        selection={key: value for key, value in selection.items() if value not in (None, [])},
     )
 
 

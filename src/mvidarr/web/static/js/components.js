@@ -14,11 +14,14 @@ export function el(tag, attributes = {}, ...children) {
   return node;
 }
 
-export function toast(message, kind = "info", timeoutMs = 6000) {
+/** `link` ({ href, text }) adds a link after the message, e.g. to the job doing the work. */
+export function toast(message, kind = "info", timeoutMs = 6000, link = null) {
   const region = document.getElementById("toasts");
   if (!region) return;
   const close = el("button", { type: "button", "aria-label": "Dismiss" }, "×");
-  const item = el("div", { class: `toast ${kind}`, role: kind === "error" ? "alert" : "status" }, el("p", { text: message }), close);
+  const text = el("p", { text: message });
+  if (link) text.append(" ", el("a", { href: link.href, text: link.text }));
+  const item = el("div", { class: `toast ${kind}`, role: kind === "error" ? "alert" : "status" }, text, close);
   close.addEventListener("click", () => item.remove());
   region.append(item);
   if (timeoutMs) window.setTimeout(() => item.remove(), timeoutMs);

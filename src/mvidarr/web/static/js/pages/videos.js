@@ -1,4 +1,190 @@
-// Server-rendered list: sorting, filters and pages are links and GET forms; the shell adds the rest.
+// Videos: the list is server-rendered (filters, sort and pages are links and GET forms); this adds the
+// selection (rows of this page, or every video matching the filters, which the server finds itself:
+// the browser never holds thousands of ids) and bulk actions on it: edit, enrich, download, organise
+// and delete to the trash. After an action the table is fetched again, and again when its job ends.
+import { api } from "../api.js";
+import { confirmDialog, formError, toast } from "../components.js";
+import { selection } from "../select.js";
 import { startShell } from "../shell.js";
 
-startShell();
+const live = startShell();
+const form = document.getElementById("video-bulk");
+const list = document.getElementById("video-list");
+const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
+
+const videos = (n) => `${n} video${n === 1 ? "" : "s"}`;
+const genres = (text) => text.split(",").map((name) => name.trim()).filter(Boolean);
+
+function changesIn(editForm) {
+  const fields = editForm.elements;
+  const set = {};
+  if (fields.status.value) set.status = fields.status.value;
+  if (fields.kind.value) set.kind = fields.kind.value;
+  if (fields.monitored.value) set.monitored = fields.monitored.value === "true";
+  const add = genres(fields.genres_add.value);
+  const remove = genres(fields.genres_remove.value);
+  if (add.length) set.genres_add = add;
+  if (remove.length) set.genres_remove = remove;
+  return set;
+}
+
+/** The edit dialog: resolves to the fields to set, or null when cancelled. */
+function askChanges(count) {
+  const dialog = document.getElementById("bulk-edit");
+  const editForm = document.getElementById("bulk-edit-form");
+  editForm.reset();
+  formError(editForm, "");
+  dialog.querySelector(".edit-count").textContent = videos(count);
+  return new Promise((resolve) => {
+    dialog.addEventListener("close", () => resolve(dialog.returnValue === "apply" ? changesIn(editForm) : null), {
+      once: true,
+    });
+    dialog.returnValue = "";
+    dialog.showModal();
+  });
+}
+
+function watchEditForm() {
+  const editForm = document.getElementById("bulk-edit-form");
+  editForm.addEventListener("submit", (event) => {
+    if (event.submitter && event.submitter.value === "apply" && !Object.keys(changesIn(editForm)).length) {
+      event.preventDefault();
+      formError(editForm, "Choose at least one change.");
+    }
+  });
+}
+
+// Each action takes the selection ({ ids } or { filter }) and its size; answers { message, job } or
+// null when the user thought better of it. Each API names its selection fields its own way.
+const ACTIONS = {
+  async edit(chosen, count) {
+    const set = await askChanges(count);
+    if (!set) return null;
+    const result = await api.patch("/videos", { ...chosen, set });
+    if (result.job) return { message: `Editing ${videos(result.matched)}.`, job: result.job };
+    return { message: `Changed ${videos(result.updated)}.` };
+  },
+  async enrich(chosen, count) {
+    const job = await api.post("/metadata/enrich", chosen.filter ? { filter: chosen.filter } : { video_ids: chosen.ids });
+    return { message: `Enrichment of ${videos(count)} queued.`, job };
+  },
+  async download(chosen, count) {
+    const job = await api.post("/videos/download", chosen.filter ? { selection: chosen.filter } : { video_ids: chosen.ids });
+    return { message: `Downloads of ${videos(count)} queued.`, job };
+  },
+  async organise(chosen, count) {
+    const job = await api.post("/library/organize", chosen.filter ? { filter: chosen.filter } : { video_ids: chosen.ids });
+    return { message: `Organising the files of ${videos(count)}.`, job };
+  },
+  async delete(chosen, count) {
+    const sure = await confirmDialog(
+      `Delete ${videos(count)}? Their files go to the trash, where they can be restored until it is purged.`,
+      { confirm: "Delete", danger: true },
+    );
+    if (!sure) return null;
+    const result = await api.post("/videos/delete", { ...chosen, delete_files: true });
+    if (result.job) return { message: `Deleting ${videos(result.matched)}.`, job: result.job };
+    const files = `${result.files} file${result.files === 1 ? "" : "s"}`;
+    return { message: `Deleted ${videos(result.deleted)}; ${files} moved to the trash.` };
+  },
+};
+
+function bulkActions() {
+  const apply = form.querySelector("button[type=submit]");
+  const count = document.getElementById("selected-count");
+  const selectAll = document.getElementById("select-all");
+  const matchAll = document.getElementById("select-matching");
+  const clearAll = document.getElementById("select-clear");
+  const filter = JSON.parse(form.dataset.filter || "{}");
+  let total = Number(form.dataset.total) || 0;
+  let everything = false; // every video matching the filter, on every page
+
+  const show = (ids) => {
+    const onPage = list.querySelectorAll('input[name="selected"]').length;
+    if (everything && ids.length < onPage) everything = false; // a row was unticked
+    if (everything) count.textContent = `All ${videos(total)} matching this filter selected`;
+    matchAll.hidden = everything || ids.length === 0 || ids.length < onPage || total <= onPage;
+    clearAll.hidden = !everything;
+    apply.disabled = ids.length === 0;
+  };
+  const chosen = selection(list, { selectAll, count, onChange: show });
+  const size = () => (everything ? total : chosen.ids().length);
+
+  matchAll.addEventListener("click", () => {
+    everything = true;
+    show(chosen.ids());
+    clearAll.focus(); // the button pressed is hidden now
+  });
+  clearAll.addEventListener("click", () => {
+    everything = false;
+    chosen.clear();
+    selectAll.focus();
+  });
+
+  async function refresh() {
+    const response = await fetch(window.location.href, { credentials: "same-origin", headers: { Accept: "text/html" } });
+    if (!response.ok) return;
+    const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+    const rows = fresh.querySelector("#video-list tbody");
+    const page = new URL(window.location.href);
+    if ((!rows || !rows.querySelector("tr[data-video-id]")) && Number(page.searchParams.get("page")) > 1) {
+      page.searchParams.delete("page"); // this page emptied: back to the first one
+      window.location.assign(page.toString());
+      return;
+    }
+    if (rows) list.tBodies[0].replaceWith(document.adoptNode(rows));
+    const heading = document.getElementById("video-total");
+    const freshHeading = fresh.getElementById("video-total");
+    if (heading && freshHeading) heading.textContent = freshHeading.textContent;
+    const pager = document.querySelector("nav.pager");
+    const freshPager = fresh.querySelector("nav.pager");
+    if (pager && freshPager) {
+      // The page-size form keeps its listener: only the links and the counts are replaced.
+      const sizes = pager.querySelector("form.page-size");
+      freshPager.querySelector("form.page-size")?.remove();
+      pager.replaceChildren(...[...freshPager.childNodes].map((node) => document.adoptNode(node)), ...(sizes ? [sizes] : []));
+    }
+    const freshForm = fresh.getElementById("video-bulk");
+    total = freshForm ? Number(freshForm.dataset.total) || 0 : 0;
+    form.querySelector(".matching-total").textContent = String(total);
+    everything = false;
+    chosen.clear();
+  }
+
+  const watching = new Set();
+  const finished = (job) => {
+    if (!job || !TERMINAL.has(job.status) || !watching.delete(job.id)) return;
+    toast(`Job ${job.id} (${job.type}) ${job.status}.`, job.status === "succeeded" ? "success" : "error");
+    if (size() === 0) refresh(); // a selection in progress is left alone
+  };
+  live.on("job.finished", (message) => finished(message.data));
+  live.on("snapshot", (message) => finished(message.data && message.data.job));
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const count = size();
+    if (!count) return;
+    const action = ACTIONS[form.elements.action.value];
+    apply.disabled = true;
+    try {
+      const outcome = await action(everything ? { filter } : { ids: chosen.ids() }, count);
+      if (!outcome) return;
+      const { message, job } = outcome;
+      toast(message, "success", 8000, job ? { href: "/activity#queue-title", text: `Job ${job.id} in Activity` } : null);
+      if (job && !TERMINAL.has(job.status)) {
+        watching.add(job.id);
+        live.subscribe([`job:${job.id}`]);
+      }
+      await refresh();
+    } catch {
+      // api.js has shown the problem; the selection stays for another try
+    } finally {
+      apply.disabled = size() === 0;
+    }
+  });
+}
+
+if (form && list) {
+  watchEditForm();
+  bulkActions();
+}
