@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from mvidarr.db import Database
 from mvidarr.jobs.runner import Runner
-from mvidarr.models import Job, JobStatus, Video
+from mvidarr.models import Job, JobStatus, Role, Video
 from tests.downloads.conftest import MediaServer
 from tests.factories import make_artist, make_video
 from tests.jobs.helpers import wait_for
@@ -171,3 +171,17 @@ async def test_concurrency_setting_limits_running_downloads(
         await asyncio.sleep(0.02)
     assert finished == len(jobs)
     assert most == 1, "two slots, but the setting lets one download run at a time"
+
+
+async def test_users_download_many_by_ids_but_not_by_filter(client: httpx.AsyncClient, client_as: Any) -> None:
+    artist = await make_artist(client, "Daft Punk")
+    video = await make_video(client, artist["id"], "One More Time")
+    user = await client_as(Role.USER)
+    by_ids = await user.post("/api/v1/videos/download", json={"video_ids": [video["id"]]})
+    assert by_ids.status_code == 202, by_ids.text
+    for body in ({"filter": {"artist_id": artist["id"]}}, {"selection": {"artist_id": artist["id"]}}):
+        refused = await user.post("/api/v1/videos/download", json=body)
+        assert refused.status_code == 403, refused.text
+        assert "manager" in refused.json()["detail"]
+    reader = await client_as(Role.READONLY)
+    assert (await reader.post("/api/v1/videos/download", json={"video_ids": [video["id"]]})).status_code == 403

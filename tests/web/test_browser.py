@@ -510,6 +510,9 @@ def test_screenshots_of_every_page_light_and_dark(tab: Tab, server: Server) -> N
             paint = page.evaluate("performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? 0")
             assert paint < 1000, f"{path}: first contentful paint after {paint:.0f} ms"
             assert time.perf_counter() - started < 5
+            # The page's own data requests finish before the picture (and before leaving the page,
+            # which would abort them: the watch counts an aborted request as failed).
+            page.wait_for_load_state("networkidle")
             tab.shot(f"{name}-{scheme}")
             if found := axe_problems(page, axe):
                 violations[f"{name} ({scheme})"] = found

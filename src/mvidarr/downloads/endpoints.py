@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, UploadFile, status
 
-from mvidarr.auth.dependencies import Admin, Manager, Member, Reader
+from mvidarr.auth.dependencies import Admin, Member, Reader
 from mvidarr.db import SessionDep
 from mvidarr.downloads import cookies, service
 from mvidarr.downloads import settings as _settings  # noqa: F401  (defines the downloads.* settings)
@@ -43,12 +43,15 @@ ClockDep = Annotated[Clock, Depends(_clock)]
     status_code=status.HTTP_202_ACCEPTED,
     summary="Download many videos",
     description="Queues one parent job whose children download each video, chosen by `video_ids`, by a filter "
-    "(default: wanted, monitored videos), or by `selection`, the video list's filters (at most 5000 videos).",
+    "(default: wanted, monitored videos), or by `selection`, the video list's filters (at most 5000 videos). "
+    "Users may send `video_ids` (as they may download each one); a filter or selection needs the manager role.",
     responses=error_responses(400, 401, 403, 422),
 )
 async def download_many(
-    session: SessionDep, principal: Manager, hub: HubDep, clock: ClockDep, body: BulkDownloadRequest
+    session: SessionDep, principal: Member, hub: HubDep, clock: ClockDep, body: BulkDownloadRequest
 ) -> JobPublic:
+    if body.video_ids is None and not principal.role.at_least(Role.MANAGER):
+        raise Forbidden("downloading by filter or selection needs the manager role; send video_ids")
     job = await service.queue_bulk(session, hub, clock, body, created_by=principal.user_id)
     return JobPublic.model_validate(job)
 

@@ -38,7 +38,7 @@ async def review_page(
     video_id: int | None = None,
     artist_id: int | None = None,
 ) -> tuple[list[Any], int]:
-    """Review rows with the video title / artist name they concern, weakest match first."""
+    """Review rows with the video title / artist name they concern, closest match first (quickest to confirm)."""
     where: list[ColumnElement[bool]] = []
     if kind == "video":
         where.append(MatchReview.video_id.is_not(None))
