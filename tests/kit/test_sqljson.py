@@ -73,6 +73,7 @@ async def _expected(db: Database, ids: list[int]) -> list[dict[str, Any]]:
             duration_s=v.duration_s,
             album=v.album,
             file=FileSummary.model_validate(f) if f is not None else None,
+            has_thumbnail=v.thumbnail_path is not None,
             created_at=v.created_at,
         )
         out.append(item.model_dump(mode="json"))

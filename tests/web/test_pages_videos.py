@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from mvidarr.db import Database
-from mvidarr.models import Role
+from mvidarr.models import Role, Video
 from tests.factories import attach_file, make_artist, make_video
 
 pytestmark = pytest.mark.anyio
@@ -87,3 +87,36 @@ async def test_the_artist_page_table_has_no_selection(client: httpx.AsyncClient)
     assert "Porcelain" in page
     assert 'name="selected"' not in page
     assert 'id="video-list"' not in page
+
+
+async def test_the_grid_view_shows_cards_with_posters_for_videos_with_files(
+    client: httpx.AsyncClient, client_as: Any, db: Database
+) -> None:
+    artist = await make_artist(client, "Portishead")
+    glory = await make_video(client, artist["id"], "Glory Box", year=1995)
+    roads = await make_video(client, artist["id"], "Roads", year=1994)
+    await attach_file(db, glory["id"], "/media/lib", quality_label="720p")
+    async with db.writer() as session:
+        row = await session.get(Video, glory["id"])
+        assert row is not None
+        row.thumbnail_path = "thumbnails/glory"
+        await session.commit()
+    page = (await client.get("/videos", params={"view": "grid", "sort": "title"})).text
+    cards = re.findall(r'<li class="video-card" data-video-id="(\d+)"', page)
+    assert cards == [str(glory["id"]), str(roads["id"])]
+    assert f'src="/api/v1/videos/{glory["id"]}/thumbnail?size=small"' in page
+    assert f"/api/v1/videos/{roads['id']}/thumbnail" not in page  # no picture yet: a placeholder
+    assert "720p" in page
+    assert 'name="selected"' in page  # the bulk selection works in the grid too
+    assert '<select id="video-sort" name="sort">' in page
+    assert (
+        'href="/videos?view=grid&amp;sort=title" aria-current="page">Grid</a>' in page
+        or 'aria-current="page">Grid' in page
+    )
+    table = (await client.get("/videos")).text
+    assert 'class="video-card"' not in table
+    assert 'aria-current="page">Table' in table
+    reader = await client_as(Role.READONLY)
+    as_reader = (await reader.get("/videos", params={"view": "grid"})).text
+    assert 'class="video-card"' in as_reader
+    assert 'name="selected"' not in as_reader

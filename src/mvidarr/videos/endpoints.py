@@ -177,5 +177,6 @@ async def delete_video(
 )
 async def list_artist_videos(
     session: SessionDep, artist_id: ArtistIdPath, page: PageDep, flt: VideoFilterDep, sort: SortQuery = None
-) -> Page[VideoListItem]:
-    return await service.list_artist_videos(session, artist_id, replace(flt, artist_id=artist_id), sort, page)
+) -> Response:
+    flt = replace(flt, artist_id=artist_id)
+    return json_response(await service.list_artist_videos_json(session, artist_id, flt, sort, page))

@@ -169,6 +169,7 @@ def _list_item_json() -> Any:
         duration_s=sqljson.JsonFloat(Video.duration_s),
         album=Video.album,
         file=sqljson.JsonEmbed(case((MediaFile.id.is_(None), null()), else_=file)),
+        has_thumbnail=sqljson.JsonBool(Video.thumbnail_path.is_not(None)),
         created_at=sqljson.JsonTimestamp(Video.created_at),
     )
 

@@ -85,6 +85,7 @@ class VideoListItem(Schema):
     duration_s: float | None
     album: str | None
     file: FileSummary | None = Field(description="The current file's quality summary, if any.")
+    has_thumbnail: bool = Field(description="A picture is available at `GET /videos/{id}/thumbnail`.")
     created_at: UTCDatetime
 
 

@@ -87,6 +87,7 @@ async def read_video(session: AsyncSession, video_id: int) -> VideoPublic:
         raise VideoNotFound(video_id)
     data = _list_item(row._fields, row)
     data["genres"] = split_genres(data.pop("genre_names"))
+    data["has_thumbnail"] = data["thumbnail_path"] is not None
     return VideoPublic.model_validate(data)
 
 
@@ -162,3 +163,10 @@ async def list_artist_videos(
 ) -> Page[VideoListItem]:
     await get_artist(session, artist_id)
     return await list_videos(session, flt, sort, page)
+
+
+async def list_artist_videos_json(
+    session: AsyncSession, artist_id: int, flt: VideoFilter, sort: str | None, page: PageParams
+) -> str:
+    await get_artist(session, artist_id)
+    return await list_videos_json(session, flt, sort, page)

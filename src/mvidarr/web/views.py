@@ -222,6 +222,16 @@ async def artist_page(request: Request, session: SessionDep, principal: PageRead
     )
 
 
+VIDEO_SORT_CHOICES = (
+    ("-created_at", "Recently added"),
+    ("title", "Title, A to Z"),
+    ("artist", "Artist, A to Z"),
+    ("-year", "Year, newest first"),
+    ("year", "Year, oldest first"),
+    ("-quality", "Best quality first"),
+)
+
+
 @router.get("/videos")
 async def videos_page(request: Request, session: SessionDep, principal: PageReader) -> Response:
     user = await viewer(session, principal)
@@ -237,6 +247,7 @@ async def videos_page(request: Request, session: SessionDep, principal: PageRead
     has_file = query.flag("has_file")
     genre = query.text("genre", 100)
     sort = query.sort(VIDEO_SORTS, "-created_at")
+    view = "grid" if query.text("view") == "grid" else "table"
     page = query.page(user.page_sizes.get("videos"))
     flt = VideoFilter(
         q=search_terms(q),
@@ -283,6 +294,8 @@ async def videos_page(request: Request, session: SessionDep, principal: PageRead
         all_labels=QUALITY_LABELS,
         page_sizes=PAGE_SIZES,
         selection={key: value for key, value in selection.items() if value not in (None, [])},
+        view=view,
+        sort_choices=VIDEO_SORT_CHOICES,
     )
 
 

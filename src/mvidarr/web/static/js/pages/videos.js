@@ -12,6 +12,22 @@ const form = document.getElementById("video-bulk");
 const list = document.getElementById("video-list");
 const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
 
+// Grid view: a thumbnail that cannot load (no frame was grabbed) becomes the letter placeholder.
+function watchPosters() {
+  for (const img of list ? list.querySelectorAll("img.poster") : []) {
+    const fallback = () => {
+      const letter = document.createElement("span");
+      letter.className = "poster placeholder";
+      letter.setAttribute("aria-hidden", "true");
+      letter.textContent = img.dataset.fallback || "";
+      img.replaceWith(letter);
+    };
+    if (img.complete && img.naturalWidth === 0) fallback();
+    else img.addEventListener("error", fallback, { once: true });
+  }
+}
+watchPosters();
+
 const videos = (n) => `${n} video${n === 1 ? "" : "s"}`;
 const genres = (text) => text.split(",").map((name) => name.trim()).filter(Boolean);
 
@@ -125,14 +141,16 @@ function bulkActions() {
     const response = await fetch(window.location.href, { credentials: "same-origin", headers: { Accept: "text/html" } });
     if (!response.ok) return;
     const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
-    const rows = fresh.querySelector("#video-list tbody");
+    const freshList = fresh.getElementById("video-list");
     const page = new URL(window.location.href);
-    if ((!rows || !rows.querySelector("tr[data-video-id]")) && Number(page.searchParams.get("page")) > 1) {
+    if ((!freshList || !freshList.querySelector("[data-video-id]")) && Number(page.searchParams.get("page")) > 1) {
       page.searchParams.delete("page"); // this page emptied: back to the first one
       window.location.assign(page.toString());
       return;
     }
-    if (rows) list.tBodies[0].replaceWith(document.adoptNode(rows));
+    // Table rows or grid cards alike: the list's content is replaced, the element (and its listeners) kept.
+    if (freshList) list.replaceChildren(...[...freshList.childNodes].map((node) => document.adoptNode(node)));
+    watchPosters();
     const heading = document.getElementById("video-total");
     const freshHeading = fresh.getElementById("video-total");
     if (heading && freshHeading) heading.textContent = freshHeading.textContent;
