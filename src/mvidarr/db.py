@@ -35,7 +35,7 @@ NAMING_CONVENTION = {
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # SQLite has one writer and readers scale with cores, not connections; each connection also
 # keeps its own page cache, so a few connections serve faster and use less memory than many.
-SQLITE_MAX_POOL = 4
+SQLITE_MAX_POOL = 3
 
 
 def _json_dumps(value: Any) -> str:
