@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mvidarr.errors import BadRequest
@@ -14,7 +13,10 @@ from mvidarr.providers.errors import ProviderCredentialsError
 from mvidarr.providers.hub import ProviderHub
 from mvidarr.providers.upstream import CallKind, Upstream
 
-LIDARR_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+if TYPE_CHECKING:
+    pass
+
+LIDARR_TIMEOUT_S, LIDARR_CONNECT_TIMEOUT_S = 15.0, 5.0
 MAX_BODY = 20 * 1024 * 1024
 SPOTIFY_PAGE = 50
 
@@ -31,9 +33,12 @@ class _LidarrArtist(BaseModel):
 
 
 async def lidarr_artists(url: str, api_key: str, limit: int) -> list[ListedArtist]:
+    import httpx
+
     endpoint = url.rstrip("/") + "/api/v1/artist"
+    timeout = httpx.Timeout(LIDARR_TIMEOUT_S, connect=LIDARR_CONNECT_TIMEOUT_S)
     try:
-        async with httpx.AsyncClient(timeout=LIDARR_TIMEOUT, follow_redirects=False) as http:
+        async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as http:
             response = await http.get(endpoint, headers={"X-Api-Key": api_key, "Accept": "application/json"})
     except httpx.HTTPError as exc:
         raise ImportSourceFailed(f"Lidarr at {url} cannot be reached: {type(exc).__name__}") from None

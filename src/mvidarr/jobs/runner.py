@@ -14,6 +14,7 @@ import logging
 import multiprocessing
 import os
 import socket
+import sys
 import time
 import traceback
 import uuid
@@ -22,7 +23,6 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import httpx
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from mvidarr.config import Settings
@@ -65,10 +65,16 @@ def load_job_types(extra: Iterable[str] = ()) -> None:
 def is_retryable(exc: BaseException) -> bool:
     if isinstance(exc, RetryableJobError):
         return True
-    if isinstance(exc, httpx.TransportError | TimeoutError | ConnectionError):
+    if isinstance(exc, TimeoutError | ConnectionError):
+        return True
+    # httpx loads only where something fetches; if it is not loaded, this is no httpx error.
+    httpx = sys.modules.get("httpx")
+    if httpx is None:
+        return False
+    if isinstance(exc, httpx.TransportError):
         return True
     if isinstance(exc, httpx.HTTPStatusError):
-        return exc.response.status_code == 429 or exc.response.status_code >= 500
+        return bool(exc.response.status_code == 429 or exc.response.status_code >= 500)
     return False
 
 

@@ -15,11 +15,14 @@ import ipaddress
 import socket
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.errors import MvidarrError
+
+if TYPE_CHECKING:
+    import httpx
 
 Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
 """`(host, port) -> IP addresses` as text; tests inject one to play DNS."""
@@ -118,6 +121,8 @@ class Fetcher:
             raise FetchFailed(f"{url}: no complete answer within {self.limits.timeout_s:g} s") from None
 
     async def _fetch(self, url: str) -> Fetched:
+        import httpx  # first use loads it: the web server needs it only when a picture is fetched
+
         current = _parse(url)
         # Connections go to IP addresses with the name in Host/SNI; never read proxies from the environment.
         async with httpx.AsyncClient(
@@ -187,6 +192,8 @@ class Fetcher:
         if declared and declared.isdigit() and int(declared) > limit:
             raise FetchFailed(f"{url} is {int(declared)} bytes; the limit is {limit}")
         chunks: list[bytes] = []
+        import httpx
+
         size = 0
         try:
             async for chunk in response.aiter_bytes():
@@ -211,6 +218,8 @@ def _bracketed(host: str) -> str:
 
 
 def _parse(raw: str) -> httpx.URL:
+    import httpx
+
     try:
         url = httpx.URL(raw)
     except (httpx.InvalidURL, ValueError) as exc:

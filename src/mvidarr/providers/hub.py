@@ -6,8 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-
-import httpx
+from typing import TYPE_CHECKING
 
 from mvidarr import __version__
 from mvidarr.config import Settings
@@ -21,6 +20,9 @@ from mvidarr.providers.limits import BreakerPolicy, CircuitBreaker
 from mvidarr.providers.models import PROVIDER_NAMES, Capability, ProviderName, ProviderState, ProviderStatus
 from mvidarr.providers.settings import DEFAULTS, LABELS, ProviderConfig, load_configs
 from mvidarr.providers.upstream import ProviderRuntime, RetryPolicy, Upstream
+
+if TYPE_CHECKING:
+    import httpx
 
 PROJECT_URL = "https://github.com/mvidarr/mvidarr"
 SUCCESS_SAVE_EVERY_S = 60.0
@@ -44,12 +46,8 @@ class ProviderHub:
         self.retry = retry or RetryPolicy()
         self.breaker_policy = breaker or BreakerPolicy()
         self.config_ttl_s = config_ttl_s
-        self.http = httpx.AsyncClient(
-            transport=transport,
-            follow_redirects=True,
-            max_redirects=5,
-            limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
-        )
+        self._transport = transport
+        self._http: httpx.AsyncClient | None = None
         self.runtimes: dict[ProviderName, ProviderRuntime] = {
             name: ProviderRuntime(name=name, breaker=CircuitBreaker(self.breaker_policy)) for name in PROVIDER_NAMES
         }
@@ -57,8 +55,24 @@ class ProviderHub:
         self._configs_at = 0.0
         self._saved_success: dict[str, float] = {}
 
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The shared client, made on first use (httpx then loads; a server that never asks a
+        provider does without it)."""
+        if self._http is None:
+            import httpx
+
+            self._http = httpx.AsyncClient(
+                transport=self._transport,
+                follow_redirects=True,
+                max_redirects=5,
+                limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
+            )
+        return self._http
+
     async def aclose(self) -> None:
-        await self.http.aclose()
+        if self._http is not None:
+            await self._http.aclose()
 
     def user_agent(self, config: ProviderConfig) -> str:
         contact = config.extra.get("contact") or PROJECT_URL

@@ -17,14 +17,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.errors import MvidarrError
 from mvidarr.kit.fetch import Fetcher, FetchLimits, FetchRefused
 from mvidarr.providers.settings import load_configs
 from mvidarr.settings import service as runtime_settings
+
+if TYPE_CHECKING:
+    import httpx
 
 CACHE_DIR = Path("cache") / "provider-images"
 CACHE_TTL_S = 7 * 24 * 3600
@@ -89,6 +92,8 @@ def _origin(url: httpx.URL) -> Origin:
 
 def allowed_by(base_urls: list[str]) -> Callable[[httpx.URL], bool]:
     """The rule for one fetch: a picture host, or the origin of a configured provider base URL."""
+    import httpx
+
     origins: set[Origin] = set()
     for base in base_urls:
         try:
@@ -108,6 +113,8 @@ def allowed_by(base_urls: list[str]) -> Callable[[httpx.URL], bool]:
 
 def parse(raw: str) -> httpx.URL:
     """The URL asked for, if it can name a picture here at all; FetchRefused (422) if not."""
+    import httpx
+
     if len(raw) > MAX_URL_LENGTH:
         raise FetchRefused(f"the URL is longer than {MAX_URL_LENGTH} characters")
     try:

@@ -22,7 +22,6 @@ from email.utils import parsedate_to_datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import httpx
 import orjson
 from pydantic import BaseModel, ValidationError
 
@@ -37,6 +36,9 @@ from mvidarr.providers.errors import (
 )
 from mvidarr.providers.limits import CircuitBreaker, LocalLimiter, reserve_shared
 from mvidarr.providers.settings import ProviderConfig
+
+if TYPE_CHECKING:
+    import httpx
 
 if TYPE_CHECKING:
     from mvidarr.providers.hub import ProviderHub
@@ -294,6 +296,8 @@ class Upstream:
         data: Mapping[str, str] | None,
         auth: tuple[str, str] | None,
     ) -> Any:
+        import httpx
+
         cap = self.hub.retry.max_body_bytes
         try:
             request = self.hub.http.build_request(
