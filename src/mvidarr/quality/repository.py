@@ -123,42 +123,53 @@ def _scope(stmt: AnySelect, artist_id: int | None) -> AnySelect:
 
 
 async def summary(session: AsyncSession, artist_id: int | None) -> dict[str, Any]:
-    size = func.coalesce(func.sum(MediaFile.size), 0)
-    duration = func.coalesce(func.sum(MediaFile.duration_s), 0.0)
-    totals = (
-        await session.execute(
-            _scope(
-                select(
-                    func.count(),
-                    size,
-                    duration,
-                    func.count(MediaFile.probe_error),
-                ),
-                artist_id,
-            )
+    """Totals and the bucket counts, from one scan: the files are grouped by every bucket column at
+    once (a few hundred combinations at most) and the buckets are summed from those groups."""
+    columns = list(_BUCKET_COLUMNS.values())
+    stmt = _scope(
+        select(
+            *columns,
+            func.count(),
+            func.coalesce(func.sum(MediaFile.size), 0),
+            func.coalesce(func.sum(MediaFile.duration_s), 0.0),
+            func.count(MediaFile.probe_error),
+        ),
+        artist_id,
+    ).group_by(*columns)
+    groups = (await session.execute(stmt)).all()
+    width = len(columns)
+    files = size = unreadable = 0
+    seconds = 0.0
+    buckets: dict[str, dict[Any, list[float]]] = {name: {} for name in _BUCKET_COLUMNS}
+    for row in groups:
+        count, total, duration, errors = (
+            int(row[width]),
+            int(row[width + 1]),
+            float(row[width + 2]),
+            int(row[width + 3]),
         )
-    ).one()
+        files, size, seconds, unreadable = files + count, size + total, seconds + duration, unreadable + errors
+        for name, key in zip(_BUCKET_COLUMNS, row[:width], strict=True):
+            bucket = buckets[name].setdefault(key, [0, 0, 0.0])
+            bucket[0] += count
+            bucket[1] += total
+            bucket[2] += duration
     result: dict[str, Any] = {
-        "files": int(totals[0]),
-        "size": int(totals[1]),
-        "duration_s": round(float(totals[2]), 3),
-        "unreadable": int(totals[3]),
+        "files": files,
+        "size": size,
+        "duration_s": round(seconds, 3),
+        "unreadable": unreadable,
     }
-    for name, column in _BUCKET_COLUMNS.items():
-        rows = (
-            await session.execute(
-                _scope(select(column, func.count(), size, duration), artist_id).group_by(column).order_by(column)
-            )
-        ).all()
-        buckets = [
-            {"key": key, "count": int(count), "size": int(total), "duration_s": round(float(seconds), 3)}
-            for key, count, total, seconds in rows
+    for name, found in buckets.items():
+        listed = [
+            {"key": key, "count": int(c), "size": int(t), "duration_s": round(d, 3)}
+            for key, (c, t, d) in sorted(found.items(), key=lambda item: (item[0] is not None, str(item[0])))
         ]
         if name == "by_label":
-            buckets.sort(key=lambda b: -RANKS.get(b["key"] or "", -1))
+            listed.sort(key=lambda b: -RANKS.get(b["key"] or "", -1))
         else:
-            buckets.sort(key=lambda b: -b["count"])
-        result[name] = buckets
+            listed.sort(key=lambda b: -b["count"])
+        result[name] = listed
     return result
 
 
