@@ -220,6 +220,9 @@ class StatementCounter:
         self.statements: list[str] = []
 
     def __call__(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        self.seen(statement)
+
+    def seen(self, statement: str) -> None:
         if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")):
             self.statements.append(statement)
 
@@ -228,5 +231,7 @@ class StatementCounter:
 def count_statements(db: Database) -> Iterator[StatementCounter]:
     counter = StatementCounter()
     event.listen(db.engine.sync_engine, "before_cursor_execute", counter)
+    db.reads.listeners.append(counter.seen)  # the read path of the hot GETs (mvidarr.reads)
     yield counter
+    db.reads.listeners.remove(counter.seen)
     event.remove(db.engine.sync_engine, "before_cursor_execute", counter)

@@ -24,6 +24,7 @@ from sqlalchemy.types import TypeDecorator
 
 from mvidarr import sqlite_driver
 from mvidarr.errors import ConfigError
+from mvidarr.reads import Reads
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -81,11 +82,13 @@ class Base(DeclarativeBase):
 
 @dataclass(frozen=True, slots=True)
 class Database:
-    """The engine and the two session makers (reads, and writes that lock early on SQLite)."""
+    """The engine, the two session makers (reads, and writes that lock early on SQLite), and the
+    lean read path of the hot GETs (`mvidarr.reads`)."""
 
     engine: AsyncEngine
     reader: async_sessionmaker[AsyncSession]
     writer: async_sessionmaker[AsyncSession]
+    reads: Reads
 
     @classmethod
     def connect(cls, url: URL, *, pool_size: int = 10, echo: bool = False, pg_schema: str | None = None) -> Database:
@@ -120,7 +123,11 @@ class Database:
         writer = async_sessionmaker(
             engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False, autoflush=False
         )
-        return cls(engine=engine, reader=reader, writer=writer)
+        is_sqlite = url.get_backend_name() == "sqlite"
+        reads = Reads.for_url(
+            url, engine.dialect, size=min(pool_size, SQLITE_MAX_POOL) if is_sqlite else pool_size, pg_schema=pg_schema
+        )
+        return cls(engine=engine, reader=reader, writer=writer, reads=reads)
 
     @property
     def is_sqlite(self) -> bool:
@@ -144,6 +151,7 @@ class Database:
             ) from None
 
     async def dispose(self) -> None:
+        await self.reads.close()
         await self.engine.dispose()
 
 
@@ -183,3 +191,12 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(_request_session, scope="function")]
+
+
+async def _reads(request: Request) -> Reads:
+    db: Database = request.app.state.db
+    return db.reads
+
+
+ReadsDep = Annotated[Reads, Depends(_reads)]
+"""For GETs that run one read-only statement and need no unit of work (see mvidarr.reads)."""

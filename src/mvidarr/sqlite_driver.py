@@ -137,6 +137,22 @@ class Connection:
     def cursor(self) -> Cursor:
         return Cursor(self)
 
+    async def fetch_value(self, sql: str, parameters: Sequence[Any]) -> Any:
+        """The first column of the first row (None without a row), in one trip to the thread."""
+        conn = self._conn
+        if conn is None:
+            raise ValueError("no active connection")
+
+        def run() -> Any:
+            cursor = conn.execute(sql, parameters)
+            try:
+                row = cursor.fetchone()
+            finally:
+                cursor.close()  # ends the statement, and with it the read snapshot
+            return None if row is None else row[0]
+
+        return await self._call(run)
+
     @property
     def isolation_level(self) -> str | None:
         return self._conn.isolation_level if self._conn is not None else None

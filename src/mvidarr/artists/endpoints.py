@@ -9,7 +9,7 @@ from mvidarr.artists.repository import ArtistFilter
 from mvidarr.artists.schemas import ArtistCreate, ArtistListItem, ArtistPublic, ArtistUpdate
 from mvidarr.audit import service as audit
 from mvidarr.auth.dependencies import MANAGER, READONLY, Manager, client_ip
-from mvidarr.db import SessionDep
+from mvidarr.db import ReadsDep, SessionDep
 from mvidarr.errors import error_responses
 from mvidarr.jobs.endpoints import ClockDep, HubDep
 from mvidarr.kit.pagination import Page, PageDep
@@ -34,7 +34,7 @@ ArtistIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Artist id.")]
     responses=error_responses(422),
 )
 async def list_artists(
-    session: SessionDep,
+    reads: ReadsDep,
     page: PageDep,
     sort: SortQuery = None,
     q: SearchQuery = None,
@@ -42,7 +42,7 @@ async def list_artists(
     genre: Annotated[str | None, Query(max_length=100, description="Genre name.")] = None,
 ) -> Response:
     flt = ArtistFilter(q=search_terms(q or ""), monitored=monitored, genre=genre)
-    return json_response(await service.list_artists_json(session, flt, sort, page))
+    return json_response(await service.list_artists_json(reads, flt, sort, page))
 
 
 @router.post(

@@ -13,7 +13,7 @@ from mvidarr.genres.columns import artist_genres, artist_genres_json
 from mvidarr.genres.repository import genre_key
 from mvidarr.kit import sqljson
 from mvidarr.kit.pagination import PageParams, SortColumn
-from mvidarr.kit.queries import AnySelect, StatementCache
+from mvidarr.kit.queries import AnySelect, Scalars, StatementCache
 from mvidarr.models import Artist, ArtistGenre, Genre, Video, VideoStatus
 
 
@@ -129,12 +129,19 @@ def _page_statement(flt: ArtistFilter, order_by: Sequence[Any]) -> Any:
 
 
 async def list_page_json(
-    session: AsyncSession, flt: ArtistFilter, sort_key: str, order_by: Callable[[], Sequence[Any]], page: PageParams
+    db: Scalars, flt: ArtistFilter, sort_key: str, order_by: Callable[[], Sequence[Any]], page: PageParams
 ) -> str:
     """One page as the JSON text of `Page[ArtistListItem]`, built by the database in one statement."""
     stmt = _PAGE_STATEMENTS.get((sort_key, *flt.shape), lambda: _page_statement(flt, order_by()))
     values = {**flt.params(), "limit": page.page_size, "offset": page.offset, "page": page.page}
-    return str(await session.scalar(stmt, values))
+    return str(await db.scalar(stmt, values))
+
+
+_EXISTS = select(Artist.id).where(Artist.id == bindparam("artist_id", type_=Integer))
+
+
+async def exists(db: Scalars, artist_id: int) -> bool:
+    return await db.scalar(_EXISTS, {"artist_id": artist_id}) is not None
 
 
 async def extras(session: AsyncSession, artist_id: int) -> tuple[int, int, str | None]:

@@ -18,6 +18,7 @@ from mvidarr.genres import repository as genres
 from mvidarr.genres.columns import split as split_genres
 from mvidarr.kit.locks import locked_after_edit
 from mvidarr.kit.pagination import Page, PageParams, sort_clauses
+from mvidarr.kit.queries import Scalars
 from mvidarr.kit.text import fold, identity_key, sort_name
 from mvidarr.models import Artist, QualityProfile, RootFolder, Video
 
@@ -51,11 +52,11 @@ class ArtistNotFound(NotFound):
         super().__init__(f"artist {artist_id} does not exist")
 
 
-async def list_artists_json(session: AsyncSession, flt: ArtistFilter, sort: str | None, page: PageParams) -> str:
+async def list_artists_json(db: Scalars, flt: ArtistFilter, sort: str | None, page: PageParams) -> str:
     """A page of the artist list as the JSON text of `Page[ArtistListItem]`, built by the database."""
     # ORDER BY is built (and the sort validated) only when no statement for this sort is kept yet.
     order = partial(sort_clauses, sort, repository.SORTABLE, default=LIST_DEFAULT_SORT, tiebreak=Artist.id)
-    return await repository.list_page_json(session, flt, sort or LIST_DEFAULT_SORT, order, page)
+    return await repository.list_page_json(db, flt, sort or LIST_DEFAULT_SORT, order, page)
 
 
 async def list_artists(
@@ -63,6 +64,10 @@ async def list_artists(
 ) -> Page[ArtistListItem]:
     """The same page as a model, for the web pages that render it."""
     return _ARTIST_PAGE.validate_json(await list_artists_json(session, flt, sort, page))
+
+
+async def artist_exists(db: Scalars, artist_id: int) -> bool:
+    return await repository.exists(db, artist_id)
 
 
 async def get_artist(session: AsyncSession, artist_id: int) -> Artist:

@@ -54,5 +54,9 @@ def names_json(link: Any, owner_column: Any, owner_id: InstrumentedAttribute[int
     return select(sqljson.JsonArrayAgg(names.c.name, names.c.key)).scalar_subquery()
 
 
+def video_genres_json(video_id: InstrumentedAttribute[int]) -> ScalarSelect[Any]:
+    return names_json(VideoGenre, VideoGenre.video_id, video_id)
+
+
 def artist_genres_json(artist_id: InstrumentedAttribute[int]) -> ScalarSelect[Any]:
     return names_json(ArtistGenre, ArtistGenre.artist_id, artist_id)

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
-from typing import Any
+from collections.abc import Callable, Hashable, Mapping
+from typing import Any, Protocol
 
 from sqlalchemy import Select
+from sqlalchemy.sql import Executable
 
 AnySelect = Select[*tuple[Any, ...]]
 """A SELECT of any number of columns."""
+
+
+class Scalars(Protocol):
+    """Runs a statement for its first value: a session (inside its unit of work) or the read path
+    (`mvidarr.reads.Reads`, outside any), so a repository query serves both."""
+
+    async def scalar(self, statement: Executable, params: Mapping[str, Any] | None = None) -> Any: ...
 
 
 class StatementCache:

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
 from mvidarr.audit import service as audit
 from mvidarr.auth.dependencies import MANAGER, READONLY, Manager, client_ip
-from mvidarr.db import SessionDep
+from mvidarr.db import ReadsDep, SessionDep
 from mvidarr.downloads import service as downloads
 from mvidarr.downloads.schemas import VideoAdd, VideoDownloadAccepted, VideoFromSource
 from mvidarr.errors import InvalidInput, error_responses
@@ -78,8 +78,8 @@ VideoFilterDep = Annotated[VideoFilter, Depends(_video_filter)]
     f"newest first by default. {_SORT_DOC}",
     responses=error_responses(422),
 )
-async def list_videos(session: SessionDep, page: PageDep, flt: VideoFilterDep, sort: SortQuery = None) -> Response:
-    return json_response(await service.list_videos_json(session, flt, sort, page))
+async def list_videos(reads: ReadsDep, page: PageDep, flt: VideoFilterDep, sort: SortQuery = None) -> Response:
+    return json_response(await service.list_videos_json(reads, flt, sort, page))
 
 
 @router.post(
@@ -115,8 +115,8 @@ async def create_video(
     description="One video with its artist, genres, sources, provenance and current file.",
     responses=error_responses(404, 422),
 )
-async def get_video(session: SessionDep, video_id: VideoIdPath) -> VideoPublic:
-    return await service.read_video(session, video_id)
+async def get_video(reads: ReadsDep, video_id: VideoIdPath) -> Response:
+    return json_response(await service.video_json(reads, video_id))
 
 
 @router.patch(
@@ -176,7 +176,7 @@ async def delete_video(
     responses=error_responses(404, 422),
 )
 async def list_artist_videos(
-    session: SessionDep, artist_id: ArtistIdPath, page: PageDep, flt: VideoFilterDep, sort: SortQuery = None
+    reads: ReadsDep, artist_id: ArtistIdPath, page: PageDep, flt: VideoFilterDep, sort: SortQuery = None
 ) -> Response:
     flt = replace(flt, artist_id=artist_id)
-    return json_response(await service.list_artist_videos_json(session, artist_id, flt, sort, page))
+    return json_response(await service.list_artist_videos_json(reads, artist_id, flt, sort, page))

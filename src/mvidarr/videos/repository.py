@@ -6,46 +6,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Integer, Row, Text, and_, bindparam, case, cast, func, null, or_, select
+from sqlalchemy import Integer, Text, and_, bindparam, case, cast, func, null, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mvidarr.genres.columns import video_genres
+from mvidarr.genres.columns import video_genres_json
 from mvidarr.genres.repository import genre_key
 from mvidarr.kit import sqljson
 from mvidarr.kit.pagination import PageParams, SortColumn
-from mvidarr.kit.queries import AnySelect, StatementCache
+from mvidarr.kit.queries import AnySelect, Scalars, StatementCache
 from mvidarr.models import Artist, Genre, MediaFile, Video, VideoGenre
 
-FILE_COLUMNS = (
-    MediaFile.id,
-    MediaFile.quality_label,
-    MediaFile.quality_score,
-    MediaFile.width,
-    MediaFile.height,
-    MediaFile.video_codec,
-    MediaFile.audio_codec,
-    MediaFile.container,
-    MediaFile.size,
-    MediaFile.duration_s,
-)
-_file_labels = [c.label(f"file_{c.key}") for c in FILE_COLUMNS]
 _current_file = and_(MediaFile.video_id == Video.id, MediaFile.is_current.is_(True))
-
-LIST_COLUMNS = (
-    Video.id,
-    Video.artist_id,
-    Artist.name.label("artist_name"),
-    Video.title,
-    Video.version,
-    Video.kind,
-    Video.status,
-    Video.monitored,
-    Video.year,
-    Video.duration_s,
-    Video.album,
-    Video.created_at,
-    *_file_labels,
-)
 
 SORTABLE: dict[str, SortColumn] = {
     "title": Video.sort_title,
@@ -143,8 +114,8 @@ def _joined(stmt: AnySelect, *, artist: bool, media_file: bool) -> AnySelect:
     return stmt
 
 
-def _list_item_json() -> Any:
-    """One list item as a JSON object, in VideoListItem's shape."""
+def _list_item_fields() -> dict[str, Any]:
+    """A list item's fields as SQL expressions, in VideoListItem's order."""
     file = sqljson.obj(
         id=MediaFile.id,
         quality_label=MediaFile.quality_label,
@@ -157,20 +128,54 @@ def _list_item_json() -> Any:
         size=MediaFile.size,
         duration_s=sqljson.JsonFloat(MediaFile.duration_s),
     )
-    return sqljson.obj(
-        id=Video.id,
-        artist=sqljson.obj(id=Artist.id, name=Artist.name),
-        title=Video.title,
-        version=Video.version,
-        kind=Video.kind,
-        status=Video.status,
-        monitored=sqljson.JsonBool(Video.monitored),
-        year=Video.year,
-        duration_s=sqljson.JsonFloat(Video.duration_s),
-        album=Video.album,
-        file=sqljson.JsonEmbed(case((MediaFile.id.is_(None), null()), else_=file)),
-        has_thumbnail=sqljson.JsonBool(Video.thumbnail_path.is_not(None)),
-        created_at=sqljson.JsonTimestamp(Video.created_at),
+    return {
+        "id": Video.id,
+        "artist": sqljson.obj(id=Artist.id, name=Artist.name),
+        "title": Video.title,
+        "version": Video.version,
+        "kind": Video.kind,
+        "status": Video.status,
+        "monitored": sqljson.JsonBool(Video.monitored),
+        "year": Video.year,
+        "duration_s": sqljson.JsonFloat(Video.duration_s),
+        "album": Video.album,
+        "file": sqljson.JsonEmbed(case((MediaFile.id.is_(None), null()), else_=file)),
+        "has_thumbnail": sqljson.JsonBool(Video.thumbnail_path.is_not(None)),
+        "created_at": sqljson.JsonTimestamp(Video.created_at),
+    }
+
+
+def _list_item_json() -> Any:
+    """One list item as a JSON object, in VideoListItem's shape."""
+    return sqljson.obj(**_list_item_fields())
+
+
+def _detail_statement() -> Any:
+    """One video as the JSON text of VideoPublic (no row when the id is unknown)."""
+    document = sqljson.obj(
+        **_list_item_fields(),
+        sort_title=Video.sort_title,
+        release_date=Video.release_date,
+        label=Video.label,
+        description=Video.description,
+        featured_artists=sqljson.JsonEmbed(Video.featured_artists),
+        directors=sqljson.JsonEmbed(Video.directors),
+        producers=sqljson.JsonEmbed(Video.producers),
+        imvdb_id=Video.imvdb_id,
+        musicbrainz_recording_id=Video.musicbrainz_recording_id,
+        youtube_id=Video.youtube_id,
+        sources=sqljson.JsonEmbed(Video.sources),
+        view_count=Video.view_count,
+        like_count=Video.like_count,
+        genres=video_genres_json(Video.id),
+        locked_fields=sqljson.JsonEmbed(Video.locked_fields),
+        field_provenance=sqljson.JsonEmbed(Video.field_provenance),
+        discovered_at=sqljson.JsonTimestamp(Video.discovered_at),
+        last_enriched_at=sqljson.JsonTimestamp(Video.last_enriched_at),
+        updated_at=sqljson.JsonTimestamp(Video.updated_at),
+    )
+    return _joined(select(cast(document, Text)).select_from(Video), artist=True, media_file=True).where(
+        Video.id == bindparam("video_id", type_=Integer)
     )
 
 
@@ -207,7 +212,7 @@ def _page_statement(flt: VideoFilter, order_by: Sequence[Any]) -> Any:
 
 
 async def list_page_json(
-    session: AsyncSession, flt: VideoFilter, sort_key: str, order_by: Callable[[], Sequence[Any]], page: PageParams
+    db: Scalars, flt: VideoFilter, sort_key: str, order_by: Callable[[], Sequence[Any]], page: PageParams
 ) -> str:
     """One page as the JSON text of `Page[VideoListItem]`, built by the database in one statement.
 
@@ -216,7 +221,7 @@ async def list_page_json(
     """
     stmt = _PAGE_STATEMENTS.get((sort_key, *flt.shape), lambda: _page_statement(flt, order_by()))
     values = {**flt.params(), "limit": page.page_size, "offset": page.offset, "page": page.page}
-    return str(await session.scalar(stmt, values))
+    return str(await db.scalar(stmt, values))
 
 
 def _sorts_on(order_by: Sequence[Any], table: Any) -> bool:
@@ -224,21 +229,13 @@ def _sorts_on(order_by: Sequence[Any], table: Any) -> bool:
 
 
 # Built once: constructing this select costs more than running it.
-_GET_ROW = (
-    select(
-        Video.__table__,
-        Artist.name.label("artist_name"),
-        video_genres(Video.id).label("genre_names"),
-        *_file_labels,
-    )
-    .join(Artist, Artist.id == Video.artist_id)
-    .outerjoin(MediaFile, _current_file)
-    .where(Video.id == bindparam("video_id"))
-)
+_DETAIL = _detail_statement()
 
 
-async def get_row(session: AsyncSession, video_id: int) -> Row[Any] | None:
-    return (await session.execute(_GET_ROW, {"video_id": video_id})).first()
+async def detail_json(db: Scalars, video_id: int) -> str | None:
+    """The video as the JSON text of VideoPublic, built by the database; None if there is no such video."""
+    document = await db.scalar(_DETAIL, {"video_id": video_id})
+    return None if document is None else str(document)
 
 
 def matching(stmt: AnySelect, flt: VideoFilter, *, file_joined: bool = False) -> AnySelect:

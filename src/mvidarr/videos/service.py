@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
 from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mvidarr.artists.service import get_artist
+from mvidarr.artists.service import ArtistNotFound, artist_exists, get_artist
 from mvidarr.discovery.removals import remember_removal
 from mvidarr.errors import InvalidInput, NotFound
 from mvidarr.genres import repository as genres
-from mvidarr.genres.columns import split as split_genres
 from mvidarr.kit.locks import locked_after_edit
 from mvidarr.kit.pagination import Page, PageParams, sort_clauses
+from mvidarr.kit.queries import Scalars
 from mvidarr.kit.text import fold, sort_name
 from mvidarr.models import Artist, Video
 from mvidarr.videos import repository
@@ -53,25 +52,11 @@ class VideoNotFound(NotFound):
         super().__init__(f"video {video_id} does not exist")
 
 
-def _list_item(keys: Sequence[str], row: Sequence[Any]) -> dict[str, Any]:
-    """Nest a flat row (video columns, artist_name, file_* columns) into the item's shape."""
-    item: dict[str, Any] = {}
-    file: dict[str, Any] = {}
-    for key, value in zip(keys, row, strict=True):
-        if key.startswith(_FILE_PREFIX):
-            file[key[len(_FILE_PREFIX) :]] = value
-        else:
-            item[key] = value
-    item["artist"] = {"id": item.pop("artist_id"), "name": item.pop("artist_name")}
-    item["file"] = file if file["id"] is not None else None
-    return item
-
-
-async def list_videos_json(session: AsyncSession, flt: VideoFilter, sort: str | None, page: PageParams) -> str:
+async def list_videos_json(db: Scalars, flt: VideoFilter, sort: str | None, page: PageParams) -> str:
     """A page of the video list as the JSON text of `Page[VideoListItem]`, built by the database."""
     # ORDER BY is built (and the sort validated) only when no statement for this sort is kept yet.
     order = partial(sort_clauses, sort, repository.SORTABLE, default=LIST_DEFAULT_SORT, tiebreak=Video.id)
-    return await repository.list_page_json(session, flt, sort or LIST_DEFAULT_SORT, order, page)
+    return await repository.list_page_json(db, flt, sort or LIST_DEFAULT_SORT, order, page)
 
 
 async def list_videos(
@@ -81,14 +66,17 @@ async def list_videos(
     return _VIDEO_PAGE.validate_json(await list_videos_json(session, flt, sort, page))
 
 
-async def read_video(session: AsyncSession, video_id: int) -> VideoPublic:
-    row = await repository.get_row(session, video_id)
-    if row is None:
+async def video_json(db: Scalars, video_id: int) -> str:
+    """The video as the JSON text of VideoPublic, built by the database."""
+    document = await repository.detail_json(db, video_id)
+    if document is None:
         raise VideoNotFound(video_id)
-    data = _list_item(row._fields, row)
-    data["genres"] = split_genres(data.pop("genre_names"))
-    data["has_thumbnail"] = data["thumbnail_path"] is not None
-    return VideoPublic.model_validate(data)
+    return document
+
+
+async def read_video(session: AsyncSession, video_id: int) -> VideoPublic:
+    """The video as seen inside the session's unit of work (the same statement as `video_json`)."""
+    return VideoPublic.model_validate_json(await video_json(session, video_id))
 
 
 async def get_video(session: AsyncSession, video_id: int) -> Video:
@@ -166,7 +154,8 @@ async def list_artist_videos(
 
 
 async def list_artist_videos_json(
-    session: AsyncSession, artist_id: int, flt: VideoFilter, sort: str | None, page: PageParams
+    db: Scalars, artist_id: int, flt: VideoFilter, sort: str | None, page: PageParams
 ) -> str:
-    await get_artist(session, artist_id)
-    return await list_videos_json(session, flt, sort, page)
+    if not await artist_exists(db, artist_id):
+        raise ArtistNotFound(artist_id)
+    return await list_videos_json(db, flt, sort, page)

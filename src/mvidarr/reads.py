@@ -1,0 +1,261 @@
+"""The read path of the hot GETs: one read-only statement, straight on a pooled driver connection.
+
+A request's `AsyncSession` costs more than the statements it runs for a page the database builds
+as JSON: opening the session, the ORM's execution path, a greenlet switch per driver call, result
+metadata, then commit and close. `Reads.scalar(stmt, values)` compiles `stmt` once for the
+database's dialect (kept by the statement object, so build statements once: see
+`kit.queries.StatementCache`), binds the values positionally, and makes one trip to a connection
+of its own small pool: one hand-off to the connection's thread on SQLite, one asyncpg call on
+PostgreSQL. See docs/decisions/0024.
+
+No transaction is held: each statement reads the latest committed state (SQLite gives every
+statement a consistent snapshot; PostgreSQL reads committed). The connections refuse writes
+(SQLite `query_only`, PostgreSQL `default_transaction_read_only`), so this path cannot change data.
+Code that must see its own unit of work's changes runs the same statement on the session instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy.engine import URL, Dialect
+from sqlalchemy.sql import ClauseElement, Executable
+from sqlalchemy.sql.compiler import SQLCompiler
+
+from mvidarr import sqlite_driver
+from mvidarr.errors import ConfigError
+
+_REQUIRED = object()
+_MAX_COMPILED = 512
+
+
+class _Connection(Protocol):
+    async def fetch_value(self, sql: str, args: Sequence[Any]) -> Any: ...
+
+    async def close(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    """A statement's SQL for one dialect and, per positional parameter, where its value comes from."""
+
+    statement: ClauseElement  # held, so the id this entry is kept under is never reused meanwhile
+    compiled: SQLCompiler
+    sql: str
+    positions: tuple[tuple[str, Any, Callable[[Any], Any] | None], ...]  # (name, default, processor)
+    expanding: bool  # IN lists: the SQL is expanded per execution
+
+    @classmethod
+    def of(cls, statement: ClauseElement, dialect: Dialect) -> _Compiled:
+        compiled = statement.compile(dialect=dialect)
+        assert isinstance(compiled, SQLCompiler)
+        assert compiled.positiontup is not None, "positional dialects only"
+        by_name = {name: bind for bind, name in compiled.bind_names.items()}
+        processors: Mapping[str, Any] = compiled._bind_processors
+        positions: list[tuple[str, Any, Callable[[Any], Any] | None]] = []
+        for name in compiled.positiontup:
+            bind = by_name[name]
+            default = _REQUIRED if bind.required else bind.effective_value
+            processor = processors.get(name)
+            assert processor is None or callable(processor), "no tuple binds on the read path"
+            positions.append((name, default, processor))
+        expanding = bool(compiled._post_compile_expanded_state or compiled.post_compile_params) or any(
+            bind.expanding for bind in by_name.values()
+        )
+        return cls(statement, compiled, compiled.string, tuple(positions), expanding)
+
+    def bind(self, values: Mapping[str, Any]) -> tuple[str, list[Any]]:
+        """The SQL to run and its positional arguments for these values."""
+        if self.expanding:
+            state = self.compiled.construct_expanded_state(dict(values))
+            args = []
+            expanded_processors: Mapping[str, Any] = state.processors
+            for name in state.positiontup or ():
+                value = state.parameters[name]
+                processor = expanded_processors.get(name)
+                args.append(processor(value) if processor is not None and value is not None else value)
+            return state.statement, args
+        args = []
+        for name, default, processor in self.positions:
+            value = values.get(name, default)
+            if value is _REQUIRED:
+                raise KeyError(f"no value for the statement's parameter {name!r}")
+            args.append(processor(value) if processor is not None and value is not None else value)
+        return self.sql, args
+
+
+class _SqliteConnection:
+    def __init__(self, connection: sqlite_driver.Connection) -> None:
+        self._connection = connection
+
+    async def fetch_value(self, sql: str, args: Sequence[Any]) -> Any:
+        return await self._connection.fetch_value(sql, args)
+
+    async def close(self) -> None:
+        await self._connection.close()
+
+
+class _PostgresConnection:
+    def __init__(self, connection: Any) -> None:
+        self._connection = connection
+
+    async def fetch_value(self, sql: str, args: Sequence[Any]) -> Any:
+        return await self._connection.fetchval(sql, *args)
+
+    async def close(self) -> None:
+        await self._connection.close(timeout=5)
+
+
+def _sqlite_opener(path: str) -> Callable[[], Awaitable[_Connection]]:
+    async def open_connection() -> _Connection:
+        connection = await sqlite_driver.connector(path, timeout=30)()
+        for pragma in (
+            "query_only=ON",
+            "busy_timeout=30000",
+            "temp_store=MEMORY",
+            "cache_size=-1024",  # as the engine's connections (db._tune_sqlite)
+        ):
+            await connection.fetch_value(f"PRAGMA {pragma}", ())
+        return _SqliteConnection(connection)
+
+    return open_connection
+
+
+def _postgres_opener(url: URL, dialect: Dialect, pg_schema: str | None) -> Callable[[], Awaitable[_Connection]]:
+    _, options = dialect.create_connect_args(url)
+    for dialect_only in ("prepared_statement_cache_size", "prepared_statement_name_func", "async_fallback"):
+        options.pop(dialect_only, None)
+    settings = {"default_transaction_read_only": "on"}
+    if pg_schema:
+        settings["search_path"] = pg_schema
+
+    async def open_connection() -> _Connection:
+        import asyncpg  # type: ignore[import-untyped]  # loaded with the first PostgreSQL read
+
+        return _PostgresConnection(await asyncpg.connect(**options, server_settings=settings))
+
+    return open_connection
+
+
+class Reads:
+    """A small pool of read-only connections and the compiled statements run on them."""
+
+    def __init__(self, dialect: Dialect, opener: Callable[[], Awaitable[_Connection]], size: int) -> None:
+        self.dialect = dialect
+        self._open = opener
+        self._size = size
+        self._idle: list[_Connection] = []
+        self._opened = 0
+        self._waiters: deque[asyncio.Future[_Connection]] = deque()
+        self._compiled: dict[int, _Compiled] = {}
+        self._closed = False
+        self.listeners: list[Callable[[str], None]] = []
+        """Called with each statement's SQL before it runs (tests count statements with it)."""
+
+    @classmethod
+    def for_url(cls, url: URL, dialect: Dialect, *, size: int, pg_schema: str | None = None) -> Reads:
+        if url.get_backend_name() == "sqlite":
+            path = url.database or ""
+            if path in ("", ":memory:"):
+                raise ConfigError(
+                    "MVIDARR_DATABASE_URL names an in-memory SQLite database; MVidarr needs a database file "
+                    "(e.g. sqlite+aiosqlite:///data/mvidarr.db)"
+                )
+            return cls(dialect, _sqlite_opener(path), size)
+        return cls(dialect, _postgres_opener(url, dialect, pg_schema), size)
+
+    def _compile(self, statement: ClauseElement) -> _Compiled:
+        entry = self._compiled.get(id(statement))
+        if entry is None or entry.statement is not statement:
+            if len(self._compiled) >= _MAX_COMPILED:
+                self._compiled.clear()
+            entry = self._compiled[id(statement)] = _Compiled.of(statement, self.dialect)
+        return entry
+
+    async def scalar(self, statement: Executable, params: Mapping[str, Any] | None = None) -> Any:
+        """The first column of the first row `statement` gives for `params` (None without a row)."""
+        assert isinstance(statement, ClauseElement), "a Core statement"
+        sql, args = self._compile(statement).bind(params or {})
+        for listener in self.listeners:
+            listener(sql)
+        connection = await self._acquire()
+        try:
+            value = await connection.fetch_value(sql, args)
+        except BaseException:
+            # A PostgreSQL connection interrupted mid-statement may be in any state: not reused.
+            await self._discard(connection)
+            raise
+        if self._closed:
+            await self._discard(connection)
+        else:
+            self._release(connection)
+        return value
+
+    async def _acquire(self) -> _Connection:
+        if self._closed:
+            raise RuntimeError("the read pool is closed")
+        if self._idle:
+            return self._idle.pop()
+        if self._opened < self._size:
+            return await self._open_one()
+        waiter: asyncio.Future[_Connection] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            return await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self._release(waiter.result())  # handed over just as we were cancelled
+            raise
+
+    async def _open_one(self) -> _Connection:
+        self._opened += 1
+        try:
+            return await self._open()
+        except BaseException:
+            self._opened -= 1
+            raise
+
+    def _release(self, connection: _Connection) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(connection)
+                return
+        self._idle.append(connection)
+
+    async def _discard(self, connection: _Connection) -> None:
+        self._opened -= 1
+        with contextlib.suppress(Exception):  # already broken: closing it is a courtesy
+            await connection.close()
+        if self._waiters and not self._closed:
+            # The pool may open a connection again for whoever waits.
+            asyncio.get_running_loop().create_task(self._open_for_waiter())
+
+    async def _open_for_waiter(self) -> None:
+        try:
+            connection = await self._open_one()
+        except Exception as exc:
+            while self._waiters:
+                waiter = self._waiters.popleft()
+                if not waiter.done():
+                    waiter.set_exception(exc)
+                    break
+            return
+        self._release(connection)
+
+    async def close(self) -> None:
+        """Close the idle connections; those in use are closed as they come back."""
+        self._closed = True
+        idle, self._idle = self._idle, []
+        for connection in idle:
+            self._opened -= 1
+            await connection.close()
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_exception(RuntimeError("the read pool is closed"))
