@@ -73,50 +73,48 @@ Errors are RFC 9457 problem documents (`application/problem+json`). Lists page w
 `page` and `page_size` (at most 500) and sort with `sort=field` or `sort=-field`."""
 
 
-def api_router() -> APIRouter:
-    api = APIRouter(prefix=API_PREFIX)
-    for router in (
-        health_router,
-        # Before the artists routes: `/artists/lookup` must not be taken for an artist id.
-        artist_lookup_router,
-        artists_router,
-        videos_router,
-        playback_router,
-        artwork_router,
-        genres_router,
-        root_folders_router,
-        settings_router,
-        auth_router,
-        themes_router,  # before users: the route-rules walk deactivates users there
-        users_router,
-        api_keys_router,
-        audit_router,
-        jobs_router,
-        schedules_router,
-        events_router,
-        # After the jobs routes: the route-rules test really starts a scan, which must not
-        # exist yet when it probes job cancel/retry as a plain user.
-        library_router,
-        organise_router,
-        metadata_router,
-        video_quality_router,
-        quality_profiles_router,
-        providers_router,
-        discovery_router,
-        wanted_router,
-        calendar_router,
-        monitors_router,
-        imports_router,
-        trash_router,
-        duplicates_router,
-        bulk_edit_router,
-        system_router,
-        system_logs_router,
-        downloads_router,
-        blocklist_router,
-    ):
-        api.include_router(router)
-    return api
+# Included one by one under API_PREFIX rather than through one /api/v1 router: FastAPI walks an
+# included router's routes again at every level it is nested in, for every request.
+API_ROUTERS: tuple[APIRouter, ...] = (
+    health_router,
+    # Before the artists routes: `/artists/lookup` must not be taken for an artist id.
+    artist_lookup_router,
+    artists_router,
+    videos_router,
+    playback_router,
+    artwork_router,
+    genres_router,
+    root_folders_router,
+    settings_router,
+    auth_router,
+    themes_router,  # before users: the route-rules walk deactivates users there
+    users_router,
+    api_keys_router,
+    audit_router,
+    jobs_router,
+    schedules_router,
+    events_router,
+    # After the jobs routes: the route-rules test really starts a scan, which must not
+    # exist yet when it probes job cancel/retry as a plain user.
+    library_router,
+    organise_router,
+    metadata_router,
+    video_quality_router,
+    quality_profiles_router,
+    providers_router,
+    discovery_router,
+    wanted_router,
+    calendar_router,
+    monitors_router,
+    imports_router,
+    trash_router,
+    duplicates_router,
+    bulk_edit_router,
+    system_router,
+    system_logs_router,
+    downloads_router,
+    blocklist_router,
+)
 
 
 def _lifespan(settings: Settings, database: Database | None) -> Any:
@@ -198,7 +196,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         settings.prepare_data_dir()  # the generated secret lives there
     app.state.auth = Guard.create(settings, settings.resolve_secret_key())
     install_error_handlers(app)
-    app.include_router(api_router())
+    for router in API_ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
     app.include_router(docs_router)
     web_views.install(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_JSON_BODY, path_limits=[(UPLOAD_PATH, UPLOAD_BODY_LIMIT)])

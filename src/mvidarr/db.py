@@ -24,7 +24,7 @@ from sqlalchemy.types import TypeDecorator
 
 from mvidarr import sqlite_driver
 from mvidarr.errors import ConfigError
-from mvidarr.reads import Reads
+from mvidarr.reads import Reads, sqlite_file
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -101,7 +101,7 @@ class Database:
                 max_overflow=0,
                 json_serializer=_json_dumps,
                 json_deserializer=_json_loads,
-                async_creator=sqlite_driver.connector(url.database or ":memory:", timeout=30),
+                async_creator=sqlite_driver.connector(sqlite_file(url), timeout=30),
             )
             _tune_sqlite(engine)
         else:

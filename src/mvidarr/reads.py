@@ -142,6 +142,16 @@ def _postgres_opener(url: URL, dialect: Dialect, pg_schema: str | None) -> Calla
     return open_connection
 
 
+def sqlite_file(url: URL) -> str:
+    """The database file of a SQLite URL; an in-memory database is refused (one per connection)."""
+    if url.database in (None, "", ":memory:"):
+        raise ConfigError(
+            "MVIDARR_DATABASE_URL names an in-memory SQLite database; MVidarr needs a database file "
+            "(e.g. sqlite+aiosqlite:///data/mvidarr.db)"
+        )
+    return str(url.database)
+
+
 class Reads:
     """A small pool of read-only connections and the compiled statements run on them."""
 
@@ -160,13 +170,7 @@ class Reads:
     @classmethod
     def for_url(cls, url: URL, dialect: Dialect, *, size: int, pg_schema: str | None = None) -> Reads:
         if url.get_backend_name() == "sqlite":
-            path = url.database or ""
-            if path in ("", ":memory:"):
-                raise ConfigError(
-                    "MVIDARR_DATABASE_URL names an in-memory SQLite database; MVidarr needs a database file "
-                    "(e.g. sqlite+aiosqlite:///data/mvidarr.db)"
-                )
-            return cls(dialect, _sqlite_opener(path), size)
+            return cls(dialect, _sqlite_opener(sqlite_file(url)), size)
         return cls(dialect, _postgres_opener(url, dialect, pg_schema), size)
 
     def _compile(self, statement: ClauseElement) -> _Compiled:

@@ -19,8 +19,8 @@ from sqlalchemy.orm import selectinload
 
 from mvidarr.artists.schemas import ArtistListItem
 from mvidarr.db import Database
-from mvidarr.models import Artist, MediaFile, Video
-from mvidarr.videos.schemas import ArtistRef, FileSummary, VideoListItem
+from mvidarr.models import Artist, Genre, MediaFile, Video, VideoGenre
+from mvidarr.videos.schemas import ArtistRef, FileSummary, VideoListItem, VideoPublic
 from tests.factories import attach_file, make_artist, make_video
 
 pytestmark = pytest.mark.anyio
@@ -153,3 +153,84 @@ async def test_the_artist_list_built_in_sql_matches_the_detail(client: httpx.Asy
     assert (listed["video_count"], listed["monitored"], body["items"][1]["monitored"]) == (2, True, False)
     assert listed["created_at"] == "2026-01-02T03:04:05.120000Z"
     assert body["items"][1]["genres"] == []
+
+
+async def _expected_detail(db: Database, video_id: int) -> dict[str, Any]:
+    """VideoPublic made by pydantic from the ORM rows, as the API answered before the SQL document."""
+    async with db.reader() as session:
+        video = (
+            await session.execute(select(Video).options(selectinload(Video.artist)).where(Video.id == video_id))
+        ).scalar_one()
+        file = (
+            await session.execute(
+                select(MediaFile).where(MediaFile.video_id == video_id, MediaFile.is_current.is_(True))
+            )
+        ).scalar_one_or_none()
+        names = (
+            await session.execute(
+                select(Genre.name).join(VideoGenre).where(VideoGenre.video_id == video_id).order_by(Genre.key)
+            )
+        ).scalars()
+        data = {column.key: getattr(video, column.key) for column in Video.__table__.columns}
+        data.update(
+            artist=ArtistRef(id=video.artist.id, name=video.artist.name),
+            file=FileSummary.model_validate(file) if file is not None else None,
+            has_thumbnail=video.thumbnail_path is not None,
+            genres=list(names),
+        )
+    return VideoPublic.model_validate(data).model_dump(mode="json")
+
+
+async def test_the_video_detail_built_in_sql_matches_the_schema(
+    client: httpx.AsyncClient, db: Database, tmp_path: Path
+) -> None:
+    artist = await make_artist(client, "Sigur Rós")
+    plain = await make_video(client, artist["id"], "Plain")
+    full = await make_video(
+        client,
+        artist["id"],
+        TITLES[0],
+        version="director's cut",
+        kind="live",
+        year=2001,
+        release_date="2001-02-03",
+        duration_s=0.43333333333333335,
+        album=TITLES[1],
+        label="Label \"L\" \\ 'x'",
+        description=TITLES[2] + " " + TITLES[4],
+        featured_artists=["Jónsi", 'A "B"'],
+        directors=["Floria Sigismondi"],
+        producers=[],
+        imvdb_id=2**53,
+        musicbrainz_recording_id="0b4f0c6a-3f0e-4b5e-9a1f-2c3d4e5f6a7b",
+        youtube_id="dQw4w9WgXcQ",
+        sources=[{"url": "https://example.com/v?a=1&b=\u00e9", "kind": "vimeo"}],
+        genres=["Post-Rock", "ambient", "Électro"],
+    )
+    async with db.writer() as session:
+        row = await session.get(Video, full["id"])
+        assert row is not None
+        row.created_at, row.updated_at = STAMPS[2], STAMPS[3]
+        row.discovered_at, row.last_enriched_at = STAMPS[0], STAMPS[1]
+        row.view_count, row.like_count = 2**40, 0
+        row.thumbnail_path = "thumb.jpg"
+        row.locked_fields = ["title", "year"]
+        row.field_provenance = {"title": {"source": "imvdb", "confidence": 0.9333333333333333}, "year": "user"}
+        await session.commit()
+    await attach_file(db, full["id"], str(tmp_path), quality_score=1 / 3, duration_s=None, size=2**40)
+
+    for video in (plain, full):
+        response = await client.get(f"/api/v1/videos/{video['id']}")
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"] == "application/json"
+        body = response.json()
+        assert body == await _expected_detail(db, video["id"])
+        assert list(body) == list(VideoPublic.model_fields), "fields in the schema's order"
+    body = (await client.get(f"/api/v1/videos/{full['id']}")).json()
+    assert body["genres"] == ["ambient", "Électro", "Post-Rock"]
+    assert (body["created_at"], body["updated_at"]) == ("1999-12-31T23:59:59.999999Z", "2026-01-02T03:04:05.000001Z")
+    assert (body["has_thumbnail"], body["file"]["quality_score"]) == (True, 1 / 3)
+    assert body["field_provenance"]["title"]["confidence"] == 0.9333333333333333
+    missing = await client.get("/api/v1/videos/999999")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, Text, and_, bindparam, cast, func, select
+from sqlalchemy import Integer, and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.genres.columns import artist_genres, artist_genres_json
@@ -113,19 +113,20 @@ def _page_statement(flt: ArtistFilter, order_by: Sequence[Any]) -> Any:
     ids = _where(select(Artist.id), flt).order_by(*order_by).offset(bindparam("offset")).limit(bindparam("limit"))
     count = _where(select(func.count()).select_from(Artist), flt)
     rows = (
-        select(_LIST_ITEM_JSON.label("item"), func.row_number().over(order_by=order_by).label("n"))
+        select(_LIST_ITEM_JSON.label("item"), sqljson.Position(*order_by).label("n"))
         .where(Artist.id.in_(ids.scalar_subquery()))
         .order_by(*order_by)
         .limit(bindparam("limit"))
         .subquery()
     )
-    document = sqljson.obj(
-        items=select(sqljson.JsonArrayAgg(sqljson.JsonEmbed(rows.c.item), rows.c.n)).scalar_subquery(),
-        total=count.scalar_subquery(),
-        page=bindparam("page", type_=Integer),
-        page_size=bindparam("limit", type_=Integer),
+    return select(
+        sqljson.JsonPage(
+            select(sqljson.JsonItems(rows.c.item, rows.c.n)).scalar_subquery(),
+            count.scalar_subquery(),
+            bindparam("page", type_=Integer),
+            bindparam("limit", type_=Integer),
+        )
     )
-    return select(cast(document, Text))
 
 
 async def list_page_json(

@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, literal_column
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import FunctionElement
-from sqlalchemy.types import JSON, Text
+from sqlalchemy.types import JSON, Integer, Text
 
 
 class _JsonFunction(FunctionElement[Any]):
@@ -45,6 +45,43 @@ class JsonArrayAgg(_JsonFunction):
     """
 
     name = "json_array_agg"
+
+
+class JsonItems(_JsonFunction):
+    inherit_cache = True
+    """Aggregate: `JsonItems(document, position)`, JSON documents (text a subquery built, such as list
+    items) as one JSON array, `[]` for none.
+
+    SQLite joins the texts as they are, without reading each one again (json_group_array would
+    parse them all, 20 KB for a page of videos), and keeps the subquery's order, like JsonArrayAgg.
+    PostgreSQL orders by `position`. The result is text on SQLite: put it in a JsonPage, not an obj.
+    """
+
+    name = "json_items"
+
+
+class JsonPage(FunctionElement[str]):
+    """`Page[...]` as JSON text: `JsonPage(items, total, page, page_size)`, items from JsonItems.
+
+    SQLite writes the envelope around the items by concatenation (the values are integers), so the
+    page is never parsed; PostgreSQL builds the object.
+    """
+
+    inherit_cache = True
+    name = "json_page"
+    type = Text()
+
+
+class Position(FunctionElement[int]):
+    """`Position(*order_by)`: a row's place in that order, for JsonItems and JsonArrayAgg to order by.
+
+    PostgreSQL numbers the rows (a window function); SQLite needs no number, since it keeps an
+    ordered, limited subquery's order, so there it is NULL and costs nothing.
+    """
+
+    inherit_cache = True
+    name = "position"
+    type = Integer()
 
 
 class JsonEmbed(_JsonFunction):
@@ -103,6 +140,26 @@ def _sqlite_array_agg(element: JsonArrayAgg, compiler: SQLCompiler, **kw: Any) -
     return f"json_group_array({compiler.process(value, **kw)})"
 
 
+@compiles(JsonItems, "sqlite")
+def _sqlite_items(element: JsonItems, compiler: SQLCompiler, **kw: Any) -> str:
+    value = compiler.process(next(iter(element.clauses)), **kw)
+    return f"coalesce('[' || group_concat({value}, ',') || ']', '[]')"
+
+
+@compiles(JsonPage, "sqlite")
+def _sqlite_page(element: JsonPage, compiler: SQLCompiler, **kw: Any) -> str:
+    items, total, page, page_size = (compiler.process(clause, **kw) for clause in element.clauses)
+    return (
+        f"""('{{"items":' || {items} || ',"total":' || {total} || ',"page":' || {page} """
+        f"""|| ',"page_size":' || {page_size} || '}}')"""
+    )
+
+
+@compiles(Position, "sqlite")
+def _sqlite_position(element: Position, compiler: SQLCompiler, **kw: Any) -> str:
+    return "NULL"
+
+
 @compiles(JsonEmbed, "sqlite")
 def _sqlite_embed(element: JsonEmbed, compiler: SQLCompiler, **kw: Any) -> str:
     return f"json({compiler.process(element.clauses, **kw)})"
@@ -111,7 +168,8 @@ def _sqlite_embed(element: JsonEmbed, compiler: SQLCompiler, **kw: Any) -> str:
 @compiles(JsonBool, "sqlite")
 def _sqlite_bool(element: JsonBool, compiler: SQLCompiler, **kw: Any) -> str:
     value = compiler.process(element.clauses, **kw)
-    return f"json(CASE WHEN ({value}) IS NULL THEN 'null' WHEN ({value}) THEN 'true' ELSE 'false' END)"
+    # json('true') is a constant SQLite computes once per statement, not once per row.
+    return f"CASE WHEN ({value}) IS NULL THEN NULL WHEN ({value}) THEN json('true') ELSE json('false') END"
 
 
 @compiles(JsonFloat, "sqlite")
@@ -144,6 +202,26 @@ def _pg_object(element: JsonObject, compiler: SQLCompiler, **kw: Any) -> str:
 def _pg_array_agg(element: JsonArrayAgg, compiler: SQLCompiler, **kw: Any) -> str:
     value, position = (compiler.process(clause, **kw) for clause in element.clauses)
     return f"coalesce(json_agg({value} ORDER BY {position}), '[]'::json)"
+
+
+@compiles(JsonItems, "postgresql")
+def _pg_items(element: JsonItems, compiler: SQLCompiler, **kw: Any) -> str:
+    value, position = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"coalesce(json_agg(CAST({value} AS JSON) ORDER BY {position}), '[]'::json)"
+
+
+@compiles(JsonPage, "postgresql")
+def _pg_page(element: JsonPage, compiler: SQLCompiler, **kw: Any) -> str:
+    items, total, page, page_size = (compiler.process(clause, **kw) for clause in element.clauses)
+    return (
+        f"CAST(json_build_object('items', {items}, 'total', {total}, 'page', {page}, 'page_size', {page_size}) AS TEXT)"
+    )
+
+
+@compiles(Position, "postgresql")
+def _pg_position(element: Position, compiler: SQLCompiler, **kw: Any) -> str:
+    order = ", ".join(compiler.process(clause, **kw) for clause in element.clauses)
+    return f"row_number() OVER (ORDER BY {order})"
 
 
 @compiles(JsonEmbed, "postgresql")

@@ -139,7 +139,7 @@ def _list_item_fields() -> dict[str, Any]:
         "year": Video.year,
         "duration_s": sqljson.JsonFloat(Video.duration_s),
         "album": Video.album,
-        "file": sqljson.JsonEmbed(case((MediaFile.id.is_(None), null()), else_=file)),
+        "file": case((MediaFile.id.is_(None), null()), else_=file),
         "has_thumbnail": sqljson.JsonBool(Video.thumbnail_path.is_not(None)),
         "created_at": sqljson.JsonTimestamp(Video.created_at),
     }
@@ -193,7 +193,7 @@ def _page_statement(flt: VideoFilter, order_by: Sequence[Any]) -> Any:
     count = _where(_joined(select(func.count()).select_from(Video), artist=False, media_file=flt.needs_file), flt)
     rows = (
         _joined(
-            select(_LIST_ITEM_JSON.label("item"), func.row_number().over(order_by=order_by).label("n")),
+            select(_LIST_ITEM_JSON.label("item"), sqljson.Position(*order_by).label("n")),
             artist=True,
             media_file=True,
         )
@@ -202,13 +202,14 @@ def _page_statement(flt: VideoFilter, order_by: Sequence[Any]) -> Any:
         .limit(bindparam("limit"))
         .subquery()
     )
-    document = sqljson.obj(
-        items=select(sqljson.JsonArrayAgg(sqljson.JsonEmbed(rows.c.item), rows.c.n)).scalar_subquery(),
-        total=count.scalar_subquery(),
-        page=bindparam("page", type_=Integer),
-        page_size=bindparam("limit", type_=Integer),
+    return select(
+        sqljson.JsonPage(
+            select(sqljson.JsonItems(rows.c.item, rows.c.n)).scalar_subquery(),
+            count.scalar_subquery(),
+            bindparam("page", type_=Integer),
+            bindparam("limit", type_=Integer),
+        )
     )
-    return select(cast(document, Text))
 
 
 async def list_page_json(
