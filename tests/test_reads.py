@@ -64,16 +64,15 @@ async def test_a_missing_value_is_an_error_before_any_connection(db: Database) -
 
 async def test_more_callers_than_connections_take_turns(db: Database) -> None:
     [artist] = await _add_artists(db, "Queue")
-    size = db.reads._size
+    size = db.reads.size
     names = await asyncio.gather(*(db.reads.scalar(_NAME_OF, {"artist_id": artist}) for _ in range(8 * size)))
     assert names == ["Queue"] * (8 * size)
-    assert db.reads._opened <= size
-    assert len(db.reads._idle) == db.reads._opened
+    assert 1 <= db.reads.open_connections <= size
 
 
 async def test_a_failed_statement_does_not_cost_a_connection(db: Database) -> None:
     [artist] = await _add_artists(db, "Survivor")
-    size = db.reads._size
+    size = db.reads.size
 
     async def broken() -> Any:
         return await db.reads.scalar(text("SELECT no_such_column FROM artist"))
@@ -85,14 +84,14 @@ async def test_a_failed_statement_does_not_cost_a_connection(db: Database) -> No
     assert [r for n, r in enumerate(results) if n % 2 == 0] == ["Survivor"] * (2 * size)
     assert all(isinstance(r, Exception) for n, r in enumerate(results) if n % 2)
     assert await good() == "Survivor"
-    assert db.reads._opened <= size
+    assert 1 <= db.reads.open_connections <= size
 
 
 async def test_closing_refuses_new_reads(db: Database) -> None:
     [artist] = await _add_artists(db, "Last")
     assert await db.reads.scalar(_NAME_OF, {"artist_id": artist}) == "Last"
     await db.reads.close()
-    assert db.reads._opened == 0
+    assert db.reads.open_connections == 0
     with pytest.raises(RuntimeError, match="closed"):
         await db.reads.scalar(_NAME_OF, {"artist_id": artist})
 
