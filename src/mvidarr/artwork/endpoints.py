@@ -104,11 +104,13 @@ async def _read(file: UploadFile) -> bytes:
     return data
 
 
-def _artwork_routes(kind: service.OwnerKind) -> APIRouter:
-    owner_router = APIRouter(prefix=f"/{kind}s/{{owner_id}}/artwork", tags=["artwork"])
+def _add_artwork_routes(kind: service.OwnerKind) -> None:
+    """The upload, from-URL and crop routes of one owner kind, on `router` (no nested router:
+    the app lists every route at its top level, see app.py)."""
+    base = f"/{kind}s/{{owner_id}}/artwork"
 
-    @owner_router.post(
-        "",
+    @router.post(
+        base,
         dependencies=[MANAGER],
         response_model=ArtworkPublic,
         summary=f"Upload a {kind}'s artwork",
@@ -131,8 +133,8 @@ def _artwork_routes(kind: service.OwnerKind) -> APIRouter:
         data = await _read(file)
         return await service.upload(session, request.app.state.settings.data_dir, kind, owner_id, data, box)
 
-    @owner_router.post(
-        "/url",
+    @router.post(
+        f"{base}/url",
         dependencies=[MANAGER],
         response_model=ArtworkPublic,
         summary=f"Set a {kind}'s artwork from a URL",
@@ -147,8 +149,8 @@ def _artwork_routes(kind: service.OwnerKind) -> APIRouter:
     ) -> ArtworkPublic:
         return await service.from_url(session, request.app.state.settings.data_dir, kind, owner_id, body)
 
-    @owner_router.post(
-        "/crop",
+    @router.post(
+        f"{base}/crop",
         dependencies=[MANAGER],
         response_model=ArtworkPublic,
         summary=f"Crop a {kind}'s artwork",
@@ -159,8 +161,6 @@ def _artwork_routes(kind: service.OwnerKind) -> APIRouter:
     async def crop(request: Request, session: SessionDep, owner_id: OwnerIdPath, body: ArtworkCrop) -> ArtworkPublic:
         return await service.recrop(session, request.app.state.settings.data_dir, kind, owner_id, body.crop)
 
-    return owner_router
 
-
-router.include_router(_artwork_routes("video"))
-router.include_router(_artwork_routes("artist"))
+_add_artwork_routes("video")
+_add_artwork_routes("artist")
