@@ -42,7 +42,6 @@ LOCKABLE = frozenset(
         "artist_id",
     }
 )
-_FILE_PREFIX = "file_"
 LIST_DEFAULT_SORT = "-created_at"
 _VIDEO_PAGE: TypeAdapter[Page[VideoListItem]] = TypeAdapter(Page[VideoListItem])
 
