@@ -58,9 +58,8 @@ class _Compiled:
             processor = processors.get(name)
             assert processor is None or callable(processor), "no tuple binds on the read path"
             positions.append((name, default, processor))
-        expanding = bool(compiled._post_compile_expanded_state or compiled.post_compile_params) or any(
-            bind.expanding for bind in by_name.values()
-        )
+        # IN lists (and literal-execute values) are rendered into the SQL at each execution.
+        expanding = bool(compiled.post_compile_params)
         return cls(statement, compiled, compiled.string, tuple(positions), expanding)
 
     def bind(self, values: Mapping[str, Any]) -> tuple[str, list[Any]]:
