@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+import select
+import signal
 import socket
 import subprocess
 import sys
@@ -113,3 +116,31 @@ def test_db_upgrade(env: dict[str, str]) -> None:
     result = run(["db", "upgrade"], env)
     assert result.returncode == 0, result.stderr
     assert "latest schema" in result.stderr
+
+
+@sqlite_only
+def test_worker_logs_json_lines(env: dict[str, str]) -> None:
+    """`mvidarr worker` logs as `serve` does: JSON lines at the configured level."""
+    env = {**env, "MVIDARR_LOG_LEVEL": "info", "MVIDARR_LOG_JSON": "true"}
+    command = [*MVIDARR, "worker", "--slots", "1"]
+    with subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as proc:
+        assert proc.stderr is not None
+        records = []
+        try:
+            deadline = time.monotonic() + 30
+            while not any("started" in r["message"] for r in records):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not select.select([proc.stderr], [], [], remaining)[0]:
+                    break
+                line = proc.stderr.readline()
+                if not line:
+                    break
+                if line.startswith("{"):
+                    records.append(json.loads(line))
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=30)
+    started = [r for r in records if r["logger"].startswith("mvidarr.jobs") and "started" in r["message"]]
+    assert started, records
+    assert started[0]["level"] == "info"
+    assert proc.returncode == 0

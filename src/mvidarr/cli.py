@@ -177,7 +177,11 @@ async def _work(settings: Settings, slots: int) -> int:
 )
 def worker(slots: int | None) -> None:
     """Run job workers only (any number of processes, on any hosts sharing one PostgreSQL)."""
+    from mvidarr.logs import configure_logging
+
     settings = _load_settings()
+    # As `serve` does in create_app: JSON lines (or text) at the configured level, secrets redacted.
+    configure_logging(settings.log_level, json_lines=settings.log_json, buffer_records=settings.log_buffer_records)
     _prepare(settings, long_running=True)
     sys.exit(asyncio.run(_work(settings, slots or max(1, settings.worker_slots))))
 
