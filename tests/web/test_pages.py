@@ -129,6 +129,13 @@ async def test_video_list_filters_sorts_and_pages_on_the_server(client: httpx.As
     second = (await client.get("/videos", params={"sort": "title", "page_size": 25, "page": 2})).text
     assert "Teardrop" in second
     assert "Page 2 of 2" in second
+    assert '<option value="25" selected>25</option>' in second
+    odd = (await client.get("/videos", params={"sort": "title", "page_size": 30})).text
+    assert odd.count('<a href="/videos/') == 30
+    assert '<option value="30" selected>30</option>' in odd, "the size asked for, not the menu's first"
+    assert (
+        odd.index('<option value="25">') < odd.index('<option value="30" selected>') < odd.index('<option value="50">')
+    )
 
     found = (await client.get("/videos", params={"q": "teardrop"})).text
     assert found.count('<a href="/videos/') == 1
