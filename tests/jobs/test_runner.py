@@ -261,14 +261,30 @@ async def test_event_loop_stays_responsive_under_cpu_heavy_jobs(app: Any, db: Da
     warm = await enqueue(db, app.state.hub, "test.burn", {"rounds": 10})
     await wait_for(db, warm, within_s=30)
     ids = [await enqueue(db, app.state.hub, "test.burn", {"rounds": 600_000}) for _ in range(4)]
-    worst = 0.0
-    while True:
-        before = time.perf_counter()
-        await asyncio.sleep(0.01)
-        worst = max(worst, time.perf_counter() - before - 0.01)
-        jobs = [await load(db, job_id) for job_id in ids]
-        if all(job.status != JobStatus.QUEUED and job.status != JobStatus.RUNNING for job in jobs):
-            break
+    windows: list[tuple[float, float]] = []  # (wall-clock lag, loop thread CPU) of each 10 ms sleep
+
+    async def watch() -> None:
+        while True:
+            wall, cpu = time.perf_counter(), time.thread_time()
+            await asyncio.sleep(0.01)
+            windows.append((time.perf_counter() - wall - 0.01, time.thread_time() - cpu))
+
+    watcher = asyncio.create_task(watch())
+    try:
+        while True:
+            jobs = [await load(db, job_id) for job_id in ids]
+            if all(job.status != JobStatus.QUEUED and job.status != JobStatus.RUNNING for job in jobs):
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        watcher.cancel()
+    worst_wall = max(lag for lag, _ in windows)
+    worst_cpu = max(cpu for _, cpu in windows)
     assert all(job.status == JobStatus.SUCCEEDED for job in jobs)
-    assert max(job.result["seconds"] for job in jobs if job.result) > 0.2, "the jobs were not CPU-heavy"
-    assert worst < 0.05, f"event loop lagged {worst * 1000:.0f} ms"
+    # Work done on the loop shows in the loop thread's own CPU time, whatever else the machine runs;
+    # the wall-clock lag also counts the OS giving the core away (2 cores, 4 burning jobs and the other
+    # test leg), so it is held only below what the quickest job (it waited for no other) would cost there.
+    assert worst_cpu < 0.05, f"the event loop spent {worst_cpu * 1000:.0f} ms of CPU in one 10 ms sleep"
+    seconds = [job.result["seconds"] for job in jobs if job.result]
+    assert worst_wall < min(seconds), f"event loop lagged {worst_wall * 1000:.0f} ms"
+    assert max(seconds) > 0.2, "the jobs were not CPU-heavy"
