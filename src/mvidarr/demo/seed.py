@@ -338,7 +338,7 @@ async def seed_library(
 ) -> str:
     started = time.perf_counter()
     rng = random.Random(seed)
-    db = Database.connect(settings.database, pool_size=1)
+    db = Database.connect(settings.database, pool_size=1, pg_schema=settings.database_schema)
     try:
         async with db.writer() as session:
             existing = await session.scalar(select(func.count()).select_from(Artist))
