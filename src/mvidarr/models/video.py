@@ -35,7 +35,11 @@ class VideoStatus(enum.StrEnum):
 class Video(Base):
     __tablename__ = "video"
     # Covers the per-artist counts (all videos, and those downloaded).
-    __table_args__ = (Index("ix_video_artist_id_status", "artist_id", "status"),)
+    __table_args__ = (
+        Index("ix_video_artist_id_status", "artist_id", "status"),
+        # The list's default order; on PostgreSQL a page is found in the index alone (migration 0011).
+        Index("ix_video_created_at_id", "created_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     artist_id: Mapped[int] = mapped_column(ForeignKey("artist.id", ondelete="CASCADE"))
@@ -73,7 +77,7 @@ class Video(Base):
     # The best quality label a source offered when last checked (upgrade search): "no better version exists".
     best_available_label: Mapped[str | None] = mapped_column(String(8))
     best_available_checked_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     artist: Mapped[Artist] = relationship(back_populates="videos", lazy="raise")
