@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Response
-from sqlalchemy import ColumnElement, literal_column
+from sqlalchemy import ColumnElement, Select, Subquery, bindparam, literal_column, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import FunctionElement
@@ -115,6 +115,20 @@ class JsonTimestamp(FunctionElement[str]):
     name = "json_timestamp"
     inherit_cache = True
     type = Text()
+
+
+def page_document(rows: Subquery, count: Select[Any]) -> Select[Any]:
+    """A list page, `Page[...]`, as one JSON text: the items of `rows` (an ordered, limited subquery
+    with columns `item` and `n`: a JSON object and its Position), the total `count` selects, and the
+    page and page size bound as `page` and `limit`."""
+    return select(
+        JsonPage(
+            select(JsonItems(rows.c.item, rows.c.n)).scalar_subquery(),
+            count.scalar_subquery(),
+            bindparam("page", type_=Integer),
+            bindparam("limit", type_=Integer),
+        )
+    )
 
 
 def obj(**fields: ColumnElement[Any] | Any) -> JsonObject:

@@ -202,14 +202,7 @@ def _page_statement(flt: VideoFilter, order_by: Sequence[Any]) -> Any:
         .limit(bindparam("limit"))
         .subquery()
     )
-    return select(
-        sqljson.JsonPage(
-            select(sqljson.JsonItems(rows.c.item, rows.c.n)).scalar_subquery(),
-            count.scalar_subquery(),
-            bindparam("page", type_=Integer),
-            bindparam("limit", type_=Integer),
-        )
-    )
+    return sqljson.page_document(rows, count)
 
 
 async def list_page_json(
