@@ -161,16 +161,7 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         # Take transaction control from the driver so BEGIN can be IMMEDIATE for writers.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        for pragma in (
-            "journal_mode=WAL",
-            "foreign_keys=ON",
-            "busy_timeout=30000",
-            "synchronous=NORMAL",
-            "temp_store=MEMORY",
-            # 1 MiB of page cache per connection (SQLite's default is 2 MiB): the OS caches the
-            # file as well, and the server's resident memory is a tracked bar (README, #2).
-            "cache_size=-1024",
-        ):
+        for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL", *sqlite_driver.CONNECTION_PRAGMAS):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 

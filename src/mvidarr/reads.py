@@ -114,12 +114,7 @@ class _SqlitePool:
     async def _open(self) -> sqlite_driver.Connection:
         connection = await sqlite_driver.connector(self._path, timeout=30)()
         try:
-            for pragma in (
-                "query_only=ON",
-                "busy_timeout=30000",
-                "temp_store=MEMORY",
-                "cache_size=-1024",  # as the engine's connections (db._tune_sqlite)
-            ):
+            for pragma in ("query_only=ON", *sqlite_driver.CONNECTION_PRAGMAS):
                 await connection.fetch_value(f"PRAGMA {pragma}", ())
         except BaseException:
             await connection.close()

@@ -49,6 +49,15 @@ def _stop_memory_statistics() -> bool:
         return False
 
 
+CONNECTION_PRAGMAS = (
+    "busy_timeout=30000",
+    "temp_store=MEMORY",
+    # 1 MiB of page cache per connection (SQLite's default is 2 MiB): the OS caches the file as
+    # well, and the server's resident memory is a tracked bar (README, #2).
+    "cache_size=-1024",
+)
+"""Set on every connection, the engine's and the read path's."""
+
 MEMORY_STATISTICS_OFF = _stop_memory_statistics()
 """Whether SQLite's global allocation statistics (and their mutex) are off in this process."""
 _Job = tuple["asyncio.Future[Any] | None", Callable[[], Any]]
