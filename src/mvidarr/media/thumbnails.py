@@ -38,40 +38,26 @@ class ThumbnailSet:
     detail: float
 
 
-_PLANAR_YUV = frozenset({"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p"})
-
-
-def _plane_array(plane_or_array: Any, frame: Any) -> Any:
-    """The luma plane as a 2-D array (a decoder plane is padded to its line size; crop it)."""
-    import numpy as np
-
-    if isinstance(plane_or_array, np.ndarray):
-        return plane_or_array
-    raw = np.frombuffer(plane_or_array, dtype=np.uint8).reshape(-1, plane_or_array.line_size)
-    return raw[: frame.height, : frame.width]
-
-
 def thumbnail_path(folder: Path, size: ThumbnailSize, fmt: str) -> Path:
     extension, _ = FORMATS[fmt]
     return folder / f"{size.value}.{extension}"
 
 
-def _detail(luma: Any) -> tuple[float, float]:
-    """(mean luma, detail) of a frame's luma plane: detail is its histogram's entropy, high for busy pictures.
+# Frames are judged on a small grey copy: enough to tell a busy picture from a black or flat one.
+_JUDGE_SIZE = (160, 90)
 
-    Judged on the luma plane straight from the decoder (no colour conversion), so only the frame
-    that wins is ever converted to RGB.
+
+def _detail(frame: Any) -> tuple[float, float]:
+    """(mean luma, detail) of a frame: detail is the entropy of its grey histogram, high for busy pictures.
+
+    Pillow does the arithmetic (no numpy at run time); only the frame that wins is converted to RGB
+    at full size.
     """
-    import numpy as np
+    from PIL import Image, ImageStat
 
-    step_y = max(1, luma.shape[0] // 90)
-    step_x = max(1, luma.shape[1] // 160)
-    sample = luma[::step_y, ::step_x]
-    histogram = np.bincount(sample.ravel(), minlength=256).astype(np.float64)
-    total = histogram.sum()
-    mean = float((np.arange(256) * histogram).sum() / total)
-    shares = histogram[histogram > 0] / total
-    return mean, float(-(shares * np.log2(shares)).sum())
+    plane = frame.reformat(width=_JUDGE_SIZE[0], height=_JUDGE_SIZE[1], format="gray").planes[0]
+    grey = Image.frombuffer("L", _JUDGE_SIZE, bytes(plane), "raw", "L", plane.line_size, 1)
+    return float(ImageStat.Stat(grey).mean[0]), float(grey.entropy())
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -109,9 +95,7 @@ def grab_thumbnail(video_path: str, folder: str, duration_s: float | None = None
                 continue
             if frame is None:
                 continue
-            # 8-bit planar YUV: read the luma plane as is; anything else is converted to 8-bit gray.
-            luma = frame.planes[0] if frame.format.name in _PLANAR_YUV else frame.to_ndarray(format="gray")
-            mean, detail = _detail(_plane_array(luma, frame))
+            mean, detail = _detail(frame)
             if mean <= BLACK_LUMA:
                 detail /= 10  # keep a black frame only if nothing else decodes
             if best is None or detail > best[0]:
@@ -119,7 +103,7 @@ def grab_thumbnail(video_path: str, folder: str, duration_s: float | None = None
         if best is None:
             return None
         detail, position, chosen = best
-        image = Image.fromarray(chosen.to_ndarray(format="rgb24"))
+        image = chosen.to_image()
     target = Path(folder)
     target.mkdir(parents=True, exist_ok=True)
     encoded: dict[tuple[int, str], bytes] = {}  # a small source gives one picture for several sizes
