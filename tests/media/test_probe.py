@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 
 from mvidarr.media.probe import Prober, ProbeResult, probe_file
+from tests.fixtures.media import ClipSpec, make_clip
 
 # name: (container, width, height, aspect, video codec, bit depth, hdr, audio codec, channels, sample rate, label)
 EXPECTED: dict[str, tuple[Any, ...]] = {
@@ -96,3 +97,21 @@ async def test_prober_runs_in_worker_processes(clips: dict[str, Path]) -> None:
         prober.close()
     assert [r.video_codec for r in results] == ["h264", "vp9", None]
     assert all(isinstance(r, ProbeResult) for r in results)
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        ClipSpec("short_10fps.mp4", "mp4", "libx264", "aac", 320, 240, fps=10, seconds=0.5),
+        ClipSpec("short_5fps.mkv", "matroska", "libx264", None, 320, 240, fps=5, seconds=0.6),
+        ClipSpec("short_2fps.webm", "webm", "libvpx-vp9", None, 320, 240, fps=2, seconds=1.5),
+        ClipSpec("short_1fps.mp4", "mp4", "libx264", None, 320, 240, fps=1, seconds=3.0),
+    ],
+    ids=lambda spec: spec.name,
+)
+def test_short_or_sparse_clips_are_not_called_truncated(tmp_path: Path, spec: ClipSpec) -> None:
+    """The last packet ends at its timestamp plus its own length: a valid clip whose last frame
+    starts before 85 % of the duration is whole."""
+    result = probe_file(str(make_clip(tmp_path, spec)))
+    assert result.error is None, result.error
+    assert result.duration_s == pytest.approx(spec.seconds, abs=0.2)

@@ -160,14 +160,17 @@ def _readable_to_end(container: Any, duration_s: float | None) -> bool:
         container.seek(int(duration_s * 0.9 * AV_TIME_BASE), any_frame=False, backward=True)
     except Exception:  # no index to seek with: nothing to conclude
         return True
-    last = 0.0
+    start = float(stream.start_time * stream.time_base) if stream.start_time and stream.time_base else 0.0
+    end = 0.0
     try:
         for packet in container.demux(stream):
             if packet.pts is not None and packet.time_base is not None:
-                last = max(last, float(packet.pts * packet.time_base))
+                # A packet covers its own length too: a sparse or short clip's last frame starts
+                # well before the end and still ends there.
+                end = max(end, float((packet.pts + (packet.duration or 0)) * packet.time_base))
     except Exception:  # a read error on the way to the end is what truncation looks like
         return False
-    return last >= duration_s * 0.85
+    return end - start >= duration_s * 0.85
 
 
 def probe_file(path_text: str) -> ProbeResult:
