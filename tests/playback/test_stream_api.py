@@ -243,3 +243,52 @@ def _ffmpeg_processes(source: Path) -> list[int]:
         if state != "Z" and any(b"ffmpeg" in part for part in cmdline[:1]) and str(source).encode() in cmdline:
             found.append(int(proc.name))
     return found
+
+
+async def test_a_remux_is_sent_without_a_false_length_and_says_its_duration(
+    client: httpx.AsyncClient, db: Database, tmp_path: Path, clips: dict[str, Path]
+) -> None:
+    video_id, _ = await video_with_file(
+        client, db, tmp_path / "lib", clips["hevc.mkv"], container="matroska", vcodec="hevc", acodec="aac"
+    )
+    async with db.writer() as session:
+        from sqlalchemy import update
+
+        from mvidarr.models import MediaFile
+
+        await session.execute(update(MediaFile).values(duration_s=1.0))
+        await session.commit()
+    for method in ("GET", "HEAD"):
+        response = await client.request(method, f"/api/v1/videos/{video_id}/stream")
+        assert response.status_code == 200
+        assert "content-length" not in response.headers, f"{method}: a remux has no known length"
+        assert response.headers["x-content-duration"] == "1.000"
+        assert response.headers["x-stream-start"] == "0.000"
+    assert len((await client.get(f"/api/v1/videos/{video_id}/stream")).content) > 1000
+
+
+async def test_a_remux_starts_where_the_player_seeks(client: httpx.AsyncClient, db: Database, tmp_path: Path) -> None:
+    from tests.fixtures.media import ClipSpec, make_clip
+
+    clip = make_clip(
+        tmp_path / "made",
+        ClipSpec("long.mkv", "matroska", "libx264", "ac3", 320, 240, fps=10, seconds=6.0, options={"g": "10"}),
+    )
+    video_id, _ = await video_with_file(
+        client, db, tmp_path / "lib", clip, container="matroska", vcodec="h264", acodec="ac3"
+    )
+    whole = await client.get(f"/api/v1/videos/{video_id}/stream")
+    later = await client.get(f"/api/v1/videos/{video_id}/stream", params={"start": 4})
+    assert later.headers["x-stream-start"] == "4.000"
+    durations = []
+    for name, response in (("whole.mp4", whole), ("later.mp4", later)):
+        out = tmp_path / name
+        out.write_bytes(response.content)
+        probed = probe_file(str(out))
+        assert probed.error is None, probed.error
+        assert (probed.video_codec, probed.audio_codec) == ("h264", "aac")
+        durations.append(probed.duration_s or 0.0)
+    assert durations[0] == pytest.approx(6.0, abs=0.5)
+    assert durations[1] == pytest.approx(2.0, abs=0.5), "the stream starts 4 s in"
+    refused = await client.get(f"/api/v1/videos/{video_id}/stream", params={"start": -1})
+    assert refused.status_code == 422

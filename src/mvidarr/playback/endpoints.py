@@ -28,7 +28,8 @@ _DESCRIPTION = (
     "The video's current file. `mode=direct` sends the file with single HTTP ranges (206), `ETag`, "
     "`Last-Modified` and `If-Range`; `mode=remux` sends fragmented MP4 made by ffmpeg (copying what browsers "
     "play, converting the rest); `mode=auto` (default) remuxes only files browsers cannot play (e.g. AVI, WMV, "
-    "FLV, MKV with HEVC or AC-3). Malformed or multi-range headers get the whole file."
+    "FLV, MKV with HEVC or AC-3). A remuxed stream has no length (it is sent chunked), carries the file's duration "
+    "in `X-Content-Duration`, and starts at `start` seconds. Malformed or multi-range headers get the whole file."
 )
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "The whole file, or the remux.", "content": _VIDEO_CONTENT},
@@ -37,9 +38,18 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     **error_responses(404, 416, 422, 503),
 }
 ModeQuery = Annotated[StreamMode, Query(description="auto, direct or remux.")]
+StartQuery = Annotated[
+    float,
+    Query(
+        ge=0,
+        le=86_400,
+        description="Remuxed streams only: start this many seconds in (a player seeks by asking again). "
+        "Direct streams seek with `Range` and ignore it.",
+    ),
+]
 
 
-async def _stream(request: Request, session: AsyncSession, video_id: int, mode: StreamMode) -> Response:
+async def _stream(request: Request, session: AsyncSession, video_id: int, mode: StreamMode, start_s: float) -> Response:
     source = await service.find_source(session, video_id)
     if source.needs_remux(mode):
         return remux_response(
@@ -47,6 +57,7 @@ async def _stream(request: Request, session: AsyncSession, video_id: int, mode: 
             method=request.method,
             ffmpeg=service.ffmpeg_binary(request.app.state.settings.ffmpeg_path),
             slots=request.app.state.transcode_slots,
+            start_s=start_s,
         )
     headers = request.headers
     return file_response(
@@ -67,9 +78,13 @@ async def _stream(request: Request, session: AsyncSession, video_id: int, mode: 
     responses=_RESPONSES,
 )
 async def stream_video(
-    request: Request, session: SessionDep, video_id: VideoIdPath, mode: ModeQuery = StreamMode.AUTO
+    request: Request,
+    session: SessionDep,
+    video_id: VideoIdPath,
+    mode: ModeQuery = StreamMode.AUTO,
+    start: StartQuery = 0.0,
 ) -> Response:
-    return await _stream(request, session, video_id, mode)
+    return await _stream(request, session, video_id, mode, start)
 
 
 @router.head(
@@ -81,6 +96,10 @@ async def stream_video(
     responses=_RESPONSES,
 )
 async def stream_video_head(
-    request: Request, session: SessionDep, video_id: VideoIdPath, mode: ModeQuery = StreamMode.AUTO
+    request: Request,
+    session: SessionDep,
+    video_id: VideoIdPath,
+    mode: ModeQuery = StreamMode.AUTO,
+    start: StartQuery = 0.0,
 ) -> Response:
-    return await _stream(request, session, video_id, mode)
+    return await _stream(request, session, video_id, mode, start)

@@ -99,11 +99,19 @@ class FileRangeResponse(Response):
         await _send_stream(scope, receive, send, self.status_code, headers, self._chunks())
 
 
+def _without_length(response: Response) -> Response:
+    """A stream whose length is unknown: no Content-Length (Starlette adds `0` for an empty body),
+    so the server sends it chunked."""
+    response.raw_headers = [(k, v) for k, v in response.raw_headers if k != b"content-length"]
+    return response
+
+
 class ProcessStreamResponse(Response):
-    """The stdout of a process (ffmpeg), killed when the client leaves or the stream ends."""
+    """The stdout of a process (ffmpeg), sent chunked, killed when the client leaves or the stream ends."""
 
     def __init__(self, command: list[str], *, headers: Mapping[str, str], slots: TranscodeSlots) -> None:
         super().__init__(status_code=200, headers=dict(headers))
+        _without_length(self)
         self.command = command
         self.slots = slots
 
@@ -181,12 +189,22 @@ def file_response(
     )
 
 
-def remux_response(source: StreamSource, *, method: str, ffmpeg: str, slots: TranscodeSlots) -> Response:
-    """Fragmented MP4 made on the fly; no ranges (the length is not known in advance)."""
-    headers = {"Content-Type": "video/mp4", "Accept-Ranges": "none", "Cache-Control": "no-store"}
+def remux_response(
+    source: StreamSource, *, method: str, ffmpeg: str, slots: TranscodeSlots, start_s: float = 0.0
+) -> Response:
+    """Fragmented MP4 made on the fly from `start_s` on; no ranges (the length is not known in advance),
+    so a player seeks by asking for the stream again from the new position."""
+    headers = {
+        "Content-Type": "video/mp4",
+        "Accept-Ranges": "none",
+        "Cache-Control": "no-store",
+        "X-Stream-Start": f"{start_s:.3f}",
+    }
+    if source.duration_s:
+        headers["X-Content-Duration"] = f"{source.duration_s:.3f}"
     if method == "HEAD":
-        return Response(status_code=200, headers=headers)
+        return _without_length(Response(status_code=200, headers=headers))
     # Taken now, given back by the response when ffmpeg is done or the client leaves.
     if not slots.try_take():
         raise TranscodersBusy
-    return ProcessStreamResponse(remux_command(ffmpeg, source), headers=headers, slots=slots)
+    return ProcessStreamResponse(remux_command(ffmpeg, source, start_s=start_s), headers=headers, slots=slots)

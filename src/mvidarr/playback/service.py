@@ -32,6 +32,15 @@ BROWSER_VIDEO = frozenset({"h264", "vp8", "vp9", "av1"})
 BROWSER_AUDIO = frozenset({"aac", "mp3", "opus", "vorbis", "flac"})
 
 
+def plays_in_browsers(container: str | None, video_codec: str | None, audio_codec: str | None) -> bool:
+    """Whether browsers play the file as it is (else `mode=auto` remuxes it)."""
+    return (
+        container in BROWSER_CONTAINERS
+        and video_codec in BROWSER_VIDEO
+        and (audio_codec is None or audio_codec in BROWSER_AUDIO)
+    )
+
+
 class StreamMode(StrEnum):
     AUTO = "auto"
     DIRECT = "direct"
@@ -47,6 +56,7 @@ class StreamSource:
     container: str | None
     video_codec: str | None
     audio_codec: str | None
+    duration_s: float | None = None
 
     @property
     def etag(self) -> str:
@@ -65,11 +75,7 @@ class StreamSource:
 
     @property
     def browser_playable(self) -> bool:
-        return (
-            self.container in BROWSER_CONTAINERS
-            and self.video_codec in BROWSER_VIDEO
-            and (self.audio_codec is None or self.audio_codec in BROWSER_AUDIO)
-        )
+        return plays_in_browsers(self.container, self.video_codec, self.audio_codec)
 
     def needs_remux(self, mode: StreamMode) -> bool:
         if mode is StreamMode.AUTO:
@@ -114,6 +120,7 @@ async def find_source(session: AsyncSession, video_id: int) -> StreamSource:
                 MediaFile.container,
                 MediaFile.video_codec,
                 MediaFile.audio_codec,
+                MediaFile.duration_s,
             )
             .select_from(Video)
             .outerjoin(MediaFile, (MediaFile.video_id == Video.id) & MediaFile.is_current.is_(True))
@@ -123,21 +130,23 @@ async def find_source(session: AsyncSession, video_id: int) -> StreamSource:
     ).first()
     if row is None:
         raise NotFound(f"video {video_id} does not exist")
-    _, relative_path, relative_bytes, root_path, container, video_codec, audio_codec = row
+    _, relative_path, relative_bytes, root_path, container, video_codec, audio_codec, duration_s = row
     if relative_path is None or root_path is None:
         raise NoFile(video_id, "no file is linked to it")
     path, size, mtime, mtime_ns = await asyncio.to_thread(_locate, root_path, relative_path, relative_bytes, video_id)
-    return StreamSource(path, size, mtime, mtime_ns, container, video_codec, audio_codec)
+    return StreamSource(path, size, mtime, mtime_ns, container, video_codec, audio_codec, duration_s)
 
 
-def remux_command(ffmpeg: str, source: StreamSource) -> list[str]:
-    """ffmpeg arguments producing fragmented MP4 on stdout: copy what browsers play, convert the rest."""
+def remux_command(ffmpeg: str, source: StreamSource, *, start_s: float = 0.0) -> list[str]:
+    """ffmpeg arguments producing fragmented MP4 on stdout from `start_s` on (an input seek: fast, to
+    the keyframe at or before it): copy what browsers play, convert the rest."""
     video = (
         ["-c:v", "copy"] if source.video_codec in {"h264"} else ["-c:v", "libx264", "-preset", "veryfast", "-crf", "21"]
     )
     audio = ["-c:a", "copy"] if source.audio_codec in {"aac", "mp3"} else ["-c:a", "aac", "-b:a", "192k"]
     return [
         ffmpeg, "-hide_banner", "-loglevel", "error", "-nostdin",
+        *(["-ss", f"{start_s:.3f}"] if start_s > 0 else []),
         "-i", str(source.path),
         "-map", "0:v:0", "-map", "0:a:0?", *video, *audio,
         "-movflags", "frag_keyframe+empty_moov+default_base_moof",

@@ -36,6 +36,7 @@ from mvidarr.models import VideoKind, VideoStatus
 from mvidarr.models.job import ACTIVE_STATUSES, TERMINAL_STATUSES
 from mvidarr.models.user import Role
 from mvidarr.monitors import service as monitors_service
+from mvidarr.playback.service import plays_in_browsers
 from mvidarr.providers.models import PROVIDER_NAMES
 from mvidarr.quality import service as quality_service
 from mvidarr.quality.repository import CUTOFF_SORTABLE
@@ -319,6 +320,8 @@ async def video_page(request: Request, session: SessionDep, principal: PageReade
         editable_fields=EDITABLE_FIELDS,
         report=report,
         provenance=provenance,
+        remuxed=video.file is not None
+        and not plays_in_browsers(video.file.container, video.file.video_codec, video.file.audio_codec),
     )
 
 

@@ -1,8 +1,8 @@
-// Video detail: the player (keyboard: space, arrows, f, m; remux when the browser cannot play the
-// file as it is), the metadata form, whose edited fields come back locked against enrichment, and
+// Video detail: the player (player.js; keyboard: space, arrows, f, m), the metadata form, whose edited fields come back locked against enrichment, and
 // the provider match candidates enrichment was not sure about.
 import { api, csrfToken } from "../api.js";
 import { confirmDialog, el, formError, toast } from "../components.js";
+import { attachPlayer } from "../player.js";
 import { startShell } from "../shell.js";
 
 const live = startShell();
@@ -15,27 +15,22 @@ function typing(target) {
 }
 
 if (player) {
-  player.addEventListener("error", () => {
-    // Direct play failed (codec or container): ask the server for fragmented MP4 once.
-    if (!player.src.includes("mode=remux")) {
-      player.src = `/api/v1/videos/${player.dataset.videoId}/stream?mode=remux`;
-      player.play().catch(() => {});
-    }
-  });
+  const controls = attachPlayer(player);
   document.addEventListener("keydown", (event) => {
     if (event.altKey || event.ctrlKey || event.metaKey || typing(event.target)) return;
-    const onControl = event.target.closest("button, a, summary") !== null && event.target !== player;
+    const onControl = event.target.closest("button, a, summary, input") !== null && event.target !== player;
     switch (event.key) {
       case " ":
         if (onControl) return;
-        if (player.paused) player.play().catch(() => {});
-        else player.pause();
+        controls.toggle();
         break;
       case "ArrowLeft":
-        player.currentTime = Math.max(0, player.currentTime - SEEK_S);
+        if (onControl && event.target.type === "range") return;
+        controls.seekBy(-SEEK_S);
         break;
       case "ArrowRight":
-        player.currentTime = Math.min(player.duration || Infinity, player.currentTime + SEEK_S);
+        if (onControl && event.target.type === "range") return;
+        controls.seekBy(SEEK_S);
         break;
       case "ArrowUp":
         player.volume = Math.min(1, player.volume + 0.1);
