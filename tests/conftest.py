@@ -142,6 +142,8 @@ def settings(tmp_path: Path, database_target: DatabaseTarget) -> Settings:
         password_hash_memory_kib=1024,
         # API tests run no job workers; the jobs tests start their own runners.
         worker_slots=0,
+        # Tests add the root folders they need; tests/library/test_first_run.py covers the default one.
+        default_root_folder=False,
         _env_file=None,  # type: ignore[call-arg]
     )
 

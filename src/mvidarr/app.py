@@ -38,6 +38,7 @@ from mvidarr.jobs.endpoints import router as jobs_router
 from mvidarr.jobs.endpoints import schedules_router
 from mvidarr.jobs.runtime import job_system
 from mvidarr.kit.limits import BodyLimitMiddleware
+from mvidarr.library import service as root_folders
 from mvidarr.library import tasks as library_tasks
 from mvidarr.library.bulk_endpoints import router as bulk_edit_router
 from mvidarr.library.duplicate_endpoints import router as duplicates_router
@@ -47,7 +48,6 @@ from mvidarr.logs import RequestIdMiddleware, configure_logging
 from mvidarr.metadata.endpoints import lookup_router as artist_lookup_router
 from mvidarr.metadata.endpoints import router as metadata_router
 from mvidarr.monitors.endpoints import router as monitors_router
-from mvidarr.organise import service as organise_service
 from mvidarr.organise.endpoints import router as organise_router
 from mvidarr.playback.endpoints import router as playback_router
 from mvidarr.playback.responses import TranscodeSlots
@@ -57,6 +57,7 @@ from mvidarr.quality import service as quality_service
 from mvidarr.quality.endpoints import profiles_router as quality_profiles_router
 from mvidarr.quality.endpoints import router as video_quality_router
 from mvidarr.settings.endpoints import router as settings_router
+from mvidarr.system import recovery
 from mvidarr.system.docs import router as docs_router
 from mvidarr.system.endpoints import router as health_router
 from mvidarr.system.endpoints import system_router
@@ -187,8 +188,8 @@ def _lifespan(settings: Settings, database: Database | None) -> Any:
         try:
             await auth_service.ensure_initial_admin(db, guard, settings)
             await quality_service.ensure_default_profiles(db)
-            # Moves a crash interrupted are completed or rolled back before anything else touches files.
-            await organise_service.recover_moves(db.writer)
+            await root_folders.ensure_default_root_folder(db, settings)
+            await recovery.recover(db)
             library_tasks.configure(settings)
             download_tasks.configure(settings)
             async with provider_hub(db, settings) as providers, job_system(db, settings) as jobs:

@@ -143,8 +143,8 @@ async def _work(settings: Settings, slots: int) -> int:
     from mvidarr.downloads import tasks as download_tasks
     from mvidarr.jobs.runtime import job_system
     from mvidarr.library import tasks as library_tasks
-    from mvidarr.organise import service as organise_service
     from mvidarr.providers.hub import provider_hub
+    from mvidarr.system import recovery
 
     library_tasks.configure(settings)
     download_tasks.configure(settings)
@@ -154,8 +154,7 @@ async def _work(settings: Settings, slots: int) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     try:
-        # Moves a crash interrupted are completed or rolled back before jobs touch files.
-        await organise_service.recover_moves(db.writer)
+        await recovery.recover(db)
         async with provider_hub(db, settings), job_system(db, settings, slots=slots) as jobs:
             runner = jobs.runner
             assert runner is not None

@@ -12,6 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
+from fastapi import Depends, Request
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
@@ -34,6 +35,10 @@ class Settings(BaseSettings):
     )
     library_dir: Path | None = Field(
         default=None, description="Default library folder; `<data_dir>/library` when unset."
+    )
+    default_root_folder: bool = Field(
+        default=True,
+        description="At start-up with no root folder at all, make the default library folder the first one.",
     )
     secret_key: SecretStr | None = Field(
         default=None, description="Signs tokens; generated into the data dir when unset."
@@ -173,3 +178,12 @@ class Settings(BaseSettings):
         finally:
             os.unlink(temp)
         return key
+
+
+def app_settings(request: Request) -> Settings:
+    """The process settings the app was built with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(app_settings)]

@@ -173,8 +173,9 @@ def settings(settings: Settings) -> Settings:
     return settings.model_copy(update=FAST)
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 async def library(db: Database, tmp_path: Path) -> Path:
+    """Every download test has a root folder: without one, downloads are refused up front."""
     root = tmp_path / "library"
     root.mkdir()
     async with db.writer() as session:

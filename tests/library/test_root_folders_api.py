@@ -67,9 +67,10 @@ async def test_unwritable_path_is_422(
 
 
 async def test_nested_and_duplicate_roots_conflict(client: httpx.AsyncClient, tmp_path: Path) -> None:
-    (tmp_path / "a" / "b").mkdir(parents=True)
-    assert (await client.post("/api/v1/root-folders", json={"path": str(tmp_path / "a")})).status_code == 201
-    for path in (tmp_path / "a", tmp_path / "a" / "b", tmp_path):
+    base = tmp_path / "videos"  # not tmp_path itself: it holds the data folder, which is refused on its own
+    (base / "a" / "b").mkdir(parents=True)
+    assert (await client.post("/api/v1/root-folders", json={"path": str(base / "a")})).status_code == 201
+    for path in (base / "a", base / "a" / "b", base):
         response = await client.post("/api/v1/root-folders", json={"path": str(path)})
         assert response.status_code == 409, path
 

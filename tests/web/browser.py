@@ -93,6 +93,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         MVIDARR_JOB_POLL_S="0.2",
         MVIDARR_JOB_CANCEL_GRACE_S="1",
         MVIDARR_HEALTH_MIN_FREE_DISK_MB="0",
+        # These tests add their own root folder; the smoke journey (tests/smoke) meets the default one.
+        MVIDARR_DEFAULT_ROOT_FOLDER="false",
         PYTHONPATH=f"{REPO / 'src'}{os.pathsep}{REPO}",
     )
     log = root / "server.log"

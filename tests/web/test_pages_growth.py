@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -69,7 +70,11 @@ async def test_wanted_lists_filter_sort_and_offer_actions(
     assert _rows(as_reader, "wanted-list") == [new["id"], elsewhere["id"], old["id"]]
 
 
-async def test_activity_shows_downloads_history_and_blocklist(client: httpx.AsyncClient, client_as: Any) -> None:
+async def test_activity_shows_downloads_history_and_blocklist(
+    client: httpx.AsyncClient, client_as: Any, tmp_path: Path
+) -> None:
+    (tmp_path / "library").mkdir()
+    assert (await client.post("/api/v1/root-folders", json={"path": str(tmp_path / "library")})).status_code == 201
     artist = await make_artist(client, "Queue Artist")
     video = await make_video(client, artist["id"], "Queued Song")
     job = (await client.post(f"/api/v1/videos/{video['id']}/download")).json()

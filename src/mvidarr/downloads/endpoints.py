@@ -44,8 +44,9 @@ ClockDep = Annotated[Clock, Depends(_clock)]
     summary="Download many videos",
     description="Queues one parent job whose children download each video, chosen by `video_ids`, by a filter "
     "(default: wanted, monitored videos), or by `selection`, the video list's filters (at most 5000 videos). "
-    "Users may send `video_ids` (as they may download each one); a filter or selection needs the manager role.",
-    responses=error_responses(400, 401, 403, 422),
+    "Users may send `video_ids` (as they may download each one); a filter or selection needs the manager role. "
+    "With no root folder to put files in the answer is 409 (`no-root-folder`).",
+    responses=error_responses(400, 401, 403, 409, 422),
 )
 async def download_many(
     session: SessionDep, principal: Member, hub: HubDep, clock: ClockDep, body: BulkDownloadRequest
@@ -62,7 +63,8 @@ async def download_many(
     status_code=status.HTTP_202_ACCEPTED,
     summary="Download a video",
     description="Queues `video.download` (or answers the one already queued). The job chooses and ranks sources "
-    "itself; `source_url` (managers) downloads that source instead, e.g. another of the job's ranked candidates.",
+    "itself; `source_url` (managers) downloads that source instead, e.g. another of the job's ranked candidates. "
+    "With no root folder to put the file in the answer is 409 (`no-root-folder`).",
     responses=error_responses(400, 401, 403, 404, 409, 422),
 )
 async def download_video(

@@ -16,6 +16,7 @@ from mvidarr.models import (
     Download,
     DownloadOutcome,
     Job,
+    JobStatus,
     MediaFile,
     Video,
     VideoStatus,
@@ -60,6 +61,25 @@ async def close_stale(session: AsyncSession, job_id: int, now: Any) -> None:
         update(Download)
         .where(Download.job_id == job_id, Download.status == DownloadOutcome.RUNNING)
         .values(status=DownloadOutcome.FAILED, reason="the worker stopped during the download", finished_at=now)
+    )
+
+
+async def orphaned_attempts(session: AsyncSession) -> Sequence[Row[int, int | None, JobStatus | None]]:
+    """Attempts marked running whose job no longer runs (finished, requeued or gone): their process died."""
+    stmt = (
+        select(Download.id, Download.video_id, Job.status.label("job_status"))
+        .outerjoin(Job, Job.id == Download.job_id)
+        .where(Download.status == DownloadOutcome.RUNNING)
+        .where((Job.id.is_(None)) | (Job.status != JobStatus.RUNNING))
+    )
+    return (await session.execute(stmt)).all()
+
+
+async def close_attempts(session: AsyncSession, ids: Sequence[int], reason: str, now: Any) -> None:
+    await session.execute(
+        update(Download)
+        .where(Download.id.in_(ids))
+        .values(status=DownloadOutcome.FAILED, reason=reason, phase=None, eta_s=None, finished_at=now)
     )
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.artists import service as artists
+from mvidarr.db import Database, utcnow
 from mvidarr.downloads import repository, ytdlp
 from mvidarr.downloads.ranking import source_key, youtube_id
 from mvidarr.downloads.schemas import (
@@ -27,15 +29,18 @@ from mvidarr.jobs import service as jobs
 from mvidarr.jobs.clock import Clock
 from mvidarr.jobs.schemas import JobPublic
 from mvidarr.kit.pagination import Page, PageParams
+from mvidarr.library.service import require_root_folder
 from mvidarr.library.titles import parse_title
-from mvidarr.models import Job, Video, VideoStatus
+from mvidarr.models import Artist, Job, JobStatus, Video, VideoStatus
 from mvidarr.videos import repository as video_repository
 from mvidarr.videos import service as videos
 
+log = logging.getLogger(__name__)
 DOWNLOAD = "video.download"
 BULK = "video.download_bulk"
 MAX_BULK = 5000
 INFO_TIMEOUT_S = 60.0
+PUT_DOWNLOADS = "put downloaded files in"
 
 
 class VideoNotFound(NotFound):
@@ -77,6 +82,8 @@ async def queue_download(
     if video is None:
         raise VideoNotFound(video_id)
     await _check_source(session, video_id, source_url)
+    artist_root = await session.scalar(select(Artist.root_folder_id).where(Artist.id == video.artist_id))
+    await require_root_folder(session, PUT_DOWNLOADS, artist_root)
     params = DownloadParams(video_id=video_id, source_url=source_url)
     job, created = await jobs.enqueue(session, hub, DOWNLOAD, params, created_by=created_by, clock=clock)
     if created and video.status != VideoStatus.DOWNLOADED:
@@ -88,6 +95,7 @@ async def queue_bulk(
     session: AsyncSession, hub: EventHub, clock: Clock, body: BulkDownloadRequest, *, created_by: int | None
 ) -> Job:
     """One parent job whose children download each video chosen by ids or by a filter."""
+    await require_root_folder(session, PUT_DOWNLOADS)
     if body.video_ids is not None:
         ids = list(dict.fromkeys(body.video_ids))
         missing = sorted(set(ids) - await repository.existing_video_ids(session, ids))
@@ -133,6 +141,7 @@ async def add_from_source(
     """Create a video from a URL (artist and title from the body, else from the source) and queue it."""
     if not body.download:
         raise InvalidInput("download must be true when adding a video from a source URL", loc=("body", "download"))
+    await require_root_folder(session, PUT_DOWNLOADS)
     url = str(body.source_url)
     artist_name, title = body.artist_name, body.title
     info: dict[str, Any] = {}
@@ -167,6 +176,40 @@ async def add_from_source(
     await session.flush()
     job = await queue_download(session, hub, clock, video.id, source_url=url, created_by=created_by)
     return VideoDownloadAccepted(video=await videos.read_video(session, video.id), job=JobPublic.model_validate(job))
+
+
+ORPHANED = "the process running this download stopped"
+REQUEUED = "the worker stopped during the download; the job runs again"
+
+
+async def reconcile_orphans(db: Database) -> int:
+    """At start-up: attempts left running by a process that is gone end failed, and their videos say so.
+
+    An attempt whose job was requeued waits for that job (its video shows queued); one whose job ended
+    or vanished makes a "downloading" video failed, so it can be retried. Attempts of jobs still
+    running belong to a live worker (another process) and are left alone.
+    """
+    async with db.writer() as session:
+        orphans = await repository.orphaned_attempts(session)
+        if not orphans:
+            return 0
+        now = utcnow()
+        requeued = [row for row in orphans if row.job_status == JobStatus.QUEUED]
+        ended = [row for row in orphans if row.job_status != JobStatus.QUEUED]
+        outcomes = ((requeued, REQUEUED, VideoStatus.QUEUED), (ended, ORPHANED, VideoStatus.FAILED))
+        for rows, reason, video_status in outcomes:
+            if not rows:
+                continue
+            await repository.close_attempts(session, [row.id for row in rows], reason, now)
+            video_ids = [row.video_id for row in rows if row.video_id is not None]
+            await session.execute(
+                update(Video)
+                .where(Video.id.in_(video_ids), Video.status == VideoStatus.DOWNLOADING)
+                .values(status=video_status)
+            )
+        await session.commit()
+    log.warning("%d download attempt(s) left running by a stopped process were closed", len(orphans))
+    return len(orphans)
 
 
 def _ref(row: Any) -> VideoRef | None:

@@ -81,6 +81,18 @@ class DownloadFailed(Exception):
     """No candidate could be downloaded; the message lists every reason."""
 
 
+NO_ROOT_FOLDER_REASON = "there is no root folder to put the file in: add one under Settings -> Library, then retry"
+
+
+def failure_reason(exc: BaseException) -> str:
+    """The user-facing reason an attempt failed outside the transfer itself (placing, recording)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"could not put the file into the library: {exc.strerror}{where}"
+    text = str(exc) or type(exc).__name__
+    return text if isinstance(exc, DownloadFailed | NotEnoughSpace) else f"the download failed after fetching: {text}"
+
+
 class NotEnoughSpace(Exception):
     """Free disk space is below the `downloads.min_free_disk_mb` setting."""
 
@@ -171,6 +183,7 @@ class Download:
         self.transfer = _Transfer()
         self._row_written = 0.0
         self.started = time.monotonic()
+        self.finished = False
 
     # -- bookkeeping ------------------------------------------------------------------------------
 
@@ -187,6 +200,7 @@ class Download:
             await session.commit()
 
     async def _finish_row(self, outcome: DownloadOutcome, **values: Any) -> None:
+        self.finished = True
         elapsed = time.monotonic() - self.started
         await self._row(
             status=outcome,
@@ -283,6 +297,13 @@ class Download:
             with contextlib.suppress(Exception):
                 await asyncio.shield(self._stopped())
             raise
+        except Exception as exc:
+            # Whatever phase failed (placing, the NFO, the database), the attempt and the video end
+            # failed with the reason instead of staying "downloading".
+            if not self.finished:
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(self._fail(failure_reason(exc)))
+            raise
 
     async def _stopped(self) -> None:
         if self.ctx.cancelled:
@@ -303,6 +324,10 @@ class Download:
         temp: Path,
     ) -> JobResult:
         ctx = self.ctx
+        if root_path is None:
+            reason = NO_ROOT_FOLDER_REASON
+            await self._fail(reason)
+            raise DownloadFailed(reason)
         for where in filter(None, (temp, root_path)):
             free = await ctx.to_thread(_free_mb, where)
             if free < options.min_free_mb:

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, status
+from fastapi import APIRouter, Body, Path, Query, Request, status
 
 from mvidarr.audit import service as audit
 from mvidarr.auth.dependencies import MANAGER, READONLY, Manager, client_ip
+from mvidarr.config import SettingsDep
 from mvidarr.db import SessionDep
 from mvidarr.errors import error_responses
 from mvidarr.jobs import service as jobs
@@ -47,11 +48,12 @@ async def list_root_folders(session: SessionDep) -> list[RootFolderPublic]:
     status_code=status.HTTP_201_CREATED,
     summary="Add a root folder",
     description="The path must be absolute, exist, be a writable directory, and neither lie inside "
-    "nor contain another root folder.",
+    "nor contain another root folder. System folders (`/`, `/etc`, `/usr`, `/tmp`, ...), MVidarr's data folder, "
+    "any folder containing it and its internal folders are refused; the default library folder is allowed.",
     responses=error_responses(400, 409, 422),
 )
-async def create_root_folder(session: SessionDep, body: RootFolderCreate) -> RootFolderPublic:
-    return await service.create_root_folder(session, body)
+async def create_root_folder(session: SessionDep, settings: SettingsDep, body: RootFolderCreate) -> RootFolderPublic:
+    return await service.create_root_folder(session, body, settings)
 
 
 @router.get(
@@ -108,14 +110,19 @@ library_router = APIRouter(prefix="/library", tags=["library"])
     response_model=JobPublic,
     status_code=status.HTTP_202_ACCEPTED,
     summary="Scan the library",
-    description="Starts a `library.scan` job for one root folder, or for all of them. A scan of the same "
-    "root folder already queued or running is answered instead of starting another.",
-    responses=error_responses(404, 422),
+    description="Starts a `library.scan` job for one root folder, or for all of them (no body, or no "
+    "`root_folder_id`). A scan of the same root folder already queued or running is answered instead of starting "
+    "another. With no root folder at all the answer is 409 (`no-root-folder`): add one first.",
+    responses=error_responses(404, 409, 422),
 )
 async def scan_library(
-    session: SessionDep, manager: Manager, hub: HubDep, clock: ClockDep, body: ScanRequest
+    session: SessionDep,
+    manager: Manager,
+    hub: HubDep,
+    clock: ClockDep,
+    body: Annotated[ScanRequest | None, Body()] = None,
 ) -> JobPublic:
-    job = await files.start_scan(session, hub, clock, body, manager.user_id)
+    job = await files.start_scan(session, hub, clock, body or ScanRequest(), manager.user_id)
     return jobs.public(job)
 
 

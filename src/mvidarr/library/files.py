@@ -18,7 +18,7 @@ from mvidarr.kit.text import fold
 from mvidarr.library.matching import MatchSource
 from mvidarr.library.scanner import unreadable
 from mvidarr.library.schemas import ManualMatch, MatchedFile, ScanRequest, UnmatchedFile
-from mvidarr.library.service import RootFolderNotFound
+from mvidarr.library.service import RootFolderNotFound, require_root_folder
 from mvidarr.library.tasks import SCAN, LibraryScanParams
 from mvidarr.models import Artist, Job, MediaFile, RootFolder, Video, VideoStatus
 from mvidarr.videos.service import derive_fields
@@ -34,6 +34,7 @@ UNMATCHED_SORTABLE: dict[str, SortColumn] = {
 async def start_scan(session: AsyncSession, hub: EventHub, clock: Clock, body: ScanRequest, user_id: int | None) -> Job:
     if body.root_folder_id is not None and await session.get(RootFolder, body.root_folder_id) is None:
         raise RootFolderNotFound(body.root_folder_id)
+    await require_root_folder(session, "scan")
     params = LibraryScanParams(root_folder_id=body.root_folder_id)
     job, _created = await jobs.enqueue(session, hub, SCAN, params, created_by=user_id, clock=clock)
     return job

@@ -15,7 +15,52 @@ class FolderState:
     reason: str | None = None
 
 
-def validate_new_path(raw: str) -> tuple[Path | None, str | None]:
+# The system's own folders: never a library, nor anything inside them.
+_SYSTEM_TREES = tuple(
+    Path(p)
+    for p in ("/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/proc", "/run", "/sbin", "/sys", "/usr")
+)
+# Folders that hold others' data: a library may live inside them, never be one of them.
+_SYSTEM_FOLDERS = tuple(
+    Path(p) for p in ("/", "/home", "/media", "/mnt", "/opt", "/root", "/srv", "/tmp", "/var", "/var/lib", "/var/tmp")
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DataFolders:
+    """MVidarr's own folders, which a root folder must keep clear of (the default library excepted)."""
+
+    data_dir: Path
+    library_dir: Path
+
+    def refusal(self, path: Path) -> str | None:
+        """Why `path` (resolved) cannot be a root folder because of MVidarr's own data, or None."""
+        data = self.data_dir.resolve()
+        library = self.library_dir.resolve()
+        if path == library or path.is_relative_to(library):
+            return None
+        if path == data:
+            return (
+                f"{path} is MVidarr's data folder (database, caches, secret key); use {library} or a folder outside it"
+            )
+        if data.is_relative_to(path):
+            return f"{path} contains MVidarr's data folder {data}; choose a folder that holds only videos"
+        if path.is_relative_to(data):
+            return f"{path} is inside MVidarr's data folder {data}, which is for its own files; use {library}"
+        return None
+
+
+def system_refusal(path: Path) -> str | None:
+    """Why `path` (resolved) is a system folder that cannot be a root folder, or None."""
+    for tree in _SYSTEM_TREES:
+        if path == tree or path.is_relative_to(tree):
+            return f"{path} is a system folder ({tree}); choose a folder that holds your videos"
+    if path in _SYSTEM_FOLDERS:
+        return f"{path} is a system folder; choose a folder inside it that holds only your videos"
+    return None
+
+
+def validate_new_path(raw: str, own: DataFolders) -> tuple[Path | None, str | None]:
     """The resolved path, or why it cannot be a root folder."""
     if "\x00" in raw:
         return None, "path must not contain NUL characters"
@@ -29,9 +74,13 @@ def validate_new_path(raw: str) -> tuple[Path | None, str | None]:
         return None, f"{raw} does not exist"
     if not path.is_dir():
         return None, f"{raw} is not a directory"
+    resolved = path.resolve()
+    refusal = system_refusal(resolved) or own.refusal(resolved)
+    if refusal is not None:
+        return None, refusal
     if not os.access(path, os.R_OK | os.W_OK | os.X_OK):
         return None, f"{raw} is not writable by the MVidarr process"
-    return path.resolve(), None
+    return resolved, None
 
 
 def overlaps(candidate: Path, existing: Path) -> bool:

@@ -3,21 +3,46 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mvidarr.db import utcnow
+from mvidarr.config import Settings
+from mvidarr.db import Database, utcnow
 from mvidarr.errors import Conflict, InvalidInput, NotFound
 from mvidarr.library import repository, roots
 from mvidarr.library.schemas import RootFolderCreate, RootFolderPublic, RootFolderUpdate
 from mvidarr.models import MediaFile, RootFolder
 
+log = logging.getLogger(__name__)
+
 
 class RootFolderNotFound(NotFound):
     def __init__(self, root_id: int) -> None:
         super().__init__(f"root folder {root_id} does not exist")
+
+
+class NoRootFolder(Conflict):
+    """Nowhere to scan or put files: the user must add a root folder first."""
+
+    kind, title = "no-root-folder", "No root folder"
+
+    def __init__(self, purpose: str) -> None:
+        super().__init__(
+            f"there is no root folder to {purpose}: add your library folder under Settings -> Library "
+            "(a fresh install uses MVIDARR_LIBRARY_DIR, by default ./data/library)"
+        )
+
+
+async def require_root_folder(session: AsyncSession, purpose: str, root_folder_id: int | None = None) -> None:
+    """Raise NoRootFolder unless the given root folder (or, with none given, any root folder) exists."""
+    stmt = select(RootFolder.id).limit(1)
+    if root_folder_id is not None:
+        stmt = stmt.where(RootFolder.id == root_folder_id)
+    if await session.scalar(stmt) is None:
+        raise NoRootFolder(purpose)
 
 
 async def _get(session: AsyncSession, root_id: int) -> RootFolder:
@@ -52,8 +77,12 @@ async def read_root_folder(session: AsyncSession, root_id: int) -> RootFolderPub
     return _public(root, count or 0)
 
 
-async def create_root_folder(session: AsyncSession, data: RootFolderCreate) -> RootFolderPublic:
-    path, problem = await asyncio.to_thread(roots.validate_new_path, data.path)
+def own_folders(settings: Settings) -> roots.DataFolders:
+    return roots.DataFolders(data_dir=settings.data_dir, library_dir=settings.library_path)
+
+
+async def create_root_folder(session: AsyncSession, data: RootFolderCreate, settings: Settings) -> RootFolderPublic:
+    path, problem = await asyncio.to_thread(roots.validate_new_path, data.path, own_folders(settings))
     if path is None:
         raise InvalidInput(problem or "invalid path", loc=("body", "path"))
     for other in await repository.all_root_folders(session):
@@ -84,3 +113,33 @@ async def delete_root_folder(session: AsyncSession, root_id: int, *, force: bool
         )
     await session.delete(root)
     await session.flush()
+
+
+def _prepare_default_folder(settings: Settings) -> tuple[Path | None, str | None]:
+    try:
+        settings.library_path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return None, f"cannot create {settings.library_path} ({exc.strerror})"
+    return roots.validate_new_path(str(settings.library_path), own_folders(settings))
+
+
+async def ensure_default_root_folder(db: Database, settings: Settings) -> None:
+    """First run: with no root folder at all, the default library folder becomes the first one."""
+    if not settings.default_root_folder:
+        return
+    async with db.writer() as session:
+        if await repository.all_root_folders(session):
+            return
+        path, problem = await asyncio.to_thread(_prepare_default_folder, settings)
+        if path is None:
+            log.warning(
+                "the default library folder cannot be a root folder: %s; set MVIDARR_LIBRARY_DIR or add one in "
+                "Settings -> Library",
+                problem,
+            )
+            return
+        root = RootFolder(path=str(path), name="Library")
+        await _refresh_state(root)
+        session.add(root)
+        await session.commit()
+    log.info("added the default library folder %s as the first root folder", path)

@@ -25,6 +25,7 @@ from sqlalchemy.orm import aliased
 
 from mvidarr.db import utcnow
 from mvidarr.errors import InvalidInput, NotFound
+from mvidarr.library.service import NoRootFolder
 from mvidarr.library.walk import absolute_path
 from mvidarr.models import Artist, FileMove, FileMoveState, Job, JobStatus, MediaFile, RootFolder, Video
 from mvidarr.organise import fileops
@@ -42,13 +43,6 @@ LOAD_PAGE = 2000
 APPLY_BATCH = 250
 # A pending journal row with no live job is settled once it is this old (its mover is gone).
 DEFAULT_STALE_S = 60.0
-
-
-class NoRootFolder(NotFound):
-    title = "No root folder"
-
-    def __init__(self) -> None:
-        super().__init__("there is no root folder to place the file in; add one first")
 
 
 async def current_template(session: AsyncSession) -> Template:
@@ -603,7 +597,7 @@ async def place_file(
         )
         root = (await session.execute(root_query)).one_or_none()
         if root is None:
-            raise NoRootFolder()
+            raise NoRootFolder("place the file in")
     fields = NamingFields(
         artist=row.artist_name,
         artist_sort=row.artist_sort,

@@ -90,7 +90,7 @@ async def list_videos(reads: ReadsDep, page: PageDep, flt: VideoFilterDep, sort:
     description="Creates a video for an existing artist (201 with the video). With `source_url` and "
     "`download: true` it adds the video from that source instead (artist and title from the body, else from "
     "the source's title; the artist is created if needed), queues its download and answers 202 with "
-    "`{video, job}`.",
+    "`{video, job}`; with no root folder to put the file in it answers 409 (`no-root-folder`) and adds nothing.",
     responses={
         202: {"model": VideoDownloadAccepted, "description": "Video added from the source; download queued."},
         **error_responses(400, 409, 422, 503),
