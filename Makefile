@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ format: $(DEV_STAMP)
 bench: $(DEV_STAMP)
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.readme
+
+# Refreshes the pictures in docs/screenshots from the browser walk over every page.
+screenshots: $(DEV_STAMP)
+	MVIDARR_REFRESH_SCREENSHOTS=1 $(BIN)/python -m pytest -q -p no:cacheprovider \
+		tests/web/test_browser.py::test_screenshots_of_every_page_light_and_dark
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

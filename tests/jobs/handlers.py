@@ -94,6 +94,11 @@ async def _fail(ctx: JobContext, params: Empty) -> JobResult:
     raise ValueError("the file is not a video\nsecond line")
 
 
+async def _fail_late(ctx: JobContext, params: Empty) -> JobResult:
+    await ctx.progress(0.96, "moving into the library")
+    raise PermissionError(13, "Permission denied", "/library/A/b.mp4")
+
+
 async def _until_abort(ctx: JobContext, params: Empty) -> JobResult:
     while True:
         ctx.check_abort()
@@ -137,6 +142,7 @@ _register("test.progress", Sleep, _progress)
 _register("test.record", Record, _record, max_attempts=5)
 _register("test.flaky", Flaky, _flaky, max_attempts=3, retry_base_s=10.0, retry_max_s=100.0)
 _register("test.fail", Empty, _fail, max_attempts=3)
+_register("test.fail_late", Empty, _fail_late, max_attempts=1)
 _register("test.until_abort", Empty, _until_abort)
 _register("test.stubborn", Sleep, _stubborn)
 _register("test.timeout", Sleep, _stubborn, timeout_s=0.2, max_attempts=1)

@@ -151,6 +151,37 @@ async def test_other_errors_fail_at_once_with_traceback_for_admins(
     assert METRICS.failures["test.fail"] == 1
 
 
+async def test_a_failure_shows_its_reason_on_activity_and_the_job_page_and_in_the_logs(
+    app: Any, db: Database, runner: Runner, client: httpx.AsyncClient, client_as: Any
+) -> None:
+    job_id = await enqueue(db, app.state.hub, "test.fail_late")
+    job = await wait_for(db, job_id)
+    assert job.status == JobStatus.FAILED
+    reason = "PermissionError: [Errno 13] Permission denied: '/library/A/b.mp4'"
+    assert job.error == reason
+    activity = (await client.get("/activity")).text
+    row = activity.split(f'data-job-id="{job_id}"', 1)[1].split("</tr>", 1)[0]
+    assert "Permission denied" in row, "the history shows why, not the last progress text"
+    assert "moving into the library" not in row
+    assert f'href="/activity/jobs/{job_id}"' in row
+    page = await client.get(f"/activity/jobs/{job_id}")
+    assert page.status_code == 200
+    assert "Why it failed:" in page.text
+    assert "Permission denied" in page.text
+    assert "Traceback (administrators)" in page.text
+    from mvidarr.models import Role
+
+    manager_page = (await (await client_as(Role.MANAGER)).get(f"/activity/jobs/{job_id}")).text
+    assert "Permission denied" in manager_page
+    assert "Traceback (administrators)" not in manager_page
+    assert (await client.get("/activity/jobs/999999")).status_code == 404
+    logs = (await client.get("/api/v1/system/logs", params={"level": "warning", "q": f"job {job_id}"})).json()
+    assert any(
+        f"job {job_id} (test.fail_late) failed" in item["message"] and "Permission denied" in item["message"]
+        for item in logs["items"]
+    ), logs
+
+
 async def test_timeout_fails_the_job(app: Any, db: Database, runner: Runner) -> None:
     job_id = await enqueue(db, app.state.hub, "test.timeout", {"seconds": 5})
     job = await wait_for(db, job_id)

@@ -43,7 +43,8 @@ async def test_two_processes_share_one_rate_limit(
     # within less than k slots, less a jitter allowance.
     for i, j in itertools.combinations(range(len(sent)), 2):
         assert sent[j] - sent[i] >= (j - i) * 0.25 - JITTER_S, (i, j, sent)
-    assert sent[-1] - sent[0] >= 7 * 0.24
+    # (The pair first-last is the whole run: 8 requests span at least 7 slots, less the same allowance
+    # for a late first request; a bare `>= 7 slots` failed on a busy 2-core machine.)
 
 
 async def test_a_breaker_opened_by_one_process_pauses_the_other(

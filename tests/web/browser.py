@@ -1,6 +1,6 @@
 """Shared kit for the browser tests: Playwright driving Debian's Chromium against the real server
 (a `mvidarr serve` subprocess with SQLite in a temp data dir). Every page load is watched for
-console errors and failed requests. Screenshots go to test-artifacts/ (git-ignored)."""
+console errors and failed requests. Screenshots go to build/test-artifacts/ (git-ignored)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,9 @@ from tests.test_cli import MVIDARR, free_port
 playwright_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[2]
-ARTIFACTS = REPO / "test-artifacts"
+# Pictures the browser tests take: a build folder (ignored by git). `make screenshots` copies the
+# documented ones into docs/screenshots; a plain test run never touches tracked files.
+ARTIFACTS = REPO / "build" / "test-artifacts"
 ADMIN = ("admin", "correct horse battery staple")
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -209,7 +211,7 @@ class Tab:
         self.page.wait_for_selector('#live-status[data-state="open"]', timeout=TIMEOUT_MS)
 
     def shot(self, name: str) -> Path:
-        ARTIFACTS.mkdir(exist_ok=True)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
         path = ARTIFACTS / f"{name}.png"
         self.page.screenshot(path=str(path), full_page=True)
         return path

@@ -434,6 +434,11 @@ class Runner:
                 )
             else:
                 outcome, error = JobStatus.FAILED, short_error(exc)
+            # Failures reach the server log (and System -> Logs) with the job's id and type.
+            if outcome == JobStatus.FAILED:
+                log.warning("job %s (%s) failed: %s", job.id, job.type, error)
+            elif outcome == "retry":
+                log.warning("job %s (%s) failed, attempt %s; it runs again: %s", job.id, job.type, job.attempts, error)
         finally:
             running = self._running.get(job.id)
             if running is not None and running.hard_cancel is not None:

@@ -477,6 +477,27 @@ async def activity_page(request: Request, session: SessionDep, principal: PageRe
     )
 
 
+@router.get("/activity/jobs/{job_id}")
+async def job_page(request: Request, session: SessionDep, principal: PageReader, job_id: IdPath) -> Response:
+    """One job: what it was asked, how it went, why it failed (the traceback for admins) and its log."""
+    user = await viewer(session, principal)
+    actor = jobs_service.Actor(user_id=principal.user_id, role=principal.role)
+    try:
+        job = await jobs_service.get_visible_job(session, job_id, actor)
+    except NotFound:
+        return _not_found(request, user, f"There is no job {job_id}.")
+    logs = await jobs_service.job_logs(session, job_id, PageParams(1, 500), viewer=actor)
+    return render(
+        request,
+        "job.html",
+        user=user,
+        page="job",
+        job=jobs_service.public(job, with_detail=user.is_admin),
+        logs=logs.items,
+        logs_total=logs.total,
+    )
+
+
 @router.get("/settings")
 async def settings_page(request: Request, session: SessionDep, principal: PageManager) -> Response:
     user = await viewer(session, principal)

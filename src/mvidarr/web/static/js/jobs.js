@@ -30,16 +30,23 @@ function actions(job, canRun) {
   return cell;
 }
 
+// A job that failed shows why, not the last thing it was doing ("96% moving into the library").
+function failedWithReason(job) {
+  return Boolean(job.error) && (job.status === "failed" || job.status === "cancelled");
+}
+
 export function jobRow(job, canRun) {
   const progress = el("progress", { max: "1", value: String(job.progress || 0), "aria-label": `Progress of job ${job.id}` });
   progress.textContent = percent(job.progress);
   return el(
     "tr",
     { "data-job-id": job.id, "data-status": job.status },
-    el("td", {}, el("span", { class: "job-type", text: job.type }), " ", el("span", { class: "muted", text: `#${job.id}` })),
+    el("td", {}, el("a", { class: "job-type", href: `/activity/jobs/${job.id}`, text: job.type }), " ", el("span", { class: "muted", text: `#${job.id}` })),
     el("td", { class: "job-status" }, el("span", { class: `badge badge-${job.status}`, text: job.status })),
     el("td", { class: "job-progress" }, progress, el("span", { class: "percent", text: percent(job.progress) })),
-    el("td", { class: "job-message", text: job.message || job.error || "" }),
+    failedWithReason(job)
+      ? el("td", { class: "job-message job-error", text: job.error })
+      : el("td", { class: "job-message", text: job.message || job.error || "" }),
     actions(job, canRun),
   );
 }
