@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -142,3 +143,39 @@ async def test_the_default_filters_setting_applies_to_artists_without_their_own(
     assert (job.result["added"], job.result["ignored"]) == (1, 1)
     skipped = (await client.get(f"/api/v1/artists/{artist['id']}/videos", params={"status": "ignored"})).json()
     assert [v["title"] for v in skipped["items"]] == ["Around the World"]
+
+
+async def test_an_artist_no_source_knows_is_a_warning_not_a_silent_success(
+    client: httpx.AsyncClient, db: Database, runner: Any
+) -> None:
+    artist = await make_artist(client, "Nobody Knows Me")
+    job = await finished(db, await client.post(f"/api/v1/artists/{artist['id']}/discover"))
+    assert job.result is not None
+    assert job.result["sources"] == []
+    assert job.result["warning"].startswith("warning: no source knows Nobody Knows Me")
+    assert job.message is not None
+    assert job.message.startswith("warning: no source knows"), "the history shows the warning"
+
+
+async def test_a_discovery_that_could_ask_no_source_fails_with_the_reasons(
+    client: httpx.AsyncClient, db: Database, runner: Any, fake_upstream: FakeUpstream
+) -> None:
+    from mvidarr.models import JobStatus
+    from tests.jobs.helpers import load
+
+    fake_upstream.set("imvdb", mode="500")
+    artist = await make_artist(client, "Daft Punk", imvdb_id=1001)
+    response = await client.post(f"/api/v1/artists/{artist['id']}/discover")
+    job_id = response.json()["id"]
+    for _ in range(3000):
+        job = await load(db, job_id)
+        if job.attempts >= 1 and job.status != JobStatus.RUNNING:
+            break
+        await asyncio.sleep(0.02)
+    assert job.status in (JobStatus.QUEUED, JobStatus.FAILED), "not a success"
+    assert job.error is not None
+    assert job.error.startswith("RetryableJobError: no source could be asked for Daft Punk's videos: imvdb:")
+    assert "imvdb: imvdb" not in job.error, "the provider is named once"
+    if job.status == JobStatus.QUEUED:
+        assert job.message is not None
+        assert "failed, retrying: RetryableJobError: no source could be asked" in job.message

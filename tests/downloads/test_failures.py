@@ -124,3 +124,32 @@ async def test_search_ranks_candidates_and_stores_them_on_the_job(
     assert "blocklisted" in job.error
     scores = [c["score"] for c in candidates if not c["rejected"]]
     assert scores == sorted(scores, reverse=True)
+
+
+async def test_a_search_that_cannot_reach_the_network_is_not_called_nothing_found(
+    client: httpx.AsyncClient,
+    db: Database,
+    runner: Runner,
+    library: Path,
+    provider_hub_on_fake: ProviderHub,  # noqa: F811
+) -> None:
+    from mvidarr.settings import service as settings_service
+    from tests.fakes.fixtures import TEST_SEALER
+
+    async with db.writer() as session:
+        await settings_service.update_settings(
+            session, {"providers.youtube.base_url": "http://unresolvable.invalid"}, sealer=TEST_SEALER
+        )
+        await session.commit()
+    artist = await make_artist(client, "Daft Punk")
+    video = await make_video(client, artist["id"], "Around the World")
+    job_id = (await client.post(f"/api/v1/videos/{video['id']}/download")).json()["id"]
+    job = await wait_for(db, job_id, statuses=[JobStatus.QUEUED, JobStatus.FAILED], within_s=30)
+    while job.attempts == 0:
+        job = await wait_for(db, job_id, statuses=[JobStatus.QUEUED, JobStatus.FAILED], within_s=30)
+    assert job.error is not None
+    assert "search found nothing" not in job.error
+    assert "the search could not run: YouTube search failed: the network is unreachable" in job.error
+    assert job.status == JobStatus.QUEUED, "an unreachable network is worth another attempt"
+    stored = (await client.get(f"/api/v1/videos/{video['id']}")).json()
+    assert stored["status"] == "queued"

@@ -184,3 +184,23 @@ async def test_enrich_twice_while_queued_is_one_job(client: httpx.AsyncClient) -
     assert first.status_code == second.status_code == 202
     assert first.json()["id"] == second.json()["id"]
     assert first.json()["params"] == {"video_ids": [video["id"]]}
+
+
+async def test_an_enrichment_that_could_ask_no_provider_fails_and_says_what_to_do(
+    client: httpx.AsyncClient, db: Database, runner: Any, fake_upstream: FakeUpstream
+) -> None:
+    from mvidarr.models import JobStatus
+    from mvidarr.providers.models import PROVIDER_NAMES
+    from tests.jobs.helpers import wait_for
+
+    await set_settings(client, **{f"providers.{name}.enabled": False for name in PROVIDER_NAMES})
+    artist = await quiet_artist(client, "Daft Punk")
+    video = await make_video(client, artist["id"], "Around The World")
+    response = await client.post(f"/api/v1/videos/{video['id']}/enrich")
+    assert response.status_code == 202, response.text
+    job = await wait_for(db, response.json()["id"], within_s=60)
+    assert job.status == JobStatus.FAILED, "never a silent success"
+    assert job.error is not None
+    assert "no metadata provider could be asked" in job.error
+    assert "Settings -> Providers" in job.error
+    assert not any(fake_upstream.sent(name) for name in PROVIDER_NAMES)

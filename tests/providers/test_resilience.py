@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from typing import Any
 
 import anyio
 import pytest
@@ -231,3 +232,23 @@ def test_retry_after_parsing() -> None:
     assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT") == 0  # in the past
     assert retry_after_seconds("soon") is None
     assert retry_after_seconds(None) is None
+
+
+async def test_an_unreachable_provider_is_said_in_plain_words_once_named(db: Any) -> None:
+    """A host that cannot be looked up reads "the network is unreachable", not an errno, and the
+    provider's name appears once in the problem and not at all in the bare reason."""
+    values = {"providers.wikidata.base_url": "http://unresolvable.invalid", "providers.wikidata.timeout_s": 2}
+    async with db.writer() as session:
+        from mvidarr.settings import service as settings_service
+
+        await settings_service.update_settings(session, values, sealer=TEST_SEALER)
+        await session.commit()
+    async with provider_hub(db, sealer=TEST_SEALER, retry=FAST_RETRY, breaker=FAST_BREAKER) as hub:
+        client = await hub.client("wikidata")
+        with pytest.raises(ProviderUnavailable) as raised:
+            await client.search_artists("Daft Punk")
+    error = raised.value
+    assert error.reason.startswith("the network is unreachable"), error.reason
+    assert "Errno" not in str(error)
+    assert str(error).count("wikidata") == 1
+    assert "wikidata" not in error.reason

@@ -93,7 +93,7 @@ async def _ask(hub: ProviderHub, name: ProviderName, provider_id: str, limit: in
     except (ProviderNotConfigured, ProviderUnsupported):
         return None
     except ProviderError as exc:
-        return str(exc)
+        return exc.reason
 
 
 async def collect(hub: ProviderHub, artist: ArtistIds, *, limit: int = 500) -> Collected:

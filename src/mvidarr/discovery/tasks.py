@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from mvidarr.discovery import service, sources
 from mvidarr.discovery.settings import INTERVAL_HOURS
 from mvidarr.events.hub import Event
-from mvidarr.jobs.context import JobContext
+from mvidarr.jobs.context import JobContext, RetryableJobError
 from mvidarr.jobs.registry import JobResult, Role, job_type
 from mvidarr.jobs.schedules import DefaultSchedule, register_default
 from mvidarr.kit.params import MAX_ID
@@ -56,6 +56,18 @@ async def discover_artist(ctx: JobContext, artist_id: int) -> JobResult:
     collected = await sources.collect(current(), ids)
     for name, error in collected.errors.items():
         await ctx.log("warning", f"{name}: {error}")
+    if not collected.asked:
+        if collected.errors:
+            reasons = "; ".join(f"{name}: {error}" for name, error in collected.errors.items())
+            raise RetryableJobError(f"no source could be asked for {ids.name}'s videos: {reasons}")
+        # Nothing failed, nothing was asked: the artist is known to no enabled source. Say so.
+        warning = (
+            f"warning: no source knows {ids.name}; enrich the artist (to find its IMVDb and MusicBrainz ids) "
+            "or enable a provider under Settings -> Providers"
+        )
+        await ctx.log("warning", warning)
+        await ctx.progress(1.0, warning)
+        return {"added": 0, "ignored": 0, "updated": 0, "removed": 0, "sources": [], "errors": {}, "warning": warning}
     ctx.check_abort()
     async with ctx.session() as session:
         artist = (await service.lock_artists(session, [artist_id])).get(artist_id)

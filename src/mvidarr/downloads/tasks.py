@@ -24,11 +24,12 @@ from mvidarr.downloads import settings as keys
 from mvidarr.downloads.formats import best_offered, choose_format, decide_upgrade
 from mvidarr.downloads.ranking import Candidate, Wanted, rank, unique, youtube_url
 from mvidarr.downloads.schemas import BulkDownloadParams, DownloadParams, ScheduledParams, UpgradeParams
-from mvidarr.downloads.search import search_sources
+from mvidarr.downloads.search import SearchResult, search_sources
 from mvidarr.downloads.service import BULK, DOWNLOAD, set_status
 from mvidarr.jobs.context import JobContext, JobInterrupted, RetryableJobError
 from mvidarr.jobs.registry import JobResult, Role, job_type
 from mvidarr.jobs.schedules import DefaultSchedule, register_default
+from mvidarr.kit import network_errors
 from mvidarr.media.probe import ProbeResult, probe_file
 from mvidarr.metadata.tasks import enrich_after_download
 from mvidarr.models import Artist, DownloadOutcome, Job, QualityProfile, RootFolder, Video, VideoStatus
@@ -337,14 +338,23 @@ class Download:
                 )
                 await self._fail(reason)
                 raise NotEnoughSpace(reason)
-        candidates = await self._candidates(video, artist, options, blocked)
+        candidates, search = await self._candidates(video, artist, options, blocked)
         await self._publish_candidates(candidates)
         usable = [c for c in candidates if not c.rejected and c.key not in blocked]
         if not usable:
+            nothing = (
+                f"the video has no known source and the search could not run: {search.failure}"
+                if search is not None and search.failure
+                else "the video has no known source and the search found nothing"
+            )
             reason = "no source to download: " + (
                 "; ".join(f"{c.url}: {'blocklisted' if c.key in blocked else 'rejected'}" for c in candidates)
-                or "the video has no known source and the search found nothing"
+                or nothing
             )
+            if search is not None and search.retryable and not candidates and ctx.attempt < MAX_ATTEMPTS:
+                await self._finish_row(DownloadOutcome.FAILED, reason=f"will retry: {reason}", phase=None)
+                await self._status(VideoStatus.QUEUED, f"retrying: {reason}")
+                raise RetryableJobError(reason)
             await self._fail(reason)
             raise DownloadFailed(reason)
         transient = False
@@ -375,9 +385,12 @@ class Download:
         await self._finish_row(DownloadOutcome.FAILED, reason=reason, phase=None)
         await self._status(VideoStatus.FAILED, reason)
 
-    async def _candidates(self, video: Video, artist: Artist, options: _Options, blocked: set[str]) -> list[Candidate]:
+    async def _candidates(
+        self, video: Video, artist: Artist, options: _Options, blocked: set[str]
+    ) -> tuple[list[Candidate], SearchResult | None]:
+        """The sources to try, and the search made for them (None when the video's own were enough)."""
         if self.params.source_url:
-            return [Candidate(url=self.params.source_url, origin="override")]
+            return [Candidate(url=self.params.source_url, origin="override")], None
         known: list[Candidate] = []
         if video.youtube_id:
             known.append(Candidate(url=youtube_url(video.youtube_id), origin="youtube_id"))
@@ -386,13 +399,15 @@ class Download:
             if url:
                 known.append(Candidate(url=str(url), origin="source"))
         if known:
-            return unique(known)
+            return unique(known), None
         wanted = Wanted(
             artist=artist.name, title=video.title, kind=video.kind, duration_s=video.duration_s, label=video.label
         )
-        found = await search_sources(self.ctx, wanted, options.search_results)
-        await self.ctx.log("info", f"search found {len(found)} candidate(s) for {artist.name} - {video.title}")
-        return unique(rank(wanted, found))
+        search = await search_sources(self.ctx, wanted, options.search_results)
+        if search.failure is None:
+            found = len(search.candidates)
+            await self.ctx.log("info", f"search found {found} candidate(s) for {artist.name} - {video.title}")
+        return unique(rank(wanted, search.candidates)), search
 
     async def _publish_candidates(self, candidates: list[Candidate]) -> None:
         """The ranked candidates, on the attempt and on the job, so the user can pick another."""
@@ -435,7 +450,10 @@ class Download:
         try:
             fetched = await ytdlp.download(request, on_event=self._on_event, should_stop=ctx.should_abort)
         except ytdlp.YtDlpFailed as exc:
-            raise _CandidateFailed(exc.kind, exc.message) from None
+            # "The network is unreachable" in plain words, not yt-dlp's errno text.
+            network = network_errors.describe(exc.message)
+            plain = network.text if network.offline else exc.message
+            raise _CandidateFailed(exc.kind, plain) from None
         ctx.check_abort()
         await ctx.progress(0.94, "probing the downloaded file")
         try:

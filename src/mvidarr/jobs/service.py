@@ -499,7 +499,9 @@ async def _apply(
             job.worker_id = None
             job.lease_expires_at = None
             job.run_after = outcome.retry_at or now
-            job.message = f"retrying after error (attempt {job.attempts} of {job.max_attempts})"
+            # The reason stays in sight while the job waits for its next attempt.
+            why = f": {outcome.error}" if outcome.error else ""
+            job.message = f"attempt {job.attempts} of {job.max_attempts} failed, retrying{why}"[:1000]
             METRICS.retried[job.type] += 1
             events.append(job_event("job.progress", job))
             continue

@@ -72,6 +72,8 @@ class Outcome:
     changed: list[str] = field(default_factory=list)
     providers: list[str] = field(default_factory=list)
     failed_providers: dict[str, str] = field(default_factory=dict)
+    asked: set[str] = field(default_factory=set)
+    """Providers called at all (answering or not): none means nothing could be looked up."""
     best_confidence: float | None = None
     retryable: bool = False
 
@@ -117,6 +119,7 @@ class Asker:
         if name in self.outcome.failed_providers:
             return None  # failed once in this unit of work: do not wait on it again
         await self.note(f"calling {name}")
+        self.outcome.asked.add(name)
         try:
             return await call()
         except ProviderNotFound:
@@ -126,7 +129,7 @@ class Asker:
         except ProviderError as exc:
             # Unavailable (down, paused, rate limited), refused credentials, or a bad answer:
             # the next provider in the order takes over.
-            self.outcome.failed_providers[name] = str(exc)[:300]
+            self.outcome.failed_providers[name] = exc.reason[:300]
             if isinstance(exc, ProviderUnavailable):
                 self.outcome.retryable = True
             if isinstance(exc, ProviderCredentialsError):

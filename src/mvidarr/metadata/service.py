@@ -274,7 +274,7 @@ async def lookup_artists(session: AsyncSession, providers: ProviderHub, q: str) 
         try:
             return list(await client.search_artists(q, limit=LOOKUP_LIMIT))
         except ProviderError as exc:
-            failed[client.name] = str(exc)[:300]
+            failed[client.name] = exc.reason[:300]
             return []
 
     # MusicBrainz first: its ids are what the others are joined on.

@@ -67,6 +67,10 @@ def _data_dir() -> Path | None:
     return library_tasks.data_dir()
 
 
+class NoProviderAsked(Exception):
+    """Every provider that could answer is disabled or lacks its key: nothing was looked up."""
+
+
 async def _run_batch(
     ctx: JobContext,
     ids: Sequence[int],
@@ -75,6 +79,7 @@ async def _run_batch(
 ) -> JobResult:
     counts: dict[str, int] = {}
     failed: dict[str, str] = {}
+    asked: set[str] = set()
     done = 0
     gate = asyncio.Semaphore(PARALLEL)
 
@@ -88,6 +93,7 @@ async def _run_batch(
 
             outcome = await enrich(item_id, note)
         done += 1
+        asked.update(outcome.asked)
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
         for provider, error in outcome.failed_providers.items():
             if provider not in failed:
@@ -98,9 +104,15 @@ async def _run_batch(
 
     await asyncio.gather(*(one(i) for i in ids))
     result: dict[str, object] = {"counts": counts, "failed_providers": failed}
+    if ids and not asked:
+        raise NoProviderAsked(
+            f"no metadata provider could be asked about these {what}s: enable one (MusicBrainz needs no key) "
+            "under Settings -> Providers"
+        )
     if counts.get("failed", 0) == len(ids) and failed:
         # Nothing could be asked at all (every provider down): worth another attempt later.
-        raise RetryableJobError(f"every provider failed: {', '.join(sorted(failed))}")
+        reasons = "; ".join(f"{name}: {error}" for name, error in sorted(failed.items()))
+        raise RetryableJobError(f"no provider could be asked: {reasons}")
     return result
 
 

@@ -17,6 +17,8 @@ class ProviderError(MvidarrError):
     def __init__(self, provider: str, detail: str, *, headers: dict[str, str] | None = None) -> None:
         super().__init__(f"{provider}: {detail}", headers=headers)
         self.provider = provider
+        self.reason = detail
+        """What went wrong, without the provider's name (for text that names the provider already)."""
 
 
 class ProviderUnavailable(ProviderError):

@@ -26,6 +26,7 @@ import orjson
 from pydantic import BaseModel, ValidationError
 
 from mvidarr.db import utcnow
+from mvidarr.kit import network_errors
 from mvidarr.providers import repository
 from mvidarr.providers.errors import (
     ProviderBadResponse,
@@ -40,7 +41,6 @@ from mvidarr.providers.settings import ProviderConfig
 if TYPE_CHECKING:
     import httpx
 
-if TYPE_CHECKING:
     from mvidarr.providers.hub import ProviderHub
 
 log = logging.getLogger("mvidarr.providers")
@@ -326,7 +326,8 @@ class Upstream:
         except httpx.TimeoutException:
             raise _Retry(ProviderUnavailable(self.name, f"no answer within {self.config.timeout_s:g} s")) from None
         except httpx.TransportError as exc:
-            raise _Retry(ProviderUnavailable(self.name, f"cannot connect: {exc or type(exc).__name__}")) from None
+            failure = network_errors.describe(exc, exc.request.url.host if _has_request(exc) else None)
+            raise _Retry(ProviderUnavailable(self.name, failure.text)) from None
         self._note_quota(response.headers)
         status = response.status_code
         if status == 429:
@@ -393,6 +394,14 @@ class Upstream:
                 await session.commit()
         except Exception:
             log.warning("%s: could not save provider state", self.name, exc_info=True)
+
+
+def _has_request(exc: httpx.TransportError) -> bool:
+    try:
+        exc.request  # noqa: B018 - raises when the error was made without a request
+    except RuntimeError:
+        return False
+    return True
 
 
 class _Retry(Exception):
