@@ -111,3 +111,20 @@ async def test_the_data_folder_its_parents_and_its_insides_are_refused_but_the_l
     settings.library_path.mkdir(parents=True, exist_ok=True)
     allowed = await client.post("/api/v1/root-folders", json={"path": str(settings.library_path)})
     assert allowed.status_code == 201, allowed.text
+
+
+async def test_the_set_up_page_and_the_empty_dashboard_name_the_library_folder(
+    first_run: tuple[Any, httpx.AsyncClient], settings: Settings
+) -> None:
+    _app, client = first_run
+    dashboard = (await client.get("/")).text
+    assert 'id="first-steps"' in dashboard
+    assert str(settings.library_path.resolve()) in dashboard
+
+
+async def test_the_set_up_page_names_the_library_folder(settings: Settings, db: Database) -> None:
+    app = create_app(settings.model_copy(update={"default_root_folder": True}), database=db)
+    async with app.router.lifespan_context(app), http_client(app) as anonymous:
+        page = (await anonymous.get("/setup")).text
+    assert 'id="setup-library"' in page
+    assert str(settings.library_path) in page

@@ -17,6 +17,7 @@ from mvidarr.artists.repository import ArtistFilter
 from mvidarr.auth import service as auth_service
 from mvidarr.auth.dependencies import PUBLIC
 from mvidarr.blocklist import service as blocklist_service
+from mvidarr.config import Settings
 from mvidarr.db import SessionDep
 from mvidarr.discovery import service as discovery_service
 from mvidarr.discovery.repository import WANTED_SORTABLE, WantedFilter
@@ -118,7 +119,15 @@ async def login_page(request: Request, visitor: PageVisitor) -> Response:
 async def setup_page(request: Request) -> Response:
     if not await setup_needed(request):
         return RedirectResponse("/login", status_code=303)
-    return render(request, "setup.html", user=None, page="setup")
+    settings: Settings = request.app.state.settings
+    return render(
+        request,
+        "setup.html",
+        user=None,
+        page="setup",
+        library_path=str(settings.library_path),
+        default_root_folder=settings.default_root_folder,
+    )
 
 
 # ----------------------------------------------------------------- library
@@ -134,9 +143,11 @@ async def dashboard(request: Request, session: SessionDep, principal: PageReader
     summary = await quality_service.library_summary(session, artist_id=None, per_artist=False)
     recent = await videos_service.list_videos(session, VideoFilter(), "-created_at", PageParams(1, RECENT))
     health = await system_service.readiness(request.app.state.db, request.app.state.settings)
+    roots = await library_service.list_root_folders(session) if summary.files == 0 else []
     return render(
         request,
         "dashboard.html",
+        roots=roots,
         warnings=[check for check in health.checks if not check.ok],
         user=user,
         page="dashboard",

@@ -136,11 +136,7 @@ export function attachPlayer(video) {
     if (!remuxed && Number.isFinite(video.duration)) duration = video.duration;
   });
 
-  if (remuxed) {
-    buildBar();
-    startRemux(0, false);
-  } else if (!video.getAttribute("src")) {
-    video.src = base;
-  }
+  if (remuxed) buildBar(); // the page's src is already the remux from the start
+  if (!video.getAttribute("src")) video.src = remuxed ? `${base}?mode=remux` : base;
   return { position, seek, seekBy: (delta) => seek(position() + delta), toggle, get remuxed() { return remuxed; } };
 }
