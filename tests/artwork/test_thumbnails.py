@@ -41,6 +41,24 @@ def test_black_frames_are_passed_over(tmp_path: Path) -> None:
         assert ImageStat.Stat(image.convert("L")).mean[0] > 24
 
 
+@pytest.mark.parametrize(
+    "spec",
+    [
+        ClipSpec("sparse.ts", "mpegts", "libx264", "aac", 320, 180, fps=12, seconds=2.0),
+        ClipSpec("old.mpg", "mpeg", "mpeg2video", None, 320, 180, fps=12, seconds=2.0),
+        ClipSpec("old.flv", "flv", "flv", None, 320, 180, fps=12, seconds=2.0),
+        ClipSpec("old.wmv", "asf", "wmv2", None, 320, 180, fps=12, seconds=2.0),
+    ],
+    ids=lambda spec: spec.name,
+)
+def test_files_without_an_index_or_a_zero_start_get_a_thumbnail(tmp_path: Path, spec: ClipSpec) -> None:
+    """MPEG-TS has no index and starts late; its one keyframe is the first frame: still a picture."""
+    made = grab_thumbnail(str(make_clip(tmp_path, spec)), str(tmp_path / "thumbs"), spec.seconds)
+    assert made is not None
+    with Image.open(thumbnail_path(made.folder, ThumbnailSize.SMALL, "jpeg")) as image:
+        assert image.width == 320
+
+
 def test_unreadable_file_gives_no_thumbnail(clips: dict[str, Path], tmp_path: Path) -> None:
     import av
 

@@ -292,3 +292,19 @@ async def test_a_remux_starts_where_the_player_seeks(client: httpx.AsyncClient, 
     assert durations[1] == pytest.approx(2.0, abs=0.5), "the stream starts 4 s in"
     refused = await client.get(f"/api/v1/videos/{video_id}/stream", params={"start": -1})
     assert refused.status_code == 422
+
+
+async def test_aac_from_mpeg_ts_is_remuxed_whole(client: httpx.AsyncClient, db: Database, tmp_path: Path) -> None:
+    """ADTS AAC (MPEG-TS) needs a bitstream filter to go into MP4: without it ffmpeg stopped after 0.1 s."""
+    from tests.fixtures.media import ClipSpec, make_clip
+
+    clip = make_clip(tmp_path / "made", ClipSpec("tv.ts", "mpegts", "libx264", "aac", 320, 180, fps=12, seconds=3.0))
+    video_id, _ = await video_with_file(
+        client, db, tmp_path / "lib", clip, container="mpegts", vcodec="h264", acodec="aac"
+    )
+    response = await client.get(f"/api/v1/videos/{video_id}/stream")
+    out = tmp_path / "tv.mp4"
+    out.write_bytes(response.content)
+    probed = probe_file(str(out))
+    assert probed.error is None, probed.error
+    assert probed.duration_s == pytest.approx(3.0, abs=0.3)

@@ -86,10 +86,16 @@ def grab_thumbnail(video_path: str, folder: str, duration_s: float | None = None
         stream = container.streams.video[0]
         stream.thread_type = "SLICE"  # one frame per seek: frame threading would only add latency
         length = duration_s or (container.duration / 1_000_000 if container.duration else 0.0)
-        for fraction in POSITIONS if length > 1 else (0.0,):
+        # Timestamps may not start at zero (MPEG-TS starts at 1.4 s or later): seek from the start.
+        start = container.start_time or 0
+        # The start comes last: a file without an index (MPEG-TS) whose only keyframe is the first
+        # frame cannot be entered anywhere else.
+        for fraction in (*POSITIONS, 0.0) if length > 1 else (0.0,):
+            if fraction == 0.0 and best is not None and length > 1:
+                break
             position = length * fraction
             try:
-                container.seek(int(position * 1_000_000), any_frame=False, backward=True)
+                container.seek(start + int(position * 1_000_000), any_frame=False, backward=True)
                 frame = next(container.decode(stream), None)
             except (av.error.FFmpegError, StopIteration):
                 continue

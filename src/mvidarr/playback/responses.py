@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import signal
 from collections.abc import AsyncIterator, Mapping
 
 import anyio
@@ -14,6 +16,7 @@ from mvidarr.errors import MvidarrError, ServiceUnavailable
 from mvidarr.playback.ranges import RangeNotSatisfiable, parse_range
 from mvidarr.playback.service import StreamSource, remux_command
 
+log = logging.getLogger(__name__)
 # Big enough that a stream costs few thread hops and sends; 32 streams hold 32 MiB at most.
 CHUNK = 1024 * 1024
 
@@ -124,7 +127,7 @@ class ProcessStreamResponse(Response):
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in self.raw_headers}
         try:
             process = await asyncio.create_subprocess_exec(
-                *self.command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL
+                *self.command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
             )
             try:
                 await _send_stream(scope, receive, send, 200, headers, self._chunks(process))
@@ -134,6 +137,11 @@ class ProcessStreamResponse(Response):
                         process.kill()
                 with contextlib.suppress(ProcessLookupError):
                     await process.wait()
+            if process.returncode not in (0, -signal.SIGKILL) and process.stderr is not None:
+                # The stream ended early because ffmpeg failed (the client did not leave): say why.
+                said = (await process.stderr.read(4000)).decode("utf-8", "replace").strip()
+                source = self.command[self.command.index("-i") + 1] if "-i" in self.command else "?"
+                log.warning("remux of %s failed (ffmpeg exit %s): %s", source, process.returncode, said)
         finally:
             self.slots.give_back()
 

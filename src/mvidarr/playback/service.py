@@ -144,6 +144,9 @@ def remux_command(ffmpeg: str, source: StreamSource, *, start_s: float = 0.0) ->
         ["-c:v", "copy"] if source.video_codec in {"h264"} else ["-c:v", "libx264", "-preset", "veryfast", "-crf", "21"]
     )
     audio = ["-c:a", "copy"] if source.audio_codec in {"aac", "mp3"} else ["-c:a", "aac", "-b:a", "192k"]
+    if source.audio_codec == "aac":
+        # AAC from MPEG-TS (and FLV, AVI) carries ADTS headers, which MP4 does not take; a no-op otherwise.
+        audio += ["-bsf:a", "aac_adtstoasc"]
     return [
         ffmpeg, "-hide_banner", "-loglevel", "error", "-nostdin",
         *(["-ss", f"{start_s:.3f}"] if start_s > 0 else []),

@@ -222,7 +222,32 @@ function onOrganise(message) {
   if (dry === undefined) return;
   const pct = Math.round((job.progress || 0) * 100);
   organiseStatus.textContent = `${dry ? "Dry run" : "Organising"}: job ${job.id} ${job.status}${job.status === "running" ? `, ${pct}%` : ""}${job.message ? ` — ${job.message}` : ""}.`;
-  if (dry && job.status === "succeeded") applyButton.disabled = false;
+  if (job.status === "succeeded") {
+    watched.delete(job.id);
+    if (dry) showPlan(job.id).catch(() => {});
+    else document.getElementById("organise-plan").hidden = true;
+  }
+}
+
+const PLAN_ROWS = 200;
+// The dry run's plan, read from its job: every move (the first 200 listed) and every conflict.
+async function showPlan(jobId) {
+  const job = await api.get(`/jobs/${jobId}`, { quiet: true });
+  const plan = job.result || { moves: [], conflicts: [], unchanged: 0 };
+  const rows = plan.moves.slice(0, PLAN_ROWS).map((m) =>
+    el("tr", {}, el("td", { class: "word-break", text: m.from }), el("td", { class: "word-break", text: m.to }), el("td", { text: String(m.sidecars.length) })),
+  );
+  for (const c of plan.conflicts) {
+    rows.push(el("tr", { class: "conflict" }, el("td", { class: "word-break", text: c.path }), el("td", { text: `not moved: ${c.reason}` }), el("td", { text: "" })));
+  }
+  const box = document.getElementById("organise-plan");
+  box.querySelector("tbody").replaceChildren(...rows);
+  const more = plan.moves.length > PLAN_ROWS ? ` (first ${PLAN_ROWS} listed)` : "";
+  document.getElementById("organise-plan-counts").textContent =
+    `${plan.moves.length} to move${more}, ${plan.conflicts.length} conflicts, ${plan.unchanged} already in place`;
+  box.hidden = false;
+  applyButton.disabled = plan.moves.length === 0;
+  applyButton.textContent = plan.moves.length ? `Apply the ${plan.moves.length} planned moves` : "Nothing to move";
 }
 for (const type of ["job.created", "job.progress", "job.finished"]) live.on(type, onOrganise);
 async function organise(dryRun) {
@@ -230,13 +255,20 @@ async function organise(dryRun) {
     const job = await api.post("/library/organize", { dry_run: dryRun });
     watched.set(job.id, dryRun);
     onOrganise({ data: job });
+    // A quick job may have finished before its id was known here: its events went by unwatched.
+    const now = await api.get(`/jobs/${job.id}`, { quiet: true });
+    if (watched.has(job.id)) onOrganise({ data: now });
   } catch {
     // the toast has said why
   }
 }
 document.getElementById("organise-dry-run").addEventListener("click", () => organise(true));
 applyButton.addEventListener("click", async () => {
-  if (await confirmDialog("Move the files to where the naming template says?", { confirm: "Organise" })) organise(false);
+  const count = applyButton.textContent.match(/\d+/)?.[0] ?? "the";
+  if (await confirmDialog(`Move ${count} files to where the naming template says?`, { confirm: "Organise" })) {
+    applyButton.disabled = true;
+    organise(false);
+  }
 });
 
 // ----------------------------------------------------------------- admins: providers and cookies

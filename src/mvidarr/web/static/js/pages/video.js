@@ -14,41 +14,62 @@ function typing(target) {
   return target.closest("input, textarea, select, [contenteditable]") !== null;
 }
 
-if (player) {
-  const controls = attachPlayer(player);
-  document.addEventListener("keydown", (event) => {
-    if (event.altKey || event.ctrlKey || event.metaKey || typing(event.target)) return;
-    const onControl = event.target.closest("button, a, summary, input") !== null && event.target !== player;
-    switch (event.key) {
-      case " ":
-        if (onControl) return;
-        controls.toggle();
-        break;
-      case "ArrowLeft":
-        if (onControl && event.target.type === "range") return;
-        controls.seekBy(-SEEK_S);
-        break;
-      case "ArrowRight":
-        if (onControl && event.target.type === "range") return;
-        controls.seekBy(SEEK_S);
-        break;
-      case "ArrowUp":
-        player.volume = Math.min(1, player.volume + 0.1);
-        break;
-      case "ArrowDown":
-        player.volume = Math.max(0, player.volume - 0.1);
-        break;
-      case "f":
-        if (document.fullscreenElement) document.exitFullscreen();
-        else player.requestFullscreen().catch(() => {});
-        break;
-      case "m":
-        player.muted = !player.muted;
-        break;
-      default:
-        return;
-    }
-    event.preventDefault();
+let controls = player ? attachPlayer(player) : null;
+document.addEventListener("keydown", (event) => {
+  const player = document.getElementById("player");
+  if (!player || !controls) return;
+  if (event.altKey || event.ctrlKey || event.metaKey || typing(event.target)) return;
+  const onControl = event.target.closest("button, a, summary, input") !== null && event.target !== player;
+  switch (event.key) {
+    case " ":
+      if (onControl) return;
+      controls.toggle();
+      break;
+    case "ArrowLeft":
+      if (onControl && event.target.type === "range") return;
+      controls.seekBy(-SEEK_S);
+      break;
+    case "ArrowRight":
+      if (onControl && event.target.type === "range") return;
+      controls.seekBy(SEEK_S);
+      break;
+    case "ArrowUp":
+      player.volume = Math.min(1, player.volume + 0.1);
+      break;
+    case "ArrowDown":
+      player.volume = Math.max(0, player.volume - 0.1);
+      break;
+    case "f":
+      if (document.fullscreenElement) document.exitFullscreen();
+      else player.requestFullscreen().catch(() => {});
+      break;
+    case "m":
+      player.muted = !player.muted;
+      break;
+    default:
+      return;
+  }
+  event.preventDefault();
+});
+
+// The status follows the library's events; when a file arrives (a download finished), the player
+// section is taken from the page as the server renders it now, so the video plays without a reload.
+const statusBox = document.getElementById("video-status");
+if (statusBox) {
+  const thisVideo = Number(statusBox.dataset.videoId);
+  live.subscribe(["library"]);
+  live.on("video.updated", async (message) => {
+    if (message.data.id !== thisVideo || !message.data.status) return;
+    const badge = statusBox.querySelector(".badge");
+    badge.className = `badge badge-${message.data.status}`;
+    badge.textContent = message.data.status;
+    if (message.data.status !== "downloaded" || document.getElementById("player")) return;
+    const fresh = new DOMParser().parseFromString(await (await fetch(window.location.href)).text(), "text/html");
+    const section = fresh.querySelector("section.player");
+    if (!section) return;
+    document.querySelector("section.player").replaceWith(section);
+    const video = document.getElementById("player");
+    if (video) controls = attachPlayer(video);
   });
 }
 

@@ -8,6 +8,37 @@ import { selection } from "../select.js";
 import { startShell } from "../shell.js";
 
 const live = startShell();
+
+// Add a video from a URL: the server reads the source's title when artist and title are left empty,
+// queues the download and answers with the video; the problem's text shows under the form.
+const addForm = document.getElementById("add-from-url");
+if (addForm) {
+  addForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    formError(addForm, "");
+    const data = new FormData(addForm);
+    const body = { source_url: String(data.get("source_url")).trim(), download: true };
+    for (const name of ["artist_name", "title"]) {
+      const value = String(data.get(name) || "").trim();
+      if (value) body[name] = value;
+    }
+    const button = addForm.querySelector("button[type=submit]");
+    button.disabled = true;
+    try {
+      const added = await api.post("/videos", body, { quiet: true });
+      const video = added.video;
+      toast(`Added ${video.artist.name} – ${video.title}; downloading.`, "success", 8000, {
+        href: `/videos/${video.id}`,
+        text: "Open it",
+      });
+      addForm.reset();
+    } catch (error) {
+      formError(addForm, error.message);
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
 const form = document.getElementById("video-bulk");
 const list = document.getElementById("video-list");
 const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
