@@ -343,4 +343,13 @@ def test_the_first_hour(product: Product, page: tuple[Any, Watch], media_server:
         statuses = {v["title"]: v["status"] for v in api.get("/videos").json()["items"]}
     assert set(statuses.values()) == {"downloaded"}, statuses
     _play(tab, thunder["id"], "Thunderstruck after a restart")
+
+    # A file gone from disk: the player says why instead of sitting at 0:00.
+    gone_id, gone_path = next(iter(paths.items()))
+    gone_path.unlink()
+    watch.allow(rf"404 GET .*/api/v1/videos/{gone_id}/stream")  # the browser's request, then the player's check
+    watch.allow(rf"status of 404 .*/api/v1/videos/{gone_id}/stream")
+    tab.goto(f"/videos/{gone_id}")
+    tab.wait_for_selector(".player-error:not([hidden])")
+    assert "the file is missing on disk" in tab.locator(".player-error").inner_text()
     assert not watch.problems, watch.problems
