@@ -275,10 +275,21 @@ class FakeUpstream:
             )
         if path == "/recording":
             query = q.get("query", "")
+            # `arid:<mbid>` scopes the search to one artist's credits, as on musicbrainz.org.
+            arid = re.search(r"arid:([0-9a-f-]{36})", query)
             found = (
                 []
                 if mode == "empty"
-                else [_mb_recording(a, v) for a in ARTISTS for v in a.videos if _hit(query, a, v, both=True)]
+                else [
+                    _mb_recording(a, v)
+                    for a in ARTISTS
+                    for v in a.videos
+                    if (
+                        (a.mbid == arid.group(1) and v.title.casefold() in query.casefold())
+                        if arid
+                        else _hit(query, a, v, both=True)
+                    )
+                ]
             )
             return _json({"count": len(found), "offset": 0, "recordings": found})
         if path == "/url":

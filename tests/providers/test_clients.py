@@ -72,7 +72,7 @@ async def test_musicbrainz_artist_lookup_with_relations(
     assert {link.kind for link in artist.urls} >= {"wikidata", "youtube", "official"}
     [sent] = fake_upstream.sent("musicbrainz")
     assert sent.path == f"/ws/2/artist/{DAFT_PUNK.mbid}"
-    assert sent.query == {"inc": "genres+tags+url-rels", "fmt": "json"}
+    assert sent.query == {"inc": "aliases+genres+tags+url-rels", "fmt": "json"}
     assert sent.headers["user-agent"] == f"MVidarr/{__version__} ( tests@example.org )"
     with pytest.raises(ProviderNotFound):
         await mb.get_artist("not-a-uuid")

@@ -234,6 +234,8 @@ def _strip_trailing_decoration(text: str, state: _State) -> str:
         if verdict is None:
             break
         what, kind = verdict
+        if what == "version" and len(parts) == 2 and " " not in parts[-1].strip():
+            break  # "Taylor Swift - Clean": one bare word after the only dash is the song's title
         state.note_kind(kind)
         if what == "version":
             state.versions.append(nfc(parts[-1]))

@@ -214,10 +214,32 @@ class ImvdbClient(ProviderClient):
             headers=self._headers,
         )
 
+    async def _entity_id(self, provider_id: str) -> str:
+        """The numeric id of an entity given by id or by slug (MusicBrainz links IMVDb pages by slug).
+
+        The API looks entities up by number only, so a slug is searched for and must match exactly.
+        """
+        if provider_id.isdigit():
+            return provider_id
+        slug = provider_id.strip().strip("/").rsplit("/", 1)[-1].lower()
+        if not slug:
+            raise ProviderNotFound("imvdb", f"{provider_id!r} is neither an IMVDb id nor a slug")
+        page = await self.upstream.get(
+            "/search/entities",
+            _EntitySearch,
+            params={"q": slug.replace("-", " "), "per_page": 25},
+            headers=self._headers,
+            kind=CallKind.SEARCH,
+        )
+        for entity in page.results:
+            if (entity.slug or "").lower() == slug:
+                return str(entity.id)
+        raise ProviderNotFound("imvdb", f"no IMVDb entity has the slug {slug!r}")
+
     async def get_artist(self, provider_id: str) -> ArtistInfo:
-        return _artist(await self._entity(provider_id))
+        return _artist(await self._entity(await self._entity_id(provider_id)))
 
     async def artist_videos(self, provider_id: str, *, limit: int = 200) -> list[VideoInfo]:
-        entity = await self._entity(provider_id)
+        entity = await self._entity(await self._entity_id(provider_id))
         videos = entity.artist_videos.videos if entity.artist_videos else []
         return [_video(v) for v in videos[:limit]]
