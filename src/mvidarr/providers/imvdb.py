@@ -5,6 +5,7 @@ Authenticated with the `IMVDB-APP-KEY` header.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import Field
@@ -12,7 +13,7 @@ from pydantic import Field
 from mvidarr.providers.base import ProviderClient, Wire
 from mvidarr.providers.errors import ProviderNotFound
 from mvidarr.providers.models import ArtistInfo, Capability, ExternalIds, Images, Link, VideoInfo
-from mvidarr.providers.parsing import blank_to_none, date_of, youtube_id
+from mvidarr.providers.parsing import blank_to_none, text_date, year_of, youtube_id
 from mvidarr.providers.upstream import CallKind
 
 
@@ -111,7 +112,10 @@ def _video(raw: _Video) -> VideoInfo:
         yid for s in sources if (s.source or "").lower() == "youtube" and (yid := youtube_id(str(s.source_data)))
     ]
     links = [Link(kind="youtube", url=f"https://www.youtube.com/watch?v={yid}") for yid in youtube_ids]
-    release = date_of(raw.release_date_string)
+    # IMVDb writes release dates as text ("April 7, 1997"); the stamp is the same day at midnight UTC.
+    release = text_date(raw.release_date_string)
+    if release is None and raw.release_date_stamp and 0 < raw.release_date_stamp < 32503680000:
+        release = datetime.fromtimestamp(raw.release_date_stamp, tz=UTC).date()
     return VideoInfo(
         provider="imvdb",
         provider_id=str(raw.id),
@@ -120,7 +124,7 @@ def _video(raw: _Video) -> VideoInfo:
         featured_artists=[a.name for a in raw.featured_artists],
         title=raw.song_title or "",
         version=blank_to_none(raw.version_name),
-        year=raw.year or (release.year if release else None),
+        year=raw.year or (release.year if release else year_of(raw.release_date_string)),
         release_date=release,
         directors=list(dict.fromkeys(directors)),
         producers=list(dict.fromkeys(producers)),
@@ -136,7 +140,8 @@ def _artist(raw: _Entity) -> ArtistInfo:
     return ArtistInfo(
         provider="imvdb",
         provider_id=str(raw.id),
-        name=raw.name or raw.slug or str(raw.id),
+        # Some entities come with `name: null`; their slug ("daft-punk") still spells the name.
+        name=raw.name or (raw.slug.replace("-", " ").title() if raw.slug else str(raw.id)),
         disambiguation=blank_to_none(raw.byline),
         biography=blank_to_none(raw.bio),
         images=Images(thumb=_image(raw.image, "l", "o", "b", "t")),
