@@ -199,7 +199,19 @@ def name_variants(name: str) -> list[str]:
     bracketed = _BRACKETED_NAME.match(nfc(name))
     if bracketed:
         variants += [bracketed.group("outer").strip(), bracketed.group("inner").strip()]
+    else:
+        # "Red Velvet 레드벨벳", "周杰倫 Jay Chou": a Latin spelling and a native one side by side.
+        words = nfc(name).split(" ")
+        latin = [_is_latin(w) for w in words]
+        for cut in range(1, len(words)):
+            if len(set(latin[:cut])) == 1 and len(set(latin[cut:])) == 1 and latin[0] != latin[cut]:
+                variants += [" ".join(words[:cut]), " ".join(words[cut:])]
     return variants
+
+
+def _is_latin(word: str) -> bool:
+    """Whether a word's letters are Latin ones (accents allowed); digits and marks count as Latin."""
+    return all(not ch.isalpha() or ("a" <= ch <= "z") for ch in fold(word))
 
 
 def natural_sort_name(sort_name: str) -> str:
