@@ -87,6 +87,22 @@ _LIVE = re.compile(
 )
 
 
+# Joint credits: "x", "feat.", "ft.", "vs." and "with" always join several artists; "&", "and" and
+# commas also appear inside one artist's name ("Simon & Garfunkel", "Earth, Wind & Fire").
+_JOINT = re.compile(r"\s+(?:[xX\u00d7]|feat\.?|ft\.?|featuring|vs\.?|versus|with)\s+", re.IGNORECASE)
+_JOINT_OR_NAME = re.compile(r"\s+(?:&|and|\+)\s+|\s*,\s+", re.IGNORECASE)
+
+
+def joint_credit(name: str) -> tuple[list[str], list[str]]:
+    """The artists a credit surely joins, and those it may (after '&', 'and', a comma).
+
+    'A x B & C' -> (['A', 'B & C'], ...); 'Simon & Garfunkel' -> ([], ['Simon', 'Garfunkel']).
+    """
+    sure = [part.strip() for part in _JOINT.split(nfc(name)) if part.strip()]
+    maybe = [part.strip() for part in _JOINT_OR_NAME.split(sure[0] if sure else name) if part.strip()]
+    return (sure if len(sure) > 1 else []), (maybe if len(maybe) > 1 else [])
+
+
 def _split_names(text: str) -> list[str]:
     return [name.strip(" .") for name in _SPLIT_NAMES.split(text) if name.strip(" .")]
 
