@@ -24,6 +24,8 @@ from mvidarr.metadata.matching import (
     score_artist,
     score_video,
     title_key,
+    title_similarity,
+    transliterated,
     version_tags,
 )
 
@@ -233,3 +235,9 @@ def test_aliases_and_native_script_names() -> None:
     assert score_artist("방탄소년단", "BTS (방탄소년단)") == 1.0
     assert natural_sort_name("Utada, Hikaru") == "Hikaru Utada"
     assert artist_similarity("Kino", "Кино", aliases=["Кино"]) == 1.0
+    # Cyrillic and Greek compare by their Latin spelling too; Han and kana do not (aliases do that).
+    assert artist_similarity("Kino", "Кино") == 1.0
+    assert title_similarity("Gruppa krovi", "Группа крови") == 1.0
+    assert transliterated("Άννα Βίσση") == "Anna Vissi"
+    assert transliterated("宇多田ヒカル") is None
+    assert transliterated("Björk") is None

@@ -15,6 +15,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from anyascii import anyascii
+
 from mvidarr.kit.fuzzy import similarity
 from mvidarr.kit.text import fold, nfc
 from mvidarr.library.titles import ParsedTitle, parse_title
@@ -214,6 +216,19 @@ def _is_latin(word: str) -> bool:
     return all(not ch.isalpha() or ("a" <= ch <= "z") for ch in fold(word))
 
 
+# Scripts whose Latin spellings are transliterations ("Кино" is "Kino", "Άννα Βίσση" "Anna Vissi");
+# Han and kana readings are not (宇多田ヒカル is not "YuDuoTian..."), so those rely on aliases.
+_TRANSLITERATED_SCRIPTS = ("CYRILLIC", "GREEK")
+
+
+def transliterated(text: str) -> str | None:
+    """The Latin spelling of a Cyrillic or Greek text, None for other scripts."""
+    for ch in text:
+        if ch.isalpha() and not ch.isascii() and unicodedata.name(ch, "").startswith(_TRANSLITERATED_SCRIPTS):
+            return anyascii(text)
+    return None
+
+
 def natural_sort_name(sort_name: str) -> str:
     """A person's sort name read naturally: 'Utada, Hikaru' -> 'Hikaru Utada'."""
     last, comma, first = sort_name.partition(",")
@@ -266,7 +281,9 @@ def _similarity(a: str, b: str) -> float:
 
 
 def _keys(names: Iterable[str]) -> set[str]:
-    return {k for n in names for v in name_variants(n) if (k := name_key(v))}
+    variants = [v for n in names for v in name_variants(n)]
+    variants += [latin for v in variants if (latin := transliterated(v))]
+    return {k for v in variants if (k := name_key(v))}
 
 
 def artist_similarity(local: str, remote: str, *, credited: Sequence[str] = (), aliases: Sequence[str] = ()) -> float:
@@ -284,7 +301,13 @@ def artist_similarity(local: str, remote: str, *, credited: Sequence[str] = (), 
 
 
 def title_similarity(local: str, remote: str) -> float:
-    return _similarity(title_key(local), title_key(remote))
+    """0..1 on cleaned titles; a Cyrillic or Greek title also compares by its Latin spelling."""
+    best = _similarity(title_key(local), title_key(remote))
+    if best < 1.0:
+        local_latin, remote_latin = transliterated(local) or local, transliterated(remote) or remote
+        if (local_latin, remote_latin) != (local, remote):
+            best = max(best, _similarity(title_key(local_latin), title_key(remote_latin)))
+    return best
 
 
 def duration_agreement(local: float | None, remote: float | None) -> float | None:
