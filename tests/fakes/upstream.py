@@ -281,7 +281,7 @@ class FakeUpstream:
             query = q.get("query", "")
             found = [] if mode == "empty" else matching_artists(query, aliases=True)
             artists = [_mb_artist(a, score=100) for a in found]
-            if mode != "empty":
+            if mode != "empty" and query.strip():
                 artists += [_mb_namesake(n) for n in NAMESAKES if n.name.casefold().startswith(query.casefold())]
             return _json({"count": len(artists), "offset": 0, "artists": artists})
         if m := re.fullmatch(r"/artist/([0-9a-f-]{36})", path):

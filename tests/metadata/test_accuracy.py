@@ -155,3 +155,15 @@ async def test_musicbrainz_is_never_asked_more_than_once_a_second(
     assert job.result["failed_providers"] == {}
     assert len(fake_upstream.sent("musicbrainz")) >= 2
     assert fake_upstream.knobs["musicbrainz"].refused == 0
+
+
+async def test_an_artist_named_after_a_joint_credit_is_reviewed_with_the_reason(
+    client: httpx.AsyncClient, db: Database, runner: Any, fake_upstream: FakeUpstream
+) -> None:
+    """No provider knows "Daft Punk & Björk" as one artist: it is never matched to either."""
+    artist = await enriched_artist(client, db, "Daft Punk & Björk")
+    assert artist["musicbrainz_id"] is None
+    assert artist["job"]["counts"] == {"review": 1}
+    review = (await client.get("/api/v1/metadata/review", params={"kind": "artist"})).json()["items"]
+    reasons = {c["name"]: c["reason"] for c in review[0]["candidates"] if c["provider"] == "musicbrainz"}
+    assert reasons["Daft Punk"] == "'Daft Punk & Björk' looks like a joint credit: Daft Punk is one of its artists"

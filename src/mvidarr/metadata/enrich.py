@@ -669,7 +669,9 @@ class ArtistEnricher(_Writes):
             by_id = await asker.ask(name, lambda: getter.get_artist(known))
             if by_id is not None or name in asker.outcome.failed_providers:
                 return by_id, 1.0
-            # A stale or unknown id (say, a slug no entity has any more): search by name instead.
+            # A stale or unknown id (say, a slug no entity has any more): said, then searched by name.
+            log.info("artist %s: %s has no artist %r; searching by name", snap.id, name, known)
+            await asker.note(f"{name} has no artist {known!r}; searching by name")
         client = await asker.client(name, Capability.SEARCH_ARTISTS)
         if client is None:
             return None, 0.0
@@ -692,6 +694,7 @@ class ArtistEnricher(_Writes):
         )
         # Two equally good namesakes: a person has to choose.
         tied = len(scored) > 1 and scored[1][0] >= scored[0][0] - 0.01 and not snap.disambiguation
+        parts = {name_key(part): part for part in credited_names(snap.name)}
         candidates.extend(
             {
                 "provider": info.provider,
@@ -700,6 +703,12 @@ class ArtistEnricher(_Writes):
                 "disambiguation": info.disambiguation,
                 "country": info.country,
                 "confidence": conf,
+                # "A & B" searched, A found: the provider knows A, not "A & B" as one artist.
+                "reason": (
+                    f"'{snap.name}' looks like a joint credit: {part} is one of its artists"
+                    if conf < self.policy.threshold and (part := parts.get(name_key(info.name)))
+                    else None
+                ),
             }
             for conf, info in scored[:MAX_CANDIDATES]
         )
