@@ -56,6 +56,8 @@ ARTIST_GENRES = "artist"
 T = TypeVar("T")
 Note = Callable[[str], Awaitable[None]]
 MAX_CANDIDATES = 10
+# Below this best confidence, artist and title are searched again the other way round.
+SWAP_BELOW = 0.6
 # Providers asked about videos, and about artists, in this order (ids found early help later ones).
 VIDEO_PROVIDERS: tuple[ProviderName, ...] = ("imvdb", "musicbrainz", "youtube")
 ARTIST_PROVIDERS: tuple[ProviderName, ...] = (
@@ -400,7 +402,9 @@ class VideoEnricher(_Writes):
                         "musicbrainz", lambda: mb.search_recordings(parts[0], snap.title, duration_s=snap.duration_s)
                     )
                     await consider("musicbrainz", by_first or [], known=False)
-        if not offers and not snap.imvdb_id and not snap.musicbrainz_recording_id:
+        # Nothing close at all (a near miss or another version is not a swapped name): try swapped.
+        closest = max((float(c["confidence"]) for c in candidates), default=0.0)
+        if not offers and closest < SWAP_BELOW and not snap.imvdb_id and not snap.musicbrainz_recording_id:
             await self._swapped(asker, snap, query, consider)
         # YouTube: view counts and description of the known upload.
         if snap.youtube_id:
