@@ -41,6 +41,11 @@ class FakeArtist:
     channel_id: str
     videos: tuple[FakeVideo, ...] = field(default_factory=tuple)
     disambiguation: str = ""
+    imvdb_slug: str = ""
+    aliases: tuple[str, ...] = ()
+    """MusicBrainz aliases: other scripts and spellings."""
+    imvdb_name_missing: bool = False
+    """IMVDb's entity search gives this artist with `name: null` (only the slug), as it does for some."""
 
 
 ARTISTS: tuple[FakeArtist, ...] = (
@@ -59,6 +64,7 @@ ARTISTS: tuple[FakeArtist, ...] = (
         genres=("electronic", "house", "french house"),
         biography="Daft Punk were a French electronic music duo formed in Paris in 1993.",
         channel_id="UC_kRDKYrUlrbtrSiyu5Tflg",
+        imvdb_slug="daft-punk",
         videos=(
             FakeVideo(
                 imvdb_id=5001,
@@ -103,6 +109,9 @@ ARTISTS: tuple[FakeArtist, ...] = (
         genres=("art pop", "electronic"),
         biography="Björk Guðmundsdóttir is an Icelandic singer, songwriter and producer.",
         channel_id="UCbTWqCfQ1K3Vx0U1nzo9nEg",
+        imvdb_slug="bjork",
+        aliases=("Bjork", "Björk Guðmundsdóttir"),
+        imvdb_name_missing=True,
         videos=(
             FakeVideo(
                 imvdb_id=5101,
@@ -134,6 +143,8 @@ ARTISTS: tuple[FakeArtist, ...] = (
         biography="Hikaru Utada is a Japanese-American singer-songwriter.",
         channel_id="UCZyl5Xn1BTqBbtQYzZ2ZZyA",
         disambiguation="Japanese singer",
+        imvdb_slug="hikaru-utada",
+        aliases=("Hikaru Utada", "Utada Hikaru", "Utada"),
         videos=(
             FakeVideo(
                 imvdb_id=5201,
@@ -169,6 +180,33 @@ def by_youtube(youtube_id: str) -> tuple[FakeArtist, FakeVideo] | None:
     return None
 
 
-def matching_artists(query: str) -> list[FakeArtist]:
+def matching_artists(query: str, *, aliases: bool = False) -> list[FakeArtist]:
+    """Artists whose name (or, where the provider searches them, an alias) the query names."""
     q = query.casefold()
-    return [a for a in ARTISTS if a.name.casefold() in q or q in a.name.casefold() or q in a.sort_name.casefold()]
+    return [
+        a
+        for a in ARTISTS
+        if a.name.casefold() in q
+        or q in a.name.casefold()
+        or q in a.sort_name.casefold()
+        or (aliases and any(alias.casefold() in q or q == alias.casefold() for alias in a.aliases))
+    ]
+
+
+@dataclass(frozen=True)
+class Namesake:
+    """An artist only MusicBrainz knows, sharing a name with another."""
+
+    name: str
+    mbid: str
+    disambiguation: str
+    country: str
+    score: int
+
+
+# Two artists named "Nirvana", as on musicbrainz.org: both score 100 for the name alone.
+NAMESAKES: tuple[Namesake, ...] = (
+    Namesake("Nirvana", "5b11f4ce-a62d-471e-81fc-a69a8278c7da", "90s US grunge band", "US", 100),
+    Namesake("Nirvana", "9282c8b4-ca0b-4c6b-b7e3-4f7762dfc4d6", "60s band from the UK", "GB", 100),
+    Namesake("Nirvana Tribute", "c1d2e3f4-0000-4000-8000-00000000aaaa", "tribute band", "DE", 61),
+)

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 from urllib.parse import unquote
 
@@ -26,7 +27,15 @@ import uvicorn
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from tests.fakes.catalog import ARTISTS, FakeArtist, FakeVideo, by_imvdb_video, by_youtube, matching_artists
+from tests.fakes.catalog import (
+    ARTISTS,
+    NAMESAKES,
+    FakeArtist,
+    FakeVideo,
+    by_imvdb_video,
+    by_youtube,
+    matching_artists,
+)
 
 PROVIDERS = ("imvdb", "musicbrainz", "wikipedia", "wikidata", "theaudiodb", "lastfm", "spotify", "youtube")
 KEYS = {
@@ -79,6 +88,10 @@ class Knobs:
     huge_bytes: int = 2 * 1024 * 1024
     huge_declared: bool = True
     timeout_s: float = 30.0
+    min_interval_s: float = 0.0
+    """Answer 503 to a request sooner than this after the previous one (MusicBrainz: one a second)."""
+    last_at: float = 0.0
+    refused: int = 0
 
 
 class FakeUpstream:
@@ -186,6 +199,13 @@ class FakeUpstream:
                 )
             )
         knobs = self.knobs[provider]
+        now = time.monotonic()
+        too_soon = knobs.min_interval_s and knobs.last_at and now - knobs.last_at < knobs.min_interval_s
+        knobs.last_at = now
+        if too_soon:
+            # As musicbrainz.org does above its rate limit: 503 with a short explanation.
+            knobs.refused += 1
+            return _json({"error": "Your requests are exceeding the allowable rate limit."}, 503)
         if knobs.latency_s:
             await asyncio.sleep(knobs.latency_s)
         if knobs.script:
@@ -224,7 +244,16 @@ class FakeUpstream:
                 {"total_results": len(found), "current_page": 1, "per_page": 25, "total_pages": 1, "results": found}
             )
         if path == "/search/entities":
-            found = [] if mode == "empty" else [_imvdb_entity(a) for a in matching_artists(q)]
+            # IMVDb searches slugs too ("daft punk" finds daft-punk); some entities come without a name.
+            found = (
+                []
+                if mode == "empty"
+                else [
+                    _imvdb_entity(a, search=True)
+                    for a in ARTISTS
+                    if a in matching_artists(q) or a.imvdb_slug.replace("-", " ") == q.casefold()
+                ]
+            )
             return _json({"total_results": len(found), "results": found})
         if m := re.fullmatch(r"/video/(\d+)", path):
             hit = by_imvdb_video(int(m.group(1)))
@@ -249,8 +278,12 @@ class FakeUpstream:
         if q.get("fmt") != "json":
             return Response(b"<metadata/>", 200, media_type="application/xml")
         if path == "/artist":
-            found = [] if mode == "empty" else matching_artists(q.get("query", ""))
-            return _json({"count": len(found), "offset": 0, "artists": [_mb_artist(a, score=100) for a in found]})
+            query = q.get("query", "")
+            found = [] if mode == "empty" else matching_artists(query, aliases=True)
+            artists = [_mb_artist(a, score=100) for a in found]
+            if mode != "empty" and query.strip():
+                artists += [_mb_namesake(n) for n in NAMESAKES if n.name.casefold().startswith(query.casefold())]
+            return _json({"count": len(artists), "offset": 0, "artists": artists})
         if m := re.fullmatch(r"/artist/([0-9a-f-]{36})", path):
             artist = next((a for a in ARTISTS if a.mbid == m.group(1)), None)
             if artist is None:
@@ -275,10 +308,21 @@ class FakeUpstream:
             )
         if path == "/recording":
             query = q.get("query", "")
+            # `arid:<mbid>` scopes the search to one artist's credits, as on musicbrainz.org.
+            arid = re.search(r"arid:([0-9a-f-]{36})", query)
             found = (
                 []
                 if mode == "empty"
-                else [_mb_recording(a, v) for a in ARTISTS for v in a.videos if _hit(query, a, v, both=True)]
+                else [
+                    _mb_recording(a, v)
+                    for a in ARTISTS
+                    for v in a.videos
+                    if (
+                        (a.mbid == arid.group(1) and v.title.casefold() in query.casefold())
+                        if arid
+                        else _hit(query, a, v, both=True)
+                    )
+                ]
             )
             return _json({"count": len(found), "offset": 0, "recordings": found})
         if path == "/url":
@@ -610,14 +654,18 @@ def _imvdb_video(artist: FakeArtist, video: FakeVideo, *, detail: bool = False) 
         "aspect_ratio": None,
         "year": video.year,
         "verified_credits": True,
-        "artists": [{"name": artist.name, "slug": "x", "url": f"https://imvdb.com/n/{artist.imvdb_id}"}],
+        "artists": [
+            {"name": artist.name, "slug": artist.imvdb_slug, "url": f"https://imvdb.com/n/{artist.imvdb_slug}"}
+        ],
         "image": {
             "o": f"https://s.imvdb.example/{video.imvdb_id}_o.jpg",
             "l": f"https://s.imvdb.example/{video.imvdb_id}_l.jpg",
         },
     }
     if detail:
-        body["release_date_string"] = video.release_date
+        # IMVDb writes the date as text, e.g. "April 7, 1997".
+        released = date.fromisoformat(video.release_date)
+        body["release_date_string"] = f"{released:%B} {released.day}, {released.year}"
         body["featured_artists"] = [{"name": n, "slug": "f", "url": "https://imvdb.com/n/f"} for n in video.featured]
         crew = [
             {"position_name": "Director", "position_code": "dir", "entity_name": d, "entity_id": 1}
@@ -636,12 +684,12 @@ def _imvdb_video(artist: FakeArtist, video: FakeVideo, *, detail: bool = False) 
     return body
 
 
-def _imvdb_entity(artist: FakeArtist) -> dict[str, Any]:
+def _imvdb_entity(artist: FakeArtist, *, search: bool = False) -> dict[str, Any]:
     return {
         "id": artist.imvdb_id,
-        "name": artist.name,
-        "slug": "x",
-        "url": f"https://imvdb.com/n/{artist.imvdb_id}",
+        "name": None if search and artist.imvdb_name_missing else artist.name,
+        "slug": artist.imvdb_slug,
+        "url": f"https://imvdb.com/n/{artist.imvdb_slug}",
         "discogs_id": None,
         "byline": artist.disambiguation or None,
         "bio": None,
@@ -661,7 +709,8 @@ def _mb_artist(artist: FakeArtist, score: int | None = None) -> dict[str, Any]:
         "disambiguation": artist.disambiguation,
         "life-span": {"begin": artist.begin, "end": None, "ended": False},
         "genres": [{"name": g, "count": 10 - i} for i, g in enumerate(artist.genres)],
-        "tags": [{"name": g, "count": 5} for g in artist.genres],
+        # Tags are free text on MusicBrainz: genres, and nationalities, places, years and praise.
+        "tags": [{"name": g, "count": 5} for g in (*artist.genres, "french", "paris", "1993", "legendary")],
         "relations": [
             {
                 "type": "wikidata",
@@ -683,6 +732,15 @@ def _mb_artist(artist: FakeArtist, score: int | None = None) -> dict[str, Any]:
                 "target-type": "url",
                 "url": {"resource": f"https://{artist.imvdb_id}.example.com/"},
             },
+            {
+                "type": "IMVDb",
+                "target-type": "url",
+                "url": {"resource": f"https://imvdb.com/n/{artist.imvdb_slug}"},
+            },
+        ],
+        "aliases": [
+            {"name": alias, "sort-name": alias, "locale": None, "type": "Artist name", "primary": None}
+            for alias in artist.aliases
         ],
     }
     if score is not None:
@@ -716,6 +774,19 @@ def _mb_recording(artist: FakeArtist, video: FakeVideo) -> dict[str, Any]:
         "first-release-date": video.release_date,
         "releases": [{"id": "r1", "title": video.album, "status": "Official", "date": video.release_date}],
         "isrcs": ["FRZ039700001"],
+    }
+
+
+def _mb_namesake(namesake: Any) -> dict[str, Any]:
+    return {
+        "id": namesake.mbid,
+        "name": namesake.name,
+        "sort-name": namesake.name,
+        "type": "Group",
+        "country": namesake.country,
+        "disambiguation": namesake.disambiguation,
+        "score": namesake.score,
+        "life-span": {"begin": None, "end": None, "ended": None},
     }
 
 

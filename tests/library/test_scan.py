@@ -389,3 +389,35 @@ async def test_a_changed_file_keeps_the_artwork_a_user_uploaded(
     after = await videos_by_title(db)
     assert after["Sexy Boy"]["thumbnail_path"] == "artwork/videos/1/chosen"
     assert after["Playground Love"]["thumbnail_path"] == f"thumbnails/videos/{grabbed['id']}"
+
+
+async def test_joint_credits_are_split_unless_the_library_knows_the_name(
+    client: httpx.AsyncClient, db: Database, runner: Runner, root: dict[str, Any], tiny_clips: dict[str, Path]
+) -> None:
+    library = Path(root["path"])
+    made = await client.post("/api/v1/artists", params={"enrich": "false"}, json={"name": "Bob x Alice"})
+    assert made.status_code == 201, made.text
+    for name in (
+        "Calvin Harris x Dua Lipa - One Kiss.mp4",
+        "Armin van Buuren vs. Vini Vici - Great Spirit.mp4",
+        "Simon & Garfunkel - The Boxer.mp4",
+        "Bob x Alice - Together.mp4",
+        "Marshmello - Alone.mp4",
+    ):
+        put(library, name, tiny_clips["plain"])
+    await scan_ok(client, db, root["id"])
+    put(library, "Marshmello & Bastille - Happier.mp4", tiny_clips["plain"])
+    await scan_ok(client, db, root["id"])
+    videos = await videos_by_title(db)
+    credits = {title: (videos[title]["artist"], videos[title]["featured"]) for title in videos}
+    assert credits == {
+        "One Kiss": ("Calvin Harris", ["Dua Lipa"]),
+        "Great Spirit": ("Armin van Buuren", ["Vini Vici"]),
+        "The Boxer": ("Simon & Garfunkel", []),
+        "Together": ("Bob x Alice", []),
+        "Alone": ("Marshmello", []),
+        "Happier": ("Marshmello", ["Bastille"]),
+    }
+    async with db.reader() as session:
+        names = set((await session.execute(select(Artist.name))).scalars())
+    assert names == {"Calvin Harris", "Armin van Buuren", "Simon & Garfunkel", "Bob x Alice", "Marshmello"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -336,7 +338,7 @@ CASES: list[tuple[str, dict[str, Any], str | None, str, str, list[str], str, int
         "Lil Nas X - Old Town Road (Official Movie) ft. Billy Ray Cyrus",
         {},
         "Lil Nas X",
-        "Old Town Road (Official Movie)",
+        "Old Town Road",
         O,
         ["Billy Ray Cyrus"],
         "",
@@ -583,3 +585,54 @@ def test_title_cleaner(
 
 def test_there_are_at_least_150_cases() -> None:
     assert len(CASES) >= 150
+
+
+# -- file names as yt-dlp writes them, and as people name them -----------------------------------
+
+FILENAMES = Path(__file__).parent / "data" / "filenames.json"
+
+
+def test_the_title_cleaner_is_98_percent_right_on_file_names_and_titles() -> None:
+    """Artist, title, kind and version all right on at least 98 % of each labelled set."""
+    names = json.loads(FILENAMES.read_text(encoding="utf-8"))
+    assert len(names) >= 100
+    raws = " ".join(c["raw"] for c in names)
+    for quirk in ("\u29f8", "\uff1a", "\uff1f", "\uff02", "\uff5c", "M\u29f8V", "(Official Movie)", "[MV]", "\u3010"):
+        assert quirk in raws, quirk
+    wrong_names = []
+    for case in names:
+        found = parse_title(case["raw"], filename=True)
+        got = (found.artist or "", found.title, found.kind.value, found.version)
+        if got != (case["artist"], case["title"], case["kind"], case["version"]):
+            wrong_names.append((case["raw"], got))
+    assert 1 - len(wrong_names) / len(names) >= 0.98, wrong_names
+    wrong_titles = []
+    for raw, options, artist, title, kind, featured, version, year in CASES:
+        found = parse_title(raw, **options)
+        if (found.artist, found.title, found.kind.value, found.featured, found.version, found.year) != (
+            artist,
+            title,
+            kind,
+            featured,
+            version,
+            year,
+        ):
+            wrong_titles.append(raw)
+    assert 1 - len(wrong_titles) / len(CASES) >= 0.98, wrong_titles
+
+
+@pytest.mark.parametrize(
+    ("raw", "artist", "title"),
+    [
+        ("AC\u29f8DC - T.N.T.", "AC/DC", "T.N.T."),
+        ("Metallica\uff1a Enter Sandman", "Metallica", "Enter Sandman"),
+        ("Arctic Monkeys - R U Mine\uff1f", "Arctic Monkeys", "R U Mine?"),
+        ("TWICE \uff02FANCY\uff02 M\u29f8V", "TWICE", "FANCY"),
+        ("Coldplay - Fix You \uff5c Coldplay", "Coldplay", "Fix You"),
+        ("Blur - Song 2 \uff3bHD\uff3d", "Blur", "Song 2"),
+        ("Ado \u3010MV\u3011 \u3046\u3063\u305b\u3047\u308f", "Ado", "\u3046\u3063\u305b\u3047\u308f"),
+    ],
+)
+def test_yt_dlp_look_alike_characters_read_back(raw: str, artist: str, title: str) -> None:
+    found = parse_title(raw, filename=True)
+    assert (found.artist, found.title) == (artist, title)

@@ -117,6 +117,10 @@ async def test_library_enrich_spawns_batches_and_skips_what_is_fresh(
     assert [c.type for c in children] == ["artist.enrich", "video.enrich", "video.enrich"]
     assert [len(c.params["video_ids"]) for c in children[1:]] == [2, 1]
     assert all(c.status == "succeeded" for c in children)
+    # Artists go first: the video jobs are queued only once the artist job has finished.
+    artist_done = children[0].finished_at
+    assert artist_done is not None
+    assert all(c.created_at >= artist_done for c in children[1:])
     videos = (await client.get("/api/v1/videos", params={"sort": "title"})).json()["items"]
     assert all(v["id"] for v in videos)
     lucky = next(v for v in videos if v["title"] == "Get Lucky")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
+import pytest
+
 from mvidarr.metadata import merge
 from mvidarr.metadata.settings import DEFAULT_VIDEO_ORDER
 from mvidarr.providers.models import ArtistInfo, ExternalIds, VideoInfo
@@ -47,9 +49,31 @@ def test_apply_respects_locks_and_fill_only_and_records_provenance() -> None:
 
 
 def test_genres_are_cleaned_and_joined() -> None:
-    names = merge.clean_genres(["Hip-Hop", "hip hop", "seen live", "80s", "electronica", "Electronic", "k-pop", "rnb"])
-    assert names == ["Hip-Hop", "Electronic", "Kpop", "RNB"]
-    assert len(merge.clean_genres([f"genre {i}" for i in range(20)])) == merge.MAX_GENRES
+    names = merge.clean_genres(
+        ["Hip-Hop", "hip hop", "seen live", "80s", "electronic music", "Electronic", "k-pop", "rnb"]
+    )
+    assert names == ["Hip Hop", "Electronic", "K-Pop", "R&B"]
+    many = ["rock", "pop", "jazz", "blues", "soul", "funk", "disco", "house", "techno", "trance", "ska"]
+    assert len(merge.clean_genres(many)) == merge.MAX_GENRES
+
+
+@pytest.mark.parametrize(
+    "tag",
+    ["british", "american", "uk", "london", "1999", "90s", "legendary", "seen live", "female vocalists", "awesome"],
+)
+def test_tags_that_are_not_genres_are_dropped(tag: str) -> None:
+    assert merge.clean_genres([tag, "synthpop"]) == ["Synth-Pop"]
+
+
+def test_the_vocabulary_is_musicbrainzs_genre_list() -> None:
+    vocabulary = merge.vocabulary()
+    assert len(vocabulary) > 1000
+    for genre in ("hip hop", "k pop", "drum and bass", "french house", "art pop", "shoegaze", "city pop"):
+        assert genre in vocabulary, genre
+    assert merge.clean_genres(["Drum & Bass", "DnB", "drum n bass", "TRIP-HOP", "Trip Hop"]) == [
+        "Drum And Bass",
+        "Trip Hop",
+    ]
 
 
 def test_offers_from_provider_records() -> None:

@@ -47,7 +47,8 @@ async def test_imvdb_search_and_videography(provider_hub_on_fake: ProviderHub, f
     assert [v.provider_id for v in found] == ["5001", "5002"]
     assert fake_upstream.sent("imvdb")[0].query["q"] == "Daft Punk Around the World"
     artists = await imvdb.search_artists("Björk")
-    assert [(a.name, a.provider_id, a.video_count) for a in artists] == [("Björk", "1002", 1)]
+    # IMVDb's search gives this entity with `name: null`: its slug spells the name.
+    assert [(a.name, a.provider_id, a.video_count) for a in artists] == [("Bjork", "1002", 1)]
     videos = await imvdb.artist_videos("1001")
     assert [v.title for v in videos] == ["Around the World", "Get Lucky"]
     with pytest.raises(ProviderNotFound):
@@ -72,7 +73,7 @@ async def test_musicbrainz_artist_lookup_with_relations(
     assert {link.kind for link in artist.urls} >= {"wikidata", "youtube", "official"}
     [sent] = fake_upstream.sent("musicbrainz")
     assert sent.path == f"/ws/2/artist/{DAFT_PUNK.mbid}"
-    assert sent.query == {"inc": "genres+tags+url-rels", "fmt": "json"}
+    assert sent.query == {"inc": "aliases+genres+tags+url-rels", "fmt": "json"}
     assert sent.headers["user-agent"] == f"MVidarr/{__version__} ( tests@example.org )"
     with pytest.raises(ProviderNotFound):
         await mb.get_artist("not-a-uuid")

@@ -158,5 +158,10 @@ async def find_by_identity(
     return (await session.execute(stmt.limit(1))).scalar_one_or_none()
 
 
+async def exists_named(session: AsyncSession, name_key: str) -> bool:
+    """Whether any artist (whatever its disambiguation) has this identity key."""
+    return (await session.scalar(select(Artist.id).where(Artist.name_key == name_key).limit(1))) is not None
+
+
 async def has_videos(session: AsyncSession, artist_id: int) -> int:
     return int(await session.scalar(select(func.count()).select_from(Video).where(Video.artist_id == artist_id)) or 0)

@@ -20,12 +20,14 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mvidarr.artists import repository as artists_repository
 from mvidarr.artists import service as artists
 from mvidarr.artwork.service import USER_CHOSEN_SOURCES, video_thumbnail_folder
 from mvidarr.jobs.context import JobContext
 from mvidarr.kit.text import fold, identity_key
 from mvidarr.library.matching import Match, match_file
 from mvidarr.library.nfo import NfoInfo, read_nfo
+from mvidarr.library.titles import joint_credit
 from mvidarr.library.walk import FoundFile, RootUnavailable, Walk, absolute_path, root_identity
 from mvidarr.media.probe import ProbeResult, probe_file
 from mvidarr.media.thumbnails import grab_thumbnail
@@ -503,6 +505,40 @@ class LibraryScan:
         if current and width is not None:
             thumbs.append(_Thumb(video_id, pending.path, pending.probe.duration_s if pending.probe else None))
 
+    async def _credited(self, session: AsyncSession, match: Match) -> tuple[str, list[str]]:
+        """The artist a file's credit names, and the featured ones: 'A x B' is A featuring B.
+
+        A credit is kept whole when the library has an artist of that name (someone said it is
+        one); '&', 'and' and commas split only when the first name is an artist the library has.
+        """
+        name = match.artist
+        if await self._existing(session, name):
+            return name, match.featured
+        sure, maybe = joint_credit(name)
+        if sure:
+            first, others = sure[0], sure[1:]
+            if not await self._existing(session, first):
+                _, first_maybe = joint_credit(first)
+                if first_maybe and await self._existing(session, first_maybe[0]):
+                    first, others = first_maybe[0], [*first_maybe[1:], *others]
+        elif maybe and await self._existing(session, maybe[0]):
+            first, others = maybe[0], maybe[1:]
+        else:
+            return name, match.featured
+        seen = {identity_key(first)}
+        featured = []
+        for other in [*others, *match.featured]:
+            if identity_key(other) not in seen:
+                seen.add(identity_key(other))
+                featured.append(other)
+        return first, featured
+
+    async def _existing(self, session: AsyncSession, name: str) -> bool:
+        key = identity_key(name)
+        if key in self.caches.artists:
+            return True
+        return await artists_repository.exists_named(session, key)
+
     async def _artist_id(self, session: AsyncSession, name: str) -> int:
         key = identity_key(name)
         cached = self.caches.artists.get(key)
@@ -535,7 +571,8 @@ class LibraryScan:
 
     async def _video_for(self, session: AsyncSession, match: Match, duration_s: float | None) -> tuple[int, bool]:
         """The video a matched file belongs to (found or created) and whether the file becomes current."""
-        artist_id = await self._artist_id(session, match.artist)
+        artist, featured = await self._credited(session, match)
+        artist_id = await self._artist_id(session, artist)
         known = await self._videos_of(session, artist_id)
         key = (fold(match.title), fold(match.version))
         video_id = known.get(key)
@@ -549,7 +586,7 @@ class LibraryScan:
                 year=match.year,
                 album=match.album,
                 duration_s=duration_s,
-                featured_artists=match.featured[:30],
+                featured_artists=featured[:30],
                 field_provenance={"title": {"source": f"scan:{match.source}"}},
             )
             derive_fields(video)

@@ -78,12 +78,29 @@ _DECORATIONS: list[tuple[re.Pattern[str], VideoKind | None]] = [
 _VERSION = re.compile(
     r"^(?:explicit|clean|uncensored|censored|director'?s\s+cut|alternate(?:\s+version)?|alternative\s+version"
     r"|extended(?:\s+version)?|short\s+version|single\s+version|radio\s+edit|version\s+\d+|.+\s+remix"
+    r"|full[\s-]+length(?:\s+(?:film|version|video))?|long\s+version|.+\s+ver\.?\s*\d*"
     r"|.+\s+version|acoustic|unplugged|original\s+version)$",
     re.IGNORECASE,
 )
 _LIVE = re.compile(
     r"^(?:live(?:\s+(?:at|from|in|on|@)\s+.+|\s+\d{4}|\s+version)?|.+\s+live(?:\s+\d{4})?)$", re.IGNORECASE
 )
+
+
+# Joint credits: "x", "feat.", "ft.", "vs." and "with" always join several artists; "&", "and" and
+# commas also appear inside one artist's name ("Simon & Garfunkel", "Earth, Wind & Fire").
+_JOINT = re.compile(r"\s+(?:[xX\u00d7]|feat\.?|ft\.?|featuring|vs\.?|versus|with)\s+", re.IGNORECASE)
+_JOINT_OR_NAME = re.compile(r"\s+(?:&|and|\+)\s+|\s*,\s+", re.IGNORECASE)
+
+
+def joint_credit(name: str) -> tuple[list[str], list[str]]:
+    """The artists a credit surely joins, and those it may (after '&', 'and', a comma).
+
+    'A x B & C' -> (['A', 'B & C'], ...); 'Simon & Garfunkel' -> ([], ['Simon', 'Garfunkel']).
+    """
+    sure = [part.strip() for part in _JOINT.split(nfc(name)) if part.strip()]
+    maybe = [part.strip() for part in _JOINT_OR_NAME.split(sure[0] if sure else name) if part.strip()]
+    return (sure if len(sure) > 1 else []), (maybe if len(maybe) > 1 else [])
 
 
 def _split_names(text: str) -> list[str]:
@@ -120,6 +137,11 @@ _DECOR_WORDS = frozenset(
         "upgrade",
         "mv",
         "m/v",
+        "pv",
+        "movie",
+        "film",
+        "short",
+        "promo",
         "new",
         "original",
         "lyric",
@@ -196,6 +218,19 @@ def _live_version(text: str) -> str:
     return text if _LIVE.match(text) else "Live"
 
 
+def _note(state: _State, text: str, verdict: tuple[str, VideoKind | None] | None) -> None:
+    if verdict is None:
+        return
+    what, kind = verdict
+    state.note_kind(kind)
+    if what == "year":
+        state.year = state.year or int(text.strip())
+    elif what == "version":
+        state.versions.append(nfc(text))
+    elif what == "live":
+        state.versions.append(_live_version(text))
+
+
 def _strip_brackets(text: str, state: _State) -> str:
     """Remove decorations, versions, live tags, years and featured credits found in brackets."""
 
@@ -205,6 +240,14 @@ def _strip_brackets(text: str, state: _State) -> str:
         if feat:
             state.featured.extend(_split_names(feat.group(1)))
             return ""
+        pieces = re.split(r"\s+[-|/]\s+", inner)
+        if len(pieces) > 1:
+            # "(Official Video - Clean Version)": each piece on its own.
+            verdicts = [_classify(piece) for piece in pieces]
+            if all(v is not None for v in verdicts):
+                for piece, piece_verdict in zip(pieces, verdicts, strict=True):
+                    _note(state, piece, piece_verdict)
+                return ""
         verdict = _classify(inner)
         if verdict is None:
             return match.group(0)
@@ -234,6 +277,8 @@ def _strip_trailing_decoration(text: str, state: _State) -> str:
         if verdict is None:
             break
         what, kind = verdict
+        if what == "version" and len(parts) == 2 and " " not in parts[-1].strip():
+            break  # "Taylor Swift - Clean": one bare word after the only dash is the song's title
         state.note_kind(kind)
         if what == "version":
             state.versions.append(nfc(parts[-1]))
@@ -241,7 +286,7 @@ def _strip_trailing_decoration(text: str, state: _State) -> str:
             state.versions.append(_live_version(parts[-1]))
         text = text[: text.rfind(parts[-1])].rstrip(" -–—|/")
     tail = re.search(
-        r"\s+((?:official\s+)?(?:music\s+)?video|official\s+audio|lyric\s+video|lyrics|official\s+mv|mv"
+        r"\s+((?:official\s+)?(?:music\s+)?video|official\s+audio|lyric\s+video|lyrics|official\s+m/?v|m/?v"
         r"|dance\s+practice(?:\s+video)?|\d{3,4}p|4k|hd|hq)$",
         text,
         re.IGNORECASE,
@@ -285,6 +330,9 @@ def _split_artist(text: str, known_artist: str | None) -> tuple[str | None, str]
         if known_artist and _same_name(right, known_artist) and not _same_name(left, known_artist):
             return right, left  # "Title - Artist"
         return left, right
+    cjk = _CJK_QUOTED.match(text)
+    if cjk and (not cjk.group("rest") or _classify(cjk.group("rest")) is not None):
+        return _MV_TAIL.sub("", cjk.group("artist")).strip(), cjk.group("title").strip()
     quoted = re.match(r"^(.+?)\s+['‘\"“](.+?)['’\"”]\s*$", text)
     if quoted and (known_artist is None or _starts_with_name(quoted.group(1), known_artist)):
         return quoted.group(1).strip(), quoted.group(2).strip()
@@ -292,6 +340,11 @@ def _split_artist(text: str, known_artist: str | None) -> tuple[str | None, str]
     if colon and (known_artist is None or _same_name(colon.group(1), known_artist)):
         return colon.group(1).strip(), colon.group(2).strip()
     return None, text
+
+
+# "米津玄師 MV「Lemon」", "YOASOBI「夜に駆ける」Official Music Video", "LiSA 『紅蓮華』".
+_CJK_QUOTED = re.compile(r"^(?P<artist>[^「『【]+?)\s*[「『【](?P<title>[^」』】]+)[」』】]\s*(?P<rest>.*)$")
+_MV_TAIL = re.compile(r"\s+(?:official\s+)?(?:M/V|MV)\s*$", re.IGNORECASE)
 
 
 def _starts_with_name(text: str, name: str) -> bool:
@@ -306,8 +359,41 @@ def _same_name(a: str, b: str) -> bool:
     return identity_key(a) == identity_key(b)
 
 
+# yt-dlp writes characters file systems refuse as look-alikes (U+29F8 for '/', U+FF1A for ':',
+# U+FF1F for '?', U+FF02 for '"', U+FF5C for '|'...); titles also come with full-width brackets.
+# Read back, they are the characters the title has.
+_LOOKALIKES = str.maketrans(
+    {
+        "\u29f8": "/",
+        "\u29f9": "\\",
+        "\uff1a": ":",
+        "\uff1f": "?",
+        "\uff02": '"',
+        "\uff5c": "|",
+        "\uff0a": "*",
+        "\uff1c": "<",
+        "\uff1e": ">",
+        "\uff3b": "[",
+        "\uff3d": "]",
+        "\uff08": "(",
+        "\uff09": ")",
+    }
+)
+_HANDLE = re.compile(r"\s+@[\w.-]+$")
+_UNDERSCORE_SEPARATOR = re.compile(r"\s+_\s+")
+# "Ado 【MV】 うっせぇわ": a video tag between the artist and the title separates them.
+_MIDDLE_TAG = re.compile(
+    r"^(?P<artist>.*?\S)\s*[【\[]\s*(?:MV|M/V|PV|Official(?:\s+Music)?\s+Video)\s*[】\]]\s*(?P<title>\S.*)$",
+    re.IGNORECASE,
+)
+# "LiSA 『紅蓮華』 -MUSiC CLiP-": a decoration between dashes at the end.
+_DASHED_TAIL = re.compile(r"\s+-\s*([^-]+?)\s*-$")
+_PIPE = re.compile(r"\s+\|\s+")
+
+
 def _prepare(raw: str, *, is_filename: bool) -> str:
-    text = nfc(raw)
+    text = nfc(nfc(raw).translate(_LOOKALIKES))
+    text = _HANDLE.sub("", text)
     if is_filename:
         text = _YOUTUBE_ID.sub("", text)
         if " " not in text and ("_" in text or "." in text):
@@ -318,7 +404,21 @@ def _prepare(raw: str, *, is_filename: bool) -> str:
         leading_year = re.match(r"^((?:19[5-9]|20[0-3])\d)\s+-\s+(?=\S)", text)
         if leading_year:
             text = f"{text[leading_year.end() :]} ({leading_year.group(1)})"
-    return _VEVO_SUFFIX.sub("", text)
+    text = _VEVO_SUFFIX.sub("", text)
+    dashed_tail = _DASHED_TAIL.search(text)
+    if dashed_tail and _classify(dashed_tail.group(1)) is not None:
+        text = text[: dashed_tail.start()]
+    if not _DASH_ONLY.search(text):
+        text = _UNDERSCORE_SEPARATOR.sub(" - ", text)
+        middle = _MIDDLE_TAG.match(text)
+        if middle and not middle.group("artist").endswith(("]", "】")):
+            text = f"{middle.group('artist')} - {middle.group('title')}"
+    # "Artist - Title | Channel": what follows the only pipe names a channel or a show, unless it
+    # says which version this is ("| Live at Woodstock"), which the decorations step reads.
+    parts = _PIPE.split(text)
+    if len(parts) == 2 and _DASH_ONLY.search(parts[0]) and _classify(parts[1], allow_year=False) is None:
+        text = parts[0]
+    return text
 
 
 def parse_title(
@@ -341,6 +441,11 @@ def parse_title(
         found_artist = _clean_piece(found_artist)
     title = _strip_brackets(title, state)
     title = _strip_trailing_decoration(title, state)
+    if found_artist:
+        # "Numb (Official Music Video) - Linkin Park": the artist said again at the end.
+        repeated = _DASH_ONLY.split(title)
+        if len(repeated) > 1 and _same_name(repeated[-1], found_artist):
+            title = title[: title.rfind(repeated[-1])].rstrip(" -–—~")
     title = _pull_featured(title, state)
     title = _strip_brackets(title, state)
     title = _clean_piece(title)

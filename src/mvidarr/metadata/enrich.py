@@ -20,7 +20,17 @@ from mvidarr.db import utcnow
 from mvidarr.events.hub import Event
 from mvidarr.library.titles import parse_title
 from mvidarr.metadata import artwork, merge
-from mvidarr.metadata.matching import VideoCandidate, VideoQuery, score_artist, score_video
+from mvidarr.metadata.matching import (
+    Verdict,
+    VideoCandidate,
+    VideoQuery,
+    credited_names,
+    judge_video,
+    name_key,
+    natural_sort_name,
+    pick_video,
+    score_artist,
+)
 from mvidarr.metadata.settings import DEFAULT_ARTIST_ORDER, DEFAULT_VIDEO_ORDER
 from mvidarr.models import Artist, ArtistGenre, MatchReview, MediaFile, Video, VideoGenre
 from mvidarr.providers.base import ProviderClient
@@ -46,6 +56,8 @@ ARTIST_GENRES = "artist"
 T = TypeVar("T")
 Note = Callable[[str], Awaitable[None]]
 MAX_CANDIDATES = 10
+# Below this best confidence, artist and title are searched again the other way round.
+SWAP_BELOW = 0.6
 # Providers asked about videos, and about artists, in this order (ids found early help later ones).
 VIDEO_PROVIDERS: tuple[ProviderName, ...] = ("imvdb", "musicbrainz", "youtube")
 ARTIST_PROVIDERS: tuple[ProviderName, ...] = (
@@ -151,6 +163,9 @@ class VideoSnapshot:
     musicbrainz_recording_id: str | None
     youtube_id: str | None
     locked: frozenset[str]
+    version: str = ""
+    kind: str = ""
+    artist_mbid: str | None = None
 
 
 async def _video_snapshot(session: AsyncSession, video_id: int) -> VideoSnapshot | None:
@@ -166,6 +181,9 @@ async def _video_snapshot(session: AsyncSession, video_id: int) -> VideoSnapshot
                 Video.musicbrainz_recording_id,
                 Video.youtube_id,
                 Video.locked_fields,
+                Video.version,
+                Video.kind,
+                Artist.musicbrainz_id,
             )
             .join(Artist, Artist.id == Video.artist_id)
             .where(Video.id == video_id)
@@ -180,12 +198,19 @@ async def _video_snapshot(session: AsyncSession, video_id: int) -> VideoSnapshot
             .where(MediaFile.video_id == video_id, MediaFile.duration_s.is_not(None))
             .limit(1)
         )
+    # Providers are asked for the song, not for "(Official Video) [4K]"; a version the title names counts.
+    parsed = parse_title(row.title, artist=row.name)
+    kind = str(row.kind or "")
+    if kind in ("", "official") and parsed.kind != "official":
+        kind = str(parsed.kind)
     return VideoSnapshot(
         id=row.id,
         artist_id=row.artist_id,
         artist=row.name,
-        # Providers are asked for the song, not for "(Official Video) [4K]".
-        title=parse_title(row.title, artist=row.name).title or row.title,
+        title=parsed.title or row.title,
+        version="; ".join(v for v in dict.fromkeys((row.version or "", parsed.version)) if v),
+        kind=kind,
+        artist_mbid=row.musicbrainz_id,
         duration_s=duration,
         imvdb_id=row.imvdb_id,
         musicbrainz_recording_id=row.musicbrainz_recording_id,
@@ -194,9 +219,38 @@ async def _video_snapshot(session: AsyncSession, video_id: int) -> VideoSnapshot
     )
 
 
-def _candidate_json(info: VideoInfo | RecordingInfo, confidence: float) -> dict[str, Any]:
+def _comparable(info: VideoInfo | RecordingInfo) -> VideoCandidate:
+    """What matching compares of a provider's video or recording."""
+    if isinstance(info, RecordingInfo):
+        return VideoCandidate(
+            info.artist,
+            info.title,
+            info.duration_s,
+            version=info.disambiguation or "",
+            artists=(*info.artists, *info.featured_artists),
+            recording=True,
+        )
+    return VideoCandidate(
+        info.artist,
+        info.title,
+        info.duration_s,
+        version=info.version or "",
+        artists=(*info.artists, *info.featured_artists),
+    )
+
+
+def _featured(local_artist: str, info: VideoInfo | RecordingInfo) -> list[str]:
+    """The candidate's other credited artists: its featured ones and co-credited main artists."""
+    own = name_key(local_artist)
+    parts = {name_key(n) for n in credited_names(local_artist)} | {own}
+    names = [n for n in (*info.artists, *info.featured_artists) if name_key(n) not in parts]
+    return list(dict.fromkeys(names))
+
+
+def _candidate_json(info: VideoInfo | RecordingInfo, confidence: float, reason: str | None = None) -> dict[str, Any]:
     year = info.year
     return {
+        "reason": reason,
         "provider": info.provider,
         "provider_id": info.provider_id,
         "artist": info.artist,
@@ -276,26 +330,37 @@ class VideoEnricher(_Writes):
             outcome.status = "gone"
             return outcome
         asker = Asker(self.providers, outcome, note)
-        query = VideoQuery(artist=snap.artist, title=snap.title, duration_s=snap.duration_s)
+        query = VideoQuery(
+            artist=snap.artist, title=snap.title, duration_s=snap.duration_s, version=snap.version, kind=snap.kind
+        )
         offers: dict[ProviderName, dict[str, Any]] = {}
         confidences: dict[ProviderName, float] = {}
         candidates: list[dict[str, Any]] = []
 
-        async def consider(name: ProviderName, found: list[VideoInfo] | list[RecordingInfo], known: bool) -> None:
-            scored = sorted(
-                (
-                    (1.0 if known else score_video(query, VideoCandidate(f.artist, f.title, f.duration_s)), f)
-                    for f in found
-                ),
-                key=lambda pair: -pair[0],
+        async def consider(
+            name: ProviderName,
+            found: list[VideoInfo] | list[RecordingInfo],
+            known: bool,
+            asked: VideoQuery = query,
+            why: str | None = None,
+        ) -> None:
+            if known:
+                picked, verdicts = (0 if found else None), [Verdict(1.0) for _ in found]
+            else:
+                picked, verdicts = pick_video(asked, [_comparable(f) for f in found], self.policy.threshold)
+            order = sorted(range(len(found)), key=lambda i: -verdicts[i].confidence)
+            candidates.extend(
+                _candidate_json(found[i], verdicts[i].confidence, why or verdicts[i].reason)
+                for i in order[:MAX_CANDIDATES]
             )
-            candidates.extend(_candidate_json(info, conf) for conf, info in scored[:MAX_CANDIDATES])
-            if scored and scored[0][0] >= self.policy.threshold:
-                best_conf, best = scored[0]
-                confidences[name] = best_conf
+            # A candidate of another version (or found only with artist and title swapped) is never applied.
+            if picked is not None and why is None:
+                best = found[picked]
+                confidences[name] = verdicts[picked].confidence
                 offers[name] = (
                     merge.recording_offer(best) if isinstance(best, RecordingInfo) else merge.video_offer(best)
                 )
+                offers[name]["featured_artists"] = _featured(snap.artist, best)
 
         # IMVDb: the video itself, by id when known.
         imvdb = await asker.client("imvdb", Capability.GET_VIDEO if snap.imvdb_id else Capability.SEARCH_VIDEOS)
@@ -314,6 +379,7 @@ class VideoEnricher(_Writes):
                             detail = await asker.ask("imvdb", lambda: imvdb.get_video(best_id))
                             if detail is not None:
                                 offers["imvdb"] = merge.video_offer(detail)
+                                offers["imvdb"]["featured_artists"] = _featured(snap.artist, detail)
         # MusicBrainz: the recording (song) behind the video, by its YouTube link when known.
         mb = await asker.client("musicbrainz", Capability.SEARCH_RECORDINGS)
         if mb is not None:
@@ -324,11 +390,25 @@ class VideoEnricher(_Writes):
             if recordings:
                 await consider("musicbrainz", recordings[:1], known=True)
             else:
+                # Scoped by the artist's MusicBrainz id once known: namesakes' songs never come back.
                 found_recordings = await asker.ask(
                     "musicbrainz",
-                    lambda: mb.search_recordings(snap.artist, snap.title, duration_s=snap.duration_s),
+                    lambda: mb.search_recordings(
+                        snap.artist, snap.title, duration_s=snap.duration_s, artist_mbid=snap.artist_mbid
+                    ),
                 )
                 await consider("musicbrainz", found_recordings or [], known=False)
+                parts = credited_names(snap.artist)
+                if "musicbrainz" not in offers and parts and not snap.artist_mbid:
+                    # "A x B": the recording is credited to its artists, not to the joint name.
+                    by_first = await asker.ask(
+                        "musicbrainz", lambda: mb.search_recordings(parts[0], snap.title, duration_s=snap.duration_s)
+                    )
+                    await consider("musicbrainz", by_first or [], known=False)
+        # Nothing close at all (a near miss or another version is not a swapped name): try swapped.
+        closest = max((float(c["confidence"]) for c in candidates), default=0.0)
+        if not offers and closest < SWAP_BELOW and not snap.imvdb_id and not snap.musicbrainz_recording_id:
+            await self._swapped(asker, snap, query, consider)
         # YouTube: view counts and description of the known upload.
         if snap.youtube_id:
             youtube = await asker.client("youtube", Capability.GET_VIDEO)
@@ -351,6 +431,43 @@ class VideoEnricher(_Writes):
         outcome.changed = await self._apply(snap, chosen)
         outcome.changed += await self._artwork("video", snap.id, chosen)
         return outcome
+
+    async def _swapped(
+        self,
+        asker: Asker,
+        snap: VideoSnapshot,
+        query: VideoQuery,
+        consider: Callable[..., Awaitable[None]],
+    ) -> None:
+        """Nothing confident: ask again with artist and title swapped ("Title - Artist" file names).
+
+        What that finds goes to review with the reason: the video's artist is the wrong one,
+        which a person fixes (renaming or moving the video), never enrichment on its own.
+        """
+        swapped = VideoQuery(
+            artist=query.title, title=query.artist, duration_s=query.duration_s, version=query.version, kind=query.kind
+        )
+        why = "artist and title look swapped: found as '{artist} - {title}'"
+        imvdb = await asker.client("imvdb", Capability.SEARCH_VIDEOS)
+        if imvdb is not None:
+            found = await asker.ask("imvdb", lambda: imvdb.search_videos(swapped.artist, swapped.title))
+            threshold = self.policy.threshold
+            confident = [f for f in found or [] if judge_video(swapped, _comparable(f)).confidence >= threshold]
+            if confident:
+                await consider("imvdb", confident, False, swapped, why.format(artist=snap.title, title=snap.artist))
+        mb = await asker.client("musicbrainz", Capability.SEARCH_RECORDINGS)
+        if mb is not None:
+            recordings = await asker.ask(
+                "musicbrainz",
+                lambda: mb.search_recordings(swapped.artist, swapped.title, duration_s=snap.duration_s),
+            )
+            confident_r = [
+                r for r in recordings or [] if judge_video(swapped, _comparable(r)).confidence >= self.policy.threshold
+            ]
+            if confident_r:
+                await consider(
+                    "musicbrainz", confident_r, False, swapped, why.format(artist=snap.title, title=snap.artist)
+                )
 
     async def _apply(self, snap: VideoSnapshot, chosen: dict[str, merge.Chosen]) -> list[str]:
         now = utcnow()
@@ -387,7 +504,13 @@ class VideoEnricher(_Writes):
     async def _to_review(self, snap: VideoSnapshot, query: VideoQuery, candidates: list[dict[str, Any]]) -> None:
         ranked = sorted(candidates, key=lambda c: -float(c["confidence"]))[:MAX_CANDIDATES]
         values = {
-            "query": {"artist": query.artist, "title": query.title, "duration_s": query.duration_s},
+            "query": {
+                "artist": query.artist,
+                "title": query.title,
+                "duration_s": query.duration_s,
+                "version": query.version,
+                "kind": query.kind,
+            },
             "candidates": ranked,
             "best_confidence": float(ranked[0]["confidence"]),
             "provider": ranked[0]["provider"],
@@ -550,7 +673,12 @@ class ArtistEnricher(_Writes):
             getter = await asker.client(name, Capability.GET_ARTIST)
             if getter is None:
                 return None, 0.0
-            return await asker.ask(name, lambda: getter.get_artist(known)), 1.0
+            by_id = await asker.ask(name, lambda: getter.get_artist(known))
+            if by_id is not None or name in asker.outcome.failed_providers:
+                return by_id, 1.0
+            # A stale or unknown id (say, a slug no entity has any more): said, then searched by name.
+            log.info("artist %s: %s has no artist %r; searching by name", snap.id, name, known)
+            await asker.note(f"{name} has no artist {known!r}; searching by name")
         client = await asker.client(name, Capability.SEARCH_ARTISTS)
         if client is None:
             return None, 0.0
@@ -563,6 +691,7 @@ class ArtistEnricher(_Writes):
                         info.name,
                         disambiguation_hint=snap.disambiguation,
                         candidate_detail=info.disambiguation or "",
+                        aliases=[*info.aliases, *([natural_sort_name(info.sort_name)] if info.sort_name else [])],
                     ),
                     info,
                 )
@@ -572,6 +701,7 @@ class ArtistEnricher(_Writes):
         )
         # Two equally good namesakes: a person has to choose.
         tied = len(scored) > 1 and scored[1][0] >= scored[0][0] - 0.01 and not snap.disambiguation
+        parts = {name_key(part): part for part in credited_names(snap.name)}
         candidates.extend(
             {
                 "provider": info.provider,
@@ -580,6 +710,12 @@ class ArtistEnricher(_Writes):
                 "disambiguation": info.disambiguation,
                 "country": info.country,
                 "confidence": conf,
+                # "A & B" searched, A found: the provider knows A, not "A & B" as one artist.
+                "reason": (
+                    f"'{snap.name}' looks like a joint credit: {part} is one of its artists"
+                    if conf < self.policy.threshold and (part := parts.get(name_key(info.name)))
+                    else None
+                ),
             }
             for conf, info in scored[:MAX_CANDIDATES]
         )

@@ -15,6 +15,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from anyascii import anyascii
+
 from mvidarr.kit.fuzzy import similarity
 from mvidarr.kit.text import fold, nfc
 from mvidarr.library.titles import ParsedTitle, parse_title
@@ -95,6 +97,144 @@ def title_key(title: str) -> str:
     return _strip_punctuation(key.translate(_DROPPED_IN_TITLES))
 
 
+# -- versions and kinds ----------------------------------------------------------------------------
+
+# What a version or kind says about the recording or the video, as canonical tags. Words that say
+# nothing about which version it is (remastered, HD, official, a year) give no tag.
+_VERSION_TAGS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
+    (re.compile(r"\bunplugged\b"), ("live", "acoustic")),
+    (re.compile(r"\blive\b|\ben vivo\b|\bao vivo\b|\ben directo\b|\bin concert\b|\blive at\b"), ("live",)),
+    (re.compile(r"\bacoustic\b|\bakustik\b|\bacustic[oa]\b|\bstripped\b"), ("acoustic",)),
+    (re.compile(r"\bre-?mix(?:es|ed)?\b|\brmx\b|\brework\b|\bbootleg\b|\bdub mix\b|\bclub mix\b"), ("remix",)),
+    (re.compile(r"\bexplicit\b|\buncensored\b|\bunrated\b|\bdirty\b|\bnsfw\b|\buncut\b"), ("explicit",)),
+    (re.compile(r"(?<!un)\bcensored\b|\bclean\b|\bradio version\b|\bfamily friendly\b"), ("clean",)),
+    (re.compile(r"\bdirector'?s cut\b|\bextended cut\b|\bfull length\b|\blong version\b"), ("director's cut",)),
+    (re.compile(r"\bextended\b(?! cut)"), ("extended",)),
+    (re.compile(r"\blyrics?\b"), ("lyric",)),
+    (re.compile(r"\binstrumental\b|\bkaraoke\b|\boff vocal\b"), ("instrumental",)),
+    (re.compile(r"\ba ?cappella\b|\bacapella\b"), ("a cappella",)),
+    (re.compile(r"\bdemo\b"), ("demo",)),
+    (re.compile(r"\balternat(?:e|ive)\b|\bversion [2-9]\b|\bsecond version\b|\b(?:us|uk) version\b"), ("alternate",)),
+    (re.compile(r"\bdance practice\b|\bchoreography\b|\bperformance\b|\bsession\b"), ("performance",)),
+    (re.compile(r"\bteaser\b|\btrailer\b|\bbehind the scenes\b|\bmaking of\b"), ("teaser",)),
+    (re.compile(r"\b(?:official )?audio\b|\bvisuali[sz]er\b|\bart track\b"), ("audio",)),
+)
+_KIND_TAGS: dict[str, tuple[str, ...]] = {
+    "live": ("live",),
+    "lyric": ("lyric",),
+    "audio": ("audio",),
+    "performance": ("performance",),
+    "other": ("teaser",),
+}
+# Tags a MusicBrainz recording (a song, not a video) can carry: a lyric video of the studio song is
+# that same recording, a live video is not.
+RECORDING_TAGS = frozenset({"live", "acoustic", "remix", "explicit", "clean", "instrumental", "a cappella", "demo"})
+# A video that is an audio upload or a performance clip is still the same recording as the studio song;
+# a "live session" performance is live audio though, which the words say on their own.
+_TAG_NAMES = {
+    "live": "live",
+    "acoustic": "acoustic",
+    "remix": "a remix",
+    "explicit": "explicit",
+    "clean": "clean (censored)",
+    "director's cut": "a director's cut",
+    "extended": "extended",
+    "lyric": "a lyric video",
+    "instrumental": "instrumental",
+    "a cappella": "a cappella",
+    "demo": "a demo",
+    "alternate": "an alternate version",
+    "performance": "a performance clip",
+    "teaser": "a teaser",
+    "audio": "an audio upload",
+}
+
+
+def version_tags(*texts: str | None, kind: str | None = None) -> frozenset[str]:
+    """The version and kind tags of titles, version names or disambiguations ('Live at Wembley' -> live)."""
+    tags: set[str] = set(_KIND_TAGS.get(kind or "", ()))
+    for text in texts:
+        if not text:
+            continue
+        folded = fold(text).replace("\u2019", "'")
+        for pattern, found in _VERSION_TAGS:
+            if pattern.search(folded):
+                tags.update(found)
+    return frozenset(tags)
+
+
+def _describe(tags: frozenset[str]) -> str:
+    return " and ".join(_TAG_NAMES.get(t, t) for t in sorted(tags)) if tags else "the main (studio) version"
+
+
+def version_mismatch(local: frozenset[str], remote: frozenset[str], *, recording: bool = False) -> str | None:
+    """Why the two sides are different versions, or None when they agree.
+
+    Against a recording only the tags a recording can carry count.
+    """
+    if recording:
+        local, remote = local & RECORDING_TAGS, remote & RECORDING_TAGS
+    if local == remote:
+        return None
+    return f"version differs: this video is {_describe(local)}, the candidate is {_describe(remote)}"
+
+
+# -- artists credited together ---------------------------------------------------------------------
+
+_CREDIT_SPLIT = re.compile(
+    r"\s+(?:[xX\u00d7]|&|\+|and|with|feat\.?|ft\.?|featuring|vs\.?|versus|meets)\s+|\s*,\s*|\s*/\s*",
+    re.IGNORECASE,
+)
+# "BTS (방탄소년단)", "Hikaru Utada [宇多田ヒカル]": a name with another spelling in brackets.
+_BRACKETED_NAME = re.compile(r"^(?P<outer>[^(\[\uff08]+?)\s*[(\[\uff08](?P<inner>[^)\]\uff09]+)[)\]\uff09]\s*$")
+
+
+def credited_names(credit: str) -> list[str]:
+    """The names in a joint credit: 'A x B feat. C' -> [A, B, C] (the whole credit is not one of them)."""
+    names = [n.strip() for n in _CREDIT_SPLIT.split(nfc(credit)) if n and n.strip()]
+    return names if len(names) > 1 else []
+
+
+def name_variants(name: str) -> list[str]:
+    """The name and, for 'Outer (Inner)' (a name with its native-script spelling), each spelling alone."""
+    variants = [name]
+    bracketed = _BRACKETED_NAME.match(nfc(name))
+    if bracketed:
+        variants += [bracketed.group("outer").strip(), bracketed.group("inner").strip()]
+    else:
+        # "Red Velvet 레드벨벳", "周杰倫 Jay Chou": a Latin spelling and a native one side by side.
+        words = nfc(name).split(" ")
+        latin = [_is_latin(w) for w in words]
+        for cut in range(1, len(words)):
+            if len(set(latin[:cut])) == 1 and len(set(latin[cut:])) == 1 and latin[0] != latin[cut]:
+                variants += [" ".join(words[:cut]), " ".join(words[cut:])]
+    return variants
+
+
+def _is_latin(word: str) -> bool:
+    """Whether a word's letters are Latin ones (accents allowed); digits and marks count as Latin."""
+    return all(not ch.isalpha() or ("a" <= ch <= "z") for ch in fold(word))
+
+
+# Scripts whose Latin spellings are transliterations ("Кино" is "Kino", "Άννα Βίσση" "Anna Vissi");
+# Han and kana readings are not (宇多田ヒカル is not "YuDuoTian..."), so those rely on aliases.
+_TRANSLITERATED_SCRIPTS = ("CYRILLIC", "GREEK")
+
+
+def transliterated(text: str) -> str | None:
+    """The Latin spelling of a Cyrillic or Greek text, None for other scripts."""
+    for ch in text:
+        if ch.isalpha() and not ch.isascii() and unicodedata.name(ch, "").startswith(_TRANSLITERATED_SCRIPTS):
+            return anyascii(text)
+    return None
+
+
+def natural_sort_name(sort_name: str) -> str:
+    """A person's sort name read naturally: 'Utada, Hikaru' -> 'Hikaru Utada'."""
+    last, comma, first = sort_name.partition(",")
+    return f"{first.strip()} {last.strip()}" if comma and first.strip() and "," not in first else sort_name
+
+
 # -- scoring -------------------------------------------------------------------------------------
 
 
@@ -106,6 +246,8 @@ class VideoQuery:
     title: str
     duration_s: float | None = None
     version: str = ""
+    kind: str = ""
+    artist_aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +257,19 @@ class VideoCandidate:
     artist: str
     title: str
     duration_s: float | None = None
+    version: str = ""
+    artists: tuple[str, ...] = ()
+    """Every credited artist (main and featured), when the provider lists them."""
+    recording: bool = False
+    """A MusicBrainz recording: the song, which lyric, audio and performance videos share."""
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A candidate's confidence, and why it can never be a confident match when it cannot."""
+
+    confidence: float
+    reason: str | None = None
 
 
 def _similarity(a: str, b: str) -> float:
@@ -125,21 +280,34 @@ def _similarity(a: str, b: str) -> float:
     return similarity(a, b)
 
 
-def artist_similarity(local: str, remote: str) -> float:
-    """0..1; a credit with several names ('Jay-Z & Alicia Keys') matches its first name fairly well."""
-    a, b = name_key(local), name_key(remote)
-    best = _similarity(a, b)
+def _keys(names: Iterable[str]) -> set[str]:
+    variants = [v for n in names for v in name_variants(n)]
+    variants += [latin for v in variants if (latin := transliterated(v))]
+    return {k for v in variants if (k := name_key(v))}
+
+
+def artist_similarity(local: str, remote: str, *, credited: Sequence[str] = (), aliases: Sequence[str] = ()) -> float:
+    """0..1; any name of a joint credit matches ('B feat. A' credits A), just below the whole name."""
+    local_keys = _keys([local, *aliases])
+    remote_keys = _keys([remote])
+    best = max((_similarity(a, b) for a in local_keys for b in remote_keys), default=0.0)
     if best < 1.0:
-        # The main artist of a joint credit: "Major Lazer & DJ Snake" vs "Major Lazer".
-        for long, short in ((a, b), (b, a)):
-            first = re.split(r"\s+(?:and|feat|ft|featuring|with|x)\s+|\s*,\s*", long)[0]
-            if first and first == short:
-                best = max(best, 0.9)
+        # Joint credits on either side: "A x B" here, "B feat. A" there, or the provider's own list.
+        local_parts = _keys(credited_names(local)) | local_keys
+        remote_parts = _keys([*credited, *credited_names(remote)]) | remote_keys
+        if local_parts & remote_parts:
+            best = max(best, 0.95)
     return best
 
 
 def title_similarity(local: str, remote: str) -> float:
-    return _similarity(title_key(local), title_key(remote))
+    """0..1 on cleaned titles; a Cyrillic or Greek title also compares by its Latin spelling."""
+    best = _similarity(title_key(local), title_key(remote))
+    if best < 1.0:
+        local_latin, remote_latin = transliterated(local) or local, transliterated(remote) or remote
+        if (local_latin, remote_latin) != (local, remote):
+            best = max(best, _similarity(title_key(local_latin), title_key(remote_latin)))
+    return best
 
 
 def duration_agreement(local: float | None, remote: float | None) -> float | None:
@@ -152,9 +320,17 @@ def duration_agreement(local: float | None, remote: float | None) -> float | Non
     return max(0.0, 1.0 - (gap - 3.0) / 27.0)
 
 
-def score_video(query: VideoQuery, candidate: VideoCandidate) -> float:
-    """Confidence 0..1 that `candidate` is the video described by `query`."""
-    artist = artist_similarity(query.artist, candidate.artist)
+# Below any sensible threshold: a candidate of another version is shown for review, never applied.
+VERSION_MISMATCH_CAP = 0.6
+
+
+def judge_video(query: VideoQuery, candidate: VideoCandidate) -> Verdict:
+    """Confidence 0..1 that `candidate` is the video described by `query`, and why not when capped.
+
+    A different version or kind (live, acoustic, remix, explicit/clean, director's cut, lyric...)
+    caps the score below any threshold, whatever the names and the duration say.
+    """
+    artist = artist_similarity(query.artist, candidate.artist, credited=candidate.artists, aliases=query.artist_aliases)
     title = title_similarity(query.title, candidate.title)
     duration = duration_agreement(query.duration_s, candidate.duration_s)
     score = 0.5 * (artist + title) if duration is None else 0.42 * (artist + title) + 0.16 * duration
@@ -162,12 +338,43 @@ def score_video(query: VideoQuery, candidate: VideoCandidate) -> float:
     weakest = min(artist, title)
     if weakest < 0.6:
         score = min(score, weakest)
-    return round(max(0.0, min(1.0, score)), 4)
+    local_tags = version_tags(query.version, query.title, kind=query.kind)
+    remote_tags = version_tags(candidate.version, candidate.title)
+    reason = version_mismatch(local_tags, remote_tags, recording=candidate.recording)
+    if reason is not None:
+        score = min(score, VERSION_MISMATCH_CAP)
+    return Verdict(round(max(0.0, min(1.0, score)), 4), reason)
 
 
-def score_artist(name: str, candidate_name: str, *, disambiguation_hint: str = "", candidate_detail: str = "") -> float:
-    """Confidence 0..1 that a provider's artist `candidate_name` is the local artist `name`."""
-    score = artist_similarity(name, candidate_name)
+def pick_video(
+    query: VideoQuery, candidates: Sequence[VideoCandidate], threshold: float
+) -> tuple[int | None, list[Verdict]]:
+    """The index of the candidate to apply (None: review or nothing) and every candidate's verdict.
+
+    Only a candidate at or above `threshold` with no reason against it is applied; of those, the best.
+    """
+    verdicts = [judge_video(query, c) for c in candidates]
+    usable = [(v.confidence, -i) for i, v in enumerate(verdicts) if v.reason is None and v.confidence >= threshold]
+    return (-max(usable)[1] if usable else None), verdicts
+
+
+def score_video(query: VideoQuery, candidate: VideoCandidate) -> float:
+    """Confidence 0..1 that `candidate` is the video described by `query`."""
+    return judge_video(query, candidate).confidence
+
+
+def score_artist(
+    name: str,
+    candidate_name: str,
+    *,
+    disambiguation_hint: str = "",
+    candidate_detail: str = "",
+    aliases: Sequence[str] = (),
+) -> float:
+    """Confidence 0..1 that a provider's artist `candidate_name` (also known by `aliases`) is `name`."""
+    names = _keys([candidate_name, *aliases])
+    local = _keys([name])
+    score = max((_similarity(a, b) for a in local for b in names), default=0.0)
     if disambiguation_hint and candidate_detail:
         hint = _similarity(fold(disambiguation_hint), fold(candidate_detail))
         score = 0.85 * score + 0.15 * hint

@@ -8,10 +8,11 @@ user edited) are never written. Pure functions apart from `apply_genres`.
 
 from __future__ import annotations
 
-import re
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from importlib import resources
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,43 +29,40 @@ FILL_ONLY = frozenset({"duration_s"})
 # Provenance keys of artwork, whose values are remote URLs the artwork code downloads.
 ARTWORK = frozenset({"image", "fanart", "thumbnail"})
 MAX_GENRES = 8
-# Tags that are not genres (Last.fm and MusicBrainz tags are free text).
-_NOT_GENRES = frozenset(
-    {
-        "seen live",
-        "favorites",
-        "favourites",
-        "favorite",
-        "favourite",
-        "love",
-        "awesome",
-        "beautiful",
-        "male vocalists",
-        "female vocalists",
-        "all",
-        "music",
-        "video",
-        "music video",
-        "my favorite",
-        "spotify",
-    }
-)
+# Spellings of genres the vocabulary names otherwise.
 _GENRE_SYNONYMS = {
     "hip hop rap": "hip hop",
     "rap hip hop": "hip hop",
     "hip hop music": "hip hop",
+    "rap": "hip hop",
     "rnb soul": "rnb",
-    "electronica": "electronic",
     "electronic music": "electronic",
     "alternative": "alternative rock",
     "alt rock": "alternative rock",
-    "synth pop": "synthpop",
-    "k pop": "kpop",
-    "j pop": "jpop",
+    "synthpop": "synth pop",
+    "kpop": "k pop",
+    "jpop": "j pop",
+    "jrock": "j rock",
     "drum n bass": "drum and bass",
     "dnb": "drum and bass",
+    "trip-hop": "trip hop",
 }
-_DECADE = re.compile(r"^\d0s$|^(?:19|20)\d0s$")
+
+
+def _key(name: str) -> str:
+    key = genre_key(name)
+    return _GENRE_SYNONYMS.get(key, key)
+
+
+@functools.cache
+def vocabulary() -> dict[str, str]:
+    """The genre vocabulary shipped as data (MusicBrainz's genre list): comparison key -> its spelling.
+
+    Read once per process from the package's `genres.txt`; the result is never changed.
+    """
+    text = resources.files("mvidarr.metadata").joinpath("genres.txt").read_text(encoding="utf-8")
+    names = (line.strip() for line in text.splitlines())
+    return {_key(name): name for name in names if name and not name.startswith("#")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,24 +138,24 @@ def apply(
 
 
 def clean_genres(names: Iterable[str]) -> list[str]:
-    """Provider genres and tags as genre names: non-genre tags dropped, synonyms joined, at most 8."""
+    """Provider genres and tags as genre names: only genres of the vocabulary, spelled its way, at most 8.
+
+    Free tags that are not genres (nationalities, places, years, "legendary", "seen live") are dropped.
+    """
+    known = vocabulary()
     seen: dict[str, str] = {}
     for raw in names:
-        name = nfc(raw)
-        key = genre_key(name)
-        if not key or key in _NOT_GENRES or _DECADE.match(key) or len(name) > 60:
+        key = _key(nfc(raw))
+        if key not in known or key in seen:
             continue
-        key = _GENRE_SYNONYMS.get(key, key)
-        display = name if genre_key(name) == key else key
-        if key not in seen:
-            seen[key] = _title_case(display)
+        seen[key] = _title_case(known[key])
         if len(seen) >= MAX_GENRES:
             break
     return list(seen.values())
 
 
 def _title_case(name: str) -> str:
-    # "hip hop" -> "Hip Hop", "rnb" -> "Rnb" is poor: keep short all-letter acronyms upper-case.
+    # "hip hop" -> "Hip Hop", "idm" -> "IDM": short all-letter names are acronyms.
     if name.islower() and len(name) <= 3 and name.isalpha():
         return name.upper()
     return name if any(ch.isupper() for ch in name) else name.title()

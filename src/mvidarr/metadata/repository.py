@@ -8,7 +8,8 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mvidarr.models import Artist, MatchReview, Video
+from mvidarr.models import Artist, Job, MatchReview, Video
+from mvidarr.models.job import ACTIVE_STATUSES
 
 
 async def due_ids(
@@ -75,3 +76,10 @@ async def review_for(
     column = MatchReview.video_id if video_id is not None else MatchReview.artist_id
     key = video_id if video_id is not None else artist_id
     return (await session.execute(select(MatchReview).where(column == key))).scalar_one_or_none()
+
+
+async def active_jobs(session: AsyncSession, ids: list[int]) -> int:
+    """How many of these jobs are still queued or running."""
+    if not ids:
+        return 0
+    return int(await session.scalar(select(func.count()).where(Job.id.in_(ids), Job.status.in_(ACTIVE_STATUSES))) or 0)

@@ -81,6 +81,10 @@ class ReviewCandidate(Schema):
     duration_s: float | None = None
     url: str | None = None
     thumb: str | None = None
+    reason: str | None = Field(
+        default=None,
+        description="Why this candidate cannot be applied on its own (another version, artist and title swapped).",
+    )
 
 
 class VideoRef(Schema):

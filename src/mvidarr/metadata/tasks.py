@@ -27,6 +27,8 @@ ARTIST_ENRICH = "artist.enrich"
 LIBRARY_ENRICH = "library.enrich"
 # Videos of one batch enriched at once: enough to keep every provider's rate limit busy.
 PARALLEL = 8
+# How often library enrichment looks whether its artist jobs have finished.
+CHILD_POLL_S = 0.25
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
@@ -178,9 +180,14 @@ async def enrich_library(ctx: JobContext, params: LibraryEnrichParams) -> JobRes
         ("artist", params.artists, ARTIST_ENRICH, "artist_ids"),
         ("video", params.videos, VIDEO_ENRICH, "video_ids"),
     ]
+    artist_jobs: list[int] = []
     for kind, enabled, job, key in plan:
         if not enabled:
             continue
+        if kind == "video" and artist_jobs:
+            # Videos take their artist's genres when they have none, and their searches use the
+            # artist's MusicBrainz id: the video jobs are queued once the artist jobs have finished.
+            await _wait_for(ctx, artist_jobs, f"waiting for {len(artist_jobs)} artist jobs before the videos")
         after = 0
         while True:
             ctx.check_abort()
@@ -192,12 +199,26 @@ async def enrich_library(ctx: JobContext, params: LibraryEnrichParams) -> JobRes
                 break
             after = ids[-1]
             batches = [ids[i : i + size] for i in range(0, len(ids), size)]
-            await ctx.spawn_many(job, [{key: batch} for batch in batches])
+            children = await ctx.spawn_many(job, [{key: batch} for batch in batches])
+            if kind == "artist":
+                artist_jobs.extend(children)
             spawned[f"{kind}s"] += len(ids)
             spawned["jobs"] += len(batches)
             await ctx.progress(0.0, f"queued {spawned['artists']} artists and {spawned['videos']} videos")
     await ctx.log("info", f"queued {spawned['jobs']} enrichment jobs")
     return spawned
+
+
+async def _wait_for(ctx: JobContext, job_ids: list[int], message: str) -> None:
+    """Until none of `job_ids` is queued or running; cancellable, with progress as the heartbeat."""
+    while True:
+        ctx.check_abort()
+        async with ctx.reader() as session:
+            active = await repository.active_jobs(session, job_ids)
+        if not active:
+            return
+        await ctx.progress(0.0, f"{message} ({active} to go)")
+        await asyncio.sleep(CHILD_POLL_S)
 
 
 async def _enrich_selection(ctx: JobContext, selection: VideoSelection, through_id: int | None, size: int) -> JobResult:

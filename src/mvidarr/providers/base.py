@@ -58,8 +58,15 @@ class ProviderClient:
         raise self._unsupported("look up videos")
 
     async def search_recordings(
-        self, artist: str, title: str, *, limit: int = 10, duration_s: float | None = None
+        self,
+        artist: str,
+        title: str,
+        *,
+        limit: int = 10,
+        duration_s: float | None = None,
+        artist_mbid: str | None = None,
     ) -> list[RecordingInfo]:
+        """Recordings of `title` by `artist` (by the artist's MusicBrainz id instead when given)."""
         raise self._unsupported("search recordings")
 
     async def recording_for_url(self, url: str) -> list[RecordingInfo]:

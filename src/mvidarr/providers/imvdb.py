@@ -5,6 +5,7 @@ Authenticated with the `IMVDB-APP-KEY` header.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import Field
@@ -12,7 +13,7 @@ from pydantic import Field
 from mvidarr.providers.base import ProviderClient, Wire
 from mvidarr.providers.errors import ProviderNotFound
 from mvidarr.providers.models import ArtistInfo, Capability, ExternalIds, Images, Link, VideoInfo
-from mvidarr.providers.parsing import blank_to_none, date_of, youtube_id
+from mvidarr.providers.parsing import blank_to_none, text_date, year_of, youtube_id
 from mvidarr.providers.upstream import CallKind
 
 
@@ -111,7 +112,10 @@ def _video(raw: _Video) -> VideoInfo:
         yid for s in sources if (s.source or "").lower() == "youtube" and (yid := youtube_id(str(s.source_data)))
     ]
     links = [Link(kind="youtube", url=f"https://www.youtube.com/watch?v={yid}") for yid in youtube_ids]
-    release = date_of(raw.release_date_string)
+    # IMVDb writes release dates as text ("April 7, 1997"); the stamp is the same day at midnight UTC.
+    release = text_date(raw.release_date_string)
+    if release is None and raw.release_date_stamp and 0 < raw.release_date_stamp < 32503680000:
+        release = datetime.fromtimestamp(raw.release_date_stamp, tz=UTC).date()
     return VideoInfo(
         provider="imvdb",
         provider_id=str(raw.id),
@@ -120,7 +124,7 @@ def _video(raw: _Video) -> VideoInfo:
         featured_artists=[a.name for a in raw.featured_artists],
         title=raw.song_title or "",
         version=blank_to_none(raw.version_name),
-        year=raw.year or (release.year if release else None),
+        year=raw.year or (release.year if release else year_of(raw.release_date_string)),
         release_date=release,
         directors=list(dict.fromkeys(directors)),
         producers=list(dict.fromkeys(producers)),
@@ -136,7 +140,8 @@ def _artist(raw: _Entity) -> ArtistInfo:
     return ArtistInfo(
         provider="imvdb",
         provider_id=str(raw.id),
-        name=raw.name or raw.slug or str(raw.id),
+        # Some entities come with `name: null`; their slug ("daft-punk") still spells the name.
+        name=raw.name or (raw.slug.replace("-", " ").title() if raw.slug else str(raw.id)),
         disambiguation=blank_to_none(raw.byline),
         biography=blank_to_none(raw.bio),
         images=Images(thumb=_image(raw.image, "l", "o", "b", "t")),
@@ -214,10 +219,32 @@ class ImvdbClient(ProviderClient):
             headers=self._headers,
         )
 
+    async def _entity_id(self, provider_id: str) -> str:
+        """The numeric id of an entity given by id or by slug (MusicBrainz links IMVDb pages by slug).
+
+        The API looks entities up by number only, so a slug is searched for and must match exactly.
+        """
+        if provider_id.isdigit():
+            return provider_id
+        slug = provider_id.strip().strip("/").rsplit("/", 1)[-1].lower()
+        if not slug:
+            raise ProviderNotFound("imvdb", f"{provider_id!r} is neither an IMVDb id nor a slug")
+        page = await self.upstream.get(
+            "/search/entities",
+            _EntitySearch,
+            params={"q": slug.replace("-", " "), "per_page": 25},
+            headers=self._headers,
+            kind=CallKind.SEARCH,
+        )
+        for entity in page.results:
+            if (entity.slug or "").lower() == slug:
+                return str(entity.id)
+        raise ProviderNotFound("imvdb", f"no IMVDb entity has the slug {slug!r}")
+
     async def get_artist(self, provider_id: str) -> ArtistInfo:
-        return _artist(await self._entity(provider_id))
+        return _artist(await self._entity(await self._entity_id(provider_id)))
 
     async def artist_videos(self, provider_id: str, *, limit: int = 200) -> list[VideoInfo]:
-        entity = await self._entity(provider_id)
+        entity = await self._entity(await self._entity_id(provider_id))
         videos = entity.artist_videos.videos if entity.artist_videos else []
         return [_video(v) for v in videos[:limit]]

@@ -95,6 +95,9 @@ class ArtistInfo(_Result):
     urls: list[Link] = Field(default_factory=list)
     video_count: int | None = Field(default=None, description="How many music videos the provider lists.")
     score: float | None = Field(default=None, description="The provider's own search relevance, 0..1, if any.")
+    aliases: list[str] = Field(
+        default_factory=list, description="Other names (other scripts, spellings), as MusicBrainz lists them."
+    )
 
 
 class VideoInfo(_Result):

@@ -37,6 +37,13 @@ class _Relation(Wire):
     recording: _Recording | None = None
 
 
+class _Alias(Wire):
+    name: str
+    sort_name: str | None = Field(default=None, alias="sort-name")
+    locale: str | None = None
+    type: str | None = None
+
+
 class _Artist(Wire):
     id: str
     name: str
@@ -49,6 +56,7 @@ class _Artist(Wire):
     genres: list[_Named] = Field(default_factory=list)
     tags: list[_Named] = Field(default_factory=list)
     relations: list[_Relation] = Field(default_factory=list)
+    aliases: list[_Alias] = Field(default_factory=list)
 
 
 class _ArtistSearch(Wire):
@@ -166,6 +174,7 @@ def _artist(raw: _Artist) -> ArtistInfo:
         ids=ExternalIds(**ids),
         urls=links,
         score=raw.score / 100 if raw.score is not None else None,
+        aliases=list(dict.fromkeys(a.name for a in raw.aliases)),
     )
 
 
@@ -266,7 +275,7 @@ class MusicBrainzClient(ProviderClient):
 
     async def get_artist(self, provider_id: str) -> ArtistInfo:
         raw = await self.upstream.get(
-            f"/artist/{_mbid(provider_id)}", _Artist, params={"inc": "genres+tags+url-rels", "fmt": "json"}
+            f"/artist/{_mbid(provider_id)}", _Artist, params={"inc": "aliases+genres+tags+url-rels", "fmt": "json"}
         )
         return _artist(raw)
 
@@ -274,9 +283,17 @@ class MusicBrainzClient(ProviderClient):
         return await self.get_artist(mbid)
 
     async def search_recordings(
-        self, artist: str, title: str, *, limit: int = 10, duration_s: float | None = None
+        self,
+        artist: str,
+        title: str,
+        *,
+        limit: int = 10,
+        duration_s: float | None = None,
+        artist_mbid: str | None = None,
     ) -> list[RecordingInfo]:
-        query = f"artist:{lucene_quote(artist)} AND recording:{lucene_quote(title)}"
+        # By the artist's id once known: a namesake's songs never come back, any credit spelling does.
+        who = f"arid:{_mbid(artist_mbid)}" if artist_mbid else f"artist:{lucene_quote(artist)}"
+        query = f"{who} AND recording:{lucene_quote(title)}"
         if duration_s:
             ms = int(duration_s * 1000)
             query += f" AND dur:[{ms - 15000} TO {ms + 15000}]"

@@ -32,6 +32,57 @@ def date_of(value: str | None) -> date | None:
         return None
 
 
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+# "April 7, 1997", "April 7th, 1997", "7 April 1997", "Apr. 7 1997".
+_MONTH_DAY_YEAR = re.compile(r"^([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
+_DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)\.?,?\s+(\d{4})$")
+
+
+def text_date(value: str | None) -> date | None:
+    """A full date written as text ('April 7, 1997', '7th April 1997') or ISO; None for partial dates."""
+    if not value:
+        return None
+    iso = date_of(value.strip())
+    if iso is not None:
+        return iso
+    text = " ".join(value.strip().lower().split())
+    month_first = _MONTH_DAY_YEAR.match(text)
+    day_first = _DAY_MONTH_YEAR.match(text)
+    if month_first:
+        month_name, day, year = month_first.groups()
+    elif day_first:
+        day, month_name, year = day_first.groups()
+    else:
+        return None
+    month = _MONTHS.get(month_name)
+    if month is None:
+        return None
+    try:
+        return date(int(year), month, int(day))
+    except ValueError:
+        return None
+
+
 def iso_duration_s(value: str | None) -> float | None:
     """ISO 8601 durations as YouTube gives them ('PT3M33S')."""
     if not value:

@@ -243,7 +243,8 @@ if (matches) {
       el("div", { class: "candidate-text" },
         c.url ? el("a", { href: c.url, target: "_blank", rel: "noopener noreferrer external" }, label) : el("strong", { text: label }),
         el("br"),
-        el("span", { class: "muted", text: facts })),
+        el("span", { class: "muted", text: facts }),
+        ...(c.reason ? [el("br"), el("span", { class: "muted match-reason", text: c.reason })] : [])),
       el("meter", { min: "0", max: "1", value: String(c.confidence), "aria-label": `Confidence of ${label}` }, `${pct}%`),
       ` ${pct}%`,
     );
