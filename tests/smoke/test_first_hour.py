@@ -52,7 +52,7 @@ def _spec(container: str, video: str, audio: str | None, seconds: float = 2.0, *
 CLIPS = (
     Clip("Portishead - Glory Box (Official Video) [HD].mp4", _spec("mp4", "libx264", "aac"), False),
     Clip("Björk – Army of Me (Official Music Video).webm", _spec("webm", "libvpx-vp9", "libopus"), False),
-    Clip("Radiohead - Creep (Live).m4v", _spec("mp4", "libx264", "aac"), False),
+    Clip("Radiohead - Creep ⧸ Live.m4v", _spec("mp4", "libx264", "aac"), False),
     Clip("Massive Attack/Massive Attack - Teardrop (Live at Glastonbury).mov", _spec("mov", "libx264", "aac"), True),
     Clip("daft_punk - around_the_world (1997).mkv", _spec("matroska", "libx264", "aac"), True),
     Clip(
