@@ -153,6 +153,23 @@ async def app(settings: Settings, db: Database) -> AsyncIterator[Any]:
         yield application
 
 
+LOOPBACK_HOSTS = ["127.0.0.0/8", "::1", "localhost"]
+
+
+async def allow_private_hosts(app: Any, hosts: list[str] | None = None) -> None:
+    """Lets user-supplied URLs reach `hosts` (loopback by default: the tests' local servers), as an
+    admin would in the `network.allowed_private_hosts` setting."""
+    from mvidarr.models import Setting
+
+    async with app.state.db.writer() as session:
+        row = await session.get(Setting, "network.allowed_private_hosts")
+        if row is None:
+            session.add(Setting(key="network.allowed_private_hosts", value=hosts or LOOPBACK_HOSTS))
+        else:
+            row.value = hosts or LOOPBACK_HOSTS
+        await session.commit()
+
+
 async def make_user(app: Any, username: str, role: Role, password: str = TEST_PASSWORD, **fields: Any) -> User:
     """A user created through the users service (as `mvidarr users create` does)."""
     guard: Guard = app.state.auth

@@ -240,6 +240,22 @@ def test_settings_schedules_and_users(tab: Tab, server: Server) -> None:
         assert account["role"] == "manager"
 
 
+def test_settings_allowed_private_hosts_are_edited_one_per_line(tab: Tab, server: Server) -> None:
+    sign_in(tab, server)
+    page = tab.page
+    tab.go("/settings")
+    field = page.locator("#s-network-allowed_private_hosts")
+    field.fill("NAS.local\n192.168.1.0/24\n\n10.0.0.5")
+    page.click("#settings-form button[type=submit]")
+    page.wait_for_selector(".toast:has-text('Settings saved.')")
+    with server.api(server.admin_token()) as api:
+        stored = next(s for s in api.get("/settings").json() if s["key"] == "network.allowed_private_hosts")
+        assert stored["value"] == ["nas.local", "192.168.1.0/24", "10.0.0.5"]
+        api.patch("/settings", json={"network.allowed_private_hosts": None})
+    tab.go("/settings")
+    assert field.input_value() == ""
+
+
 def test_unmatched_file_is_matched_from_the_page(tab: Tab, server: Server) -> None:
     sign_in(tab, server)
     page = tab.page

@@ -32,6 +32,7 @@ from mvidarr.jobs.schedules import DefaultSchedule, register_default
 from mvidarr.media.probe import ProbeResult, probe_file
 from mvidarr.metadata.tasks import enrich_after_download
 from mvidarr.models import Artist, DownloadOutcome, Job, QualityProfile, RootFolder, Video, VideoStatus
+from mvidarr.network.policy import policy_from_settings
 from mvidarr.quality import service as quality
 from mvidarr.settings import service as runtime_settings
 
@@ -407,8 +408,12 @@ class Download:
             "embed_metadata": options.embed_metadata,
             "thumbnail": True,
         }
+        async with ctx.reader() as session:
+            policy = await policy_from_settings(session)
         try:
-            fetched = await ytdlp.download(request, on_event=self._on_event, should_stop=ctx.should_abort)
+            fetched = await ytdlp.download(
+                request, policy=policy, on_event=self._on_event, should_stop=ctx.should_abort
+            )
         except ytdlp.YtDlpFailed as exc:
             raise _CandidateFailed(exc.kind, exc.message) from None
         ctx.check_abort()
@@ -593,8 +598,12 @@ async def upgrade_video(ctx: JobContext, params: UpgradeParams) -> JobResult:
 
     if source_key(url) in blocked:
         return {"upgrade": False, "reason": f"{url} is blocklisted"}
+    async with ctx.reader() as session:
+        policy = await policy_from_settings(session)
     try:
-        info = await ytdlp.list_formats({"url": url, "socket_timeout": 20.0}, should_stop=ctx.should_abort)
+        info = await ytdlp.list_formats(
+            {"url": url, "socket_timeout": 20.0}, policy=policy, should_stop=ctx.should_abort
+        )
     except ytdlp.YtDlpStopped:
         raise JobInterrupted from None
     except ytdlp.YtDlpFailed as exc:

@@ -73,7 +73,7 @@ class SettingField:
     """How the settings form shows one runtime setting, read from its JSON schema."""
 
     setting: SettingPublic
-    kind: str  # secret, boolean, integer, enum or string
+    kind: str  # secret, boolean, integer, number, enum, list (of strings) or string
     nullable: bool
     options: list[Any]
     minimum: int | None
@@ -86,7 +86,9 @@ class SettingField:
         nullable = any(v.get("type") == "null" for v in variants)
         main: dict[str, Any] = next((v for v in variants if v.get("type") != "null"), {})
         kind = "secret" if setting.secret else "enum" if "enum" in main else str(main.get("type") or "string")
-        if kind not in ("secret", "enum", "boolean", "integer", "number"):
+        if kind == "array":
+            kind = "list"
+        if kind not in ("secret", "enum", "boolean", "integer", "number", "list"):
             kind = "string"
         return cls(setting, kind, nullable, list(main.get("enum", [])), main.get("minimum"), main.get("maximum"))
 
