@@ -194,12 +194,15 @@ def _lifespan(settings: Settings, database: Database | None) -> Any:
             async with provider_hub(db, settings) as providers, job_system(db, settings) as jobs:
                 app.state.providers = providers
                 app.state.hub = jobs.hub
+                guard.events = jobs.hub
+                jobs.hub.add_listener(guard.on_event)
                 app.state.clock = jobs.clock
                 app.state.runner = jobs.runner
                 if owned:
                     _freeze_startup_objects()
                 yield
         finally:
+            guard.events = None
             guard.close()
             if owned:
                 await db.dispose()

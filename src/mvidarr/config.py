@@ -82,7 +82,14 @@ class Settings(BaseSettings):
     login_max_failures_per_ip: int = Field(default=30, ge=1, description="Failed logins per window per address.")
     lockout_threshold: int = Field(default=10, ge=1, description="Consecutive failures that lock an account.")
     lockout_minutes: int = Field(default=15, ge=1, description="How long a locked account stays locked.")
-    api_key_cache_s: float = Field(default=30.0, ge=0, le=3600, description="How long a checked API key is trusted.")
+    api_key_cache_s: float = Field(default=5.0, ge=0, le=3600, description="How long a checked API key is trusted.")
+    session_check_s: float = Field(
+        default=5.0,
+        ge=0,
+        le=300,
+        description="How long an access token's session (user, role, not revoked) is trusted before the "
+        "database is asked again; revocations announced over PostgreSQL NOTIFY apply at once.",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Origins allowed to call the API from browsers (comma-separated); none."
     )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import statistics
 import time
 from typing import Any
@@ -15,7 +16,7 @@ from mvidarr.auth.passwords import Passwords
 from mvidarr.kit.sealing import derive_key
 from mvidarr.models import AuditEvent, Role
 from tests.auth.helpers import bearer, login, tokens
-from tests.conftest import TEST_PASSWORD, make_user
+from tests.conftest import TEST_PASSWORD, access_token, make_user
 
 pytestmark = pytest.mark.anyio
 
@@ -97,11 +98,12 @@ async def test_deactivated_user_cannot_sign_in(app: Any, anon_client: httpx.Asyn
     assert response.status_code == 403
 
 
-def _forge(app: Any, **changes: Any) -> str:
+def _forge_token(app: Any, **changes: Any) -> str:
     guard: Guard = app.state.auth
     now = time.time()
+    sid = changes.pop("_sid", "x" * 32)
     claims = {
-        "iss": "mvidarr", "aud": "mvidarr:api", "sub": "1", "name": "admin", "role": "admin", "sid": "x" * 32,
+        "iss": "mvidarr", "aud": "mvidarr:api", "sub": "1", "name": "admin", "role": "admin", "sid": sid,
         "typ": "access", "iat": now, "nbf": int(now), "exp": int(now) + 600,
     }  # fmt: skip
     claims.update(changes)
@@ -112,6 +114,8 @@ def _forge(app: Any, **changes: Any) -> str:
 
 async def test_token_attacks_are_refused(app: Any, anon_client: httpx.AsyncClient, admin_user: Any) -> None:
     now = time.time()
+    real = jwt.decode(await access_token(app, admin_user), options={"verify_signature": False})
+    _forge = functools.partial(_forge_token, _sid=real["sid"])  # a live session: only the claims under test differ
     header = base64.urlsafe_b64encode(b'{"alg":"none","typ":"JWT"}').rstrip(b"=").decode()
     payload = _forge(app).split(".")[1]
     forged = {

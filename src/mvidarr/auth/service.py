@@ -308,6 +308,7 @@ async def refresh(db: Database, guard: Guard, token: str, *, cookie: bool, ip: s
                 session, "auth.refresh_reuse", user_id=row.user_id, ip=ip, target_type="session",
                 target_id=row.family_id, details={"user_agent": agent},
             )  # fmt: skip
+            await guard.announce(session, [row.user_id])
             await session.commit()
             guard.revoke_sessions([row.family_id])
             raise Unauthorized("refresh token was already used; the session is revoked, sign in again")
@@ -326,6 +327,7 @@ async def logout(session: AsyncSession, guard: Guard, principal: Principal, *, i
     if principal.session_id is not None:
         await repository.revoke_families(session, utcnow(), family_id=principal.session_id)
         guard.revoke_sessions([principal.session_id])
+        await guard.announce(session, [principal.user_id])
     audit.record(session, "auth.logout", actor=principal, ip=ip, target_type="session", target_id=principal.session_id)
 
 
@@ -366,6 +368,7 @@ async def change_password(
             session_id=principal.session_id,
             csrf_token=csrf,
         )
+        await guard.announce(session, [fresh.id])
         await session.commit()
     guard.revoke_sessions(others)
     return Issued(access, None, csrf, guard.signer.ttl_s, False, cookie)
@@ -438,6 +441,7 @@ async def revoke_session(
         raise NotFound(f"session {session_id} does not exist")
     await repository.revoke_families(session, utcnow(), family_id=session_id)
     guard.revoke_sessions([session_id])
+    await guard.announce(session, [principal.user_id])
     audit.record(session, "auth.session_revoked", actor=principal, ip=ip, target_type="session", target_id=session_id)
 
 
