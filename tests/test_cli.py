@@ -95,6 +95,57 @@ def test_serve_migrates_and_answers(env: dict[str, str], tmp_path: Path) -> None
         server.wait(timeout=30)
 
 
+def _serve(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    with log.open("w") as sink:
+        server = subprocess.Popen([*MVIDARR, "serve", "--port", str(port), "--no-jobs"], env=env, stderr=sink)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            httpx.get(f"{base}/api/v1/health", timeout=2)
+            return server, base
+        except httpx.TransportError:
+            assert server.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, f"server did not start: {log.read_text()}"
+            time.sleep(0.2)
+
+
+def _failed_logins_with_rotating_forwarded_for(base: str) -> list[int]:
+    return [
+        httpx.post(
+            f"{base}/api/v1/auth/login",
+            json={"username": "root", "password": "not the password"},
+            headers={"X-Forwarded-For": f"198.51.100.{i}"},
+            timeout=30,
+        ).status_code
+        for i in range(7)
+    ]
+
+
+@sqlite_only
+def test_forwarded_for_is_believed_only_from_trusted_proxies(env: dict[str, str], tmp_path: Path) -> None:
+    """By default a rotating X-Forwarded-For from 127.0.0.1 does not dodge the per-address throttle;
+    with MVIDARR_TRUSTED_PROXIES naming the proxy, it is each client's address."""
+    env = {**env, "MVIDARR_ADMIN_USERNAME": "root", "MVIDARR_ADMIN_PASSWORD": "a long admin password"}
+    server, base = _serve(env, tmp_path / "serve.log")
+    try:
+        assert _failed_logins_with_rotating_forwarded_for(base) == [401] * 5 + [429] * 2
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    trusted = {**env, "MVIDARR_TRUSTED_PROXIES": "127.0.0.1,10.0.0.0/8"}
+    server, base = _serve(trusted, tmp_path / "serve-trusted.log")
+    try:
+        assert _failed_logins_with_rotating_forwarded_for(base) == [401] * 7
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    bad = run(["db", "upgrade"], {**env, "MVIDARR_TRUSTED_PROXIES": "not-an-address"}, timeout=60)
+    assert bad.returncode == 2
+    assert "MVIDARR_TRUSTED_PROXIES" in bad.stderr
+
+
 @sqlite_only
 def test_seed_demo_speed_and_refusal(env: dict[str, str]) -> None:
     started = time.monotonic()

@@ -5,6 +5,7 @@ Runtime settings that users edit in the UI live in the database (see `mvidarr.se
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import tempfile
@@ -78,10 +79,16 @@ class Settings(BaseSettings):
     access_token_ttl_s: int = Field(default=900, ge=30, le=86400, description="Lifetime of an access token.")
     refresh_token_ttl_days: int = Field(default=30, ge=1, le=365, description="Lifetime of a session.")
     login_throttle_window_s: int = Field(default=300, ge=1, description="Window for counting failed logins.")
-    login_max_failures_per_username: int = Field(default=5, ge=1, description="Failed logins per window per name.")
+    login_max_failures_per_username: int = Field(
+        default=5, ge=1, description="Failed logins per window per client address and username."
+    )
     login_max_failures_per_ip: int = Field(default=30, ge=1, description="Failed logins per window per address.")
-    lockout_threshold: int = Field(default=10, ge=1, description="Consecutive failures that lock an account.")
-    lockout_minutes: int = Field(default=15, ge=1, description="How long a locked account stays locked.")
+    lockout_threshold: int = Field(
+        default=10, ge=1, description="Failed sign-ins of a username (per window) after which its sign-ins slow down."
+    )
+    login_backoff_max_s: float = Field(
+        default=8.0, ge=0, le=60, description="The longest a sign-in to an account with many failures is held."
+    )
     api_key_cache_s: float = Field(default=5.0, ge=0, le=3600, description="How long a checked API key is trusted.")
     session_check_s: float = Field(
         default=5.0,
@@ -93,6 +100,24 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Origins allowed to call the API from browsers (comma-separated); none."
     )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Addresses or CIDR ranges of reverse proxies whose X-Forwarded-For/-Proto headers are "
+        "believed (comma-separated); none by default, so the connecting address is the client's.",
+    )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [entry.strip() for entry in value.split(",") if entry.strip()]
+        if isinstance(value, list):
+            for entry in value:
+                try:
+                    ipaddress.ip_network(str(entry), strict=False)
+                except ValueError:
+                    raise ValueError(f"MVIDARR_TRUSTED_PROXIES: {entry!r} is not an IP address or CIDR range") from None
+        return value
 
     @field_validator("cors_origins", mode="before")
     @classmethod

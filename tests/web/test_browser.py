@@ -72,6 +72,39 @@ def test_first_run_setup_then_sign_out_and_in(tab: Tab, server: Server) -> None:
     assert page.get_by_role("heading", name="Videos").is_visible()
 
 
+EVIL_NEXTS = [
+    "/%09/evil.example",
+    "/%0a/evil.example",
+    "//evil.example",
+    "/\\evil.example",
+    "/%5C%5Cevil.example",
+    "/%2F%2Fevil.example",
+    " //evil.example",
+    "https://evil.example/",
+    "javascript:alert(1)",
+]
+
+
+def test_sign_in_never_leaves_the_site_whatever_next_says(tab: Tab, server: Server) -> None:
+    """The page's own check (on top of the server's): the module's verdict on each hostile value, then a
+    real sign-in with the reported `next=/%09/evil.example` that lands on this site."""
+    page = tab.page
+    server.admin_token()
+    tab.go("/login")
+    module = page.eval_on_selector('script[type="module"][src*="/js/"]', "s => new URL('../api.js', s.src).href")
+    verdicts = page.evaluate(
+        "async ([url, values]) => { const m = await import(url); return values.map((v) => m.sameSitePath(v)); }",
+        [module, [*EVIL_NEXTS, "/videos?q=a%20b", "/artists/3"]],
+    )
+    assert verdicts == ["/"] * len(EVIL_NEXTS) + ["/videos?q=a%20b", "/artists/3"]
+    page.goto(f"{server.base}/login?next=/%09/evil.example")
+    page.fill("#username", ADMIN[0])
+    page.fill("#password", ADMIN[1])
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url(f"{server.base}/")
+    assert page.url == f"{server.base}/"
+
+
 def test_sign_in_with_two_factor_code(tab: Tab, server: Server) -> None:
     token = server.admin_token()
     with server.api(token) as admin:

@@ -94,7 +94,12 @@ class Guard:
     passwords: Passwords
     sealer: Sealer
     by_username: FailureWindow
+    """Failed password checks of a signed-in user (password change, 2FA disable)."""
+    by_pair: FailureWindow
+    """Failed sign-ins per (client address, username): an address cannot throttle anyone else."""
     by_ip: FailureWindow
+    by_name: FailureWindow
+    """Failed sign-ins per username from any address: they slow that name's sign-ins, never refuse them."""
     revoked_users: dict[int, float] = field(default_factory=dict)
     revoked_sessions: dict[str, float] = field(default_factory=dict)
     events: EventHub | None = None
@@ -111,7 +116,9 @@ class Guard:
             passwords=Passwords(settings),
             sealer=Sealer.from_secret(secret),
             by_username=FailureWindow(settings.login_max_failures_per_username, window),
+            by_pair=FailureWindow(settings.login_max_failures_per_username, window),
             by_ip=FailureWindow(settings.login_max_failures_per_ip, window),
+            by_name=FailureWindow(max(64, settings.lockout_threshold * 4), window),
         )
 
     @property
