@@ -90,6 +90,11 @@ def test_serve_migrates_and_answers(env: dict[str, str], tmp_path: Path) -> None
         assert (data / "mvidarr.db").exists()
         assert (data / "library").is_dir()
         assert oct((data / "secret.key").stat().st_mode & 0o777) == "0o600"
+        assert oct((data / "mvidarr.db").stat().st_mode & 0o777) == "0o600"
+        assert oct(data.stat().st_mode & 0o777) == "0o700"
+        for sidecar in (data / "mvidarr.db-wal", data / "mvidarr.db-shm"):
+            if sidecar.exists():
+                assert oct(sidecar.stat().st_mode & 0o777) == "0o600", sidecar
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -5,6 +5,7 @@ Runtime settings that users edit in the UI live in the database (see `mvidarr.se
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import secrets
@@ -165,20 +166,39 @@ class Settings(BaseSettings):
         return self.database.get_backend_name() == "sqlite"
 
     def prepare_data_dir(self) -> None:
-        """Create the data dir and check it is writable; raise ConfigError with a fix if not."""
+        """Create the data dir (0700, with its cache and tmp) and check it is writable; raise ConfigError
+        with a fix if not. A SQLite database file in it is created, or tightened, 0600."""
         for folder in (self.data_dir, self.data_dir / "cache", self.data_dir / "tmp"):
             try:
-                folder.mkdir(parents=True, exist_ok=True)
+                folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             except OSError as exc:
                 raise ConfigError(
                     f"cannot create data directory {folder} ({exc.strerror}); "
                     "set MVIDARR_DATA_DIR to a folder this user can write"
                 ) from None
+            _private(folder, 0o700)
         if not os.access(self.data_dir, os.W_OK | os.X_OK):
             raise ConfigError(
                 f"data directory {self.data_dir} is not writable by this user; "
                 "fix its permissions or set MVIDARR_DATA_DIR"
             )
+        self._prepare_database_file()
+
+    def _prepare_database_file(self) -> None:
+        """SQLite makes its -wal and -shm files with the database file's mode: create that file 0600
+        before SQLite does, so the database is never readable by other users."""
+        database = self.database.database
+        if not self.is_sqlite or not database or database == ":memory:":
+            return
+        path = Path(database)
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            pass
+        except OSError:
+            return  # the database folder is checked, with a clear message, when it is opened
+        for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            _private(file, 0o600)
 
     def resolve_secret_key(self) -> str:
         """The app secret: from the environment, else the data dir's key file (created 0600)."""
@@ -205,3 +225,14 @@ class Settings(BaseSettings):
         finally:
             os.unlink(temp)
         return key
+
+
+def _private(path: Path, mode: int) -> None:
+    """Tighten `path` to `mode` when it is ours and looser; another owner's file is left alone."""
+    try:
+        info = path.stat()
+    except OSError:
+        return
+    if info.st_uid == os.getuid() and info.st_mode & 0o777 & ~mode:
+        with contextlib.suppress(OSError):
+            os.chmod(path, mode)

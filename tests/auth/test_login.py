@@ -129,6 +129,10 @@ async def test_token_attacks_are_refused(app: Any, anon_client: httpx.AsyncClien
         "not yet valid": _forge(app, nbf=int(now + 600), exp=int(now + 1200)),
         "not an access token": _forge(app, typ="refresh"),
         "garbage": "not.a.jwt",
+        "NaN exp": _forge(app, exp=float("nan")),
+        "infinite exp": _forge(app, exp=float("inf")),
+        "NaN nbf": _forge(app, nbf=float("nan")),
+        "-infinite iat": _forge(app, iat=float("-inf")),
     }
     assert (await anon_client.get("/api/v1/auth/me", headers=bearer(_forge(app)))).status_code == 200
     for name, token in forged.items():
@@ -210,3 +214,16 @@ async def test_failures_slow_an_account_down_instead_of_locking_it(
     assert locked.json()["type"] == "urn:mvidarr:problem:account-locked"
     assert (await client.post(f"/api/v1/users/{user.id}/unlock")).status_code == 200
     assert (await login(anon_client, "hal")).status_code == 200
+
+
+async def test_api_json_and_auth_answers_are_not_stored(app: Any, anon_client: httpx.AsyncClient) -> None:
+    await make_user(app, "nia", Role.READONLY)
+    signed_in = await login(anon_client, "nia")
+    assert signed_in.headers["cache-control"] == "no-store"
+    browser = await login(anon_client, "nia", cookie=True)
+    assert browser.headers["cache-control"] == "no-store"
+    token = signed_in.json()["access_token"]
+    for path in ("/api/v1/auth/me", "/api/v1/videos", "/api/v1/artists?page_size=1", "/api/v1/nothing-here"):
+        answer = await anon_client.get(path, headers=bearer(token))
+        assert answer.headers["cache-control"] == "no-store", path
+    assert (await anon_client.get("/api/v1/artists")).headers["cache-control"] == "no-store"  # a 401 problem
