@@ -100,20 +100,26 @@ def test_serve_migrates_and_answers(env: dict[str, str], tmp_path: Path) -> None
         server.wait(timeout=30)
 
 
-def _serve(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
+def _serve(env: dict[str, str], log: Path, *, jobs: bool = False) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
+    jobs_flag = [] if jobs else ["--no-jobs"]
     with log.open("w") as sink:
-        server = subprocess.Popen([*MVIDARR, "serve", "--port", str(port), "--no-jobs"], env=env, stderr=sink)
+        server = subprocess.Popen([*MVIDARR, "serve", "--port", str(port), *jobs_flag], env=env, stderr=sink)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
-    while True:
-        try:
-            httpx.get(f"{base}/api/v1/health", timeout=2)
-            return server, base
-        except httpx.TransportError:
-            assert server.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, f"server did not start: {log.read_text()}"
-            time.sleep(0.2)
+    try:
+        while True:
+            try:
+                httpx.get(f"{base}/api/v1/health", timeout=2)
+                return server, base
+            except httpx.TransportError:
+                assert server.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, f"server did not start: {log.read_text()}"
+                time.sleep(0.2)
+    except BaseException:
+        server.kill()
+        server.wait(timeout=30)
+        raise
 
 
 def _failed_logins_with_rotating_forwarded_for(base: str) -> list[int]:
@@ -149,6 +155,78 @@ def test_forwarded_for_is_believed_only_from_trusted_proxies(env: dict[str, str]
     bad = run(["db", "upgrade"], {**env, "MVIDARR_TRUSTED_PROXIES": "not-an-address"}, timeout=60)
     assert bad.returncode == 2
     assert "MVIDARR_TRUSTED_PROXIES" in bad.stderr
+
+
+def _descendants(root: int) -> dict[int, str]:
+    """Every process below `root` (pid -> command line), from /proc."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(fields[1])
+    found: dict[int, str] = {}
+    frontier = [root]
+    while frontier:
+        parent = frontier.pop()
+        for pid, ppid in parents.items():
+            if ppid == parent and pid not in found:
+                try:
+                    found[pid] = (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                except OSError:
+                    found[pid] = ""
+                frontier.append(pid)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for a reaper counts as gone: it holds no memory and runs nothing)."""
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@sqlite_only
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
+def test_pool_workers_die_with_a_killed_server(env: dict[str, str], tmp_path: Path) -> None:
+    from tests.fixtures.media import STANDARD_CLIPS, make_clip
+
+    library = tmp_path / "library"
+    make_clip(library / "Artist", STANDARD_CLIPS[0], name="Artist - Title.mp4")
+    env = {
+        **env,
+        "MVIDARR_ADMIN_USERNAME": "root",
+        "MVIDARR_ADMIN_PASSWORD": "a long admin password",
+        "MVIDARR_LIBRARY_DIR": str(library),
+    }
+    server, base = _serve(env, tmp_path / "serve.log", jobs=True)
+    try:
+        token = httpx.post(
+            f"{base}/api/v1/auth/login", json={"username": "root", "password": "a long admin password"}, timeout=30
+        ).json()["access_token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        roots = httpx.get(f"{base}/api/v1/root-folders", headers=auth, timeout=30).json()
+        if not roots:
+            roots = [httpx.post(f"{base}/api/v1/root-folders", json={"path": str(library)}, headers=auth).json()]
+        scan = {"root_folder_id": roots[0]["id"]}
+        job = httpx.post(f"{base}/api/v1/library/scan", json=scan, headers=auth, timeout=30).json()
+        deadline = time.monotonic() + 90
+        while httpx.get(f"{base}/api/v1/jobs/{job['id']}", headers=auth, timeout=30).json()["status"] != "succeeded":
+            assert time.monotonic() < deadline, "the scan did not finish"
+            time.sleep(0.3)
+        children = _descendants(server.pid)
+        assert any("multiprocessing" in command for command in children.values()), children
+    finally:
+        server.kill()  # kill -9: no shutdown code runs
+        server.wait(timeout=30)
+    deadline = time.monotonic() + 15
+    while [pid for pid in children if _alive(pid)]:
+        assert time.monotonic() < deadline, {pid: children[pid] for pid in children if _alive(pid)}
+        time.sleep(0.2)
 
 
 @sqlite_only

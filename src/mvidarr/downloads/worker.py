@@ -327,6 +327,8 @@ def _die_with_parent() -> None:
 
 
 def main() -> int:
+    # The kernel's parent-death signal would SIGKILL this process before it could kill its group
+    # (ffmpeg merges); closing stdin does both, so that is how this process learns its parent died.
     request = json.loads(sys.stdin.buffer.readline())
     threading.Thread(target=_die_with_parent, name="parent-watch", daemon=True).start()
     return run(request)
