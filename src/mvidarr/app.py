@@ -22,7 +22,7 @@ from mvidarr.auth import service as auth_service
 from mvidarr.auth.browser import SecurityHeadersMiddleware
 from mvidarr.auth.endpoints import router as auth_router
 from mvidarr.auth.guard import API_KEY_HEADER, CSRF_HEADER, Guard
-from mvidarr.auth.openapi import document_security
+from mvidarr.auth.openapi import check_access, document_security
 from mvidarr.blocklist.endpoints import router as blocklist_router
 from mvidarr.config import Settings
 from mvidarr.db import Database
@@ -257,7 +257,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     if settings.secret_key is None:
         settings.prepare_data_dir()  # the generated secret lives there
     app.state.auth = Guard.create(settings, settings.resolve_secret_key())
-    install_error_handlers(app)
+    install_error_handlers(app, access_check=check_access)
     for router in API_ROUTERS:
         _add_api_routes(app, router)
     app.include_router(docs_router)

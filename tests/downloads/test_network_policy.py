@@ -110,3 +110,15 @@ async def test_a_redirect_to_loopback_while_downloading_fails_the_job(
     assert video["status"] == "failed"
     history = (await client.get("/api/v1/activity/history")).json()["items"]
     assert "refused by the network policy" in history[0]["download"]["reason"]
+
+
+async def test_an_unreachable_source_is_502_not_503(client: httpx.AsyncClient) -> None:
+    """Reading the title of a source that does not answer (a closed port on an allowed host) is the
+    remote side's failure: a documented 502 problem, and nothing is added."""
+    response = await client.post("/api/v1/videos", json={"source_url": "http://127.0.0.1:9/clip.mp4"})
+    assert response.status_code == 502, response.text
+    assert response.json()["type"] == "urn:mvidarr:problem:fetch-failed"
+    assert (await client.get("/api/v1/videos")).json()["total"] == 0
+    spec = (await client.get("/api/v1/openapi.json")).json()
+    assert "502" in spec["paths"]["/api/v1/videos"]["post"]["responses"]
+    assert "503" not in spec["paths"]["/api/v1/videos"]["post"]["responses"]
