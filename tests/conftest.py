@@ -155,6 +155,23 @@ async def app(settings: Settings, db: Database) -> AsyncIterator[Any]:
         yield application
 
 
+LOOPBACK_HOSTS = ["127.0.0.0/8", "::1", "localhost"]
+
+
+async def allow_private_hosts(app: Any, hosts: list[str] | None = None) -> None:
+    """Lets user-supplied URLs reach `hosts` (loopback by default: the tests' local servers), as an
+    admin would in the `network.allowed_private_hosts` setting."""
+    from mvidarr.models import Setting
+
+    async with app.state.db.writer() as session:
+        row = await session.get(Setting, "network.allowed_private_hosts")
+        if row is None:
+            session.add(Setting(key="network.allowed_private_hosts", value=hosts or LOOPBACK_HOSTS))
+        else:
+            row.value = hosts or LOOPBACK_HOSTS
+        await session.commit()
+
+
 async def make_user(app: Any, username: str, role: Role, password: str = TEST_PASSWORD, **fields: Any) -> User:
     """A user created through the users service (as `mvidarr users create` does)."""
     guard: Guard = app.state.auth
@@ -165,14 +182,30 @@ async def make_user(app: Any, username: str, role: Role, password: str = TEST_PA
     return user
 
 
-def access_token(app: Any, user: User) -> str:
-    """An access token for `user`, minted as sign-in does (without a refresh token)."""
+async def access_token(app: Any, user: User) -> str:
+    """An access token for `user` in a session of its own, as sign-in makes (the session's refresh token
+    is stored, but not returned: tests that refresh sign in through the API)."""
+    from mvidarr.auth.tokens import new_refresh_token, sha256
+    from mvidarr.db import utcnow
+    from mvidarr.models import RefreshToken
+
     guard: Guard = app.state.auth
+    family = new_session_id()
+    async with app.state.db.writer() as session:
+        session.add(
+            RefreshToken(
+                user_id=user.id,
+                family_id=family,
+                token_hash=sha256(new_refresh_token()),
+                expires_at=utcnow() + guard.refresh_ttl,
+            )
+        )
+        await session.commit()
     return guard.signer.issue(
         user_id=user.id,
         username=user.username,
         role=Role(user.role),
-        session_id=new_session_id(),
+        session_id=family,
         must_change_password=user.must_change_password,
     )
 
@@ -191,7 +224,7 @@ async def admin_user(app: Any) -> User:
 @pytest.fixture
 async def client(app: Any, admin_user: User) -> AsyncIterator[httpx.AsyncClient]:
     """Signed in as the admin: every route is allowed."""
-    async with http_client(app, access_token(app, admin_user)) as http:
+    async with http_client(app, await access_token(app, admin_user)) as http:
         yield http
 
 
@@ -212,7 +245,7 @@ async def client_as(app: Any) -> AsyncIterator[ClientAs]:
 
         async def signed_in(role: Role) -> httpx.AsyncClient:
             user = await make_user(app, f"{role.value}-{uuid.uuid4().hex[:6]}", role)
-            return await stack.enter_async_context(http_client(app, access_token(app, user)))
+            return await stack.enter_async_context(http_client(app, await access_token(app, user)))
 
         yield signed_in
 

@@ -90,9 +90,143 @@ def test_serve_migrates_and_answers(env: dict[str, str], tmp_path: Path) -> None
         assert (data / "mvidarr.db").exists()
         assert (data / "library").is_dir()
         assert oct((data / "secret.key").stat().st_mode & 0o777) == "0o600"
+        assert oct((data / "mvidarr.db").stat().st_mode & 0o777) == "0o600"
+        assert oct(data.stat().st_mode & 0o777) == "0o700"
+        for sidecar in (data / "mvidarr.db-wal", data / "mvidarr.db-shm"):
+            if sidecar.exists():
+                assert oct(sidecar.stat().st_mode & 0o777) == "0o600", sidecar
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def _serve(env: dict[str, str], log: Path, *, jobs: bool = False) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    jobs_flag = [] if jobs else ["--no-jobs"]
+    with log.open("w") as sink:
+        server = subprocess.Popen([*MVIDARR, "serve", "--port", str(port), *jobs_flag], env=env, stderr=sink)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    try:
+        while True:
+            try:
+                httpx.get(f"{base}/api/v1/health", timeout=2)
+                return server, base
+            except httpx.TransportError:
+                assert server.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, f"server did not start: {log.read_text()}"
+                time.sleep(0.2)
+    except BaseException:
+        server.kill()
+        server.wait(timeout=30)
+        raise
+
+
+def _failed_logins_with_rotating_forwarded_for(base: str) -> list[int]:
+    return [
+        httpx.post(
+            f"{base}/api/v1/auth/login",
+            json={"username": "root", "password": "not the password"},
+            headers={"X-Forwarded-For": f"198.51.100.{i}"},
+            timeout=30,
+        ).status_code
+        for i in range(7)
+    ]
+
+
+@sqlite_only
+def test_forwarded_for_is_believed_only_from_trusted_proxies(env: dict[str, str], tmp_path: Path) -> None:
+    """By default a rotating X-Forwarded-For from 127.0.0.1 does not dodge the per-address throttle;
+    with MVIDARR_TRUSTED_PROXIES naming the proxy, it is each client's address."""
+    env = {**env, "MVIDARR_ADMIN_USERNAME": "root", "MVIDARR_ADMIN_PASSWORD": "a long admin password"}
+    server, base = _serve(env, tmp_path / "serve.log")
+    try:
+        assert _failed_logins_with_rotating_forwarded_for(base) == [401] * 5 + [429] * 2
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    trusted = {**env, "MVIDARR_TRUSTED_PROXIES": "127.0.0.1,10.0.0.0/8"}
+    server, base = _serve(trusted, tmp_path / "serve-trusted.log")
+    try:
+        assert _failed_logins_with_rotating_forwarded_for(base) == [401] * 7
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    bad = run(["db", "upgrade"], {**env, "MVIDARR_TRUSTED_PROXIES": "not-an-address"}, timeout=60)
+    assert bad.returncode == 2
+    assert "MVIDARR_TRUSTED_PROXIES" in bad.stderr
+
+
+def _descendants(root: int) -> dict[int, str]:
+    """Every process below `root` (pid -> command line), from /proc."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(fields[1])
+    found: dict[int, str] = {}
+    frontier = [root]
+    while frontier:
+        parent = frontier.pop()
+        for pid, ppid in parents.items():
+            if ppid == parent and pid not in found:
+                try:
+                    found[pid] = (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                except OSError:
+                    found[pid] = ""
+                frontier.append(pid)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for a reaper counts as gone: it holds no memory and runs nothing)."""
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@sqlite_only
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
+def test_pool_workers_die_with_a_killed_server(env: dict[str, str], tmp_path: Path) -> None:
+    from tests.fixtures.media import STANDARD_CLIPS, make_clip
+
+    library = tmp_path / "library"
+    make_clip(library / "Artist", STANDARD_CLIPS[0], name="Artist - Title.mp4")
+    env = {
+        **env,
+        "MVIDARR_ADMIN_USERNAME": "root",
+        "MVIDARR_ADMIN_PASSWORD": "a long admin password",
+        "MVIDARR_LIBRARY_DIR": str(library),
+    }
+    server, base = _serve(env, tmp_path / "serve.log", jobs=True)
+    try:
+        token = httpx.post(
+            f"{base}/api/v1/auth/login", json={"username": "root", "password": "a long admin password"}, timeout=30
+        ).json()["access_token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        roots = httpx.get(f"{base}/api/v1/root-folders", headers=auth, timeout=30).json()
+        if not roots:
+            roots = [httpx.post(f"{base}/api/v1/root-folders", json={"path": str(library)}, headers=auth).json()]
+        scan = {"root_folder_id": roots[0]["id"]}
+        job = httpx.post(f"{base}/api/v1/library/scan", json=scan, headers=auth, timeout=30).json()
+        deadline = time.monotonic() + 90
+        while httpx.get(f"{base}/api/v1/jobs/{job['id']}", headers=auth, timeout=30).json()["status"] != "succeeded":
+            assert time.monotonic() < deadline, "the scan did not finish"
+            time.sleep(0.3)
+        children = _descendants(server.pid)
+        assert any("multiprocessing" in command for command in children.values()), children
+    finally:
+        server.kill()  # kill -9: no shutdown code runs
+        server.wait(timeout=30)
+    deadline = time.monotonic() + 15
+    while [pid for pid in children if _alive(pid)]:
+        assert time.monotonic() < deadline, {pid: children[pid] for pid in children if _alive(pid)}
+        time.sleep(0.2)
 
 
 @sqlite_only

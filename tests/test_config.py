@@ -93,3 +93,49 @@ def test_processes_starting_together_share_one_secret_key(tmp_path: Path) -> Non
     assert keys == {(data / "secret.key").read_text().strip()}
     assert stat.S_IMODE((data / "secret.key").stat().st_mode) == 0o600
     assert [p.name for p in data.iterdir()] == ["secret.key"], "no temp files left behind"
+
+
+def test_data_dir_is_0700_and_the_database_0600_even_under_a_lax_umask(tmp_path: Path) -> None:
+    previous = os.umask(0o022)
+    try:
+        settings = settings_for(tmp_path)
+        settings.prepare_data_dir()
+    finally:
+        os.umask(previous)
+    data = tmp_path / "data"
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    assert stat.S_IMODE((data / "cache").stat().st_mode) == 0o700
+    assert stat.S_IMODE((data / "mvidarr.db").stat().st_mode) == 0o600
+
+
+def test_an_existing_data_dir_and_database_are_tightened(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir(mode=0o755)
+    os.chmod(data, 0o755)
+    for name in ("mvidarr.db", "mvidarr.db-wal"):
+        (data / name).write_bytes(b"")
+        os.chmod(data / name, 0o644)
+    settings_for(tmp_path).prepare_data_dir()
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    assert stat.S_IMODE((data / "mvidarr.db").stat().st_mode) == 0o600
+    assert stat.S_IMODE((data / "mvidarr.db-wal").stat().st_mode) == 0o600
+
+
+@pytest.mark.anyio
+async def test_sqlite_creates_its_sidecars_with_the_database_files_mode(tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    from mvidarr.db import Database
+
+    settings = settings_for(tmp_path)
+    settings.prepare_data_dir()
+    database = Database.connect(settings.database)
+    try:
+        async with database.writer() as session:
+            await session.execute(text("CREATE TABLE probe (x INTEGER)"))
+            await session.commit()
+        for name in ("mvidarr.db", "mvidarr.db-wal", "mvidarr.db-shm"):
+            path = tmp_path / "data" / name
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600, name
+    finally:
+        await database.dispose()

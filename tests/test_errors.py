@@ -5,6 +5,8 @@ from typing import Any
 import httpx
 import pytest
 
+from mvidarr.models import Role
+
 pytestmark = pytest.mark.anyio
 PROBLEM = "application/problem+json"
 
@@ -33,6 +35,30 @@ async def test_malformed_json_is_400(client: httpx.AsyncClient) -> None:
     )
     assert response.status_code == 400
     assert response.json()["type"] == "urn:mvidarr:problem:malformed-json"
+
+
+async def test_malformed_json_is_checked_for_access_first(anon_client: httpx.AsyncClient, client_as: Any) -> None:
+    broken = {"content": b'{"name": "unterminated', "headers": {"content-type": "application/json"}}
+    anonymous = await anon_client.post("/api/v1/artists", **broken)
+    assert anonymous.status_code == 401, anonymous.text
+    assert anonymous.headers["www-authenticate"].startswith("Bearer")
+    reader = await client_as(Role.READONLY)
+    assert (await reader.post("/api/v1/artists", **broken)).status_code == 403
+    # A public route with a body still answers 400.
+    assert (await anon_client.post("/api/v1/auth/login", **broken)).status_code == 400
+
+
+async def test_every_operation_with_a_body_documents_the_malformed_body_answer(
+    anon_client: httpx.AsyncClient,
+) -> None:
+    spec = (await anon_client.get("/api/v1/openapi.json")).json()
+    missing = [
+        f"{method.upper()} {path}"
+        for path, operations in spec["paths"].items()
+        for method, operation in operations.items()
+        if "requestBody" in operation and "400" not in operation["responses"]
+    ]
+    assert missing == []
 
 
 async def test_body_over_limit_is_413(client: httpx.AsyncClient) -> None:

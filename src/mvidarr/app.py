@@ -22,7 +22,7 @@ from mvidarr.auth import service as auth_service
 from mvidarr.auth.browser import SecurityHeadersMiddleware
 from mvidarr.auth.endpoints import router as auth_router
 from mvidarr.auth.guard import API_KEY_HEADER, CSRF_HEADER, Guard
-from mvidarr.auth.openapi import document_security
+from mvidarr.auth.openapi import check_access, document_security
 from mvidarr.blocklist.endpoints import router as blocklist_router
 from mvidarr.config import Settings
 from mvidarr.db import Database
@@ -195,12 +195,15 @@ def _lifespan(settings: Settings, database: Database | None) -> Any:
             async with provider_hub(db, settings) as providers, job_system(db, settings) as jobs:
                 app.state.providers = providers
                 app.state.hub = jobs.hub
+                guard.events = jobs.hub
+                jobs.hub.add_listener(guard.on_event)
                 app.state.clock = jobs.clock
                 app.state.runner = jobs.runner
                 if owned:
                     _freeze_startup_objects()
                 yield
         finally:
+            guard.events = None
             guard.close()
             if owned:
                 await db.dispose()
@@ -255,7 +258,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     if settings.secret_key is None:
         settings.prepare_data_dir()  # the generated secret lives there
     app.state.auth = Guard.create(settings, settings.resolve_secret_key())
-    install_error_handlers(app)
+    install_error_handlers(app, access_check=check_access)
     for router in API_ROUTERS:
         _add_api_routes(app, router)
     app.include_router(docs_router)

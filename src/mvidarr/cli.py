@@ -132,6 +132,9 @@ def serve(host: str | None, port: int | None, workers: int, no_jobs: bool) -> No
         server_header=False,
         timeout_graceful_shutdown=30,
         ws="websockets-sansio",
+        # Forwarding headers are believed only from MVIDARR_TRUSTED_PROXIES (uvicorn trusts 127.0.0.1 by default).
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=",".join(settings.trusted_proxies),
     )
 
 

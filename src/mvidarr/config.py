@@ -5,6 +5,8 @@ Runtime settings that users edit in the UI live in the database (see `mvidarr.se
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 import os
 import secrets
 import tempfile
@@ -83,14 +85,45 @@ class Settings(BaseSettings):
     access_token_ttl_s: int = Field(default=900, ge=30, le=86400, description="Lifetime of an access token.")
     refresh_token_ttl_days: int = Field(default=30, ge=1, le=365, description="Lifetime of a session.")
     login_throttle_window_s: int = Field(default=300, ge=1, description="Window for counting failed logins.")
-    login_max_failures_per_username: int = Field(default=5, ge=1, description="Failed logins per window per name.")
+    login_max_failures_per_username: int = Field(
+        default=5, ge=1, description="Failed logins per window per client address and username."
+    )
     login_max_failures_per_ip: int = Field(default=30, ge=1, description="Failed logins per window per address.")
-    lockout_threshold: int = Field(default=10, ge=1, description="Consecutive failures that lock an account.")
-    lockout_minutes: int = Field(default=15, ge=1, description="How long a locked account stays locked.")
-    api_key_cache_s: float = Field(default=30.0, ge=0, le=3600, description="How long a checked API key is trusted.")
+    lockout_threshold: int = Field(
+        default=10, ge=1, description="Failed sign-ins of a username (per window) after which its sign-ins slow down."
+    )
+    login_backoff_max_s: float = Field(
+        default=8.0, ge=0, le=60, description="The longest a sign-in to an account with many failures is held."
+    )
+    api_key_cache_s: float = Field(default=5.0, ge=0, le=3600, description="How long a checked API key is trusted.")
+    session_check_s: float = Field(
+        default=5.0,
+        ge=0,
+        le=300,
+        description="How long an access token's session (user, role, not revoked) is trusted before the "
+        "database is asked again; revocations announced over PostgreSQL NOTIFY apply at once.",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Origins allowed to call the API from browsers (comma-separated); none."
     )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Addresses or CIDR ranges of reverse proxies whose X-Forwarded-For/-Proto headers are "
+        "believed (comma-separated); none by default, so the connecting address is the client's.",
+    )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [entry.strip() for entry in value.split(",") if entry.strip()]
+        if isinstance(value, list):
+            for entry in value:
+                try:
+                    ipaddress.ip_network(str(entry), strict=False)
+                except ValueError:
+                    raise ValueError(f"MVIDARR_TRUSTED_PROXIES: {entry!r} is not an IP address or CIDR range") from None
+        return value
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -138,20 +171,39 @@ class Settings(BaseSettings):
         return self.database.get_backend_name() == "sqlite"
 
     def prepare_data_dir(self) -> None:
-        """Create the data dir and check it is writable; raise ConfigError with a fix if not."""
+        """Create the data dir (0700, with its cache and tmp) and check it is writable; raise ConfigError
+        with a fix if not. A SQLite database file in it is created, or tightened, 0600."""
         for folder in (self.data_dir, self.data_dir / "cache", self.data_dir / "tmp"):
             try:
-                folder.mkdir(parents=True, exist_ok=True)
+                folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             except OSError as exc:
                 raise ConfigError(
                     f"cannot create data directory {folder} ({exc.strerror}); "
                     "set MVIDARR_DATA_DIR to a folder this user can write"
                 ) from None
+            _private(folder, 0o700)
         if not os.access(self.data_dir, os.W_OK | os.X_OK):
             raise ConfigError(
                 f"data directory {self.data_dir} is not writable by this user; "
                 "fix its permissions or set MVIDARR_DATA_DIR"
             )
+        self._prepare_database_file()
+
+    def _prepare_database_file(self) -> None:
+        """SQLite makes its -wal and -shm files with the database file's mode: create that file 0600
+        before SQLite does, so the database is never readable by other users."""
+        database = self.database.database
+        if not self.is_sqlite or not database or database == ":memory:":
+            return
+        path = Path(database)
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            pass
+        except OSError:
+            return  # the database folder is checked, with a clear message, when it is opened
+        for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            _private(file, 0o600)
 
     def resolve_secret_key(self) -> str:
         """The app secret: from the environment, else the data dir's key file (created 0600)."""
@@ -187,3 +239,14 @@ def app_settings(request: Request) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(app_settings)]
+
+
+def _private(path: Path, mode: int) -> None:
+    """Tighten `path` to `mode` when it is ours and looser; another owner's file is left alone."""
+    try:
+        info = path.stat()
+    except OSError:
+        return
+    if info.st_uid == os.getuid() and info.st_mode & 0o777 & ~mode:
+        with contextlib.suppress(OSError):
+            os.chmod(path, mode)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import orjson
@@ -173,10 +174,20 @@ async def _on_mvidarr_error(request: Request, exc: Exception) -> Response:
     )
 
 
-async def _on_validation_error(request: Request, exc: Exception) -> Response:
+AccessCheck = Callable[[Request], Awaitable[None]]
+
+
+async def _on_validation_error(request: Request, exc: Exception, access_check: AccessCheck | None = None) -> Response:
     assert isinstance(exc, RequestValidationError)
     raw = list(exc.errors())
     if any(e.get("type") == "json_invalid" for e in raw):
+        # FastAPI parses the body before the route's dependencies run: check access first, so an
+        # anonymous or under-privileged caller learns nothing from a malformed body but 401/403.
+        if access_check is not None:
+            try:
+                await access_check(request)
+            except MvidarrError as denied:
+                return await _on_mvidarr_error(request, denied)
         return problem_response(
             request,
             status=400,
@@ -222,9 +233,12 @@ async def _on_unexpected(request: Request, exc: Exception) -> Response:
     )
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(app: FastAPI, access_check: AccessCheck | None = None) -> None:
+    """`access_check` runs the matched route's access rule (a malformed body answers 401/403 first)."""
     app.add_exception_handler(MvidarrError, _on_mvidarr_error)
-    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(
+        RequestValidationError, functools.partial(_on_validation_error, access_check=access_check)
+    )
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
     app.add_exception_handler(Exception, _on_unexpected)
 
@@ -241,6 +255,7 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         416: "The requested range lies outside the file.",
         422: "The request failed validation; `errors` lists each field.",
         429: "Too many requests; retry after `Retry-After` seconds.",
+        502: "A remote source or service the request names failed or did not answer.",
         503: "A dependency is unavailable.",
     }
     return {

@@ -40,7 +40,7 @@ async def test_create_use_list_revoke(client: httpx.AsyncClient, anon_client: ht
 
 async def test_key_of_a_demoted_owner_is_capped_by_the_owner(app: Any, client: httpx.AsyncClient) -> None:
     owner = await make_user(app, "tia", Role.MANAGER)
-    async with http_client(app, access_token(app, owner)) as tia:
+    async with http_client(app, await access_token(app, owner)) as tia:
         key = (await tia.post("/api/v1/api-keys", json={"name": "cron"})).json()["key"]
     async with http_client(app) as program:
         program.headers["X-Api-Key"] = key

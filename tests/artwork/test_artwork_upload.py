@@ -184,14 +184,14 @@ async def test_from_url_is_refused_for_loopback_until_the_setting_allows(
     video_id = await _video(client)
     refused = await client.post(f"/api/v1/videos/{video_id}/artwork/url", json={"url": image_server})
     assert refused.status_code == 422
-    assert refused.json()["type"] == "urn:mvidarr:problem:fetch-refused"
+    assert refused.json()["type"] == "urn:mvidarr:problem:network-refused"
     metadata = await client.post(
         f"/api/v1/videos/{video_id}/artwork/url", json={"url": "http://169.254.169.254/latest/meta-data/"}
     )
     assert metadata.status_code == 422
     assert (await _row(db, Video, video_id)).thumbnail_path is None
 
-    allowed = await client.patch("/api/v1/settings", json={"network.allow_private_fetch": True})
+    allowed = await client.patch("/api/v1/settings", json={"network.allowed_private_hosts": ["127.0.0.1"]})
     assert allowed.status_code == 200, allowed.text
     fetched = await client.post(
         f"/api/v1/videos/{video_id}/artwork/url",
@@ -204,7 +204,7 @@ async def test_from_url_is_refused_for_loopback_until_the_setting_allows(
 
 async def test_from_url_unreachable_is_502(client: httpx.AsyncClient, image_server: str) -> None:
     video_id = await _video(client)
-    await client.patch("/api/v1/settings", json={"network.allow_private_fetch": True})
+    await client.patch("/api/v1/settings", json={"network.allowed_private_hosts": ["127.0.0.1"]})
     dead = image_server.rsplit(":", 1)[0] + ":1/x.png"
     response = await client.post(f"/api/v1/videos/{video_id}/artwork/url", json={"url": dead})
     assert response.status_code == 502

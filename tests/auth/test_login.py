@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import base64
+import functools
 import statistics
 import time
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -12,10 +14,11 @@ from sqlalchemy import select
 
 from mvidarr.auth.guard import Guard
 from mvidarr.auth.passwords import Passwords
+from mvidarr.db import utcnow
 from mvidarr.kit.sealing import derive_key
-from mvidarr.models import AuditEvent, Role
+from mvidarr.models import AuditEvent, Role, User
 from tests.auth.helpers import bearer, login, tokens
-from tests.conftest import TEST_PASSWORD, make_user
+from tests.conftest import TEST_PASSWORD, access_token, make_user
 
 pytestmark = pytest.mark.anyio
 
@@ -68,7 +71,7 @@ async def test_login_timing_is_similar_for_unknown_users(app: Any, anon_client: 
     settings = guard.settings.model_copy(update={"password_hash_memory_kib": 16384, "password_hash_time_cost": 2})
     guard.passwords.close()
     guard.passwords = Passwords(settings)
-    guard.by_username.limit = guard.by_ip.limit = 1000
+    guard.by_pair.limit = guard.by_ip.limit = 1000
     await make_user(app, "carol", Role.READONLY)
 
     async def timed(username: str) -> float:
@@ -97,11 +100,12 @@ async def test_deactivated_user_cannot_sign_in(app: Any, anon_client: httpx.Asyn
     assert response.status_code == 403
 
 
-def _forge(app: Any, **changes: Any) -> str:
+def _forge_token(app: Any, **changes: Any) -> str:
     guard: Guard = app.state.auth
     now = time.time()
+    sid = changes.pop("_sid", "x" * 32)
     claims = {
-        "iss": "mvidarr", "aud": "mvidarr:api", "sub": "1", "name": "admin", "role": "admin", "sid": "x" * 32,
+        "iss": "mvidarr", "aud": "mvidarr:api", "sub": "1", "name": "admin", "role": "admin", "sid": sid,
         "typ": "access", "iat": now, "nbf": int(now), "exp": int(now) + 600,
     }  # fmt: skip
     claims.update(changes)
@@ -112,6 +116,8 @@ def _forge(app: Any, **changes: Any) -> str:
 
 async def test_token_attacks_are_refused(app: Any, anon_client: httpx.AsyncClient, admin_user: Any) -> None:
     now = time.time()
+    real = jwt.decode(await access_token(app, admin_user), options={"verify_signature": False})
+    _forge = functools.partial(_forge_token, _sid=real["sid"])  # a live session: only the claims under test differ
     header = base64.urlsafe_b64encode(b'{"alg":"none","typ":"JWT"}').rstrip(b"=").decode()
     payload = _forge(app).split(".")[1]
     forged = {
@@ -123,6 +129,10 @@ async def test_token_attacks_are_refused(app: Any, anon_client: httpx.AsyncClien
         "not yet valid": _forge(app, nbf=int(now + 600), exp=int(now + 1200)),
         "not an access token": _forge(app, typ="refresh"),
         "garbage": "not.a.jwt",
+        "NaN exp": _forge(app, exp=float("nan")),
+        "infinite exp": _forge(app, exp=float("inf")),
+        "NaN nbf": _forge(app, nbf=float("nan")),
+        "-infinite iat": _forge(app, iat=float("-inf")),
     }
     assert (await anon_client.get("/api/v1/auth/me", headers=bearer(_forge(app)))).status_code == 200
     for name, token in forged.items():
@@ -179,17 +189,41 @@ async def test_throttling_per_username_and_per_address(app: Any, anon_client: ht
     assert (await login(anon_client, "yet-another", "whatever pass")).status_code == 429
 
 
-async def test_lockout_and_admin_unlock(app: Any, anon_client: httpx.AsyncClient, client: httpx.AsyncClient) -> None:
+async def test_failures_slow_an_account_down_instead_of_locking_it(
+    app: Any, anon_client: httpx.AsyncClient, client: httpx.AsyncClient
+) -> None:
     guard: Guard = app.state.auth
-    guard.by_username.limit = guard.by_ip.limit = 1000
+    guard.by_pair.limit = guard.by_ip.limit = 1000
     guard.settings.lockout_threshold = 3
+    guard.settings.login_backoff_max_s = 0.3
     user = await make_user(app, "hal", Role.READONLY)
-    for _ in range(3):
+    for _ in range(4):
         assert (await login(anon_client, "hal", "wrong password!")).status_code == 401
+    assert "auth.login_backoff" in await _actions(app)
+    started = time.monotonic()
+    assert (await login(anon_client, "hal")).status_code == 200, "slowed, never locked"
+    assert time.monotonic() - started >= 0.25
+    # A lock an earlier version set still holds until an admin lifts it.
+    async with app.state.db.writer() as session:
+        stored = await session.get(User, user.id)
+        assert stored is not None
+        stored.locked_until = utcnow() + timedelta(minutes=15)
+        await session.commit()
     locked = await login(anon_client, "hal")
     assert locked.status_code == 429
     assert locked.json()["type"] == "urn:mvidarr:problem:account-locked"
-    assert int(locked.headers["retry-after"]) > 800
-    assert "auth.lockout" in await _actions(app)
     assert (await client.post(f"/api/v1/users/{user.id}/unlock")).status_code == 200
     assert (await login(anon_client, "hal")).status_code == 200
+
+
+async def test_api_json_and_auth_answers_are_not_stored(app: Any, anon_client: httpx.AsyncClient) -> None:
+    await make_user(app, "nia", Role.READONLY)
+    signed_in = await login(anon_client, "nia")
+    assert signed_in.headers["cache-control"] == "no-store"
+    browser = await login(anon_client, "nia", cookie=True)
+    assert browser.headers["cache-control"] == "no-store"
+    token = signed_in.json()["access_token"]
+    for path in ("/api/v1/auth/me", "/api/v1/videos", "/api/v1/artists?page_size=1", "/api/v1/nothing-here"):
+        answer = await anon_client.get(path, headers=bearer(token))
+        assert answer.headers["cache-control"] == "no-store", path
+    assert (await anon_client.get("/api/v1/artists")).headers["cache-control"] == "no-store"  # a 401 problem

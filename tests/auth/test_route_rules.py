@@ -91,7 +91,7 @@ async def test_protected_routes_refuse_anonymous_and_lower_roles(app: Any, anon_
             assert anonymous.headers["www-authenticate"].startswith("Bearer")
         below = BELOW.get(rule.role)
         if below is not None:
-            async with http_client(app, access_token(app, users[below])) as lower:
+            async with http_client(app, await access_token(app, users[below])) as lower:
                 refused = await lower.request(method, url, **body)
             assert refused.status_code == 403, f"{method} {path} as {below.value}: {refused.status_code}"
             if page:
@@ -99,7 +99,7 @@ async def test_protected_routes_refuse_anonymous_and_lower_roles(app: Any, anon_
             else:
                 assert refused.json()["type"] == "urn:mvidarr:problem:forbidden"
         # A fresh token per call: some calls (logout) end the session they are made with.
-        async with http_client(app, access_token(app, users[rule.role])) as allowed:
+        async with http_client(app, await access_token(app, users[rule.role])) as allowed:
             answer = await allowed.request(method, url, **body)
         assert answer.status_code not in (401, 403), f"{method} {path} as {rule.role.value}: {answer.text}"
         checked += 1

@@ -174,7 +174,7 @@ async def test_readonly_users_may_read_but_not_change(app: object, client: httpx
     artist = await make_artist(client, "Queen")
     video = await make_video(client, artist["id"], "A")
     reader = await make_user(app, "reader", Role.READONLY)
-    async with http_client(app, access_token(app, reader)) as ro:
+    async with http_client(app, await access_token(app, reader)) as ro:
         assert (await ro.get("/api/v1/wanted")).status_code == 200
         assert (
             await ro.get("/api/v1/calendar", params={"start": "2026-01-01", "end": "2026-02-01"})

@@ -20,6 +20,7 @@ from mvidarr.db import Database
 from mvidarr.jobs.clock import Clock
 from mvidarr.jobs.runner import Runner
 from mvidarr.models import RootFolder
+from tests.conftest import allow_private_hosts
 from tests.fixtures.media import ClipSpec, make_clip
 
 FAST = {
@@ -193,3 +194,10 @@ async def runner(app: Any, db: Database, settings: Settings) -> AsyncIterator[Ru
         yield worker
     finally:
         await worker.stop(grace_s=1.0)
+
+
+@pytest.fixture
+async def app(app: Any) -> Any:
+    """The app with loopback allowed by the network policy: this package's sources are local servers."""
+    await allow_private_hosts(app)
+    return app

@@ -58,7 +58,7 @@ async def ws_url(app: Any) -> AsyncIterator[str]:
 @pytest.fixture
 async def token(app: Any) -> str:
     """A manager's: managers see every job."""
-    return access_token(app, await make_user(app, "watcher", Role.MANAGER))
+    return await access_token(app, await make_user(app, "watcher", Role.MANAGER))
 
 
 async def receive(ws: ClientConnection, kind: str, within_s: float = 5) -> dict[str, Any]:
@@ -181,7 +181,7 @@ async def test_job_events_and_snapshots_follow_what_the_user_may_see(
             await session.commit()
         return job.id
 
-    async with http_client(app, access_token(app, alice)) as as_alice:
+    async with http_client(app, await access_token(app, alice)) as as_alice:
         own = (await as_alice.post("/api/v1/jobs", json={"type": "test.sleep"})).json()["id"]
         admins = (await client.post("/api/v1/jobs", json={"type": "test.sleep"})).json()["id"]
         shared = await system_job("test.progress")  # a system job of a manager-level type: visible
@@ -195,7 +195,7 @@ async def test_job_events_and_snapshots_follow_what_the_user_may_see(
         assert (await as_alice.get(f"/api/v1/jobs/{own}")).status_code == 200
 
         async with connect(ws_url) as ws:
-            await ws.send(orjson.dumps({"type": "auth", "token": access_token(app, alice)}).decode())
+            await ws.send(orjson.dumps({"type": "auth", "token": await access_token(app, alice)}).decode())
             topics = ["jobs", f"job:{own}", f"job:{admins}", f"job:{secret}"]
             await ws.send(orjson.dumps({"type": "subscribe", "topics": topics}).decode())
             snapshots = {}
@@ -220,7 +220,7 @@ async def test_job_events_and_snapshots_follow_what_the_user_may_see(
             assert finished["data"]["id"] == own
 
     async with connect(ws_url) as ws:
-        await ws.send(orjson.dumps({"type": "auth", "token": access_token(app, rita)}).decode())
+        await ws.send(orjson.dumps({"type": "auth", "token": await access_token(app, rita)}).decode())
         await ws.send('{"type": "subscribe", "topics": ["jobs"]}')
         snapshot = await receive(ws, "snapshot")
         assert [j["id"] for j in snapshot["data"]["jobs"]] == [visible, shared]
@@ -232,7 +232,7 @@ async def test_job_events_and_snapshots_follow_what_the_user_may_see(
 async def test_a_user_who_must_change_their_password_is_refused(app: Any, ws_url: str) -> None:
     user = await make_user(app, "newbie", Role.USER, must_change_password=True)
     async with connect(ws_url) as ws:
-        await ws.send(orjson.dumps({"type": "auth", "token": access_token(app, user)}).decode())
+        await ws.send(orjson.dumps({"type": "auth", "token": await access_token(app, user)}).decode())
         with pytest.raises(ConnectionClosed) as closed:
             await ws.recv()
     assert closed.value.rcvd is not None

@@ -8,9 +8,11 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 
+from mvidarr.imports.sources import LIDARR_UNREADABLE
 from tests.factories import make_artist
 from tests.fakes.upstream import FAKE_LASTFM_USER, FAKE_SPOTIFY_USER_TOKEN
 
@@ -25,11 +27,18 @@ LIDARR_ARTISTS = [
 
 @pytest.fixture
 def lidarr() -> Iterator[dict[str, Any]]:
-    state: dict[str, Any] = {"requests": []}
+    state: dict[str, Any] = {"requests": [], "huge_done": threading.Event()}
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             state["requests"].append((self.path, self.headers.get("X-Api-Key")))
+            if self.path.startswith("/other/") and self.path.endswith("/api/v1/artist"):
+                # Some other JSON service: names, but no MusicBrainz ids.
+                self._json(json.dumps([{"artistName": "internal-db-password"}]).encode())
+                return
+            if self.path == "/huge/api/v1/artist":
+                self._endless()
+                return
             if self.path != "/api/v1/artist":
                 self.send_error(404)
                 return
@@ -43,6 +52,30 @@ def lidarr() -> Iterator[dict[str, Any]]:
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+
+        def _json(self, body: bytes) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _endless(self) -> None:
+            """64 MiB of JSON without a Content-Length: only a reader that counts as it goes stops early."""
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            chunk = b" " * 65536
+            try:
+                self.wfile.write(b"[")
+                for _ in range(1024):
+                    self.wfile.write(chunk)
+                    state["huge_sent"] = state.get("huge_sent", 0) + len(chunk)
+                state["huge_finished"] = True
+            except OSError:
+                state["huge_finished"] = False
+            state["huge_done"].set()
 
         def log_message(self, *args: Any) -> None:
             pass
@@ -101,7 +134,7 @@ async def test_lidarr_errors_are_400_problems(client: httpx.AsyncClient, lidarr:
         "/api/v1/import/artists", json={"source": "lidarr", "url": lidarr["url"], "api_key": "nope"}
     )
     assert wrong_key.status_code == 400
-    assert wrong_key.json()["detail"] == "Lidarr refused the API key"
+    assert wrong_key.json()["detail"] == LIDARR_UNREADABLE
     unreachable = await client.post(
         "/api/v1/import/artists", json={"source": "lidarr", "url": "http://127.0.0.1:9", "api_key": "x"}
     )
@@ -109,6 +142,52 @@ async def test_lidarr_errors_are_400_problems(client: httpx.AsyncClient, lidarr:
     missing = await client.post("/api/v1/import/artists", json={"source": "lidarr", "url": lidarr["url"]})
     assert missing.status_code == 422
     assert (await client.post("/api/v1/import/artists", json={"source": "myspace"})).status_code == 422
+
+
+async def test_lidarr_failures_do_not_tell_an_open_port_from_a_closed_one(
+    client: httpx.AsyncClient, lidarr: dict[str, Any]
+) -> None:
+    """A closed port, an open port answering 404 or 401, and a JSON service that is not Lidarr all
+    answer the same problem: the import cannot map the network or read another service's data."""
+    closed = "http://127.0.0.1:9"
+    answers = []
+    for url, key in [
+        (closed, "x"),
+        (lidarr["url"] + "/nothing", LIDARR_KEY),
+        (lidarr["url"], "wrong"),
+        (lidarr["url"] + "/other/x", LIDARR_KEY),
+    ]:
+        response = await client.post("/api/v1/import/artists", json={"source": "lidarr", "url": url, "api_key": key})
+        answers.append((response.status_code, response.json()["detail"]))
+        assert "internal-db-password" not in response.text
+        assert url not in response.text, "the URL is not echoed back"
+    assert answers == [(400, LIDARR_UNREADABLE)] * 4
+
+
+async def test_lidarr_body_size_cap_holds_while_streaming(client: httpx.AsyncClient, lidarr: dict[str, Any]) -> None:
+    url = lidarr["url"] + "/huge"
+    response = await client.post("/api/v1/import/artists", json={"source": "lidarr", "url": url, "api_key": "k"})
+    assert response.status_code == 400
+    assert response.json()["detail"] == LIDARR_UNREADABLE
+    await anyio.to_thread.run_sync(lidarr["huge_done"].wait, 10)
+    assert lidarr.get("huge_finished") is False, "the reader stopped at the cap instead of reading all 64 MiB"
+    assert lidarr["huge_sent"] < 40 * 1024 * 1024
+
+
+async def test_lidarr_on_a_private_address_is_refused_by_the_network_policy(
+    client: httpx.AsyncClient, lidarr: dict[str, Any]
+) -> None:
+    assert (await client.patch("/api/v1/settings", json={"network.allowed_private_hosts": []})).status_code == 200
+    request = {"source": "lidarr", "url": lidarr["url"], "api_key": LIDARR_KEY}
+    refused = await client.post("/api/v1/import/artists", json=request)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["type"] == "urn:mvidarr:problem:network-refused"
+    assert "refused by the network policy" in refused.json()["detail"]
+    assert "network.allowed_private_hosts" in refused.json()["detail"]
+    assert lidarr["requests"] == [], "nothing was sent"
+    allowed = await client.patch("/api/v1/settings", json={"network.allowed_private_hosts": ["127.0.0.0/8"]})
+    assert allowed.status_code == 200
+    assert (await client.post("/api/v1/import/artists", json=request)).status_code == 200
 
 
 async def test_lastfm_top_artists_and_spotify_followed_artists(

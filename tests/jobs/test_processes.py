@@ -204,7 +204,7 @@ async def test_websocket_on_the_api_gets_events_of_a_job_run_by_a_worker_process
     while not server.started:  # noqa: ASYNC110  (uvicorn offers no start event)
         await asyncio.sleep(0.01)
     try:
-        token = access_token(app, await make_user(app, "watcher", Role.READONLY))
+        token = await access_token(app, await make_user(app, "watcher", Role.READONLY))
         workers.start(slots=2)
         async with connect(f"ws://127.0.0.1:{port}/api/v1/ws") as ws:
             await ws.send(orjson.dumps({"type": "auth", "token": token}).decode())

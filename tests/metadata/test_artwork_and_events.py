@@ -57,7 +57,7 @@ def _about(events: list[dict[str, Any]], kind: str, key: int) -> list[dict[str, 
 async def test_artist_image_and_fanart_are_downloaded_from_the_provider(
     client: httpx.AsyncClient, db: Database, runner: Any, fake_upstream: FakeUpstream, settings: Settings, app: Any
 ) -> None:
-    await set_settings(client, network__allow_private_fetch=True)
+    await set_settings(client, network__allowed_private_hosts=["127.0.0.1"])
     artist = await quiet_artist(client, "Daft Punk")
     subscription = app.state.hub.subscribe({"library"})
     try:
@@ -97,14 +97,14 @@ async def test_user_chosen_artwork_is_kept_and_private_addresses_need_the_settin
     client: httpx.AsyncClient, db: Database, runner: Any, fake_upstream: FakeUpstream
 ) -> None:
     artist = await quiet_artist(client, "Daft Punk")
-    # Without `network.allow_private_fetch` the fake (127.0.0.1) is refused: enrichment still succeeds.
+    # Without `network.allowed_private_hosts` the fake (127.0.0.1) is refused: enrichment still succeeds.
     await finished(db, await client.post(f"/api/v1/artists/{artist['id']}/enrich"))
     row = await _row(db, Artist, artist["id"])
     assert (row.thumbnail_path, row.fanart_path) == (None, None)
     assert row.biography  # the rest of the enrichment went through
     assert fake_upstream.sent("images") == []
 
-    await set_settings(client, network__allow_private_fetch=True)
+    await set_settings(client, network__allowed_private_hosts=["127.0.0.1"])
     async with db.writer() as session:
         stored = await session.get(Artist, artist["id"])
         assert stored is not None
@@ -120,7 +120,7 @@ async def test_user_chosen_artwork_is_kept_and_private_addresses_need_the_settin
 async def test_a_video_without_a_thumbnail_gets_the_providers_and_events_are_sent(
     client: httpx.AsyncClient, db: Database, runner: Any, fake_upstream: FakeUpstream, app: Any
 ) -> None:
-    await set_settings(client, network__allow_private_fetch=True)
+    await set_settings(client, network__allowed_private_hosts=["127.0.0.1"])
     artist = await quiet_artist(client, "Daft Punk")
     video = await make_video(client, artist["id"], "Around The World")
     kept = await make_video(client, artist["id"], "Get Lucky")

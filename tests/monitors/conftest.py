@@ -13,6 +13,7 @@ import pytest
 from mvidarr.config import Settings
 from mvidarr.db import Database
 from mvidarr.jobs.runner import Runner
+from tests.conftest import allow_private_hosts
 from tests.discovery.conftest import FAST
 
 
@@ -80,3 +81,10 @@ async def runner(app: Any, db: Database, settings: Settings) -> AsyncIterator[Ru
         yield worker
     finally:
         await worker.stop(grace_s=2.0)
+
+
+@pytest.fixture
+async def app(app: Any) -> Any:
+    """The app with loopback allowed by the network policy: this package's sources are local servers."""
+    await allow_private_hosts(app)
+    return app

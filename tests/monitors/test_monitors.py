@@ -127,3 +127,21 @@ async def test_an_unreadable_url_fails_the_check_with_the_reason(
     stored = (await client.get(f"/api/v1/monitors/{monitor['id']}")).json()
     assert stored["last_error"]
     assert "404" in stored["last_error"]
+
+
+async def test_a_check_is_held_to_the_network_policy_when_it_runs(
+    client: httpx.AsyncClient, db: Database, runner: Any, feed: Feed
+) -> None:
+    """A monitor accepted while its host was allowed is refused by its check once the allow-list no
+    longer lists it: yt-dlp's listing goes through the guarded proxy, not around it."""
+    feed.items = [("Queen - Innuendo (Official Video)", "g2N0TkfLNs0", DATE)]
+    monitor = (await client.post("/api/v1/monitors", json={"url": feed.url})).json()
+    assert (await client.patch("/api/v1/settings", json={"network.allowed_private_hosts": []})).status_code == 200
+    started = await client.post(f"/api/v1/monitors/{monitor['id']}/check")
+    assert started.status_code == 202, started.text
+    job = await wait_for(db, started.json()["id"], within_s=60)
+    assert job.status == JobStatus.FAILED
+    stored = (await client.get(f"/api/v1/monitors/{monitor['id']}")).json()
+    assert "refused by the network policy" in stored["last_error"]
+    assert "network.allowed_private_hosts" in stored["last_error"]
+    assert feed.hits == 0, "the feed on loopback was never reached"

@@ -82,7 +82,8 @@ async def on_fake(app: Any, fake_upstream: FakeUpstream) -> FakeUpstream:
 
 
 async def allow_private(client: httpx.AsyncClient, allowed: bool = True) -> None:
-    response = await client.patch("/api/v1/settings", json={"network.allow_private_fetch": allowed})
+    hosts = ["127.0.0.1"] if allowed else []
+    response = await client.patch("/api/v1/settings", json={"network.allowed_private_hosts": hosts})
     assert response.status_code == 200, response.text
 
 
@@ -176,8 +177,9 @@ async def test_hosts_outside_the_allowlist_are_refused_before_any_request(client
 
 async def test_private_addresses_need_the_setting(client: httpx.AsyncClient, on_fake: FakeUpstream) -> None:
     url = f"{on_fake.base}/images/e1001.jpg"  # a configured provider's origin, on 127.0.0.1
-    body = assert_problem(await picture(client, url), 422, "fetch-refused")
-    assert "network.allow_private_fetch" in body["detail"]
+    body = assert_problem(await picture(client, url), 422, "network-refused")
+    assert "refused by the network policy" in body["detail"]
+    assert "network.allowed_private_hosts" in body["detail"]
     assert on_fake.sent("images") == []
     await allow_private(client)
     assert (await picture(client, url)).status_code == 200

@@ -61,7 +61,7 @@ async def test_provider_test_checks_credentials(client: httpx.AsyncClient, app: 
 
 async def test_roles(app: Any, on_fake: FakeUpstream) -> None:
     reader = await make_user(app, "reader", Role.READONLY)
-    async with http_client(app, access_token(app, reader)) as http:
+    async with http_client(app, await access_token(app, reader)) as http:
         assert (await http.get("/api/v1/providers")).status_code == 200
         assert (await http.post("/api/v1/providers/musicbrainz/test")).status_code == 403
     assert on_fake.requests == []

@@ -89,7 +89,7 @@ async def test_deactivation_revokes_tokens_and_keys(
 
 async def test_demotion_applies_to_existing_tokens(app: Any, client: httpx.AsyncClient) -> None:
     user = await make_user(app, "sam", Role.MANAGER)
-    async with http_client(app, access_token(app, user)) as sam:
+    async with http_client(app, await access_token(app, user)) as sam:
         assert (await sam.post("/api/v1/artists", json={"name": "Tove Lo"})).status_code == 201
         await client.patch(f"/api/v1/users/{user.id}", json={"role": "readonly"})
         assert (await sam.post("/api/v1/artists", json={"name": "Zara"})).status_code == 401

@@ -73,6 +73,39 @@ def test_first_run_setup_then_sign_out_and_in(tab: Tab, server: Server) -> None:
     assert page.get_by_role("heading", name="Videos").is_visible()
 
 
+EVIL_NEXTS = [
+    "/%09/evil.example",
+    "/%0a/evil.example",
+    "//evil.example",
+    "/\\evil.example",
+    "/%5C%5Cevil.example",
+    "/%2F%2Fevil.example",
+    " //evil.example",
+    "https://evil.example/",
+    "javascript:alert(1)",
+]
+
+
+def test_sign_in_never_leaves_the_site_whatever_next_says(tab: Tab, server: Server) -> None:
+    """The page's own check (on top of the server's): the module's verdict on each hostile value, then a
+    real sign-in with the reported `next=/%09/evil.example` that lands on this site."""
+    page = tab.page
+    server.admin_token()
+    tab.go("/login")
+    module = page.eval_on_selector('script[type="module"][src*="/js/"]', "s => new URL('../api.js', s.src).href")
+    verdicts = page.evaluate(
+        "async ([url, values]) => { const m = await import(url); return values.map((v) => m.sameSitePath(v)); }",
+        [module, [*EVIL_NEXTS, "/videos?q=a%20b", "/artists/3"]],
+    )
+    assert verdicts == ["/"] * len(EVIL_NEXTS) + ["/videos?q=a%20b", "/artists/3"]
+    page.goto(f"{server.base}/login?next=/%09/evil.example")
+    page.fill("#username", ADMIN[0])
+    page.fill("#password", ADMIN[1])
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url(f"{server.base}/")
+    assert page.url == f"{server.base}/"
+
+
 def test_sign_in_with_two_factor_code(tab: Tab, server: Server) -> None:
     token = server.admin_token()
     with server.api(token) as admin:
@@ -239,6 +272,22 @@ def test_settings_schedules_and_users(tab: Tab, server: Server) -> None:
     with server.api(server.admin_token()) as api:
         account = next(u for u in api.get("/users").json()["items"] if u["username"] == "household")
         assert account["role"] == "manager"
+
+
+def test_settings_allowed_private_hosts_are_edited_one_per_line(tab: Tab, server: Server) -> None:
+    sign_in(tab, server)
+    page = tab.page
+    tab.go("/settings")
+    field = page.locator("#s-network-allowed_private_hosts")
+    field.fill("NAS.local\n192.168.1.0/24\n\n10.0.0.5")
+    page.click("#settings-form button[type=submit]")
+    page.wait_for_selector(".toast:has-text('Settings saved.')")
+    with server.api(server.admin_token()) as api:
+        stored = next(s for s in api.get("/settings").json() if s["key"] == "network.allowed_private_hosts")
+        assert stored["value"] == ["nas.local", "192.168.1.0/24", "10.0.0.5"]
+        api.patch("/settings", json={"network.allowed_private_hosts": None})
+    tab.go("/settings")
+    assert field.input_value() == ""
 
 
 def test_unmatched_file_is_matched_from_the_page(tab: Tab, server: Server) -> None:

@@ -48,7 +48,7 @@ def on_fake(server: Server, fake: FakeUpstream) -> Server:
     """The module's server with every provider sent to the fake, as an admin would set it up in
     the settings. The fake is on a loopback address, so private fetches are allowed."""
     with server.api(server.admin_token()) as api:
-        saved = api.patch("/settings", json=fake.settings() | {"network.allow_private_fetch": True})
+        saved = api.patch("/settings", json=fake.settings() | {"network.allowed_private_hosts": ["127.0.0.1"]})
         assert saved.status_code == 200, saved.text
         # The server reads provider settings again within seconds; wait until it has.
         deadline = time.monotonic() + 10

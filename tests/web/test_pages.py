@@ -60,9 +60,25 @@ async def test_pages_without_a_session_go_to_sign_in(app: Any, anon_client: http
 
 async def test_sign_in_page_ignores_next_pointing_elsewhere(app: Any, anon_client: httpx.AsyncClient) -> None:
     await make_user(app, "someone", Role.ADMIN)
-    for target in ["//evil.example/x", "https://evil.example/", "/\\evil.example", "/api/v1/auth/logout"]:
+    hostile = [
+        "//evil.example/x",
+        "https://evil.example/",
+        "/\\evil.example",
+        "/api/v1/auth/logout",
+        "/\t/evil.example",  # ?next=/%09/evil.example: the browser drops the tab and lands on //evil.example
+        "/\n/evil.example",
+        " //evil.example",
+        "/%09/evil.example",  # encoded once more
+        "/%5C%5Cevil.example",
+        "/%2F%2Fevil.example",
+        "/%252F%252Fevil.example",
+        "/%61pi/v1/auth/logout",
+    ]
+    for target in hostile:
         login = await anon_client.get("/login", params={"next": target})
         assert 'data-next="/"' in login.text, target
+    kept = await anon_client.get("/login", params={"next": "/videos?q=a%20b"})
+    assert 'data-next="/videos?q=a%20b"' in kept.text
 
 
 async def test_signed_in_visitor_of_the_sign_in_page_goes_on(client: httpx.AsyncClient) -> None:

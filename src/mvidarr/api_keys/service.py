@@ -61,4 +61,4 @@ async def revoke_key(session: AsyncSession, guard: Guard, key_id: int, *, actor:
             session, "api_key.revoked", actor=actor, target_type="api_key", target_id=row.id, ip=ip,
             details={"name": row.name, "owner_id": row.user_id},
         )  # fmt: skip
-    guard.forget_api_keys()
+    await guard.announce(session, [row.user_id])

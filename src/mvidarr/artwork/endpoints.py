@@ -139,7 +139,7 @@ def _add_artwork_routes(kind: service.OwnerKind) -> None:
         response_model=ArtworkPublic,
         summary=f"Set a {kind}'s artwork from a URL",
         description="Fetches the picture through the guarded fetcher (http/https only; private, loopback and "
-        "link-local addresses refused unless `network.allow_private_fetch` is on; redirects checked again; "
+        "link-local addresses refused unless listed in `network.allowed_private_hosts`; redirects checked again; "
         "size and time limits), then stores it as an upload is.",
         responses=error_responses(400, 404, 422, 502),
         name=f"{kind}_artwork_from_url",

@@ -15,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mvidarr.artwork import images
 from mvidarr.artwork.schemas import ArtworkFromUrl, ArtworkPublic, CropBox
 from mvidarr.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
-from mvidarr.kit.fetch import FetchLimits, fetcher_from_settings
 from mvidarr.media.thumbnails import FORMATS, ThumbnailSize, thumbnail_path
 from mvidarr.models import Artist, Video
+from mvidarr.network.fetch import FetchLimits, fetcher_from_settings
 
 THUMBNAILS_DIR = "thumbnails"
 

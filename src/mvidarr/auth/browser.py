@@ -26,6 +26,21 @@ _CSP = (b"content-security-policy", CONTENT_SECURITY_POLICY.encode())
 _HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 
 
+_NO_STORE = (b"cache-control", b"no-store")
+
+
+def _no_store(headers: list[tuple[bytes, bytes]]) -> bool:
+    """API JSON (tokens, account data, problems) and anything setting a cookie must not be cached; a
+    response that chose its own Cache-Control (pictures, streams) keeps it."""
+    names = {name.lower() for name, _ in headers}
+    if b"cache-control" in names:
+        return False
+    if b"set-cookie" in names:
+        return True
+    kind = next((value for name, value in headers if name.lower() == b"content-type"), b"")
+    return kind.startswith((b"application/json", b"application/problem+json", b"application/x-ndjson"))
+
+
 class SecurityHeadersMiddleware:
     """Adds the security headers; a response that sets its own CSP (the API docs page) keeps it."""
 
@@ -37,6 +52,7 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         https = scope.get("scheme") == "https"
+        api = str(scope.get("path", "")).startswith("/api/")
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -44,6 +60,8 @@ class SecurityHeadersMiddleware:
                 if not any(name == b"content-security-policy" for name, _ in headers):
                     headers.append(_CSP)
                 headers.extend(_HEADERS)
+                if api and _no_store(headers):
+                    headers.append(_NO_STORE)
                 if https:
                     headers.append(_HSTS)
                 message["headers"] = headers

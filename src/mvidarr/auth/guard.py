@@ -1,8 +1,11 @@
-"""Who is calling: credentials from a request turned into a Principal, without a database
-query for access tokens (API keys: one cached lookup).
+"""Who is calling: credentials from a request turned into a Principal.
 
-Revocations made in this process (logout, deactivation, role or password changes) take effect
-at once; other processes see them when the access token expires (`access_token_ttl_s`).
+An access token is checked against the database: its user (name, role, active) and its session
+(the refresh-token family: not revoked, not expired), through a short bounded cache
+(`session_check_s`). Revocations (logout, session revoke, password change, deactivation, deletion,
+role change) evict this process's cache at once and are announced as an `auth.revoked` event, which
+on PostgreSQL reaches every process through LISTEN/NOTIFY; without it (SQLite with several
+processes) the cache lifetime bounds how long another process trusts what it saw (decision 0028).
 """
 
 from __future__ import annotations
@@ -14,14 +17,17 @@ from datetime import timedelta
 from typing import Literal
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
+from mvidarr.auth import repository
 from mvidarr.auth.passwords import Passwords
 from mvidarr.auth.throttle import FailureWindow
 from mvidarr.auth.tokens import AccessClaims, TokenInvalid, TokenSigner, csrf_hash, sha256
 from mvidarr.config import Settings
 from mvidarr.db import Database, utcnow
 from mvidarr.errors import Forbidden, Unauthorized
+from mvidarr.events.hub import Event, EventHub
 from mvidarr.kit.sealing import Sealer
 from mvidarr.models import ApiKey, User
 from mvidarr.models.user import Role
@@ -32,6 +38,8 @@ CSRF_COOKIE = "mvidarr_csrf"
 CSRF_HEADER = "x-csrf-token"
 API_KEY_HEADER = "x-api-key"
 API_KEY_TOUCH_S = 60.0  # last_used_at is written at most this often per key
+REVOKED_EVENT = "auth.revoked"
+_SESSIONS_MAX = 8192
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +71,19 @@ class _KeyEntry:
     touched_at: float | None
 
 
+@dataclass(frozen=True, slots=True)
+class _SessionEntry:
+    """What the database said about one session (refresh family) and its user, and when."""
+
+    user_id: int
+    username: str
+    role: Role
+    active: bool
+    live: bool
+    must_change_password: bool
+    checked_at: float
+
+
 @dataclass
 class Guard:
     """The app's identity machinery, kept on `app.state.auth` for the life of the app."""
@@ -73,10 +94,17 @@ class Guard:
     passwords: Passwords
     sealer: Sealer
     by_username: FailureWindow
+    """Failed password checks of a signed-in user (password change, 2FA disable)."""
+    by_pair: FailureWindow
+    """Failed sign-ins per (client address, username): an address cannot throttle anyone else."""
     by_ip: FailureWindow
+    by_name: FailureWindow
+    """Failed sign-ins per username from any address: they slow that name's sign-ins, never refuse them."""
     revoked_users: dict[int, float] = field(default_factory=dict)
     revoked_sessions: dict[str, float] = field(default_factory=dict)
+    events: EventHub | None = None
     _keys: dict[str, _KeyEntry] = field(default_factory=dict)
+    _sessions: dict[str, _SessionEntry] = field(default_factory=dict)
 
     @classmethod
     def create(cls, settings: Settings, secret: str) -> Guard:
@@ -88,7 +116,9 @@ class Guard:
             passwords=Passwords(settings),
             sealer=Sealer.from_secret(secret),
             by_username=FailureWindow(settings.login_max_failures_per_username, window),
+            by_pair=FailureWindow(settings.login_max_failures_per_username, window),
             by_ip=FailureWindow(settings.login_max_failures_per_ip, window),
+            by_name=FailureWindow(max(64, settings.lockout_threshold * 4), window),
         )
 
     @property
@@ -113,32 +143,90 @@ class Guard:
         now = time.time()
         for session_id in session_ids:
             self.revoked_sessions[session_id] = now
+            self._sessions.pop(session_id, None)
 
     def forget_api_keys(self) -> None:
         self._keys.clear()
 
+    def forget_users(self, user_ids: list[int]) -> None:
+        """Drop what this process cached about these users' sessions and keys: the next request reads again."""
+        users = set(user_ids)
+        for key in [k for k, entry in self._sessions.items() if entry.user_id in users]:
+            self._sessions.pop(key, None)
+        self.forget_api_keys()
+
+    async def announce(self, session: AsyncSession, user_ids: list[int]) -> None:
+        """Tell every process that these users' sessions, roles or keys changed (with `session`'s commit)."""
+        self.forget_users(user_ids)
+        if self.events is not None and user_ids:
+            await self.events.emit(session, Event(REVOKED_EVENT, {"user_ids": sorted(set(user_ids))}))
+
+    def on_event(self, event: Event) -> None:
+        """Event-hub listener: a revocation announced by any process."""
+        if event.type == REVOKED_EVENT:
+            self.forget_users([int(u) for u in event.data.get("user_ids", [])])
+        elif event.type == "events.reconnected":
+            # Announcements may have been missed while the listener was away.
+            self._sessions.clear()
+            self.forget_api_keys()
+
     # ----------------------------------------------------------------- authentication
 
-    def _from_claims(self, claims: AccessClaims, via: Literal["bearer", "cookie"]) -> Principal:
+    async def _from_claims(self, claims: AccessClaims, via: Literal["bearer", "cookie"]) -> Principal:
         revoked = self.revoked_users.get(claims.user_id)
         if (revoked is not None and claims.issued_at <= revoked) or claims.session_id in self.revoked_sessions:
             raise Unauthorized("session revoked; sign in again")
+        state = await self._session(claims.user_id, claims.session_id)
+        if state is None or not state.active:
+            raise Unauthorized("this account no longer exists or is deactivated")
+        if not state.live:
+            raise Unauthorized("session ended; sign in again")
+        if state.role != claims.role:
+            # A token carries the role it was minted with; after a role change it ends (a refresh mints
+            # one with the new role), in every process, as soon as the cached state is read again.
+            raise Unauthorized("the account's role changed; refresh the session or sign in again")
         return Principal(
             user_id=claims.user_id,
-            username=claims.username,
-            role=claims.role,
+            username=state.username,
+            role=state.role,
             via=via,
             session_id=claims.session_id,
-            must_change_password=claims.must_change_password,
+            must_change_password=state.must_change_password,
             csrf_hash=claims.csrf_hash,
         )
 
-    def from_token(self, token: str, via: Literal["bearer", "cookie"] = "bearer") -> Principal:
+    async def _session(self, user_id: int, session_id: str) -> _SessionEntry | None:
+        now = time.monotonic()
+        entry = self._sessions.get(session_id)
+        if entry is not None and entry.user_id == user_id and now - entry.checked_at < self.settings.session_check_s:
+            return entry
+        assert self.db is not None
+        async with self.db.reader() as session:
+            row = await repository.session_state(session, user_id, session_id, utcnow())
+        if row is None:
+            self._sessions.pop(session_id, None)
+            return None
+        username, role, active, must_change, live = row
+        entry = _SessionEntry(
+            user_id=user_id,
+            username=username,
+            role=Role(role),
+            active=bool(active),
+            live=bool(live),
+            must_change_password=bool(must_change),
+            checked_at=now,
+        )
+        if len(self._sessions) >= _SESSIONS_MAX:
+            self._sessions.clear()
+        self._sessions[session_id] = entry
+        return entry
+
+    async def from_token(self, token: str, via: Literal["bearer", "cookie"] = "bearer") -> Principal:
         try:
             claims = self.signer.verify(token)
         except TokenInvalid as exc:
             raise Unauthorized(str(exc)) from None
-        return self._from_claims(claims, via)
+        return await self._from_claims(claims, via)
 
     async def authenticate(self, conn: HTTPConnection) -> Principal | None:
         """The caller, or None without credentials; bad credentials are a 401."""
@@ -148,14 +236,14 @@ class Guard:
             scheme, _, token = authorization.partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
                 raise Unauthorized("Authorization must be 'Bearer <token>'")
-            return self.from_token(token.strip(), "bearer")
+            return await self.from_token(token.strip(), "bearer")
         api_key = headers.get(API_KEY_HEADER)
         if api_key is not None:
             return await self.from_api_key(api_key.strip())
         if "cookie" in headers:
             cookie = conn.cookies.get(ACCESS_COOKIE)
             if cookie:
-                return self.from_token(cookie, "cookie")
+                return await self.from_token(cookie, "cookie")
         return None
 
     async def from_api_key(self, key: str) -> Principal:

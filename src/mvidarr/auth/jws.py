@@ -14,6 +14,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -59,9 +60,14 @@ def encode(claims: Mapping[str, Any], key: bytes) -> str:
 
 def _number(claims: Mapping[str, Any], name: str) -> float:
     value = claims[name]
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise JWTError(f"{name} is not a number")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise JWTError(f"{name} is not a finite number")
     return float(value)
+
+
+def _no_constants(name: str) -> Any:
+    """JSON has no NaN or Infinity (RFC 8259); Python's parser accepts them unless told not to."""
+    raise ValueError(f"{name} is not JSON")
 
 
 def decode(
@@ -80,7 +86,7 @@ def decode(
     header_part, payload_part, signature_part = token.split(".")
     signing_input = f"{header_part}.{payload_part}".encode("ascii", "replace")
     try:
-        header = json.loads(_b64decode(header_part))
+        header = json.loads(_b64decode(header_part), parse_constant=_no_constants)
     except ValueError:
         raise JWTError("header is not JSON") from None
     if not isinstance(header, dict) or header.get("alg") != ALGORITHM or "crit" in header:
@@ -88,7 +94,7 @@ def decode(
     if not hmac.compare_digest(_b64decode(signature_part), _sign(key, signing_input)):
         raise JWTError("bad signature")
     try:
-        claims = json.loads(_b64decode(payload_part))
+        claims = json.loads(_b64decode(payload_part), parse_constant=_no_constants)
     except ValueError:
         raise JWTError("payload is not JSON") from None
     if not isinstance(claims, dict):

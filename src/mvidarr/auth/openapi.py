@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
+from starlette.requests import Request
 from starlette.routing import BaseRoute
 
 from mvidarr.auth.dependencies import AccessRule
@@ -15,6 +16,10 @@ SCHEMES = {
     "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
     "apiKey": {"type": "apiKey", "in": "header", "name": "X-Api-Key"},
     "cookie": {"type": "apiKey", "in": "cookie", "name": "mvidarr_access"},
+}
+_MALFORMED = {
+    "description": "The body is not valid JSON (answered after the access check).",
+    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
 }
 _ANSWERS = {
     "401": "Missing or invalid credentials.",
@@ -27,6 +32,16 @@ def _rules(dependant: Dependant) -> Iterator[AccessRule]:
         if isinstance(dependency.call, AccessRule):
             yield dependency.call
         yield from _rules(dependency)
+
+
+async def check_access(request: Request) -> None:
+    """Run the matched route's access rule now (raises Unauthorized/Forbidden); for answers given before
+    FastAPI reaches the route's dependencies, such as a body that is not JSON."""
+    dependant = getattr(request.scope.get("route"), "dependant", None)
+    if isinstance(dependant, Dependant):
+        for rule in _rules(dependant):
+            await rule(request)
+            return
 
 
 def routes_of(routes: Sequence[BaseRoute]) -> Iterator[RouteContext]:
@@ -52,6 +67,9 @@ def document_security(schema: dict[str, Any], routes: Sequence[BaseRoute]) -> No
             operation = paths[route.path_format].get(method.lower())
             if operation is None:
                 continue
+            if "requestBody" in operation:
+                # A body that is not JSON: 400 (after the access check), for every operation with a body.
+                operation.setdefault("responses", {}).setdefault("400", _MALFORMED)
             if rule is None or rule.role is None:
                 operation["security"] = []
                 continue

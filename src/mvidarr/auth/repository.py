@@ -92,3 +92,22 @@ async def live_sessions(session: AsyncSession, user_id: int, now: datetime) -> S
 async def family_owner(session: AsyncSession, family_id: str) -> int | None:
     query = select(RefreshToken.user_id).where(RefreshToken.family_id == family_id).limit(1)
     return (await session.execute(query)).scalar_one_or_none()
+
+
+async def session_state(session: AsyncSession, user_id: int, family_id: str, now: datetime) -> Any | None:
+    """The user behind an access token (name, role, active, must-change) and whether its session (refresh
+    family) is still live: not revoked, not expired. None when the user does not exist."""
+    live = (
+        select(RefreshToken.id)
+        .where(
+            RefreshToken.family_id == family_id,
+            RefreshToken.user_id == user_id,
+            RefreshToken.revoked_at.is_(None),
+            RefreshToken.expires_at > now,
+        )
+        .exists()
+    )
+    query = select(User.username, User.role, User.active, User.must_change_password, live.label("live")).where(
+        User.id == user_id
+    )
+    return (await session.execute(query)).first()

@@ -8,9 +8,9 @@ request's session.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -140,42 +140,60 @@ async def _record_failure(
     ip: str | None,
     reason: str,
 ) -> None:
-    guard.by_username.fail(users.username_key(username))
+    name = users.username_key(username)
+    guard.by_pair.fail(_pair(ip, username))
     guard.by_ip.fail(ip or "unknown")
+    # Never a lock: failures from anyone only slow this name's sign-ins down (see backoff_s), for
+    # known and unknown names alike (no oracle), so strangers cannot lock an account's owner out.
+    guard.by_name.fail(name)
     settings = guard.settings
+    slowed = guard.by_name.count(name) == settings.lockout_threshold
     async with db.writer() as session:
-        locked_until = None
         if user_id is not None:
             user = await session.get(User, user_id, with_for_update=True)
             if user is not None:
                 user.failed_login_count += 1
-                if user.failed_login_count >= settings.lockout_threshold:
-                    locked_until = utcnow() + timedelta(minutes=settings.lockout_minutes)
-                    user.locked_until = locked_until
-                    user.failed_login_count = 0
         audit.record(
             session, "auth.login_failed", user_id=user_id, username=username[:64], ip=ip,
             details={"reason": reason},
         )  # fmt: skip
-        if locked_until is not None:
+        if slowed:
             audit.record(
-                session, "auth.lockout", user_id=user_id, username=username[:64], ip=ip,
-                details={"until": locked_until.isoformat()},
+                session, "auth.login_backoff", user_id=user_id, username=username[:64], ip=ip,
+                details={"failures": settings.lockout_threshold},
             )  # fmt: skip
         await session.commit()
 
 
+def _pair(ip: str | None, username: str) -> str:
+    return f"{ip or 'unknown'}\x00{users.username_key(username)}"
+
+
+def backoff_s(settings: Settings, failures: int) -> float:
+    """How long a sign-in to an account with `failures` consecutive failures is held: 0 below the
+    threshold, then doubling from 0.5 s up to `login_backoff_max_s`."""
+    excess = failures - settings.lockout_threshold
+    if excess < 0:
+        return 0.0
+    return float(min(settings.login_backoff_max_s, 0.5 * 2 ** min(excess, 16)))
+
+
 async def login(db: Database, guard: Guard, body: LoginRequest, *, ip: str | None, agent: str | None) -> Issued:
     key = users.username_key(body.username)
-    wait = max(guard.by_username.retry_after(key), guard.by_ip.retry_after(ip or "unknown"))
+    pair = _pair(ip, body.username)
+    wait = max(guard.by_pair.retry_after(pair), guard.by_ip.retry_after(ip or "unknown"))
     if wait:
         raise TooManyRequests("too many failed sign-ins; wait before trying again", retry_after_s=wait)
     async with db.reader() as session:
         user = await repository.user_by_key(session, key)
     now = utcnow()
     if user is not None and user.locked_until is not None and user.locked_until > now:
+        # Only a lock an earlier version set (sign-in failures no longer lock); an admin can unlock.
         seconds = int((user.locked_until - now).total_seconds()) + 1
         raise AccountLocked("this account is locked after repeated failed sign-ins", retry_after_s=seconds)
+    delay = backoff_s(guard.settings, guard.by_name.count(key))
+    if delay:
+        await asyncio.sleep(delay)
     # Unknown names are checked against a dummy hash: same work, same answer, similar timing.
     matches = await guard.passwords.verify(user.password_hash if user else None, body.password)
     step: int | None = None
@@ -227,7 +245,7 @@ async def login(db: Database, guard: Guard, body: LoginRequest, *, ip: str | Non
     if fresh is None:
         await _record_failure(db, guard, username=body.username, user_id=user.id, ip=ip, reason="code replayed")
         raise Unauthorized("wrong two-factor code")
-    guard.by_username.clear(key)
+    guard.by_pair.clear(pair)
     return issued
 
 
@@ -308,6 +326,7 @@ async def refresh(db: Database, guard: Guard, token: str, *, cookie: bool, ip: s
                 session, "auth.refresh_reuse", user_id=row.user_id, ip=ip, target_type="session",
                 target_id=row.family_id, details={"user_agent": agent},
             )  # fmt: skip
+            await guard.announce(session, [row.user_id])
             await session.commit()
             guard.revoke_sessions([row.family_id])
             raise Unauthorized("refresh token was already used; the session is revoked, sign in again")
@@ -326,6 +345,7 @@ async def logout(session: AsyncSession, guard: Guard, principal: Principal, *, i
     if principal.session_id is not None:
         await repository.revoke_families(session, utcnow(), family_id=principal.session_id)
         guard.revoke_sessions([principal.session_id])
+        await guard.announce(session, [principal.user_id])
     audit.record(session, "auth.logout", actor=principal, ip=ip, target_type="session", target_id=principal.session_id)
 
 
@@ -366,6 +386,7 @@ async def change_password(
             session_id=principal.session_id,
             csrf_token=csrf,
         )
+        await guard.announce(session, [fresh.id])
         await session.commit()
     guard.revoke_sessions(others)
     return Issued(access, None, csrf, guard.signer.ttl_s, False, cookie)
@@ -438,6 +459,7 @@ async def revoke_session(
         raise NotFound(f"session {session_id} does not exist")
     await repository.revoke_families(session, utcnow(), family_id=session_id)
     guard.revoke_sessions([session_id])
+    await guard.announce(session, [principal.user_id])
     audit.record(session, "auth.session_revoked", actor=principal, ip=ip, target_type="session", target_id=session_id)
 
 

@@ -36,6 +36,11 @@ class FailureWindow:
             return 0
         return max(1, math.ceil(times[-self.limit] + self.window_s - now))
 
+    def count(self, key: str, now: float | None = None) -> int:
+        """Failures of `key` within the window (at most 4 x limit are remembered)."""
+        times = self._recent(key, time.monotonic() if now is None else now)
+        return 0 if times is None else len(times)
+
     def fail(self, key: str, now: float | None = None) -> None:
         now = time.monotonic() if now is None else now
         times = self._recent(key, now)

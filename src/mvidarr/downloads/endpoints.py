@@ -18,6 +18,7 @@ from mvidarr.jobs.schemas import JobPublic
 from mvidarr.kit.pagination import Page, PageDep
 from mvidarr.kit.params import MAX_ID
 from mvidarr.models.user import Role
+from mvidarr.network.dependencies import PolicyDep
 
 router = APIRouter(tags=["downloads"])
 VideoIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Video id.")]
@@ -64,7 +65,8 @@ async def download_many(
     summary="Download a video",
     description="Queues `video.download` (or answers the one already queued). The job chooses and ranks sources "
     "itself; `source_url` (managers) downloads that source instead, e.g. another of the job's ranked candidates. "
-    "With no root folder to put the file in the answer is 409 (`no-root-folder`).",
+    "With no root folder to put the file in the answer is 409 (`no-root-folder`). A `source_url` the network "
+    "policy refuses (a private, loopback or link-local host not listed in `network.allowed_private_hosts`) is 422.",
     responses=error_responses(400, 401, 403, 404, 409, 422),
 )
 async def download_video(
@@ -73,13 +75,14 @@ async def download_video(
     hub: HubDep,
     clock: ClockDep,
     video_id: VideoIdPath,
+    policy: PolicyDep,
     body: DownloadRequest | None = None,
 ) -> JobPublic:
     source_url = str(body.source_url) if body is not None and body.source_url is not None else None
     if source_url is not None and not principal.role.at_least(Role.MANAGER):
         raise Forbidden("choosing the source needs the manager role")
     job = await service.queue_download(
-        session, hub, clock, video_id, source_url=source_url, created_by=principal.user_id
+        session, hub, clock, video_id, source_url=source_url, policy=policy, created_by=principal.user_id
     )
     return JobPublic.model_validate(job)
 

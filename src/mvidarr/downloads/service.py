@@ -23,7 +23,7 @@ from mvidarr.downloads.schemas import (
     VideoFromSource,
     VideoRef,
 )
-from mvidarr.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
+from mvidarr.errors import Conflict, InvalidInput, NotFound
 from mvidarr.events.hub import Event, EventHub
 from mvidarr.jobs import service as jobs
 from mvidarr.jobs.clock import Clock
@@ -32,6 +32,7 @@ from mvidarr.kit.pagination import Page, PageParams
 from mvidarr.library.service import require_root_folder
 from mvidarr.library.titles import parse_title
 from mvidarr.models import Artist, Job, JobStatus, Video, VideoStatus
+from mvidarr.network.policy import FetchFailed, NetworkPolicy, NetworkRefused, policy_from_settings
 from mvidarr.videos import repository as video_repository
 from mvidarr.videos import service as videos
 
@@ -75,9 +76,15 @@ async def queue_download(
     video_id: int,
     *,
     source_url: str | None = None,
+    policy: NetworkPolicy | None = None,
     created_by: int | None = None,
 ) -> Job:
-    """Queue `video.download` for one video (the active twin if one is queued) and mark it queued."""
+    """Queue `video.download` for one video (the active twin if one is queued) and mark it queued.
+
+    A `source_url` the user chose is refused now if the network policy refuses its host (422); the
+    download checks every connection again (redirects included) through the guarded proxy."""
+    if source_url is not None:
+        await (policy or await policy_from_settings(session)).check_url(source_url)
     video = await session.get(Video, video_id)
     if video is None:
         raise VideoNotFound(video_id)
@@ -126,27 +133,38 @@ async def queue_bulk(
     return job
 
 
-async def _source_metadata(url: str) -> dict[str, Any]:
+async def _source_metadata(url: str, policy: NetworkPolicy) -> dict[str, Any]:
     try:
-        return await ytdlp.list_formats({"url": url, "socket_timeout": 15.0, "retries": 1}, should_stop=None)
+        return await ytdlp.list_formats(
+            {"url": url, "socket_timeout": 15.0, "retries": 1}, policy=policy, should_stop=None
+        )
     except ytdlp.YtDlpFailed as exc:
+        if exc.kind == "refused":
+            raise NetworkRefused(exc.message) from None
         if exc.kind == "transient":
-            raise ServiceUnavailable(f"the source did not answer: {exc.message}") from None
+            raise FetchFailed(f"the source did not answer: {exc.message}") from None
         raise InvalidInput(f"cannot read the source: {exc.message}", loc=("body", "source_url")) from None
 
 
 async def add_from_source(
-    session: AsyncSession, hub: EventHub, clock: Clock, body: VideoFromSource, *, created_by: int | None
+    session: AsyncSession,
+    hub: EventHub,
+    clock: Clock,
+    body: VideoFromSource,
+    *,
+    policy: NetworkPolicy,
+    created_by: int | None,
 ) -> VideoDownloadAccepted:
     """Create a video from a URL (artist and title from the body, else from the source) and queue it."""
     if not body.download:
         raise InvalidInput("download must be true when adding a video from a source URL", loc=("body", "download"))
-    await require_root_folder(session, PUT_DOWNLOADS)
     url = str(body.source_url)
+    await policy.check_url(url)  # before the first statement: no transaction is open while it resolves
+    await require_root_folder(session, PUT_DOWNLOADS)
     artist_name, title = body.artist_name, body.title
     info: dict[str, Any] = {}
     if artist_name is None or title is None:
-        info = await _source_metadata(url)
+        info = await _source_metadata(url, policy)
         parsed = parse_title(
             str(info.get("title") or ""), artist=artist_name, uploader=info.get("channel") or info.get("uploader")
         )
@@ -174,7 +192,7 @@ async def add_from_source(
     videos.derive_fields(video)
     session.add(video)
     await session.flush()
-    job = await queue_download(session, hub, clock, video.id, source_url=url, created_by=created_by)
+    job = await queue_download(session, hub, clock, video.id, source_url=url, policy=policy, created_by=created_by)
     return VideoDownloadAccepted(video=await videos.read_video(session, video.id), job=JobPublic.model_validate(job))
 
 

@@ -29,10 +29,11 @@ from mvidarr.downloads.service import BULK, DOWNLOAD, set_status
 from mvidarr.jobs.context import JobContext, JobInterrupted, RetryableJobError
 from mvidarr.jobs.registry import JobResult, Role, job_type
 from mvidarr.jobs.schedules import DefaultSchedule, register_default
-from mvidarr.kit import network_errors
 from mvidarr.media.probe import ProbeResult, probe_file
 from mvidarr.metadata.tasks import enrich_after_download
 from mvidarr.models import Artist, DownloadOutcome, Job, QualityProfile, RootFolder, Video, VideoStatus
+from mvidarr.network import failures as network_failures
+from mvidarr.network.policy import policy_from_settings
 from mvidarr.quality import service as quality
 from mvidarr.settings import service as runtime_settings
 
@@ -447,11 +448,15 @@ class Download:
             "embed_metadata": options.embed_metadata,
             "thumbnail": True,
         }
+        async with ctx.reader() as session:
+            policy = await policy_from_settings(session)
         try:
-            fetched = await ytdlp.download(request, on_event=self._on_event, should_stop=ctx.should_abort)
+            fetched = await ytdlp.download(
+                request, policy=policy, on_event=self._on_event, should_stop=ctx.should_abort
+            )
         except ytdlp.YtDlpFailed as exc:
             # "The network is unreachable" in plain words, not yt-dlp's errno text.
-            network = network_errors.describe(exc.message)
+            network = network_failures.describe(exc.message)
             plain = network.text if network.offline else exc.message
             raise _CandidateFailed(exc.kind, plain) from None
         ctx.check_abort()
@@ -636,8 +641,12 @@ async def upgrade_video(ctx: JobContext, params: UpgradeParams) -> JobResult:
 
     if source_key(url) in blocked:
         return {"upgrade": False, "reason": f"{url} is blocklisted"}
+    async with ctx.reader() as session:
+        policy = await policy_from_settings(session)
     try:
-        info = await ytdlp.list_formats({"url": url, "socket_timeout": 20.0}, should_stop=ctx.should_abort)
+        info = await ytdlp.list_formats(
+            {"url": url, "socket_timeout": 20.0}, policy=policy, should_stop=ctx.should_abort
+        )
     except ytdlp.YtDlpStopped:
         raise JobInterrupted from None
     except ytdlp.YtDlpFailed as exc:

@@ -41,6 +41,14 @@ INFO_FIELDS = (
 )
 
 
+# Protocols whose every transfer goes through the guarded proxy (yt-dlp's own HTTP downloaders);
+# others (rtmp, rtsp, mms, websockets, live streams handed to ffmpeg) could leave it: refused.
+PROXIED_PROTOCOLS = frozenset(
+    {"http", "https", "m3u8_native", "http_dash_segments", "http_dash_segments_generator", "ism", "mhtml"}
+)
+POLICY_REFUSAL = "refused by the network policy"
+
+
 def emit(event: str, **data: Any) -> None:
     line = json.dumps({"event": event, **data}, default=str)
     with _OUT_LOCK:
@@ -51,6 +59,8 @@ def emit(event: str, **data: Any) -> None:
 def classify(message: str) -> str:
     """What kind of failure a yt-dlp error is: decides between failover, retry and giving up."""
     text = message.lower()
+    if POLICY_REFUSAL in text:
+        return "refused"
     if "private video" in text or "this video is private" in text:
         return "private"
     if "not available in your country" in text or "geo restrict" in text or "geo-restrict" in text:
@@ -177,6 +187,12 @@ def _options(request: dict[str, Any], progress: _Progress | None) -> dict[str, A
         "continuedl": False,
         "cachedir": False,
         "check_formats": False,
+        # Every connection through the parent's guarded proxy; HLS with yt-dlp's own downloader (via
+        # the proxy), never ffmpeg's network code.
+        "proxy": request.get("proxy"),
+        "hls_prefer_native": True,
+        "external_downloader": {"default": "native"},
+        "enable_file_urls": False,
     }
     if request.get("format"):
         options["format"] = request["format"]
@@ -237,14 +253,34 @@ def _private_cookies(request: dict[str, Any]) -> None:
     request["cookies"] = copy
 
 
+def _guarded_downloader(yt_dlp: Any) -> Any:
+    """YoutubeDL that refuses to transfer over a protocol whose connections would not use the proxy."""
+
+    class Guarded(yt_dlp.YoutubeDL):  # type: ignore[misc]
+        def dl(self, name: str, info: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+            protocols = set(str(info.get("protocol") or "http").split("+"))
+            if not protocols <= PROXIED_PROTOCOLS or info.get("is_live"):
+                what = "a live stream" if info.get("is_live") else "+".join(sorted(protocols))
+                raise yt_dlp.utils.DownloadError(
+                    f"{what} is {POLICY_REFUSAL}: only HTTP(S) transfers through MVidarr's guarded proxy are made"
+                )
+            return super().dl(name, info, *args, **kwargs)
+
+    return Guarded
+
+
 def run(request: dict[str, Any]) -> int:
     import yt_dlp
+
+    if not request.get("proxy"):
+        emit("error", kind="refused", message=f"no guarded proxy was given: {POLICY_REFUSAL}")
+        return 2
 
     mode = request.get("mode", "download")
     _private_cookies(request)
     progress = _Progress(float(request.get("progress_every_s", 0.2))) if mode == "download" else None
     try:
-        with yt_dlp.YoutubeDL(_options(request, progress)) as ydl:
+        with _guarded_downloader(yt_dlp)(_options(request, progress)) as ydl:
             info = ydl.extract_info(request["url"], download=mode == "download")
             if info is None:
                 emit("error", kind="not_media", message="yt-dlp found nothing to download")
@@ -291,6 +327,8 @@ def _die_with_parent() -> None:
 
 
 def main() -> int:
+    # The kernel's parent-death signal would SIGKILL this process before it could kill its group
+    # (ffmpeg merges); closing stdin does both, so that is how this process learns its parent died.
     request = json.loads(sys.stdin.buffer.readline())
     threading.Thread(target=_die_with_parent, name="parent-watch", daemon=True).start()
     return run(request)

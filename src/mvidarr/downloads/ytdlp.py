@@ -18,6 +18,9 @@ from typing import Any
 
 import orjson
 
+from mvidarr.network.policy import NetworkPolicy
+from mvidarr.network.proxy import GuardedProxy
+
 POLL_S = 0.1
 LINE_LIMIT = 16 * 1024 * 1024
 STDERR_TAIL = 4000
@@ -65,12 +68,30 @@ async def _drain(stream: asyncio.StreamReader | None, tail: bytearray) -> None:
 
 
 async def run_worker(
-    request: dict[str, Any], *, on_event: EventCallback | None = None, should_stop: StopCheck | None = None
+    request: dict[str, Any],
+    *,
+    policy: NetworkPolicy,
+    on_event: EventCallback | None = None,
+    should_stop: StopCheck | None = None,
 ) -> dict[str, Any]:
-    """Run one request in a new process group; answers its final event (`done` or `info`).
+    """Run one request in a new process group, its every connection through a guarded proxy under
+    `policy`; answers its final event (`done` or `info`).
 
-    Raises YtDlpFailed for an `error` event (or a crash), YtDlpStopped when `should_stop` turned true.
+    Raises YtDlpFailed for an `error` event (or a crash; kind `refused` when the network policy refused
+    a connection), YtDlpStopped when `should_stop` turned true.
     """
+    async with GuardedProxy(policy) as proxy:
+        try:
+            return await _run({**request, "proxy": proxy.url}, on_event=on_event, should_stop=should_stop)
+        except YtDlpFailed:
+            if proxy.refusals:
+                raise YtDlpFailed("refused", proxy.refusals[0]) from None
+            raise
+
+
+async def _run(
+    request: dict[str, Any], *, on_event: EventCallback | None, should_stop: StopCheck | None
+) -> dict[str, Any]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -131,9 +152,13 @@ async def run_worker(
 
 
 async def download(
-    request: dict[str, Any], *, on_event: EventCallback | None = None, should_stop: StopCheck | None = None
+    request: dict[str, Any],
+    *,
+    policy: NetworkPolicy,
+    on_event: EventCallback | None = None,
+    should_stop: StopCheck | None = None,
 ) -> Fetched:
-    final = await run_worker({**request, "mode": "download"}, on_event=on_event, should_stop=should_stop)
+    final = await run_worker({**request, "mode": "download"}, policy=policy, on_event=on_event, should_stop=should_stop)
     return Fetched(
         path=Path(final["path"]),
         info=dict(final.get("info") or {}),
@@ -142,7 +167,9 @@ async def download(
     )
 
 
-async def list_formats(request: dict[str, Any], *, should_stop: StopCheck | None = None) -> dict[str, Any]:
+async def list_formats(
+    request: dict[str, Any], *, policy: NetworkPolicy, should_stop: StopCheck | None = None
+) -> dict[str, Any]:
     """What a source offers (title, channel, duration, formats) without downloading anything."""
-    final = await run_worker({**request, "mode": "info"}, should_stop=should_stop)
+    final = await run_worker({**request, "mode": "info"}, policy=policy, should_stop=should_stop)
     return dict(final.get("info") or {})

@@ -101,7 +101,7 @@ async def _authenticate(ws: WebSocket, first: dict[str, Any] | None) -> Actor | 
             if token.startswith("mvk_") or first.get("api_key"):
                 principal = await guard.from_api_key(str(first.get("api_key") or token))
             elif token:
-                principal = guard.from_token(token)
+                principal = await guard.from_token(token)
     except Exception:  # any credential failure is "not authenticated"
         return None
     if principal is None or principal.must_change_password:

@@ -3,20 +3,21 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mvidarr.errors import BadRequest
 from mvidarr.imports.schemas import ArtistImport, ListedArtist
+from mvidarr.network.fetch import Fetcher, FetchLimits
+from mvidarr.network.policy import FetchFailed, FetchRefused, NetworkPolicy, NetworkRefused
 from mvidarr.providers.errors import ProviderCredentialsError
 from mvidarr.providers.hub import ProviderHub
 from mvidarr.providers.upstream import CallKind, Upstream
 
-if TYPE_CHECKING:
-    pass
-
-LIDARR_TIMEOUT_S, LIDARR_CONNECT_TIMEOUT_S = 15.0, 5.0
+LIDARR_TIMEOUT_S = 15.0
+_MBID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 MAX_BODY = 20 * 1024 * 1024
 SPOTIFY_PAGE = 50
 
@@ -28,30 +29,35 @@ class ImportSourceFailed(BadRequest):
 class _LidarrArtist(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
-    artist_name: str = Field(alias="artistName", min_length=1)
-    foreign_artist_id: str | None = Field(default=None, alias="foreignArtistId")
+    artist_name: str = Field(alias="artistName", min_length=1, max_length=500)
+    # Every Lidarr artist carries its MusicBrainz id: requiring it keeps a JSON answer from anything
+    # else (an internal service the URL happened to name) from being echoed back as artist names.
+    foreign_artist_id: str = Field(alias="foreignArtistId", pattern=_MBID)
 
 
-async def lidarr_artists(url: str, api_key: str, limit: int) -> list[ListedArtist]:
-    import httpx
+LIDARR_UNREADABLE = (
+    "Could not read an artist list from Lidarr with this URL and API key: check both, and that Lidarr is "
+    "running and reachable from MVidarr"
+)
 
+
+async def lidarr_artists(url: str, api_key: str, limit: int, policy: NetworkPolicy) -> list[ListedArtist]:
+    """Lidarr's artists; every failure (unreachable, closed port, wrong key, not Lidarr, too large)
+    answers the same message, so the import cannot be used to learn what listens where."""
     endpoint = url.rstrip("/") + "/api/v1/artist"
-    timeout = httpx.Timeout(LIDARR_TIMEOUT_S, connect=LIDARR_CONNECT_TIMEOUT_S)
+    fetcher = Fetcher(
+        policy=policy,
+        limits=FetchLimits(
+            max_bytes=MAX_BODY, timeout_s=LIDARR_TIMEOUT_S, max_redirects=0, content_types=("application/json",)
+        ),
+    )
     try:
-        async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as http:
-            response = await http.get(endpoint, headers={"X-Api-Key": api_key, "Accept": "application/json"})
-    except httpx.HTTPError as exc:
-        raise ImportSourceFailed(f"Lidarr at {url} cannot be reached: {type(exc).__name__}") from None
-    if response.status_code in (401, 403):
-        raise ImportSourceFailed("Lidarr refused the API key")
-    if response.status_code != 200:
-        raise ImportSourceFailed(f"Lidarr answered HTTP {response.status_code}")
-    if len(response.content) > MAX_BODY:
-        raise ImportSourceFailed("Lidarr's answer is too large")
-    try:
-        rows = [_LidarrArtist.model_validate(r) for r in response.json()]
-    except (ValueError, TypeError, ValidationError):
-        raise ImportSourceFailed("Lidarr's answer is not a list of artists") from None
+        fetched = await fetcher.fetch(endpoint, headers={"X-Api-Key": api_key, "Accept": "application/json"})
+        rows = [_LidarrArtist.model_validate(r) for r in orjson.loads(fetched.body)]
+    except NetworkRefused:
+        raise
+    except (FetchFailed, FetchRefused, orjson.JSONDecodeError, TypeError, ValidationError):
+        raise ImportSourceFailed(LIDARR_UNREADABLE) from None
     return [ListedArtist(name=r.artist_name, musicbrainz_id=r.foreign_artist_id) for r in rows[:limit]]
 
 
@@ -147,10 +153,11 @@ async def spotify_artists(hub: ProviderHub, token: str, limit: int) -> list[List
     return found[:limit]
 
 
-async def read(hub: ProviderHub, body: ArtistImport) -> list[ListedArtist]:
-    """The list the request names (the schema has checked that its fields are there)."""
+async def read(hub: ProviderHub, body: ArtistImport, policy: NetworkPolicy) -> list[ListedArtist]:
+    """The list the request names (the schema has checked that its fields are there); a URL the user
+    names (Lidarr's) is fetched under the network policy."""
     if body.source == "lidarr" and body.url is not None and body.api_key is not None:
-        return await lidarr_artists(str(body.url), body.api_key, body.limit)
+        return await lidarr_artists(str(body.url), body.api_key, body.limit, policy)
     if body.source == "lastfm" and body.user is not None:
         return await lastfm_artists(hub, body.user, body.limit)
     if body.source == "spotify" and body.access_token is not None:

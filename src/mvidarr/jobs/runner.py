@@ -32,6 +32,7 @@ from mvidarr.jobs import registry, repository, schedules, service
 from mvidarr.jobs.clock import Clock, backoff_s
 from mvidarr.jobs.context import JobContext, JobInterrupted, RetryableJobError
 from mvidarr.jobs.metrics import METRICS
+from mvidarr.kit.lifetime import die_with_parent
 from mvidarr.models import Job, JobStatus
 from mvidarr.settings import service as runtime_settings
 
@@ -198,7 +199,13 @@ class Runner:
         if self._pool is None:
             # One core stays with the event loop, so the API answers while CPU-heavy jobs run.
             workers = max(1, min(self.slots, (os.cpu_count() or 2) - 1))
-            self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+            # Workers die with this process, even after a kill -9 (they are started from the loop's thread).
+            self._pool = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=die_with_parent,
+                initargs=(os.getpid(),),
+            )
         return self._pool
 
     @property

@@ -15,6 +15,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from mvidarr.kit.lifetime import die_with_parent
 from mvidarr.quality.scoring import quality_label, quality_score
 
 AV_TIME_BASE = 1_000_000
@@ -256,7 +257,8 @@ class Prober:
         if self._pool is None:
             # forkserver: never fork the threads of a running event loop.
             context = multiprocessing.get_context("forkserver")
-            self._pool = ProcessPoolExecutor(max_workers=self._workers, mp_context=context)
+            # The forkserver exits when this process dies; its workers then die with it.
+            self._pool = ProcessPoolExecutor(max_workers=self._workers, mp_context=context, initializer=die_with_parent)
         return self._pool
 
     async def probe(self, path: Path) -> ProbeResult:

@@ -1,7 +1,7 @@
 """Downloading the artwork enrichment found: an artist's image and fanart, a video's thumbnail.
 
 Pictures go through the guarded fetcher (size cap, image types only, private addresses refused
-unless `network.allow_private_fetch`) into the artwork store, the way a picture named by URL
+unless listed in `network.allowed_private_hosts`) into the artwork store, the way a picture named by URL
 does, with the provider as `artwork_source`. A picture the user chose (uploaded or fetched from
 a URL) is never replaced; a video that has a thumbnail keeps it. A picture that cannot be
 fetched or read is logged and skipped: it never fails the enrichment.
@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from mvidarr.artwork import images
 from mvidarr.artwork.service import ARTWORK_DIR, USER_CHOSEN_SOURCES
 from mvidarr.errors import MvidarrError
-from mvidarr.kit.fetch import FetchLimits, fetcher_from_settings
 from mvidarr.models import Artist, Video
+from mvidarr.network.fetch import FetchLimits, fetcher_from_settings
 
 log = logging.getLogger("mvidarr.metadata")
 MAX_ARTWORK_BYTES = 20 * 1024 * 1024

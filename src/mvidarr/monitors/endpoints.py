@@ -15,6 +15,7 @@ from mvidarr.kit.params import MAX_ID
 from mvidarr.monitors import service
 from mvidarr.monitors import tasks as _tasks  # noqa: F401  (registers the monitor job types)
 from mvidarr.monitors.schemas import MonitorCreate, MonitorItemPublic, MonitorPublic, MonitorUpdate
+from mvidarr.network.dependencies import PolicyDep
 
 router = APIRouter(prefix="/monitors", tags=["monitors"])
 MonitorIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Monitor id.")]
@@ -38,11 +39,14 @@ async def list_monitors(session: SessionDep, page: PageDep) -> Page[MonitorPubli
     response_model=MonitorPublic,
     status_code=status.HTTP_201_CREATED,
     summary="Add a monitor",
-    description="Watches a channel, playlist or feed URL; each check adds its new items as wanted videos.",
+    description="Watches a channel, playlist or feed URL; each check adds its new items as wanted videos. A URL "
+    "whose host is private, loopback or link-local is refused by the network policy (422) unless the "
+    "`network.allowed_private_hosts` setting lists it; each check fetches through the same policy, "
+    "redirects included.",
     responses=error_responses(422),
 )
-async def create_monitor(session: SessionDep, body: MonitorCreate) -> MonitorPublic:
-    return await service.create_monitor(session, body)
+async def create_monitor(session: SessionDep, policy: PolicyDep, body: MonitorCreate) -> MonitorPublic:
+    return await service.create_monitor(session, body, policy)
 
 
 @router.get(
@@ -62,11 +66,14 @@ async def get_monitor(session: SessionDep, monitor_id: MonitorIdPath) -> Monitor
     dependencies=[MANAGER],
     response_model=MonitorPublic,
     summary="Change a monitor",
-    description="Only the fields sent are changed; `filters: null` returns to the artist's filters.",
+    description="Only the fields sent are changed; `filters: null` returns to the artist's filters. A new `url` "
+    "is checked against the network policy as on creation (422 when refused).",
     responses=error_responses(404, 422),
 )
-async def update_monitor(session: SessionDep, monitor_id: MonitorIdPath, body: MonitorUpdate) -> MonitorPublic:
-    return await service.update_monitor(session, monitor_id, body)
+async def update_monitor(
+    session: SessionDep, policy: PolicyDep, monitor_id: MonitorIdPath, body: MonitorUpdate
+) -> MonitorPublic:
+    return await service.update_monitor(session, monitor_id, body, policy)
 
 
 @router.delete(

@@ -74,8 +74,9 @@ def _item(entry: dict[str, Any]) -> ListedItem | None:
     )
 
 
-def list_items(url: str, *, limit: int = MAX_ITEMS, timeout_s: float = 30.0) -> list[ListedItem]:
-    """The items of a channel/playlist/feed, newest first as the source orders them."""
+def list_items(url: str, *, proxy: str, limit: int = MAX_ITEMS, timeout_s: float = 30.0) -> list[ListedItem]:
+    """The items of a channel/playlist/feed, newest first as the source orders them; every connection
+    through `proxy` (a GuardedProxy's URL, so the network policy holds for redirects too)."""
     import yt_dlp
 
     options: dict[str, Any] = {
@@ -86,6 +87,8 @@ def list_items(url: str, *, limit: int = MAX_ITEMS, timeout_s: float = 30.0) -> 
         "playlistend": limit,
         "socket_timeout": timeout_s,
         "noprogress": True,
+        "proxy": proxy,
+        "enable_file_urls": False,
     }
     try:
         with yt_dlp.YoutubeDL(options) as ydl:

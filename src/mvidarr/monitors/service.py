@@ -22,6 +22,7 @@ from mvidarr.models import Artist, Job, Monitor, MonitorItem
 from mvidarr.monitors import repository
 from mvidarr.monitors.extract import ListedItem
 from mvidarr.monitors.schemas import MonitorCreate, MonitorItemPublic, MonitorPublic, MonitorUpdate
+from mvidarr.network.policy import NetworkPolicy
 
 OUTCOMES = {"add": "added", "ignore": "ignored", "existing": "existing", "removed": "removed"}
 
@@ -53,9 +54,10 @@ async def read_monitor(session: AsyncSession, monitor_id: int) -> MonitorPublic:
     return MonitorPublic.model_validate(await get_monitor(session, monitor_id))
 
 
-async def create_monitor(session: AsyncSession, data: MonitorCreate) -> MonitorPublic:
-    await _check_artist(session, data.artist_id)
+async def create_monitor(session: AsyncSession, data: MonitorCreate, policy: NetworkPolicy) -> MonitorPublic:
     url = str(data.url)
+    await policy.check_url(url)  # before the first statement: no transaction is open while it resolves
+    await _check_artist(session, data.artist_id)
     monitor = Monitor(
         name=data.name or url[:255],
         url=url,
@@ -71,9 +73,13 @@ async def create_monitor(session: AsyncSession, data: MonitorCreate) -> MonitorP
     return MonitorPublic.model_validate(monitor)
 
 
-async def update_monitor(session: AsyncSession, monitor_id: int, data: MonitorUpdate) -> MonitorPublic:
-    monitor = await get_monitor(session, monitor_id)
+async def update_monitor(
+    session: AsyncSession, monitor_id: int, data: MonitorUpdate, policy: NetworkPolicy
+) -> MonitorPublic:
     changes: dict[str, Any] = data.model_dump(mode="json", exclude_unset=True)
+    if changes.get("url") is not None:
+        await policy.check_url(changes["url"])
+    monitor = await get_monitor(session, monitor_id)
     for required in ("url", "name", "check_interval_hours", "auto_download", "enabled"):
         if required in changes and changes[required] is None:
             raise InvalidInput(f"{required} cannot be null", loc=("body", required))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,6 +15,8 @@ from mvidarr.kit.params import MAX_ID
 from mvidarr.models import Monitor
 from mvidarr.monitors import repository, service
 from mvidarr.monitors.extract import MAX_ITEMS, ExtractionFailed, ListedItem, list_items
+from mvidarr.network.policy import policy_from_settings
+from mvidarr.network.proxy import GuardedProxy
 from mvidarr.providers.errors import ProviderError, ProviderNotConfigured
 from mvidarr.providers.hub import current
 from mvidarr.providers.youtube import YouTubeClient, channel_target, playlist_of
@@ -94,7 +97,15 @@ async def check_monitor(ctx: JobContext, params: MonitorCheckParams) -> JobResul
     try:
         listed = await _list_with_data_api(url)
         if listed is None:
-            listed = await ctx.to_thread(list_items, url)
+            async with ctx.reader() as session:
+                policy = await policy_from_settings(session)
+            async with GuardedProxy(policy) as proxy:
+                try:
+                    listed = await ctx.to_thread(partial(list_items, url, proxy=proxy.url))
+                except ExtractionFailed:
+                    if proxy.refusals:
+                        raise ExtractionFailed(proxy.refusals[0]) from None
+                    raise
     except ExtractionFailed as exc:
         async with ctx.session() as session:
             stored = await session.get(Monitor, params.monitor_id)

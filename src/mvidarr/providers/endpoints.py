@@ -74,7 +74,7 @@ _PICTURE_RESPONSES: dict[int | str, dict[str, Any]] = {
     description="Fetches a picture a provider named (an artist candidate's image, a match candidate's thumbnail) "
     "so pages can show it from this origin. Only hosts the providers serve pictures from, or the origin of a "
     "configured provider base URL; only JPEG, PNG, GIF, WebP or AVIF up to 5 MB; through the guarded fetcher "
-    "(private addresses refused unless `network.allow_private_fetch` is on; redirects checked again). Cached "
+    "(private addresses refused unless listed in `network.allowed_private_hosts`; redirects checked again). Cached "
     "for a week. 422 for a URL that may not be fetched or is not a picture, 502 when the host fails.",
     responses=_PICTURE_RESPONSES,
 )

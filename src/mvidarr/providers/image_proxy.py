@@ -1,7 +1,7 @@
 """Provider pictures for the browser. The pages' CSP allows only our own images, so the artwork a
 provider names (artist candidates, match candidates) is fetched here and served from our origin.
 
-Only through the guarded fetcher (private addresses refused unless `network.allow_private_fetch`),
+Only through the guarded fetcher (private addresses refused unless `network.allowed_private_hosts` lists them),
 only from the hosts providers serve pictures from plus the origins of the configured provider base
 URLs (every redirect hop checked against the same list), only JPEG, PNG, GIF, WebP or AVIF (judged
 by the bytes, never SVG, which can carry script), at most `MAX_BYTES`, cached on disk under
@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.errors import MvidarrError
-from mvidarr.kit.fetch import Fetcher, FetchLimits, FetchRefused
+from mvidarr.network.fetch import Fetcher, FetchLimits, FetchRefused
+from mvidarr.network.policy import policy_from_settings
 from mvidarr.providers.settings import load_configs
-from mvidarr.settings import service as runtime_settings
 
 if TYPE_CHECKING:
     import httpx
@@ -179,10 +179,11 @@ async def picture(session: AsyncSession, data_dir: Path, raw_url: str) -> Pictur
     cached = await asyncio.to_thread(_read_cached, folder, key, time.time())
     if cached is not None:
         return cached
-    allow_private = bool(await runtime_settings.get_value(session, "network.allow_private_fetch"))
     # Any content type is read (capped): the bytes decide, so a picture served as octet-stream still works.
     fetcher = Fetcher(
-        allow_private=allow_private, url_allowed=allowed, limits=FetchLimits(max_bytes=MAX_BYTES, content_types=("",))
+        policy=await policy_from_settings(session),
+        url_allowed=allowed,
+        limits=FetchLimits(max_bytes=MAX_BYTES, content_types=("",)),
     )
     fetched = await fetcher.fetch(str(url))
     picture_type = sniff(fetched.body)

@@ -26,7 +26,7 @@ import orjson
 from pydantic import BaseModel, ValidationError
 
 from mvidarr.db import utcnow
-from mvidarr.kit import network_errors
+from mvidarr.network import failures as network_failures
 from mvidarr.providers import repository
 from mvidarr.providers.errors import (
     ProviderBadResponse,
@@ -326,7 +326,7 @@ class Upstream:
         except httpx.TimeoutException:
             raise _Retry(ProviderUnavailable(self.name, f"no answer within {self.config.timeout_s:g} s")) from None
         except httpx.TransportError as exc:
-            failure = network_errors.describe(exc, exc.request.url.host if _has_request(exc) else None)
+            failure = network_failures.describe(exc, exc.request.url.host if _has_request(exc) else None)
             raise _Retry(ProviderUnavailable(self.name, failure.text)) from None
         self._note_quota(response.headers)
         status = response.status_code

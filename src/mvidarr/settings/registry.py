@@ -6,6 +6,8 @@ settings (`mvidarr.config`) are read from the environment once at start.
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -44,6 +46,34 @@ def define(key: str, type_: Any, default: Any, description: str, *, secret: bool
 
 
 Secret = Annotated[str, limit(500, 1), Clean] | None
+
+
+def _allowed_host(value: str) -> str:
+    entry = value.strip().lower().rstrip(".")
+    try:
+        if "/" not in entry:
+            return str(ipaddress.ip_address(entry.strip("[]")))
+        return str(ipaddress.ip_network(entry, strict=False))
+    except ValueError:
+        pass
+    if not _HOST_NAME.fullmatch(entry):
+        raise ValueError("must be a host name, an IP address or a CIDR range (e.g. 192.168.1.0/24)")
+    return entry
+
+
+_HOST_NAME = re.compile(
+    r"(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*"
+)
+AllowedHost = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=253,
+        pattern=r"^[0-9A-Za-z_.:/\[\]-]+$",
+        description="A host name, an IP address or a CIDR range.",
+    ),
+    AfterValidator(_allowed_host),
+]
 
 define(
     "library.naming_template",
@@ -89,11 +119,12 @@ define(
     "Quality profile for artists without one; unset means the profile named 'Any'.",
 )
 define(
-    "network.allow_private_fetch",
-    bool,
-    False,
-    "Let remote fetches (artwork URLs, provider images) reach private, loopback and link-local addresses. "
-    "Off by default so a URL cannot reach into the network MVidarr runs in.",
+    "network.allowed_private_hosts",
+    Annotated[list[AllowedHost], Field(max_length=100)],
+    [],
+    "Private, loopback or link-local hosts that user-supplied URLs (video sources, monitors, import lists, "
+    "artwork, provider images) may reach: host names, IP addresses or CIDR ranges such as 192.168.1.0/24. "
+    "Empty by default, so a URL cannot reach into the network MVidarr runs in.",
 )
 define(
     "library.trash_retention_days",

@@ -117,6 +117,7 @@ async def _cut_off(session: AsyncSession, guard: Guard, user: User, *, keys: boo
         await repository.revoke_api_keys(session, user.id, now)
     guard.revoke_sessions(families)
     guard.revoke_user(user.id)
+    await guard.announce(session, [user.id])
 
 
 async def update_user(
@@ -131,8 +132,8 @@ async def update_user(
             await _ensure_not_last_admin(session, user)
         details["role"] = {"from": user.role, "to": new_role.value}
         user.role = new_role.value
-        # Tokens carry the role: make the user fetch a fresh one; keys re-check their owner.
-        guard.revoke_user(user.id)
+        # Tokens carrying the old role end in every process (the guard compares them with the database's).
+        await guard.announce(session, [user.id])
     if "email" in changes and changes["email"] != user.email:
         details["email"] = "changed"
         user.email = changes["email"]

@@ -17,6 +17,7 @@ from mvidarr.kit.params import MAX_ID, SearchQuery, SortQuery
 from mvidarr.kit.sqljson import json_response
 from mvidarr.kit.text import search_terms
 from mvidarr.models import VideoKind, VideoStatus
+from mvidarr.network.dependencies import PolicyDep
 from mvidarr.organise.nfo_tasks import request_nfo_refresh
 from mvidarr.trash import service as trash
 from mvidarr.videos import service
@@ -90,19 +91,27 @@ async def list_videos(reads: ReadsDep, page: PageDep, flt: VideoFilterDep, sort:
     description="Creates a video for an existing artist (201 with the video). With `source_url` and "
     "`download: true` it adds the video from that source instead (artist and title from the body, else from "
     "the source's title; the artist is created if needed), queues its download and answers 202 with "
-    "`{video, job}`; with no root folder to put the file in it answers 409 (`no-root-folder`) and adds nothing.",
+    "`{video, job}`; with no root folder to put the file in it answers 409 (`no-root-folder`) and adds nothing. "
+    "A source whose host is private, loopback, link-local or otherwise non-public is refused by the network "
+    "policy (422) unless the `network.allowed_private_hosts` setting lists it; a source that does not answer "
+    "while its title is read is 502.",
     responses={
         202: {"model": VideoDownloadAccepted, "description": "Video added from the source; download queued."},
-        **error_responses(400, 409, 422, 503),
+        **error_responses(400, 409, 422, 502),
     },
 )
 async def create_video(
-    request: Request, response: Response, session: SessionDep, principal: Manager, body: VideoAdd
+    request: Request, response: Response, session: SessionDep, principal: Manager, policy: PolicyDep, body: VideoAdd
 ) -> VideoPublic | VideoDownloadAccepted:
     if isinstance(body.root, VideoFromSource):
         response.status_code = status.HTTP_202_ACCEPTED
         return await downloads.add_from_source(
-            session, request.app.state.hub, request.app.state.clock, body.root, created_by=principal.user_id
+            session,
+            request.app.state.hub,
+            request.app.state.clock,
+            body.root,
+            policy=policy,
+            created_by=principal.user_id,
         )
     return await service.create_video(session, body.root)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, Any
+from urllib.parse import unquote
 
 from fastapi import APIRouter, FastAPI, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -75,7 +76,7 @@ class SettingField:
     """How the settings form shows one runtime setting, read from its JSON schema."""
 
     setting: SettingPublic
-    kind: str  # secret, boolean, integer, enum or string
+    kind: str  # secret, boolean, integer, number, enum, list (of strings) or string
     nullable: bool
     options: list[Any]
     minimum: int | None
@@ -88,14 +89,30 @@ class SettingField:
         nullable = any(v.get("type") == "null" for v in variants)
         main: dict[str, Any] = next((v for v in variants if v.get("type") != "null"), {})
         kind = "secret" if setting.secret else "enum" if "enum" in main else str(main.get("type") or "string")
-        if kind not in ("secret", "enum", "boolean", "integer", "number"):
+        if kind == "array":
+            kind = "list"
+        if kind not in ("secret", "enum", "boolean", "integer", "number", "list"):
             kind = "string"
         return cls(setting, kind, nullable, list(main.get("enum", [])), main.get("minimum"), main.get("maximum"))
 
 
+def _same_site_path(text: str) -> bool:
+    # Read the way a browser's URL parser reads it: leading/trailing C0 controls and spaces dropped,
+    # tabs and newlines removed anywhere, "\\" taken as "/". "/\t/evil.example" and "/\\evil.example"
+    # are then "//evil.example", another site. Only what stays one absolute path passes.
+    seen = text.strip("".join(map(chr, range(0x21)))).translate({9: None, 10: None, 13: None}).replace("\\", "/")
+    return seen.startswith("/") and not seen.startswith("//")
+
+
 def _safe_next(target: str | None) -> str:
-    """Only same-site paths: `//evil.example` and `/\\evil` are other sites to a browser."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")) and not target.startswith("/api/"):
+    """Only same-site paths after sign-in, judged on the value and on its percent-decoded forms (so
+    `/%09/evil.example` and `/%5C%5Cevil` fail as their decoded selves would); `/` otherwise."""
+    if not target or len(target) > 2048:
+        return "/"
+    forms = [target]
+    for _ in range(3):
+        forms.append(unquote(forms[-1]))
+    if all(_same_site_path(form) for form in forms) and not forms[-1].startswith("/api/"):
         return target
     return "/"
 

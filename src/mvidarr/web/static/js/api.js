@@ -51,6 +51,31 @@ export function refreshSession() {
   return refreshing;
 }
 
+// Where to go after sign-in: only a path on this site. Judged as the browser will read it (leading
+// controls and spaces dropped, tabs and newlines removed, "\\" taken as "/") on the value and its
+// percent-decoded forms, then by the browser's own URL parser: "/%09/evil.example" and "/\\evil" fail.
+export function sameSitePath(value) {
+  if (typeof value !== "string" || !value || value.length > 2048) return "/";
+  const forms = [value];
+  for (let i = 0; i < 3; i += 1) {
+    try {
+      forms.push(decodeURIComponent(forms[forms.length - 1]));
+    } catch {
+      break; // a malformed escape stays as it is
+    }
+  }
+  const plain = (form) => {
+    const seen = form
+      .replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, "")
+      .replace(/[\t\n\r]/g, "")
+      .replace(/\\/g, "/");
+    return seen.startsWith("/") && !seen.startsWith("//");
+  };
+  if (!forms.every(plain) || forms[forms.length - 1].startsWith("/api/")) return "/";
+  const url = new URL(value, window.location.origin);
+  return url.origin === window.location.origin ? url.pathname + url.search + url.hash : "/";
+}
+
 export function signInAgain() {
   const here = window.location.pathname + window.location.search;
   window.location.assign(here === "/" ? "/login" : `/login?next=${encodeURIComponent(here)}`);

@@ -1,12 +1,12 @@
 // Sign-in: password, then the two-factor code when the account asks for one; a required password
 // change; and a silent refresh first, for a visitor whose access cookie merely expired.
-import { api, csrfToken, refreshSession } from "../api.js";
+import { api, csrfToken, refreshSession, sameSitePath } from "../api.js";
 import { formError } from "../components.js";
 
 const loginForm = document.getElementById("login-form");
 const passwordForm = document.getElementById("password-form");
 const totpField = document.getElementById("totp-field");
-const next = loginForm.dataset.next || "/";
+const next = sameSitePath(loginForm.dataset.next || "/");
 
 function busy(form, yes) {
   form.querySelector("button[type=submit]").disabled = yes;

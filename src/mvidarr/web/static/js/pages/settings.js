@@ -56,6 +56,12 @@ function read(field) {
   const input = field.querySelector(`[name="${field.dataset.key}"]`);
   if (kind === "boolean") return input.checked;
   const text = input.value.trim();
+  if (kind === "list") {
+    return text
+      .split(/[\n,]+/)
+      .map((entry) => entry.trim())
+      .filter(Boolean);
+  }
   if (kind === "secret") {
     const clear = field.querySelector('input[name="clear"]');
     if (clear && clear.checked) return null;

@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from mvidarr.kit import network_errors
+from mvidarr.network import failures as network_failures
 
 
 @pytest.mark.parametrize(
@@ -22,7 +22,7 @@ from mvidarr.kit import network_errors
     ],
 )
 def test_failures_are_classified_in_plain_words(error: BaseException | str, kind: str, words: str) -> None:
-    failure = network_errors.describe(error, "api.example.org")
+    failure = network_failures.describe(error, "api.example.org")
     assert failure.kind == kind
     assert words in failure.text
     assert "Errno" not in failure.text or kind == "other"

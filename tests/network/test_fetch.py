@@ -3,7 +3,6 @@ when the policy permits, redirects re-checked, limits on size, time and content 
 
 from __future__ import annotations
 
-import ipaddress
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -11,7 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from mvidarr.kit.fetch import Address, Fetcher, FetchFailed, FetchLimits, FetchRefused, Resolver, is_public
+from mvidarr.network.fetch import Fetcher, FetchFailed, FetchLimits, FetchRefused
+from mvidarr.network.policy import NetworkPolicy, NetworkRefused, Resolver
 
 pytestmark = pytest.mark.anyio
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -78,15 +78,19 @@ def stand_in_port() -> Iterator[int]:
     yield from _serve("127.0.0.2")
 
 
-def public_or_stand_in(address: Address) -> bool:
-    return address == ipaddress.ip_address("127.0.0.2") or is_public(address)
-
-
 def resolver(table: Mapping[str, Sequence[str]]) -> Resolver:
     async def resolve(host: str, _port: int) -> Sequence[str]:
         return table.get(host, ())
 
     return resolve
+
+
+def stand_in_public(table: Mapping[str, Sequence[str]]) -> NetworkPolicy:
+    """127.0.0.2 allowed (it plays a public host), everything else under the default policy."""
+    return NetworkPolicy.allowing(["127.0.0.2"], resolver(table))
+
+
+LOOPBACK = NetworkPolicy.allowing(["127.0.0.1"])
 
 
 @pytest.mark.parametrize(
@@ -112,11 +116,12 @@ async def test_private_addresses_are_refused(url: str) -> None:
         "mixed.example": ["93.184.216.34", "192.168.1.10"],
         "2130706433": ["127.0.0.1"],
     }
-    fetcher = Fetcher(resolver=resolver(table))
-    with pytest.raises(FetchRefused) as refused:
+    fetcher = Fetcher(policy=NetworkPolicy.allowing([], resolver(table)))
+    with pytest.raises(NetworkRefused) as refused:
         await fetcher.fetch(url)
     assert refused.value.status == 422
-    assert "allow_private_fetch" in str(refused.value)
+    assert "refused by the network policy" in str(refused.value)
+    assert "network.allowed_private_hosts" in str(refused.value)
 
 
 @pytest.mark.parametrize(
@@ -128,14 +133,14 @@ async def test_other_schemes_and_credentials_are_refused(url: str) -> None:
 
 
 async def test_real_fetch_allowed_when_the_setting_permits(loopback_port: int) -> None:
-    fetched = await Fetcher(allow_private=True).fetch(f"http://127.0.0.1:{loopback_port}/image.png")
+    fetched = await Fetcher(policy=LOOPBACK).fetch(f"http://127.0.0.1:{loopback_port}/image.png")
     assert fetched.body == PNG
     assert fetched.content_type == "image/png"
 
 
 async def test_connects_to_the_checked_address_with_the_name_in_host(stand_in_port: int) -> None:
     _Handler.seen_hosts.clear()
-    fetcher = Fetcher(address_allowed=public_or_stand_in, resolver=resolver({"img.example": ["127.0.0.2"]}))
+    fetcher = Fetcher(policy=stand_in_public({"img.example": ["127.0.0.2"]}))
     fetched = await fetcher.fetch(f"http://img.example:{stand_in_port}/relative")
     assert fetched.body == PNG
     assert fetched.url == f"http://img.example:{stand_in_port}/image.png"
@@ -145,20 +150,20 @@ async def test_connects_to_the_checked_address_with_the_name_in_host(stand_in_po
 @pytest.mark.parametrize("path", ["/to-loopback", "/to-localhost"])
 async def test_redirect_to_loopback_is_refused(stand_in_port: int, path: str) -> None:
     table = {"img.example": ["127.0.0.2"], "localhost": ["127.0.0.1"]}
-    fetcher = Fetcher(address_allowed=public_or_stand_in, resolver=resolver(table))
-    with pytest.raises(FetchRefused, match=r"127\.0\.0\.1"):
+    fetcher = Fetcher(policy=stand_in_public(table))
+    with pytest.raises(NetworkRefused, match=r"127\.0\.0\.1"):
         await fetcher.fetch(f"http://img.example:{stand_in_port}{path}")
 
 
 async def test_redirect_loops_stop(loopback_port: int) -> None:
-    fetcher = Fetcher(allow_private=True, limits=FetchLimits(max_redirects=3))
+    fetcher = Fetcher(policy=LOOPBACK, limits=FetchLimits(max_redirects=3))
     with pytest.raises(FetchRefused, match="more than 3 redirects"):
         await fetcher.fetch(f"http://127.0.0.1:{loopback_port}/loop")
 
 
 async def test_wrong_type_too_large_error_status_and_slow_answers_fail(loopback_port: int) -> None:
     base = f"http://127.0.0.1:{loopback_port}"
-    fetcher = Fetcher(allow_private=True, limits=FetchLimits(max_bytes=1000, timeout_s=0.5))
+    fetcher = Fetcher(policy=LOOPBACK, limits=FetchLimits(max_bytes=1000, timeout_s=0.5))
     with pytest.raises(FetchFailed, match="text/html"):
         await fetcher.fetch(f"{base}/text")
     with pytest.raises(FetchFailed, match="limit is 1000"):
@@ -172,4 +177,4 @@ async def test_wrong_type_too_large_error_status_and_slow_answers_fail(loopback_
 
 async def test_unresolvable_names_fail() -> None:
     with pytest.raises(FetchFailed, match="cannot resolve"):
-        await Fetcher(resolver=resolver({})).fetch("http://nowhere.example/x.png")
+        await Fetcher(policy=NetworkPolicy.allowing([], resolver({}))).fetch("http://nowhere.example/x.png")

@@ -1,5 +1,5 @@
-"""The guarded fetcher: every remote resource a user or a provider names (artwork URLs first) comes
-through here, so a URL can never make MVidarr reach into the network it runs in (SSRF).
+"""The guarded fetcher: every remote resource a user or a provider names (artwork, provider images,
+import lists) comes through here, under the network policy (`mvidarr.network.policy`).
 
 http and https only; the host is resolved once (in a thread) and every address checked; the
 connection goes to the checked address itself (Host header and TLS SNI keep the name), so a DNS
@@ -11,37 +11,25 @@ the content type must be one the caller accepts.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
-import socket
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from mvidarr.errors import MvidarrError
+from mvidarr.network.policy import (
+    DEFAULT_PORTS,
+    Address,
+    FetchFailed,
+    FetchRefused,
+    NetworkPolicy,
+    policy_from_settings,
+)
 
 if TYPE_CHECKING:
     import httpx
+    from sqlalchemy.ext.asyncio import AsyncSession
 
-Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
-"""`(host, port) -> IP addresses` as text; tests inject one to play DNS."""
-Address = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-DEFAULT_PORTS = {"http": 80, "https": 443}
+__all__ = ["FetchFailed", "FetchLimits", "FetchRefused", "Fetched", "Fetcher", "fetcher_from_settings"]
 USER_AGENT = "MVidarr (+https://github.com/mvidarr)"
-
-
-class FetchRefused(MvidarrError):
-    """The URL (or a redirect) points somewhere MVidarr must not go: 422."""
-
-    status, kind, title = 422, "fetch-refused", "URL not allowed"
-
-
-class FetchFailed(MvidarrError):
-    """The remote side failed: unreachable, too slow, an error status, too large or the wrong type: 502."""
-
-    status, kind, title = 502, "fetch-failed", "Remote fetch failed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,30 +49,6 @@ class Fetched:
     body: bytes
 
 
-async def system_resolver(host: str, port: int) -> list[str]:
-    """Every address the system resolver gives for `host` (blocking getaddrinfo, run in a thread)."""
-    try:
-        infos = await asyncio.to_thread(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        raise FetchFailed(f"cannot resolve {host}: {exc.strerror or exc}") from None
-    return list(dict.fromkeys(str(info[4][0]) for info in infos))
-
-
-def is_public(address: Address) -> bool:
-    """True for an address on the public internet (not private, loopback, link-local, multicast, reserved)."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return not (
-        address.is_private
-        or address.is_loopback
-        or address.is_link_local
-        or address.is_multicast
-        or address.is_reserved
-        or address.is_unspecified
-        or not address.is_global
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class _Target:
     url: httpx.URL
@@ -98,29 +62,26 @@ class Fetcher:
     def __init__(
         self,
         *,
-        allow_private: bool = False,
-        address_allowed: Callable[[Address], bool] | None = None,
-        resolver: Resolver | None = None,
+        policy: NetworkPolicy | None = None,
         limits: FetchLimits | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         url_allowed: Callable[[httpx.URL], bool] | None = None,
     ) -> None:
-        self.address_allowed = address_allowed or ((lambda _address: True) if allow_private else is_public)
+        self.policy = policy or NetworkPolicy()
         self.url_allowed = url_allowed
         """An extra rule on every URL fetched, redirects included (e.g. a host allowlist)."""
-        self.resolver: Resolver = resolver or system_resolver
         self.limits = limits or FetchLimits()
         self._transport = transport
 
-    async def fetch(self, url: str) -> Fetched:
-        """The body of `url`; raises FetchRefused (422) or FetchFailed (502)."""
+    async def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> Fetched:
+        """The body of `url`; raises FetchRefused (422; NetworkRefused for the policy) or FetchFailed (502)."""
         try:
             async with asyncio.timeout(self.limits.timeout_s):
-                return await self._fetch(url)
+                return await self._fetch(url, dict(headers or {}))
         except TimeoutError:
             raise FetchFailed(f"{url}: no complete answer within {self.limits.timeout_s:g} s") from None
 
-    async def _fetch(self, url: str) -> Fetched:
+    async def _fetch(self, url: str, extra_headers: dict[str, str]) -> Fetched:
         import httpx  # first use loads it: the web server needs it only when a picture is fetched
 
         current = _parse(url)
@@ -133,7 +94,12 @@ class Fetcher:
                 request = client.build_request(
                     "GET",
                     target.url,
-                    headers={"Host": target.host_header, "User-Agent": USER_AGENT, "Accept": "image/*,*/*;q=0.5"},
+                    headers={
+                        "User-Agent": USER_AGENT,
+                        "Accept": "image/*,*/*;q=0.5",
+                        **extra_headers,
+                        "Host": target.host_header,
+                    },
                     extensions={"sni_hostname": current.host} if current.scheme == "https" else {},
                 )
                 try:
@@ -157,22 +123,7 @@ class Fetcher:
             raise FetchRefused(f"{url.scheme}://{url.netloc.decode()} is not allowed for this fetch")
         host = url.host
         port = url.port or DEFAULT_PORTS[url.scheme]
-        literal = _address(host)
-        addresses = (
-            [literal]
-            if literal is not None
-            else [a for a in map(_address, await self.resolver(host, port)) if a is not None]
-        )
-        if not addresses:
-            raise FetchFailed(f"cannot resolve {host}")
-        # Every address must pass: a name with one private answer is refused outright, so the
-        # choice of address can never be steered to the private one.
-        for address in addresses:
-            if not self.address_allowed(address):
-                raise FetchRefused(
-                    f"{host} resolves to {address}, a private, loopback, link-local, multicast or reserved "
-                    "address; the network.allow_private_fetch setting allows such addresses"
-                )
+        addresses = await self.policy.resolve(host, port)
         address = addresses[0]
         ip_host = str(address)
         default = DEFAULT_PORTS[url.scheme]
@@ -206,13 +157,6 @@ class Fetcher:
         return Fetched(url=str(url), content_type=content_type, body=b"".join(chunks))
 
 
-def _address(text: str) -> Address | None:
-    try:
-        return ipaddress.ip_address(text.split("%", 1)[0])  # drop an IPv6 zone id
-    except ValueError:
-        return None
-
-
 def _bracketed(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
@@ -234,8 +178,5 @@ def _parse(raw: str) -> httpx.URL:
 
 
 async def fetcher_from_settings(session: AsyncSession, limits: FetchLimits | None = None) -> Fetcher:
-    """A fetcher following the `network.allow_private_fetch` runtime setting."""
-    from mvidarr.settings import service as runtime_settings  # settings imports kit; import late
-
-    allow = bool(await runtime_settings.get_value(session, "network.allow_private_fetch"))
-    return Fetcher(allow_private=allow, limits=limits)
+    """A fetcher under the network policy in force (the `network.allowed_private_hosts` setting)."""
+    return Fetcher(policy=await policy_from_settings(session), limits=limits)
