@@ -174,9 +174,9 @@ def settings(settings: Settings) -> Settings:
     return settings.model_copy(update=FAST)
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 async def library(db: Database, tmp_path: Path) -> Path:
-    """Every download test has a root folder: without one, downloads are refused up front."""
+    """A root folder: without one, downloads are refused up front (tests/library/test_first_run.py)."""
     root = tmp_path / "library"
     root.mkdir()
     async with db.writer() as session:

@@ -17,7 +17,7 @@ from tests.downloads.conftest import MediaServer
 from tests.factories import make_artist
 from tests.jobs.helpers import wait_for
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("library")]  # downloads need a root folder
 
 
 async def test_source_url_with_artist_and_title_adds_and_downloads(

@@ -19,7 +19,7 @@ from tests.downloads.conftest import MediaServer
 from tests.factories import make_artist, make_video
 from tests.jobs.helpers import wait_for
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("library")]  # downloads need a root folder
 
 
 async def _children(db: Database, parent_id: int) -> list[Job]:

@@ -32,7 +32,7 @@ async def first_run(settings: Settings, db: Database) -> AsyncIterator[tuple[Any
     app = create_app(settings.model_copy(update={"default_root_folder": True}), database=db)
     async with app.router.lifespan_context(app):
         admin = await make_user(app, "admin", Role.ADMIN)
-        async with http_client(app, access_token(app, admin)) as client:
+        async with http_client(app, await access_token(app, admin)) as client:
             yield app, client
 
 
