@@ -44,6 +44,7 @@ import httpx
 import numpy as np
 
 from mvidarr.downloads import ytdlp
+from mvidarr.network.policy import NetworkPolicy
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
@@ -167,6 +168,7 @@ async def worker_once(url: str, folder: Path) -> dict[str, float]:
     began = time.perf_counter()
     fetched = await ytdlp.download(
         {"url": url, "folder": str(folder), "format": "best", "ffmpeg": imageio_ffmpeg.get_ffmpeg_exe()},
+        policy=NetworkPolicy.allowing(["127.0.0.1"]),  # the bench's media server is on loopback
         on_event=on_event,
     )
     wall = time.perf_counter() - began
@@ -260,6 +262,11 @@ class Server:
         login = await client.post(f"{self.base}/api/v1/auth/login", json={"username": "bencher", "password": PASSWORD})
         login.raise_for_status()
         client.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
+        # The media server is on loopback: the network policy must be told it may be reached.
+        allowed = await client.patch(
+            f"{self.base}/api/v1/settings", json={"network.allowed_private_hosts": ["127.0.0.1"]}
+        )
+        allowed.raise_for_status()
 
     def kill9(self) -> None:
         assert self.proc is not None
