@@ -51,6 +51,7 @@ from mvidarr.organise import service as organise_service
 from mvidarr.organise.endpoints import router as organise_router
 from mvidarr.playback.endpoints import router as playback_router
 from mvidarr.playback.responses import TranscodeSlots
+from mvidarr.playback.subtitle_endpoints import router as subtitles_router
 from mvidarr.playlists.endpoints import router as playlists_router
 from mvidarr.providers.endpoints import router as providers_router
 from mvidarr.providers.hub import provider_hub
@@ -120,6 +121,7 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     blocklist_router,
     playlists_router,
     watch_router,
+    subtitles_router,
 )
 
 

@@ -234,3 +234,18 @@ async def test_exports_m3u8_and_json_with_stream_keys(
     assert (await client.get(f"{API}/{pid}/export", params={"api_key": theirs})).status_code == 422
     assert (await client.get(f"{API}/{pid}/export", params={"api_key": "nonsense"})).status_code == 422
     assert (await client.get(f"{API}/{pid}/export", params={"format": "xml"})).status_code == 422
+
+
+async def test_preview_of_a_rule(client: httpx.AsyncClient, client_as: ClientAs, db: Database) -> None:
+    ids = await _library(client)
+    await attach_file(db, ids[0], "/lib")
+    await attach_file(db, ids[4], "/lib")
+    reader = await client_as(Role.READONLY)
+    preview = await reader.post(f"{API}/preview-video-ids", json={"has_file": True, "sort": "title"})
+    assert preview.status_code == 200, preview.text
+    assert preview.json() == {"video_ids": [ids[0], ids[4]]}
+    assert (await reader.post(f"{API}/preview-video-ids", json={"decade": 1990, "genre": "electronic"})).json()[
+        "video_ids"
+    ] == [ids[4], ids[3], ids[2], ids[1], ids[0]]
+    assert (await reader.post(f"{API}/preview-video-ids", json={"sort": "nope"})).status_code == 422
+    assert (await reader.post(f"{API}/preview-video-ids", json={"kind": ["bogus"]})).status_code == 422

@@ -22,6 +22,7 @@ from mvidarr.playlists.schemas import (
     PlaylistExport,
     PlaylistPublic,
     PlaylistUpdate,
+    SmartRule,
     VideoIds,
 )
 
@@ -61,6 +62,18 @@ async def list_playlists(
 )
 async def create_playlist(session: SessionDep, member: Member, body: PlaylistCreate) -> PlaylistPublic:
     return await service.create_playlist(session, member, body)
+
+
+@router.post(
+    "/preview-video-ids",
+    response_model=VideoIds,
+    summary="Video ids a smart rule matches",
+    description="What a smart playlist with this rule would hold now for the caller, in its order (at most "
+    "50,000 ids), without saving one: continuous players queue an artist, a genre, a decade or the library so.",
+    responses=error_responses(401, 403, 422),
+)
+async def preview_video_ids(session: SessionDep, viewer: Reader, body: SmartRule) -> VideoIds:
+    return VideoIds(video_ids=await service.rule_video_ids(session, viewer, body))
 
 
 @router.get(

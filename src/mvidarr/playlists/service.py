@@ -315,3 +315,9 @@ async def video_ids(session: AsyncSession, viewer: Principal, playlist_id: int) 
     if rule is None:
         return (await repository.item_video_ids(session, playlist.id))[:MAX_ENTRIES]
     return await repository.smart_ids(session, rule, viewer.user_id, MAX_ENTRIES)
+
+
+async def rule_video_ids(session: AsyncSession, viewer: Principal, rule: SmartRule) -> list[int]:
+    """The videos a smart rule matches now for the viewer, in its order (at most MAX_ENTRIES)."""
+    _check_rule(rule, ("body",))
+    return await repository.smart_ids(session, rule, viewer.user_id, MAX_ENTRIES)
