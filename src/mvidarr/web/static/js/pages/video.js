@@ -4,6 +4,7 @@
 import { api, csrfToken } from "../api.js";
 import { confirmDialog, el, formError, toast } from "../components.js";
 import { startShell } from "../shell.js";
+import { attachPlayback } from "../video_playback.js";
 
 const live = startShell();
 
@@ -13,6 +14,8 @@ const player = document.getElementById("player");
 function typing(target) {
   return target.closest("input, textarea, select, [contenteditable]") !== null;
 }
+
+if (player) attachPlayback(player, Number(player.dataset.videoId));
 
 if (player) {
   player.addEventListener("error", () => {
