@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 from mvidarr.db import Database
 from tests.factories import attach_file
 from tests.fixtures.media import ClipSpec, make_clip
-from tests.web.browser import BROWSER_MARKS, Server, Tab, browser, server, sign_in, tab
+from tests.web.browser import BROWSER_MARKS, Server, Tab, axe_problems, axe_source, browser, server, sign_in, tab
 
 pytestmark = BROWSER_MARKS
 __all__ = ["browser", "server", "tab"]  # fixtures, used by name
@@ -115,6 +115,8 @@ def test_playlist_built_reordered_and_played_through(tab: Tab, server: Server) -
         "() => document.querySelector('#playlist-entries .entry-title').textContent === 'Road Three'"
     )
     assert titles() == ["Road Three", "Road Two", "Road One"]
+    problems = axe_problems(page, axe_source())
+    assert not problems, problems
     page.locator("#playlist-entries .entry-note").nth(0).fill("start loud")
     page.locator("#playlist-entries .entry-note").nth(0).press("Tab")
     page.wait_for_selector(".toast:has-text('Note saved.')")
@@ -150,6 +152,8 @@ def test_mvtv_shuffles_a_smart_filter_without_repeats(tab: Tab, server: Server) 
     assert sorted(played) == sorted(ids), "every video of the filter once, no repeats, nothing else"
     assert all(0 <= gap < GAP_BAR_MS for gap in gaps), gaps
     page.wait_for_selector("#mvtv-overlay .overlay-artist:has-text('Shuffle Band')")
+    problems = axe_problems(page, axe_source())
+    assert not problems, problems
 
     # The queue survives a reload: the same order and place.
     saved = page.evaluate("JSON.parse(localStorage.getItem('mvidarr-mvtv'))")

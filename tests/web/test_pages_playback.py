@@ -79,3 +79,8 @@ async def test_videos_page_offers_add_to_playlist_to_users(client: httpx.AsyncCl
     assert '<option value="playlist">' in manager
     dashboard = (await user.get("/")).text
     assert 'id="continue-watching"' in dashboard
+    assert "/mvtv?artist_id=" not in (await user.get(f"/artists/{artist['id']}")).text  # nothing to play yet
+    await make_video(client, artist["id"], "Kelly Watch the Stars", status="downloaded")
+    assert (
+        f'href="/mvtv?artist_id={artist["id"]}">Play on MvTV</a>' in (await user.get(f"/artists/{artist['id']}")).text
+    )
