@@ -25,6 +25,7 @@ LONG = ClipSpec("long.mp4", "mp4", "libx264", "aac", 320, 180, fps=10, seconds=2
 # The bar is 300 ms on a local library; the machine running the suite may be loaded, and the
 # figure is printed so a slow run is visible.
 GAP_BAR_MS = 300
+ON_STAGE = "(id) => document.getElementById('mvtv-stage').dataset.videoId === String(id)"
 
 
 def _add_videos(server: Server, artist_name: str, titles: list[str], spec: ClipSpec, genre: str) -> list[int]:
@@ -155,21 +156,18 @@ def test_mvtv_shuffles_a_smart_filter_without_repeats(tab: Tab, server: Server) 
     problems = axe_problems(page, axe_source())
     assert not problems, problems
 
-    # The queue survives a reload: the same order and place.
+    # The queue survives a reload: the same order and place (paused first, so it stays put).
+    page.click('#mvtv [data-command="toggle"]')
     saved = page.evaluate("JSON.parse(localStorage.getItem('mvidarr-mvtv'))")
-    assert sorted(saved["order"][:4]) == sorted(ids)
-    page.keyboard.press("p")  # back one: a known place to come back to
-    page.wait_for_function(
-        "(id) => document.getElementById('mvtv-stage').dataset.videoId === String(id)",
-        arg=saved["order"][saved["position"] - 1],
-    )
-    before = page.evaluate("JSON.parse(localStorage.getItem('mvidarr-mvtv'))")
+    assert sorted(saved["order"]) == sorted(ids)
+    current = saved["order"][saved["position"]]
+    page.wait_for_function(ON_STAGE, arg=current)
+    # Leaving a page cancels its in-flight history reports (the last one is sent with keepalive).
+    tab.watch.allow(r"/api/v1/history/plays\S* net::ERR_ABORTED")
     page.reload()
-    page.wait_for_function(
-        "(id) => document.getElementById('mvtv-stage').dataset.videoId === String(id)",
-        arg=before["order"][before["position"]],
-    )
-    assert page.locator("#up-next li").count() >= 1
+    page.wait_for_function(ON_STAGE, arg=current)
+    if saved["position"] < len(saved["order"]) - 1:
+        page.wait_for_selector("#up-next li")
     # Cinematic mode by key: full window, the overlay shown, no controls.
     page.keyboard.press("c")
     page.wait_for_selector("#mvtv.cinematic")
