@@ -51,6 +51,8 @@ from mvidarr.monitors.endpoints import router as monitors_router
 from mvidarr.organise.endpoints import router as organise_router
 from mvidarr.playback.endpoints import router as playback_router
 from mvidarr.playback.responses import TranscodeSlots
+from mvidarr.playback.subtitle_endpoints import router as subtitles_router
+from mvidarr.playlists.endpoints import router as playlists_router
 from mvidarr.providers.endpoints import router as providers_router
 from mvidarr.providers.hub import provider_hub
 from mvidarr.quality import service as quality_service
@@ -66,6 +68,7 @@ from mvidarr.themes.endpoints import router as themes_router
 from mvidarr.trash.endpoints import router as trash_router
 from mvidarr.users.endpoints import router as users_router
 from mvidarr.videos.endpoints import router as videos_router
+from mvidarr.watch.endpoints import router as watch_router
 from mvidarr.web import views as web_views
 
 API_PREFIX = "/api/v1"
@@ -117,6 +120,9 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     system_logs_router,
     downloads_router,
     blocklist_router,
+    playlists_router,
+    watch_router,
+    subtitles_router,
 )
 
 

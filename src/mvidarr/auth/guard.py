@@ -37,6 +37,10 @@ REFRESH_COOKIE = "mvidarr_refresh"
 CSRF_COOKIE = "mvidarr_csrf"
 CSRF_HEADER = "x-csrf-token"
 API_KEY_HEADER = "x-api-key"
+API_KEY_QUERY = "api_key"
+# Media players given a URL (an exported M3U8, a stream link) cannot send headers: these GETs also
+# accept the API key as `?api_key=` (request paths are logged without their query).
+QUERY_KEY_PATHS = ("/stream", "/export")
 API_KEY_TOUCH_S = 60.0  # last_used_at is written at most this often per key
 REVOKED_EVENT = "auth.revoked"
 _SESSIONS_MAX = 8192
@@ -240,6 +244,10 @@ class Guard:
         api_key = headers.get(API_KEY_HEADER)
         if api_key is not None:
             return await self.from_api_key(api_key.strip())
+        if conn.scope.get("method") in ("GET", "HEAD") and conn.scope["path"].endswith(QUERY_KEY_PATHS):
+            query_key = conn.query_params.get(API_KEY_QUERY)
+            if query_key is not None:
+                return await self.from_api_key(query_key.strip())
         if "cookie" in headers:
             cookie = conn.cookies.get(ACCESS_COOKIE)
             if cookie:

@@ -11,6 +11,7 @@ from mvidarr.models.job import ACTIVE_STATUSES, TERMINAL_STATUSES, Job, JobLog, 
 from mvidarr.models.match_review import MatchReview
 from mvidarr.models.media_file import MediaFile
 from mvidarr.models.monitor import Monitor, MonitorItem
+from mvidarr.models.playlist import Playlist, PlaylistItem
 from mvidarr.models.provider import ProviderCacheEntry, ProviderState
 from mvidarr.models.quality_profile import QualityProfile
 from mvidarr.models.refresh_token import RefreshToken
@@ -21,6 +22,7 @@ from mvidarr.models.trash_entry import TrashEntry, TrashState
 from mvidarr.models.user import Role, User
 from mvidarr.models.video import Video, VideoKind, VideoStatus
 from mvidarr.models.video_removal import VideoRemoval
+from mvidarr.models.watch import PlayEvent, WatchState
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -42,6 +44,9 @@ __all__ = [
     "MediaFile",
     "Monitor",
     "MonitorItem",
+    "PlayEvent",
+    "Playlist",
+    "PlaylistItem",
     "ProviderCacheEntry",
     "ProviderState",
     "QualityProfile",
@@ -58,4 +63,5 @@ __all__ = [
     "VideoKind",
     "VideoRemoval",
     "VideoStatus",
+    "WatchState",
 ]

@@ -56,6 +56,7 @@ from mvidarr.videos import service as videos_service
 from mvidarr.videos.endpoints import QUALITY_LABELS
 from mvidarr.videos.repository import SORTABLE as VIDEO_SORTABLE
 from mvidarr.videos.repository import VideoFilter
+from mvidarr.web import playback_pages
 from mvidarr.web.access import PageForbidden, PageManager, PageReader, PageRedirect, PageVisitor, setup_needed
 from mvidarr.web.assets import Assets
 from mvidarr.web.pages import PAGE_HEADERS, PAGE_SIZES, Pager, Query, Viewer, build_environment, render, viewer
@@ -729,3 +730,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(PageRedirect, _on_redirect)
     app.add_exception_handler(PageForbidden, _on_forbidden)
     app.include_router(router)
+    app.include_router(playback_pages.router)

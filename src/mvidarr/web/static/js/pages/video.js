@@ -4,6 +4,7 @@ import { api, csrfToken } from "../api.js";
 import { confirmDialog, el, formError, toast } from "../components.js";
 import { attachPlayer } from "../player.js";
 import { startShell } from "../shell.js";
+import { attachPlayback } from "../video_playback.js";
 
 const live = startShell();
 
@@ -15,6 +16,7 @@ function typing(target) {
 }
 
 let controls = player ? attachPlayer(player) : null;
+if (player) attachPlayback(player, Number(player.dataset.videoId)); // watch history, resume, subtitles
 document.addEventListener("keydown", (event) => {
   const player = document.getElementById("player");
   if (!player || !controls) return;

@@ -4,6 +4,7 @@
 // and delete to the trash. After an action the table is fetched again, and again when its job ends.
 import { api } from "../api.js";
 import { confirmDialog, formError, toast } from "../components.js";
+import { addToPlaylist } from "../playlist_picker.js";
 import { selection } from "../select.js";
 import { startShell } from "../shell.js";
 
@@ -104,6 +105,7 @@ function watchEditForm() {
 // Each action takes the selection ({ ids } or { filter }) and its size; answers { message, job } or
 // null when the user thought better of it. Each API names its selection fields its own way.
 const ACTIONS = {
+  playlist: addToPlaylist,
   async edit(chosen, count) {
     const set = await askChanges(count);
     if (!set) return null;
@@ -218,8 +220,8 @@ function bulkActions() {
     try {
       const outcome = await action(everything ? { filter } : { ids: chosen.ids() }, count);
       if (!outcome) return;
-      const { message, job } = outcome;
-      toast(message, "success", 8000, job ? { href: "/activity#queue-title", text: `Job ${job.id} in Activity` } : null);
+      const { message, job, link } = outcome;
+      toast(message, "success", 8000, job ? { href: "/activity#queue-title", text: `Job ${job.id} in Activity` } : link || null);
       if (job && !TERMINAL.has(job.status)) {
         watching.add(job.id);
         live.subscribe([`job:${job.id}`]);
