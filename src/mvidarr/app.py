@@ -56,6 +56,7 @@ from mvidarr.providers.hub import provider_hub
 from mvidarr.quality import service as quality_service
 from mvidarr.quality.endpoints import profiles_router as quality_profiles_router
 from mvidarr.quality.endpoints import router as video_quality_router
+from mvidarr.search.endpoints import router as search_router
 from mvidarr.settings.endpoints import router as settings_router
 from mvidarr.system.docs import router as docs_router
 from mvidarr.system.endpoints import router as health_router
@@ -82,6 +83,7 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     # Before the artists routes: `/artists/lookup` must not be taken for an artist id.
     artist_lookup_router,
     artists_router,
+    search_router,
     health_router,
     playback_router,
     artwork_router,

@@ -84,3 +84,13 @@ async def current_revision(engine: AsyncEngine) -> str | None:
             return (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
         except DBAPIError:
             return None
+
+
+# Schema objects no model describes: SQLite's FTS5 search index (a virtual table and its shadow
+# tables) and PostgreSQL's expression index over the search documents (migration 0014).
+_UNMODELLED = re.compile(r"^(search_fts(_\w+)?|search_vocab|ix_search_document_fts)$")
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic's filter for comparing models with a database: the search index's objects are left out."""
+    return name is None or not _UNMODELLED.match(name)

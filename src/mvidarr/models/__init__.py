@@ -16,6 +16,7 @@ from mvidarr.models.quality_profile import QualityProfile
 from mvidarr.models.refresh_token import RefreshToken
 from mvidarr.models.root_folder import RootFolder
 from mvidarr.models.schedule import Schedule
+from mvidarr.models.search_document import SearchDocument
 from mvidarr.models.setting import Setting
 from mvidarr.models.trash_entry import TrashEntry, TrashState
 from mvidarr.models.user import Role, User
@@ -49,6 +50,7 @@ __all__ = [
     "Role",
     "RootFolder",
     "Schedule",
+    "SearchDocument",
     "Setting",
     "TrashEntry",
     "TrashState",

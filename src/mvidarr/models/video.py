@@ -4,7 +4,7 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mvidarr.db import Base, utcnow
@@ -39,12 +39,16 @@ class Video(Base):
         Index("ix_video_artist_id_status", "artist_id", "status"),
         # The list's default order; on PostgreSQL a page is found in the index alone (migration 0011).
         Index("ix_video_created_at_id", "created_at", "id"),
+        # Sorting by title, case- and accent-insensitively, from the index (migration 0014).
+        Index("ix_video_sort_key_id", "sort_key", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     artist_id: Mapped[int] = mapped_column(ForeignKey("artist.id", ondelete="CASCADE"))
     title: Mapped[str] = mapped_column(String(500))
     sort_title: Mapped[str] = mapped_column(String(500), index=True)
+    # fold(sort_title): the order of titles on both databases, whatever their collation; kept by the service.
+    sort_key: Mapped[str] = mapped_column(String(500), default="", server_default=text("''"))
     version: Mapped[str] = mapped_column(String(255), default="")
     kind: Mapped[str] = mapped_column(String(20), default=VideoKind.OFFICIAL, index=True)
     status: Mapped[str] = mapped_column(String(20), default=VideoStatus.WANTED, index=True)

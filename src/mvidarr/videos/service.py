@@ -95,6 +95,7 @@ async def _existing_artist(session: AsyncSession, artist_id: int) -> Artist:
 def derive_fields(video: Video) -> None:
     """Sort title and search text, kept in step with the title and the searchable fields."""
     video.sort_title = sort_name(video.title)
+    video.sort_key = fold(video.sort_title)[:500]
     words = [video.title, video.version, video.album or "", *video.featured_artists]
     video.search_text = fold(" ".join(w for w in words if w))[:1500]
 

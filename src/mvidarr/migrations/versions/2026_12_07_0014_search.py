@@ -1,0 +1,130 @@
+"""search
+
+Revision ID: 0014
+Revises: 0011
+Create Date: 2026-12-07 12:00:00
+
+Ranked search (decision 0035): the `search_document` table, kept in step with artists and videos
+by triggers in the same transaction as each write; on SQLite an FTS5 index over it (and a
+vocabulary view for typo tolerance), on PostgreSQL a GIN index on its weighted tsvector. Also
+`sort_key` on artists and videos (the folded sort name and title) with (sort_key, id) indexes, so
+both databases sort names case- and accent-insensitively from an index.
+
+The sources below are frozen copies of `mvidarr.search.sources` as of this revision.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+from mvidarr.kit.text import fold
+from mvidarr.search.sources import Related, Source, backfill_statement, drop_trigger_statements, trigger_statements
+
+revision: str = "0014"
+down_revision: str | None = "0011"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+ARTISTS = Source(
+    kind="artist",
+    table="artist",
+    page="/artists/{id}",
+    documents="SELECT r.id AS ref_id, r.name AS label, r.disambiguation AS detail, r.search_text AS key_text, "
+    "'' AS more_text FROM artist AS r",
+    watched=("name", "disambiguation", "search_text"),
+)
+VIDEOS = Source(
+    kind="video",
+    table="video",
+    page="/videos/{id}",
+    documents="SELECT r.id AS ref_id, r.title || CASE WHEN r.version <> '' THEN ' (' || r.version || ')' ELSE '' END "
+    "AS label, a.name AS detail, r.search_text AS key_text, a.search_text AS more_text "
+    "FROM video AS r JOIN artist AS a ON a.id = r.artist_id",
+    watched=("title", "version", "search_text", "artist_id"),
+    related=(Related("artist", ("name", "search_text"), "SELECT v.id FROM video AS v WHERE v.artist_id = {row}.id"),),
+)
+PG_VECTOR = (
+    "(setweight(to_tsvector('simple'::regconfig, key_text), 'A') || "
+    "setweight(to_tsvector('simple'::regconfig, more_text), 'B'))"
+)
+
+
+def _fill_sort_keys(table: str, source_column: str) -> None:
+    conn = op.get_bind()
+    rows = conn.execute(sa.text(f"SELECT id, {source_column} FROM {table} ORDER BY id")).all()
+    for start in range(0, len(rows), 1000):
+        conn.execute(
+            sa.text(f"UPDATE {table} SET sort_key = :key WHERE id = :id"),
+            [{"id": row[0], "key": fold(row[1])} for row in rows[start : start + 1000]],
+        )
+
+
+def upgrade() -> None:
+    dialect = op.get_bind().dialect.name
+    with op.batch_alter_table("artist", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("sort_key", sa.String(length=255), server_default=sa.text("''"), nullable=False))
+        batch_op.create_index("ix_artist_sort_key_id", ["sort_key", "id"], unique=False)
+    with op.batch_alter_table("video", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("sort_key", sa.String(length=500), server_default=sa.text("''"), nullable=False))
+        batch_op.create_index("ix_video_sort_key_id", ["sort_key", "id"], unique=False)
+    _fill_sort_keys("artist", "sort_name")
+    _fill_sort_keys("video", "sort_title")
+
+    op.create_table(
+        "search_document",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("ref_id", sa.Integer(), nullable=False),
+        sa.Column("label", sa.String(length=800), nullable=False),
+        sa.Column("detail", sa.String(length=800), nullable=False),
+        sa.Column("key_text", sa.Text(), nullable=False),
+        sa.Column("more_text", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_search_document")),
+        sa.UniqueConstraint("kind", "ref_id", name=op.f("uq_search_document_kind_ref_id")),
+    )
+    if dialect == "sqlite":
+        # External content: the FTS index holds only the index; the text stays in search_document.
+        op.execute(
+            "CREATE VIRTUAL TABLE search_fts USING fts5(key_text, more_text, content='search_document', "
+            "content_rowid='id', tokenize='unicode61 remove_diacritics 2', prefix='2 3')"
+        )
+        op.execute("CREATE VIRTUAL TABLE search_vocab USING fts5vocab(search_fts, 'row')")
+        op.execute(
+            "CREATE TRIGGER search_fts_insert AFTER INSERT ON search_document BEGIN "
+            "INSERT INTO search_fts(rowid, key_text, more_text) VALUES (NEW.id, NEW.key_text, NEW.more_text); END"
+        )
+        op.execute(
+            "CREATE TRIGGER search_fts_delete AFTER DELETE ON search_document BEGIN "
+            "INSERT INTO search_fts(search_fts, rowid, key_text, more_text) "
+            "VALUES ('delete', OLD.id, OLD.key_text, OLD.more_text); END"
+        )
+        op.execute(
+            "CREATE TRIGGER search_fts_update AFTER UPDATE OF key_text, more_text ON search_document BEGIN "
+            "INSERT INTO search_fts(search_fts, rowid, key_text, more_text) "
+            "VALUES ('delete', OLD.id, OLD.key_text, OLD.more_text); "
+            "INSERT INTO search_fts(rowid, key_text, more_text) VALUES (NEW.id, NEW.key_text, NEW.more_text); END"
+        )
+    else:
+        op.execute(f"CREATE INDEX ix_search_document_fts ON search_document USING gin ({PG_VECTOR})")
+    for source in (ARTISTS, VIDEOS):
+        op.execute(backfill_statement(source))
+        for statement in trigger_statements(dialect, source):
+            op.execute(statement)
+
+
+def downgrade() -> None:
+    dialect = op.get_bind().dialect.name
+    for source in (VIDEOS, ARTISTS):
+        for statement in drop_trigger_statements(dialect, source):
+            op.execute(statement)
+    if dialect == "sqlite":
+        op.execute("DROP TABLE IF EXISTS search_vocab")
+        op.execute("DROP TABLE IF EXISTS search_fts")
+    op.drop_table("search_document")
+    with op.batch_alter_table("video", schema=None) as batch_op:
+        batch_op.drop_index("ix_video_sort_key_id")
+        batch_op.drop_column("sort_key")
+    with op.batch_alter_table("artist", schema=None) as batch_op:
+        batch_op.drop_index("ix_artist_sort_key_id")
+        batch_op.drop_column("sort_key")
