@@ -49,3 +49,17 @@ def spans(value: str, terms: list[str]) -> list[list[int]]:
             else:
                 found.append([start, end])
     return found
+
+
+def marked(value: str, found: list[list[int]]) -> list[tuple[str, bool]]:
+    """`value` cut at the spans: (text, is a match) pieces, for a page to wrap matches in <mark>."""
+    parts: list[tuple[str, bool]] = []
+    at = 0
+    for start, end in found:
+        if start > at:
+            parts.append((value[at:start], False))
+        parts.append((value[start:end], True))
+        at = end
+    if at < len(value):
+        parts.append((value[at:], False))
+    return parts
