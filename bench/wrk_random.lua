@@ -30,6 +30,13 @@ local builders = {
   video_search = function()
     return "/api/v1/videos?q=" .. words[math.random(1, #words)] .. "&page_size=50"
   end,
+  search = function()
+    return "/api/v1/search?q=" .. words[math.random(1, #words)]
+  end,
+  suggestions = function()
+    local word = words[math.random(1, #words)]
+    return "/api/v1/search/suggestions?q=" .. string.sub(word, 1, math.random(2, math.min(5, #word)))
+  end,
   health = function()
     return "/api/v1/health"
   end,
@@ -52,7 +59,7 @@ function init(args)
   for word in string.gmatch(args[6] or "", "[^,]+") do
     words[#words + 1] = word
   end
-  if mode == "video_search" and #words == 0 then
+  if (mode == "video_search" or mode == "search" or mode == "suggestions") and #words == 0 then
     error("wrk_random.lua: video_search needs search words")
   end
   -- A different, reproducible stream per thread.

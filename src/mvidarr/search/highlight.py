@@ -22,11 +22,16 @@ def words(query: str) -> list[str]:
 
 def _folded_with_origins(value: str) -> tuple[str, list[int]]:
     """`value` folded character by character, and for each folded character the index it came from."""
+    if value.isascii():  # the common case, and folding ASCII is lower-casing it
+        return value.lower(), list(range(len(value)))
     parts: list[str] = []
     origins: list[int] = []
     for index, char in enumerate(value):
-        folded = unicodedata.normalize("NFKD", fold(char) if not char.isspace() else " ")
-        folded = "".join(c for c in folded if not unicodedata.combining(c))
+        if char.isascii():
+            folded = char.lower()
+        else:
+            folded = unicodedata.normalize("NFKD", fold(char) if not char.isspace() else " ")
+            folded = "".join(c for c in folded if not unicodedata.combining(c))
         parts.append(folded)
         origins.extend([index] * len(folded))
     return "".join(parts), origins

@@ -27,17 +27,23 @@ def _kind_filter(kinds: bool) -> str:
 
 
 def _sqlite_page(kinds: bool, total: bool) -> str:
-    matches = (
-        "search_fts JOIN search_document AS d ON d.id = search_fts.rowid "
-        f"WHERE search_fts MATCH :match{_kind_filter(kinds)}"
-    )
+    # Without a kind filter the ranking and the count read the FTS index alone; the documents are
+    # joined for the page's rows only.
+    if kinds:
+        ranked = (
+            f"SELECT search_fts.rowid AS id, -{_SQLITE_RANK} AS score FROM search_fts JOIN search_document AS d "
+            "ON d.id = search_fts.rowid WHERE search_fts MATCH :match AND d.kind IN :kinds"
+        )
+    else:
+        ranked = f"SELECT rowid AS id, -{_SQLITE_RANK} AS score FROM search_fts WHERE search_fts MATCH :match"
+    # json_group_array keeps the order of an ordered, limited subquery (see kit.sqljson.JsonArrayAgg).
     items = (
         "SELECT coalesce(json_group_array(json_object('kind', p.kind, 'id', p.ref_id, 'label', p.label, "
-        "'detail', p.detail, 'score', p.score)), '[]') FROM ("
-        f"SELECT d.kind, d.ref_id, d.label, d.detail, -{_SQLITE_RANK} AS score FROM {matches} "
-        f"ORDER BY {_SQLITE_RANK}, d.id LIMIT :limit OFFSET :offset) AS p"
+        "'detail', p.detail, 'score', p.score)), '[]') FROM (SELECT d.kind, d.ref_id, d.label, d.detail, r.score "
+        f"FROM ({ranked} ORDER BY score DESC, id LIMIT :limit OFFSET :offset) AS r "
+        "JOIN search_document AS d ON d.id = r.id ORDER BY r.score DESC, r.id LIMIT :limit) AS p"
     )
-    count = f", 'total', (SELECT count(*) FROM {matches})" if total else ""
+    count = f", 'total', (SELECT count(*) FROM ({ranked}))" if total else ""
     return f"SELECT json_object('items', json(({items})){count})"
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mvidarr.kit.fuzzy import edit_distance
+from mvidarr.kit.fuzzy import typo_distance
 from mvidarr.kit.queries import Scalars
 from mvidarr.search import repository
 from mvidarr.search.highlight import spans, words
@@ -72,7 +72,7 @@ async def _corrections(db: Scalars, dialect: str, terms: list[str]) -> list[list
         scored = sorted(
             (distance, word)
             for word in known
-            if abs(len(word) - len(term)) <= slack and (distance := edit_distance(term, word)) <= slack
+            if abs(len(word) - len(term)) <= slack and (distance := typo_distance(term, word)) <= slack
         )
         if scored:
             groups.append([word for _, word in scored[:_ALTERNATIVES]])
