@@ -56,6 +56,7 @@ from mvidarr.providers.hub import provider_hub
 from mvidarr.quality import service as quality_service
 from mvidarr.quality.endpoints import profiles_router as quality_profiles_router
 from mvidarr.quality.endpoints import router as video_quality_router
+from mvidarr.saved_searches.endpoints import router as saved_searches_router
 from mvidarr.search.endpoints import router as search_router
 from mvidarr.settings.endpoints import router as settings_router
 from mvidarr.system.docs import router as docs_router
@@ -84,6 +85,7 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     artist_lookup_router,
     artists_router,
     search_router,
+    saved_searches_router,
     health_router,
     playback_router,
     artwork_router,

@@ -15,6 +15,7 @@ from mvidarr.models.provider import ProviderCacheEntry, ProviderState
 from mvidarr.models.quality_profile import QualityProfile
 from mvidarr.models.refresh_token import RefreshToken
 from mvidarr.models.root_folder import RootFolder
+from mvidarr.models.saved_search import SavedSearch
 from mvidarr.models.schedule import Schedule
 from mvidarr.models.search_document import SearchDocument
 from mvidarr.models.setting import Setting
@@ -49,6 +50,7 @@ __all__ = [
     "RefreshToken",
     "Role",
     "RootFolder",
+    "SavedSearch",
     "Schedule",
     "SearchDocument",
     "Setting",

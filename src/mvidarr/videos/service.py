@@ -19,7 +19,7 @@ from mvidarr.kit.text import fold, sort_name
 from mvidarr.models import Artist, Video
 from mvidarr.videos import repository
 from mvidarr.videos.repository import VideoFilter
-from mvidarr.videos.schemas import VideoCreate, VideoListItem, VideoPublic, VideoUpdate
+from mvidarr.videos.schemas import VideoCreate, VideoFacets, VideoListItem, VideoPublic, VideoUpdate
 
 LOCKABLE = frozenset(
     {
@@ -63,6 +63,11 @@ async def list_videos(
 ) -> Page[VideoListItem]:
     """The same page as a model, for the web pages that render it."""
     return _VIDEO_PAGE.validate_json(await list_videos_json(session, flt, sort, page))
+
+
+async def facets(session: AsyncSession, flt: VideoFilter) -> VideoFacets:
+    """Counts of the matching videos by status, kind, decade, genre, quality label and file."""
+    return VideoFacets.model_validate(await repository.facet_counts(session, flt))
 
 
 async def video_json(db: Scalars, video_id: int) -> str:

@@ -4,7 +4,7 @@ Revision ID: 0014
 Revises: 0011
 Create Date: 2026-12-07 12:00:00
 
-Ranked search (decision 0035): the `search_document` table, kept in step with artists and videos
+Ranked search (decision 0035), and saved searches (`saved_search`: a user's named video filter). The `search_document` table, kept in step with artists and videos
 by triggers in the same transaction as each write; on SQLite an FTS5 index over it (and a
 vocabulary view for typo tolerance), on PostgreSQL a GIN index on its weighted tsvector. Also
 `sort_key` on artists and videos (the folded sort name and title) with (sort_key, id) indexes, so
@@ -14,10 +14,13 @@ The sources below are frozen copies of `mvidarr.search.sources` as of this revis
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
+import mvidarr.db
 from mvidarr.kit.text import fold
 from mvidarr.search.sources import Related, Source, backfill_statement, drop_trigger_statements, trigger_statements
 
@@ -48,6 +51,10 @@ PG_VECTOR = (
     "(setweight(to_tsvector('simple'::regconfig, key_text), 'A') || "
     "setweight(to_tsvector('simple'::regconfig, more_text), 'B'))"
 )
+
+
+def _json() -> sa.types.TypeEngine[Any]:
+    return sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 
 
 def _fill_sort_keys(table: str, source_column: str) -> None:
@@ -112,9 +119,26 @@ def upgrade() -> None:
         for statement in trigger_statements(dialect, source):
             op.execute(statement)
 
+    op.create_table(
+        "saved_search",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("filter", _json(), nullable=False),
+        sa.Column("sort", sa.String(length=200), nullable=True),
+        sa.Column("created_at", mvidarr.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", mvidarr.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["user.id"], name=op.f("fk_saved_search_user_id_user"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_saved_search")),
+        sa.UniqueConstraint("user_id", "name", name=op.f("uq_saved_search_user_id_name")),
+    )
+
 
 def downgrade() -> None:
     dialect = op.get_bind().dialect.name
+    op.drop_table("saved_search")
     for source in (VIDEOS, ARTISTS):
         for statement in drop_trigger_statements(dialect, source):
             op.execute(statement)
