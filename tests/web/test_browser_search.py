@@ -41,3 +41,43 @@ def test_top_bar_suggestions_and_the_search_page(tab: Tab, server: Server) -> No
     page.wait_for_selector("#search-corrected")
     assert page.locator("#search-results li").count() == 1
     assert page.locator("#search-results li a").inner_text() == "Glósóli"
+
+
+def test_facets_narrow_the_videos_and_searches_are_saved(tab: Tab, server: Server) -> None:
+    sign_in(tab, server)
+    with server.api(server.admin_token()) as api:
+        artist = api.post("/artists", json={"name": "Facet Band"}).json()
+        for title, year, kind in (
+            ("Facet One", 1991, "live"),
+            ("Facet Two", 1995, "official"),
+            ("Facet Three", 2004, "official"),
+        ):
+            made = api.post("/videos", json={"artist_id": artist["id"], "title": title, "year": year, "kind": kind})
+            assert made.status_code == 201, made.text
+    page = tab.page
+    tab.go("/videos?q=facet+band&sort=title")
+    decade = page.locator('#facets [data-facet="decade"] a:has-text("1990s")')
+    decade.wait_for()
+    assert decade.inner_text() == "1990s (2)"
+    assert page.locator('#facets [data-facet="kind"] a:has-text("live")').inner_text() == "live (1)"
+    decade.click()
+    page.wait_for_url("**year_min=1990**")
+    page.locator('#facets [data-facet="decade"] a[aria-current="true"]').wait_for()
+    assert page.locator("#video-list tbody tr[data-video-id]").count() == 2
+    # The other decade keeps its count while this one is chosen.
+    assert page.locator('#facets [data-facet="decade"] a:has-text("2000s")').inner_text() == "2000s (1)"
+    assert axe_problems(page, axe_source()) == []
+
+    page.fill("#save-search-name", "Facet nineties")
+    page.click("#save-search button[type=submit]")
+    page.wait_for_selector(".toast:has-text('Saved')")
+    saved = page.locator("#saved-searches a:has-text('Facet nineties')")
+    saved.wait_for()
+    tab.go("/videos")
+    page.locator("#saved-searches a:has-text('Facet nineties')").click()
+    page.wait_for_url("**year_min=1990**")
+    assert page.locator("#video-list tbody tr[data-video-id]").count() == 2
+
+    page.locator("#saved-searches button:has-text('Delete')").click()
+    page.locator("dialog button[value=yes]").click()
+    page.wait_for_selector("#saved-searches li:has-text('None yet.')")
