@@ -62,6 +62,12 @@ SEARCH_WORDS: tuple[str, ...] = (
     *("summer", "rain", "dance", "light", "gold"),
 )
 
+# The video list's sortable fields (mvidarr.videos.repository.SORTABLE; bench/wrk_random.lua has the same list).
+VIDEO_SORTS: tuple[str, ...] = (
+    *("title", "artist", "year", "release_date", "created_at"),
+    *("updated_at", "status", "kind", "duration_s", "quality"),
+)
+
 CONNECTIONS = (1, 10, 64)
 QUICK_CONNECTIONS = (64,)
 QUICK_DURATION_S = 3
@@ -87,6 +93,7 @@ ENDPOINTS: dict[str, str] = {
     "artist_list": f"GET {API}/artists?page_size={PAGE_SIZE}&page=<1..{ARTIST_PAGES}>",
     "video_detail": f"GET {API}/videos/<1..{VIDEO_IDS}>",
     "video_search": f"GET {API}/videos?q=<word>&page_size={PAGE_SIZE}",
+    "video_sorted": f"GET {API}/videos?page_size={PAGE_SIZE}&page=<1..{VIDEO_PAGES}>&sort=<[-]any sortable field>",
     "search": f"GET {API}/search?q=<word>",
     "suggestions": f"GET {API}/search/suggestions?q=<the first 2-5 letters of a word>",
     "health": f"GET {API}/health",
@@ -496,6 +503,12 @@ def sanity_checks(base_url: str, targets: Sequence[str], headers: dict[str, str]
         paths += [("video_detail", f"{API}/videos/{i}", False) for i in (1, VIDEO_IDS)]
     if "video_search" in targets:
         paths += [("video_search", f"{API}/videos?q={word}&page_size={PAGE_SIZE}", True) for word in SEARCH_WORDS]
+    if "video_sorted" in targets:
+        paths += [
+            ("video_sorted", f"{API}/videos?page_size={PAGE_SIZE}&page={VIDEO_PAGES}&sort={direction}{field}", True)
+            for field in VIDEO_SORTS
+            for direction in ("", "-")
+        ]
     if "search" in targets:
         paths += [("search", f"{API}/search?q={word}", True) for word in SEARCH_WORDS]
     if "suggestions" in targets:
@@ -598,6 +611,8 @@ BARS = (
     Bar("artist_list", 64, "ratio", 0.10, "artist_list @64: throughput >= 0.10 x bare"),
     Bar("video_detail", 64, "ratio", 0.25, "video_detail @64: throughput >= 0.25 x bare"),
     Bar("video_search", 10, "p99_ms", 150.0, "video_search @10: p99 < 150 ms", " ms"),
+    Bar("video_sorted", 64, "p99_ms", 150.0, "video_sorted @64: p99 < 150 ms", " ms"),
+    Bar("video_sorted", 64, "ratio", 0.08, "video_sorted @64: throughput >= 0.08 x bare"),
     Bar("search", 10, "p99_ms", 50.0, "search @10: p99 < 50 ms", " ms"),
     Bar("suggestions", 10, "p99_ms", 30.0, "suggestions @10: p99 < 30 ms", " ms"),
     Bar("memory", None, "rss_after_mib", 125.0, "server RSS after load < 125 MiB", " MiB"),

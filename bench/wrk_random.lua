@@ -17,12 +17,22 @@ local video_pages, artist_pages, video_ids = 1, 1, 1
 local words = {}
 local build
 
+-- The video list's sortable fields (bench/run.py VIDEO_SORTS).
+local sorts = { "title", "artist", "year", "release_date", "created_at", "updated_at", "status", "kind", "duration_s", "quality" }
+
 local builders = {
   video_list = function()
     return "/api/v1/videos?page_size=50&page=" .. math.random(1, video_pages)
   end,
   artist_list = function()
     return "/api/v1/artists?page_size=50&page=" .. math.random(1, artist_pages)
+  end,
+  video_sorted = function()
+    local direction = ""
+    if math.random() < 0.5 then
+      direction = "-"
+    end
+    return "/api/v1/videos?page_size=50&page=" .. math.random(1, video_pages) .. "&sort=" .. direction .. sorts[math.random(1, #sorts)]
   end,
   video_detail = function()
     return "/api/v1/videos/" .. math.random(1, video_ids)

@@ -53,6 +53,70 @@ PG_VECTOR = (
 )
 
 
+# The video list's sorts, each on an index with the id (the tie-break) after it.
+SORTED_COLUMNS = (
+    "sort_key", "artist_sort_key", "quality_score", "year", "release_date", "updated_at", "status", "kind", "duration_s",
+)  # fmt: skip
+_CURRENT_SCORE = "(SELECT f.quality_score FROM media_file AS f WHERE f.video_id = {id} AND f.is_current)"
+# video.artist_sort_key and video.quality_score are copies for sorting without a join; these keep them.
+SORT_TRIGGERS = {
+    "sqlite": [
+        "CREATE TRIGGER video_sort_copies_insert AFTER INSERT ON video BEGIN UPDATE video SET "
+        "artist_sort_key = (SELECT a.sort_key FROM artist AS a WHERE a.id = NEW.artist_id), "
+        f"quality_score = {_CURRENT_SCORE.format(id='NEW.id')} WHERE id = NEW.id; END",
+        "CREATE TRIGGER video_sort_copies_artist AFTER UPDATE OF artist_id ON video BEGIN UPDATE video SET "
+        "artist_sort_key = (SELECT a.sort_key FROM artist AS a WHERE a.id = NEW.artist_id) WHERE id = NEW.id; END",
+        "CREATE TRIGGER artist_sort_key_copies AFTER UPDATE OF sort_key ON artist BEGIN "
+        "UPDATE video SET artist_sort_key = NEW.sort_key WHERE artist_id = NEW.id; END",
+        "CREATE TRIGGER media_file_score_insert AFTER INSERT ON media_file WHEN NEW.video_id IS NOT NULL BEGIN "
+        f"UPDATE video SET quality_score = {_CURRENT_SCORE.format(id='NEW.video_id')} WHERE id = NEW.video_id; END",
+        "CREATE TRIGGER media_file_score_update AFTER UPDATE OF quality_score, is_current, video_id ON media_file "
+        f"BEGIN UPDATE video SET quality_score = {_CURRENT_SCORE.format(id='video.id')} "
+        "WHERE id IN (OLD.video_id, NEW.video_id); END",
+        "CREATE TRIGGER media_file_score_delete AFTER DELETE ON media_file WHEN OLD.video_id IS NOT NULL BEGIN "
+        f"UPDATE video SET quality_score = {_CURRENT_SCORE.format(id='OLD.video_id')} WHERE id = OLD.video_id; END",
+    ],
+    "postgresql": [
+        "CREATE FUNCTION video_sort_copies() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "NEW.artist_sort_key := coalesce((SELECT a.sort_key FROM artist AS a WHERE a.id = NEW.artist_id), ''); "
+        f"IF TG_OP = 'INSERT' THEN NEW.quality_score := {_CURRENT_SCORE.format(id='NEW.id')}; END IF; "
+        "RETURN NEW; END $$",
+        "CREATE TRIGGER video_sort_copies BEFORE INSERT OR UPDATE OF artist_id ON video "
+        "FOR EACH ROW EXECUTE FUNCTION video_sort_copies()",
+        "CREATE FUNCTION artist_sort_key_copies() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "UPDATE video SET artist_sort_key = NEW.sort_key WHERE artist_id = NEW.id; RETURN NULL; END $$",
+        "CREATE TRIGGER artist_sort_key_copies AFTER UPDATE OF sort_key ON artist "
+        "FOR EACH ROW EXECUTE FUNCTION artist_sort_key_copies()",
+        "CREATE FUNCTION media_file_score() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "IF TG_OP <> 'INSERT' AND OLD.video_id IS NOT NULL THEN "
+        f"UPDATE video SET quality_score = {_CURRENT_SCORE.format(id='OLD.video_id')} WHERE id = OLD.video_id; "
+        "END IF; "
+        "IF TG_OP <> 'DELETE' AND NEW.video_id IS NOT NULL THEN "
+        f"UPDATE video SET quality_score = {_CURRENT_SCORE.format(id='NEW.video_id')} WHERE id = NEW.video_id; "
+        "END IF; RETURN NULL; END $$",
+        "CREATE TRIGGER media_file_score AFTER INSERT OR DELETE OR UPDATE OF quality_score, is_current, video_id "
+        "ON media_file FOR EACH ROW EXECUTE FUNCTION media_file_score()",
+    ],
+}
+DROP_SORT_TRIGGERS = {
+    "sqlite": [
+        f"DROP TRIGGER IF EXISTS {name}"
+        for name in (
+            "video_sort_copies_insert",
+            "video_sort_copies_artist",
+            "artist_sort_key_copies",
+            "media_file_score_insert",
+            "media_file_score_update",
+            "media_file_score_delete",
+        )
+    ],
+    "postgresql": [
+        f"DROP FUNCTION IF EXISTS {name}() CASCADE"
+        for name in ("video_sort_copies", "artist_sort_key_copies", "media_file_score")
+    ],
+}
+
+
 def _json() -> sa.types.TypeEngine[Any]:
     return sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 
@@ -74,9 +138,24 @@ def upgrade() -> None:
         batch_op.create_index("ix_artist_sort_key_id", ["sort_key", "id"], unique=False)
     with op.batch_alter_table("video", schema=None) as batch_op:
         batch_op.add_column(sa.Column("sort_key", sa.String(length=500), server_default=sa.text("''"), nullable=False))
-        batch_op.create_index("ix_video_sort_key_id", ["sort_key", "id"], unique=False)
+        batch_op.add_column(
+            sa.Column("artist_sort_key", sa.String(length=255), server_default=sa.text("''"), nullable=False)
+        )
+        batch_op.add_column(sa.Column("quality_score", sa.Double(), nullable=True))
     _fill_sort_keys("artist", "sort_name")
     _fill_sort_keys("video", "sort_title")
+    op.execute("UPDATE video SET artist_sort_key = (SELECT a.sort_key FROM artist AS a WHERE a.id = video.artist_id)")
+    op.execute(
+        "UPDATE video SET quality_score = (SELECT f.quality_score FROM media_file AS f "
+        "WHERE f.video_id = video.id AND f.is_current)"
+    )
+    with op.batch_alter_table("video", schema=None) as batch_op:
+        for column in SORTED_COLUMNS:
+            batch_op.create_index(f"ix_video_{column}_id", [column, "id"], unique=False)
+        for column in ("kind", "status", "year"):
+            batch_op.drop_index(batch_op.f(f"ix_video_{column}"))
+    for statement in SORT_TRIGGERS[dialect]:
+        op.execute(statement)
 
     op.create_table(
         "search_document",
@@ -139,6 +218,15 @@ def upgrade() -> None:
 def downgrade() -> None:
     dialect = op.get_bind().dialect.name
     op.drop_table("saved_search")
+    for statement in DROP_SORT_TRIGGERS[dialect]:
+        op.execute(statement)
+    with op.batch_alter_table("video", schema=None) as batch_op:
+        for column in ("kind", "status", "year"):
+            batch_op.create_index(batch_op.f(f"ix_video_{column}"), [column], unique=False)
+        for column in SORTED_COLUMNS:
+            batch_op.drop_index(f"ix_video_{column}_id")
+        batch_op.drop_column("quality_score")
+        batch_op.drop_column("artist_sort_key")
     for source in (VIDEOS, ARTISTS):
         for statement in drop_trigger_statements(dialect, source):
             op.execute(statement)
@@ -147,7 +235,6 @@ def downgrade() -> None:
         op.execute("DROP TABLE IF EXISTS search_fts")
     op.drop_table("search_document")
     with op.batch_alter_table("video", schema=None) as batch_op:
-        batch_op.drop_index("ix_video_sort_key_id")
         batch_op.drop_column("sort_key")
     with op.batch_alter_table("artist", schema=None) as batch_op:
         batch_op.drop_index("ix_artist_sort_key_id")
