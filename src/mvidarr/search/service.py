@@ -20,12 +20,15 @@ _PAGES = {source.kind: source.page for source in SOURCES}
 _ALTERNATIVES = 3
 
 
-def _match(dialect: str, groups: list[list[str]], *, prefix: bool) -> str:
+def _match(dialect: str, groups: list[list[str]], *, prefix: bool, whole_first: bool = True) -> str:
     """The full-text query: every group must match; a group is one word (a prefix) or corrections (whole
-    words). A word is asked for whole and as a prefix, so a whole-word match scores twice and ranks first."""
+    words). With `whole_first` a word is asked for whole and as a prefix, so on SQLite a whole-word match
+    scores twice and ranks first (suggestions skip it: it costs a second pass of BM25 over the matches)."""
     if dialect == "sqlite":
         rendered = [
-            f'("{group[0]}" OR "{group[0]}"*)' if prefix else "(" + " OR ".join(f'"{w}"' for w in group) + ")"
+            (f'("{group[0]}" OR "{group[0]}"*)' if whole_first else f'"{group[0]}"*')
+            if prefix
+            else "(" + " OR ".join(f'"{w}"' for w in group) + ")"
             for group in groups
         ]
         return " AND ".join(rendered)
@@ -43,10 +46,10 @@ def _exact(groups: list[list[str]]) -> str:
 
 async def _ranked(
     db: Scalars, dialect: str, groups: list[list[str]], *, prefix: bool, kinds: list[str] | None,
-    limit: int, offset: int, total: bool,
+    limit: int, offset: int, total: bool, whole_first: bool = True,
 ) -> dict[str, Any]:  # fmt: skip
     return await repository.ranked(
-        db, dialect, _match(dialect, groups, prefix=prefix), exact=_exact(groups),
+        db, dialect, _match(dialect, groups, prefix=prefix, whole_first=whole_first), exact=_exact(groups),
         kinds=kinds, limit=limit, offset=offset, total=total,
     )  # fmt: skip
 
@@ -124,8 +127,9 @@ async def suggest(db: Scalars, dialect: str, query: str, *, limit: int) -> dict[
     if not terms:
         return answer
     found = await _ranked(
-        db, dialect, [[t] for t in terms], prefix=True, kinds=None, limit=limit, offset=0, total=False
-    )
+        db, dialect, [[t] for t in terms], prefix=True, kinds=None, limit=limit, offset=0, total=False,
+        whole_first=False,
+    )  # fmt: skip
     if not found["items"]:
         groups = await _corrections(db, dialect, terms)
         if groups is not None:
