@@ -15,10 +15,8 @@ from sqlalchemy import BindParameter, Integer, String, TextClause, bindparam, te
 
 from mvidarr.kit.queries import Scalars
 
-_PG_VECTOR = (
-    "(setweight(to_tsvector('simple'::regconfig, d.key_text), 'A') || "
-    "setweight(to_tsvector('simple'::regconfig, d.more_text), 'B'))"
-)
+# A stored generated column on PostgreSQL only (migration 0014): key_text weighted A, more_text B.
+_PG_VECTOR = "d.vector"
 _SQLITE_RANK = "bm25(search_fts, 10.0, 3.0)"
 
 
@@ -95,8 +93,8 @@ _VOCABULARY = {
     ),
     "postgresql": text(
         "SELECT CAST(coalesce(json_agg(w.word), '[]'::json) AS TEXT) FROM (SELECT DISTINCT s.word FROM "
-        "(SELECT regexp_split_to_table(d.key_text || ' ' || d.more_text, '[^[:alnum:]]+') AS word "
-        "FROM search_document AS d) AS s WHERE s.word >= :first AND s.word < :after "
+        "(SELECT unnest(tsvector_to_array(d.vector)) AS word FROM search_document AS d) AS s "
+        "WHERE s.word >= :first AND s.word < :after "
         "AND length(s.word) BETWEEN :shortest AND :longest LIMIT 5000) AS w"
     ).bindparams(
         bindparam("first", type_=String),
