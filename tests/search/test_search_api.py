@@ -180,8 +180,10 @@ async def test_query_syntax_is_never_an_error(client: httpx.AsyncClient, library
 
 @pytest.fixture
 async def runner(app: Any, db: Database, settings: Settings) -> AsyncIterator[Runner]:
-    fast = settings.model_copy(update={"job_poll_s": 0.05, "job_heartbeat_s": 0.5, "job_lease_s": 5.0})
-    worker = Runner(db, app.state.hub, fast, slots=1, run_schedules=False)
+    fast = settings.model_copy(
+        update={"job_poll_s": 0.05, "job_heartbeat_s": 0.5, "job_lease_s": 5.0, "job_shutdown_grace_s": 1.0}
+    )
+    worker = Runner(db, app.state.hub, fast, slots=4, run_schedules=False)
     await worker.start()
     try:
         yield worker
@@ -201,8 +203,8 @@ async def test_rebuild_job_writes_the_index_again(
     assert (await _search(client, "bjork"))["total"] == 0
     response = await client.post("/api/v1/jobs", json={"type": "search.rebuild", "params": {}})
     assert response.status_code == 202, response.text
-    job = await wait_for(db, response.json()["id"], within_s=30)
-    assert job.status == JobStatus.SUCCEEDED, job.error
+    job = await wait_for(db, response.json()["id"], within_s=60)
+    assert job.status == JobStatus.SUCCEEDED, (job.error, job.error_detail)
     assert job.result == {"documents": 8}
     assert (await _search(client, "bjork"))["total"] == 4
     async with db.reader() as session:
