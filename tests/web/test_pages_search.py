@@ -19,6 +19,8 @@ async def test_search_page_lists_marked_results(client: httpx.AsyncClient) -> No
     assert f'<a href="/artists/{bjork["id"]}"><mark>Bjö</mark>rk</a>' in page
     assert f'<a href="/videos/{army["id"]}">Army of Me</a>' in page
     assert '<span class="muted"><mark>Bjö</mark>rk</span>' in page
+    assert 'id="search-as-videos"' in page
+    assert 'href="/videos?q=bjo"' in page
 
     videos_only = (await client.get("/search", params={"q": "bjo", "kind": "video"})).text
     assert f'href="/artists/{bjork["id"]}"' not in videos_only
