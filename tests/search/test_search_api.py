@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 
 from mvidarr.config import Settings
 from mvidarr.db import Database
@@ -133,6 +133,21 @@ async def test_index_follows_every_write_in_the_same_transaction(
             (await session.execute(select(SearchDocument.kind, func.count()).group_by(SearchDocument.kind))).all()
         )
         assert kinds == {"artist": 2, "video": 3}
+
+    # Any writer is followed, not only the services: a row inserted with plain SQL (as a bulk import would).
+    async with db.writer() as session:
+        await session.execute(
+            insert(Video).values(
+                artist_id=library["cure"]["id"], title="Pictures of You", sort_title="Pictures of You",
+                search_text="pictures of you",
+            )
+        )  # fmt: skip
+        await session.commit()
+    assert _labels(await _search(client, "pictures cure")) == [("video", "Pictures of You")]
+    if db.is_sqlite:
+        # The FTS5 index agrees with its content table after all of the above.
+        async with db.writer() as session:
+            await session.execute(text("INSERT INTO search_fts(search_fts, rank) VALUES ('integrity-check', 1)"))
 
     # A write that rolls back leaves no trace in the index.
     async with db.writer() as session:
