@@ -408,6 +408,7 @@ async def seed_library(
                             "title": title,
                             "sort_title": sort_name(title),
                             "sort_key": fold(sort_name(title)),
+                            "artist_sort_key": row["sort_key"],
                             "version": version,
                             "kind": _weighted(rng, KINDS)[0],
                             "status": "wanted",

@@ -61,15 +61,19 @@ _CURRENT_SCORE = "(SELECT f.quality_score FROM media_file AS f WHERE f.video_id 
 # video.artist_sort_key and video.quality_score are copies for sorting without a join; these keep them.
 SORT_TRIGGERS = {
     "sqlite": [
-        "CREATE TRIGGER video_sort_copies_insert AFTER INSERT ON video BEGIN UPDATE video SET "
-        "artist_sort_key = (SELECT a.sort_key FROM artist AS a WHERE a.id = NEW.artist_id), "
-        f"quality_score = {_CURRENT_SCORE.format(id='NEW.id')} WHERE id = NEW.id; END",
+        # A new video has no file yet; its artist's key is written only when the insert did not bring it.
+        "CREATE TRIGGER video_sort_copies_insert AFTER INSERT ON video "
+        "WHEN NEW.artist_sort_key IS NOT (SELECT a.sort_key FROM artist AS a WHERE a.id = NEW.artist_id) BEGIN "
+        "UPDATE video SET artist_sort_key = (SELECT a.sort_key FROM artist AS a WHERE a.id = NEW.artist_id) "
+        "WHERE id = NEW.id; END",
         "CREATE TRIGGER video_sort_copies_artist AFTER UPDATE OF artist_id ON video BEGIN UPDATE video SET "
         "artist_sort_key = (SELECT a.sort_key FROM artist AS a WHERE a.id = NEW.artist_id) WHERE id = NEW.id; END",
         "CREATE TRIGGER artist_sort_key_copies AFTER UPDATE OF sort_key ON artist BEGIN "
         "UPDATE video SET artist_sort_key = NEW.sort_key WHERE artist_id = NEW.id; END",
-        "CREATE TRIGGER media_file_score_insert AFTER INSERT ON media_file WHEN NEW.video_id IS NOT NULL BEGIN "
-        f"UPDATE video SET quality_score = {_CURRENT_SCORE.format(id='NEW.video_id')} WHERE id = NEW.video_id; END",
+        # At most one current file per video (uq_media_file_current_video): a new current file's score is it.
+        "CREATE TRIGGER media_file_score_insert AFTER INSERT ON media_file "
+        "WHEN NEW.video_id IS NOT NULL AND NEW.is_current BEGIN UPDATE video SET quality_score = NEW.quality_score "
+        "WHERE id = NEW.video_id AND quality_score IS NOT NEW.quality_score; END",
         "CREATE TRIGGER media_file_score_update AFTER UPDATE OF quality_score, is_current, video_id ON media_file "
         f"BEGIN UPDATE video SET quality_score = {_CURRENT_SCORE.format(id='video.id')} "
         "WHERE id IN (OLD.video_id, NEW.video_id); END",
@@ -79,7 +83,6 @@ SORT_TRIGGERS = {
     "postgresql": [
         "CREATE FUNCTION video_sort_copies() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
         "NEW.artist_sort_key := coalesce((SELECT a.sort_key FROM artist AS a WHERE a.id = NEW.artist_id), ''); "
-        f"IF TG_OP = 'INSERT' THEN NEW.quality_score := {_CURRENT_SCORE.format(id='NEW.id')}; END IF; "
         "RETURN NEW; END $$",
         "CREATE TRIGGER video_sort_copies BEFORE INSERT OR UPDATE OF artist_id ON video "
         "FOR EACH ROW EXECUTE FUNCTION video_sort_copies()",
