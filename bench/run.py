@@ -62,6 +62,12 @@ SEARCH_WORDS: tuple[str, ...] = (
     *("summer", "rain", "dance", "light", "gold"),
 )
 
+# The video list's sortable fields (mvidarr.videos.repository.SORTABLE; bench/wrk_random.lua has the same list).
+VIDEO_SORTS: tuple[str, ...] = (
+    *("title", "artist", "year", "release_date", "created_at"),
+    *("updated_at", "status", "kind", "duration_s", "quality"),
+)
+
 CONNECTIONS = (1, 10, 64)
 QUICK_CONNECTIONS = (64,)
 QUICK_DURATION_S = 3
@@ -87,6 +93,9 @@ ENDPOINTS: dict[str, str] = {
     "artist_list": f"GET {API}/artists?page_size={PAGE_SIZE}&page=<1..{ARTIST_PAGES}>",
     "video_detail": f"GET {API}/videos/<1..{VIDEO_IDS}>",
     "video_search": f"GET {API}/videos?q=<word>&page_size={PAGE_SIZE}",
+    "video_sorted": f"GET {API}/videos?page_size={PAGE_SIZE}&page=<1..{VIDEO_PAGES}>&sort=<[-]any sortable field>",
+    "search": f"GET {API}/search?q=<word>",
+    "suggestions": f"GET {API}/search/suggestions?q=<the first 2-5 letters of a word>",
     "health": f"GET {API}/health",
 }
 BARE_DESCRIPTION = "GET / on bench/bare_app.py"
@@ -494,6 +503,16 @@ def sanity_checks(base_url: str, targets: Sequence[str], headers: dict[str, str]
         paths += [("video_detail", f"{API}/videos/{i}", False) for i in (1, VIDEO_IDS)]
     if "video_search" in targets:
         paths += [("video_search", f"{API}/videos?q={word}&page_size={PAGE_SIZE}", True) for word in SEARCH_WORDS]
+    if "video_sorted" in targets:
+        paths += [
+            ("video_sorted", f"{API}/videos?page_size={PAGE_SIZE}&page={VIDEO_PAGES}&sort={direction}{field}", True)
+            for field in VIDEO_SORTS
+            for direction in ("", "-")
+        ]
+    if "search" in targets:
+        paths += [("search", f"{API}/search?q={word}", True) for word in SEARCH_WORDS]
+    if "suggestions" in targets:
+        paths += [("suggestions", f"{API}/search/suggestions?q={word[:2]}", True) for word in SEARCH_WORDS]
     if "health" in targets:
         paths.append(("health", f"{API}/health", False))
     checks = []
@@ -518,7 +537,8 @@ def sanity_checks(base_url: str, targets: Sequence[str], headers: dict[str, str]
             else:
                 if isinstance(payload, dict) and "total" in payload:
                     check["total"] = payload["total"]
-                    check["items"] = len(payload.get("items", []))
+                if isinstance(payload, dict) and "items" in payload:
+                    check["items"] = len(payload["items"])
                 if needs_items and not check.get("items"):
                     problem = "no items"
         check["ok"] = problem is None
@@ -591,6 +611,10 @@ BARS = (
     Bar("artist_list", 64, "ratio", 0.10, "artist_list @64: throughput >= 0.10 x bare"),
     Bar("video_detail", 64, "ratio", 0.25, "video_detail @64: throughput >= 0.25 x bare"),
     Bar("video_search", 10, "p99_ms", 150.0, "video_search @10: p99 < 150 ms", " ms"),
+    Bar("video_sorted", 64, "p99_ms", 150.0, "video_sorted @64: p99 < 150 ms", " ms"),
+    Bar("video_sorted", 64, "ratio", 0.08, "video_sorted @64: throughput >= 0.08 x bare"),
+    Bar("search", 10, "p99_ms", 50.0, "search @10: p99 < 50 ms", " ms"),
+    Bar("suggestions", 10, "p99_ms", 30.0, "suggestions @10: p99 < 30 ms", " ms"),
     Bar("memory", None, "rss_after_mib", 125.0, "server RSS after load < 125 MiB", " MiB"),
     Bar("video_detail", 10, "auth_ratio", 0.9, "video_detail @10: bearer auth >= 0.9 x auth bypassed"),
     Bar("video_detail", 64, "auth_ratio", 0.9, "video_detail @64: bearer auth >= 0.9 x auth bypassed"),

@@ -17,6 +17,9 @@ local video_pages, artist_pages, video_ids = 1, 1, 1
 local words = {}
 local build
 
+-- The video list's sortable fields (bench/run.py VIDEO_SORTS).
+local sorts = { "title", "artist", "year", "release_date", "created_at", "updated_at", "status", "kind", "duration_s", "quality" }
+
 local builders = {
   video_list = function()
     return "/api/v1/videos?page_size=50&page=" .. math.random(1, video_pages)
@@ -24,11 +27,25 @@ local builders = {
   artist_list = function()
     return "/api/v1/artists?page_size=50&page=" .. math.random(1, artist_pages)
   end,
+  video_sorted = function()
+    local direction = ""
+    if math.random() < 0.5 then
+      direction = "-"
+    end
+    return "/api/v1/videos?page_size=50&page=" .. math.random(1, video_pages) .. "&sort=" .. direction .. sorts[math.random(1, #sorts)]
+  end,
   video_detail = function()
     return "/api/v1/videos/" .. math.random(1, video_ids)
   end,
   video_search = function()
     return "/api/v1/videos?q=" .. words[math.random(1, #words)] .. "&page_size=50"
+  end,
+  search = function()
+    return "/api/v1/search?q=" .. words[math.random(1, #words)]
+  end,
+  suggestions = function()
+    local word = words[math.random(1, #words)]
+    return "/api/v1/search/suggestions?q=" .. string.sub(word, 1, math.random(2, math.min(5, #word)))
   end,
   health = function()
     return "/api/v1/health"
@@ -52,7 +69,7 @@ function init(args)
   for word in string.gmatch(args[6] or "", "[^,]+") do
     words[#words + 1] = word
   end
-  if mode == "video_search" and #words == 0 then
+  if (mode == "video_search" or mode == "search" or mode == "suggestions") and #words == 0 then
     error("wrk_random.lua: video_search needs search words")
   end
   -- A different, reproducible stream per thread.

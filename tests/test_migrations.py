@@ -10,13 +10,14 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Connection
 
 from mvidarr.db import Base, Database
-from mvidarr.migrations import current_revision, head_revision
+from mvidarr.migrations import current_revision, head_revision, include_name
 
 pytestmark = pytest.mark.anyio
 
 
 def _diff(connection: Connection) -> list[Any]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True, "compare_server_default": True})
+    opts = {"compare_type": True, "compare_server_default": True, "include_name": include_name}
+    context = MigrationContext.configure(connection, opts=opts)
     return list(compare_metadata(context, Base.metadata))
 
 

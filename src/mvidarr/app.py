@@ -58,6 +58,8 @@ from mvidarr.providers.hub import provider_hub
 from mvidarr.quality import service as quality_service
 from mvidarr.quality.endpoints import profiles_router as quality_profiles_router
 from mvidarr.quality.endpoints import router as video_quality_router
+from mvidarr.saved_searches.endpoints import router as saved_searches_router
+from mvidarr.search.endpoints import router as search_router
 from mvidarr.settings.endpoints import router as settings_router
 from mvidarr.system import recovery
 from mvidarr.system.docs import router as docs_router
@@ -86,6 +88,8 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     # Before the artists routes: `/artists/lookup` must not be taken for an artist id.
     artist_lookup_router,
     artists_router,
+    search_router,
+    saved_searches_router,
     health_router,
     playback_router,
     artwork_router,

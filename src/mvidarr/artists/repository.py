@@ -48,8 +48,8 @@ _downloaded_count = (
 )
 
 SORTABLE: dict[str, SortColumn] = {
-    "name": Artist.sort_name,
-    "sort_name": Artist.sort_name,
+    "name": Artist.sort_key,
+    "sort_name": Artist.sort_key,
     "created_at": Artist.created_at,
     "updated_at": Artist.updated_at,
     "begin_year": Artist.begin_year,

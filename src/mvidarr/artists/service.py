@@ -92,6 +92,7 @@ async def read_artist(session: AsyncSession, artist_id: int) -> ArtistPublic:
 def _apply_identity(artist: Artist) -> None:
     artist.name_key = identity_key(artist.name)
     artist.disambiguation_key = fold(artist.disambiguation)
+    artist.sort_key = fold(artist.sort_name)[:255]
     artist.search_text = fold(f"{artist.name} {artist.sort_name} {artist.disambiguation}")[:600]
 
 

@@ -368,6 +368,7 @@ async def seed_library(
                     {
                         "name": name,
                         "sort_name": sort_name(name),
+                        "sort_key": fold(sort_name(name)),
                         "disambiguation": "",
                         "name_key": key,
                         "disambiguation_key": "",
@@ -406,6 +407,8 @@ async def seed_library(
                             "artist_id": artist_id,
                             "title": title,
                             "sort_title": sort_name(title),
+                            "sort_key": fold(sort_name(title)),
+                            "artist_sort_key": row["sort_key"],
                             "version": version,
                             "kind": _weighted(rng, KINDS)[0],
                             "status": "wanted",

@@ -49,6 +49,7 @@ BUILTIN_MODULES = (
     "mvidarr.organise.tasks",
     "mvidarr.organise.nfo_tasks",
     "mvidarr.trash.tasks",
+    "mvidarr.search.tasks",
     "mvidarr.library.bulk",
     "mvidarr.library.bulk_delete",
 )

@@ -29,3 +29,10 @@ def closest(name: str, choices: Iterable[str], *, score_cutoff: float) -> str | 
 
     found = process.extractOne(name, list(choices), score_cutoff=score_cutoff)
     return None if found is None else str(found[0])
+
+
+def typo_distance(a: str, b: str) -> int:
+    """Edits between two words, a swap of neighbouring letters counting as one ('lvoe' -> 'love': 1)."""
+    from rapidfuzz.distance import OSA
+
+    return int(OSA.distance(a, b))

@@ -7,9 +7,10 @@ from the version files and the `alembic_version` table, without loading Alembic 
 from __future__ import annotations
 
 import re
+from collections.abc import MutableMapping
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
@@ -84,3 +85,15 @@ async def current_revision(engine: AsyncEngine) -> str | None:
             return (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
         except DBAPIError:
             return None
+
+
+# Schema objects no model describes: SQLite's FTS5 search index (a virtual table and its shadow
+# tables), and PostgreSQL's stored tsvector of the search documents and its index (migration 0014).
+_UNMODELLED = re.compile(r"^(search_fts(_\w+)?|search_vocab|ix_search_document_fts)$")
+
+
+def include_name(name: str | None, type_: str, parent_names: MutableMapping[Any, str | None]) -> bool:
+    """Alembic's filter for comparing models with a database: the search index's objects are left out."""
+    if type_ == "column" and name == "vector" and parent_names.get("table_name") == "search_document":
+        return False
+    return name is None or not _UNMODELLED.match(name)

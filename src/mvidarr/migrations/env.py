@@ -8,6 +8,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from mvidarr.db import Base
+from mvidarr.migrations import include_name
 from mvidarr.models import Artist  # noqa: F401  (registers every model on Base.metadata)
 
 config = context.config
@@ -21,6 +22,7 @@ def run_on(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         compare_server_default=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -16,7 +16,9 @@ from mvidarr.models.provider import ProviderCacheEntry, ProviderState
 from mvidarr.models.quality_profile import QualityProfile
 from mvidarr.models.refresh_token import RefreshToken
 from mvidarr.models.root_folder import RootFolder
+from mvidarr.models.saved_search import SavedSearch
 from mvidarr.models.schedule import Schedule
+from mvidarr.models.search_document import SearchDocument
 from mvidarr.models.setting import Setting
 from mvidarr.models.trash_entry import TrashEntry, TrashState
 from mvidarr.models.user import Role, User
@@ -53,7 +55,9 @@ __all__ = [
     "RefreshToken",
     "Role",
     "RootFolder",
+    "SavedSearch",
     "Schedule",
+    "SearchDocument",
     "Setting",
     "TrashEntry",
     "TrashState",

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mvidarr.db import Base, utcnow
@@ -15,11 +15,17 @@ if TYPE_CHECKING:
 
 class Artist(Base):
     __tablename__ = "artist"
-    __table_args__ = (Index("uq_artist_name_key_disambiguation_key", "name_key", "disambiguation_key", unique=True),)
+    __table_args__ = (
+        Index("uq_artist_name_key_disambiguation_key", "name_key", "disambiguation_key", unique=True),
+        # Sorting by name, case- and accent-insensitively, from the index (migration 0014).
+        Index("ix_artist_sort_key_id", "sort_key", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(255))
     sort_name: Mapped[str] = mapped_column(String(255))
+    # fold(sort_name): the order of names on both databases, whatever their collation; kept by the service.
+    sort_key: Mapped[str] = mapped_column(String(255), default="", server_default=text("''"))
     disambiguation: Mapped[str] = mapped_column(String(255), default="")
     # Folded forms (casefold, accents stripped) for identity and search; kept by the service.
     name_key: Mapped[str] = mapped_column(String(255))

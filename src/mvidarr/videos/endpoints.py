@@ -22,7 +22,7 @@ from mvidarr.organise.nfo_tasks import request_nfo_refresh
 from mvidarr.trash import service as trash
 from mvidarr.videos import service
 from mvidarr.videos.repository import VideoFilter
-from mvidarr.videos.schemas import VideoListItem, VideoPublic, VideoUpdate
+from mvidarr.videos.schemas import VideoFacets, VideoListItem, VideoPublic, VideoUpdate
 
 router = APIRouter(tags=["videos"])
 VideoIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Video id.")]
@@ -114,6 +114,21 @@ async def create_video(
             created_by=principal.user_id,
         )
     return await service.create_video(session, body.root)
+
+
+@router.get(
+    "/videos/facets",
+    dependencies=[READONLY],
+    response_model=VideoFacets,
+    summary="Count videos by facet",
+    description="For the video list's filters (the same parameters as `GET /videos`): the number of matching "
+    "videos, and how many have each status, kind, decade, genre (the 50 most common), current file's quality "
+    "label, and a file or not. Each facet is counted with the other filters only, so the counts of a facet's "
+    "other values stay visible when one is chosen.",
+    responses=error_responses(422),
+)
+async def video_facets(session: SessionDep, flt: VideoFilterDep) -> VideoFacets:
+    return await service.facets(session, flt)
 
 
 @router.get(

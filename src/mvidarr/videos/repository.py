@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Integer, Text, and_, bindparam, case, cast, func, null, or_, select
@@ -18,9 +18,11 @@ from mvidarr.models import Artist, Genre, MediaFile, Video, VideoGenre
 
 _current_file = and_(MediaFile.video_id == Video.id, MediaFile.is_current.is_(True))
 
+# Each served by an index on (column, id) (migration 0014): titles and names by their folded sort keys,
+# the artist's and the current file's values by the copies triggers keep on the video row.
 SORTABLE: dict[str, SortColumn] = {
-    "title": Video.sort_title,
-    "artist": Artist.sort_name,
+    "title": Video.sort_key,
+    "artist": Video.artist_sort_key,
     "year": Video.year,
     "release_date": Video.release_date,
     "created_at": Video.created_at,
@@ -28,7 +30,7 @@ SORTABLE: dict[str, SortColumn] = {
     "status": Video.status,
     "kind": Video.kind,
     "duration_s": Video.duration_s,
-    "quality": MediaFile.quality_score,
+    "quality": Video.quality_score,
 }
 
 
@@ -266,3 +268,44 @@ async def existing_ids(session: AsyncSession, ids: Sequence[int]) -> list[int]:
     """The given ids that are videos, in the order given, each once."""
     found = set((await session.execute(select(Video.id).where(Video.id.in_(list(ids))))).scalars())
     return [i for i in dict.fromkeys(ids) if i in found]
+
+
+FACETS = ("status", "kind", "decade", "genre", "quality_label", "has_file")
+_GENRE_FACET_LIMIT = 50
+
+
+async def facet_counts(session: AsyncSession, flt: VideoFilter) -> dict[str, Any]:
+    """Counts of matching videos by status, kind, decade, genre, current file's quality label and whether
+    there is a file. Each facet is counted with the other filters only, so a chosen value still shows its
+    neighbours' counts (choosing one more widens the list by that many)."""
+    total = await count_matching(session, flt)
+    decade = (Video.year // 10) * 10
+    grouped: dict[str, tuple[VideoFilter, Any, bool]] = {
+        "status": (replace(flt, status=()), Video.status, False),
+        "kind": (replace(flt, kind=()), Video.kind, False),
+        "decade": (replace(flt, year_min=None, year_max=None), decade, False),
+        "quality_label": (replace(flt, quality_label=()), MediaFile.quality_label, True),
+        "has_file": (replace(flt, has_file=None), MediaFile.id.is_not(None), True),
+    }
+    facets: dict[str, Any] = {"total": total}
+    for name, (others, column, file_joined) in grouped.items():
+        value = column.label("value")
+        stmt = select(value, func.count().label("n")).select_from(Video)
+        if file_joined:
+            stmt = stmt.outerjoin(MediaFile, _current_file)
+        stmt = matching(stmt, others, file_joined=file_joined).group_by(value).order_by(func.count().desc(), value)
+        rows = (await session.execute(stmt)).all()
+        facets[name] = [{"value": v, "count": n} for v, n in rows if v is not None or name == "has_file"]
+    others = replace(flt, genre=None)
+    genre_stmt = (
+        select(Genre.name, func.count(func.distinct(Video.id)).label("n"))
+        .select_from(Video)
+        .join(VideoGenre, VideoGenre.video_id == Video.id)
+        .join(Genre, Genre.id == VideoGenre.genre_id)
+    )
+    genre_stmt = matching(genre_stmt, others).group_by(Genre.id, Genre.name)
+    genre_stmt = genre_stmt.order_by(func.count(func.distinct(Video.id)).desc(), Genre.name).limit(_GENRE_FACET_LIMIT)
+    facets["genre"] = [{"value": name, "count": n} for name, n in (await session.execute(genre_stmt)).all()]
+    for entry in facets["has_file"]:
+        entry["value"] = bool(entry["value"])
+    return facets

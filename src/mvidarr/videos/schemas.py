@@ -114,3 +114,20 @@ class VideoPublic(VideoListItem):
     discovered_at: UTCDatetime | None
     last_enriched_at: UTCDatetime | None
     updated_at: UTCDatetime
+
+
+class FacetCount(Schema):
+    value: str | int | bool = Field(description="The value (a decade is its first year, e.g. 1990).")
+    count: int
+
+
+class VideoFacets(Schema):
+    """How many matching videos have each value; each facet is counted with the other filters only."""
+
+    total: int = Field(description="Videos matching every filter.")
+    status: list[FacetCount]
+    kind: list[FacetCount]
+    decade: list[FacetCount]
+    genre: list[FacetCount] = Field(description="The 50 most common genres.")
+    quality_label: list[FacetCount] = Field(description="The current file's quality label.")
+    has_file: list[FacetCount]

@@ -19,7 +19,7 @@ from mvidarr.kit.text import fold, sort_name
 from mvidarr.models import Artist, Video
 from mvidarr.videos import repository
 from mvidarr.videos.repository import VideoFilter
-from mvidarr.videos.schemas import VideoCreate, VideoListItem, VideoPublic, VideoUpdate
+from mvidarr.videos.schemas import VideoCreate, VideoFacets, VideoListItem, VideoPublic, VideoUpdate
 
 LOCKABLE = frozenset(
     {
@@ -65,6 +65,11 @@ async def list_videos(
     return _VIDEO_PAGE.validate_json(await list_videos_json(session, flt, sort, page))
 
 
+async def facets(session: AsyncSession, flt: VideoFilter) -> VideoFacets:
+    """Counts of the matching videos by status, kind, decade, genre, quality label and file."""
+    return VideoFacets.model_validate(await repository.facet_counts(session, flt))
+
+
 async def video_json(db: Scalars, video_id: int) -> str:
     """The video as the JSON text of VideoPublic, built by the database."""
     document = await repository.detail_json(db, video_id)
@@ -95,6 +100,7 @@ async def _existing_artist(session: AsyncSession, artist_id: int) -> Artist:
 def derive_fields(video: Video) -> None:
     """Sort title and search text, kept in step with the title and the searchable fields."""
     video.sort_title = sort_name(video.title)
+    video.sort_key = fold(video.sort_title)[:500]
     words = [video.title, video.version, video.album or "", *video.featured_artists]
     video.search_text = fold(" ".join(w for w in words if w))[:1500]
 

@@ -42,6 +42,9 @@ from mvidarr.playback.service import plays_in_browsers
 from mvidarr.providers.models import PROVIDER_NAMES
 from mvidarr.quality import service as quality_service
 from mvidarr.quality.repository import CUTOFF_SORTABLE
+from mvidarr.search import service as search_service
+from mvidarr.search.highlight import marked
+from mvidarr.search.sources import KINDS as SEARCH_KINDS
 from mvidarr.settings import service as settings_service
 from mvidarr.settings.schemas import SettingPublic
 from mvidarr.system import about as system_about
@@ -326,6 +329,38 @@ async def videos_page(request: Request, session: SessionDep, principal: PageRead
         selection={key: value for key, value in selection.items() if value not in (None, [])},
         view=view,
         sort_choices=VIDEO_SORT_CHOICES,
+    )
+
+
+SEARCH_PAGE_SIZE = 20
+
+
+@router.get("/search")
+async def search_page(request: Request, session: SessionDep, principal: PageReader) -> Response:
+    user = await viewer(session, principal)
+    query = Query(request)
+    q = query.text("q")
+    kind = query.text("kind", 20)
+    kind = kind if kind in SEARCH_KINDS else ""
+    page = query.integer("page", 1, 1000) or 1
+    found = await search_service.search(
+        session, session.get_bind().dialect.name, q,
+        kinds=[kind] if kind else None, page=page, page_size=SEARCH_PAGE_SIZE,
+    )  # fmt: skip
+    for item in found["items"]:
+        item["label_parts"] = marked(item["label"], item["highlights"]["label"])
+        item["detail_parts"] = marked(item["detail"], item["highlights"]["detail"])
+    return render(
+        request,
+        "search.html",
+        user=user,
+        page="search",
+        q=q,
+        kind=kind,
+        kinds=SEARCH_KINDS,
+        found=found,
+        pager=Pager(page, SEARCH_PAGE_SIZE, found["total"]),
+        query=query,
     )
 
 

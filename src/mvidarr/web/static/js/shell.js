@@ -98,11 +98,25 @@ function searchSuggestions() {
     active = index;
     if (options[index]) input.setAttribute("aria-activedescendant", options[index].id);
   };
+  // A label with its matching spans ([start, end) in code points) in <mark>.
+  const marked = (text, spans) => {
+    const chars = Array.from(text);
+    const nodes = [];
+    let at = 0;
+    for (const [start, end] of spans) {
+      if (start > at) nodes.push(chars.slice(at, start).join(""));
+      nodes.push(el("mark", { text: chars.slice(start, end).join("") }));
+      at = end;
+    }
+    if (at < chars.length) nodes.push(chars.slice(at).join(""));
+    return nodes;
+  };
   const show = (entries) => {
     list.replaceChildren(
       ...entries.map((entry, i) => {
         const option = el("li", { role: "option", id: `suggestion-${i}`, "aria-selected": "false", "data-href": entry.href },
-          entry.label, el("span", { class: "kind", text: entry.kind }));
+          ...entry.label, ...(entry.detail ? [el("span", { class: "detail" }, ...entry.detail)] : []),
+          el("span", { class: "kind", text: entry.kind }));
         option.addEventListener("mousedown", (event) => {
           event.preventDefault();
           window.location.assign(entry.href);
@@ -116,14 +130,22 @@ function searchSuggestions() {
   const lookup = async (q) => {
     const mine = ++generation;
     try {
-      const [artists, videos] = await Promise.all([
-        api.get("/artists", { query: { q, page_size: 5 }, quiet: true }),
-        api.get("/videos", { query: { q, page_size: 5 }, quiet: true }),
-      ]);
+      const found = await api.get("/search/suggestions", { query: { q, limit: 8 }, quiet: true });
       if (mine !== generation) return;
+      const everything = `/search?${new URLSearchParams({ q })}`;
       show([
-        ...artists.items.map((a) => ({ label: a.name, kind: "artist", href: `/artists/${a.id}` })),
-        ...videos.items.map((v) => ({ label: `${v.title} — ${v.artist.name}`, kind: "video", href: `/videos/${v.id}` })),
+        ...found.items.map((item) => ({
+          label: marked(item.label, item.highlights.label),
+          detail: item.detail ? marked(item.detail, item.highlights.detail) : null,
+          kind: item.kind,
+          href: item.url,
+        })),
+        {
+          label: [found.corrected ? `Search for “${found.corrected}”` : `All results for “${q}”`],
+          detail: null,
+          kind: "search",
+          href: found.corrected ? `/search?${new URLSearchParams({ q: found.corrected })}` : everything,
+        },
       ]);
     } catch {
       close();

@@ -3,7 +3,7 @@
 // the browser never holds thousands of ids) and bulk actions on it: edit, enrich, download, organise
 // and delete to the trash. After an action the table is fetched again, and again when its job ends.
 import { api } from "../api.js";
-import { confirmDialog, formError, toast } from "../components.js";
+import { confirmDialog, el, formError, toast } from "../components.js";
 import { addToPlaylist } from "../playlist_picker.js";
 import { selection } from "../select.js";
 import { startShell } from "../shell.js";
@@ -239,3 +239,121 @@ if (form && list) {
   watchEditForm();
   bulkActions();
 }
+
+// Facets: how many videos each value would show, counted by the server for the shown filters (each
+// facet under the other filters only); a value is a link to the list narrowed to it.
+const FACETS = [
+  ["status", "Status"],
+  ["kind", "Kind"],
+  ["decade", "Decade"],
+  ["genre", "Genre"],
+  ["quality_label", "Quality"],
+  ["has_file", "File"],
+];
+
+function facetQuery(filter) {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(filter)) {
+    for (const one of Array.isArray(value) ? value : [value]) params.append(key, String(one));
+  }
+  return params;
+}
+
+function facetLink(name, value) {
+  const url = new URL(window.location.href);
+  url.searchParams.delete("page");
+  const params = url.searchParams;
+  let chosen;
+  if (name === "decade") {
+    chosen = params.get("year_min") === String(value) && params.get("year_max") === String(value + 9);
+    if (chosen) {
+      params.delete("year_min");
+      params.delete("year_max");
+    } else {
+      params.set("year_min", String(value));
+      params.set("year_max", String(value + 9));
+    }
+  } else {
+    chosen = params.getAll(name).includes(String(value));
+    if (chosen) params.delete(name);
+    else params.set(name, String(value));
+  }
+  return { href: `${url.pathname}?${params}`, chosen };
+}
+
+function facetLabel(name, value) {
+  if (name === "decade") return `${value}s`;
+  if (name === "has_file") return value ? "has a file" : "no file";
+  return String(value);
+}
+
+async function showFacets() {
+  const box = document.getElementById("facets");
+  if (!box) return;
+  const filter = JSON.parse(box.dataset.filter || "{}");
+  try {
+    const facets = await api.get(`/videos/facets?${facetQuery(filter)}`, { quiet: true });
+    const groups = FACETS.filter(([name]) => facets[name].length).map(([name, title]) =>
+      el("div", { class: "facet", "data-facet": name },
+        el("h3", { text: title }),
+        el("ul", {}, ...facets[name].map((entry) => {
+          const { href, chosen } = facetLink(name, entry.value);
+          return el("li", {},
+            el("a", { href, "aria-current": chosen ? "true" : null, title: chosen ? "Remove this filter" : null },
+              facetLabel(name, entry.value), " ", el("span", { class: "count", text: `(${entry.count})` })));
+        }))));
+    box.replaceChildren(...(groups.length ? groups : [el("p", { class: "muted", text: "No videos to count." })]));
+  } catch (error) {
+    box.replaceChildren(el("p", { class: "form-error", text: `Counts are unavailable: ${error.message}` }));
+  }
+}
+
+// Saved searches: the user's own, as links to the list they show; this list's filters and sort can be
+// saved under a name.
+async function showSavedSearches() {
+  const list = document.getElementById("saved-searches");
+  if (!list) return;
+  try {
+    const saved = await api.get("/saved-searches", { query: { page_size: 100 }, quiet: true });
+    list.replaceChildren(
+      ...(saved.items.length ? saved.items.map((search) => {
+        const remove = el("button", { type: "button", class: "button small link", "aria-label": `Delete the saved search ${search.name}`, text: "Delete" });
+        remove.addEventListener("click", async () => {
+          if (!(await confirmDialog(`Delete the saved search “${search.name}”?`))) return;
+          try {
+            await api.delete(`/saved-searches/${search.id}`);
+            toast("Saved search deleted.");
+            showSavedSearches();
+          } catch {
+            // the toast has said why
+          }
+        });
+        return el("li", { "data-saved-id": search.id }, el("a", { href: search.url, text: search.name }), " ", remove);
+      }) : [el("li", { class: "muted", text: "None yet." })]),
+    );
+  } catch (error) {
+    list.replaceChildren(el("li", { class: "form-error", text: `Saved searches are unavailable: ${error.message}` }));
+  }
+}
+
+const saveForm = document.getElementById("save-search");
+if (saveForm) {
+  saveForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const name = saveForm.elements.name.value.trim();
+    if (!name) return;
+    const body = { name, filter: JSON.parse(saveForm.dataset.filter || "{}") };
+    if (saveForm.dataset.sort) body.sort = saveForm.dataset.sort;
+    try {
+      await api.post("/saved-searches", body);
+      toast(`Saved “${name}”.`);
+      saveForm.reset();
+      showSavedSearches();
+    } catch {
+      // the toast has said why (a name already used, say)
+    }
+  });
+}
+
+showFacets();
+showSavedSearches();

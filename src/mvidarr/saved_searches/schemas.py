@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from mvidarr.kit.schemas import Clean, InputSchema, Schema, UTCDatetime, limit
+from mvidarr.library.bulk_schemas import VideoSelection
+
+SearchName = Annotated[str, limit(100, 1), Clean]
+SortText = Annotated[
+    str,
+    Field(
+        max_length=200,
+        pattern=r"^[+-]?[a-z_]+(,[+-]?[a-z_]+)*$",
+        description="The video list's `sort` (e.g. `-year,title`); the list's default when absent.",
+    ),
+]
+
+
+class SavedSearchCreate(InputSchema):
+    name: SearchName
+    filter: VideoSelection = Field(default_factory=VideoSelection, description="The video list's filters.")
+    sort: SortText | None = None
+
+
+class SavedSearchUpdate(InputSchema):
+    """Only the fields sent are changed."""
+
+    name: SearchName | None = None
+    filter: VideoSelection | None = None
+    sort: SortText | None = None
+
+
+class SavedSearchPublic(Schema):
+    id: int
+    name: str
+    filter: VideoSelection
+    sort: str | None
+    url: str = Field(description="The videos page showing this search.")
+    created_at: UTCDatetime
+    updated_at: UTCDatetime
