@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import os
+import shutil
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from typing import NoReturn
 
 import click
@@ -109,8 +112,6 @@ def main() -> None:
 @click.option("--no-jobs", is_flag=True, help="Run no job workers in this process.")
 def serve(host: str | None, port: int | None, workers: int, no_jobs: bool) -> None:
     """Migrate the database and serve the web app and API."""
-    import uvicorn
-
     settings = _load_settings()
     host = host or settings.host
     port = port or settings.port
@@ -119,6 +120,13 @@ def serve(host: str | None, port: int | None, workers: int, no_jobs: bool) -> No
     if no_jobs:
         os.environ["MVIDARR_WORKER_SLOTS"] = "0"
     click.echo(f"mvidarr {__version__} serving on http://{host}:{port} (data in {settings.data_dir})", err=True)
+    with _metrics_shared_by(workers, settings):
+        _run_uvicorn(host, port, workers)
+
+
+def _run_uvicorn(host: str, port: int, workers: int) -> None:
+    import uvicorn
+
     uvicorn.run(
         "mvidarr.app:create_app",
         factory=True,
@@ -133,6 +141,27 @@ def serve(host: str | None, port: int | None, workers: int, no_jobs: bool) -> No
         timeout_graceful_shutdown=30,
         ws="websockets-sansio",
     )
+
+
+@contextlib.contextmanager
+def _metrics_shared_by(workers: int, settings: Settings) -> Iterator[None]:
+    """Several API processes keep their metrics in one fresh folder (prometheus_client's
+    multiprocess mode), so any process's `/metrics` adds up all of them (decision 0033). Set before
+    uvicorn starts the processes: prometheus_client reads it once, at import."""
+    from mvidarr.metrics.process import MULTIPROC_ENV
+
+    if workers < 2 or os.environ.get(MULTIPROC_ENV):
+        yield
+        return
+    folder = settings.data_dir / "tmp" / f"metrics-{os.getpid()}"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    os.environ[MULTIPROC_ENV] = str(folder)
+    try:
+        yield
+    finally:
+        del os.environ[MULTIPROC_ENV]
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 async def _work(settings: Settings, slots: int) -> int:

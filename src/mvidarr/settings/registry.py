@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, TypeAdapter
 
+from mvidarr.kit.networks import valid_networks
 from mvidarr.kit.schemas import Clean, limit
 from mvidarr.organise.naming import valid_template
 from mvidarr.themes.schemas import BuiltinTheme
@@ -112,4 +113,11 @@ define(
     bool,
     False,
     "Keep Kodi/Jellyfin NFO files and artwork next to video files up to date after metadata changes.",
+)
+define(
+    "metrics.allowed_networks",
+    Annotated[list[Annotated[str, limit(64, 1)]], Field(max_length=100), AfterValidator(valid_networks)],
+    [],
+    "Addresses and CIDR ranges (e.g. 10.0.0.0/8) that may read /metrics without credentials; "
+    "anyone else needs an admin's token or API key.",
 )
