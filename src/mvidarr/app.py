@@ -25,6 +25,9 @@ from mvidarr.auth.browser import SecurityHeadersMiddleware
 from mvidarr.auth.endpoints import router as auth_router
 from mvidarr.auth.guard import API_KEY_HEADER, CSRF_HEADER, Guard
 from mvidarr.auth.openapi import document_security
+from mvidarr.backups.endpoints import UPLOAD_BODY_LIMIT as BACKUP_UPLOAD_LIMIT
+from mvidarr.backups.endpoints import UPLOAD_PATH as BACKUP_UPLOAD_PATH
+from mvidarr.backups.endpoints import router as backups_router
 from mvidarr.blocklist.endpoints import router as blocklist_router
 from mvidarr.config import Settings
 from mvidarr.db import Database
@@ -121,6 +124,7 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     bulk_edit_router,
     system_router,
     system_logs_router,
+    backups_router,
     downloads_router,
     blocklist_router,
 )
@@ -292,7 +296,11 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(docs_router)
     app.include_router(metrics_router)
     web_views.install(app)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_JSON_BODY, path_limits=[(UPLOAD_PATH, UPLOAD_BODY_LIMIT)])
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=MAX_JSON_BODY,
+        path_limits=[(UPLOAD_PATH, UPLOAD_BODY_LIMIT), (BACKUP_UPLOAD_PATH, BACKUP_UPLOAD_LIMIT)],
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -7,6 +7,7 @@ the process's own figures (HTTP, pools, WebSocket clients, memory, CPU) come fro
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterator
 from datetime import datetime
@@ -81,12 +82,23 @@ def _bound(value: float) -> str:
 async def _database_families(
     db: Database, now: datetime
 ) -> list[GaugeMetricFamily | CounterMetricFamily | HistogramMetricFamily]:
-    async with db.reader() as session:
-        by_status = await repository.jobs_by_type_status(session)
-        queue = await repository.queue(session, now)
-        durations = await repository.durations(session)
-        downloads = await repository.downloads(session)
-        provider_counts = await repository.provider_counts(session)
+
+    async def jobs_and_queue() -> tuple[list[tuple[str, str, int]], list[repository.QueueRow]]:
+        async with db.reader() as session:
+            return await repository.jobs_by_type_status(session), await repository.queue(session, now)
+
+    async def the_rest() -> tuple[
+        list[repository.DurationRow], list[repository.DownloadRow], list[repository.ProviderCounts]
+    ]:
+        async with db.reader() as session:
+            return (
+                await repository.durations(session),
+                await repository.downloads(session),
+                await repository.provider_counts(session),
+            )
+
+    # Two connections side by side (SQLite runs each on its own thread): about half the wall time.
+    (by_status, queue), (durations, downloads, provider_counts) = await asyncio.gather(jobs_and_queue(), the_rest())
     jobs = GaugeMetricFamily("mvidarr_jobs", "Jobs in the database by type and status.", labels=("type", "status"))
     for job_type, status, count in by_status:
         jobs.add_metric((job_type, status), count)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -51,6 +51,23 @@ def head_revision() -> str | None:
     return heads[0] if heads else None
 
 
+@cache
+def known_revisions() -> tuple[str, ...]:
+    """Every revision this code has, oldest first (a backup at another one is from a newer MVidarr)."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config())
+    return tuple(reversed([r.revision for r in script.walk_revisions()]))
+
+
+def _downgrade(connection: Connection, revision: str) -> None:
+    from alembic import command
+
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.downgrade(config, revision)
+
+
 def _upgrade(connection: Connection, revision: str) -> None:
     from alembic import command
 
@@ -84,3 +101,13 @@ async def current_revision(engine: AsyncEngine) -> str | None:
             return (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
         except DBAPIError:
             return None
+
+
+async def downgrade_in(conn: AsyncConnection, revision: str) -> None:
+    """Migrate down to `revision` inside the caller's transaction (a restore of an older backup)."""
+    await conn.run_sync(_downgrade, revision)
+
+
+async def upgrade_in(conn: AsyncConnection, revision: str) -> None:
+    """Migrate up to `revision` inside the caller's transaction."""
+    await conn.run_sync(_upgrade, revision)

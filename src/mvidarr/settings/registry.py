@@ -121,3 +121,23 @@ define(
     "Addresses and CIDR ranges (e.g. 10.0.0.0/8) that may read /metrics without credentials; "
     "anyone else needs an admin's token or API key.",
 )
+define(
+    "backups.passphrase",
+    Annotated[str, limit(500, 8)] | None,
+    None,
+    "Seals the secret key into scheduled backups (needed to restore sessions, two-factor secrets and "
+    "secret settings elsewhere); without it backups leave the key out.",
+    secret=True,
+)
+define(
+    "backups.retention_count",
+    Annotated[int, Field(ge=1, le=1000)],
+    7,
+    "Scheduled backups keep this many newest backups in the backups folder and delete older ones.",
+)
+define(
+    "backups.max_age_hours",
+    Annotated[int, Field(ge=1, le=24 * 365)],
+    48,
+    "Health warns when the newest backup is older than this.",
+)
