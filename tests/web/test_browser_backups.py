@@ -1,5 +1,5 @@
-"""Backups on the System page in a real browser against a real `mvidarr serve`: back up, see the
-backup listed, preview a restore, restore it."""
+"""Health warnings and backups in a real browser against a real `mvidarr serve`: the warnings banner;
+back up, see the backup listed, preview a restore, restore it."""
 
 from __future__ import annotations
 
@@ -7,6 +7,24 @@ from tests.web.browser import BROWSER_MARKS, Server, Tab, browser, server, sign_
 
 pytestmark = BROWSER_MARKS
 __all__ = ["browser", "server", "tab"]  # fixtures, used by name
+
+
+def test_health_warnings_banner_on_every_page(tab: Tab, server: Server) -> None:
+    """A fresh server has no backup yet: admins see the warning on any page, with a link to the fix."""
+    with server.api(server.admin_token()) as api:
+        items = api.get("/system/warnings").json()["items"]
+    sources = {item["source"] for item in items}
+    assert "backups" in sources  # runs before the backup test below, on a fresh server
+    sign_in(tab, server)
+    page = tab.page
+    for path in ("/", "/videos"):
+        tab.go(path)
+        banner = page.locator("#health-banner")
+        banner.wait_for()
+        for source in sources:
+            assert banner.locator(f"[data-source='{source}']").count() >= 1
+    page.locator("#health-banner [data-source='backups'] a").click()
+    page.wait_for_url("**/system#backups")
 
 
 def test_back_up_then_restore_from_the_system_page(tab: Tab, server: Server) -> None:

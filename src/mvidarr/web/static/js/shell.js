@@ -158,8 +158,26 @@ function searchSuggestions() {
 }
 
 /** Start the shell; answers the page's live connection. */
+// Health warnings (admins): what needs looking at, each with a link to where it is fixed.
+async function healthBanner() {
+  const banner = document.getElementById("health-banner");
+  if (!banner) return;
+  try {
+    const { items } = await api.get("/system/warnings", { quiet: true });
+    banner.replaceChildren(
+      ...items.map((w) =>
+        el("p", { class: `health-${w.level}`, "data-source": w.source }, `${w.level === "error" ? "Error" : "Warning"}: ${w.message} `, el("a", { href: w.fix_url }, "Fix")),
+      ),
+    );
+    banner.hidden = items.length === 0;
+  } catch {
+    banner.hidden = true;
+  }
+}
+
 export function startShell() {
   themeSwitch();
+  healthBanner();
   signOut();
   pageSizes();
   searchSuggestions();
