@@ -100,15 +100,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         process = subprocess.Popen([*MVIDARR, "serve", "--port", str(port)], env=env, stderr=sink, cwd=REPO)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90  # start-up migrates first: slow on a loaded 2-core machine
-    while True:
-        try:
-            httpx.get(f"{base}/api/v1/health", timeout=2)
-            break
-        except httpx.TransportError:
-            assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.1)
     try:
+        # Inside the try: a server that does not start in time is stopped too, not left running.
+        while True:
+            try:
+                httpx.get(f"{base}/api/v1/health", timeout=2)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.1)
         yield Server(base, data, library, process)
     finally:
         process.terminate()
