@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,6 +25,9 @@ from mvidarr.auth.browser import SecurityHeadersMiddleware
 from mvidarr.auth.endpoints import router as auth_router
 from mvidarr.auth.guard import API_KEY_HEADER, CSRF_HEADER, Guard
 from mvidarr.auth.openapi import check_access, document_security
+from mvidarr.backups.endpoints import UPLOAD_BODY_LIMIT as BACKUP_UPLOAD_LIMIT
+from mvidarr.backups.endpoints import UPLOAD_PATH as BACKUP_UPLOAD_PATH
+from mvidarr.backups.endpoints import router as backups_router
 from mvidarr.blocklist.endpoints import router as blocklist_router
 from mvidarr.config import Settings
 from mvidarr.db import Database
@@ -32,6 +37,7 @@ from mvidarr.downloads import tasks as download_tasks
 from mvidarr.downloads.endpoints import router as downloads_router
 from mvidarr.errors import PROBLEM_MEDIA_TYPE, Problem, install_error_handlers
 from mvidarr.events.endpoints import router as events_router
+from mvidarr.events.hub import EventHub
 from mvidarr.genres.endpoints import router as genres_router
 from mvidarr.imports.endpoints import router as imports_router
 from mvidarr.jobs.endpoints import router as jobs_router
@@ -47,6 +53,9 @@ from mvidarr.library.endpoints import router as root_folders_router
 from mvidarr.logs import RequestIdMiddleware, configure_logging
 from mvidarr.metadata.endpoints import lookup_router as artist_lookup_router
 from mvidarr.metadata.endpoints import router as metadata_router
+from mvidarr.metrics import service as metrics_service
+from mvidarr.metrics.endpoints import router as metrics_router
+from mvidarr.metrics.process import ProcessMetrics, multiprocess_dir
 from mvidarr.monitors.endpoints import router as monitors_router
 from mvidarr.organise.endpoints import router as organise_router
 from mvidarr.playback.endpoints import router as playback_router
@@ -74,6 +83,7 @@ from mvidarr.watch.endpoints import router as watch_router
 from mvidarr.web import views as web_views
 
 API_PREFIX = "/api/v1"
+METRICS_SAMPLE_S = 5.0
 MAX_JSON_BODY = 1024 * 1024
 DESCRIPTION = """MVidarr manages music video collections: artists, videos, files and their quality.
 
@@ -122,6 +132,7 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     bulk_edit_router,
     system_router,
     system_logs_router,
+    backups_router,
     downloads_router,
     blocklist_router,
     playlists_router,
@@ -185,6 +196,28 @@ def _freeze_startup_objects() -> None:
     gc.freeze()
 
 
+@asynccontextmanager
+async def _sampling(metrics: ProcessMetrics, db: Database, hub: EventHub) -> AsyncIterator[None]:
+    """In multiprocess mode, refresh this process's gauges every few seconds: a scrape reaches one
+    process, which reads the others' values from the shared files."""
+    if not metrics.multiprocess_path:
+        yield
+        return
+
+    async def refresh() -> None:
+        while True:
+            metrics.sample(metrics_service.process_sample(db, hub))
+            await asyncio.sleep(METRICS_SAMPLE_S)
+
+    task = asyncio.create_task(refresh(), name="mvidarr-metrics-sample")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 def _lifespan(settings: Settings, database: Database | None) -> Any:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -211,9 +244,11 @@ def _lifespan(settings: Settings, database: Database | None) -> Any:
                 app.state.runner = jobs.runner
                 if owned:
                     _freeze_startup_objects()
-                yield
+                async with _sampling(app.state.metrics, db, jobs.hub):
+                    yield
         finally:
             guard.events = None
+            app.state.metrics.close()
             guard.close()
             if owned:
                 await db.dispose()
@@ -265,6 +300,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     )
     app.state.settings = settings
     app.state.transcode_slots = TranscodeSlots(settings.max_transcodes)
+    app.state.metrics = ProcessMetrics(multiprocess_path=multiprocess_dir())
     if settings.secret_key is None:
         settings.prepare_data_dir()  # the generated secret lives there
     app.state.auth = Guard.create(settings, settings.resolve_secret_key())
@@ -272,8 +308,13 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     for router in API_ROUTERS:
         _add_api_routes(app, router)
     app.include_router(docs_router)
+    app.include_router(metrics_router)
     web_views.install(app)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_JSON_BODY, path_limits=[(UPLOAD_PATH, UPLOAD_BODY_LIMIT)])
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=MAX_JSON_BODY,
+        path_limits=[(UPLOAD_PATH, UPLOAD_BODY_LIMIT), (BACKUP_UPLOAD_PATH, BACKUP_UPLOAD_LIMIT)],
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -283,6 +324,6 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             expose_headers=["X-Request-ID", "Retry-After"],
         )
     app.add_middleware(SecurityHeadersMiddleware)
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(RequestIdMiddleware, on_response=app.state.metrics.observe_request)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

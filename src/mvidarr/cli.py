@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import os
+import shutil
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
+from pathlib import Path
 from typing import NoReturn
 
 import click
@@ -109,8 +113,6 @@ def main() -> None:
 @click.option("--no-jobs", is_flag=True, help="Run no job workers in this process.")
 def serve(host: str | None, port: int | None, workers: int, no_jobs: bool) -> None:
     """Migrate the database and serve the web app and API."""
-    import uvicorn
-
     settings = _load_settings()
     host = host or settings.host
     port = port or settings.port
@@ -119,6 +121,13 @@ def serve(host: str | None, port: int | None, workers: int, no_jobs: bool) -> No
     if no_jobs:
         os.environ["MVIDARR_WORKER_SLOTS"] = "0"
     click.echo(f"mvidarr {__version__} serving on http://{host}:{port} (data in {settings.data_dir})", err=True)
+    with _metrics_shared_by(workers, settings):
+        _run_uvicorn(host, port, workers, settings)
+
+
+def _run_uvicorn(host: str, port: int, workers: int, settings: Settings) -> None:
+    import uvicorn
+
     uvicorn.run(
         "mvidarr.app:create_app",
         factory=True,
@@ -136,6 +145,27 @@ def serve(host: str | None, port: int | None, workers: int, no_jobs: bool) -> No
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=",".join(settings.trusted_proxies),
     )
+
+
+@contextlib.contextmanager
+def _metrics_shared_by(workers: int, settings: Settings) -> Iterator[None]:
+    """Several API processes keep their metrics in one fresh folder (prometheus_client's
+    multiprocess mode), so any process's `/metrics` adds up all of them (decision 0033). Set before
+    uvicorn starts the processes: prometheus_client reads it once, at import."""
+    from mvidarr.metrics.process import MULTIPROC_ENV
+
+    if workers < 2 or os.environ.get(MULTIPROC_ENV):
+        yield
+        return
+    folder = settings.data_dir / "tmp" / f"metrics-{os.getpid()}"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    os.environ[MULTIPROC_ENV] = str(folder)
+    try:
+        yield
+    finally:
+        del os.environ[MULTIPROC_ENV]
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 async def _work(settings: Settings, slots: int) -> int:
@@ -284,3 +314,96 @@ def users_create(username: str, role: str, password_stdin: bool) -> None:
     except Conflict as exc:
         _fail(str(exc))
     click.echo(f"created {role} {username}", err=True)
+
+
+@main.group()
+def backup() -> None:
+    """Backups of the database, settings and secret key."""
+
+
+def _read_passphrase(from_stdin: bool) -> str | None:
+    if not from_stdin:
+        return None
+    passphrase = sys.stdin.readline().rstrip("\r\n")
+    if not passphrase:
+        _fail("the passphrase on standard input is empty")
+    return passphrase
+
+
+async def _backup_create(settings: Settings, to: Path | None, passphrase: str | None) -> None:
+    from mvidarr.backups import service
+    from mvidarr.db import Database, utcnow
+    from mvidarr.kit.sealing import Sealer
+    from mvidarr.settings import service as runtime_settings
+
+    db = Database.connect(settings.database, pool_size=2, pg_schema=settings.database_schema)
+    try:
+        if passphrase is None:
+            sealer = Sealer.from_secret(settings.resolve_secret_key())
+            async with db.reader() as session:
+                passphrase = await runtime_settings.get_value(session, "backups.passphrase", sealer=sealer)
+        path, manifest = await service.create(db, settings, passphrase=passphrase, now=utcnow(), to=to)
+    finally:
+        await db.dispose()
+    for warning in manifest.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    rows = sum(manifest.row_counts.values())
+    click.echo(f"backup written to {path} ({rows} rows, schema {manifest.migration}, secret key {manifest.secret_key})")
+
+
+@backup.command("create")
+@click.option("--to", "to", default=None, help="A folder or file to write to (default: <data>/backups).")
+@click.option(
+    "--passphrase-stdin",
+    is_flag=True,
+    help="Read the passphrase that seals the secret key from standard input (default: the backups.passphrase "
+    "setting; without either the key is left out).",
+)
+def backup_create(to: str | None, passphrase_stdin: bool) -> None:
+    """Write a backup: a consistent copy of the database, the settings, the sealed secret key, a manifest."""
+    passphrase = _read_passphrase(passphrase_stdin)
+    settings = _load_settings()
+    _prepare(settings)
+    asyncio.run(_backup_create(settings, Path(to).expanduser().absolute() if to else None, passphrase))
+
+
+async def _backup_restore(settings: Settings, path: Path, passphrase: str | None, dry_run: bool, force: bool) -> None:
+    from mvidarr.backups import service
+    from mvidarr.db import Database
+    from mvidarr.errors import MvidarrError
+
+    db = Database.connect(settings.database, pool_size=2, pg_schema=settings.database_schema)
+    try:
+        try:
+            plan = await service.restore(
+                db, settings, path, passphrase=passphrase, dry_run=dry_run,
+                refuse_running_jobs=not force,
+            )  # fmt: skip
+        except MvidarrError as exc:
+            _fail(exc.detail or exc.title)
+    finally:
+        await db.dispose()
+    verb = "would replace" if dry_run else "replaced"
+    click.echo(f"{plan.backup}: schema {plan.backup_migration} (this database: {plan.current_migration})")
+    if plan.migrate_after:
+        click.echo(f"the backup's schema is older: {'it would be' if dry_run else 'it was'} migrated afterwards")
+    click.echo(f"{'table':<24}{'now':>10}{'backup':>10}")
+    for table in plan.tables:
+        click.echo(f"{table.table:<24}{'-' if table.current is None else table.current:>10}{table.backup:>10}")
+    click.echo(f"secret key: {plan.secret_key}")
+    for warning in plan.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"{verb} the database with {plan.backup}", err=True)
+
+
+@backup.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Only show what the restore would replace.")
+@click.option("--passphrase-stdin", is_flag=True, help="Read the passphrase that opens the secret key from stdin.")
+@click.option("--force", is_flag=True, help="Restore even though jobs are marked running (a server that was killed).")
+def backup_restore(path: str, dry_run: bool, passphrase_stdin: bool, force: bool) -> None:
+    """Replace the database (and the secret key, with its passphrase) with a backup's. Stop MVidarr first."""
+    passphrase = _read_passphrase(passphrase_stdin)
+    settings = _load_settings()
+    _prepare(settings)
+    asyncio.run(_backup_restore(settings, Path(path).expanduser().absolute(), passphrase, dry_run, force))

@@ -303,8 +303,11 @@ def configure_logging(
 class RequestIdMiddleware:
     """Accepts a well-formed `X-Request-ID` or makes one, exposes it to logs, echoes it back."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, on_response: Callable[[Scope, int, float], None] | None = None) -> None:
         self.app = app
+        self.on_response = on_response
+        """Called with the scope, status and seconds taken once each HTTP request is answered (metrics):
+        this middleware already times every request, so metrics need no layer of their own."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -336,6 +339,8 @@ class RequestIdMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            if self.on_response is not None and scope["type"] == "http":
+                self.on_response(scope, status or 500, time.perf_counter() - started)
             if scope["type"] == "http" and access_log.isEnabledFor(logging.DEBUG):
                 access_log.debug(
                     "%s %s %s",

@@ -27,6 +27,9 @@ PUBLIC = {
     "POST /api/v1/auth/refresh",
     "GET /api/v1/openapi.json",
     "GET /api/docs",
+    # Reads the caller if any; answers admins and the networks in metrics.allowed_networks, refuses
+    # everyone else itself (tests/metrics/test_metrics_api.py).
+    "GET /metrics",
     # Web pages: sign-in and first-run setup, and the static files they load.
     "GET /login",
     "GET /setup",

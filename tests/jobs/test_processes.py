@@ -231,3 +231,39 @@ async def test_websocket_on_the_api_gets_events_of_a_job_run_by_a_worker_process
     finally:
         server.should_exit = True
         await serving
+
+
+async def test_sigterm_with_twenty_running_jobs_loses_none(
+    app: Any, db: Database, worker_env: dict[str, str], tmp_path: Path, executions: None
+) -> None:
+    """SIGTERM: no new job is taken; jobs that end within the grace period finish; the rest are given
+    back at once (queued, no lease, attempt not counted) for another worker; the process exits
+    within the grace period (plus the time to write the outcomes)."""
+    grace_s = 3.0
+    quick = await enqueue_many(db, app.state.hub, 10, {"sleep_s": 1.0})
+    slow = await enqueue_many(db, app.state.hub, 10, {"sleep_s": 60.0})
+    pool = Workers({**worker_env, "MVIDARR_JOB_SHUTDOWN_GRACE_S": str(grace_s)}, tmp_path)
+    try:
+        worker = pool.start(slots=20)
+        deadline = time.monotonic() + 30
+        while await count_status(db, JobStatus.RUNNING) < 20:
+            assert time.monotonic() < deadline, "the worker did not start all 20 jobs"
+            await asyncio.sleep(0.05)
+        late = await enqueue_many(db, app.state.hub, 1, {})  # queued while it stops: must not be taken
+        started = time.monotonic()
+        worker.send_signal(signal.SIGTERM)
+        assert await asyncio.to_thread(worker.wait, 30) == 0
+        took = time.monotonic() - started
+    finally:
+        pool.stop_all()
+    assert took < grace_s + 6, f"exit took {took:.1f} s"
+    for job_id in quick:
+        job = await load(db, job_id)
+        assert job.status == JobStatus.SUCCEEDED, (job_id, job.status)
+    for job_id in [*slow, *late]:
+        job = await load(db, job_id)
+        assert job.status == JobStatus.QUEUED, (job_id, job.status)
+        assert job.worker_id is None
+        assert job.lease_expires_at is None
+    done = await rows(db)
+    assert sorted(job_id for job_id, _a, _p in done) == quick

@@ -23,7 +23,7 @@ from starlette.requests import HTTPConnection
 from mvidarr.auth import repository
 from mvidarr.auth.passwords import Passwords
 from mvidarr.auth.throttle import FailureWindow
-from mvidarr.auth.tokens import AccessClaims, TokenInvalid, TokenSigner, csrf_hash, sha256
+from mvidarr.auth.tokens import API_KEY_PREFIX, AccessClaims, TokenInvalid, TokenSigner, csrf_hash, sha256
 from mvidarr.config import Settings
 from mvidarr.db import Database, utcnow
 from mvidarr.errors import Forbidden, Unauthorized
@@ -240,7 +240,11 @@ class Guard:
             scheme, _, token = authorization.partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
                 raise Unauthorized("Authorization must be 'Bearer <token>'")
-            return await self.from_token(token.strip(), "bearer")
+            token = token.strip()
+            if token.startswith(API_KEY_PREFIX):
+                # Programs that can send only a bearer token (Prometheus scrapes) send the API key so.
+                return await self.from_api_key(token)
+            return await self.from_token(token, "bearer")
         api_key = headers.get(API_KEY_HEADER)
         if api_key is not None:
             return await self.from_api_key(api_key.strip())

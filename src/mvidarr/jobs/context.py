@@ -20,6 +20,8 @@ from mvidarr.jobs.clock import Clock
 from mvidarr.models import Job
 
 if TYPE_CHECKING:
+    from mvidarr.config import Settings
+    from mvidarr.db import Database
     from mvidarr.events.hub import EventHub
     from mvidarr.jobs.runner import Runner
 
@@ -77,6 +79,16 @@ class JobContext:
     @property
     def clock(self) -> Clock:
         return self._runner.clock
+
+    @property
+    def db(self) -> Database:
+        """The database, for work that needs more than sessions (a backup's consistent copy)."""
+        return self._runner.db
+
+    @property
+    def settings(self) -> Settings:
+        """The process settings (data dir, secret key) the worker runs with."""
+        return self._runner.settings
 
     def should_abort(self) -> bool:
         """True once the job was cancelled or the worker is shutting down: stop soon."""

@@ -52,6 +52,7 @@ BUILTIN_MODULES = (
     "mvidarr.search.tasks",
     "mvidarr.library.bulk",
     "mvidarr.library.bulk_delete",
+    "mvidarr.backups.tasks",
 )
 LIMIT_CACHE_S = 5.0
 SCHEDULE_EVERY_S = 10.0
@@ -111,6 +112,7 @@ class Runner:
     ) -> None:
         self.db = db
         self.hub = hub
+        self.settings = settings
         self.slots = settings.worker_slots if slots is None else slots
         self.clock = clock or Clock()
         self.lease_s = settings.job_lease_s

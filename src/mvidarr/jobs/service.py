@@ -366,6 +366,7 @@ async def retry_job(
     job.cancel_requested = False
     job.finished_at = None
     job.started_at = None
+    job.run_s = None
     job.worker_id = None
     job.lease_expires_at = None
     job.run_after = now
@@ -389,7 +390,8 @@ def _mark_finished(job: Job, status: JobStatus, now: datetime, *, message: str |
     if status == JobStatus.SUCCEEDED:
         job.progress = 1.0
     started = job.started_at
-    METRICS.observe_finish(job.type, str(status), (now - started).total_seconds() if started else None)
+    job.run_s = max(0.0, (now - started).total_seconds()) if started else None
+    METRICS.observe_finish(job.type, str(status), job.run_s)
 
 
 async def settle_parent(session: AsyncSession, hub: EventHub, parent_id: int, now: datetime) -> None:

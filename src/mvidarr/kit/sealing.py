@@ -60,6 +60,14 @@ class Sealer:
     def from_secret(cls, secret: str, purpose: str = "settings") -> Sealer:
         return cls(derive_key(secret, f"seal:{purpose}"))
 
+    @classmethod
+    def from_passphrase(cls, passphrase: str, salt: bytes) -> Sealer:
+        """A sealer keyed by a person's passphrase (scrypt, n=2^15, r=8, p=1: about 0.1 s), for
+        what leaves the installation: the secret key in a backup, secrets in a settings export."""
+        if not passphrase:
+            raise ValueError("an empty passphrase seals nothing")
+        return cls(hashlib.scrypt(passphrase.encode(), salt=salt, n=2**15, r=8, p=1, maxmem=64 * 1024 * 1024, dklen=32))
+
     def seal(self, plain: str) -> str:
         nonce = os.urandom(12)
         box = self._aead.encrypt(nonce, plain.encode(), None)

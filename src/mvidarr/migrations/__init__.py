@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -50,6 +50,23 @@ def head_revision() -> str | None:
     if len(heads) > 1:
         raise RuntimeError(f"migrations have several heads: {', '.join(heads)}")
     return heads[0] if heads else None
+
+
+@cache
+def known_revisions() -> tuple[str, ...]:
+    """Every revision this code has, oldest first (a backup at another one is from a newer MVidarr)."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config())
+    return tuple(reversed([r.revision for r in script.walk_revisions()]))
+
+
+def _downgrade(connection: Connection, revision: str) -> None:
+    from alembic import command
+
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.downgrade(config, revision)
 
 
 def _upgrade(connection: Connection, revision: str) -> None:
@@ -97,3 +114,13 @@ def include_name(name: str | None, type_: str, parent_names: MutableMapping[Any,
     if type_ == "column" and name == "vector" and parent_names.get("table_name") == "search_document":
         return False
     return name is None or not _UNMODELLED.match(name)
+
+
+async def downgrade_in(conn: AsyncConnection, revision: str) -> None:
+    """Migrate down to `revision` inside the caller's transaction (a restore of an older backup)."""
+    await conn.run_sync(_downgrade, revision)
+
+
+async def upgrade_in(conn: AsyncConnection, revision: str) -> None:
+    """Migrate up to `revision` inside the caller's transaction."""
+    await conn.run_sync(_upgrade, revision)

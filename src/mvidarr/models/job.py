@@ -32,7 +32,8 @@ class Job(Base):
     __table_args__ = (
         # Claiming scans queued jobs by priority, then age.
         Index("ix_job_status_priority_id", "status", "priority", "id"),
-        Index("ix_job_type_status", "type", "status"),
+        # Per-type counts, and the run time histogram of /metrics from the index alone.
+        Index("ix_job_type_status_run_s", "type", "status", "run_s"),
         # Identical active jobs are de-duplicated by key.
         Index(
             "uq_job_dedupe_key_active",
@@ -71,6 +72,8 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None] = mapped_column(index=True)
+    run_s: Mapped[float | None]
+    """Seconds from start to finish, written when the job finishes (for /metrics)."""
 
 
 class JobLog(Base):

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Double, String
+from sqlalchemy import BigInteger, Double, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mvidarr.db import Base, JSONType, utcnow
@@ -35,4 +35,8 @@ class ProviderState(Base):
     last_error: Mapped[str | None] = mapped_column(String(1000))
     last_error_at: Mapped[datetime | None]
     last_success_at: Mapped[datetime | None]
+    requests_total: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    """Requests sent by every process, saved with the breaker (successes at most once a minute)."""
+    errors_total: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    """Calls that ended in an error, by every process."""
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

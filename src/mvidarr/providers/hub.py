@@ -3,6 +3,7 @@ settings read from the database (so edits apply without a restart), and client c
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     import httpx
 
 PROJECT_URL = "https://github.com/mvidarr/mvidarr"
+log = logging.getLogger("mvidarr.providers")
 SUCCESS_SAVE_EVERY_S = 60.0
 
 
@@ -71,8 +73,30 @@ class ProviderHub:
         return self._http
 
     async def aclose(self) -> None:
+        await self.save_counts()
         if self._http is not None:
             await self._http.aclose()
+
+    async def save_counts(self) -> None:
+        """Add the requests and errors not yet saved (successes are saved at most once a minute)
+        to the shared counters that `/metrics` reads."""
+        deltas = {name: (r.requests - r.saved_requests, r.errors - r.saved_errors) for name, r in self.runtimes.items()}
+        deltas = {name: d for name, d in deltas.items() if d != (0, 0)}
+        if not deltas:
+            return
+        for name, (requests, errors) in deltas.items():
+            self.runtimes[name].saved_requests += requests
+            self.runtimes[name].saved_errors += errors
+        try:
+            async with self.db.writer() as session:
+                for name, (requests, errors) in deltas.items():
+                    await repository.add_counts(session, name, requests=requests, errors=errors)
+                await session.commit()
+        except Exception:
+            log.warning("could not save provider request counts", exc_info=True)
+            for name, (requests, errors) in deltas.items():
+                self.runtimes[name].saved_requests -= requests
+                self.runtimes[name].saved_errors -= errors
 
     def user_agent(self, config: ProviderConfig) -> str:
         contact = config.extra.get("contact") or PROJECT_URL

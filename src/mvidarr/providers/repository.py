@@ -68,8 +68,11 @@ async def record_outcome(
     failures: int,
     open_until: float | None,
     error: str | None,
+    requests: int = 0,
+    errors: int = 0,
 ) -> None:
-    """Save the breaker after a call: the error and pause on failure, the reset on success."""
+    """Save the breaker after a call: the error and pause on failure, the reset on success; and add
+    the requests and errors this process counted since it last saved."""
     now = utcnow()
     values: dict[str, Any] = {
         "provider": provider,
@@ -77,8 +80,16 @@ async def record_outcome(
         "consecutive_failures": failures,
         "open_until": open_until,
         "updated_at": now,
+        "requests_total": requests,
+        "errors_total": errors,
     }
-    update: dict[str, Any] = {"consecutive_failures": failures, "open_until": open_until, "updated_at": now}
+    update: dict[str, Any] = {
+        "consecutive_failures": failures,
+        "open_until": open_until,
+        "updated_at": now,
+        "requests_total": ProviderState.requests_total + requests,
+        "errors_total": ProviderState.errors_total + errors,
+    }
     if error is not None:
         values |= {"last_error": error[:1000], "last_error_at": now}
         update |= {"last_error": error[:1000], "last_error_at": now}
@@ -87,3 +98,20 @@ async def record_outcome(
         update["last_success_at"] = now
     insert = _insert(session)(ProviderState).values(**values)
     await session.execute(insert.on_conflict_do_update(index_elements=["provider"], set_=update))
+
+
+async def add_counts(session: AsyncSession, provider: str, *, requests: int, errors: int) -> None:
+    """Add a process's unsaved request and error counts to the shared row."""
+    insert = _insert(session)(ProviderState).values(
+        provider=provider, next_slot_at=0.0, consecutive_failures=0, updated_at=utcnow(),
+        requests_total=requests, errors_total=errors,
+    )  # fmt: skip
+    await session.execute(
+        insert.on_conflict_do_update(
+            index_elements=["provider"],
+            set_={
+                "requests_total": ProviderState.requests_total + requests,
+                "errors_total": ProviderState.errors_total + errors,
+            },
+        )
+    )

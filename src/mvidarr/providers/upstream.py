@@ -75,6 +75,10 @@ class ProviderRuntime:
     breaker: CircuitBreaker
     limiter: LocalLimiter = field(default_factory=LocalLimiter)
     requests: int = 0
+    errors: int = 0
+    saved_requests: int = 0
+    """How many of `requests` are already added to the shared counters in the database."""
+    saved_errors: int = 0
     cache_hits: int = 0
     last_error: str | None = None
     last_error_at: float | None = None
@@ -366,6 +370,7 @@ class Upstream:
                 return
 
     def _note_error(self, error: ProviderError) -> None:
+        self.runtime.errors += 1
         self.runtime.last_error = error.detail
         self.runtime.last_error_at = time.time()
 
@@ -382,6 +387,10 @@ class Upstream:
             breaker.failure()
         if error is None and before == (0, None) and not self.hub.persist_successes(self.name):
             return
+        # Taken before the write: calls recording meanwhile must not add the same counts again.
+        requests, errors = runtime.requests - runtime.saved_requests, runtime.errors - runtime.saved_errors
+        runtime.saved_requests += requests
+        runtime.saved_errors += errors
         try:
             async with self.hub.db.writer() as session:
                 await repository.record_outcome(
@@ -390,9 +399,13 @@ class Upstream:
                     failures=breaker.failures,
                     open_until=breaker.open_until,
                     error=error.detail if error is not None else None,
+                    requests=requests,
+                    errors=errors,
                 )
                 await session.commit()
         except Exception:
+            runtime.saved_requests -= requests
+            runtime.saved_errors -= errors
             log.warning("%s: could not save provider state", self.name, exc_info=True)
 
 

@@ -7,8 +7,15 @@ from fastapi import APIRouter, Body, Request
 from mvidarr.auth.dependencies import ADMIN, Admin, GuardDep, client_ip
 from mvidarr.db import SessionDep
 from mvidarr.errors import error_responses
-from mvidarr.settings import service
-from mvidarr.settings.schemas import SettingPublic
+from mvidarr.jobs.endpoints import ClockDep
+from mvidarr.settings import service, transfer
+from mvidarr.settings.schemas import (
+    SettingPublic,
+    SettingsDocument,
+    SettingsExportRequest,
+    SettingsImported,
+    SettingsImportRequest,
+)
 
 router = APIRouter(prefix="/settings", tags=["settings"])
 
@@ -46,3 +53,36 @@ async def update_settings(
     request: Request, session: SessionDep, guard: GuardDep, admin: Admin, body: SettingChanges
 ) -> list[SettingPublic]:
     return await service.update_settings(session, body, sealer=guard.sealer, actor=admin, ip=client_ip(request))
+
+
+@router.post(
+    "/export",
+    response_model=SettingsDocument,
+    summary="Export runtime settings",
+    description="Every saved runtime setting as a JSON document for another installation. Secret settings "
+    "are included only sealed with the given passphrase (scrypt, AES-GCM); without one they are listed in "
+    "`secrets_left_out`.",
+    dependencies=[ADMIN],
+    responses=error_responses(401, 403, 422),
+)
+async def export_settings(
+    session: SessionDep, guard: GuardDep, clock: ClockDep, body: SettingsExportRequest
+) -> SettingsDocument:
+    return await transfer.export_document(session, app_sealer=guard.sealer, passphrase=body.passphrase, now=clock.now())
+
+
+@router.post(
+    "/import",
+    response_model=SettingsImported,
+    summary="Import runtime settings",
+    description="Saves the document's settings, each validated as an edit would be (all or none). Its "
+    "secrets are imported only with the passphrase they were exported with; keys this version does not "
+    "know are reported and ignored.",
+    responses=error_responses(401, 403, 422),
+)
+async def import_settings(
+    request: Request, session: SessionDep, guard: GuardDep, admin: Admin, body: SettingsImportRequest
+) -> SettingsImported:
+    return await transfer.import_document(
+        session, body.document, app_sealer=guard.sealer, passphrase=body.passphrase, actor=admin, ip=client_ip(request)
+    )

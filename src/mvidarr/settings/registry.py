@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, TypeAdapter
 
+from mvidarr.kit.networks import valid_networks
 from mvidarr.kit.schemas import Clean, limit
 from mvidarr.organise.naming import valid_template
 from mvidarr.themes.schemas import BuiltinTheme
@@ -143,4 +144,31 @@ define(
     bool,
     False,
     "Keep Kodi/Jellyfin NFO files and artwork next to video files up to date after metadata changes.",
+)
+define(
+    "metrics.allowed_networks",
+    Annotated[list[Annotated[str, limit(64, 1)]], Field(max_length=100), AfterValidator(valid_networks)],
+    [],
+    "Addresses and CIDR ranges (e.g. 10.0.0.0/8) that may read /metrics without credentials; "
+    "anyone else needs an admin's token or API key.",
+)
+define(
+    "backups.passphrase",
+    Annotated[str, limit(500, 8)] | None,
+    None,
+    "Seals the secret key into scheduled backups (needed to restore sessions, two-factor secrets and "
+    "secret settings elsewhere); without it backups leave the key out.",
+    secret=True,
+)
+define(
+    "backups.retention_count",
+    Annotated[int, Field(ge=1, le=1000)],
+    7,
+    "Scheduled backups keep this many newest backups in the backups folder and delete older ones.",
+)
+define(
+    "backups.max_age_hours",
+    Annotated[int, Field(ge=1, le=24 * 365)],
+    48,
+    "Health warns when the newest backup is older than this.",
 )

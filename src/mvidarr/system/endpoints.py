@@ -4,10 +4,11 @@ from fastapi import APIRouter, Request, Response
 
 from mvidarr import __version__
 from mvidarr.auth.dependencies import ADMIN, PUBLIC, MaybeSignedIn
+from mvidarr.db import utcnow
 from mvidarr.errors import error_responses
 from mvidarr.models.user import Role
-from mvidarr.system import about, service
-from mvidarr.system.schemas import About, Liveness, Readiness
+from mvidarr.system import about, service, warnings
+from mvidarr.system.schemas import About, HealthWarnings, Liveness, Readiness
 
 router = APIRouter(prefix="/health", tags=["system"])
 _LIVE = Liveness(status="ok", version=__version__)
@@ -59,3 +60,20 @@ system_router = APIRouter(prefix="/system", tags=["system"])
 )
 async def system_about(request: Request) -> About:
     return await about.about(request.app.state.db, request.app.state.settings)
+
+
+@system_router.get(
+    "/warnings",
+    response_model=HealthWarnings,
+    dependencies=[ADMIN],
+    summary="Health warnings",
+    description="What an admin should look at, each with a link to where it is fixed: low disk space, "
+    "unreachable root folders, failing providers, an old yt-dlp, no worker running jobs, an overdue "
+    "backup, PostgreSQL connections near their limit. Every page shows them to admins as a banner.",
+    responses=error_responses(401, 403),
+)
+async def health_warnings(request: Request) -> HealthWarnings:
+    state = request.app.state
+    now = utcnow()
+    context = warnings.Context(state.db, state.settings, getattr(state, "providers", None), now)
+    return HealthWarnings(items=await warnings.warnings(context), checked_at=now)

@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from mvidarr.kit.schemas import Schema
+from mvidarr.kit.schemas import Schema, UTCDatetime
 
 
 class Liveness(Schema):
@@ -37,3 +37,15 @@ class About(Schema):
     ffmpeg: str | None = Field(description="That program's version; null when it does not run.")
     database: str = Field(description="`sqlite` or `postgresql`.")
     database_version: str | None
+
+
+class HealthWarning(Schema):
+    source: str = Field(description="The check that found it (disk_space, root_folders, providers, yt_dlp, ...).")
+    level: Literal["warning", "error"]
+    message: str = Field(description="What is wrong, in words.")
+    fix_url: str = Field(description="The page where it is fixed.")
+
+
+class HealthWarnings(Schema):
+    items: list[HealthWarning]
+    checked_at: UTCDatetime

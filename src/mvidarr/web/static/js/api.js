@@ -103,6 +103,10 @@ export async function request(method, path, options = {}) {
   if (options.json !== undefined) {
     headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(options.json);
+  } else if (options.body !== undefined) {
+    // A file sent as the body itself (a backup upload), with its own type.
+    headers["Content-Type"] = options.contentType || "application/octet-stream";
+    init.body = options.body;
   }
   const url = new URL(API + path, window.location.origin);
   for (const [key, value] of Object.entries(options.query || {})) {

@@ -180,8 +180,44 @@ function searchSuggestions() {
 }
 
 /** Start the shell; answers the page's live connection. */
+// Health warnings (admins): what needs looking at, each with a link to where it is fixed. Checked
+// at most once a minute per tab (kept in sessionStorage), not on every page view.
+const WARNINGS_KEY = "mvidarr.health-warnings";
+const WARNINGS_MAX_AGE_MS = 60_000;
+
+function showWarnings(banner, items) {
+  banner.replaceChildren(
+    ...items.map((w) =>
+      el("p", { class: `health-${w.level}`, "data-source": w.source }, `${w.level === "error" ? "Error" : "Warning"}: ${w.message} `, el("a", { href: w.fix_url }, "Fix")),
+    ),
+  );
+  banner.hidden = items.length === 0;
+}
+
+async function healthBanner() {
+  const banner = document.getElementById("health-banner");
+  if (!banner) return;
+  try {
+    const kept = JSON.parse(window.sessionStorage.getItem(WARNINGS_KEY) || "null");
+    if (kept && Date.now() - kept.at < WARNINGS_MAX_AGE_MS) {
+      showWarnings(banner, kept.items);
+      return;
+    }
+  } catch {
+    // unreadable: ask the server
+  }
+  try {
+    const { items } = await api.get("/system/warnings", { quiet: true });
+    window.sessionStorage.setItem(WARNINGS_KEY, JSON.stringify({ at: Date.now(), items }));
+    showWarnings(banner, items);
+  } catch {
+    banner.hidden = true;
+  }
+}
+
 export function startShell() {
   themeSwitch();
+  healthBanner();
   signOut();
   pageSizes();
   searchSuggestions();

@@ -163,3 +163,133 @@ function setupLogs(section) {
 
 const logs = document.getElementById("logs");
 if (logs) setupLogs(logs);
+
+// Backups (admins): list, back up now (a job), download, upload, delete, and restore after a dry run
+// that shows what the backup would replace.
+function setupBackups(section) {
+  const body = section.querySelector("#backup-list tbody");
+  const status = document.getElementById("backup-status");
+  const panel = document.getElementById("restore-panel");
+  const form = document.getElementById("restore-form");
+  const passphrase = document.getElementById("restore-passphrase");
+  const confirm = document.getElementById("restore-confirm");
+  const planBox = document.getElementById("restore-plan");
+  let chosen = null;
+
+  function size(bytes) {
+    if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(1)} GB`;
+    if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
+    return `${Math.max(1, Math.round(bytes / 1e3))} kB`;
+  }
+
+  function row(item) {
+    const download = el("a", { class: "button", href: `/api/v1/backups/${encodeURIComponent(item.name)}`, download: item.name }, "Download");
+    const restore = el("button", { type: "button", class: "button", "data-restore": item.name }, "Restore…");
+    const remove = el("button", { type: "button", class: "button danger", "data-delete": item.name }, "Delete");
+    const warn = item.warnings.length ? el("span", { class: "muted", title: item.warnings.join("\n") }, " ⚠") : "";
+    return el(
+      "tr",
+      { "data-name": item.name },
+      el("td", { class: "word-break" }, item.name, warn),
+      el("td", {}, el("time", { datetime: item.created_at }, localTime(item.created_at).slice(0, 19))),
+      el("td", {}, size(item.size)),
+      el("td", {}, `${item.mvidarr_version || "?"} (schema ${item.migration || "?"})`),
+      el("td", {}, item.secret_key === "sealed" ? "sealed" : "left out"),
+      el("td", { class: "actions" }, download, restore, remove),
+    );
+  }
+
+  async function load() {
+    const listing = await api.get("/backups");
+    body.replaceChildren(...(listing.items.length ? listing.items.map(row) : [el("tr", {}, el("td", { colspan: 6, class: "empty" }, "No backups yet."))]));
+  }
+
+  function showPlan(plan) {
+    const rows = plan.tables
+      .filter((t) => t.current !== t.backup)
+      .map((t) => el("tr", {}, el("td", {}, t.table), el("td", {}, t.current === null ? "–" : String(t.current)), el("td", {}, String(t.backup))));
+    planBox.replaceChildren(
+      el("p", {}, plan.dry_run ? `Restoring ${plan.backup} replaces the whole database:` : `Restored ${plan.backup}.`),
+      el(
+        "table",
+        { class: "data" },
+        el("caption", { class: "visually-hidden" }, "Rows now and in the backup"),
+        el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Table"), el("th", { scope: "col" }, "Rows now"), el("th", { scope: "col" }, "Rows in the backup"))),
+        el("tbody", {}, ...(rows.length ? rows : [el("tr", {}, el("td", { colspan: 3, class: "empty" }, "Same row counts as now."))])),
+      ),
+      el("p", {}, plan.migrate_after ? `The backup's schema (${plan.backup_migration}) is older: it is migrated afterwards.` : ""),
+      el("p", {}, `Secret key: ${plan.secret_key}.`),
+      el("ul", {}, ...plan.warnings.map((w) => el("li", {}, w))),
+    );
+  }
+
+  async function preview(event) {
+    event.preventDefault();
+    confirm.disabled = true;
+    const plan = await api.post(`/backups/${encodeURIComponent(chosen)}/restore`, { dry_run: true, passphrase: passphrase.value || null });
+    showPlan(plan);
+    confirm.disabled = false;
+    confirm.focus();
+  }
+
+  async function restore() {
+    confirm.disabled = true;
+    status.textContent = `Restoring ${chosen}…`;
+    const plan = await api.post(`/backups/${encodeURIComponent(chosen)}/restore`, { dry_run: false, passphrase: passphrase.value || null });
+    showPlan(plan);
+    status.textContent = `Restored ${chosen}.`;
+  }
+
+  body.addEventListener("click", async (event) => {
+    const restoreName = event.target.closest("[data-restore]")?.dataset.restore;
+    const deleteName = event.target.closest("[data-delete]")?.dataset.delete;
+    if (restoreName) {
+      chosen = restoreName;
+      panel.hidden = false;
+      document.getElementById("restore-title").textContent = `Restore ${restoreName}`;
+      planBox.replaceChildren();
+      confirm.disabled = true;
+      passphrase.focus();
+    } else if (deleteName && window.confirm(`Delete ${deleteName}?`)) {
+      await api.delete(`/backups/${encodeURIComponent(deleteName)}`);
+      status.textContent = `Deleted ${deleteName}.`;
+      await load();
+    }
+  });
+  form.addEventListener("submit", preview);
+  confirm.addEventListener("click", restore);
+  document.getElementById("restore-cancel").addEventListener("click", () => {
+    panel.hidden = true;
+    chosen = null;
+  });
+  document.getElementById("backup-now").addEventListener("click", async () => {
+    const job = await api.post("/backups", {});
+    status.textContent = `Backup started (job #${job.id}); the list refreshes when it is done.`;
+    const poll = window.setInterval(async () => {
+      const current = await api.get(`/jobs/${job.id}`, { quiet: true });
+      if (["succeeded", "failed", "cancelled"].includes(current.status)) {
+        window.clearInterval(poll);
+        status.textContent = current.status === "succeeded" ? `Backup ${current.result.backup} made.` : `Backup ${current.status}: ${current.error || ""}`;
+        await load();
+      }
+    }, 1000);
+  });
+  document.getElementById("backup-upload").addEventListener("change", async (event) => {
+    const file = event.target.files[0];
+    if (!file) return;
+    status.textContent = `Uploading ${file.name}…`;
+    try {
+      const item = await api.post("/backups/upload", undefined, { body: file, contentType: "application/zip" });
+      status.textContent = `Uploaded as ${item.name}.`;
+      await load();
+    } catch {
+      status.textContent = `${file.name} was not accepted.`;
+    } finally {
+      event.target.value = "";
+    }
+  });
+  load();
+}
+
+const backups = document.getElementById("backups");
+if (backups) setupBackups(backups);

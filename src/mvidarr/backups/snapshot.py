@@ -1,0 +1,204 @@
+"""A consistent copy of the database, and putting one back.
+
+SQLite: the online backup API (one step, under a read lock, so the copy is one moment of the
+database while the server keeps serving). Restoring uses the same API the other way, into the
+live file, so connections already open see the restored database at their next statement.
+
+PostgreSQL: a logical export, every table's rows as JSON lines, read in one repeatable-read
+transaction (one moment of the database); restored in one transaction: tables emptied, rows
+inserted in foreign-key order, sequences moved past the highest id. Needs no `pg_dump` of the
+server's version on the machine (decision 0034).
+"""
+
+from __future__ import annotations
+
+import base64
+import sqlite3
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, MetaData, Table, func, select, text
+from sqlalchemy import types as sa_types
+
+from mvidarr.db import Database
+from mvidarr.reads import sqlite_file
+
+VERSION_TABLE = "alembic_version"
+CHUNK_ROWS = 2000
+
+
+def _sqlite_tables(conn: sqlite3.Connection) -> list[str]:
+    rows = conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+    ).fetchall()
+    return [str(name) for (name,) in rows]
+
+
+def sqlite_counts(path: Path) -> tuple[dict[str, int], str | None]:
+    """Rows per table and the migration revision of a SQLite file."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        counts = {}
+        revision = None
+        for name in _sqlite_tables(conn):
+            if name == VERSION_TABLE:
+                row = conn.execute(f'SELECT version_num FROM "{name}"').fetchone()
+                revision = str(row[0]) if row else None
+                continue
+            counts[name] = int(conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0])
+        return counts, revision
+    finally:
+        conn.close()
+
+
+def sqlite_copy(source: Path, target: Path) -> None:
+    """Copy a SQLite database file page by page through the backup API (blocking: run in a thread)."""
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
+    dst = sqlite3.connect(target)
+    try:
+        src.backup(dst)
+        # A standalone file: no WAL to carry along.
+        dst.execute("PRAGMA journal_mode = DELETE")
+    finally:
+        dst.close()
+        src.close()
+
+
+def sqlite_restore(snapshot: Path, live: Path) -> None:
+    """Put `snapshot` into the live database file through the backup API (blocking)."""
+    src = sqlite3.connect(f"file:{snapshot}?mode=ro", uri=True)
+    dst = sqlite3.connect(live, timeout=60)
+    try:
+        src.backup(dst)
+        dst.execute("PRAGMA journal_mode = WAL")
+    finally:
+        dst.close()
+        src.close()
+
+
+def database_file(db: Database) -> Path:
+    return Path(sqlite_file(db.engine.url))
+
+
+# -- PostgreSQL ---------------------------------------------------------------------------------
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, bytes | bytearray | memoryview):
+        return {"$b64": base64.b64encode(bytes(value)).decode("ascii")}
+    raise TypeError(f"cannot export {type(value).__name__}")
+
+
+def _reflect(conn: Connection) -> MetaData:
+    metadata = MetaData()
+    metadata.reflect(conn)
+    return metadata
+
+
+async def export_postgres(db: Database, path: Path) -> tuple[dict[str, int], str | None]:
+    """Every table's rows as JSON lines `{"t": table, "r": {column: value}}`, tables in foreign-key
+    order and rows by primary key, all read in one repeatable-read transaction (one moment of the
+    database); answers rows per table and the migration revision."""
+    counts: dict[str, int] = {}
+    async with db.engine.connect() as base:
+        conn = await base.execution_options(isolation_level="REPEATABLE READ")
+        async with conn.begin():
+            metadata = await conn.run_sync(_reflect)
+            revision = (await conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}"))).scalar()
+            with path.open("wb") as out:
+                for table in metadata.sorted_tables:
+                    if table.name == VERSION_TABLE:
+                        continue
+                    order = list(table.primary_key.columns) or list(table.columns)
+                    result = await conn.stream(select(table).order_by(*order))
+                    n = 0
+                    names = [str(column.name) for column in table.columns]  # not quoted_name: orjson wants str keys
+                    async for rows in result.partitions(CHUNK_ROWS):
+                        lines = (
+                            orjson.dumps(
+                                {"t": str(table.name), "r": dict(zip(names, row, strict=True))}, default=_encode
+                            )
+                            for row in rows
+                        )
+                        out.write(b"\n".join(lines) + b"\n")
+                        n += len(rows)
+                    counts[table.name] = n
+    return counts, str(revision) if revision is not None else None
+
+
+def _decode(column_type: sa_types.TypeEngine[Any], value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, dict) and set(value) == {"$b64"} and isinstance(column_type, sa_types.LargeBinary):
+        return base64.b64decode(value["$b64"])
+    if isinstance(column_type, sa_types.DateTime) and isinstance(value, str):
+        return datetime.fromisoformat(value)
+    if isinstance(column_type, sa_types.Date) and isinstance(value, str):
+        return date.fromisoformat(value)
+    return value
+
+
+def _rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    with path.open("rb") as handle:
+        for line in handle:
+            if line.strip():
+                item = orjson.loads(line)
+                yield item["t"], item["r"]
+
+
+def import_rows(conn: Connection, path: Path) -> dict[str, int]:
+    """Empty every table and load the exported rows (blocking, in the caller's transaction, with
+    the schema at the export's revision)."""
+    metadata = _reflect(conn)
+    tables = {t.name: t for t in metadata.sorted_tables if t.name != VERSION_TABLE}
+    if tables:
+        names = ", ".join(conn.dialect.identifier_preparer.quote(n) for n in tables)
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    counts: dict[str, int] = dict.fromkeys(tables, 0)
+    batch: list[dict[str, Any]] = []
+    current: Table | None = None
+
+    def flush() -> None:
+        if current is not None and batch:
+            conn.execute(current.insert(), batch)
+            counts[current.name] += len(batch)
+            batch.clear()
+
+    # The export wrote tables in foreign-key order, each table's rows by primary key.
+    for name, row in _rows(path):
+        table = tables.get(name)
+        if table is None:
+            raise ValueError(f"the backup has rows for table {name!r}, which this schema lacks")
+        if table is not current or len(batch) >= CHUNK_ROWS:
+            flush()
+            current = table
+        batch.append({key: _decode(table.c[key].type, value) for key, value in row.items() if key in table.c})
+    flush()
+    for table in tables.values():
+        if "id" in table.c and isinstance(table.c["id"].type, sa_types.Integer) and table.c["id"].primary_key:
+            conn.execute(
+                select(
+                    func.setval(
+                        func.pg_get_serial_sequence(table.name, "id"),
+                        func.coalesce(select(func.max(table.c.id)).scalar_subquery(), 1),
+                        select(func.max(table.c.id)).scalar_subquery().is_not(None),
+                    )
+                )
+            )
+    return counts
+
+
+def database_counts(conn: Connection) -> tuple[dict[str, int], str | None]:
+    """Rows per table and the revision of the live database (blocking)."""
+    metadata = _reflect(conn)
+    counts = {}
+    for table in metadata.sorted_tables:
+        if table.name != VERSION_TABLE:
+            counts[table.name] = int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+    revision = None
+    if VERSION_TABLE in metadata.tables:
+        revision = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()
+    return counts, str(revision) if revision is not None else None
