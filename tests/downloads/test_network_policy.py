@@ -18,7 +18,7 @@ from tests.downloads.conftest import MediaServer
 from tests.factories import make_artist
 from tests.jobs.helpers import wait_for
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("library")]  # downloads need a root folder
 
 
 def assert_refused(response: httpx.Response) -> None:

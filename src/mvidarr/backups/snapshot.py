@@ -24,6 +24,7 @@ from sqlalchemy import Connection, MetaData, Table, func, select, text
 from sqlalchemy import types as sa_types
 
 from mvidarr.db import Database
+from mvidarr.models.search_document import SearchDocument
 from mvidarr.reads import sqlite_file
 
 VERSION_TABLE = "alembic_version"
@@ -92,6 +93,16 @@ def _encode(value: Any) -> Any:
     raise TypeError(f"cannot export {type(value).__name__}")
 
 
+# Tables the database keeps itself by triggers (the search index): left out of the export, and
+# written again by those triggers as the restore inserts their source rows.
+DERIVED_TABLES = frozenset({SearchDocument.__tablename__})
+
+
+def _stored(table: Table) -> list[Any]:
+    """The columns a restore writes: generated columns (PostgreSQL's search vector) are computed."""
+    return [column for column in table.columns if column.computed is None]
+
+
 def _reflect(conn: Connection) -> MetaData:
     metadata = MetaData()
     metadata.reflect(conn)
@@ -110,12 +121,13 @@ async def export_postgres(db: Database, path: Path) -> tuple[dict[str, int], str
             revision = (await conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}"))).scalar()
             with path.open("wb") as out:
                 for table in metadata.sorted_tables:
-                    if table.name == VERSION_TABLE:
+                    if table.name == VERSION_TABLE or table.name in DERIVED_TABLES:
                         continue
-                    order = list(table.primary_key.columns) or list(table.columns)
-                    result = await conn.stream(select(table).order_by(*order))
+                    columns = _stored(table)
+                    order = list(table.primary_key.columns) or columns
+                    result = await conn.stream(select(*columns).order_by(*order))
                     n = 0
-                    names = [str(column.name) for column in table.columns]  # not quoted_name: orjson wants str keys
+                    names = [str(column.name) for column in columns]  # not quoted_name: orjson wants str keys
                     async for rows in result.partitions(CHUNK_ROWS):
                         lines = (
                             orjson.dumps(
@@ -154,8 +166,9 @@ def import_rows(conn: Connection, path: Path) -> dict[str, int]:
     the schema at the export's revision)."""
     metadata = _reflect(conn)
     tables = {t.name: t for t in metadata.sorted_tables if t.name != VERSION_TABLE}
+    derived = [tables.pop(name) for name in DERIVED_TABLES if name in tables]
     if tables:
-        names = ", ".join(conn.dialect.identifier_preparer.quote(n) for n in tables)
+        names = ", ".join(conn.dialect.identifier_preparer.quote(t.name) for t in [*tables.values(), *derived])
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     counts: dict[str, int] = dict.fromkeys(tables, 0)
     batch: list[dict[str, Any]] = []
@@ -169,6 +182,8 @@ def import_rows(conn: Connection, path: Path) -> dict[str, int]:
 
     # The export wrote tables in foreign-key order, each table's rows by primary key.
     for name, row in _rows(path):
+        if name in DERIVED_TABLES:
+            continue  # written again by the triggers
         table = tables.get(name)
         if table is None:
             raise ValueError(f"the backup has rows for table {name!r}, which this schema lacks")

@@ -67,6 +67,11 @@ async def discover_artist(ctx: JobContext, artist_id: int) -> JobResult:
         )
         await ctx.log("warning", warning)
         await ctx.progress(1.0, warning)
+        async with ctx.session() as session:  # checked: not due again until its next turn
+            known = (await service.lock_artists(session, [artist_id])).get(artist_id)
+            if known is not None:
+                known.last_discovered_at = ctx.now()
+            await session.commit()
         return {"added": 0, "ignored": 0, "updated": 0, "removed": 0, "sources": [], "errors": {}, "warning": warning}
     ctx.check_abort()
     async with ctx.session() as session:

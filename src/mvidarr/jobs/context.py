@@ -213,6 +213,9 @@ class JobContext:
             self._flusher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._flusher
+        # The last progress lands (a final "warning: ..." message was lost when it came within 250 ms).
+        with contextlib.suppress(Exception):
+            await self._flush_progress()
         with contextlib.suppress(Exception):
             await self.flush_logs()
 
