@@ -351,6 +351,8 @@ def test_the_first_hour(product: Product, page: tuple[Any, Watch], media_server:
     gone_path.unlink()
     watch.allow(rf"404 GET .*/api/v1/videos/{gone_id}/stream")  # the browser's request, then the player's check
     watch.allow(rf"status of 404 .*/api/v1/videos/{gone_id}/stream")
+    watch.allow(rf"404 .*/api/v1/videos/{gone_id}/subtitles")  # no file, no subtitles: the page plays without
+    watch.allow(rf"status of 404 .*/api/v1/videos/{gone_id}/subtitles")
     tab.goto(f"/videos/{gone_id}")
     tab.wait_for_selector(".player-error:not([hidden])")
     assert "the file is missing on disk" in tab.locator(".player-error").inner_text()
