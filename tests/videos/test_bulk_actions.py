@@ -5,6 +5,7 @@ request; large ones (thousands of videos) run as jobs that carry the filter, nev
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -257,7 +258,11 @@ async def test_edit_by_the_quality_label_filter(client: httpx.AsyncClient, db: D
 # ----------------------------------------------------------------- download, enrich, organise
 
 
-async def test_download_a_selection_by_the_list_filters(client: httpx.AsyncClient, db: Database) -> None:
+async def test_download_a_selection_by_the_list_filters(
+    client: httpx.AsyncClient, db: Database, tmp_path: Path
+) -> None:
+    (tmp_path / "library").mkdir()  # downloads need somewhere to go
+    assert (await client.post("/api/v1/root-folders", json={"path": str(tmp_path / "library")})).status_code == 201
     artist = await make_artist(client, "Orbital")
     chime = await make_video(client, artist["id"], "Chime", year=1989)
     await make_video(client, artist["id"], "Halcyon", year=1992)

@@ -102,7 +102,6 @@ async def queue_bulk(
     session: AsyncSession, hub: EventHub, clock: Clock, body: BulkDownloadRequest, *, created_by: int | None
 ) -> Job:
     """One parent job whose children download each video chosen by ids or by a filter."""
-    await require_root_folder(session, PUT_DOWNLOADS)
     if body.video_ids is not None:
         ids = list(dict.fromkeys(body.video_ids))
         missing = sorted(set(ids) - await repository.existing_video_ids(session, ids))
@@ -127,6 +126,7 @@ async def queue_bulk(
         )
         if not ids:
             raise InvalidInput("no video matches the filter", loc=("body", "filter"))
+    await require_root_folder(session, PUT_DOWNLOADS)  # after the request itself is known to be valid
     job, _created = await jobs.enqueue(
         session, hub, BULK, BulkDownloadParams(video_ids=ids), created_by=created_by, clock=clock
     )
