@@ -221,10 +221,13 @@ async def test_rate_limit_spaces_requests(provider_hub_on_fake: ProviderHub, fak
     for artist in ARTISTS:
         await mb.get_artist(artist.mbid)
     sent = fake_upstream.sent("musicbrainz")
-    gaps = [b.at - a.at for a, b in itertools.pairwise(sent)]
     assert len(sent) == 3
-    # Slots are 1 s apart; a request may reach the fake late (a loaded machine), never early.
-    assert min(gaps) >= 1.0 - 0.22, gaps
+    # Slots are 1 s apart; a request may reach the fake late (a loaded machine), never early. Judged
+    # over every window: k+1 requests never come within less than k slots, less the lateness one
+    # request can have (0.5 s: a broken limiter sends them all at once, well inside that).
+    at = [request.at for request in sent]
+    for i, j in itertools.combinations(range(len(at)), 2):
+        assert at[j] - at[i] >= (j - i) * 1.0 - 0.5, (i, j, at)
 
 
 def test_retry_after_parsing() -> None:
