@@ -16,6 +16,10 @@ O, LIVE, LYRIC, AUDIO, PERF, OTHER = "official", "live", "lyric", "audio", "perf
 CASES: list[tuple[str, dict[str, Any], str | None, str, str, list[str], str, int | None]] = [
     # The plain shapes
     ("a-ha - Take On Me (Official Video) [4K]", {}, "a-ha", "Take On Me", O, [], "", None),
+    # Rips name their codecs (the first-hour smoke journey met these)
+    ("AC-DC - Thunderstruck [1080p] (HEVC)", {}, "AC-DC", "Thunderstruck", O, [], "", None),
+    ("Nirvana - Smells Like Teen Spirit (AC3)", {}, "Nirvana", "Smells Like Teen Spirit", O, [], "", None),
+    ("Moby - Porcelain [x264 AC3]", {}, "Moby", "Porcelain", O, [], "", None),
     (
         "Rick Astley - Never Gonna Give You Up (Official Music Video)",
         {},
