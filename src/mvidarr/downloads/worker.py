@@ -63,11 +63,14 @@ def classify(message: str) -> str:
         return "refused"
     if "private video" in text or "this video is private" in text:
         return "private"
-    if "not available in your country" in text or "geo restrict" in text or "geo-restrict" in text:
+    if "available in your country" in text or "geo restrict" in text or "geo-restrict" in text:
         return "geo"
     if "sign in to confirm your age" in text or "age-restricted" in text:
         return "age"
     if re.search(r"http error (429|5\d\d)", text) or re.search(r"downloaded \d+ bytes, expected \d+ bytes", text):
+        return "transient"
+    # A connection dropped mid-file, as http.client words it once yt-dlp's own retries ran out.
+    if re.search(r"\d+ bytes read, \d+ more expected", text):
         return "transient"
     if re.search(r"http error 4\d\d", text):
         return "unavailable"
