@@ -35,7 +35,7 @@ from mvidarr.discovery.endpoints import calendar_router, wanted_router
 from mvidarr.discovery.endpoints import router as discovery_router
 from mvidarr.downloads import tasks as download_tasks
 from mvidarr.downloads.endpoints import router as downloads_router
-from mvidarr.errors import PROBLEM_MEDIA_TYPE, Problem, install_error_handlers
+from mvidarr.errors import PROBLEM_MEDIA_TYPE, VALIDATION_DESCRIPTION, Problem, install_error_handlers
 from mvidarr.events.endpoints import router as events_router
 from mvidarr.events.hub import EventHub
 from mvidarr.genres.endpoints import router as genres_router
@@ -70,6 +70,7 @@ from mvidarr.quality.endpoints import router as video_quality_router
 from mvidarr.saved_searches.endpoints import router as saved_searches_router
 from mvidarr.search.endpoints import router as search_router
 from mvidarr.settings.endpoints import router as settings_router
+from mvidarr.settings.registry import changes_schema
 from mvidarr.system import recovery
 from mvidarr.system.docs import router as docs_router
 from mvidarr.system.endpoints import router as health_router
@@ -270,13 +271,17 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     components.pop("ValidationError", None)
     ref = {"$ref": "#/components/schemas/Problem"}
     document_security(schema, app.routes)
+    settings_patch = schema.get("paths", {}).get("/api/v1/settings", {}).get("patch")
+    if settings_patch is not None:
+        body = settings_patch["requestBody"]["content"]["application/json"]
+        body["schema"] = {**changes_schema(components), "description": body["schema"].get("description", "")}
     for path in schema.get("paths", {}).values():
         for operation in path.values():
             for status, response in operation.get("responses", {}).items():
                 if status.startswith(("4", "5")) and "Readiness" not in str(response):
                     response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": ref}}
                     if status == "422":
-                        response["description"] = "The request failed validation; `errors` lists each field."
+                        response["description"] = VALIDATION_DESCRIPTION
     app.openapi_schema = schema
     return schema
 

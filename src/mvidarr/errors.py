@@ -11,6 +11,7 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -83,6 +84,20 @@ class Conflict(MvidarrError):
 
 class PayloadTooLarge(MvidarrError):
     status, kind, title = 413, "payload-too-large", "Payload too large"
+
+
+# Error types for rules a JSON Schema cannot state. A request the OpenAPI document allows is refused
+# with a 422 only by errors of these types (tests/conformance holds the API to that):
+REFERENCE = "reference"  # a row the request names does not exist
+CONFLICT = "conflict"  # fields that exclude, require or bound each other (send a or b; min <= max)
+CONTENT = "content"  # a value judged by its meaning: a file's contents, a template's syntax, a contrast
+RULE_TYPES = (REFERENCE, CONFLICT, CONTENT)
+VALIDATION_DESCRIPTION = (
+    "The request failed validation; `errors` lists each field. Besides the constraints this document "
+    "states, a request can break a rule no schema states: such errors have the type `reference` (a row it "
+    "names does not exist), `conflict` (fields that exclude, require or bound each other) or `content` (a "
+    "value judged by its meaning, e.g. a file's contents or a template's syntax)."
+)
 
 
 class InvalidInput(MvidarrError):
@@ -220,6 +235,19 @@ async def _on_http_exception(request: Request, exc: Exception) -> Response:
     )
 
 
+async def _on_integrity_error(request: Request, exc: Exception) -> Response:
+    # Two requests that check a unique name, then both insert it: the second one's insert is refused
+    # by the database. That is the same conflict the check reports, not a crash.
+    log.info("integrity conflict on %s %s: %s", request.method, request.url.path, str(exc).splitlines()[0])
+    return problem_response(
+        request,
+        status=409,
+        kind="conflict",
+        title="Conflict",
+        detail="The change conflicts with one saved at the same moment (e.g. the same name); reload and retry.",
+    )
+
+
 async def _on_unexpected(request: Request, exc: Exception) -> Response:
     request_id = request.scope.get("state", {}).get("request_id")
     log.exception("unhandled error on %s %s", request.method, request.url.path, extra={"request_id": request_id})
@@ -240,6 +268,7 @@ def install_error_handlers(app: FastAPI, access_check: AccessCheck | None = None
         RequestValidationError, functools.partial(_on_validation_error, access_check=access_check)
     )
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
+    app.add_exception_handler(IntegrityError, _on_integrity_error)
     app.add_exception_handler(Exception, _on_unexpected)
 
 
@@ -253,7 +282,7 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         409: "The request conflicts with the current state.",
         413: "The request body is too large.",
         416: "The requested range lies outside the file.",
-        422: "The request failed validation; `errors` lists each field.",
+        422: VALIDATION_DESCRIPTION,
         429: "Too many requests; retry after `Retry-After` seconds.",
         502: "A remote source or service the request names failed or did not answer.",
         503: "A dependency is unavailable.",

@@ -129,16 +129,16 @@ async def test_imported_artists_follow_the_monitored_setting(client: httpx.Async
     assert {a["monitored"] for a in (await client.get("/api/v1/artists")).json()["items"]} == {False}
 
 
-async def test_lidarr_errors_are_400_problems(client: httpx.AsyncClient, lidarr: dict[str, Any]) -> None:
+async def test_lidarr_errors_are_502_problems(client: httpx.AsyncClient, lidarr: dict[str, Any]) -> None:
     wrong_key = await client.post(
         "/api/v1/import/artists", json={"source": "lidarr", "url": lidarr["url"], "api_key": "nope"}
     )
-    assert wrong_key.status_code == 400
+    assert wrong_key.status_code == 502
     assert wrong_key.json()["detail"] == LIDARR_UNREADABLE
     unreachable = await client.post(
         "/api/v1/import/artists", json={"source": "lidarr", "url": "http://127.0.0.1:9", "api_key": "x"}
     )
-    assert unreachable.status_code == 400
+    assert unreachable.status_code == 502
     missing = await client.post("/api/v1/import/artists", json={"source": "lidarr", "url": lidarr["url"]})
     assert missing.status_code == 422
     assert (await client.post("/api/v1/import/artists", json={"source": "myspace"})).status_code == 422
@@ -167,7 +167,7 @@ async def test_lidarr_failures_do_not_tell_an_open_port_from_a_closed_one(
 async def test_lidarr_body_size_cap_holds_while_streaming(client: httpx.AsyncClient, lidarr: dict[str, Any]) -> None:
     url = lidarr["url"] + "/huge"
     response = await client.post("/api/v1/import/artists", json={"source": "lidarr", "url": url, "api_key": "k"})
-    assert response.status_code == 400
+    assert response.status_code == 502
     assert response.json()["detail"] == LIDARR_UNREADABLE
     await anyio.to_thread.run_sync(lidarr["huge_done"].wait, 10)
     assert lidarr.get("huge_finished") is False, "the reader stopped at the cap instead of reading all 64 MiB"
@@ -201,7 +201,7 @@ async def test_lastfm_top_artists_and_spotify_followed_artists(
     assert [a["name"] for a in lastfm.json()["artists"]] == ["Daft Punk", "Björk"]
     assert lastfm.json()["artists"][0]["musicbrainz_id"] == "056e4f3e-d505-4dad-8ec1-d04f521cbb56"
     unknown = await client.post("/api/v1/import/artists", json={"source": "lastfm", "user": "nobody"})
-    assert unknown.status_code == 400
+    assert unknown.status_code == 502
 
     spotify = await client.post(
         "/api/v1/import/artists", json={"source": "spotify", "access_token": FAKE_SPOTIFY_USER_TOKEN}
@@ -212,5 +212,5 @@ async def test_lastfm_top_artists_and_spotify_followed_artists(
     stored = (await client.get("/api/v1/artists", params={"page_size": 10})).json()["items"]
     assert {a["name"] for a in stored} == set(names)
     bad = await client.post("/api/v1/import/artists", json={"source": "spotify", "access_token": "expired"})
-    assert bad.status_code == 400
+    assert bad.status_code == 502
     assert "refused the access token" in bad.json()["detail"]

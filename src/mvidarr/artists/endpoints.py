@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from mvidarr.artists import service
-from mvidarr.artists.repository import ArtistFilter
+from mvidarr.artists.repository import SORTABLE, ArtistFilter
 from mvidarr.artists.schemas import ArtistCreate, ArtistListItem, ArtistPublic, ArtistUpdate
 from mvidarr.audit import service as audit
 from mvidarr.auth.dependencies import MANAGER, READONLY, Manager, client_ip
@@ -13,7 +13,7 @@ from mvidarr.db import ReadsDep, SessionDep
 from mvidarr.errors import error_responses
 from mvidarr.jobs.endpoints import ClockDep, HubDep
 from mvidarr.kit.pagination import Page, PageDep
-from mvidarr.kit.params import MAX_ID, SearchQuery, SortQuery
+from mvidarr.kit.params import MAX_ID, SearchQuery, sort_query
 from mvidarr.kit.sqljson import json_response
 from mvidarr.kit.text import search_terms
 from mvidarr.metadata import service as enrichment
@@ -36,7 +36,7 @@ ArtistIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Artist id.")]
 async def list_artists(
     reads: ReadsDep,
     page: PageDep,
-    sort: SortQuery = None,
+    sort: Annotated[str | None, sort_query(SORTABLE)] = None,
     q: SearchQuery = None,
     monitored: Annotated[bool | None, Query(description="Only monitored (true) or unmonitored (false).")] = None,
     genre: Annotated[str | None, Query(max_length=100, description="Genre name.")] = None,

@@ -1,15 +1,34 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal, get_args
 
 from pydantic import Field
 
-from mvidarr.kit.schemas import Clean, InputSchema, Name, Schema, UTCDatetime, limit
+from mvidarr.kit.schemas import Clean, InputSchema, Name, Schema, UTCDatetime, limit, unset_or
 from mvidarr.models import VideoKind
 
 ShortText = Annotated[str, limit(255), Clean]
 Word = Annotated[str, limit(100, 1), Clean]
 ExternalId = Annotated[str, limit(64, 1), Clean]
+
+
+ArtistLockable = Literal[
+    "name",
+    "sort_name",
+    "disambiguation",
+    "country",
+    "begin_year",
+    "biography",
+    "genres",
+    "imvdb_slug",
+    "imvdb_id",
+    "musicbrainz_id",
+    "spotify_id",
+    "youtube_channel_id",
+    "wikidata_id",
+    "audiodb_id",
+]
+LOCKABLE: frozenset[str] = frozenset(get_args(ArtistLockable))
 
 
 class ArtistFields(InputSchema):
@@ -62,8 +81,10 @@ class ArtistCreate(ArtistFields):
 class ArtistUpdate(ArtistFields):
     """Only the fields sent are changed."""
 
-    name: Name | None = None
-    locked_fields: list[ShortText] | None = Field(default=None, description="Fields enrichment must never overwrite.")
+    name: Name | None = unset_or()
+    locked_fields: list[ArtistLockable] | None = Field(
+        default=None, description="Fields enrichment must never overwrite."
+    )
 
 
 class ArtistListItem(Schema):

@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.artists import repository
 from mvidarr.artists.repository import ArtistFilter
-from mvidarr.artists.schemas import ArtistCreate, ArtistListItem, ArtistPublic, ArtistUpdate
-from mvidarr.errors import Conflict, InvalidInput, NotFound
+from mvidarr.artists.schemas import LOCKABLE, ArtistCreate, ArtistListItem, ArtistPublic, ArtistUpdate
+from mvidarr.errors import REFERENCE, Conflict, InvalidInput, NotFound
 from mvidarr.genres import repository as genres
 from mvidarr.genres.columns import split as split_genres
 from mvidarr.kit.locks import locked_after_edit
@@ -23,24 +23,6 @@ from mvidarr.kit.text import fold, identity_key, sort_name
 from mvidarr.models import Artist, QualityProfile, RootFolder, Video
 
 # Fields a user edit locks against enrichment (provider-filled metadata).
-LOCKABLE = frozenset(
-    {
-        "name",
-        "sort_name",
-        "disambiguation",
-        "country",
-        "begin_year",
-        "biography",
-        "genres",
-        "imvdb_slug",
-        "imvdb_id",
-        "musicbrainz_id",
-        "spotify_id",
-        "youtube_channel_id",
-        "wikidata_id",
-        "audiodb_id",
-    }
-)
 
 
 LIST_DEFAULT_SORT = "name"
@@ -131,12 +113,16 @@ async def _check_unique(session: AsyncSession, artist: Artist) -> None:
 
 async def _check_root_folder(session: AsyncSession, root_folder_id: int | None) -> None:
     if root_folder_id is not None and await session.get(RootFolder, root_folder_id) is None:
-        raise InvalidInput(f"root folder {root_folder_id} does not exist", loc=("body", "root_folder_id"))
+        raise InvalidInput(
+            f"root folder {root_folder_id} does not exist", loc=("body", "root_folder_id"), type_=REFERENCE
+        )
 
 
 async def _check_quality_profile(session: AsyncSession, profile_id: int | None) -> None:
     if profile_id is not None and await session.get(QualityProfile, profile_id) is None:
-        raise InvalidInput(f"quality profile {profile_id} does not exist", loc=("body", "quality_profile_id"))
+        raise InvalidInput(
+            f"quality profile {profile_id} does not exist", loc=("body", "quality_profile_id"), type_=REFERENCE
+        )
 
 
 async def _flush(session: AsyncSession) -> None:
@@ -174,7 +160,8 @@ async def update_artist(session: AsyncSession, artist_id: int, data: ArtistUpdat
         await _check_quality_profile(session, changes["quality_profile_id"])
     for key, value in changes.items():
         setattr(artist, key, value)
-    if "name" in changes and "sort_name" not in changes:
+    if ("name" in changes and "sort_name" not in changes) or artist.sort_name is None:
+        # A null sort name means "derive it from the name", as when the artist was added.
         artist.sort_name = sort_name(artist.name)
     _apply_identity(artist)
     await _check_unique(session, artist)

@@ -12,8 +12,9 @@ from mvidarr.artwork.schemas import ArtworkCrop, ArtworkFromUrl, ArtworkPublic, 
 from mvidarr.artwork.service import Image
 from mvidarr.auth.dependencies import MANAGER, READONLY
 from mvidarr.db import SessionDep
-from mvidarr.errors import InvalidInput, error_responses
+from mvidarr.errors import CONFLICT, InvalidInput, error_responses
 from mvidarr.kit.params import MAX_ID
+from mvidarr.kit.schemas import not_null
 from mvidarr.media.thumbnails import ThumbnailSize
 
 router = APIRouter(tags=["artwork"])
@@ -85,15 +86,20 @@ def _crop_form(
     if all(p is None for p in parts):
         return None
     if any(p is None for p in parts):
-        raise InvalidInput("send all of crop_x, crop_y, crop_width and crop_height, or none", loc=("body", "crop_x"))
+        raise InvalidInput(
+            "send all of crop_x, crop_y, crop_width and crop_height, or none", loc=("body", "crop_x"), type_=CONFLICT
+        )
     try:
         return CropBox(x=crop_x, y=crop_y, width=crop_width, height=crop_height)  # type: ignore[arg-type]
     except ValidationError as exc:
-        raise InvalidInput(str(exc.errors()[0]["msg"]), loc=("body", "crop_x")) from None
+        raise InvalidInput(str(exc.errors()[0]["msg"]), loc=("body", "crop_x"), type_=CONFLICT) from None
 
 
 OwnerIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Video or artist id.")]
-CropField = Annotated[float | None, Form(ge=0, le=1, description="Crop box edge or size, 0..1 of the picture.")]
+CropField = Annotated[float | None, Form(ge=0, le=1, description="Crop box edge, 0..1.", json_schema_extra=not_null)]
+CropSizeField = Annotated[
+    float | None, Form(ge=0.01, le=1, description="Crop box size, 0.01..1.", json_schema_extra=not_null)
+]
 UploadField = Annotated[UploadFile, File(description="A JPEG, PNG or WebP picture (at most 20 MiB).")]
 
 
@@ -126,8 +132,8 @@ def _add_artwork_routes(kind: service.OwnerKind) -> None:
         file: UploadField,
         crop_x: CropField = None,
         crop_y: CropField = None,
-        crop_width: CropField = None,
-        crop_height: CropField = None,
+        crop_width: CropSizeField = None,
+        crop_height: CropSizeField = None,
     ) -> ArtworkPublic:
         box = _crop_form(crop_x, crop_y, crop_width, crop_height)
         data = await _read(file)

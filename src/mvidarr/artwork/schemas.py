@@ -4,7 +4,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
-from mvidarr.kit.schemas import Clean, InputSchema, Schema, limit
+from mvidarr.kit.schemas import HTTP_URL_PATTERN, Clean, InputSchema, Schema, conflict, limit
 
 Fraction = Annotated[float, Field(ge=0, le=1)]
 
@@ -14,18 +14,20 @@ class CropBox(InputSchema):
 
     x: Fraction = Field(description="Left edge, 0..1 of the width.")
     y: Fraction = Field(description="Top edge, 0..1 of the height.")
-    width: Annotated[float, Field(gt=0, le=1)]
-    height: Annotated[float, Field(gt=0, le=1)]
+    width: Annotated[float, Field(ge=0.01, le=1, description="At least 1 % of the width.")]
+    height: Annotated[float, Field(ge=0.01, le=1, description="At least 1 % of the height.")]
 
     @model_validator(mode="after")
     def _inside(self) -> Self:
         if self.x + self.width > 1.000001 or self.y + self.height > 1.000001:
-            raise ValueError("the crop box must lie inside the picture (x + width <= 1, y + height <= 1)")
+            raise conflict("the crop box must lie inside the picture (x + width <= 1, y + height <= 1)")
         return self
 
 
 class ArtworkFromUrl(InputSchema):
-    url: Annotated[str, limit(2048, 1), Clean] = Field(description="An http or https URL of a JPEG, PNG or WebP.")
+    url: Annotated[str, limit(2048, 1), Clean] = Field(
+        description="An http or https URL of a JPEG, PNG or WebP.", json_schema_extra={"pattern": HTTP_URL_PATTERN}
+    )
     crop: CropBox | None = None
 
 

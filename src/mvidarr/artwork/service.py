@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.artwork import images
 from mvidarr.artwork.schemas import ArtworkFromUrl, ArtworkPublic, CropBox
-from mvidarr.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
+from mvidarr.errors import CONTENT, Conflict, InvalidInput, NotFound, PayloadTooLarge
 from mvidarr.media.thumbnails import FORMATS, ThumbnailSize, thumbnail_path
 from mvidarr.models import Artist, Video
 from mvidarr.network.fetch import FetchLimits, fetcher_from_settings
@@ -105,7 +105,7 @@ class ArtworkTooLarge(PayloadTooLarge):
 
 class ArtworkInvalid(InvalidInput):
     def __init__(self, detail: str, field: str = "file") -> None:
-        super().__init__(detail, loc=("body", field), type_="image")
+        super().__init__(detail, loc=("body", field), type_=CONTENT)
 
 
 async def _owner(session: AsyncSession, kind: OwnerKind, owner_id: int) -> Video | Artist:

@@ -10,7 +10,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from mvidarr.config import Settings
-from mvidarr.errors import InvalidInput
+from mvidarr.errors import CONTENT, InvalidInput
 
 MIN_LENGTH = 10
 MAX_LENGTH = 1024
@@ -105,7 +105,7 @@ def check_policy(password: str, username: str | None = None) -> None:
     """Raise InvalidInput (at body.password) for a password MVidarr will not accept."""
     problem = policy_problem(password, username)
     if problem:
-        raise InvalidInput(problem, loc=("body", "password"), type_="password_policy")
+        raise InvalidInput(problem, loc=("body", "password"), type_=CONTENT)
 
 
 def policy_problem(password: str, username: str | None = None) -> str | None:

@@ -6,9 +6,11 @@ from pydantic import Field, StringConstraints
 
 from mvidarr.kit.schemas import InputSchema, Schema, UTCDatetime
 from mvidarr.themes.schemas import ThemeChoice
-from mvidarr.users.schemas import Email, Password, Username, UserPublic
+from mvidarr.users.schemas import Email, NewPassword, Password, Username, UserPublic
 
-Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=6, max_length=16)]
+Code = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=6, max_length=16, pattern=r"^\s*[!-~]{6,16}\s*$")
+]
 PageName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 
 
@@ -24,7 +26,7 @@ class LoginRequest(InputSchema):
 
 class SetupRequest(InputSchema):
     username: Username
-    password: Password
+    password: NewPassword
     email: Email | None = None
     cookie: bool = False
 
@@ -50,7 +52,7 @@ class SetupStatus(Schema):
 
 class PasswordChange(InputSchema):
     current_password: Password
-    new_password: Password
+    new_password: NewPassword
 
 
 class TotpSetup(Schema):
@@ -89,7 +91,13 @@ class Preferences(Schema):
 
 class PreferencesUpdate(InputSchema):
     theme: ThemeChoice | None = Field(default=None, description="A theme id from GET /themes; null for the default.")
-    page_sizes: Annotated[dict[PageName, Annotated[int, Field(ge=10, le=500)]], Field(max_length=30)] | None = None
+    page_sizes: (
+        Annotated[
+            dict[PageName, Annotated[int, Field(ge=10, le=500)]],
+            Field(max_length=30, json_schema_extra={"additionalProperties": False}),
+        ]
+        | None
+    ) = None
 
 
 class Me(UserPublic):

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.blocklist.schemas import BlocklistCreate, BlocklistEntryPublic
 from mvidarr.downloads.ranking import source_key
-from mvidarr.errors import Conflict, InvalidInput, NotFound
+from mvidarr.errors import REFERENCE, Conflict, InvalidInput, NotFound
 from mvidarr.kit.pagination import Page, PageParams
 from mvidarr.models import Artist, BlocklistEntry, Download, Video
 
@@ -25,7 +25,9 @@ async def add(session: AsyncSession, body: BlocklistCreate, *, user_id: int | No
         download = await session.get(Download, body.download_id)
         if download is None or not download.source_url:
             raise InvalidInput(
-                f"download {body.download_id} does not exist or has no source", loc=("body", "download_id")
+                f"download {body.download_id} does not exist or has no source",
+                loc=("body", "download_id"),
+                type_=REFERENCE,
             )
         url = download.source_url
         video_id = video_id or download.video_id
@@ -39,7 +41,7 @@ async def add(session: AsyncSession, body: BlocklistCreate, *, user_id: int | No
             )
         ).first()
         if row is None:
-            raise InvalidInput(f"video {video_id} does not exist", loc=("body", "video_id"))
+            raise InvalidInput(f"video {video_id} does not exist", loc=("body", "video_id"), type_=REFERENCE)
         title, artist = title or row[0], artist or row[1]
     key = source_key(url)
     scope = BlocklistEntry.video_id.is_(None) if video_id is None else BlocklistEntry.video_id == video_id

@@ -9,7 +9,7 @@ from mvidarr.auth.dependencies import MANAGER, READONLY, DatabaseDep, Manager
 from mvidarr.db import SessionDep
 from mvidarr.discovery import service
 from mvidarr.discovery import tasks as _tasks  # noqa: F401  (registers the discovery job types)
-from mvidarr.discovery.repository import WantedFilter
+from mvidarr.discovery.repository import WANTED_SORTABLE, WantedFilter
 from mvidarr.discovery.schemas import (
     CalendarItem,
     DiscoveryPreview,
@@ -23,7 +23,7 @@ from mvidarr.jobs import service as jobs
 from mvidarr.jobs.endpoints import ClockDep, HubDep
 from mvidarr.jobs.schemas import JobPublic
 from mvidarr.kit.pagination import Page, PageDep
-from mvidarr.kit.params import MAX_ID, SortQuery
+from mvidarr.kit.params import MAX_ID, sort_query
 from mvidarr.models import VideoKind
 from mvidarr.providers.endpoints import HubDep as ProvidersDep
 
@@ -77,7 +77,7 @@ wanted_router = APIRouter(prefix="/wanted", tags=["discovery"])
 async def list_wanted(
     session: SessionDep,
     page: PageDep,
-    sort: SortQuery = None,
+    sort: Annotated[str | None, sort_query(WANTED_SORTABLE)] = None,
     list_: Annotated[WantedKind, Query(alias="list", description="Which wanted list.")] = "missing",
     artist_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     year: Annotated[int | None, Query(ge=1900, le=2100)] = None,

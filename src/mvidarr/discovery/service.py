@@ -32,7 +32,7 @@ from mvidarr.discovery.schemas import (
 )
 from mvidarr.discovery.settings import DEFAULT_FILTERS
 from mvidarr.discovery.sources import YOUTUBE_WATCH, ArtistIds, Collected, collect
-from mvidarr.errors import InvalidInput, NotFound
+from mvidarr.errors import CONFLICT, InvalidInput, NotFound
 from mvidarr.events.hub import EventHub
 from mvidarr.jobs import service as jobs
 from mvidarr.jobs.clock import Clock
@@ -313,9 +313,9 @@ MAX_CALENDAR_ITEMS = 2000
 
 async def calendar(session: AsyncSession, start: date, end: date) -> list[CalendarItem]:
     if end < start:
-        raise InvalidInput("end is before start", loc=("query", "end"))
+        raise InvalidInput("end is before start", loc=("query", "end"), type_=CONFLICT)
     if (end - start).days > MAX_CALENDAR_DAYS:
-        raise InvalidInput(f"a calendar spans at most {MAX_CALENDAR_DAYS} days", loc=("query", "end"))
+        raise InvalidInput(f"a calendar spans at most {MAX_CALENDAR_DAYS} days", loc=("query", "end"), type_=CONFLICT)
     rows = await repository.calendar(session, start, end, MAX_CALENDAR_ITEMS)
     return [
         CalendarItem.model_validate({**row._asdict(), "artist": {"id": row.artist_id, "name": row.artist_name}})

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from mvidarr.downloads.schemas import CookiesStatus
-from mvidarr.errors import InvalidInput, PayloadTooLarge
+from mvidarr.errors import CONTENT, InvalidInput, PayloadTooLarge
 
 MAX_BYTES = 1024 * 1024
 FOLDER = "cookies"
@@ -29,13 +29,17 @@ def check(data: bytes) -> None:
         raise InvalidInput("the cookies file is not UTF-8 text", loc=("body", "file")) from None
     lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
     if not lines and "# Netscape HTTP Cookie File" not in text:
-        raise InvalidInput("the file holds no cookies (Netscape cookies.txt format)", loc=("body", "file"))
+        raise InvalidInput(
+            "the file holds no cookies (Netscape cookies.txt format)", loc=("body", "file"), type_=CONTENT
+        )
     for number, line in enumerate(lines, 1):
         if line.startswith("#HttpOnly_"):
             line = line[len("#HttpOnly_") :]
         if len(line.split("\t")) != 7:
             raise InvalidInput(
-                f"line {number} is not a Netscape cookie line (7 tab-separated fields)", loc=("body", "file")
+                f"line {number} is not a Netscape cookie line (7 tab-separated fields)",
+                loc=("body", "file"),
+                type_=CONTENT,
             )
 
 

@@ -2,17 +2,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, ModelWrapValidatorHandler, RootModel, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ModelWrapValidatorHandler, RootModel, model_validator
 
 from mvidarr.jobs.schemas import JobPublic
 from mvidarr.kit.params import MAX_ID
-from mvidarr.kit.schemas import Clean, InputSchema, Schema, UTCDatetime, limit
+from mvidarr.kit.schemas import Clean, InputSchema, Schema, UTCDatetime, WebUrl, conflict, limit
 from mvidarr.library.bulk_schemas import VideoSelection
 from mvidarr.models import VideoKind, VideoStatus
 from mvidarr.videos.schemas import VideoCreate, VideoPublic
 
 VideoId = Annotated[int, Field(ge=1, le=MAX_ID)]
-SourceUrl = Annotated[AnyHttpUrl, Field(max_length=2048, description="An http(s) URL yt-dlp can download.")]
+SourceUrl = Annotated[WebUrl, Field(description="An http(s) URL yt-dlp can download.")]
 
 
 class DownloadParams(BaseModel):
@@ -74,7 +74,7 @@ class BulkDownloadRequest(InputSchema):
     @model_validator(mode="after")
     def _one_selection(self) -> BulkDownloadRequest:
         if [self.video_ids, self.filter, self.selection].count(None) != 2:
-            raise ValueError("send one of video_ids, filter or selection")
+            raise conflict("send one of video_ids, filter or selection")
         return self
 
 

@@ -23,7 +23,7 @@ from mvidarr.downloads.schemas import (
     VideoFromSource,
     VideoRef,
 )
-from mvidarr.errors import Conflict, InvalidInput, NotFound
+from mvidarr.errors import CONFLICT, REFERENCE, Conflict, InvalidInput, NotFound
 from mvidarr.events.hub import Event, EventHub
 from mvidarr.jobs import service as jobs
 from mvidarr.jobs.clock import Clock
@@ -106,13 +106,15 @@ async def queue_bulk(
         ids = list(dict.fromkeys(body.video_ids))
         missing = sorted(set(ids) - await repository.existing_video_ids(session, ids))
         if missing:
-            raise InvalidInput(f"videos {missing[:10]} do not exist", loc=("body", "video_ids"))
+            raise InvalidInput(f"videos {missing[:10]} do not exist", loc=("body", "video_ids"), type_=REFERENCE)
     elif body.selection is not None:
         ids = await video_repository.matching_ids(session, body.selection.to_filter(), limit=MAX_BULK + 1)
         if len(ids) > MAX_BULK:
-            raise InvalidInput(f"more than {MAX_BULK} videos match; narrow the selection", loc=("body", "selection"))
+            raise InvalidInput(
+                f"more than {MAX_BULK} videos match; narrow the selection", loc=("body", "selection"), type_=REFERENCE
+            )
         if not ids:
-            raise InvalidInput("no video matches the selection", loc=("body", "selection"))
+            raise InvalidInput("no video matches the selection", loc=("body", "selection"), type_=REFERENCE)
     else:
         assert body.filter is not None
         flt = body.filter
@@ -157,7 +159,9 @@ async def add_from_source(
 ) -> VideoDownloadAccepted:
     """Create a video from a URL (artist and title from the body, else from the source) and queue it."""
     if not body.download:
-        raise InvalidInput("download must be true when adding a video from a source URL", loc=("body", "download"))
+        raise InvalidInput(
+            "download must be true when adding a video from a source URL", loc=("body", "download"), type_=CONFLICT
+        )
     url = str(body.source_url)
     await policy.check_url(url)  # before the first statement: no transaction is open while it resolves
     await require_root_folder(session, PUT_DOWNLOADS)

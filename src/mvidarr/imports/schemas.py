@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AnyHttpUrl, Field, model_validator
+from pydantic import Field, model_validator
 
-from mvidarr.kit.schemas import Clean, InputSchema, Schema
+from mvidarr.kit.schemas import Clean, InputSchema, Schema, WebUrl, conflict, token
 from mvidarr.kit.schemas import limit as length
 
 ImportSource = Literal["lidarr", "lastfm", "spotify"]
@@ -14,12 +14,10 @@ class ArtistImport(InputSchema):
     """Where to read the artists from; `dry_run` shows the list without adding anyone."""
 
     source: ImportSource
-    url: Annotated[AnyHttpUrl, Field(max_length=2048)] | None = Field(
-        default=None, description="Lidarr: the instance's base URL, e.g. http://lidarr:8686."
-    )
-    api_key: Annotated[str, length(200, 1), Clean] | None = Field(default=None, description="Lidarr: its API key.")
+    url: WebUrl | None = Field(default=None, description="Lidarr: the instance's base URL, e.g. http://lidarr:8686.")
+    api_key: Annotated[str, token(200)] | None = Field(default=None, description="Lidarr: its API key.")
     user: Annotated[str, length(100, 1), Clean] | None = Field(default=None, description="Last.fm: the user name.")
-    access_token: Annotated[str, length(2000, 1), Clean] | None = Field(
+    access_token: Annotated[str, token(2000)] | None = Field(
         default=None,
         description="Spotify: a user access token with the `user-follow-read` scope (followed artists are private).",
     )
@@ -31,7 +29,7 @@ class ArtistImport(InputSchema):
         needed = {"lidarr": ("url", "api_key"), "lastfm": ("user",), "spotify": ("access_token",)}[self.source]
         missing = [name for name in needed if getattr(self, name) is None]
         if missing:
-            raise ValueError(f"{self.source} needs {' and '.join(missing)}")
+            raise conflict(f"{self.source} needs {' and '.join(missing)}")
         return self
 
 

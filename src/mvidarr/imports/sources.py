@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from mvidarr.errors import BadRequest
+from mvidarr.errors import CONFLICT, Conflict, InvalidInput, MvidarrError
 from mvidarr.imports.schemas import ArtistImport, ListedArtist
 from mvidarr.network.fetch import Fetcher, FetchLimits
 from mvidarr.network.policy import FetchFailed, FetchRefused, NetworkPolicy, NetworkRefused
@@ -22,8 +22,11 @@ MAX_BODY = 20 * 1024 * 1024
 SPOTIFY_PAGE = 50
 
 
-class ImportSourceFailed(BadRequest):
-    """The list could not be read (wrong URL or key, service down, unexpected answer)."""
+class ImportSourceFailed(MvidarrError):
+    """The list could not be read (wrong URL or key, service down, unexpected answer): the source the
+    request names failed, a 502."""
+
+    status, kind, title = 502, "import-source-failed", "Import source failed"
 
 
 class _LidarrArtist(BaseModel):
@@ -127,7 +130,7 @@ async def spotify_artists(hub: ProviderHub, token: str, limit: int) -> list[List
     """The followed artists of the user whose token this is, page by page (cursor-based)."""
     config = (await hub.configs())["spotify"]
     if not config.enabled:
-        raise ImportSourceFailed("Spotify is disabled (providers.spotify.enabled)")
+        raise Conflict("Spotify is disabled (providers.spotify.enabled)")
     # A user token, not the app's: the call goes through the shared limiter without the app's credentials.
     upstream = Upstream(hub, config, hub.runtimes["spotify"])
     found: list[ListedArtist] = []
@@ -162,4 +165,4 @@ async def read(hub: ProviderHub, body: ArtistImport, policy: NetworkPolicy) -> l
         return await lastfm_artists(hub, body.user, body.limit)
     if body.source == "spotify" and body.access_token is not None:
         return await spotify_artists(hub, body.access_token, body.limit)
-    raise ImportSourceFailed(f"{body.source} is missing its settings")
+    raise InvalidInput(f"{body.source} is missing its settings", loc=("body",), type_=CONFLICT)

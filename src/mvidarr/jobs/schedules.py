@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.db import Database, utcnow
-from mvidarr.errors import Conflict, InvalidInput, MvidarrError, NotFound
+from mvidarr.errors import CONTENT, Conflict, InvalidInput, MvidarrError, NotFound
 from mvidarr.events.hub import EventHub
 from mvidarr.jobs import repository, service
 from mvidarr.jobs.clock import Clock
@@ -58,7 +58,7 @@ def _check_cron(cron: str | None) -> None:
     try:
         Cron.parse(cron).next_after(utcnow())  # also refuses expressions that never match (31 February)
     except CronError as exc:
-        raise InvalidInput(str(exc), loc=("body", "cron"), type_="cron") from None
+        raise InvalidInput(str(exc), loc=("body", "cron"), type_=CONTENT) from None
 
 
 async def ensure_defaults(db: Database, clock: Clock) -> None:

@@ -2,12 +2,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
-from mvidarr.kit.schemas import Clean, InputSchema, Schema, UTCDatetime, limit
+from mvidarr.kit.schemas import Clean, InputSchema, Schema, UTCDatetime, conflict, limit, unset_or
 from mvidarr.models import JobStatus
 
-TypeName = Annotated[str, limit(100, 1), Clean, Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")]
+TypeName = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$"
+    ),
+    Clean,
+]
 Priority = Annotated[int, Field(ge=-100, le=100, description="Higher runs first.")]
 
 
@@ -77,7 +83,7 @@ class JobStats(Schema):
 
 def _check_trigger(interval_s: int | None, cron: str | None) -> None:
     if (interval_s is None) == (cron is None):
-        raise ValueError("give exactly one of interval_s and cron")
+        raise conflict("give exactly one of interval_s and cron")
 
 
 IntervalS = Annotated[int, Field(ge=60, le=366 * 86400, description="Seconds between runs.")]
@@ -103,17 +109,17 @@ class ScheduleCreate(InputSchema):
 class ScheduleUpdate(InputSchema):
     """Only the fields sent change; sending `cron` clears `interval_s` and vice versa."""
 
-    name: ScheduleName | None = None
+    name: ScheduleName | None = unset_or()
     params: dict[str, Any] | None = None
     priority: Priority | None = None
     interval_s: IntervalS | None = None
     cron: Cron | None = None
-    enabled: bool | None = None
+    enabled: bool | None = unset_or()
 
     @model_validator(mode="after")
     def _at_most_one_trigger(self) -> ScheduleUpdate:
         if self.interval_s is not None and self.cron is not None:
-            raise ValueError("give at most one of interval_s and cron")
+            raise conflict("give at most one of interval_s and cron")
         return self
 
 

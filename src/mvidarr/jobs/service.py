@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mvidarr.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound, PayloadTooLarge
+from mvidarr.errors import CONFLICT, Conflict, FieldError, Forbidden, InvalidInput, NotFound, PayloadTooLarge
 from mvidarr.events.hub import Event, EventHub
 from mvidarr.jobs import registry, repository
 from mvidarr.jobs.clock import Clock
@@ -82,13 +82,20 @@ def _definition(job_type: str) -> registry.JobType[Any]:
 def validate_params(job_type: str, params: dict[str, Any]) -> tuple[registry.JobType[Any], BaseModel]:
     """The type and its validated params: 404 for an unknown type, 422 naming each bad field, 413 if huge."""
     definition = _definition(job_type)
-    size = len(orjson.dumps(params))
+    try:
+        size = len(orjson.dumps(params))
+    except TypeError:  # an integer beyond 64 bits: no job parameter is one
+        raise InvalidInput("params hold a number too large to store", loc=("body", "params"), type_=CONFLICT) from None
     if size > MAX_PARAMS_BYTES:
         raise PayloadTooLarge(f"params are {size} bytes; at most {MAX_PARAMS_BYTES} are allowed")
     try:
         return definition, definition.params.model_validate(params)
     except ValidationError as exc:
-        errors = [FieldError(loc=["body", "params", *e["loc"]], msg=e["msg"], type=e["type"]) for e in exc.errors()]
+        # The params' schema depends on `type` (GET /jobs/types): a rule between two fields.
+        errors = [
+            FieldError(loc=["body", "params", *e["loc"]], msg=f"{e['msg']} ({e['type']})", type=CONFLICT)
+            for e in exc.errors()
+        ]
         raise JobParamsInvalid(errors) from None
 
 

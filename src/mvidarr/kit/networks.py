@@ -5,6 +5,8 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 
+from mvidarr.kit.schemas import content
+
 
 def valid_networks(value: list[str]) -> list[str]:
     """Each entry an address or a CIDR range; kept in its normal form."""
@@ -13,7 +15,7 @@ def valid_networks(value: list[str]) -> list[str]:
         try:
             clean.append(str(ipaddress.ip_network(entry.strip(), strict=False)))
         except ValueError:
-            raise ValueError(f"{entry!r} is not an IP address or CIDR range") from None
+            raise content(f"{entry!r} is not an IP address or CIDR range") from None
     return clean
 
 

@@ -16,10 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.artists import repository as artist_repository
 from mvidarr.artists.repository import ArtistFilter
-from mvidarr.artists.service import LOCKABLE as ARTIST_LOCKABLE
+from mvidarr.artists.schemas import LOCKABLE as ARTIST_LOCKABLE
 from mvidarr.audit import service as audit
 from mvidarr.auth.guard import Principal
-from mvidarr.errors import InvalidInput
+from mvidarr.errors import CONFLICT, REFERENCE, InvalidInput
 from mvidarr.events.hub import EventHub
 from mvidarr.genres import repository as genres
 from mvidarr.genres.repository import genre_key
@@ -31,7 +31,7 @@ from mvidarr.kit.params import MAX_ID
 from mvidarr.library.bulk_schemas import ArtistBulkEdit, BulkEditResult, VideoBulkEdit, VideoSelection
 from mvidarr.models import Artist, ArtistGenre, Genre, QualityProfile, Video, VideoGenre
 from mvidarr.videos import repository as video_repository
-from mvidarr.videos.service import LOCKABLE as VIDEO_LOCKABLE
+from mvidarr.videos.schemas import LOCKABLE as VIDEO_LOCKABLE
 
 INLINE_LIMIT = 500
 BATCH = 500
@@ -96,11 +96,11 @@ async def start(
     """Apply the edit now (small selections) or queue a job for it (large ones)."""
     changes = body.set.model_dump(exclude_unset=True)
     if not changes:
-        raise InvalidInput("set at least one field to change", loc=("body", "set"))
+        raise InvalidInput("set at least one field to change", loc=("body", "set"), type_=CONFLICT)
     _check_locks(changes, VIDEO_LOCKABLE if target == "video" else ARTIST_LOCKABLE)
     profile_id = changes.get("quality_profile_id") if target == "artist" else None
     if profile_id is not None and await session.get(QualityProfile, profile_id) is None:
-        raise InvalidInput("quality profile does not exist", loc=("body", "set", "quality_profile_id"))
+        raise InvalidInput("quality profile does not exist", loc=("body", "set", "quality_profile_id"), type_=REFERENCE)
     if isinstance(body, VideoBulkEdit) and body.filter is not None:
         flt = body.filter.to_filter()
         through = await video_repository.newest_id(session)

@@ -18,13 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.audit import service as audit
 from mvidarr.auth.guard import Principal
-from mvidarr.errors import InvalidInput
+from mvidarr.errors import REFERENCE, InvalidInput
 from mvidarr.events.hub import EventHub
 from mvidarr.jobs import service as jobs
 from mvidarr.jobs.clock import Clock
 from mvidarr.jobs.context import JobContext
 from mvidarr.jobs.registry import JobResult, Role, job_type
 from mvidarr.kit.params import MAX_ID
+from mvidarr.kit.schemas import conflict
 from mvidarr.library.bulk_schemas import BulkDeleteResult, VideoBulkDelete, VideoSelection
 from mvidarr.trash import service as trash
 from mvidarr.videos import repository as video_repository
@@ -50,7 +51,7 @@ class BulkDeleteParams(BaseModel):
     @model_validator(mode="after")
     def _one_selection(self) -> Self:
         if bool(self.ids) == (self.filter is not None):
-            raise ValueError("send either ids or filter")
+            raise conflict("send either ids or filter")
         return self
 
 
@@ -88,7 +89,9 @@ async def start(
         ids = await video_repository.existing_ids(session, body.ids)
         matched = len(ids)
     if matched == 0:
-        raise InvalidInput("no video matches the selection", loc=("body", "filter" if body.filter else "ids"))
+        raise InvalidInput(
+            "no video matches the selection", loc=("body", "filter" if body.filter else "ids"), type_=REFERENCE
+        )
     if matched > INLINE_LIMIT:
         params = BulkDeleteParams(
             ids=[] if body.filter is not None else ids,

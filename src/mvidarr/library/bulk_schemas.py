@@ -5,13 +5,15 @@ from typing import Annotated, Self
 from pydantic import Field, model_validator
 
 from mvidarr.artists.repository import ArtistFilter
+from mvidarr.artists.schemas import ArtistLockable
 from mvidarr.jobs.schemas import JobPublic
 from mvidarr.kit.params import MAX_ID
-from mvidarr.kit.schemas import Clean, InputSchema, Schema, limit
+from mvidarr.kit.schemas import Clean, InputSchema, Schema, conflict, limit, unset_or
 from mvidarr.kit.text import search_terms
 from mvidarr.models import VideoKind, VideoStatus
 from mvidarr.quality.schemas import QualityLabel
 from mvidarr.videos.repository import VideoFilter
+from mvidarr.videos.schemas import VideoLockable
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Word = Annotated[str, limit(100, 1), Clean]
@@ -58,11 +60,9 @@ class ArtistSelection(InputSchema):
 
 
 class _Common(InputSchema):
-    monitored: bool | None = None
+    monitored: bool | None = unset_or()
     genres_add: list[Word] = Field(default_factory=list, max_length=30)
     genres_remove: list[Word] = Field(default_factory=list, max_length=30)
-    lock_fields: list[FieldName] = Field(default_factory=list, max_length=40)
-    unlock_fields: list[FieldName] = Field(default_factory=list, max_length=40)
 
     @model_validator(mode="after")
     def _no_nulls(self) -> Self:
@@ -73,13 +73,17 @@ class _Common(InputSchema):
 
 
 class VideoChanges(_Common):
-    status: VideoStatus | None = None
-    kind: VideoKind | None = None
+    lock_fields: list[VideoLockable] = Field(default_factory=list, max_length=40)
+    unlock_fields: list[VideoLockable] = Field(default_factory=list, max_length=40)
+    status: VideoStatus | None = unset_or()
+    kind: VideoKind | None = unset_or()
 
 
 class ArtistChanges(_Common):
-    auto_download: bool | None = None
-    quality_profile_id: Id | None = Field(default=None, description="A quality profile id.")
+    lock_fields: list[ArtistLockable] = Field(default_factory=list, max_length=40)
+    unlock_fields: list[ArtistLockable] = Field(default_factory=list, max_length=40)
+    auto_download: bool | None = unset_or()
+    quality_profile_id: Id | None = unset_or(description="A quality profile id.")
 
 
 class _Selection(InputSchema):
@@ -88,7 +92,7 @@ class _Selection(InputSchema):
     @model_validator(mode="after")
     def _one_selection(self) -> Self:
         if (self.ids is None) == (getattr(self, "filter", None) is None):
-            raise ValueError("send either ids or filter")
+            raise conflict("send either ids or filter")
         return self
 
 
@@ -121,7 +125,7 @@ class VideoBulkDelete(InputSchema):
     @model_validator(mode="after")
     def _one_selection(self) -> Self:
         if (self.ids is None) == (self.filter is None):
-            raise ValueError("send either ids or filter")
+            raise conflict("send either ids or filter")
         return self
 
 

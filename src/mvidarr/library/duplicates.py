@@ -17,7 +17,7 @@ from typing import Any, Literal
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mvidarr.errors import InvalidInput
+from mvidarr.errors import CONFLICT, REFERENCE, InvalidInput
 from mvidarr.genres import repository as genres
 from mvidarr.genres.columns import split as split_genres
 from mvidarr.genres.columns import video_genres
@@ -28,11 +28,12 @@ from mvidarr.library.titles import parse_title
 from mvidarr.models import Artist, MediaFile, TrashEntry, Video, VideoStatus
 from mvidarr.trash import service as trash
 from mvidarr.videos import service as videos
+from mvidarr.videos.schemas import LOCKABLE as VIDEO_LOCKABLE
 
 _NOT_WORD = re.compile(r"[^\w]+")
 STREAM_BATCH = 2000
 # Metadata a merge may fill in the kept video; identity (artist) and genres are handled apart.
-_MERGED_FIELDS = sorted(videos.LOCKABLE - {"artist_id", "genres"})
+_MERGED_FIELDS = sorted(VIDEO_LOCKABLE - {"artist_id", "genres"})
 
 
 def title_key(title: str, version: str) -> tuple[str, str]:
@@ -160,11 +161,11 @@ class _Plan:
 async def _plan(session: AsyncSession, body: MergeRequest) -> _Plan:
     ids = list(dict.fromkeys(body.video_ids))
     if len(ids) < 2:
-        raise InvalidInput("a merge needs at least two different videos", loc=("body", "video_ids"))
+        raise InvalidInput("a merge needs at least two different videos", loc=("body", "video_ids"), type_=CONFLICT)
     loaded = {v.id: v for v in (await session.execute(select(Video).where(Video.id.in_(ids)))).scalars()}
     missing = [i for i in ids if i not in loaded]
     if missing:
-        raise InvalidInput(f"videos {missing} do not exist", loc=("body", "video_ids"))
+        raise InvalidInput(f"videos {missing} do not exist", loc=("body", "video_ids"), type_=REFERENCE)
     members = list((await _members(session, ids)).values())
     current = {m.file_id: m for m in members if m.file_id is not None}
     if body.keep_file_id is not None:

@@ -13,8 +13,9 @@ from mvidarr.jobs import service as jobs
 from mvidarr.jobs.endpoints import ClockDep, HubDep
 from mvidarr.jobs.schemas import JobPublic
 from mvidarr.kit.pagination import Page, PageDep
-from mvidarr.kit.params import MAX_ID, SortQuery
+from mvidarr.kit.params import MAX_ID, sort_query
 from mvidarr.library import files, service
+from mvidarr.library.files import UNMATCHED_SORTABLE
 from mvidarr.library.schemas import (
     ManualMatch,
     MatchedFile,
@@ -138,7 +139,7 @@ async def scan_library(
 async def list_unmatched(
     session: SessionDep,
     page: PageDep,
-    sort: SortQuery = None,
+    sort: Annotated[str | None, sort_query(UNMATCHED_SORTABLE)] = None,
     root_folder_id: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Only this root folder.")] = None,
 ) -> Page[UnmatchedFile]:
     return await files.list_unmatched(session, page, root_folder_id=root_folder_id, sort=sort)

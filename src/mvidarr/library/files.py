@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.artists import service as artists
-from mvidarr.errors import InvalidInput, NotFound
+from mvidarr.errors import REFERENCE, InvalidInput, NotFound
 from mvidarr.events.hub import EventHub
 from mvidarr.jobs import service as jobs
 from mvidarr.jobs.clock import Clock
@@ -85,13 +85,13 @@ async def _target_video(session: AsyncSession, body: ManualMatch, duration_s: fl
     if body.video_id is not None:
         video = await session.get(Video, body.video_id)
         if video is None:
-            raise InvalidInput(f"video {body.video_id} does not exist", loc=("body", "video_id"))
+            raise InvalidInput(f"video {body.video_id} does not exist", loc=("body", "video_id"), type_=REFERENCE)
         return video
     assert body.title is not None
     if body.artist_id is not None:
         artist = await session.get(Artist, body.artist_id)
         if artist is None:
-            raise InvalidInput(f"artist {body.artist_id} does not exist", loc=("body", "artist_id"))
+            raise InvalidInput(f"artist {body.artist_id} does not exist", loc=("body", "artist_id"), type_=REFERENCE)
     else:
         assert body.artist_name is not None
         artist, _created = await artists.find_or_create(session, body.artist_name)

@@ -70,6 +70,12 @@ def validate_new_path(raw: str, own: DataFolders) -> tuple[Path | None, str | No
     if ".." in pure.parts:
         return None, "path must not contain '..'"
     path = Path(raw)
+    try:
+        path.stat()
+    except FileNotFoundError:
+        pass
+    except OSError as exc:  # a name too long, a loop of links, no permission to look
+        return None, f"{raw[:200]} cannot be used: {exc.strerror}"
     if not path.exists():
         return None, f"{raw} does not exist"
     if not path.is_dir():

@@ -4,13 +4,14 @@ from typing import Annotated, Self
 
 from pydantic import Field, model_validator
 
-from mvidarr.kit.schemas import Clean, InputSchema, Schema, UTCDatetime, limit
+from mvidarr.kit.schemas import CLEAN_CHAR, Clean, InputSchema, Schema, UTCDatetime, conflict, limit
 from mvidarr.models import VideoKind
 
 
 class RootFolderCreate(InputSchema):
     path: Annotated[str, limit(4096, 1), Clean] = Field(
-        description="Absolute path of an existing, writable directory not inside another root folder."
+        description="Absolute path of an existing, writable directory not inside another root folder.",
+        json_schema_extra={"pattern": rf"^\s*/{CLEAN_CHAR}*$"},
     )
     name: Annotated[str, limit(255), Clean] | None = Field(default=None, description="Defaults to the folder's name.")
 
@@ -67,12 +68,12 @@ class ManualMatch(InputSchema):
     def _target(self) -> Self:
         if self.video_id is not None:
             if self.artist_id is not None or self.artist_name is not None or self.title is not None:
-                raise ValueError("give video_id alone, or an artist and a title")
+                raise conflict("give video_id alone, or an artist and a title")
             return self
         if (self.artist_id is None) == (self.artist_name is None):
-            raise ValueError("give exactly one of artist_id and artist_name (or a video_id)")
+            raise conflict("give exactly one of artist_id and artist_name (or a video_id)")
         if self.title is None:
-            raise ValueError("title is required unless video_id is given")
+            raise conflict("title is required unless video_id is given")
         return self
 
 

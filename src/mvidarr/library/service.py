@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.config import Settings
 from mvidarr.db import Database, utcnow
-from mvidarr.errors import Conflict, InvalidInput, NotFound
+from mvidarr.errors import CONTENT, Conflict, InvalidInput, NotFound
 from mvidarr.library import repository, roots
 from mvidarr.library.schemas import RootFolderCreate, RootFolderPublic, RootFolderUpdate
 from mvidarr.models import MediaFile, RootFolder
@@ -84,7 +84,7 @@ def own_folders(settings: Settings) -> roots.DataFolders:
 async def create_root_folder(session: AsyncSession, data: RootFolderCreate, settings: Settings) -> RootFolderPublic:
     path, problem = await asyncio.to_thread(roots.validate_new_path, data.path, own_folders(settings))
     if path is None:
-        raise InvalidInput(problem or "invalid path", loc=("body", "path"))
+        raise InvalidInput(problem or "invalid path", loc=("body", "path"), type_=CONTENT)
     for other in await repository.all_root_folders(session):
         if roots.overlaps(path, Path(other.path)):
             relation = "is" if path == Path(other.path) else "overlaps"

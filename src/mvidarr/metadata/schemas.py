@@ -7,7 +7,7 @@ from pydantic import Field, model_validator
 
 from mvidarr.artists.schemas import ArtistRef
 from mvidarr.kit.params import MAX_ID
-from mvidarr.kit.schemas import Clean, InputSchema, Schema, UTCDatetime, limit
+from mvidarr.kit.schemas import Clean, InputSchema, Schema, UTCDatetime, conflict, limit
 from mvidarr.library.bulk_schemas import VideoSelection
 
 VideoProvider = Literal["imvdb", "musicbrainz", "youtube"]
@@ -29,7 +29,7 @@ _FORMATS: dict[str, tuple[str, str]] = {
 def _check(provider: str, value: str, what: str) -> None:
     pattern, message = _FORMATS.get(f"{provider}:{what}") or _FORMATS[provider]
     if not re.match(pattern, value):
-        raise ValueError(message)
+        raise conflict(message)
 
 
 class VideoMatch(InputSchema):
@@ -150,7 +150,7 @@ class LibraryEnrichRequest(InputSchema):
     @model_validator(mode="after")
     def _one_selection(self) -> Self:
         if self.video_ids is not None and self.filter is not None:
-            raise ValueError("send video_ids or filter, not both")
+            raise conflict("send video_ids or filter, not both")
         if (self.video_ids is not None or self.filter is not None) and "only_due" in self.model_fields_set:
-            raise ValueError("only_due is for the whole library; a selection is enriched due or not")
+            raise conflict("only_due is for the whole library; a selection is enriched due or not")
         return self

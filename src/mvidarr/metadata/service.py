@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.artists.service import get_artist
-from mvidarr.errors import InvalidInput
+from mvidarr.errors import REFERENCE, InvalidInput
 from mvidarr.events.hub import EventHub
 from mvidarr.jobs import service as jobs
 from mvidarr.jobs.clock import Clock
@@ -80,7 +80,7 @@ async def enrich_request(
         found = set(await video_repository.existing_ids(session, ids))
         missing = [i for i in ids if i not in found]
         if missing:
-            raise InvalidInput(f"videos {missing[:10]} do not exist", loc=("body", "video_ids"))
+            raise InvalidInput(f"videos {missing[:10]} do not exist", loc=("body", "video_ids"), type_=REFERENCE)
         params: VideoEnrichParams | LibraryEnrichParams = VideoEnrichParams(video_ids=ids)
     elif body.filter is not None:
         through = await video_repository.newest_id(session)

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AnyHttpUrl, Field
+from pydantic import Field
 
 from mvidarr.discovery.filters import DiscoveryFilters
 from mvidarr.kit.params import MAX_ID
-from mvidarr.kit.schemas import Clean, InputSchema, Schema, UTCDatetime, limit
+from mvidarr.kit.schemas import Clean, InputSchema, Schema, UTCDatetime, WebUrl, limit, unset_or
 
-Url = Annotated[AnyHttpUrl, Field(max_length=2048, description="A YouTube channel or playlist URL, or a feed.")]
+Url = Annotated[WebUrl, Field(description="A YouTube channel or playlist URL, or a feed.")]
 Hours = Annotated[int, Field(ge=1, le=24 * 30, description="How often the monitor is checked.")]
 ArtistId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
@@ -30,13 +30,13 @@ class MonitorCreate(InputSchema):
 class MonitorUpdate(InputSchema):
     """Only the fields sent are changed."""
 
-    url: Url | None = None
-    name: Annotated[str, limit(255, 1), Clean] | None = None
+    url: Url | None = unset_or()
+    name: Annotated[str, limit(255, 1), Clean] | None = unset_or()
     artist_id: ArtistId | None = None
     filters: DiscoveryFilters | None = None
-    check_interval_hours: Hours | None = None
-    auto_download: bool | None = None
-    enabled: bool | None = None
+    check_interval_hours: Hours | None = unset_or()
+    auto_download: bool | None = unset_or()
+    enabled: bool | None = unset_or()
 
 
 class MonitorPublic(Schema):

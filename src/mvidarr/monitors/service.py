@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mvidarr.discovery import service as discovery
 from mvidarr.discovery.filters import DiscoveryFilters
 from mvidarr.discovery.grouping import SourceItem
-from mvidarr.errors import InvalidInput, NotFound
+from mvidarr.errors import REFERENCE, InvalidInput, NotFound
 from mvidarr.events.hub import EventHub
 from mvidarr.jobs import service as jobs
 from mvidarr.jobs.clock import Clock
@@ -41,7 +41,7 @@ async def get_monitor(session: AsyncSession, monitor_id: int) -> Monitor:
 
 async def _check_artist(session: AsyncSession, artist_id: int | None) -> None:
     if artist_id is not None and await session.get(Artist, artist_id) is None:
-        raise InvalidInput(f"artist {artist_id} does not exist", loc=("body", "artist_id"))
+        raise InvalidInput(f"artist {artist_id} does not exist", loc=("body", "artist_id"), type_=REFERENCE)
 
 
 async def list_monitors(session: AsyncSession, params: PageParams) -> Page[MonitorPublic]:

@@ -12,10 +12,10 @@ import ipaddress
 import socket
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from mvidarr.errors import MvidarrError
+from mvidarr.errors import CONTENT, MvidarrError
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,6 +37,10 @@ class FetchRefused(MvidarrError):
     """The URL (or a redirect) is not one MVidarr fetches: 422."""
 
     status, kind, title = 422, "fetch-refused", "URL not allowed"
+
+    def extra(self) -> dict[str, Any]:
+        # Decided after resolving the name and at every redirect: a rule no schema states.
+        return {"errors": [{"loc": [], "msg": self.detail, "type": CONTENT}]}
 
 
 class NetworkRefused(FetchRefused):

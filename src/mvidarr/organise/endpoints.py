@@ -38,8 +38,9 @@ async def preview_naming(session: SessionDep, body: NamingPreviewRequest) -> Nam
     description="Starts a `library.organize` job for the given videos, artists or root folder, the videos "
     "matching `filter` (the video list's filters), or the whole library. With `dry_run` the job's result lists "
     "every planned move and conflict and nothing changes; otherwise files move (journaled, with their "
-    "sidecars) to where the naming template says.",
-    responses=error_responses(422),
+    "sidecars) to where the naming template says. A selection whose job parameters exceed 64 KiB is a 413: "
+    "send a filter or a root folder instead of that many ids.",
+    responses=error_responses(413, 422),
 )
 async def organize(
     session: SessionDep, manager: Manager, hub: HubDep, clock: ClockDep, body: OrganizeRequest

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from mvidarr.kit.fuzzy import closest
+from mvidarr.kit.schemas import content
 from mvidarr.organise.sanitise import MAX_COMPONENT_BYTES, MAX_STEM_BYTES, clean_text, safe_component, truncate_chars
 
 TOKENS: Final = (
@@ -249,11 +250,12 @@ def parse_template(source: str) -> Template:
 
 
 def valid_template(source: str) -> str:
-    """A validator for the setting: the template itself, or ValueError saying what is wrong and where."""
+    """A validator for the setting: the template itself, or an error (type `content`) saying what is
+    wrong and where."""
     try:
         parse_template(source)
     except TemplateError as exc:
-        raise ValueError(str(exc)) from None
+        raise content(str(exc)) from None
     return source
 
 

@@ -5,7 +5,7 @@ from typing import Annotated, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mvidarr.kit.params import MAX_ID
-from mvidarr.kit.schemas import InputSchema, Schema
+from mvidarr.kit.schemas import InputSchema, Schema, conflict
 from mvidarr.library.bulk_schemas import VideoSelection
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -13,7 +13,7 @@ MAX_SELECTION = 10_000
 
 
 class NamingPreviewRequest(InputSchema):
-    template: Annotated[str, Field(max_length=2000)] | None = Field(
+    template: Annotated[str, Field(min_length=1, max_length=2000)] | None = Field(
         default=None, description="The template to try; the saved `library.naming_template` when unset."
     )
     video_ids: Annotated[list[Id], Field(max_length=20)] | None = Field(
@@ -52,7 +52,7 @@ class OrganizeParams(BaseModel):
     @model_validator(mode="after")
     def _filter_alone(self) -> Self:
         if self.filter is not None and (self.video_ids is not None or self.artist_ids is not None):
-            raise ValueError("send filter, or video_ids and artist_ids, not both")
+            raise conflict("send filter, or video_ids and artist_ids, not both")
         return self
 
 

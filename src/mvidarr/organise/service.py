@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from mvidarr.db import utcnow
-from mvidarr.errors import InvalidInput, NotFound
+from mvidarr.errors import CONTENT, InvalidInput, NotFound
 from mvidarr.library.service import NoRootFolder
 from mvidarr.library.walk import absolute_path
 from mvidarr.models import Artist, FileMove, FileMoveState, Job, JobStatus, MediaFile, RootFolder, Video
@@ -711,7 +711,7 @@ async def preview_naming(session: AsyncSession, source: str | None, video_ids: S
     try:
         template = parse_template(source)
     except TemplateError as exc:
-        raise InvalidInput(str(exc), loc=("body", "template"), type_="template_invalid") from None
+        raise InvalidInput(str(exc), loc=("body", "template"), type_=CONTENT) from None
     examples: list[NamingExample] = []
     if video_ids:
         rows = (

@@ -7,9 +7,9 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 from mvidarr.auth.dependencies import Member, Reader
 from mvidarr.auth.guard import API_KEY_HEADER, Guard, Principal
 from mvidarr.db import SessionDep
-from mvidarr.errors import InvalidInput, Unauthorized, error_responses
+from mvidarr.errors import CONFLICT, InvalidInput, Unauthorized, error_responses
 from mvidarr.kit.pagination import Page, PageDep
-from mvidarr.kit.params import MAX_ID, SortQuery
+from mvidarr.kit.params import MAX_ID, sort_query
 from mvidarr.playlists import export, service
 from mvidarr.playlists.schemas import (
     ExportFormat,
@@ -25,6 +25,7 @@ from mvidarr.playlists.schemas import (
     SmartRule,
     VideoIds,
 )
+from mvidarr.playlists.service import LIST_SORTABLE
 
 router = APIRouter(prefix="/playlists", tags=["playlists"])
 PlaylistIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Playlist id.")]
@@ -47,7 +48,7 @@ async def list_playlists(
     mine: Annotated[bool | None, Query(description="Only the caller's (true) or only others' (false).")] = None,
     smart: Annotated[bool | None, Query(description="Only smart (true) or only manual (false) playlists.")] = None,
     q: Annotated[str | None, Query(max_length=200, description="Words in the name.")] = None,
-    sort: SortQuery = None,
+    sort: Annotated[str | None, sort_query(LIST_SORTABLE)] = None,
 ) -> Page[PlaylistPublic]:
     return await service.list_playlists(session, viewer, page, mine=mine, smart=smart, q=q, sort=sort)
 
@@ -200,9 +201,9 @@ async def _stream_key(request: Request, viewer: Principal, given: str | None) ->
     try:
         owner = await guard.from_api_key(given.strip())
     except Unauthorized:
-        raise InvalidInput("api_key is not a valid API key", loc=("query", "api_key")) from None
+        raise Unauthorized("api_key is not a valid API key") from None
     if owner.user_id != viewer.user_id:
-        raise InvalidInput("api_key belongs to another user", loc=("query", "api_key"))
+        raise InvalidInput("api_key belongs to another user", loc=("query", "api_key"), type_=CONFLICT)
     return given.strip()
 
 

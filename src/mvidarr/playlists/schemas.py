@@ -6,11 +6,11 @@ from typing import Annotated, Literal, Self
 from pydantic import AwareDatetime, Field, model_validator
 
 from mvidarr.artists.schemas import ArtistRef
-from mvidarr.kit.params import MAX_ID
-from mvidarr.kit.schemas import Clean, InputSchema, Schema, UTCDatetime, limit
+from mvidarr.kit.params import MAX_ID, sort_pattern
+from mvidarr.kit.schemas import Clean, InputSchema, Schema, UTCDatetime, conflict, limit, unset_or
 from mvidarr.library.bulk_schemas import VideoSelection
 from mvidarr.models import VideoKind, VideoStatus
-from mvidarr.videos.repository import VideoFilter
+from mvidarr.videos.repository import SORTABLE, VideoFilter
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 PlaylistName = Annotated[str, limit(255, 1), Clean]
@@ -18,7 +18,7 @@ Description = Annotated[str, limit(5000), Clean]
 Note = Annotated[str, limit(1000), Clean]
 MAX_BULK_IDS = 5000
 MAX_FILTER_ADD = 10_000
-SortSpec = Annotated[str, Field(max_length=200, pattern=r"^[+-]?[a-z_]+(,[+-]?[a-z_]+)*$")]
+SortSpec = Annotated[str, Field(max_length=200, pattern=sort_pattern(SORTABLE))]
 
 
 class SmartRule(VideoSelection):
@@ -38,9 +38,9 @@ class SmartRule(VideoSelection):
     @model_validator(mode="after")
     def _years(self) -> Self:
         if self.decade is not None and (self.year_min is not None or self.year_max is not None):
-            raise ValueError("send decade, or year_min/year_max, not both")
+            raise conflict("send decade, or year_min/year_max, not both")
         if self.year_min is not None and self.year_max is not None and self.year_min > self.year_max:
-            raise ValueError("year_min must not be greater than year_max")
+            raise conflict("year_min must not be greater than year_max")
         return self
 
     def to_filter(self) -> VideoFilter:
@@ -60,10 +60,10 @@ class PlaylistCreate(InputSchema):
 class PlaylistUpdate(InputSchema):
     """Only the fields sent are changed; `rule` only on a smart playlist."""
 
-    name: PlaylistName | None = None
+    name: PlaylistName | None = unset_or()
     description: Description | None = None
-    public: bool | None = None
-    rule: SmartRule | None = None
+    public: bool | None = unset_or()
+    rule: SmartRule | None = unset_or()
 
     @model_validator(mode="after")
     def _no_nulls(self) -> Self:
@@ -129,7 +129,7 @@ class ItemsAdd(InputSchema):
     @model_validator(mode="after")
     def _one_selection(self) -> Self:
         if (self.video_ids is None) == (self.filter is None):
-            raise ValueError("send either video_ids or filter")
+            raise conflict("send either video_ids or filter")
         return self
 
 

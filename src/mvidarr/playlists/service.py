@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.auth.guard import Principal
 from mvidarr.db import utcnow
-from mvidarr.errors import Conflict, Forbidden, InvalidInput, NotFound
+from mvidarr.errors import CONFLICT, Conflict, Forbidden, InvalidInput, NotFound
 from mvidarr.kit.pagination import Page, PageParams, sort_clauses
 from mvidarr.models import Playlist, PlaylistItem, Role, User
 from mvidarr.playlists import repository
@@ -301,7 +301,9 @@ async def reorder(session: AsyncSession, viewer: Principal, playlist_id: int, bo
     _manual(playlist)
     current = await repository.item_ids_in_order(session, playlist.id)
     if sorted(body.item_ids) != sorted(current):
-        raise InvalidInput("item_ids must list every entry of the playlist exactly once", loc=("body", "item_ids"))
+        raise InvalidInput(
+            "item_ids must list every entry of the playlist exactly once", loc=("body", "item_ids"), type_=CONFLICT
+        )
     await repository.set_positions(session, playlist.id, body.item_ids)
     playlist.updated_at = utcnow()
     await session.flush()

@@ -8,6 +8,7 @@ from starlette.responses import Response
 from mvidarr.auth.dependencies import ADMIN, READONLY
 from mvidarr.db import SessionDep
 from mvidarr.errors import ServiceUnavailable, error_responses
+from mvidarr.kit.schemas import HTTP_URL_PATTERN
 from mvidarr.providers import image_proxy, service
 from mvidarr.providers.hub import ProviderHub
 from mvidarr.providers.models import ProviderName, ProviderStatus
@@ -82,7 +83,13 @@ async def provider_image(
     request: Request,
     session: SessionDep,
     url: Annotated[
-        str, Query(min_length=1, max_length=image_proxy.MAX_URL_LENGTH, description="The picture's http(s) URL.")
+        str,
+        Query(
+            min_length=1,
+            max_length=image_proxy.MAX_URL_LENGTH,
+            description="The picture's absolute http(s) URL.",
+            json_schema_extra={"pattern": HTTP_URL_PATTERN},
+        ),
     ],
 ) -> Response:
     picture = await image_proxy.picture(session, request.app.state.settings.data_dir, url)

@@ -9,7 +9,7 @@ from pydantic import AfterValidator, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mvidarr.kit.schemas import Clean, limit
+from mvidarr.kit.schemas import CLEAN_CHAR, Clean, limit
 from mvidarr.kit.sealing import Sealer, SealError
 from mvidarr.models import Setting
 from mvidarr.providers.models import PROVIDER_NAMES, ProviderName
@@ -22,7 +22,13 @@ def _http_url(value: str) -> str:
     return value.rstrip("/")
 
 
-BaseUrl = Annotated[str, limit(500, 8), Clean, AfterValidator(_http_url)]
+BaseUrl = Annotated[
+    str,
+    limit(500, 8),
+    Clean,
+    AfterValidator(_http_url),
+    Field(json_schema_extra={"pattern": rf"^https?://{CLEAN_CHAR}*$"}),
+]
 
 
 @dataclass(frozen=True, slots=True)

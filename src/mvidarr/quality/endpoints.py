@@ -11,8 +11,9 @@ from mvidarr.jobs import service as jobs
 from mvidarr.jobs.endpoints import ClockDep, HubDep
 from mvidarr.jobs.schemas import JobPublic
 from mvidarr.kit.pagination import Page, PageDep
-from mvidarr.kit.params import MAX_ID, SortQuery
+from mvidarr.kit.params import MAX_ID, sort_query
 from mvidarr.quality import service
+from mvidarr.quality.repository import CUTOFF_SORTABLE
 from mvidarr.quality.schemas import (
     AnalyzeRequest,
     CutoffUnmetItem,
@@ -74,7 +75,7 @@ async def video_quality(
 async def cutoff_unmet(
     session: SessionDep,
     page: PageDep,
-    sort: SortQuery = None,
+    sort: Annotated[str | None, sort_query(CUTOFF_SORTABLE)] = None,
     artist_id: ArtistFilter = None,
     profile_id: Annotated[
         int | None, Query(ge=1, le=MAX_ID, description="Only artists judged by this profile.")

@@ -6,7 +6,7 @@ from typing import Annotated, Literal, Self
 from pydantic import Field, model_validator
 
 from mvidarr.artists.schemas import ArtistRef
-from mvidarr.kit.schemas import Clean, InputSchema, Schema, UTCDatetime, limit
+from mvidarr.kit.schemas import Clean, InputSchema, Schema, UTCDatetime, conflict, limit, unset_or
 
 QualityLabel = Literal["2160p", "1440p", "1080p", "720p", "576p", "480p", "360p", "240p", "SD"]
 CodecName = Annotated[str, Field(pattern=r"^[a-z0-9_]{1,32}$", description="FFmpeg's name, e.g. h264, hevc, mp4.")]
@@ -18,15 +18,18 @@ def check_profile(allowed: Sequence[str], cutoff: str, low: float | None, high: 
     if len(set(allowed)) != len(allowed):
         raise ValueError("allowed_labels lists a label twice")
     if cutoff not in allowed:
-        raise ValueError("cutoff must be one of allowed_labels")
+        raise conflict("cutoff must be one of allowed_labels")
     if low is not None and high is not None and low > high:
-        raise ValueError("min_mb_per_minute is above max_mb_per_minute")
+        raise conflict("min_mb_per_minute is above max_mb_per_minute")
 
 
 class QualityProfileCreate(InputSchema):
     name: ProfileName
     allowed_labels: list[QualityLabel] = Field(
-        min_length=1, max_length=9, description="Labels downloads may pick, best-liked first."
+        min_length=1,
+        max_length=9,
+        json_schema_extra={"uniqueItems": True},
+        description="Labels downloads may pick, best-liked first.",
     )
     cutoff: QualityLabel = Field(description="A file at this label or better needs no upgrade.")
     preferred_video_codecs: list[CodecName] = Field(default_factory=list, max_length=10)
@@ -44,14 +47,16 @@ class QualityProfileCreate(InputSchema):
 class QualityProfileUpdate(InputSchema):
     """Only the fields sent are changed; the result must still be consistent."""
 
-    name: ProfileName | None = None
-    allowed_labels: list[QualityLabel] | None = Field(default=None, min_length=1, max_length=9)
-    cutoff: QualityLabel | None = None
-    preferred_video_codecs: list[CodecName] | None = Field(default=None, max_length=10)
+    name: ProfileName | None = unset_or()
+    allowed_labels: (
+        Annotated[list[QualityLabel], Field(min_length=1, max_length=9, json_schema_extra={"uniqueItems": True})] | None
+    ) = unset_or()
+    cutoff: QualityLabel | None = unset_or()
+    preferred_video_codecs: Annotated[list[CodecName], Field(max_length=10)] | None = unset_or()
     preferred_container: CodecName | None = None
     min_mb_per_minute: MbPerMinute | None = None
     max_mb_per_minute: MbPerMinute | None = None
-    upgrade_allowed: bool | None = None
+    upgrade_allowed: bool | None = unset_or()
 
 
 class QualityProfilePublic(Schema):
@@ -179,5 +184,5 @@ class AnalyzeRequest(InputSchema):
     def _something(self) -> Self:
         chosen = [self.video_ids is not None, self.artist_id is not None, self.root_folder_id is not None, self.all]
         if sum(chosen) != 1:
-            raise ValueError("choose exactly one of video_ids, artist_id, root_folder_id or all")
+            raise conflict("choose exactly one of video_ids, artist_id, root_folder_id or all")
         return self

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import TypeAdapter
+from pydantic_core import PydanticCustomError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.db import Database, utcnow
-from mvidarr.errors import Conflict, InvalidInput, NotFound
+from mvidarr.errors import CONFLICT, REFERENCE, Conflict, InvalidInput, NotFound
 from mvidarr.kit.pagination import Page, PageParams, sort_clauses
 from mvidarr.models import Artist, MediaFile, QualityProfile, Video
 from mvidarr.quality import repository
@@ -150,8 +151,8 @@ async def update_profile(session: AsyncSession, profile_id: int, data: QualityPr
         check_profile(
             merged["allowed_labels"], merged["cutoff"], merged["min_mb_per_minute"], merged["max_mb_per_minute"]
         )
-    except ValueError as exc:
-        raise InvalidInput(str(exc), loc=("body",)) from None
+    except PydanticCustomError as exc:
+        raise InvalidInput(exc.message(), loc=("body",), type_=CONFLICT) from None
     for key, value in changes.items():
         setattr(profile, key, value)
     profile.updated_at = utcnow()
@@ -174,7 +175,7 @@ async def delete_profile(session: AsyncSession, profile_id: int) -> None:
 
 async def check_profile_exists(session: AsyncSession, profile_id: int | None, loc: tuple[str, ...]) -> None:
     if profile_id is not None and await session.get(QualityProfile, profile_id) is None:
-        raise InvalidInput(f"quality profile {profile_id} does not exist", loc=loc)
+        raise InvalidInput(f"quality profile {profile_id} does not exist", loc=loc, type_=REFERENCE)
 
 
 # -- judging files --------------------------------------------------------------------------------

@@ -4,15 +4,17 @@ from typing import Annotated
 
 from pydantic import Field
 
-from mvidarr.kit.schemas import Clean, InputSchema, Schema, UTCDatetime, limit
+from mvidarr.kit.params import sort_pattern
+from mvidarr.kit.schemas import Clean, InputSchema, Schema, UTCDatetime, limit, unset_or
 from mvidarr.library.bulk_schemas import VideoSelection
+from mvidarr.videos.repository import SORTABLE
 
 SearchName = Annotated[str, limit(100, 1), Clean]
 SortText = Annotated[
     str,
     Field(
         max_length=200,
-        pattern=r"^[+-]?[a-z_]+(,[+-]?[a-z_]+)*$",
+        pattern=sort_pattern(SORTABLE),
         description="The video list's `sort` (e.g. `-year,title`); the list's default when absent.",
     ),
 ]
@@ -27,7 +29,7 @@ class SavedSearchCreate(InputSchema):
 class SavedSearchUpdate(InputSchema):
     """Only the fields sent are changed."""
 
-    name: SearchName | None = None
+    name: SearchName | None = unset_or()
     filter: VideoSelection | None = None
     sort: SortText | None = None
 

@@ -11,10 +11,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, TypeAdapter
+from pydantic import AfterValidator, Field, StringConstraints, TypeAdapter
 
 from mvidarr.kit.networks import valid_networks
-from mvidarr.kit.schemas import Clean, limit
+from mvidarr.kit.schemas import Clean, content, limit
 from mvidarr.organise.naming import valid_template
 from mvidarr.themes.schemas import BuiltinTheme
 
@@ -46,7 +46,10 @@ def define(key: str, type_: Any, default: Any, description: str, *, secret: bool
     return definition
 
 
-Secret = Annotated[str, limit(500, 1), Clean] | None
+# Provider credentials travel in HTTP headers and query strings: printable ASCII, no spaces.
+Secret = (
+    Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500, pattern=r"^[!-~]+$")] | None
+)
 
 
 def _allowed_host(value: str) -> str:
@@ -58,7 +61,7 @@ def _allowed_host(value: str) -> str:
     except ValueError:
         pass
     if not _HOST_NAME.fullmatch(entry):
-        raise ValueError("must be a host name, an IP address or a CIDR range (e.g. 192.168.1.0/24)")
+        raise content("must be a host name, an IP address or a CIDR range (e.g. 192.168.1.0/24)")
     return entry
 
 
@@ -103,7 +106,8 @@ define(
 )
 define(
     "providers.musicbrainz.contact",
-    Annotated[str, limit(200), Clean] | None,
+    # Sent in a header: printable ASCII.
+    Annotated[str, StringConstraints(strip_whitespace=True, max_length=200, pattern=r"^[ -~]*$")] | None,
     None,
     "Contact e-mail or URL sent in MusicBrainz's User-Agent, as its rules ask.",
 )
@@ -172,3 +176,14 @@ define(
     48,
     "Health warns when the newest backup is older than this.",
 )
+
+
+def changes_schema(components: dict[str, Any]) -> dict[str, Any]:
+    """The JSON schema of a settings change (`PATCH /settings`): each key with its value's schema or
+    null (back to the default), no other key. Models the values use are added to `components`."""
+    properties: dict[str, Any] = {}
+    for key, definition in sorted(REGISTRY.items()):
+        value = definition.adapter.json_schema(ref_template="#/components/schemas/{model}")
+        components.update(value.pop("$defs", {}))
+        properties[key] = {"anyOf": [value, {"type": "null"}], "description": definition.description}
+    return {"type": "object", "properties": properties, "additionalProperties": False, "maxProperties": 100}

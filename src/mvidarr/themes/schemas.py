@@ -6,7 +6,7 @@ from typing import Annotated, Final, Literal, Self
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
-from mvidarr.kit.schemas import Clean, InputSchema, Schema, limit
+from mvidarr.kit.schemas import Clean, InputSchema, Schema, content, limit
 from mvidarr.themes.palettes import BY_ID, COLOR_KEYS, CUSTOM_PREFIX, Base, Palette, contrast_failures
 
 FORMAT: Final = "mvidarr-theme/1"
@@ -63,7 +63,7 @@ class ThemeDocument(InputSchema):
     def _readable(self) -> Self:
         failures = contrast_failures(self.colors.model_dump())
         if failures:
-            raise ValueError("colour contrast below WCAG AA: " + "; ".join(failures))
+            raise content("colour contrast below WCAG AA: " + "; ".join(failures))
         return self
 
     def palette(self) -> Palette:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Annotated
+from typing import Annotated, get_args
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
@@ -10,24 +10,26 @@ from mvidarr.auth.dependencies import MANAGER, READONLY, Manager, client_ip
 from mvidarr.db import ReadsDep, SessionDep
 from mvidarr.downloads import service as downloads
 from mvidarr.downloads.schemas import VideoAdd, VideoDownloadAccepted, VideoFromSource
-from mvidarr.errors import InvalidInput, error_responses
+from mvidarr.errors import CONFLICT, InvalidInput, error_responses
 from mvidarr.jobs.endpoints import ClockDep, HubDep
 from mvidarr.kit.pagination import Page, PageDep
-from mvidarr.kit.params import MAX_ID, SearchQuery, SortQuery
+from mvidarr.kit.params import MAX_ID, SearchQuery, sort_query
 from mvidarr.kit.sqljson import json_response
 from mvidarr.kit.text import search_terms
 from mvidarr.models import VideoKind, VideoStatus
 from mvidarr.network.dependencies import PolicyDep
 from mvidarr.organise.nfo_tasks import request_nfo_refresh
+from mvidarr.quality.schemas import QualityLabel
 from mvidarr.trash import service as trash
 from mvidarr.videos import service
-from mvidarr.videos.repository import VideoFilter
+from mvidarr.videos.repository import SORTABLE, VideoFilter
 from mvidarr.videos.schemas import VideoFacets, VideoListItem, VideoPublic, VideoUpdate
 
+VideoSort = Annotated[str | None, sort_query(SORTABLE)]
 router = APIRouter(tags=["videos"])
 VideoIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Video id.")]
 ArtistIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Artist id.")]
-QUALITY_LABELS = ("2160p", "1440p", "1080p", "720p", "576p", "480p", "360p", "240p", "SD")
+QUALITY_LABELS: tuple[str, ...] = get_args(QualityLabel)
 _SORT_DOC = "Sortable: title, artist, year, release_date, created_at, updated_at, status, kind, duration_s, quality."
 
 
@@ -42,18 +44,10 @@ async def _video_filter(
     year_max: Annotated[int | None, Query(ge=1900, le=2100)] = None,
     genre: Annotated[str | None, Query(max_length=100, description="Genre name.")] = None,
     has_file: Annotated[bool | None, Query(description="Only videos with (true) or without (false) a file.")] = None,
-    quality_label: Annotated[
-        list[str] | None, Query(description=f"One or more of {', '.join(QUALITY_LABELS)}.")
-    ] = None,
+    quality_label: Annotated[list[QualityLabel] | None, Query(description="One or more quality labels.")] = None,
 ) -> VideoFilter:
     if year_min is not None and year_max is not None and year_min > year_max:
-        raise InvalidInput("year_min must not be greater than year_max", loc=("query", "year_min"))
-    for label in quality_label or ():
-        if label not in QUALITY_LABELS:
-            raise InvalidInput(
-                f"unknown quality label {label!r}; use one of {', '.join(QUALITY_LABELS)}",
-                loc=("query", "quality_label"),
-            )
+        raise InvalidInput("year_min must not be greater than year_max", loc=("query", "year_min"), type_=CONFLICT)
     return VideoFilter(
         q=search_terms(q or ""),
         artist_id=artist,
@@ -79,7 +73,7 @@ VideoFilterDep = Annotated[VideoFilter, Depends(_video_filter)]
     f"newest first by default. {_SORT_DOC}",
     responses=error_responses(422),
 )
-async def list_videos(reads: ReadsDep, page: PageDep, flt: VideoFilterDep, sort: SortQuery = None) -> Response:
+async def list_videos(reads: ReadsDep, page: PageDep, flt: VideoFilterDep, sort: VideoSort = None) -> Response:
     return json_response(await service.list_videos_json(reads, flt, sort, page))
 
 
@@ -200,7 +194,11 @@ async def delete_video(
     responses=error_responses(404, 422),
 )
 async def list_artist_videos(
-    reads: ReadsDep, artist_id: ArtistIdPath, page: PageDep, flt: VideoFilterDep, sort: SortQuery = None
+    reads: ReadsDep,
+    artist_id: ArtistIdPath,
+    page: PageDep,
+    flt: VideoFilterDep,
+    sort: VideoSort = None,
 ) -> Response:
     flt = replace(flt, artist_id=artist_id)
     return json_response(await service.list_artist_videos_json(reads, artist_id, flt, sort, page))

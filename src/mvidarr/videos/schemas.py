@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal, get_args
 
-from pydantic import AnyHttpUrl, Field
+from pydantic import Field
 
 from mvidarr.artists.schemas import ArtistRef
-from mvidarr.kit.schemas import Clean, InputSchema, Schema, UTCDatetime, limit
+from mvidarr.kit.schemas import Clean, InputSchema, Schema, UTCDatetime, WebUrl, limit, unset_or
 from mvidarr.models import VideoKind, VideoStatus
 
 Title = Annotated[str, limit(500, 1), Clean]
@@ -17,8 +17,30 @@ ExternalId = Annotated[str, limit(64, 1), Clean]
 Year = Annotated[int, Field(ge=1900, le=2100)]
 
 
+VideoLockable = Literal[
+    "title",
+    "version",
+    "kind",
+    "year",
+    "release_date",
+    "duration_s",
+    "album",
+    "label",
+    "description",
+    "featured_artists",
+    "directors",
+    "producers",
+    "imvdb_id",
+    "musicbrainz_recording_id",
+    "youtube_id",
+    "genres",
+    "artist_id",
+]
+LOCKABLE: frozenset[str] = frozenset(get_args(VideoLockable))
+
+
 class VideoSource(InputSchema):
-    url: Annotated[AnyHttpUrl, Field(max_length=2048)]
+    url: WebUrl
     kind: Annotated[str, Field(pattern=r"^[a-z0-9_-]{1,32}$", description="e.g. youtube, vimeo, imvdb, other.")] = (
         "other"
     )
@@ -55,9 +77,11 @@ class VideoCreate(VideoFields):
 class VideoUpdate(VideoFields):
     """Only the fields sent are changed."""
 
-    artist_id: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
-    title: Title | None = None
-    locked_fields: list[ShortText] | None = Field(default=None, description="Fields enrichment must never overwrite.")
+    artist_id: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = unset_or()
+    title: Title | None = unset_or()
+    locked_fields: list[VideoLockable] | None = Field(
+        default=None, description="Fields enrichment must never overwrite."
+    )
 
 
 class FileSummary(Schema):

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.artists.service import ArtistNotFound, artist_exists, get_artist
 from mvidarr.discovery.removals import remember_removal
-from mvidarr.errors import InvalidInput, NotFound
+from mvidarr.errors import REFERENCE, InvalidInput, NotFound
 from mvidarr.genres import repository as genres
 from mvidarr.kit.locks import locked_after_edit
 from mvidarr.kit.pagination import Page, PageParams, sort_clauses
@@ -19,29 +19,8 @@ from mvidarr.kit.text import fold, sort_name
 from mvidarr.models import Artist, Video
 from mvidarr.videos import repository
 from mvidarr.videos.repository import VideoFilter
-from mvidarr.videos.schemas import VideoCreate, VideoFacets, VideoListItem, VideoPublic, VideoUpdate
+from mvidarr.videos.schemas import LOCKABLE, VideoCreate, VideoFacets, VideoListItem, VideoPublic, VideoUpdate
 
-LOCKABLE = frozenset(
-    {
-        "title",
-        "version",
-        "kind",
-        "year",
-        "release_date",
-        "duration_s",
-        "album",
-        "label",
-        "description",
-        "featured_artists",
-        "directors",
-        "producers",
-        "imvdb_id",
-        "musicbrainz_recording_id",
-        "youtube_id",
-        "genres",
-        "artist_id",
-    }
-)
 LIST_DEFAULT_SORT = "-created_at"
 _VIDEO_PAGE: TypeAdapter[Page[VideoListItem]] = TypeAdapter(Page[VideoListItem])
 
@@ -93,7 +72,7 @@ async def get_video(session: AsyncSession, video_id: int) -> Video:
 async def _existing_artist(session: AsyncSession, artist_id: int) -> Artist:
     artist = await session.get(Artist, artist_id)
     if artist is None:
-        raise InvalidInput(f"artist {artist_id} does not exist", loc=("body", "artist_id"))
+        raise InvalidInput(f"artist {artist_id} does not exist", loc=("body", "artist_id"), type_=REFERENCE)
     return artist
 
 

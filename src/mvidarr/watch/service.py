@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.auth.guard import Principal
 from mvidarr.db import utcnow
-from mvidarr.errors import InvalidInput, NotFound
+from mvidarr.errors import REFERENCE, InvalidInput, NotFound
 from mvidarr.kit.pagination import Page, PageParams
 from mvidarr.playlists.repository import video_of
 from mvidarr.watch import repository
@@ -40,7 +40,7 @@ class VideoNotFound(NotFound):
 async def _video(session: AsyncSession, video_id: int, *, in_body: bool = False) -> None:
     if not await repository.video_exists(session, video_id):
         if in_body:
-            raise InvalidInput(f"video {video_id} does not exist", loc=("body", "video_id"))
+            raise InvalidInput(f"video {video_id} does not exist", loc=("body", "video_id"), type_=REFERENCE)
         raise VideoNotFound(video_id)
 
 
