@@ -64,9 +64,18 @@ async def due(session: AsyncSession, now: datetime, limit: int) -> Sequence[Deli
     return (await session.execute(stmt)).scalars().all()
 
 
-async def next_due_at(session: AsyncSession) -> datetime | None:
-    stmt = select(Delivery.next_attempt_at).where(Delivery.status == DeliveryStatus.PENDING)
-    return (await session.execute(stmt.order_by(Delivery.next_attempt_at).limit(1))).scalar_one_or_none()
+async def anything_to_do(session: AsyncSession, now: datetime) -> bool:
+    """An event not dispatched yet, or a delivery due (pending, or sending past its lease)."""
+    event = select(OutboxEvent.id).where(OutboxEvent.dispatched_at.is_(None)).limit(1)
+    if (await session.execute(event)).first() is not None:
+        return True
+    due = select(Delivery.id).where(
+        or_(
+            and_(Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now),
+            and_(Delivery.status == DeliveryStatus.SENDING, Delivery.lease_until < now),
+        )
+    )
+    return (await session.execute(due.limit(1))).first() is not None
 
 
 async def targets_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, NotificationTarget]:

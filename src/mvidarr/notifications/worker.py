@@ -35,7 +35,9 @@ from mvidarr.settings import service as runtime_settings
 log = logging.getLogger("mvidarr.notifications")
 CONCURRENCY = 16
 BATCH = 500
-LEASE_S = 60.0
+LEASE_S = 120.0
+"""A media-server refresh's lease (several calls of up to 15 s each)."""
+LEASE_MARGIN_S = 10.0
 POLL_S = 1.0
 POLICY_CACHE_S = 5.0
 PRUNE_EVERY_S = 3600.0
@@ -133,16 +135,21 @@ class DeliveryWorker:
 
     async def _run(self) -> None:
         failures = 0
+        polled = False
         while True:
             self._wake.clear()
             outcomes, self._outcomes = self._outcomes, []
             if self.stopping:
                 if outcomes:
                     with contextlib.suppress(Exception):
-                        await self._round(outcomes, claim=False)
+                        await self._round(outcomes, claim=False, dispatch=False)
                 return
             try:
-                busy = await self._round(outcomes, claim=True)
+                # A poll that nothing woke first looks with a read (no write lock on SQLite when idle).
+                if polled and not outcomes and not await self._anything_to_do():
+                    busy = False
+                else:
+                    busy = await self._round(outcomes, claim=True)
                 failures = 0
             except (OperationalError, DBAPIError, OSError) as exc:
                 self._outcomes[:0] = outcomes
@@ -157,9 +164,16 @@ class DeliveryWorker:
             if busy or self._outcomes:
                 await asyncio.sleep(0)
                 continue
-            with contextlib.suppress(TimeoutError):
+            polled = False
+            try:
                 async with asyncio.timeout(self.poll_s):
                     await self._wake.wait()
+            except TimeoutError:
+                polled = True
+
+    async def _anything_to_do(self) -> bool:
+        async with self.db.reader() as session:
+            return await repository.anything_to_do(session, self.clock.now())
 
     async def _policy_now(self) -> NetworkPolicy:
         if self._policy is None or time.monotonic() - self._policy[0] > POLICY_CACHE_S:
@@ -167,20 +181,22 @@ class DeliveryWorker:
                 self._policy = (time.monotonic(), await policy_from_settings(session))
         return self._policy[1]
 
-    async def _round(self, outcomes: list[_Outcome], *, claim: bool) -> bool:
+    async def _round(
+        self, outcomes: list[_Outcome], *, claim: bool, dispatch: bool = True, free: int | None = None
+    ) -> bool:
         """One transaction: record, dispatch, claim. True when there may be more to do at once."""
         now = self.clock.now()
         claimed: list[_Claimed] = []
-        dispatched = free = 0
+        dispatched = 0
+        free = self.concurrency - len(self._inflight) if free is None else free
         async with self.db.writer() as session:
             for outcome in outcomes:
                 await repository.record(session, outcome.claimed.delivery_id, outcome.claimed.attempt,
                                         self._outcome_values(outcome, now))  # fmt: skip
-            if claim:
+            if dispatch:
                 dispatched = await self._dispatch(session, now)
-                free = self.concurrency - len(self._inflight)
-                if free > 0:
-                    claimed = await self._claim(session, now, free)
+            if claim and free > 0:
+                claimed = await self._claim(session, now, free)
             if time.monotonic() - self._pruned_at > PRUNE_EVERY_S:
                 self._pruned_at = time.monotonic()
                 await repository.prune(session, now - KEEP_EVENTS, now - KEEP_DELIVERIES)
@@ -259,19 +275,23 @@ class DeliveryWorker:
         waiting.next_attempt_at = min(waiting.created_at + REFRESH_MAX_WAIT, now + timedelta(seconds=delay))
 
     async def _claim(self, session: Any, now: datetime, free: int) -> list[_Claimed]:
-        rows = await repository.due(session, now, free)
+        # A send of this worker still running past its lease is not taken again by this worker.
+        rows = [row for row in await repository.due(session, now, free) if row.id not in self._inflight]
         if not rows:
             return []
         targets = await repository.targets_by_id(session, [r.target_id for r in rows if r.target_id is not None])
         connections = await repository.connections_by_id(
             session, [r.connection_id for r in rows if r.connection_id is not None]
         )
-        lease = now + timedelta(seconds=self.lease_s)
         claimed: list[_Claimed] = []
         for row in rows:
+            target = targets.get(row.target_id) if row.target_id is not None else None
+            # Long enough for the send to end (its timeout), short enough that a dead worker's sends
+            # go out again soon; a refresh makes several calls.
+            lease_s = target.timeout_s + LEASE_MARGIN_S if target is not None else self.lease_s
             row.status = DeliveryStatus.SENDING
             row.attempts += 1
-            row.lease_until = lease
+            row.lease_until = now + timedelta(seconds=lease_s)
             claimed.append(
                 _Claimed(
                     delivery_id=row.id,
@@ -279,7 +299,7 @@ class DeliveryWorker:
                     max_attempts=row.max_attempts,
                     event_type=row.event_type,
                     payload=dict(row.payload),
-                    target=targets.get(row.target_id) if row.target_id is not None else None,
+                    target=target,
                     connection=connections.get(row.connection_id) if row.connection_id is not None else None,
                 )
             )
