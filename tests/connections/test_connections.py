@@ -191,3 +191,29 @@ async def test_connections_are_admin_only_and_obey_the_network_policy(
     assert changed.json()["enabled"] is False
     assert (await client.delete(f"/api/v1/connections/{created['id']}")).status_code == 204
     assert (await client.get(f"/api/v1/connections/{created['id']}")).status_code == 404
+
+
+async def test_too_many_changes_make_a_full_scan(
+    app: Any, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mvidarr.notifications import worker
+
+    monkeypatch.setattr(worker, "MAX_REFRESH_PATHS", 3)
+    await allow_private_hosts(app)
+    await _settle_refresh_delay(app, 1)
+    with serve(FakeJellyfin()) as jellyfin, serve(FakePlex()) as plex:
+        await _connect(client, name="den", kind="jellyfin", url=jellyfin.base, token=JELLYFIN_KEY)
+        await _connect(client, name="plex", kind="plex", url=plex.base, token=PLEX_TOKEN)
+        async with running_worker(app):
+            await _burst(app, count=5)
+            rows = await eventually(lambda: _both(app))
+        assert all(row.status == "delivered" for row in rows), [row.error for row in rows]
+        assert all(row.payload["full"] is True for row in rows)
+        assert [r.path for r in jellyfin.received] == ["/Library/Refresh"]
+        assert jellyfin.updates() == []
+        assert sorted(plex.refreshes()) == [("1", None), ("4", None)]
+
+
+async def _both(app: Any) -> list[Any]:
+    rows = await _done(app)
+    return rows if len(rows) == 2 else []

@@ -119,6 +119,8 @@ class FakeJellyfin(_Fake):
             if not isinstance(updates, list) or not all("Path" in u for u in updates):
                 return Response(b'{"title":"One or more validation errors occurred."}', status_code=400)
             return Response(status_code=204)
+        if item.method == "POST" and item.path == "/Library/Refresh":
+            return Response(status_code=204)
         return Response(b"", status_code=404)
 
     def updates(self) -> list[list[dict[str, str]]]:

@@ -93,7 +93,10 @@ class Jellyfin(_Client):
         info = _json(answer)
         return f"Jellyfin {info.get('ServerName', '?')} {info.get('Version', '')}".strip()
 
-    async def refresh(self, changed: Sequence[str], removed: Sequence[str]) -> Sent:
+    async def refresh(self, changed: Sequence[str], removed: Sequence[str], *, full: bool = False) -> Sent:
+        if full:
+            answer = await self.call("POST", "/Library/Refresh", headers=self._headers())
+            return Sent(answer.status, "asked Jellyfin to scan every library (too many changes for a list)")
         updates = [{"Path": p, "UpdateType": "Created"} for p in changed]
         updates += [{"Path": p, "UpdateType": "Deleted"} for p in removed]
         answer = await self.call("POST", "/Library/Media/Updated", headers=self._headers(), body={"Updates": updates})
@@ -120,8 +123,12 @@ class Plex(_Client):
                 found.append((key, [loc.get("path", "") for loc in directory.iter("Location") if loc.get("path")]))
         return found
 
-    async def refresh(self, changed: Sequence[str], removed: Sequence[str]) -> Sent:
+    async def refresh(self, changed: Sequence[str], removed: Sequence[str], *, full: bool = False) -> Sent:
         sections = await self.sections()
+        if full:
+            for section, _locations in sections:
+                await self.call("GET", f"/library/sections/{section}/refresh", headers=self._headers())
+            return Sent(200, f"scanned all {len(sections)} sections (too many changes for a list)")
         folders = _folders([*changed, *removed])
         asked: list[str] = []
         unplaced: list[str] = []
@@ -184,8 +191,12 @@ class Kodi(_Client):
             raise SendFailed(f"Kodi answered {result!r} to a ping", retry=False)
         return "Kodi answered the ping"
 
-    async def refresh(self, changed: Sequence[str], removed: Sequence[str]) -> Sent:
+    async def refresh(self, changed: Sequence[str], removed: Sequence[str], *, full: bool = False) -> Sent:
         done: list[str] = []
+        if full:
+            await self.rpc("VideoLibrary.Clean", {"showdialogs": False})
+            await self.rpc("VideoLibrary.Scan", {"showdialogs": False})
+            return Sent(200, "cleaned and scanned the whole library (too many changes for a list)")
         if removed:
             # A scan only adds; removed files go with a clean, which has no folder form.
             await self.rpc("VideoLibrary.Clean", {"showdialogs": False})
@@ -234,7 +245,7 @@ async def refresh(
     mappings = connection.path_mappings or []
     changed = [map_path(p, mappings) for p in payload.get("paths", [])]
     removed = [map_path(p, mappings) for p in payload.get("removed", [])]
-    return await client(connection, policy, transport).refresh(changed, removed)
+    return await client(connection, policy, transport).refresh(changed, removed, full=bool(payload.get("full")))
 
 
 async def check(connection: MediaServerConnection, *, policy: NetworkPolicy, transport: Any = None) -> str:

@@ -198,6 +198,8 @@ async def replay(session: AsyncSession, principal: Principal, delivery_id: int) 
         raise DeliveryNotFound(delivery_id)
     if original.target_id is not None:
         _check_role(principal, (await _get(session, original.target_id)).kind)
+    elif not principal.at_least(Role.ADMIN):
+        raise Forbidden("only admins may replay a media-server refresh")
     now = utcnow()
     copy = Delivery(
         target_id=original.target_id,

@@ -44,6 +44,8 @@ PRUNE_EVERY_S = 3600.0
 KEEP_EVENTS = timedelta(days=7)
 KEEP_DELIVERIES = timedelta(days=30)
 REFRESH_MAX_WAIT = timedelta(seconds=120)
+MAX_REFRESH_PATHS = 1000
+"""More changed files than this in one refresh: the media server scans its whole library instead."""
 RETRY_BASE_S = 5.0
 RETRY_MAX_S = 3600.0
 REFRESH_DELAY_SETTING = "connections.refresh_delay_s"
@@ -211,7 +213,7 @@ class DeliveryWorker:
             return 0
         targets = await repository.enabled_targets(session)
         connections = list(await repository.enabled_connections(session))
-        delay: int | None = None
+        changes: list[tuple[OutboxEvent, str]] = []
         for event in events:
             event.dispatched_at = now
             payload = payload_of(event)
@@ -231,31 +233,52 @@ class DeliveryWorker:
                         )
                     )
             path = event.data.get("path")
-            if connections and event.type in catalogue.LIBRARY_CHANGES and isinstance(path, str):
-                if delay is None:
-                    delay = int(await runtime_settings.get_value(session, REFRESH_DELAY_SETTING))
-                for connection in connections:
-                    await self._join_refresh(session, connection, event, path, now, delay)
+            if event.type in catalogue.LIBRARY_CHANGES and isinstance(path, str):
+                changes.append((event, path))
+        if connections and changes:
+            delay = int(await runtime_settings.get_value(session, REFRESH_DELAY_SETTING))
+            for connection in connections:
+                await self._join_refresh(session, connection, changes, now, delay)
         await session.flush()
         return len(events)
 
     async def _join_refresh(
-        self, session: Any, connection: MediaServerConnection, event: OutboxEvent, path: str, now: datetime, delay: int
+        self,
+        session: Any,
+        connection: MediaServerConnection,
+        changes: list[tuple[OutboxEvent, str]],
+        now: datetime,
+        delay: int,
     ) -> None:
-        """Coalesce: a change joins the connection's refresh not sent yet, which waits `delay` s after the
-        last change (at most REFRESH_MAX_WAIT after the first), so a burst makes one refresh."""
+        """Coalesce: a batch of changes joins the connection's refresh not sent yet, which waits `delay` s
+        after the last change (at most REFRESH_MAX_WAIT after the first), so a burst makes one refresh.
+        Past MAX_REFRESH_PATHS paths the refresh becomes a full library scan (`full`)."""
         waiting = await repository.waiting_refresh(session, connection.id)
+        payload: dict[str, Any] = (
+            {k: (list(v) if isinstance(v, list) else v) for k, v in waiting.payload.items()}
+            if waiting is not None
+            else {"paths": [], "removed": [], "events": [], "full": False}
+        )
+        for key in ("paths", "removed"):
+            payload.setdefault(key, [])
+        seen = {key: set(payload[key]) for key in ("paths", "removed")}
+        for event, path in changes:
+            key = "removed" if event.type in catalogue.LIBRARY_REMOVALS else "paths"
+            if payload.get("full") or path in seen[key]:
+                continue
+            if len(seen["paths"]) + len(seen["removed"]) >= MAX_REFRESH_PATHS:
+                payload.update(full=True, paths=[], removed=[])
+                continue
+            payload[key].append(path)
+            seen[key].add(path)
+        payload["events"] = [*payload.get("events", []), *(event.id for event, _path in changes)][-1000:]
         if waiting is None:
             session.add(
                 Delivery(
                     connection_id=connection.id,
-                    event_id=event.id,
+                    event_id=changes[0][0].id,
                     event_type="library.refresh",
-                    payload={
-                        "paths": [] if event.type in catalogue.LIBRARY_REMOVALS else [path],
-                        "removed": [path] if event.type in catalogue.LIBRARY_REMOVALS else [],
-                        "events": [event.id],
-                    },
+                    payload=payload,
                     status=DeliveryStatus.PENDING,
                     attempts=0,
                     max_attempts=5,
@@ -263,14 +286,7 @@ class DeliveryWorker:
                     created_at=now,
                 )
             )
-            await session.flush()
             return
-        key = "removed" if event.type in catalogue.LIBRARY_REMOVALS else "paths"
-        payload = {k: list(v) for k, v in waiting.payload.items()}
-        listed = payload.setdefault(key, [])
-        if path not in listed:
-            listed.append(path)
-        payload["events"] = [*payload.get("events", []), event.id][-1000:]
         waiting.payload = payload
         waiting.next_attempt_at = min(waiting.created_at + REFRESH_MAX_WAIT, now + timedelta(seconds=delay))
 
