@@ -33,7 +33,8 @@ async def enabled_connections(session: AsyncSession) -> Sequence[MediaServerConn
 
 
 async def waiting_refresh(session: AsyncSession, connection_id: int) -> Delivery | None:
-    """The connection's refresh not sent yet, which new paths join."""
+    """The connection's refresh not sent yet, which new paths join (locked: two workers dispatching at
+    once on PostgreSQL take turns instead of one overwriting the other's paths)."""
     stmt = (
         select(Delivery)
         .where(
@@ -43,6 +44,7 @@ async def waiting_refresh(session: AsyncSession, connection_id: int) -> Delivery
         )
         .order_by(Delivery.id)
         .limit(1)
+        .with_for_update()
     )
     return (await session.execute(stmt)).scalar_one_or_none()
 
