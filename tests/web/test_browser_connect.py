@@ -4,7 +4,19 @@ see it delivered in the delivery log, replay it."""
 from __future__ import annotations
 
 from tests.fakes.receivers import WebhookReceiver, serve
-from tests.web.browser import BROWSER_MARKS, Server, Tab, axe_problems, axe_source, browser, server, sign_in, tab
+from tests.web.browser import (
+    BROWSER_MARKS,
+    PHONE,
+    WIDEST,
+    Server,
+    Tab,
+    axe_problems,
+    axe_source,
+    browser,
+    server,
+    sign_in,
+    tab,
+)
 
 pytestmark = BROWSER_MARKS
 __all__ = ["browser", "server", "tab"]  # fixtures, used by name
@@ -56,3 +68,11 @@ def test_add_a_webhook_send_a_test_and_see_it_in_the_delivery_log(tab: Tab, serv
                 break
         assert deadline_rows.count() == 2
         assert len(receiver.received) == 2
+
+        # Dark, and a phone: the form and the log fit (tables scroll inside their own box).
+        page.emulate_media(color_scheme="dark")
+        page.click("#add-target")
+        assert not axe_problems(page, axe_source())
+        page.set_viewport_size(PHONE)
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"/connect is {overflow} px wider than a 375 px screen: {page.evaluate(WIDEST)}"
