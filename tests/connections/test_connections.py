@@ -217,3 +217,17 @@ async def test_too_many_changes_make_a_full_scan(
 async def _both(app: Any) -> list[Any]:
     rows = await _done(app)
     return rows if len(rows) == 2 else []
+
+
+async def test_a_path_trashed_then_placed_again_is_refreshed_as_changed(app: Any, client: httpx.AsyncClient) -> None:
+    """An upgrade trashes the old file and puts the new one at the same path: the server must keep it."""
+    await allow_private_hosts(app)
+    await _settle_refresh_delay(app, 1)
+    with serve(FakeJellyfin()) as jellyfin:
+        await _connect(client, name="den", kind="jellyfin", url=jellyfin.base, token=JELLYFIN_KEY)
+        async with running_worker(app):
+            path = "/library/Röyksopp/Röyksopp - Eple.mp4"
+            await raise_now(app.state.db, catalogue.VIDEO_TRASHED, {"video_id": 1, "path": path})
+            await raise_now(app.state.db, catalogue.VIDEO_UPGRADED, {"video_id": 1, "path": path})
+            await eventually(lambda: _done(app))
+    assert jellyfin.updates() == [[{"Path": path, "UpdateType": "Created"}]]

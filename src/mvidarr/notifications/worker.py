@@ -263,7 +263,11 @@ class DeliveryWorker:
             payload.setdefault(key, [])
         seen = {key: set(payload[key]) for key in ("paths", "removed")}
         for event, path in changes:
-            key = "removed" if event.type in catalogue.LIBRARY_REMOVALS else "paths"
+            key, other = ("removed", "paths") if event.type in catalogue.LIBRARY_REMOVALS else ("paths", "removed")
+            if path in seen[other]:
+                # The later change wins: an upgrade trashes the old file and puts the new one at its path.
+                seen[other].discard(path)
+                payload[other].remove(path)
             if payload.get("full") or path in seen[key]:
                 continue
             if len(seen["paths"]) + len(seen["removed"]) >= MAX_REFRESH_PATHS:
