@@ -30,6 +30,7 @@ from mvidarr.backups.endpoints import UPLOAD_PATH as BACKUP_UPLOAD_PATH
 from mvidarr.backups.endpoints import router as backups_router
 from mvidarr.blocklist.endpoints import router as blocklist_router
 from mvidarr.config import Settings
+from mvidarr.connections.endpoints import router as connections_router
 from mvidarr.db import Database
 from mvidarr.discovery.endpoints import calendar_router, wanted_router
 from mvidarr.discovery.endpoints import router as discovery_router
@@ -57,6 +58,7 @@ from mvidarr.metrics import service as metrics_service
 from mvidarr.metrics.endpoints import router as metrics_router
 from mvidarr.metrics.process import ProcessMetrics, multiprocess_dir
 from mvidarr.monitors.endpoints import router as monitors_router
+from mvidarr.notifications.endpoints import router as notifications_router
 from mvidarr.organise.endpoints import router as organise_router
 from mvidarr.playback.endpoints import router as playback_router
 from mvidarr.playback.responses import TranscodeSlots
@@ -139,6 +141,8 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     playlists_router,
     watch_router,
     subtitles_router,
+    notifications_router,
+    connections_router,
 )
 
 

@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     library_dir: Path | None = Field(
         default=None, description="Default library folder; `<data_dir>/library` when unset."
     )
+    scripts_dir: Path | None = Field(
+        default=None,
+        description="The folder custom notification scripts are run from (admins pick one of its files); "
+        "`<data_dir>/scripts` when unset.",
+    )
     default_root_folder: bool = Field(
         default=True,
         description="At start-up with no root folder at all, make the default library folder the first one.",
@@ -132,7 +137,7 @@ class Settings(BaseSettings):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
 
-    @field_validator("data_dir", "library_dir")
+    @field_validator("data_dir", "library_dir", "scripts_dir")
     @classmethod
     def _absolute(cls, value: Path | None) -> Path | None:
         return value.expanduser().absolute() if value is not None else None
@@ -169,6 +174,10 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database.get_backend_name() == "sqlite"
+
+    @property
+    def scripts_folder(self) -> Path:
+        return self.scripts_dir or self.data_dir / "scripts"
 
     def prepare_data_dir(self) -> None:
         """Create the data dir (0700, with its cache and tmp) and check it is writable; raise ConfigError

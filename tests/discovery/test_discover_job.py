@@ -15,6 +15,7 @@ from mvidarr.models import Artist
 from tests.discovery.conftest import finished
 from tests.factories import make_artist
 from tests.fakes.upstream import FakeUpstream
+from tests.notifications.helpers import outbox
 
 pytestmark = pytest.mark.anyio
 
@@ -44,6 +45,8 @@ async def test_discovery_merges_sources_and_a_second_run_adds_nothing(
     assert again.result is not None
     assert (again.result["added"], again.result["existing"]) == (0, 2)
     assert [v["id"] for v in await _videos(client, artist["id"])] == [v["id"] for v in videos]
+    discovered = await outbox(db, "videos.discovered")
+    assert [(e["artist"], e["added"]) for e in discovered] == [("Daft Punk", 2)], "the second run added nothing"
 
     # A deleted video stays deleted.
     assert (await client.delete(f"/api/v1/videos/{videos[1]['id']}")).status_code == 204

@@ -17,6 +17,7 @@ from mvidarr.models import Download, JobStatus, MediaFile, Video
 from tests.downloads.conftest import MediaServer
 from tests.factories import make_artist, make_video
 from tests.jobs.helpers import wait_for
+from tests.notifications.helpers import outbox
 
 pytestmark = pytest.mark.anyio
 
@@ -64,6 +65,11 @@ async def test_direct_mp4_is_placed_probed_and_recorded(
     assert entry["size"] == videos[0].stat().st_size
     assert entry["quality_label"] == "360p"
     assert entry["relative_path"].endswith(".mp4")
+    raised = await outbox(db, "video.downloaded")
+    assert len(raised) == 1
+    assert raised[0]["path"] == str(videos[0])
+    assert raised[0]["video_id"] == video["id"]
+    assert (raised[0]["artist"], raised[0]["title"], raised[0]["quality"]) == ("Portishead", "Glory Box", "360p")
 
 
 async def test_merge_of_separate_video_and_audio(
@@ -119,6 +125,8 @@ async def test_all_sources_failing_fails_the_video_with_reasons(
     failed = (await client.get("/api/v1/activity/history", params={"outcome": "failed"})).json()
     assert failed["total"] == 1
     assert len(failed["items"][0]["download"]["failures"]) == 2
+    assert [e["video_id"] for e in await outbox(db, "download.failed")] == [video["id"]]
+    assert [e["job_type"] for e in await outbox(db, "job.failed")] == ["video.download"]
 
 
 async def test_file_that_probing_cannot_read_is_never_placed(

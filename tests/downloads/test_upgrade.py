@@ -17,6 +17,7 @@ from mvidarr.models import JobStatus, MediaFile, QualityProfile, Video
 from tests.downloads.conftest import MPD, REPRESENTATION, MediaServer
 from tests.factories import make_artist, make_video
 from tests.jobs.helpers import wait_for
+from tests.notifications.helpers import outbox
 
 pytestmark = pytest.mark.anyio
 
@@ -127,6 +128,9 @@ async def test_upgrade_replaces_the_file_and_trashes_the_old_one(
     assert stored.best_available_label == "720p"
     assert stored.best_available_checked_at is not None
     assert stored.status == "downloaded"
+    # The old file went to the trash, then the new one took its path.
+    raised = [(e["type"], e["path"]) for e in await outbox(db) if e["type"] in ("video.trashed", "video.upgraded")]
+    assert raised == [("video.trashed", str(old_file)), ("video.upgraded", str(placed[0]))]
 
 
 async def test_upgrade_check_without_a_better_version_downloads_nothing(

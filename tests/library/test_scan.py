@@ -19,6 +19,7 @@ from mvidarr.library import scanner
 from mvidarr.library.walk import Walk
 from mvidarr.models import Artist, JobStatus, MediaFile, Video
 from tests.library.conftest import put, scan, scan_ok
+from tests.notifications.helpers import outbox
 
 pytestmark = pytest.mark.anyio
 
@@ -138,6 +139,9 @@ async def test_first_scan_matches_every_layout(
     assert "not a media file" in (known["Broken Band - Broken Song.mp4"].probe_error or "")
     assert "empty file" in (known["Empty Band - Nothing.mp4"].probe_error or "")
     assert all(not path.startswith((".hidden", ".mvidarr-trash", "Partial")) for path in known)
+    imported = await outbox(db, "video.imported")
+    assert len(imported) == result["matched"]
+    assert {e["path"] for e in imported} == {str(library / p) for p, f in known.items() if f.video_id is not None}
     # Thumbnails were made for matched videos, in every size.
     data_dir = Path(client._transport.app.state.settings.data_dir)  # type: ignore[attr-defined]
     army = videos["Army of Me"]

@@ -19,6 +19,7 @@ from mvidarr.trash import service
 from mvidarr.trash.files import TRASH_DIR
 from tests.conftest import ClientAs
 from tests.factories import attach_file, make_artist, make_video
+from tests.notifications.helpers import outbox
 
 pytestmark = pytest.mark.anyio
 
@@ -91,6 +92,8 @@ async def test_delete_with_files_moves_them_and_sidecars_to_the_trash(
     assert restorable > item["deleted_at"]
     # Scans never see the trash: hidden folders are skipped.
     assert [f.relative for f in Walk(str(library))] == []
+    [event] = await outbox(db, "video.trashed")
+    assert (event["path"], event["title"], event["video_id"]) == (str(path), "Hyper", video_id)
 
 
 async def test_restore_after_the_original_folder_was_removed(
@@ -157,6 +160,7 @@ async def test_permanent_delete_is_for_admins_only(
     assert not path.exists()
     assert not (library / "Gone").exists()
     assert await _entries(db) == []
+    assert [e["path"] for e in await outbox(db, "video.deleted")] == [str(path)]
 
 
 async def test_purge_by_hand_is_admin_only(

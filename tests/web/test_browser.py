@@ -541,6 +541,7 @@ def test_screenshots_of_every_page_light_and_dark(tab: Tab, server: Server) -> N
         "unmatched": "/unmatched",
         "review": "/metadata/review",
         "trash": "/trash",
+        "connect": "/connect",
         "artist-add": "/artists/add",
         "settings": "/settings",
         "system": "/system",

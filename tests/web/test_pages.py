@@ -12,7 +12,7 @@ import pytest
 from mvidarr.auth.browser import CONTENT_SECURITY_POLICY
 from mvidarr.db import Database
 from mvidarr.models import MediaFile, Role, RootFolder
-from tests.conftest import TEST_PASSWORD, http_client, make_user
+from tests.conftest import TEST_PASSWORD, ClientAs, http_client, make_user
 from tests.factories import attach_file, make_artist, make_video
 
 pytestmark = pytest.mark.anyio
@@ -29,6 +29,7 @@ PAGES = [
     "/artists/add",
     "/metadata/review",
     "/trash",
+    "/connect",
 ]
 
 
@@ -438,3 +439,18 @@ async def test_dashboard_warns_about_failing_health_checks(client: httpx.AsyncCl
     html = (await client.get("/")).text
     assert "Health warnings" in html
     assert str(folder) in html  # admins see the reason
+
+
+async def test_connect_page_shows_media_servers_to_admins_only(client: httpx.AsyncClient, client_as: ClientAs) -> None:
+    admin_page = (await client.get("/connect")).text
+    assert 'id="targets"' in admin_page
+    assert 'id="connections"' in admin_page
+    assert 'value="script"' in admin_page
+    assert 'value="ytdlp.update_available"' in admin_page
+    manager_page = await (await client_as(Role.MANAGER)).get("/connect")
+    assert manager_page.status_code == 200
+    assert 'id="targets"' in manager_page.text
+    assert 'id="connections"' not in manager_page.text
+    assert 'value="script"' not in manager_page.text
+    user_page = await (await client_as(Role.USER)).get("/connect")
+    assert user_page.status_code in (303, 403)

@@ -18,6 +18,8 @@ from mvidarr.jobs.registry import JobResult, Role, job_type
 from mvidarr.jobs.schedules import DefaultSchedule, register_default
 from mvidarr.kit.params import MAX_ID
 from mvidarr.models import Artist
+from mvidarr.notifications import catalogue
+from mvidarr.notifications.catalogue import raise_event
 from mvidarr.providers.hub import current
 from mvidarr.settings import service as runtime_settings
 
@@ -92,6 +94,12 @@ async def discover_artist(ctx: JobContext, artist_id: int) -> JobResult:
                     ref=("artist", artist_id),
                 ),
                 Event(type="library.changed", data={"artist": artist_id, "reason": "discovered", **found}),
+            )
+        if counts["added"]:
+            await raise_event(
+                session,
+                catalogue.VIDEOS_DISCOVERED,
+                {"artist_id": artist_id, "artist": artist.name, "added": counts["added"], "job_id": ctx.job_id},
             )
         await session.commit()
     await ctx.log(

@@ -34,6 +34,8 @@ from mvidarr.metadata.tasks import enrich_after_download
 from mvidarr.models import Artist, DownloadOutcome, Job, QualityProfile, RootFolder, Video, VideoStatus
 from mvidarr.network import failures as network_failures
 from mvidarr.network.policy import policy_from_settings
+from mvidarr.notifications import catalogue
+from mvidarr.notifications.catalogue import raise_event
 from mvidarr.quality import service as quality
 from mvidarr.settings import service as runtime_settings
 
@@ -384,7 +386,14 @@ class Download:
 
     async def _fail(self, reason: str) -> None:
         await self._finish_row(DownloadOutcome.FAILED, reason=reason, phase=None)
-        await self._status(VideoStatus.FAILED, reason)
+        async with self.ctx.session() as session:
+            await set_status(session, self.ctx.hub, self.video_id, VideoStatus.FAILED, reason, job_id=self.ctx.job_id)
+            await raise_event(
+                session,
+                catalogue.DOWNLOAD_FAILED,
+                {"video_id": self.video_id, "reason": reason[:1000], "job_id": self.ctx.job_id},
+            )
+            await session.commit()
 
     async def _candidates(
         self, video: Video, artist: Artist, options: _Options, blocked: set[str]
@@ -507,6 +516,19 @@ class Download:
             await session.execute(update(Video).where(Video.id == self.video_id).values(**values))
             await set_status(
                 session, ctx.hub, self.video_id, VideoStatus.DOWNLOADED, job_id=ctx.job_id, path=placed.relative_path
+            )
+            await raise_event(
+                session,
+                catalogue.VIDEO_UPGRADED if self.params.upgrade else catalogue.VIDEO_DOWNLOADED,
+                {
+                    "video_id": self.video_id,
+                    "artist": artist.name,
+                    "title": video.title,
+                    "path": str(placed.path),
+                    "quality": probe.quality_label,
+                    "source_url": candidate.url,
+                    "job_id": ctx.job_id,
+                },
             )
             await session.commit()
         await ctx.log("info", f"downloaded {candidate.url} ({probe.quality_label}, {_mb(size)}) in {elapsed:.1f} s")

@@ -13,6 +13,7 @@ from mvidarr.events.hub import EventHub
 from mvidarr.jobs import repository, schedules, service
 from mvidarr.jobs.clock import Clock
 from mvidarr.jobs.runner import Runner, load_job_types
+from mvidarr.notifications.worker import DeliveryWorker
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +21,7 @@ class JobSystem:
     hub: EventHub
     clock: Clock
     runner: Runner | None
+    deliveries: DeliveryWorker | None
 
 
 def _job_resolver(db: Database) -> Any:
@@ -42,14 +44,20 @@ async def job_system(
     hub.add_resolver("job", _job_resolver(db))
     await hub.start()
     runner: Runner | None = None
+    deliveries: DeliveryWorker | None = None
     try:
         await schedules.ensure_defaults(db, clock)
         count = settings.worker_slots if slots is None else slots
         if count > 0:
             runner = Runner(db, hub, settings, slots=count, clock=clock)
             await runner.start()
-        yield JobSystem(hub=hub, clock=clock, runner=runner)
+            # Notification deliveries and media-server refreshes run where jobs run (decision 0036).
+            deliveries = DeliveryWorker(db, settings, clock=clock)
+            await deliveries.start()
+        yield JobSystem(hub=hub, clock=clock, runner=runner, deliveries=deliveries)
     finally:
+        if deliveries is not None:
+            await deliveries.stop()
         if runner is not None:
             await runner.stop()
         await hub.stop()

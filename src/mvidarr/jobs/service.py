@@ -23,6 +23,8 @@ from mvidarr.jobs.schemas import JobCounts, JobLogPublic, JobPublic, JobStats, J
 from mvidarr.kit.pagination import Page, PageParams
 from mvidarr.models import TERMINAL_STATUSES, Job, JobStatus
 from mvidarr.models.user import Role
+from mvidarr.notifications import catalogue
+from mvidarr.notifications.catalogue import raise_event
 
 log = logging.getLogger("mvidarr.jobs")
 MAX_PARAMS_BYTES = 64 * 1024
@@ -537,6 +539,12 @@ async def _apply(
                     events.append(job_event("job.finished", child))
         _mark_finished(job, status, now)
         events.append(job_event("job.finished", job))
+        if status == JobStatus.FAILED:
+            await raise_event(
+                session,
+                catalogue.JOB_FAILED,
+                {"job_id": job.id, "job_type": job.type, "error": (job.error or "")[:1000], "attempts": job.attempts},
+            )
         if job.parent_id is not None:
             parents.add(job.parent_id)
     await session.flush()

@@ -32,6 +32,8 @@ from mvidarr.library.walk import FoundFile, RootUnavailable, Walk, absolute_path
 from mvidarr.media.probe import ProbeResult, probe_file
 from mvidarr.media.thumbnails import grab_thumbnail
 from mvidarr.models import MediaFile, RootFolder, Video, VideoStatus
+from mvidarr.notifications import catalogue
+from mvidarr.notifications.catalogue import raise_event
 from mvidarr.videos.service import derive_fields
 
 log = logging.getLogger("mvidarr.library")
@@ -479,6 +481,17 @@ class LibraryScan:
             await session.flush()
             return
         self.counts.matched += 1
+        await raise_event(
+            session,
+            catalogue.VIDEO_IMPORTED,
+            {
+                "video_id": video_id,
+                "artist": pending.match.artist,
+                "title": pending.match.title,
+                "path": os.path.join(self.root_path, found.relative_text),
+                "job_id": self.ctx.job_id,
+            },
+        )
         if current and probe.width is not None:
             thumbs.append(_Thumb(video_id, pending.path, probe.duration_s))
 

@@ -11,6 +11,15 @@ from mvidarr.models.job import ACTIVE_STATUSES, TERMINAL_STATUSES, Job, JobLog, 
 from mvidarr.models.match_review import MatchReview
 from mvidarr.models.media_file import MediaFile
 from mvidarr.models.monitor import Monitor, MonitorItem
+from mvidarr.models.notification import (
+    Delivery,
+    DeliveryStatus,
+    HealthIssue,
+    MediaServerConnection,
+    NotificationTarget,
+    OutboxEvent,
+    TargetKind,
+)
 from mvidarr.models.playlist import Playlist, PlaylistItem
 from mvidarr.models.provider import ProviderCacheEntry, ProviderState
 from mvidarr.models.quality_profile import QualityProfile
@@ -34,18 +43,24 @@ __all__ = [
     "ArtistGenre",
     "AuditEvent",
     "BlocklistEntry",
+    "Delivery",
+    "DeliveryStatus",
     "Download",
     "DownloadOutcome",
     "FileMove",
     "FileMoveState",
     "Genre",
+    "HealthIssue",
     "Job",
     "JobLog",
     "JobStatus",
     "MatchReview",
     "MediaFile",
+    "MediaServerConnection",
     "Monitor",
     "MonitorItem",
+    "NotificationTarget",
+    "OutboxEvent",
     "PlayEvent",
     "Playlist",
     "PlaylistItem",
@@ -59,6 +74,7 @@ __all__ = [
     "Schedule",
     "SearchDocument",
     "Setting",
+    "TargetKind",
     "TrashEntry",
     "TrashState",
     "User",

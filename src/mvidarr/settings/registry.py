@@ -132,6 +132,13 @@ define(
     "Empty by default, so a URL cannot reach into the network MVidarr runs in.",
 )
 define(
+    "connections.refresh_delay_s",
+    Annotated[int, Field(ge=0, le=600)],
+    10,
+    "Seconds media servers wait after a library change before MVidarr asks them to rescan: the changes of "
+    "a burst (a scan, a bulk download) go in one refresh per server.",
+)
+define(
     "library.trash_retention_days",
     Annotated[int, Field(ge=1, le=3650)],
     30,

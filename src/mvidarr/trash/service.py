@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +31,8 @@ from mvidarr.kit.pagination import Page, PageParams
 from mvidarr.library.tasks import SCAN, LibraryScanParams
 from mvidarr.library.walk import absolute_path
 from mvidarr.models import Artist, MediaFile, Role, RootFolder, TrashEntry, TrashState, Video
+from mvidarr.notifications import catalogue
+from mvidarr.notifications.catalogue import raise_event
 from mvidarr.settings import service as runtime_settings
 from mvidarr.trash import files
 from mvidarr.trash.schemas import RestoreResult, TrashEntryPublic
@@ -152,17 +155,28 @@ async def trash_files(
         await session.commit()
         raise TrashMoveFailed(f"cannot move to the trash, nothing was deleted: {'; '.join(failed[:3])}")
     kept: list[TrashEntry] = []
-    for entry, result in zip(entries, results, strict=True):
+    for row, entry, result in zip(rows, entries, results, strict=True):
         if result.found:
             entry.state = TrashState.TRASHED
             entry.sidecars = result.sidecars
             kept.append(entry)
+            await raise_event(session, catalogue.VIDEO_TRASHED, _file_event(row, reason))
         else:
             await session.delete(entry)
     await session.execute(delete(MediaFile).where(MediaFile.id.in_([r.media_file_id for r in rows])))
     await asyncio.to_thread(_tidy, rows)
     await session.flush()
     return kept
+
+
+def _file_event(row: _FileRow, reason: str) -> dict[str, Any]:
+    return {
+        "video_id": row.video_id,
+        "artist": row.artist_name,
+        "title": row.video_title,
+        "path": os.path.join(row.root_path, row.located.relative),
+        "reason": reason,
+    }
 
 
 def _move_all(rows: list[_FileRow], entries: list[TrashEntry]) -> list[files.Moved]:
@@ -196,6 +210,7 @@ async def delete_files_now(session: AsyncSession, *, video_ids: Sequence[int]) -
     for row in rows:
         if await asyncio.to_thread(files.delete_now, row.located):
             deleted += 1
+            await raise_event(session, catalogue.VIDEO_DELETED, _file_event(row, "deleted for good"))
     if rows:
         await session.execute(delete(MediaFile).where(MediaFile.id.in_([r.media_file_id for r in rows])))
         await session.flush()

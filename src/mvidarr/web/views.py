@@ -38,6 +38,7 @@ from mvidarr.models import VideoKind, VideoStatus
 from mvidarr.models.job import ACTIVE_STATUSES, TERMINAL_STATUSES
 from mvidarr.models.user import Role
 from mvidarr.monitors import service as monitors_service
+from mvidarr.notifications import service as notifications_service
 from mvidarr.playback.service import plays_in_browsers
 from mvidarr.providers.models import PROVIDER_NAMES
 from mvidarr.quality import service as quality_service
@@ -671,6 +672,13 @@ async def trash_page(request: Request, session: SessionDep, principal: PageManag
         query=query,
         page_sizes=PAGE_SIZES,
     )
+
+
+@router.get("/connect")
+async def connect_page(request: Request, session: SessionDep, principal: PageManager) -> Response:
+    """Notifications (webhooks, Apprise, scripts) and media-server connections; the lists load from the API."""
+    user = await viewer(session, principal)
+    return render(request, "connect.html", user=user, page="connect", event_types=notifications_service.event_types())
 
 
 @router.get("/system")

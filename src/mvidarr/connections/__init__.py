@@ -1,0 +1,1 @@
+"""Media-server connections: Jellyfin, Plex and Kodi told to rescan what changed in the library."""

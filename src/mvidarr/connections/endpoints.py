@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response, status
+
+from mvidarr.auth.dependencies import Admin
+from mvidarr.connections import service
+from mvidarr.connections.schemas import ConnectionCreate, ConnectionPublic, ConnectionTest, ConnectionUpdate
+from mvidarr.db import SessionDep
+from mvidarr.errors import error_responses
+from mvidarr.kit.pagination import Page, PageDep
+from mvidarr.kit.params import MAX_ID
+from mvidarr.network.dependencies import PolicyDep
+from mvidarr.notifications.endpoints import DbDep
+from mvidarr.notifications.schemas import DeliveryPublic
+
+router = APIRouter(prefix="/connections", tags=["connections"])
+ConnectionIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Connection id.")]
+
+
+@router.get(
+    "",
+    response_model=Page[ConnectionPublic],
+    summary="List media-server connections",
+    description="Jellyfin, Plex and Kodi servers refreshed after library changes. Tokens and passwords are "
+    "never shown.",
+    responses=error_responses(401, 403, 422),
+)
+async def list_connections(session: SessionDep, _admin: Admin, page: PageDep) -> Page[ConnectionPublic]:
+    return await service.list_connections(session, page)
+
+
+@router.post(
+    "",
+    response_model=ConnectionPublic,
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a media-server connection",
+    description="The URL must be allowed by the network policy (a LAN server must be listed in "
+    "`network.allowed_private_hosts`): 422 otherwise. 409 when the name is taken.",
+    responses=error_responses(401, 403, 409, 422),
+)
+async def create_connection(
+    session: SessionDep, _admin: Admin, body: ConnectionCreate, policy: PolicyDep
+) -> ConnectionPublic:
+    return await service.create_connection(session, body, policy)
+
+
+@router.get(
+    "/{connection_id}",
+    response_model=ConnectionPublic,
+    summary="Get a media-server connection",
+    responses=error_responses(401, 403, 404, 422),
+)
+async def get_connection(session: SessionDep, _admin: Admin, connection_id: ConnectionIdPath) -> ConnectionPublic:
+    return await service.get_connection(session, connection_id)
+
+
+@router.patch(
+    "/{connection_id}",
+    response_model=ConnectionPublic,
+    summary="Change a media-server connection",
+    description="Fields left out stay; `password: null` removes Kodi's password. The kind cannot change.",
+    responses=error_responses(401, 403, 404, 409, 422),
+)
+async def update_connection(
+    session: SessionDep, _admin: Admin, connection_id: ConnectionIdPath, body: ConnectionUpdate, policy: PolicyDep
+) -> ConnectionPublic:
+    return await service.update_connection(session, connection_id, body, policy)
+
+
+@router.delete(
+    "/{connection_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a media-server connection",
+    responses=error_responses(401, 403, 404, 422),
+)
+async def delete_connection(session: SessionDep, _admin: Admin, connection_id: ConnectionIdPath) -> Response:
+    await service.delete_connection(session, connection_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/{connection_id}/test",
+    response_model=ConnectionTest,
+    summary="Test a media-server connection",
+    description="Asks the server who it is with the stored credentials (Jellyfin `/System/Info`, Plex "
+    "`/identity`, Kodi `JSONRPC.Ping`); `ok` false with the reason when it fails.",
+    responses=error_responses(401, 403, 404, 422),
+)
+async def check_connection(
+    _admin: Admin, connection_id: ConnectionIdPath, policy: PolicyDep, db: DbDep
+) -> ConnectionTest:
+    return await service.check_connection(db, connection_id, policy)
+
+
+@router.get(
+    "/{connection_id}/deliveries",
+    response_model=Page[DeliveryPublic],
+    summary="A connection's refresh log",
+    description="Newest first: each refresh (the paths of one burst of changes), its status and the answer.",
+    responses=error_responses(401, 403, 404, 422),
+)
+async def list_refreshes(
+    session: SessionDep, _admin: Admin, connection_id: ConnectionIdPath, page: PageDep
+) -> Page[DeliveryPublic]:
+    return await service.deliveries(session, connection_id, page)
