@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, Any
-from urllib.parse import unquote
 
 from fastapi import APIRouter, FastAPI, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -30,6 +29,7 @@ from mvidarr.jobs.repository import JobFilter
 from mvidarr.kit.pagination import PageParams
 from mvidarr.kit.params import MAX_ID
 from mvidarr.kit.text import search_terms
+from mvidarr.kit.urls import safe_next
 from mvidarr.library import files as library_files
 from mvidarr.library import service as library_service
 from mvidarr.library.files import UNMATCHED_SORTABLE
@@ -100,27 +100,6 @@ class SettingField:
         return cls(setting, kind, nullable, list(main.get("enum", [])), main.get("minimum"), main.get("maximum"))
 
 
-def _same_site_path(text: str) -> bool:
-    # Read the way a browser's URL parser reads it: leading/trailing C0 controls and spaces dropped,
-    # tabs and newlines removed anywhere, "\\" taken as "/". "/\t/evil.example" and "/\\evil.example"
-    # are then "//evil.example", another site. Only what stays one absolute path passes.
-    seen = text.strip("".join(map(chr, range(0x21)))).translate({9: None, 10: None, 13: None}).replace("\\", "/")
-    return seen.startswith("/") and not seen.startswith("//")
-
-
-def _safe_next(target: str | None) -> str:
-    """Only same-site paths after sign-in, judged on the value and on its percent-decoded forms (so
-    `/%09/evil.example` and `/%5C%5Cevil` fail as their decoded selves would); `/` otherwise."""
-    if not target or len(target) > 2048:
-        return "/"
-    forms = [target]
-    for _ in range(3):
-        forms.append(unquote(forms[-1]))
-    if all(_same_site_path(form) for form in forms) and not forms[-1].startswith("/api/"):
-        return target
-    return "/"
-
-
 # ----------------------------------------------------------------- sign-in and setup
 
 
@@ -130,9 +109,9 @@ async def login_page(request: Request, visitor: PageVisitor) -> Response:
         return RedirectResponse("/setup", status_code=303)
     step = request.query_params.get("step")
     if visitor is not None and step != "password":
-        return RedirectResponse(_safe_next(request.query_params.get("next")), status_code=303)
+        return RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
     return render(
-        request, "login.html", user=None, page="login", next=_safe_next(request.query_params.get("next")), step=step
+        request, "login.html", user=None, page="login", next=safe_next(request.query_params.get("next")), step=step
     )
 
 
