@@ -18,7 +18,7 @@ from mvidarr.auth import service as auth_service
 from mvidarr.auth.dependencies import PUBLIC
 from mvidarr.blocklist import service as blocklist_service
 from mvidarr.config import Settings
-from mvidarr.db import SessionDep
+from mvidarr.db import Database, SessionDep
 from mvidarr.discovery import service as discovery_service
 from mvidarr.discovery.repository import WANTED_SORTABLE, WantedFilter
 from mvidarr.downloads import service as downloads_service
@@ -47,6 +47,8 @@ from mvidarr.search.highlight import marked
 from mvidarr.search.sources import KINDS as SEARCH_KINDS
 from mvidarr.settings import service as settings_service
 from mvidarr.settings.schemas import SettingPublic
+from mvidarr.sso import service as sso_service
+from mvidarr.sso.schemas import SignInOptions
 from mvidarr.system import about as system_about
 from mvidarr.system import service as system_service
 from mvidarr.themes import service as themes_service
@@ -103,6 +105,12 @@ class SettingField:
 # ----------------------------------------------------------------- sign-in and setup
 
 
+async def sso_options(request: Request) -> SignInOptions:
+    db: Database = request.app.state.db
+    async with db.reader() as session:
+        return await sso_service.sign_in_options(session)
+
+
 @router.get("/login")
 async def login_page(request: Request, visitor: PageVisitor) -> Response:
     if await setup_needed(request):
@@ -110,9 +118,11 @@ async def login_page(request: Request, visitor: PageVisitor) -> Response:
     step = request.query_params.get("step")
     if visitor is not None and step != "password":
         return RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
+    error = request.query_params.get("sso_error")
     return render(
-        request, "login.html", user=None, page="login", next=safe_next(request.query_params.get("next")), step=step
-    )
+        request, "login.html", user=None, page="login", next=safe_next(request.query_params.get("next")), step=step,
+        sso=await sso_options(request), sso_error=error[:300] if error else None,
+    )  # fmt: skip
 
 
 @router.get("/setup", dependencies=[PUBLIC])
@@ -561,7 +571,9 @@ async def settings_page(request: Request, session: SessionDep, principal: PageMa
         )
         fields = [SettingField.of(s) for s in await settings_service.list_settings(session)]
         admin = {
-            "settings": [f for f in fields if not f.setting.key.startswith(("providers.", "downloads."))],
+            "settings": [f for f in fields if not f.setting.key.startswith(("providers.", "downloads.", "auth."))],
+            "signin_settings": [f for f in fields if f.setting.key.startswith("auth.")],
+            "sso_providers": await sso_service.list_providers(session, str(request.base_url)),
             "provider_settings": _provider_groups(fields),
             "download_settings": [f for f in fields if f.setting.key.startswith("downloads.")],
             "schedules": await schedules_service.list_schedules(session),

@@ -434,3 +434,74 @@ if (monitors) {
     }
   });
 }
+
+// ----------------------------------------------------------------- admins: single sign-on providers
+
+const ssoTable = document.getElementById("sso-providers");
+const ssoForm = document.getElementById("sso-form");
+if (ssoTable && ssoForm) {
+  ssoTable.addEventListener("change", async (event) => {
+    const input = event.target.closest('input[data-action="sso-enable"]');
+    if (!input) return;
+    const id = input.closest("tr").dataset.providerId;
+    try {
+      await api.patch(`/sso/providers/${id}`, { enabled: input.checked });
+      toast(input.checked ? "Provider enabled." : "Provider disabled.", "success");
+    } catch {
+      input.checked = !input.checked;
+    }
+  });
+  ssoTable.addEventListener("click", async (event) => {
+    const button = event.target.closest('button[data-action="sso-delete"]');
+    if (!button) return;
+    const row = button.closest("tr");
+    const ok = await confirmDialog(
+      `Remove ${button.dataset.name}? Its linked accounts stay, but can no longer sign in with it.`,
+      { confirm: "Remove", danger: true },
+    );
+    if (!ok) return;
+    try {
+      await api.delete(`/sso/providers/${row.dataset.providerId}`);
+      row.remove();
+      toast("Provider removed.", "success");
+    } catch {
+      // the toast has said why
+    }
+  });
+  ssoForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    formError(ssoForm, "");
+    const data = new FormData(ssoForm);
+    const text = (name) => String(data.get(name) || "").trim();
+    const mapping = [];
+    for (const line of text("role_mapping").split(/\n+/)) {
+      if (!line.trim()) continue;
+      const at = line.lastIndexOf("=");
+      if (at < 1) {
+        formError(ssoForm, `Write each role mapping as group=role: ${line}`);
+        return;
+      }
+      mapping.push({ value: line.slice(0, at).trim(), role: line.slice(at + 1).trim() });
+    }
+    const body = {
+      name: text("name"),
+      slug: text("slug"),
+      issuer: text("issuer"),
+      client_id: text("client_id"),
+      scopes: text("scopes") || "openid profile email",
+      role_claim: text("role_claim") || null,
+      role_mapping: mapping,
+      default_role: text("default_role") || null,
+      create_users: data.get("create_users") === "on",
+      link_by_email: data.get("link_by_email") === "on",
+    };
+    if (text("client_secret")) body.client_secret = text("client_secret");
+    try {
+      await api.post("/sso/providers", body, { quiet: true });
+      toast("Provider added.", "success");
+      window.setTimeout(() => window.location.reload(), 600);
+    } catch (error) {
+      formError(ssoForm, error.message);
+    }
+  });
+}
