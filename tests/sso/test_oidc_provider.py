@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
@@ -263,3 +263,15 @@ async def test_passwords_can_be_switched_off_except_for_the_break_glass_admin(
         assert wrong.status_code == 401
     options = (await client.get("/api/v1/sso/options")).json()
     assert options["password"] is False
+
+
+async def test_an_answer_naming_another_issuer_is_refused(app: Any, configured: Any) -> None:
+    """RFC 9207: the provider names itself in the callback (`iss`); another name means a mix-up."""
+    async with http_client(app) as browser:
+        authorize = await _start(browser)
+        callback = sign_in_at_provider(authorize, "alice")
+        assert "iss=" in callback
+        query = parse_qs(urlsplit(callback).query)
+        forged = f"/api/v1/sso/idp/callback?{urlencode({**{k: v[0] for k, v in query.items()}, 'iss': 'https://evil.example'})}"
+        assert "not from" in _error(await browser.get(forged))
+        assert (await browser.get("/api/v1/auth/me")).status_code == 401

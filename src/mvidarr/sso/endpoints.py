@@ -112,6 +112,7 @@ async def callback(
     state: Annotated[str | None, Query(max_length=200)] = None,
     error: Annotated[str | None, Query(max_length=200)] = None,
     error_description: Annotated[str | None, Query(max_length=500)] = None,
+    iss: Annotated[str | None, Query(max_length=500, description="The provider's issuer (RFC 9207).")] = None,
 ) -> Response:
     ip = client_ip(request)
     try:
@@ -120,7 +121,7 @@ async def callback(
             raise service.SignInFailed(reason + (f": {error_description}" if error_description else ""))
         signed_in = await service.callback(
             db, guard, _client(request), slug, code=code, state=state,
-            bound_state=request.cookies.get(STATE_COOKIE), ip=ip, agent=user_agent(request),
+            bound_state=request.cookies.get(STATE_COOKIE), iss=iss, ip=ip, agent=user_agent(request),
         )  # fmt: skip
     except MvidarrError as exc:
         message = exc.detail or exc.title

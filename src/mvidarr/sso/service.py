@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -306,14 +307,13 @@ async def callback(
     code: str,
     state: str,
     bound_state: str | None,
+    iss: str | None = None,
     ip: str | None,
     agent: str | None,
 ) -> SignedIn:
     """Finishes a sign-in: the state must be this browser's and unused, the code is exchanged (with the
     PKCE verifier) and the ID token checked; then the user is found, linked or created."""
-    import hmac
-
-    if not bound_state or not hmac.compare_digest(bound_state, state):
+    if not bound_state or not secrets.compare_digest(bound_state, state):
         raise SignInFailed("this sign-in was not started in this browser (state does not match); start again")
     async with db.writer() as session:
         pending = await repository.take_login(session, sha256(state))
@@ -325,6 +325,9 @@ async def callback(
         if provider is None or provider.slug != slug or not provider.enabled:
             raise ProviderNotFound(slug)
         policy = await policy_from_settings(session)
+    if iss is not None and iss != provider.issuer:
+        # RFC 9207: the answer names its issuer; another one means a mix-up between providers.
+        raise SignInFailed(f"the answer came from {iss!r}, not from {provider.issuer!r}")
     try:
         secret = guard.sealer.open(provider.client_secret) if provider.client_secret else None
     except SealError:
@@ -363,6 +366,7 @@ async def _oidc_user(
             raise SignInFailed(f"{provider.name} says you are in no group that may use MVidarr")
     identity = await repository.identity(session, provider.id, subject)
     user: User | None = None
+    linked_by = "e-mail"
     if identity is not None:
         user = await session.get(User, identity.user_id, with_for_update=True)
     elif provider.link_by_email and email and verified:
@@ -371,6 +375,7 @@ async def _oidc_user(
             raise SignInFailed("several accounts have this e-mail; ask an admin to link yours")
         user = matches[0] if matches else None
     if user is None and identity is None:
+        linked_by = "new account"
         if not provider.create_users:
             raise SignInFailed(f"no MVidarr account is linked to your {provider.name} account; ask an admin")
         preferred = claims.get("preferred_username")
@@ -390,7 +395,7 @@ async def _oidc_user(
         session.add(identity)
         audit.record(
             session, "sso.identity_linked", user_id=user.id, username=user.username, ip=ip, target_type="user",
-            target_id=user.id, details={"provider": provider.slug, "by": "email" if user.id else "new account"},
+            target_id=user.id, details={"provider": provider.slug, "by": linked_by},
         )  # fmt: skip
     identity.email = email
     identity.last_login_at = utcnow()
