@@ -4,6 +4,7 @@
 //   OIDC_KEY_ID          kid of the RSA signing key generated at start (a restart with another kid = a rotation)
 //   OIDC_CLIENT          JSON: {client_id, client_secret, redirect_uris, post_logout_redirect_uris}
 //   OIDC_ACCOUNTS        JSON: {"<login>": {email, email_verified, preferred_username, groups}}
+//   OIDC_USERINFO_ONLY   "1": e-mail, profile and groups only from the userinfo endpoint, as Authelia does
 // The development login page takes any password for a login listed in OIDC_ACCOUNTS.
 import { generateKeyPairSync } from "node:crypto";
 import Provider from "oidc-provider";
@@ -30,7 +31,7 @@ const provider = new Provider(issuer, {
   ],
   jwks: { keys: [jwk] },
   pkce: { required: () => true },
-  conformIdTokenClaims: false,
+  conformIdTokenClaims: process.env.OIDC_USERINFO_ONLY === "1",
   claims: {
     openid: ["sub"],
     email: ["email", "email_verified"],

@@ -60,6 +60,7 @@ class OpenIdProvider:
     post_logout_redirect_uris: list[str] = field(default_factory=list)
     port: int = field(default_factory=free_port)
     key_id: str = "key-1"
+    userinfo_only: bool = False
     log: Path | None = None
     process: subprocess.Popen[bytes] | None = None
 
@@ -72,6 +73,7 @@ class OpenIdProvider:
             **os.environ,
             "OIDC_PORT": str(self.port),
             "OIDC_KEY_ID": self.key_id,
+            "OIDC_USERINFO_ONLY": "1" if self.userinfo_only else "0",
             "OIDC_CLIENT": json.dumps({
                 "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "redirect_uris": self.redirect_uris,
                 "post_logout_redirect_uris": self.post_logout_redirect_uris,
@@ -110,9 +112,10 @@ class OpenIdProvider:
                 self.process.wait(timeout=10)
         self.process = None
 
-    def restart(self, *, key_id: str) -> None:
+    def restart(self, *, key_id: str, userinfo_only: bool = False) -> None:
         self.stop()
         self.key_id = key_id
+        self.userinfo_only = userinfo_only
         self.start()
 
 

@@ -28,6 +28,7 @@ DISCOVERY = Discovery(
     token_endpoint=f"{ISSUER}/token",
     jwks_uri=f"{ISSUER}/jwks",
     end_session_endpoint=None,
+    userinfo_endpoint=None,
     algorithms=("RS256",),
     token_auth_methods=("client_secret_basic",),
 )

@@ -275,3 +275,13 @@ async def test_an_answer_naming_another_issuer_is_refused(app: Any, configured: 
         forged = f"/api/v1/sso/idp/callback?{urlencode({**{k: v[0] for k, v in query.items()}, 'iss': 'https://evil.example'})}"
         assert "not from" in _error(await browser.get(forged))
         assert (await browser.get("/api/v1/auth/me")).status_code == 401
+
+
+async def test_claims_only_in_userinfo_are_read_from_there(app: Any, configured: Any, idp: OpenIdProvider) -> None:
+    """Authelia (by default) keeps e-mail and groups out of the ID token; the userinfo endpoint has them."""
+    idp.restart(key_id="key-1", userinfo_only=True)
+    app.state.oidc.forget()
+    async with http_client(app) as browser:
+        assert (await _sign_in(browser, "alice")).status_code == 303
+        me = (await browser.get("/api/v1/auth/me")).json()
+        assert (me["username"], me["role"], me["email"]) == ("alice", "user", "alice@example.org")

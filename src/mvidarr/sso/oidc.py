@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from mvidarr.errors import MvidarrError
 from mvidarr.network.fetch import Fetcher, FetchLimits
 from mvidarr.network.policy import FetchFailed, NetworkPolicy
 
+log = logging.getLogger("mvidarr.sso")
 DISCOVERY_PATH = "/.well-known/openid-configuration"
 # Asymmetric algorithms only: an ID token signed with the client secret (HS*) or unsigned is refused.
 ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")
@@ -48,6 +50,7 @@ class Discovery:
     token_endpoint: str
     jwks_uri: str
     end_session_endpoint: str | None
+    userinfo_endpoint: str | None
     algorithms: tuple[str, ...]
     token_auth_methods: tuple[str, ...]
 
@@ -128,6 +131,7 @@ class OidcClient:
             token_endpoint=str(_text(doc, "token_endpoint")),
             jwks_uri=str(_text(doc, "jwks_uri")),
             end_session_endpoint=_text(doc, "end_session_endpoint", required=False),
+            userinfo_endpoint=_text(doc, "userinfo_endpoint", required=False),
             algorithms=tuple(a for a in algorithms if isinstance(a, str) and a in ALGORITHMS),
             token_auth_methods=tuple(m for m in methods if isinstance(m, str)),
         )
@@ -166,8 +170,8 @@ class OidcClient:
         code_verifier: str,
         client_id: str,
         client_secret: str | None,
-    ) -> str:
-        """Trades the authorization code for tokens; answers the ID token."""
+    ) -> tuple[str, str | None]:
+        """Trades the authorization code for tokens; answers the ID token and the access token."""
         form = {
             "grant_type": "authorization_code",
             "code": code,
@@ -199,7 +203,27 @@ class OidcClient:
         id_token = answer.get("id_token")
         if not isinstance(id_token, str) or not id_token:
             raise SignInFailed("the provider answered no ID token; is the openid scope requested?")
-        return id_token
+        access_token = answer.get("access_token")
+        return id_token, access_token if isinstance(access_token, str) and access_token else None
+
+    async def user_info(
+        self, policy: NetworkPolicy, discovery: Discovery, access_token: str | None, claims: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The ID token's claims, completed from the userinfo endpoint: some providers (Authelia by
+        default) put e-mail and groups only there. The ID token's own claims win."""
+        if discovery.userinfo_endpoint is None or access_token is None:
+            return claims
+        headers = {**_ACCEPT, "Authorization": f"Bearer {access_token}"}
+        try:
+            fetched = await Fetcher(policy=policy, limits=_JSON).fetch(discovery.userinfo_endpoint, headers)
+            info = json.loads(fetched.body)
+        except (FetchFailed, ValueError) as exc:
+            log.warning("userinfo of %s not read: %s", discovery.issuer, exc)
+            return claims
+        if not isinstance(info, dict) or info.get("sub") != claims["sub"]:
+            # OpenID Connect Core §5.3.2: a userinfo answer about another subject must not be used.
+            raise SignInFailed("the provider's userinfo answer is about another user")
+        return {**info, **claims}
 
     async def _key(self, policy: NetworkPolicy, discovery: Discovery, kid: str) -> Any:
         import jwt

@@ -333,13 +333,14 @@ async def callback(
     except SealError:
         raise SignInFailed("the provider's client secret cannot be opened; was the app secret changed?") from None
     discovery = await client.discover(policy, provider.issuer)
-    id_token = await client.exchange(
+    id_token, access_token = await client.exchange(
         policy, discovery, code=code, redirect_uri=pending.redirect_uri, code_verifier=pending.code_verifier,
         client_id=provider.client_id, client_secret=secret,
     )  # fmt: skip
     claims = await client.verify_id_token(
         policy, discovery, id_token, client_id=provider.client_id, nonce=pending.nonce
     )
+    claims = await client.user_info(policy, discovery, access_token, claims)
     async with db.writer() as session:
         user = await _oidc_user(session, guard, provider, claims, ip=ip)
         issued = start_session(session, guard, user, cookie=True, ip=ip, agent=agent, sso_provider_id=provider.id)
