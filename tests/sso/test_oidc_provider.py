@@ -285,3 +285,12 @@ async def test_claims_only_in_userinfo_are_read_from_there(app: Any, configured:
         assert (await _sign_in(browser, "alice")).status_code == 303
         me = (await browser.get("/api/v1/auth/me")).json()
         assert (me["username"], me["role"], me["email"]) == ("alice", "user", "alice@example.org")
+
+
+async def test_an_issuer_typed_with_a_trailing_slash_still_matches(
+    app: Any, client: httpx.AsyncClient, configured: Any, idp: OpenIdProvider
+) -> None:
+    await client.patch(f"/api/v1/sso/providers/{configured['id']}", json={"issuer": idp.issuer + "/"})
+    async with http_client(app) as browser:
+        assert (await _sign_in(browser, "alice")).status_code == 303
+        assert (await browser.get("/api/v1/auth/me")).status_code == 200

@@ -120,13 +120,16 @@ class OidcClient:
         if cached is not None and time.monotonic() - cached[1] < self.discovery_ttl_s:
             return cached[0]
         doc = await self._json(policy, issuer.rstrip("/") + DISCOVERY_PATH)
-        if doc.get("issuer") != issuer:
-            # OpenID Connect Discovery 1.0 §4.3: the document must name exactly the issuer asked for.
-            raise SignInFailed(f"the provider at {issuer} says its issuer is {doc.get('issuer')!r}; they must match")
+        named = doc.get("issuer")
+        if not isinstance(named, str) or named.rstrip("/") != issuer.rstrip("/"):
+            # OpenID Connect Discovery 1.0 §4.3: the document must name the issuer asked for. Only a
+            # trailing slash may differ (Authentik's issuers end with one, guides disagree); the ID
+            # tokens are then checked against the document's exact spelling.
+            raise SignInFailed(f"the provider at {issuer} says its issuer is {named!r}; they must match")
         algorithms = doc.get("id_token_signing_alg_values_supported") or ["RS256"]
         methods = doc.get("token_endpoint_auth_methods_supported") or ["client_secret_basic"]
         discovery = Discovery(
-            issuer=issuer,
+            issuer=named,
             authorization_endpoint=str(_text(doc, "authorization_endpoint")),
             token_endpoint=str(_text(doc, "token_endpoint")),
             jwks_uri=str(_text(doc, "jwks_uri")),

@@ -325,14 +325,14 @@ async def callback(
         if provider is None or provider.slug != slug or not provider.enabled:
             raise ProviderNotFound(slug)
         policy = await policy_from_settings(session)
-    if iss is not None and iss != provider.issuer:
-        # RFC 9207: the answer names its issuer; another one means a mix-up between providers.
-        raise SignInFailed(f"the answer came from {iss!r}, not from {provider.issuer!r}")
     try:
         secret = guard.sealer.open(provider.client_secret) if provider.client_secret else None
     except SealError:
         raise SignInFailed("the provider's client secret cannot be opened; was the app secret changed?") from None
     discovery = await client.discover(policy, provider.issuer)
+    if iss is not None and iss != discovery.issuer:
+        # RFC 9207: the answer names its issuer; another one means a mix-up between providers.
+        raise SignInFailed(f"the answer came from {iss!r}, not from {discovery.issuer!r}")
     id_token, access_token = await client.exchange(
         policy, discovery, code=code, redirect_uri=pending.redirect_uri, code_verifier=pending.code_verifier,
         client_id=provider.client_id, client_secret=secret,
