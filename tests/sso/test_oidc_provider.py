@@ -294,3 +294,15 @@ async def test_an_issuer_typed_with_a_trailing_slash_still_matches(
     async with http_client(app) as browser:
         assert (await _sign_in(browser, "alice")).status_code == 303
         assert (await browser.get("/api/v1/auth/me")).status_code == 200
+
+
+async def test_sign_ins_under_way_are_bounded(app: Any, configured: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mvidarr.sso import service
+
+    monkeypatch.setattr(service, "MAX_PENDING_LOGINS", 2)
+    async with http_client(app) as browser:
+        await _start(browser)
+        await _start(browser)
+        refused = await browser.get("/api/v1/sso/idp/start")
+        assert refused.status_code == 429, refused.text
+        assert refused.headers["retry-after"] == "60"

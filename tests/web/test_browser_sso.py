@@ -50,12 +50,22 @@ def test_settings_add_a_provider_then_sign_in_and_out_through_it(tab: Tab, serve
     row.wait_for()
     assert f"{server.base}/api/v1/sso/idp/callback" in row.inner_text()
     assert axe_problems(page, axe_source()) == []
+    # Edit: the form takes the provider's values; the secret stays unless one is typed.
+    row.get_by_role("button", name="Edit the provider Home IdP").click()
+    assert page.input_value("#sso-mapping") == "family=user\nmvidarr-admins=admin"
+    assert page.is_disabled("#sso-slug")
+    page.fill("#sso-mapping", "family=user\nmvidarr-admins=admin\nguests=readonly")
+    page.click("#sso-form button[type=submit]")
+    page.wait_for_selector(".toast:has-text('Provider saved.')")
+    page.wait_for_load_state("load")
+    page.locator("#sso-providers tr:has-text('guests=readonly')").wait_for()
     with server.api(server.admin_token()) as api:
         [provider] = api.get("/sso/providers").json()
         assert provider["client_secret_set"] is True
         assert provider["role_mapping"] == [
             {"value": "family", "role": "user"},
             {"value": "mvidarr-admins", "role": "admin"},
+            {"value": "guests", "role": "readonly"},
         ]
 
     page.context.clear_cookies()

@@ -75,7 +75,7 @@ async def options(session: SessionDep) -> SignInOptions:
     summary="Sign in with a provider",
     description="Redirects the browser to the provider's sign-in (authorization code flow with PKCE S256, "
     "a nonce and a state bound to this browser by a cookie). `next` is a same-site path to return to.",
-    responses={**error_responses(401, 404, 422, 502), **_redirect("To the provider's sign-in page.")},
+    responses={**error_responses(401, 404, 422, 429, 502), **_redirect("To the provider's sign-in page.")},
 )
 async def start(
     request: Request,

@@ -24,6 +24,10 @@ async def drop_expired_logins(session: AsyncSession, now: datetime) -> None:
     await session.execute(delete(SsoLogin).where(SsoLogin.expires_at <= now))
 
 
+async def pending_logins(session: AsyncSession) -> int:
+    return (await session.execute(select(func.count()).select_from(SsoLogin))).scalar_one()
+
+
 async def take_login(session: AsyncSession, state_hash: str) -> SsoLogin | None:
     """The sign-in under way with this state, removed so that it can be finished once only."""
     row = (await session.execute(select(SsoLogin).where(SsoLogin.state_hash == state_hash))).scalar_one_or_none()

@@ -24,7 +24,7 @@ from mvidarr.auth.service import Issued, start_session
 from mvidarr.auth.service import logout as end_session
 from mvidarr.auth.tokens import sha256
 from mvidarr.db import Database, utcnow
-from mvidarr.errors import Conflict, Forbidden, InvalidInput, NotFound
+from mvidarr.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
 from mvidarr.kit.sealing import SealError
 from mvidarr.models import SsoLogin, SsoProvider, User, UserIdentity
 from mvidarr.models.user import Role
@@ -50,6 +50,7 @@ from mvidarr.users import service as users
 
 log = logging.getLogger("mvidarr.sso")
 LOGIN_TTL = timedelta(minutes=10)
+MAX_PENDING_LOGINS = 2000
 NO_PASSWORD = "!sso"  # not an argon2 hash: no password matches it
 API_PREFIX = "/api/v1/sso"
 _NAME_CHARS = re.compile(r"[^A-Za-z0-9._@+-]+")
@@ -283,6 +284,9 @@ async def start(db: Database, client: OidcClient, slug: str, *, next_path: str, 
     )
     async with db.writer() as session:
         await repository.drop_expired_logins(session, utcnow())
+        if await repository.pending_logins(session) >= MAX_PENDING_LOGINS:
+            # Starting a sign-in needs no credentials; this bounds what strangers can make MVidarr store.
+            raise TooManyRequests("too many sign-ins under way; try again in a few minutes", retry_after_s=60)
         session.add(
             SsoLogin(
                 state_hash=sha256(authorization.state),

@@ -451,7 +451,38 @@ if (ssoTable && ssoForm) {
       input.checked = !input.checked;
     }
   });
+  const submitButton = ssoForm.querySelector("button[type=submit]");
+  const cancel = document.getElementById("sso-cancel");
+  const stopEditing = () => {
+    delete ssoForm.dataset.editId;
+    ssoForm.reset();
+    ssoForm.elements.slug.disabled = false;
+    submitButton.textContent = "Add provider";
+    cancel.hidden = true;
+  };
+  cancel.addEventListener("click", stopEditing);
+  const edit = (row) => {
+    const provider = JSON.parse(row.dataset.provider);
+    const fields = ssoForm.elements;
+    for (const name of ["name", "slug", "issuer", "client_id", "scopes"]) fields[name].value = provider[name];
+    fields.role_claim.value = provider.role_claim || "";
+    fields.role_mapping.value = provider.role_mapping.map((rule) => `${rule.value}=${rule.role}`).join("\n");
+    fields.default_role.value = provider.default_role || "";
+    fields.create_users.checked = provider.create_users;
+    fields.link_by_email.checked = provider.link_by_email;
+    fields.client_secret.value = "";
+    fields.slug.disabled = true;
+    ssoForm.dataset.editId = provider.id;
+    submitButton.textContent = `Save ${provider.name}`;
+    cancel.hidden = false;
+    fields.name.focus();
+  };
   ssoTable.addEventListener("click", async (event) => {
+    const editButton = event.target.closest('button[data-action="sso-edit"]');
+    if (editButton) {
+      edit(editButton.closest("tr"));
+      return;
+    }
     const button = event.target.closest('button[data-action="sso-delete"]');
     if (!button) return;
     const row = button.closest("tr");
@@ -496,9 +527,16 @@ if (ssoTable && ssoForm) {
       link_by_email: data.get("link_by_email") === "on",
     };
     if (text("client_secret")) body.client_secret = text("client_secret");
+    const editing = ssoForm.dataset.editId;
     try {
-      await api.post("/sso/providers", body, { quiet: true });
-      toast("Provider added.", "success");
+      if (editing) {
+        delete body.slug;
+        await api.patch(`/sso/providers/${editing}`, body, { quiet: true });
+        toast("Provider saved.", "success");
+      } else {
+        await api.post("/sso/providers", body, { quiet: true });
+        toast("Provider added.", "success");
+      }
       window.setTimeout(() => window.location.reload(), 600);
     } catch (error) {
       formError(ssoForm, error.message);
