@@ -306,3 +306,13 @@ async def test_sign_ins_under_way_are_bounded(app: Any, configured: Any, monkeyp
         refused = await browser.get("/api/v1/sso/idp/start")
         assert refused.status_code == 429, refused.text
         assert refused.headers["retry-after"] == "60"
+
+
+async def test_forged_callbacks_are_throttled_per_address(app: Any, configured: Any) -> None:
+    async with http_client(app) as attacker:
+        for _ in range(30):
+            assert "state" in _error(await attacker.get("/api/v1/sso/idp/callback?code=x&state=y"))
+        assert "too many failed sign-ins" in _error(await attacker.get("/api/v1/sso/idp/callback?code=x&state=y"))
+    async with app.state.db.reader() as session:
+        failures = (await session.execute(select(AuditEvent).where(AuditEvent.action == "auth.sso_failed"))).all()
+    assert len(failures) == 30

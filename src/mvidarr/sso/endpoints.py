@@ -116,6 +116,7 @@ async def callback(
 ) -> Response:
     ip = client_ip(request)
     try:
+        service.check_throttle(guard, ip)
         if error is not None or not code or not state:
             reason = f"the provider answered {error}" if error else "the provider sent no code or state"
             raise service.SignInFailed(reason + (f": {error_description}" if error_description else ""))
@@ -125,7 +126,8 @@ async def callback(
         )  # fmt: skip
     except MvidarrError as exc:
         message = exc.detail or exc.title
-        await service.record_failure(db, slug, message, ip=ip)
+        if not isinstance(exc, service.SignInThrottled):
+            await service.record_failure(db, guard, slug, message, ip=ip)
         failed = RedirectResponse(
             "/login?" + urlencode({"sso_error": message[:300]}), status_code=status.HTTP_303_SEE_OTHER
         )

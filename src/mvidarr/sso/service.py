@@ -572,7 +572,20 @@ _PROXY_KEYS = (
 )
 
 
-async def record_failure(db: Database, slug: str, reason: str, *, ip: str | None) -> None:
+class SignInThrottled(SignInFailed):
+    def __init__(self) -> None:
+        super().__init__("too many failed sign-ins from this address; wait a few minutes")
+
+
+def check_throttle(guard: Guard, ip: str | None) -> None:
+    """Failed provider sign-ins count with failed password sign-ins per address (decision 0029), so a
+    stream of forged callbacks is refused before it reaches the database or the provider."""
+    if guard.by_ip.retry_after(ip or "unknown"):
+        raise SignInThrottled()
+
+
+async def record_failure(db: Database, guard: Guard, slug: str, reason: str, *, ip: str | None) -> None:
+    guard.by_ip.fail(ip or "unknown")
     async with db.writer() as session:
         audit.record(session, "auth.sso_failed", ip=ip, details={"provider": slug[:40], "reason": reason[:300]})
         await session.commit()
