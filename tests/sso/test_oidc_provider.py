@@ -316,3 +316,33 @@ async def test_forged_callbacks_are_throttled_per_address(app: Any, configured: 
     async with app.state.db.reader() as session:
         failures = (await session.execute(select(AuditEvent).where(AuditEvent.action == "auth.sso_failed"))).all()
     assert len(failures) == 30
+
+
+async def test_a_replayed_id_token_is_refused_by_its_nonce(
+    app: Any, configured: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An ID token the provider really signed for an earlier sign-in, handed back in a new one (a token
+    leaked from a log or a proxy): its nonce is not the new sign-in's."""
+    oidc: OidcClient = app.state.oidc
+    real_exchange = oidc.exchange
+    seen: list[tuple[str, str | None]] = []
+
+    async def recording(*args: Any, **kwargs: Any) -> tuple[str, str | None]:
+        tokens = await real_exchange(*args, **kwargs)
+        seen.append(tokens)
+        return tokens
+
+    monkeypatch.setattr(oidc, "exchange", recording)
+    async with http_client(app) as browser:
+        assert (await _sign_in(browser, "alice")).status_code == 303
+    [(old_id_token, _)] = seen
+
+    async def replaying(*args: Any, **kwargs: Any) -> tuple[str, str | None]:
+        await real_exchange(*args, **kwargs)  # the new code is spent at the provider as usual
+        return old_id_token, None
+
+    monkeypatch.setattr(oidc, "exchange", replaying)
+    async with http_client(app) as browser:
+        message = _error(await _sign_in(browser, "alice"))
+        assert "nonce" in message
+        assert (await browser.get("/api/v1/auth/me")).status_code == 401
