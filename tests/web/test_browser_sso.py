@@ -93,3 +93,22 @@ def test_settings_add_a_provider_then_sign_in_and_out_through_it(tab: Tab, serve
 def test_a_failed_provider_sign_in_is_explained_on_the_login_page(tab: Tab, server: Server) -> None:
     tab.go("/login?sso_error=the%20provider%20refused%20the%20code")
     assert tab.page.locator("#sso-error").inner_text() == "Single sign-on failed: the provider refused the code"
+
+
+def test_an_admin_links_and_unlinks_a_provider_account(tab: Tab, server: Server, idp: OpenIdProvider) -> None:
+    sign_in(tab, server)
+    page = tab.page
+    with server.api(server.admin_token()) as api:
+        if not api.get("/sso/providers").json():  # this test alone: the provider the first one adds
+            body = {"slug": "idp", "name": "Home IdP", "issuer": idp.issuer, "client_id": CLIENT_ID}
+            assert api.post("/sso/providers", json=body).status_code == 201
+    tab.go("/settings")
+    page.get_by_role("button", name="Sign-in accounts of admin").click()
+    panel = page.locator("#identities-panel")
+    panel.get_by_text("None linked.").wait_for()
+    page.fill("#identity-subject", "admin-at-the-provider")
+    page.click("#identity-form button[type=submit]")
+    panel.get_by_text("idp: admin-at-the-provider").wait_for()
+    assert axe_problems(page, axe_source()) == []
+    panel.get_by_role("button", name="Unlink idp account admin-at-the-provider").click()
+    panel.get_by_text("None linked.").wait_for()

@@ -145,6 +145,10 @@ if (users) {
     const button = event.target.closest("button[data-action]");
     if (!button) return;
     const { action, userId } = button.dataset;
+    if (action === "identities") {
+      showIdentities(userId, button.dataset.username).catch(() => {});
+      return;
+    }
     if (action === "deactivate") {
       const sure = await confirmDialog("Deactivate this user? Their sessions and API keys end now.", { confirm: "Deactivate", danger: true });
       if (!sure) return;
@@ -540,6 +544,70 @@ if (ssoTable && ssoForm) {
       window.setTimeout(() => window.location.reload(), 600);
     } catch (error) {
       formError(ssoForm, error.message);
+    }
+  });
+}
+
+// ----------------------------------------------------------------- admins: a user's provider accounts
+
+const identitiesPanel = document.getElementById("identities-panel");
+const identitiesList = document.getElementById("identities-list");
+const identityForm = document.getElementById("identity-form");
+
+async function showIdentities(userId, username) {
+  identitiesPanel.dataset.userId = userId;
+  identitiesPanel.querySelector("#identities-title span").textContent = username;
+  const identities = await api.get(`/sso/users/${userId}/identities`);
+  identitiesList.replaceChildren(
+    ...identities.map((identity) =>
+      el(
+        "li",
+        { dataset: { identityId: identity.id } },
+        `${identity.provider}: ${identity.subject}${identity.email ? ` (${identity.email})` : ""} `,
+        el("button", {
+          type: "button",
+          class: "button small danger",
+          "data-action": "unlink",
+          "aria-label": `Unlink ${identity.provider} account ${identity.subject}`,
+          text: "Unlink",
+        }),
+      ),
+    ),
+  );
+  if (identities.length === 0) identitiesList.append(el("li", { class: "muted", text: "None linked." }));
+  identitiesPanel.hidden = false;
+  identitiesPanel.querySelector("#identities-title").focus();
+}
+
+if (identitiesPanel) {
+  identitiesList.addEventListener("click", async (event) => {
+    const button = event.target.closest('button[data-action="unlink"]');
+    if (!button) return;
+    const { userId } = identitiesPanel.dataset;
+    try {
+      await api.delete(`/sso/users/${userId}/identities/${button.closest("li").dataset.identityId}`);
+      toast("Account unlinked.", "success");
+      await showIdentities(userId, identitiesPanel.querySelector("#identities-title span").textContent);
+    } catch {
+      // the toast has said why
+    }
+  });
+  identityForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    formError(identityForm, "");
+    const data = new FormData(identityForm);
+    const { userId } = identitiesPanel.dataset;
+    try {
+      await api.post(
+        `/sso/users/${userId}/identities`,
+        { provider: data.get("provider"), subject: String(data.get("subject")).trim() },
+        { quiet: true },
+      );
+      identityForm.reset();
+      toast("Account linked.", "success");
+      await showIdentities(userId, identitiesPanel.querySelector("#identities-title span").textContent);
+    } catch (error) {
+      formError(identityForm, error.message);
     }
   });
 }
