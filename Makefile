@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
+# The real OpenID provider the SSO tests start (node-oidc-provider, pinned by its package-lock.json).
+OIDC_STAMP := tests/oidc/node_modules/.installed
 
 .PHONY: run test lint format bench screenshots clean
 
@@ -23,8 +25,15 @@ $(DEV_STAMP): $(STAMP) requirements/dev-lock.txt
 run: $(STAMP)
 	$(BIN)/mvidarr serve
 
-test: $(DEV_STAMP)
+test: $(DEV_STAMP) $(OIDC_STAMP)
 	$(BIN)/python scripts/test.py
+
+$(OIDC_STAMP): tests/oidc/package.json tests/oidc/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+		echo "npm not found: the SSO tests against a real OpenID provider will skip (under CI=true they fail)"; \
+	fi
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check src tests bench scripts

@@ -21,7 +21,7 @@ from mvidarr.artwork.endpoints import UPLOAD_BODY_LIMIT, UPLOAD_PATH
 from mvidarr.artwork.endpoints import router as artwork_router
 from mvidarr.audit.endpoints import router as audit_router
 from mvidarr.auth import service as auth_service
-from mvidarr.auth.browser import SecurityHeadersMiddleware
+from mvidarr.auth.browser import ForwardedHeadersMiddleware, SecurityHeadersMiddleware
 from mvidarr.auth.endpoints import router as auth_router
 from mvidarr.auth.guard import API_KEY_HEADER, CSRF_HEADER, Guard
 from mvidarr.auth.openapi import check_access, document_security
@@ -73,6 +73,8 @@ from mvidarr.saved_searches.endpoints import router as saved_searches_router
 from mvidarr.search.endpoints import router as search_router
 from mvidarr.settings.endpoints import router as settings_router
 from mvidarr.settings.registry import changes_schema
+from mvidarr.sso.endpoints import router as sso_router
+from mvidarr.sso.oidc import OidcClient
 from mvidarr.system import recovery
 from mvidarr.system.docs import router as docs_router
 from mvidarr.system.endpoints import router as health_router
@@ -110,6 +112,7 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     root_folders_router,
     settings_router,
     auth_router,
+    sso_router,
     themes_router,  # before users: the route-rules walk deactivates users there
     users_router,
     api_keys_router,
@@ -313,6 +316,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     if settings.secret_key is None:
         settings.prepare_data_dir()  # the generated secret lives there
     app.state.auth = Guard.create(settings, settings.resolve_secret_key())
+    app.state.oidc = OidcClient()
     install_error_handlers(app, access_check=check_access)
     for router in API_ROUTERS:
         _add_api_routes(app, router)
@@ -334,5 +338,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         )
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestIdMiddleware, on_response=app.state.metrics.observe_request)
+    if settings.trusted_proxies:
+        app.add_middleware(ForwardedHeadersMiddleware, trusted=settings.trusted_proxies)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

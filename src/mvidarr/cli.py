@@ -141,9 +141,9 @@ def _run_uvicorn(host: str, port: int, workers: int, settings: Settings) -> None
         server_header=False,
         timeout_graceful_shutdown=30,
         ws="websockets-sansio",
-        # Forwarding headers are believed only from MVIDARR_TRUSTED_PROXIES (uvicorn trusts 127.0.0.1 by default).
-        proxy_headers=bool(settings.trusted_proxies),
-        forwarded_allow_ips=",".join(settings.trusted_proxies),
+        # Forwarding headers are believed only from MVIDARR_TRUSTED_PROXIES, by the app itself
+        # (ForwardedHeadersMiddleware), which also keeps the connecting address for the proxy sign-in.
+        proxy_headers=False,
     )
 
 

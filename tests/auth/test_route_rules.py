@@ -25,6 +25,12 @@ PUBLIC = {
     "GET /api/v1/auth/setup",
     "POST /api/v1/auth/setup",
     "POST /api/v1/auth/refresh",
+    # Single sign-on: the sign-in page's choices, the provider round trip, and the reverse proxy's
+    # header (honoured only from MVIDARR_TRUSTED_PROXIES: tests/sso/test_proxy_sign_in.py).
+    "GET /api/v1/sso/options",
+    "GET /api/v1/sso/{slug}/start",
+    "GET /api/v1/sso/{slug}/callback",
+    "POST /api/v1/sso/proxy",
     "GET /api/v1/openapi.json",
     "GET /api/docs",
     # Reads the caller if any; answers admins and the networks in metrics.allowed_networks, refuses

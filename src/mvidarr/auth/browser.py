@@ -108,3 +108,33 @@ def clear_cookies(response: Response) -> None:
     response.delete_cookie(ACCESS_COOKIE, httponly=True, samesite="lax")
     response.delete_cookie(REFRESH_COOKIE, path=REFRESH_COOKIE_PATH, httponly=True, samesite="lax")
     response.delete_cookie(CSRF_COOKIE, samesite="lax")
+
+
+PEER_KEY = "mvidarr.peer"
+
+
+class ForwardedHeadersMiddleware:
+    """Believes X-Forwarded-For/-Proto from MVIDARR_TRUSTED_PROXIES only (uvicorn's own middleware does
+    the reading), after keeping the connecting address in the scope: the proxy sign-in must know who
+    connected, not who the proxy says the client is (decision 0041)."""
+
+    def __init__(self, app: ASGIApp, trusted: list[str]) -> None:
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        self.app = app
+        self._forwarded = ProxyHeadersMiddleware(app, trusted_hosts=",".join(trusted))  # type: ignore[arg-type]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            client = scope.get("client")
+            scope[PEER_KEY] = client[0] if client else None
+        await self._forwarded(scope, receive, send)  # type: ignore[arg-type]
+
+
+def connecting_peer(scope: Scope) -> str | None:
+    """The address that opened the connection (a proxy's, when one is in front)."""
+    if PEER_KEY in scope:
+        peer: str | None = scope[PEER_KEY]
+        return peer
+    client = scope.get("client")
+    return str(client[0]) if client else None

@@ -46,6 +46,7 @@ from mvidarr.errors import (
 from mvidarr.kit.sealing import SealError
 from mvidarr.models import RefreshToken, User
 from mvidarr.models.user import Role
+from mvidarr.settings import service as runtime_settings
 from mvidarr.themes.palettes import CUSTOM_PREFIX
 from mvidarr.themes.schemas import custom_id
 from mvidarr.themes.service import stored_themes
@@ -68,6 +69,24 @@ class AccountLocked(TooManyRequests):
     kind, title = "account-locked", "Account locked"
 
 
+class PasswordSignInOff(Forbidden):
+    kind, title = "password-sign-in-off", "Password sign-in is off"
+
+    def __init__(self) -> None:
+        super().__init__("password sign-in is off here; sign in with single sign-on")
+
+
+async def _password_sign_in_allowed(db: Database, user: User) -> bool:
+    """False while `auth.password_sign_in` is off, except for the break-glass admin (decision 0040)."""
+    async with db.reader() as session:
+        if await runtime_settings.get_value(session, "auth.password_sign_in"):
+            return True
+        break_glass = await runtime_settings.get_value(session, "auth.break_glass_admin")
+    if user.role != Role.ADMIN:
+        return False
+    return not break_glass or users.username_key(break_glass) == user.username_key
+
+
 @dataclass(frozen=True, slots=True)
 class Issued:
     """What a successful sign-in or refresh hands the client."""
@@ -80,7 +99,7 @@ class Issued:
     cookie: bool
 
 
-def _start_session(
+def start_session(
     session: AsyncSession,
     guard: Guard,
     user: User,
@@ -89,6 +108,7 @@ def _start_session(
     ip: str | None,
     agent: str | None,
     family: str | None = None,
+    sso_provider_id: int | None = None,
 ) -> Issued:
     """Adds the session's next refresh token to `session` (the caller commits) and mints an access token."""
     family = family or new_session_id()
@@ -101,6 +121,7 @@ def _start_session(
             expires_at=utcnow() + guard.refresh_ttl,
             user_agent=agent,
             ip=ip,
+            sso_provider_id=sso_provider_id,
         )
     )
     csrf = new_csrf_token() if cookie else None
@@ -207,6 +228,10 @@ async def login(db: Database, guard: Guard, body: LoginRequest, *, ip: str | Non
     if not user.active:
         await _record_failure(db, guard, username=body.username, user_id=user.id, ip=ip, reason="deactivated")
         raise Forbidden("this account is deactivated; ask an admin")
+    if not await _password_sign_in_allowed(db, user):
+        # Checked after the password, so the answer says nothing about which names are admins.
+        await _record_failure(db, guard, username=body.username, user_id=user.id, ip=ip, reason="passwords off")
+        raise PasswordSignInOff()
     if user.totp_enabled:
         if not body.totp_code:
             raise TotpRequired()
@@ -235,7 +260,7 @@ async def login(db: Database, guard: Guard, body: LoginRequest, *, ip: str | Non
                 fresh.totp_last_step = step
             if recovery is not None:
                 fresh.recovery_code_hashes = [h for h in fresh.recovery_code_hashes if h != recovery]
-            issued = _start_session(session, guard, fresh, cookie=body.cookie, ip=ip, agent=agent)
+            issued = start_session(session, guard, fresh, cookie=body.cookie, ip=ip, agent=agent)
             factor = "totp" if step is not None else "recovery_code" if recovery is not None else None
             audit.record(
                 session, "auth.login", user_id=fresh.id, username=fresh.username, ip=ip,
@@ -274,7 +299,7 @@ async def setup(db: Database, guard: Guard, body: SetupRequest, *, ip: str | Non
             session, username=body.username, password_hash=password_hash, role=Role.ADMIN, email=body.email
         )
         user.last_login_at = utcnow()
-        issued = _start_session(session, guard, user, cookie=body.cookie, ip=ip, agent=agent)
+        issued = start_session(session, guard, user, cookie=body.cookie, ip=ip, agent=agent)
         audit.record(
             session, "auth.setup", user_id=user.id, username=user.username, ip=ip, target_type="user",
             target_id=user.id,
@@ -335,7 +360,10 @@ async def refresh(db: Database, guard: Guard, token: str, *, cookie: bool, ip: s
             await repository.revoke_families(session, now, family_id=row.family_id)
             await session.commit()
             raise Unauthorized("session ended; sign in again")
-        issued = _start_session(session, guard, user, cookie=cookie, ip=ip, agent=agent, family=row.family_id)
+        issued = start_session(
+            session, guard, user, cookie=cookie, ip=ip, agent=agent, family=row.family_id,
+            sso_provider_id=row.sso_provider_id,
+        )  # fmt: skip
         await session.commit()
     return issued
 

@@ -29,6 +29,7 @@ from mvidarr.models.saved_search import SavedSearch
 from mvidarr.models.schedule import Schedule
 from mvidarr.models.search_document import SearchDocument
 from mvidarr.models.setting import Setting
+from mvidarr.models.sso import SsoLogin, SsoProvider, UserIdentity
 from mvidarr.models.trash_entry import TrashEntry, TrashState
 from mvidarr.models.user import Role, User
 from mvidarr.models.video import Video, VideoKind, VideoStatus
@@ -74,10 +75,13 @@ __all__ = [
     "Schedule",
     "SearchDocument",
     "Setting",
+    "SsoLogin",
+    "SsoProvider",
     "TargetKind",
     "TrashEntry",
     "TrashState",
     "User",
+    "UserIdentity",
     "Video",
     "VideoGenre",
     "VideoKind",

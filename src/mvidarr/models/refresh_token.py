@@ -27,3 +27,5 @@ class RefreshToken(Base):
     revoked_at: Mapped[datetime | None]
     user_agent: Mapped[str | None] = mapped_column(String(255))
     ip: Mapped[str | None] = mapped_column(String(64))
+    # The OpenID provider the session was signed in with (for its sign-out), None for passwords.
+    sso_provider_id: Mapped[int | None] = mapped_column(ForeignKey("sso_provider.id", ondelete="SET NULL"))

@@ -42,6 +42,8 @@ class FetchLimits:
     max_redirects: int = 5
     content_types: tuple[str, ...] = ("image/",)
     """Accepted media types, by prefix ('image/' takes any image)."""
+    statuses: tuple[int, ...] = (200,)
+    """Answers read as such; any other status is a FetchFailed (an OpenID token endpoint's 400 is read)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +52,7 @@ class Fetched:
     """The final URL, after redirects."""
     content_type: str
     body: bytes
+    status: int = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,15 +95,18 @@ class Fetcher:
         self.limits = limits or FetchLimits()
         self._transport = transport
 
-    async def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> Fetched:
-        """The body of `url`; raises FetchRefused (422; NetworkRefused for the policy) or FetchFailed (502)."""
+    async def fetch(
+        self, url: str, headers: Mapping[str, str] | None = None, *, form: Mapping[str, str] | None = None
+    ) -> Fetched:
+        """The body of `url` (with `form`, the answer to POSTing it, redirects refused); raises FetchRefused
+        (422; NetworkRefused for the policy) or FetchFailed (502)."""
         try:
             async with asyncio.timeout(self.limits.timeout_s):
-                return await self._fetch(url, dict(headers or {}))
+                return await self._fetch(url, dict(headers or {}), form)
         except TimeoutError:
             raise FetchFailed(f"{url}: no complete answer within {self.limits.timeout_s:g} s") from None
 
-    async def _fetch(self, url: str, extra_headers: dict[str, str]) -> Fetched:
+    async def _fetch(self, url: str, extra_headers: dict[str, str], form: Mapping[str, str] | None) -> Fetched:
         import httpx  # first use loads it: the web server needs it only when a picture is fetched
 
         current = _parse(url)
@@ -111,8 +117,9 @@ class Fetcher:
             for _hop in range(self.limits.max_redirects + 1):
                 target = await self._check(current)
                 request = client.build_request(
-                    "GET",
+                    "GET" if form is None else "POST",
                     target.url,
+                    data=form,
                     headers={
                         "User-Agent": USER_AGENT,
                         "Accept": "image/*,*/*;q=0.5",
@@ -127,6 +134,8 @@ class Fetcher:
                     raise FetchFailed(f"{current.host}: {type(exc).__name__}: {exc}") from None
                 try:
                     if response.is_redirect:
+                        if form is not None:
+                            raise FetchFailed(f"{current} answered a POST with a redirect")
                         location = response.headers.get("location")
                         if not location:
                             raise FetchFailed(f"{current}: redirect without a Location")
@@ -212,7 +221,7 @@ class Fetcher:
         return _Target(url=url.copy_with(host=ip_host), address=address, host_header=host_header)
 
     async def _read(self, url: httpx.URL, response: httpx.Response) -> Fetched:
-        if response.status_code != 200:
+        if response.status_code not in self.limits.statuses:
             raise FetchFailed(f"{url} answered {response.status_code}")
         content_type = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
         if not any(content_type.startswith(prefix) for prefix in self.limits.content_types):
@@ -235,7 +244,7 @@ class Fetcher:
                 chunks.append(chunk)
         except httpx.HTTPError as exc:
             raise FetchFailed(f"{url}: {type(exc).__name__}: {exc}") from None
-        return Fetched(url=str(url), content_type=content_type, body=b"".join(chunks))
+        return Fetched(url=str(url), content_type=content_type, body=b"".join(chunks), status=response.status_code)
 
 
 @functools.cache

@@ -9,12 +9,13 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints, TypeAdapter
 
 from mvidarr.kit.networks import valid_networks
 from mvidarr.kit.schemas import Clean, content, limit
+from mvidarr.models.user import Role
 from mvidarr.organise.naming import valid_template
 from mvidarr.themes.schemas import BuiltinTheme
 
@@ -182,6 +183,59 @@ define(
     Annotated[int, Field(ge=1, le=24 * 365)],
     48,
     "Health warns when the newest backup is older than this.",
+)
+
+
+def _role_rule(value: str) -> str:
+    group, sep, role = value.rpartition("=")
+    if not sep or not group.strip() or role.strip() not in {r.value for r in Role}:
+        raise ValueError("write group=role, the role one of readonly, user, manager, admin")
+    return f"{group.strip()}={role.strip()}"
+
+
+HeaderName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+define(
+    "auth.password_sign_in",
+    bool,
+    True,
+    "Sign-in with a MVidarr password. Off: only single sign-on works, except for the break-glass admin.",
+)
+define(
+    "auth.break_glass_admin",
+    Annotated[str, limit(64, 2), Clean] | None,
+    None,
+    "The admin who may still sign in with a password while password sign-in is off. Leave empty to let "
+    "every admin keep password sign-in.",
+)
+define(
+    "auth.proxy_sign_in",
+    bool,
+    False,
+    "Sign people in by the user header of a reverse proxy (Authelia, Authentik outpost) — believed only "
+    "from the addresses in MVIDARR_TRUSTED_PROXIES.",
+)
+define("auth.proxy_user_header", HeaderName, "Remote-User", "The header naming the signed-in user.")
+define(
+    "auth.proxy_groups_header", HeaderName, "Remote-Groups", "The header listing the user's groups (comma-separated)."
+)
+define("auth.proxy_email_header", HeaderName, "Remote-Email", "The header with the user's e-mail.")
+define(
+    "auth.proxy_role_mapping",
+    Annotated[list[Annotated[str, limit(200, 3), AfterValidator(_role_rule)]], Field(max_length=50)],
+    [],
+    "Groups that give a role, as group=role (e.g. mvidarr-admins=admin); the highest role matched wins.",
+)
+define(
+    "auth.proxy_default_role",
+    Literal["readonly", "user", "manager", "admin"] | None,
+    "readonly",
+    "The role of a proxy user in none of the mapped groups; empty refuses them.",
+)
+define(
+    "auth.proxy_create_users",
+    bool,
+    True,
+    "Create a MVidarr account for a proxy user seen for the first time (otherwise an admin creates it).",
 )
 
 

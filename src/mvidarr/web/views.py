@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, Any
-from urllib.parse import unquote
 
 from fastapi import APIRouter, FastAPI, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -19,7 +18,7 @@ from mvidarr.auth import service as auth_service
 from mvidarr.auth.dependencies import PUBLIC
 from mvidarr.blocklist import service as blocklist_service
 from mvidarr.config import Settings
-from mvidarr.db import SessionDep
+from mvidarr.db import Database, SessionDep
 from mvidarr.discovery import service as discovery_service
 from mvidarr.discovery.repository import WANTED_SORTABLE, WantedFilter
 from mvidarr.downloads import service as downloads_service
@@ -30,6 +29,7 @@ from mvidarr.jobs.repository import JobFilter
 from mvidarr.kit.pagination import PageParams
 from mvidarr.kit.params import MAX_ID
 from mvidarr.kit.text import search_terms
+from mvidarr.kit.urls import safe_next
 from mvidarr.library import files as library_files
 from mvidarr.library import service as library_service
 from mvidarr.library.files import UNMATCHED_SORTABLE
@@ -48,6 +48,8 @@ from mvidarr.search.highlight import marked
 from mvidarr.search.sources import KINDS as SEARCH_KINDS
 from mvidarr.settings import service as settings_service
 from mvidarr.settings.schemas import SettingPublic
+from mvidarr.sso import service as sso_service
+from mvidarr.sso.schemas import SignInOptions
 from mvidarr.system import about as system_about
 from mvidarr.system import service as system_service
 from mvidarr.themes import service as themes_service
@@ -101,28 +103,13 @@ class SettingField:
         return cls(setting, kind, nullable, list(main.get("enum", [])), main.get("minimum"), main.get("maximum"))
 
 
-def _same_site_path(text: str) -> bool:
-    # Read the way a browser's URL parser reads it: leading/trailing C0 controls and spaces dropped,
-    # tabs and newlines removed anywhere, "\\" taken as "/". "/\t/evil.example" and "/\\evil.example"
-    # are then "//evil.example", another site. Only what stays one absolute path passes.
-    seen = text.strip("".join(map(chr, range(0x21)))).translate({9: None, 10: None, 13: None}).replace("\\", "/")
-    return seen.startswith("/") and not seen.startswith("//")
-
-
-def _safe_next(target: str | None) -> str:
-    """Only same-site paths after sign-in, judged on the value and on its percent-decoded forms (so
-    `/%09/evil.example` and `/%5C%5Cevil` fail as their decoded selves would); `/` otherwise."""
-    if not target or len(target) > 2048:
-        return "/"
-    forms = [target]
-    for _ in range(3):
-        forms.append(unquote(forms[-1]))
-    if all(_same_site_path(form) for form in forms) and not forms[-1].startswith("/api/"):
-        return target
-    return "/"
-
-
 # ----------------------------------------------------------------- sign-in and setup
+
+
+async def sso_options(request: Request) -> SignInOptions:
+    db: Database = request.app.state.db
+    async with db.reader() as session:
+        return await sso_service.sign_in_options(session)
 
 
 @router.get("/login")
@@ -131,10 +118,12 @@ async def login_page(request: Request, visitor: PageVisitor) -> Response:
         return RedirectResponse("/setup", status_code=303)
     step = request.query_params.get("step")
     if visitor is not None and step != "password":
-        return RedirectResponse(_safe_next(request.query_params.get("next")), status_code=303)
+        return RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
+    error = request.query_params.get("sso_error")
     return render(
-        request, "login.html", user=None, page="login", next=_safe_next(request.query_params.get("next")), step=step
-    )
+        request, "login.html", user=None, page="login", next=safe_next(request.query_params.get("next")), step=step,
+        sso=await sso_options(request), sso_error=error[:300] if error else None,
+    )  # fmt: skip
 
 
 @router.get("/setup", dependencies=[PUBLIC])
@@ -583,7 +572,9 @@ async def settings_page(request: Request, session: SessionDep, principal: PageMa
         )
         fields = [SettingField.of(s) for s in await settings_service.list_settings(session)]
         admin = {
-            "settings": [f for f in fields if not f.setting.key.startswith(("providers.", "downloads."))],
+            "settings": [f for f in fields if not f.setting.key.startswith(("providers.", "downloads.", "auth."))],
+            "signin_settings": [f for f in fields if f.setting.key.startswith("auth.")],
+            "sso_providers": await sso_service.list_providers(session, str(request.base_url)),
             "provider_settings": _provider_groups(fields),
             "download_settings": [f for f in fields if f.setting.key.startswith("downloads.")],
             "schedules": await schedules_service.list_schedules(session),

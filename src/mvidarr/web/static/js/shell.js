@@ -55,8 +55,9 @@ function signOut() {
   button.addEventListener("click", async () => {
     button.disabled = true;
     try {
-      await api.post("/auth/logout");
-      window.location.assign("/login");
+      // Ends this session; one a provider made also ends at the provider when it offers sign-out.
+      const result = await api.post("/sso/logout");
+      window.location.assign(result?.end_session_url || "/login");
     } catch {
       button.disabled = false;
     }

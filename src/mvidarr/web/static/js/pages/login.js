@@ -13,8 +13,24 @@ function busy(form, yes) {
 }
 
 async function silentRefresh() {
-  if (!passwordForm.hidden || !csrfToken()) return;
-  if (await refreshSession()) window.location.replace(next);
+  if (!passwordForm.hidden || !csrfToken()) return false;
+  if (await refreshSession()) {
+    window.location.replace(next);
+    return true;
+  }
+  return false;
+}
+
+// Behind a reverse proxy that signs people in (Authelia, an Authentik outpost), its user header
+// starts the session; the server believes it only from MVIDARR_TRUSTED_PROXIES.
+async function proxySignIn() {
+  if (loginForm.dataset.proxy !== "true" || !passwordForm.hidden) return;
+  try {
+    await api.post("/sso/proxy", {}, { quiet: true });
+    window.location.replace(next);
+  } catch (error) {
+    formError(loginForm, `Reverse-proxy sign-in: ${error.message}`);
+  }
 }
 
 loginForm.addEventListener("submit", async (event) => {
@@ -66,4 +82,4 @@ passwordForm.addEventListener("submit", async (event) => {
   }
 });
 
-silentRefresh();
+silentRefresh().then((done) => done || proxySignIn());

@@ -145,6 +145,10 @@ if (users) {
     const button = event.target.closest("button[data-action]");
     if (!button) return;
     const { action, userId } = button.dataset;
+    if (action === "identities") {
+      showIdentities(userId, button.dataset.username).catch(() => {});
+      return;
+    }
     if (action === "deactivate") {
       const sure = await confirmDialog("Deactivate this user? Their sessions and API keys end now.", { confirm: "Deactivate", danger: true });
       if (!sure) return;
@@ -431,6 +435,179 @@ if (monitors) {
       window.location.reload();
     } catch (error) {
       formError(monitorForm, error.message);
+    }
+  });
+}
+
+// ----------------------------------------------------------------- admins: single sign-on providers
+
+const ssoTable = document.getElementById("sso-providers");
+const ssoForm = document.getElementById("sso-form");
+if (ssoTable && ssoForm) {
+  ssoTable.addEventListener("change", async (event) => {
+    const input = event.target.closest('input[data-action="sso-enable"]');
+    if (!input) return;
+    const id = input.closest("tr").dataset.providerId;
+    try {
+      await api.patch(`/sso/providers/${id}`, { enabled: input.checked });
+      toast(input.checked ? "Provider enabled." : "Provider disabled.", "success");
+    } catch {
+      input.checked = !input.checked;
+    }
+  });
+  const submitButton = ssoForm.querySelector("button[type=submit]");
+  const cancel = document.getElementById("sso-cancel");
+  const stopEditing = () => {
+    delete ssoForm.dataset.editId;
+    ssoForm.reset();
+    ssoForm.elements.slug.disabled = false;
+    submitButton.textContent = "Add provider";
+    cancel.hidden = true;
+  };
+  cancel.addEventListener("click", stopEditing);
+  const edit = (row) => {
+    const provider = JSON.parse(row.dataset.provider);
+    const fields = ssoForm.elements;
+    for (const name of ["name", "slug", "issuer", "client_id", "scopes"]) fields[name].value = provider[name];
+    fields.role_claim.value = provider.role_claim || "";
+    fields.role_mapping.value = provider.role_mapping.map((rule) => `${rule.value}=${rule.role}`).join("\n");
+    fields.default_role.value = provider.default_role || "";
+    fields.create_users.checked = provider.create_users;
+    fields.link_by_email.checked = provider.link_by_email;
+    fields.client_secret.value = "";
+    fields.slug.disabled = true;
+    ssoForm.dataset.editId = provider.id;
+    submitButton.textContent = `Save ${provider.name}`;
+    cancel.hidden = false;
+    fields.name.focus();
+  };
+  ssoTable.addEventListener("click", async (event) => {
+    const editButton = event.target.closest('button[data-action="sso-edit"]');
+    if (editButton) {
+      edit(editButton.closest("tr"));
+      return;
+    }
+    const button = event.target.closest('button[data-action="sso-delete"]');
+    if (!button) return;
+    const row = button.closest("tr");
+    const ok = await confirmDialog(
+      `Remove ${button.dataset.name}? Its linked accounts stay, but can no longer sign in with it.`,
+      { confirm: "Remove", danger: true },
+    );
+    if (!ok) return;
+    try {
+      await api.delete(`/sso/providers/${row.dataset.providerId}`);
+      row.remove();
+      toast("Provider removed.", "success");
+    } catch {
+      // the toast has said why
+    }
+  });
+  ssoForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    formError(ssoForm, "");
+    const data = new FormData(ssoForm);
+    const text = (name) => String(data.get(name) || "").trim();
+    const mapping = [];
+    for (const line of text("role_mapping").split(/\n+/)) {
+      if (!line.trim()) continue;
+      const at = line.lastIndexOf("=");
+      if (at < 1) {
+        formError(ssoForm, `Write each role mapping as group=role: ${line}`);
+        return;
+      }
+      mapping.push({ value: line.slice(0, at).trim(), role: line.slice(at + 1).trim() });
+    }
+    const body = {
+      name: text("name"),
+      slug: text("slug"),
+      issuer: text("issuer"),
+      client_id: text("client_id"),
+      scopes: text("scopes") || "openid profile email",
+      role_claim: text("role_claim") || null,
+      role_mapping: mapping,
+      default_role: text("default_role") || null,
+      create_users: data.get("create_users") === "on",
+      link_by_email: data.get("link_by_email") === "on",
+    };
+    if (text("client_secret")) body.client_secret = text("client_secret");
+    const editing = ssoForm.dataset.editId;
+    try {
+      if (editing) {
+        delete body.slug;
+        await api.patch(`/sso/providers/${editing}`, body, { quiet: true });
+        toast("Provider saved.", "success");
+      } else {
+        await api.post("/sso/providers", body, { quiet: true });
+        toast("Provider added.", "success");
+      }
+      window.setTimeout(() => window.location.reload(), 600);
+    } catch (error) {
+      formError(ssoForm, error.message);
+    }
+  });
+}
+
+// ----------------------------------------------------------------- admins: a user's provider accounts
+
+const identitiesPanel = document.getElementById("identities-panel");
+const identitiesList = document.getElementById("identities-list");
+const identityForm = document.getElementById("identity-form");
+
+async function showIdentities(userId, username) {
+  identitiesPanel.dataset.userId = userId;
+  identitiesPanel.querySelector("#identities-title span").textContent = username;
+  const identities = await api.get(`/sso/users/${userId}/identities`);
+  identitiesList.replaceChildren(
+    ...identities.map((identity) =>
+      el(
+        "li",
+        { dataset: { identityId: identity.id } },
+        `${identity.provider}: ${identity.subject}${identity.email ? ` (${identity.email})` : ""} `,
+        el("button", {
+          type: "button",
+          class: "button small danger",
+          "data-action": "unlink",
+          "aria-label": `Unlink ${identity.provider} account ${identity.subject}`,
+          text: "Unlink",
+        }),
+      ),
+    ),
+  );
+  if (identities.length === 0) identitiesList.append(el("li", { class: "muted", text: "None linked." }));
+  identitiesPanel.hidden = false;
+  identitiesPanel.querySelector("#identities-title").focus();
+}
+
+if (identitiesPanel) {
+  identitiesList.addEventListener("click", async (event) => {
+    const button = event.target.closest('button[data-action="unlink"]');
+    if (!button) return;
+    const { userId } = identitiesPanel.dataset;
+    try {
+      await api.delete(`/sso/users/${userId}/identities/${button.closest("li").dataset.identityId}`);
+      toast("Account unlinked.", "success");
+      await showIdentities(userId, identitiesPanel.querySelector("#identities-title span").textContent);
+    } catch {
+      // the toast has said why
+    }
+  });
+  identityForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    formError(identityForm, "");
+    const data = new FormData(identityForm);
+    const { userId } = identitiesPanel.dataset;
+    try {
+      await api.post(
+        `/sso/users/${userId}/identities`,
+        { provider: data.get("provider"), subject: String(data.get("subject")).trim() },
+        { quiet: true },
+      );
+      identityForm.reset();
+      toast("Account linked.", "success");
+      await showIdentities(userId, identitiesPanel.querySelector("#identities-title span").textContent);
+    } catch (error) {
+      formError(identityForm, error.message);
     }
   });
 }
