@@ -260,3 +260,53 @@ async def test_handshake_credentials_from_another_site_do_not_count(
         await ws.send(orjson.dumps({"type": "auth", "token": token}).decode())
         await ws.send('{"type": "subscribe", "topics": ["library"]}')
         assert (await receive(ws, "snapshot"))["topic"] == "library", "an explicit token works from anywhere"
+
+
+async def closed_with(ws: ClientConnection, within_s: float = 5) -> int:
+    """The close code the server ends the socket with, within `within_s` (messages before it skipped)."""
+    async with asyncio.timeout(within_s):
+        with pytest.raises(ConnectionClosed) as closed:
+            await drain(ws)
+    assert closed.value.rcvd is not None
+    return closed.value.rcvd.code
+
+
+async def test_signing_out_closes_the_socket(app: Any, ws_url: str) -> None:
+    user = await make_user(app, "leaver", Role.USER)
+    token = await access_token(app, user)
+    async with connect(ws_url, additional_headers={"Authorization": f"Bearer {token}"}) as ws:
+        await ws.send('{"type": "subscribe", "topics": ["library"]}')
+        await receive(ws, "snapshot")
+        async with http_client(app, token) as api:
+            assert (await api.post("/api/v1/auth/logout")).status_code == 204
+        assert await closed_with(ws) == 4401
+
+
+async def test_a_role_change_closes_the_socket(app: Any, ws_url: str, client: httpx.AsyncClient) -> None:
+    user = await make_user(app, "demoted", Role.MANAGER)
+    async with connect(ws_url, additional_headers={"Authorization": f"Bearer {await access_token(app, user)}"}) as ws:
+        await ws.send('{"type": "subscribe", "topics": ["jobs"]}')
+        await receive(ws, "snapshot")
+        changed = await client.patch(f"/api/v1/users/{user.id}", json={"role": "readonly"})
+        assert changed.status_code == 200, changed.text
+        assert await closed_with(ws) == 4401
+
+
+async def test_revoking_its_api_key_closes_the_socket(app: Any, ws_url: str) -> None:
+    user = await make_user(app, "scripter", Role.USER)
+    async with http_client(app, await access_token(app, user)) as api:
+        created = (await api.post("/api/v1/api-keys", json={"name": "events"})).json()
+        async with connect(ws_url, additional_headers={"X-Api-Key": created["key"]}) as ws:
+            await ws.send('{"type": "subscribe", "topics": ["library"]}')
+            await receive(ws, "snapshot")
+            assert (await api.delete(f"/api/v1/api-keys/{created['id']}")).status_code == 204
+            assert await closed_with(ws) == 4401
+
+
+async def test_a_socket_whose_caller_still_may_stays_open(ws_url: str, token: str) -> None:
+    # Several re-checks (every 0.3 s here) pass, and pings keep coming.
+    async with connect(ws_url, additional_headers={"Authorization": f"Bearer {token}"}) as ws:
+        await ws.send('{"type": "subscribe", "topics": ["library"]}')
+        await receive(ws, "snapshot")
+        for _ in range(4):
+            await receive(ws, "ping")

@@ -225,6 +225,32 @@ class Guard:
         self._sessions[session_id] = entry
         return entry
 
+    async def still_valid(self, principal: Principal, opened_at: float, api_key: str | None = None) -> bool:
+        """Whether a long-lived connection opened as `principal` at `opened_at` (time.time()) may go on:
+        its session not ended or revoked, its user active with the same role; or, opened with `api_key`,
+        the key not revoked. The token's own expiry does not end it (the browser refreshes the session,
+        not the socket)."""
+        if principal.session_id is not None:
+            revoked = self.revoked_users.get(principal.user_id)
+            if principal.session_id in self.revoked_sessions or (revoked is not None and revoked >= opened_at):
+                entry = None
+            else:
+                entry = await self._session(principal.user_id, principal.session_id)
+            return bool(
+                entry is not None
+                and entry.active
+                and entry.live
+                and entry.role == principal.role
+                and not entry.must_change_password
+            )
+        if api_key is not None:
+            try:
+                current = await self.from_api_key(api_key)
+            except Unauthorized:
+                return False
+            return current.role == principal.role and not current.must_change_password
+        return True
+
     async def from_token(self, token: str, via: Literal["bearer", "cookie"] = "bearer") -> Principal:
         try:
             claims = self.signer.verify(token)

@@ -18,12 +18,15 @@ import asyncio
 import contextlib
 import logging
 import re
+import time
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
+from mvidarr.auth.guard import API_KEY_HEADER, Principal
 from mvidarr.db import Database, utcnow
 from mvidarr.events.hub import EventHub, Subscription
 from mvidarr.jobs import repository as jobs_repository
@@ -40,6 +43,9 @@ SNAPSHOT_JOBS = 200
 TOPIC = re.compile(r"^(jobs|library|notifications|job:[1-9][0-9]{0,9})$")
 CLOSE_BAD_FRAME = 4400
 CLOSE_UNAUTHENTICATED = 4401
+# How often an open socket asks whether its caller still may listen (the session check is cached for
+# `session_check_s`, and revocations over NOTIFY apply at once).
+RECHECK_S = 5.0
 CLOSE_TOO_SLOW = 4408
 CLOSE_GOING_AWAY = 1001
 
@@ -85,7 +91,27 @@ def _cross_site(ws: WebSocket) -> bool:
     return origin.rstrip("/") not in ws.app.state.settings.cors_origins
 
 
-async def _authenticate(ws: WebSocket, first: dict[str, Any] | None) -> Actor | None:
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who opened the socket, and how to ask whether they still may (sign-out, revocation, role change)."""
+
+    actor: Actor
+    principal: Principal | None = None
+    api_key: str | None = None
+    opened_at: float = 0.0
+
+    async def still_valid(self, ws: WebSocket) -> bool:
+        guard = getattr(ws.app.state, "auth", None)
+        if guard is None or self.principal is None:
+            return True
+        try:
+            return bool(await guard.still_valid(self.principal, self.opened_at, self.api_key))
+        except Exception:  # the database unreachable for a moment: keep the socket, ask again later
+            log.warning("could not re-check a websocket's session", exc_info=True)
+            return True
+
+
+async def _authenticate(ws: WebSocket, first: dict[str, Any] | None) -> Caller | None:
     """Who the caller is, if the REST API would accept them (cookie, token or API key).
 
     Credentials the browser adds by itself (the cookie) count only for pages of this site, so a
@@ -93,20 +119,40 @@ async def _authenticate(ws: WebSocket, first: dict[str, Any] | None) -> Actor | 
     """
     guard = getattr(ws.app.state, "auth", None)
     if guard is None:
-        return jobs_service.SYSTEM_ACTOR  # an app without identity (benchmarks): no credentials anywhere
+        # An app without identity (benchmarks): no credentials anywhere.
+        return Caller(actor=jobs_service.SYSTEM_ACTOR)
+    opened_at = time.time()
+    api_key: str | None = None
     try:
         principal = None if _cross_site(ws) else await guard.authenticate(ws)
+        if principal is not None and principal.via == "api_key":
+            api_key = _handshake_api_key(ws)
         if principal is None and first is not None and first.get("type") == "auth":
             token = str(first.get("token") or "")
             if token.startswith("mvk_") or first.get("api_key"):
-                principal = await guard.from_api_key(str(first.get("api_key") or token))
+                api_key = str(first.get("api_key") or token)
+                principal = await guard.from_api_key(api_key)
             elif token:
                 principal = await guard.from_token(token)
     except Exception:  # any credential failure is "not authenticated"
         return None
     if principal is None or principal.must_change_password:
         return None
-    return Actor(user_id=principal.user_id, role=principal.role)
+    return Caller(
+        actor=Actor(user_id=principal.user_id, role=principal.role),
+        principal=principal,
+        api_key=api_key,
+        opened_at=opened_at,
+    )
+
+
+def _handshake_api_key(ws: WebSocket) -> str | None:
+    """The API key the handshake carried (header, bearer or query), to check it again later."""
+    authorization = ws.headers.get("authorization", "")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return ws.headers.get(API_KEY_HEADER) or ws.query_params.get("api_key")
 
 
 async def _snapshot(db: Database, topic: str, viewer: Actor) -> dict[str, Any]:
@@ -128,14 +174,30 @@ async def _send(ws: WebSocket, lock: asyncio.Lock, message: dict[str, Any]) -> N
         await ws.send_text(orjson.dumps(message).decode())
 
 
-async def _sender(ws: WebSocket, lock: asyncio.Lock, subscription: Subscription, heartbeat_s: float) -> int:
-    """Forward events; ping when idle. Answers the close code when the subscription ends."""
+async def _sender(
+    ws: WebSocket, lock: asyncio.Lock, subscription: Subscription, heartbeat_s: float, caller: Caller
+) -> int:
+    """Forward events; ping when idle; every few seconds ask whether the caller still may listen (a
+    sign-out, a revoked session or key, a role change closes the socket with 4401). Answers the close
+    code when the subscription ends."""
+    tick_s = min(heartbeat_s, RECHECK_S)
+    last_ping = last_check = time.monotonic()
     while True:
+        idle = False
         try:
-            async with asyncio.timeout(heartbeat_s):
+            async with asyncio.timeout(tick_s):
                 payload = await subscription.queue.get()
         except TimeoutError:
-            await _send(ws, lock, {"type": "ping", "at": _iso_now()})
+            idle = True
+        now = time.monotonic()
+        if now - last_check >= tick_s:
+            last_check = now
+            if not await caller.still_valid(ws):
+                return CLOSE_UNAUTHENTICATED
+        if idle:
+            if now - last_ping >= heartbeat_s - 0.001:
+                last_ping = now
+                await _send(ws, lock, {"type": "ping", "at": _iso_now()})
             continue
         if payload is None:
             return CLOSE_TOO_SLOW if subscription.overflowed else CLOSE_GOING_AWAY
@@ -153,20 +215,21 @@ async def events_socket(ws: WebSocket) -> None:
     sender: asyncio.Task[int] | None = None
     code = 1000
     try:
-        viewer = await _authenticate(ws, None)
-        if viewer is None:
+        caller = await _authenticate(ws, None)
+        if caller is None:
             try:
                 async with asyncio.timeout(AUTH_TIMEOUT_S):
                     first = await _receive(ws)
             except TimeoutError:
                 first = None
-            viewer = await _authenticate(ws, first) if first is not None else None
-            if viewer is None:
+            caller = await _authenticate(ws, first) if first is not None else None
+            if caller is None:
                 code = CLOSE_UNAUTHENTICATED
                 return
+        viewer = caller.actor
         subscription = hub.subscribe(accepts=jobs_service.event_filter(viewer))
         lock = asyncio.Lock()
-        sender = asyncio.create_task(_sender(ws, lock, subscription, heartbeat_s), name="mvidarr-ws-send")
+        sender = asyncio.create_task(_sender(ws, lock, subscription, heartbeat_s, caller), name="mvidarr-ws-send")
         receiver: asyncio.Task[dict[str, Any] | None] | None = None
         while True:
             receiver = asyncio.ensure_future(_receive(ws))
