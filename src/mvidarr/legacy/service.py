@@ -9,16 +9,22 @@ nothing. Rows already here are matched (by ids, names, files) and only their emp
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import posixpath
 import re
 import secrets
+import shutil
+import sqlite3
+import tempfile
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.db import Database
@@ -51,6 +57,7 @@ from mvidarr.models import (
 from mvidarr.models.user import Role
 from mvidarr.network.policy import NetworkPolicy
 from mvidarr.providers.parsing import youtube_id as parse_youtube_id
+from mvidarr.reads import sqlite_file
 from mvidarr.settings import service as runtime_settings
 from mvidarr.themes.palettes import BY_ID as BUILTIN_THEMES
 from mvidarr.themes.schemas import MAX_CUSTOM_THEMES, ThemeDocument, custom_id
@@ -1063,6 +1070,25 @@ async def import_legacy(
     if progress is not None:
         await progress(0.01, f"reading {source.display}")
     data: LegacyData = await to_thread(read, source, address)
+    if dry_run and db.is_sqlite:
+        # SQLite has one writer: a dry run's long transaction would stall every job (its own progress
+        # too). It runs on a scratch copy of the database instead, deleted afterwards.
+        async with _scratch_copy(db, to_thread) as scratch:
+            return await _run(scratch, source, data, path_maps, dry_run, sealer, hash_password, progress, to_thread)
+    return await _run(db, source, data, path_maps, dry_run, sealer, hash_password, progress, to_thread)
+
+
+async def _run(
+    db: Database,
+    source: LegacySource,
+    data: LegacyData,
+    path_maps: Sequence[PathMap],
+    dry_run: bool,
+    sealer: Sealer,
+    hash_password: Callable[[str], Awaitable[str]],
+    progress: Progress | None,
+    to_thread: ToThread,
+) -> LegacyReport:
     async with db.writer() as session:
         roots = await root_folders(session)
         importer = Importer(
@@ -1075,3 +1101,27 @@ async def import_legacy(
             to_thread=to_thread,
         )
         return await importer.run()
+
+
+@contextlib.asynccontextmanager
+async def _scratch_copy(db: Database, to_thread: ToThread) -> AsyncIterator[Database]:
+    folder, target = await to_thread(_copy_sqlite, sqlite_file(db.engine.url))
+    scratch = Database.connect(make_url(f"sqlite+aiosqlite:///{target}"), pool_size=1)
+    try:
+        yield scratch
+    finally:
+        await scratch.dispose()
+        await to_thread(shutil.rmtree, folder, True)
+
+
+def _copy_sqlite(original: str) -> tuple[str, str]:
+    """A copy of the database file in a new folder beside it: (folder, copy)."""
+    folder = tempfile.mkdtemp(prefix=".mvidarr-dry-run-", dir=os.path.dirname(os.path.abspath(original)))
+    target = os.path.join(folder, "scratch.db")
+    src, dst = sqlite3.connect(original), sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+    return folder, target
