@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from fastapi import APIRouter, Request, status
 
 from mvidarr.audit import service as audit
@@ -43,6 +45,8 @@ async def start_import(
     policy: PolicyDep,
 ) -> JobPublic:
     source = LegacySource.parse(body.url)
+    if body.password:
+        source = dataclasses.replace(source, password=body.password)
     maps = [PathMap.parse(m) for m in body.path_maps]
     # Refused here already (not only when the job runs), so the admin sees why at once.
     await service.address_of(source, policy)

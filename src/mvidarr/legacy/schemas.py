@@ -29,6 +29,9 @@ class LegacyImportRequest(InputSchema):
         "Its host must pass the network policy (a private address only when listed in "
         "`network.allowed_private_hosts`). The password is sealed at rest and never shown."
     )
+    password: Annotated[str, Field(max_length=500)] | None = Field(
+        default=None, description="The database password, when it is not in the URL (it replaces the URL's)."
+    )
     dry_run: bool = Field(default=True, description="Report what would happen and change nothing.")
     path_maps: list[Annotated[str, Field(min_length=3, max_length=4096)]] = Field(
         default_factory=list,
