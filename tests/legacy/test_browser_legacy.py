@@ -61,3 +61,16 @@ def test_dry_run_then_import_from_the_system_page(
     page.locator("#legacy-status", has_text="Import done").wait_for(timeout=60_000)
     with server.api(server.admin_token()) as api:
         assert api.get("/videos").json()["total"] == 9
+
+    # Imported users have no password anyone knows: an admin sets a first one from the Users table.
+    tab.go("/settings")
+    row = page.locator("#users tr", has_text="Marie")
+    assert row.locator(".badge", has_text="must change password").count() == 1
+    row.locator("button[data-action=password]").click()
+    page.fill("#set-password", "a fresh start at last 42")
+    page.click("dialog button[type=submit]")
+    page.locator(".toast", has_text="Password set").wait_for()
+    with server.api() as anonymous:
+        signed_in = anonymous.post("/auth/login", json={"username": "Marie", "password": "a fresh start at last 42"})
+    assert signed_in.status_code == 200, signed_in.text
+    assert signed_in.json()["must_change_password"] is True
