@@ -167,6 +167,7 @@ async def test_import_brings_the_library_across(
         )
         assert (army.album, army.label, army.directors) == ("Post", "One Little Indian", ["Michel Gondry"])
         assert army.producers == ["Nellee Hooper", "Björk"]
+        assert army.field_provenance["legacy"]["metadata"] == {"album": "Post", "label": "One Little Indian"}
         assert videos["Hyperballad"].directors == ["Michel Gondry"]  # double-encoded in 0.9.7
         assert videos["Gee 🎵"].youtube_id == "U7mPqycQ0tQ"
         assert (videos["Genie"].status, videos["Genie"].monitored) == ("wanted", True)

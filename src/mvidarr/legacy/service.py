@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mvidarr.db import Database
+from mvidarr.db import Database, utcnow
 from mvidarr.discovery.filters import DiscoveryFilters
 from mvidarr.downloads.ranking import source_key, youtube_url
 from mvidarr.errors import InvalidInput
@@ -169,7 +169,7 @@ class Importer:
     links: dict[tuple[str, str], int | None] = field(default_factory=dict)
     pending_links: list[dict[str, Any]] = field(default_factory=list)
     scan_roots: set[int] = field(default_factory=set)
-    _recent_artists: dict[tuple[str, str], int] = field(default_factory=dict)
+    _artists_this_run: set[int] = field(default_factory=set)
     _pending_file_links: list[tuple[int, int]] = field(default_factory=list)
     _blocked_now: set[int] = field(default_factory=set)
 
@@ -438,13 +438,13 @@ class Importer:
             target = by_imvdb.get(imvdb_id) if imvdb_id else None
             target = target or by_key.get(key)
             if target is not None:
-                merged = any(k == "artist" and v == target for (k, _), v in self._recent_artists.items())
+                merged = target in self._artists_this_run
                 outcome = "merged" if merged else "linked"
                 reason = "same artist as another 0.9.7 row" if merged else "an artist of this name or IMVDb id is here"
                 await self._fill_artist(target, row, imvdb_id)
                 self._count("artists", outcome, legacy_id, name, reason)
                 self._link("artist", legacy_id, target)
-                self._recent_artists[("artist", str(legacy_id))] = target
+                self._artists_this_run.add(target)
                 continue
             keywords = shapes.text_list(row.get("keywords"), limit=50, max_length=100)
             folder = shapes.clean_text(row.get("folder_path"), 500)
@@ -476,7 +476,7 @@ class Importer:
                 reasons.append("thumbnail not carried: enrichment fetches artwork again")
             self._count("artists", "imported", legacy_id, name, "; ".join(reasons) or None)
             self._link("artist", legacy_id, artist.id)
-            self._recent_artists[("artist", str(legacy_id))] = artist.id
+            self._artists_this_run.add(artist.id)
             by_key[key] = artist.id
             if imvdb_id:
                 by_imvdb[imvdb_id] = artist.id
@@ -662,7 +662,14 @@ class Importer:
             "view_count": shapes.count(row.get("view_count")),
             "like_count": shapes.count(row.get("like_count")),
             "locked_fields": [],
-            "field_provenance": {"legacy": {"mvidarr_0_9_7_id": row["id"], "metadata": metadata}} if metadata else {},
+            # 0.9.7's metadata JSON kept whole; shown on the video page as provided by MVidarr 0.9.7.
+            "field_provenance": {
+                "legacy": {
+                    "provider": "MVidarr 0.9.7",
+                    "legacy_id": row["id"],
+                    **({"metadata": metadata} if metadata else {}),
+                }
+            },
             "search_text": fold(" ".join(w for w in (title, album or "") if w))[:1500],
             "discovered_at": shapes.utc(row.get("discovered_date")),
         }
@@ -707,7 +714,7 @@ class Importer:
             await self._link_known_files()
             await self._checkpoint()
             await self._step(
-                0.45 + 0.2 * min(1.0, (start + len(batch)) / total), f"videos {start + len(batch)}/{total}"
+                0.45 + 0.1 * min(1.0, (start + len(batch)) / total), f"videos {start + len(batch)}/{total}"
             )
 
     def _file(self, plan: _VideoPlan, files: dict[tuple[int, str], tuple[int, int | None]]) -> list[dict[str, Any]]:
@@ -935,9 +942,7 @@ class Importer:
             self._link("playlist_entry", legacy_id, None)
         if rows:
             await self.session.execute(insert(PlaylistItem), rows)
-            await self.session.execute(
-                update(Playlist).where(Playlist.id == playlist_id).values(updated_at=func.current_timestamp())
-            )
+            await self.session.execute(update(Playlist).where(Playlist.id == playlist_id).values(updated_at=utcnow()))
 
     async def _blocklist(self) -> None:
         keys_here = dict(
