@@ -2,6 +2,9 @@
 library, in-process: the dry run, the import, and a second import that must change nothing.
 
 python -m bench.legacy  -> bench/results/legacy-latest.json
+BENCH_LEGACY_TARGET=postgresql+asyncpg://postgres@127.0.0.1:5432/test python -m bench.legacy
+    -> the same into PostgreSQL (a schema of its own, dropped afterwards): legacy-postgresql-latest.json
+BENCH_LEGACY_ARTISTS=200 (default 1000, 20 videos each) for a smaller trial run.
 
 The 0.9.7 database is made as its first start makes it (tests/fixtures/legacy097.py) with 1,000
 artists x 20 videos, JSON columns in their three shapes, and an empty file for every downloaded
@@ -20,7 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import make_url
 from tests.fixtures.legacy097 import create_legacy_database, load_bulk, mariadb_reachable
 
 from bench.app_settings import in_process_settings
@@ -35,7 +39,7 @@ from mvidarr.migrations import upgrade
 from mvidarr.models import Artist, Download, LegacyLink, MediaFile, RootFolder, Video, VideoGenre
 
 RESULTS = Path(__file__).parent / "results"
-ARTISTS, PER_ARTIST = 1000, 20
+ARTISTS, PER_ARTIST = int(os.environ.get("BENCH_LEGACY_ARTISTS", "1000")), 20
 BAR_S = 60.0
 
 
@@ -47,9 +51,28 @@ async def _counts(db: Database) -> dict[str, int]:
         }
 
 
+async def _target(settings_url: Any) -> tuple[Database, str | None]:
+    target = os.environ.get("BENCH_LEGACY_TARGET")
+    if not target:
+        return Database.connect(settings_url, pool_size=2), None
+    schema = f"bench_legacy_{os.getpid()}"
+    admin = Database.connect(make_url(target), pool_size=1)
+    async with admin.engine.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    await admin.dispose()
+    return Database.connect(make_url(target), pool_size=2, pg_schema=schema), schema
+
+
+async def _drop(schema: str) -> None:
+    admin = Database.connect(make_url(os.environ["BENCH_LEGACY_TARGET"]), pool_size=1)
+    async with admin.engine.begin() as conn:
+        await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    await admin.dispose()
+
+
 async def run(data: Path, library: Path, url: str) -> dict[str, Any]:
     settings = in_process_settings(data, worker_slots=0)
-    db = Database.connect(settings.database, pool_size=2)
+    db, schema = await _target(settings.database)
     passwords = Passwords(settings)
     source = LegacySource.parse(url)
     maps = [PathMap.parse(f"data/musicvideos={library}")]
@@ -81,8 +104,11 @@ async def run(data: Path, library: Path, url: str) -> dict[str, Any]:
     finally:
         passwords.close()
         await db.dispose()
+        if schema is not None:
+            await _drop(schema)
     rows = sum(k.total for k in first.kinds.values())
     return {
+        "target": db.engine.dialect.name,
         "videos": first.kinds["videos"].total,
         "source_rows": rows,
         "dry_run_s": round(dry_s, 2),
@@ -133,7 +159,8 @@ def main() -> int:
     )
     print(f"{'PASS' if ok else 'FAIL'}: import {results['import_s']} s (bar < {BAR_S:.0f} s), re-run a no-op")
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "legacy-latest.json").write_text(json.dumps(report, indent=2) + "\n")
+    name = "legacy-postgresql-latest.json" if os.environ.get("BENCH_LEGACY_TARGET") else "legacy-latest.json"
+    (RESULTS / name).write_text(json.dumps(report, indent=2) + "\n")
     return 0
 
 

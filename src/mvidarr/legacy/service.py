@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -690,10 +690,7 @@ class Importer:
             batch = plans[start : start + BATCH]
             new = [p for p in batch if p.target_id is None and p.merge_into is None]
             if new:
-                result = await self.session.execute(
-                    insert(Video).returning(Video.id, sort_by_parameter_order=True), [p.values for p in new]
-                )
-                for plan, new_id in zip(new, result.scalars().all(), strict=True):
+                for plan, new_id in zip(new, await self._insert_videos([p.values for p in new]), strict=True):
                     plan.target_id = new_id
             for plan in batch:
                 if plan.merge_into is not None:
@@ -716,6 +713,21 @@ class Importer:
             await self._step(
                 0.45 + 0.1 * min(1.0, (start + len(batch)) / total), f"videos {start + len(batch)}/{total}"
             )
+
+    async def _insert_videos(self, rows: list[dict[str, Any]]) -> Sequence[int]:
+        """The new videos' ids, in the order of `rows`."""
+        if self.session.get_bind().dialect.name != "sqlite":
+            result = await self.session.execute(insert(Video).returning(Video.id, sort_by_parameter_order=True), rows)
+            return result.scalars().all()
+        # SQLite: RETURNING in parameter order makes SQLAlchemy insert and splice row by row (quadratic in
+        # the batch). This transaction holds SQLite's only write lock, so the new rowids follow the
+        # highest one in the order given.
+        before = await self.session.scalar(select(func.max(Video.id))) or 0
+        await self.session.execute(insert(Video), rows)
+        ids = (await self.session.execute(select(Video.id).where(Video.id > before).order_by(Video.id))).scalars().all()
+        if len(ids) != len(rows):
+            raise RuntimeError(f"inserted {len(rows)} videos but found {len(ids)} new ids")
+        return ids
 
     def _file(self, plan: _VideoPlan, files: dict[tuple[int, str], tuple[int, int | None]]) -> list[dict[str, Any]]:
         placement = plan.placement
