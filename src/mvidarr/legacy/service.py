@@ -20,6 +20,7 @@ import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
@@ -170,6 +171,7 @@ class Importer:
     pending_links: list[dict[str, Any]] = field(default_factory=list)
     scan_roots: set[int] = field(default_factory=set)
     _artists_this_run: set[int] = field(default_factory=set)
+    now: datetime = field(default_factory=utcnow)
     _pending_file_links: list[tuple[int, int]] = field(default_factory=list)
     _blocked_now: set[int] = field(default_factory=set)
 
@@ -690,7 +692,7 @@ class Importer:
             batch = plans[start : start + BATCH]
             new = [p for p in batch if p.target_id is None and p.merge_into is None]
             if new:
-                for plan, new_id in zip(new, await self._insert_videos([p.values for p in new]), strict=True):
+                for plan, new_id in zip(new, await self._insert(Video, [p.values for p in new]), strict=True):
                     plan.target_id = new_id
             for plan in batch:
                 if plan.merge_into is not None:
@@ -714,19 +716,19 @@ class Importer:
                 0.45 + 0.1 * min(1.0, (start + len(batch)) / total), f"videos {start + len(batch)}/{total}"
             )
 
-    async def _insert_videos(self, rows: list[dict[str, Any]]) -> Sequence[int]:
-        """The new videos' ids, in the order of `rows`."""
+    async def _insert(self, model: Any, rows: list[dict[str, Any]]) -> Sequence[int]:
+        """Inserts rows of `model` (videos, downloads); their new ids, in the order of `rows`."""
         if self.session.get_bind().dialect.name != "sqlite":
-            result = await self.session.execute(insert(Video).returning(Video.id, sort_by_parameter_order=True), rows)
-            return result.scalars().all()
+            result = await self.session.execute(insert(model).returning(model.id, sort_by_parameter_order=True), rows)
+            return list(result.scalars().all())
         # SQLite: RETURNING in parameter order makes SQLAlchemy insert and splice row by row (quadratic in
         # the batch). This transaction holds SQLite's only write lock, so the new rowids follow the
         # highest one in the order given.
-        before = await self.session.scalar(select(func.max(Video.id))) or 0
-        await self.session.execute(insert(Video), rows)
-        ids = (await self.session.execute(select(Video.id).where(Video.id > before).order_by(Video.id))).scalars().all()
+        before = await self.session.scalar(select(func.max(model.id))) or 0
+        await self.session.execute(insert(model), rows)
+        ids = list((await self.session.execute(select(model.id).where(model.id > before).order_by(model.id))).scalars())
         if len(ids) != len(rows):
-            raise RuntimeError(f"inserted {len(rows)} videos but found {len(ids)} new ids")
+            raise RuntimeError(f"inserted {len(rows)} {model.__tablename__} rows but found {len(ids)} new ids")
         return ids
 
     def _file(self, plan: _VideoPlan, files: dict[tuple[int, str], tuple[int, int | None]]) -> list[dict[str, Any]]:
@@ -848,17 +850,16 @@ class Importer:
                         "size": shapes.count(row.get("file_size")),
                         "candidates": [],
                         "failures": [],
-                        **({"started_at": when, "finished_at": when} if when else {}),
+                        # Every row has the same keys (one executemany); no date in 0.9.7: the import's.
+                        "started_at": when or self.now,
+                        "finished_at": when or self.now,
                     }
                 )
                 keys.append(legacy_id)
                 reason = None if video_id is not None or not row.get("video_id") else "its video is not here"
                 self._count("downloads", "imported", legacy_id, title, reason)
             if values:
-                result = await self.session.execute(
-                    insert(Download).returning(Download.id, sort_by_parameter_order=True), values
-                )
-                for key, new_id in zip(keys, result.scalars().all(), strict=True):
+                for key, new_id in zip(keys, await self._insert(Download, values), strict=True):
                     self._link("download", key, new_id)
 
     async def _playlists(self) -> None:
@@ -946,7 +947,7 @@ class Importer:
                     "video_id": video_id,
                     "position": next_position,
                     "note": shapes.clean_text(entry.get("notes"), 1000),
-                    **({"added_at": shapes.utc(entry["added_at"])} if entry.get("added_at") else {}),
+                    "added_at": shapes.utc(entry.get("added_at")) or self.now,
                 }
             )
             next_position += 1
