@@ -88,3 +88,17 @@ async def test_the_password_is_sealed_in_the_job(
     assert PASSWORD not in stored
     assert job.params["source"].startswith("mysql://root:***@")
     assert not any(PASSWORD in line for line in logs)
+
+
+async def test_a_refused_sign_in_fails_the_job_with_its_reason_and_no_password(
+    client: httpx.AsyncClient, app: Any, db: Database, runner: Runner, legacy_db: LegacyDatabase
+) -> None:
+    await allow_private_hosts(app, ["127.0.0.1"])
+    url = legacy_db.url.replace("mysql://root@", "mysql://nobody@")
+    response = await client.post("/api/v1/legacy-import", json={"url": url, "password": PASSWORD})
+    assert response.status_code == 202, response.text
+    job = await wait_for(db, response.json()["id"], within_s=60)
+    assert job.status == "failed"
+    assert job.error is not None
+    assert "cannot connect to mysql://nobody:***@127.0.0.1" in job.error
+    assert PASSWORD not in orjson.dumps({"error": job.error, "detail": job.error_detail, "params": job.params}).decode()

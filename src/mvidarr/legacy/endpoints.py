@@ -32,8 +32,9 @@ router = APIRouter(prefix="/legacy-import", tags=["system"])
     "With `dry_run` (the default) nothing changes and the job's result is the report of what the import "
     "would do; without it the library is brought across and the result reports what was done. Running the "
     "import again changes nothing; a later run brings only what is new. The URL's host must pass the "
-    "network policy (422 `network-refused` otherwise); its password is sealed in the job and never shown.",
-    responses=error_responses(401, 403, 422),
+    "network policy (422 `network-refused` otherwise; 502 when the name does not resolve); its password is "
+    "sealed in the job and never shown.",
+    responses=error_responses(401, 403, 422, 502),
 )
 async def start_import(
     request: Request,
