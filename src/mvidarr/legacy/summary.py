@@ -36,5 +36,10 @@ def render(report: LegacyReport) -> str:
     if report.missing_tables:
         lines += ["", "tables this 0.9.7 install lacks (read as empty): " + ", ".join(report.missing_tables)]
     if report.root_folders_to_scan and not report.dry_run:
-        lines += ["", "scan the root folders to probe the linked files (a scan job was queued where the app runs)"]
+        roots = ", ".join(str(r) for r in report.root_folders_to_scan)
+        lines += [
+            "",
+            f"linked files are probed by the next scan of their root folders ({roots}): the schedule runs it, "
+            "or start it under Settings → Root folders",
+        ]
     return "\n".join(lines)
