@@ -154,6 +154,7 @@ async def test_import_brings_the_library_across(
         assert artists["少女時代"].include_words == ["kpop", "live"]
         assert artists["少女時代"].monitored is False
         assert artists["Sigur Rós"].imvdb_slug == "imvdb-slug-sigur"
+        assert bjork.field_provenance["legacy"]["thumbnail_url"] == "https://imvdb.com/bjork.jpg"
 
         videos = {v.title: v for v in (await session.execute(select(Video))).scalars()}
         assert "Nobody's Video" not in videos

@@ -467,7 +467,7 @@ class Importer:
                 exclude_words=[],
                 folder_name=posixpath.basename(folder.rstrip("/"))[:255] if folder else None,
                 locked_fields=[],
-                field_provenance={},
+                field_provenance={"legacy": {"provider": "MVidarr 0.9.7", "legacy_id": legacy_id, **_thumbnail(row)}},
             )
             self.session.add(artist)
             await self.session.flush()
@@ -475,7 +475,7 @@ class Importer:
             if raw_imvdb and not imvdb_id:
                 reasons.append("IMVDb id was not a number: kept as the IMVDb slug")
             if row.get("thumbnail_url") or row.get("thumbnail_path"):
-                reasons.append("thumbnail not carried: enrichment fetches artwork again")
+                reasons.append("thumbnail image not carried (its URL is kept): enrichment fetches artwork again")
             self._count("artists", "imported", legacy_id, name, "; ".join(reasons) or None)
             self._link("artist", legacy_id, artist.id)
             self._artists_this_run.add(artist.id)
@@ -670,6 +670,7 @@ class Importer:
                     "provider": "MVidarr 0.9.7",
                     "legacy_id": row["id"],
                     **({"metadata": metadata} if metadata else {}),
+                    **_thumbnail(row),
                 }
             },
             "search_text": fold(" ".join(w for w in (title, album or "") if w))[:1500],
@@ -1048,6 +1049,12 @@ def blocked_url(raw: str) -> str | None:
     if candidate.startswith(("http://", "https://")) and "." in candidate.split("/")[2] and " " not in candidate:
         return candidate
     return None
+
+
+def _thumbnail(row: dict[str, Any]) -> dict[str, str]:
+    """0.9.7's thumbnail URL, kept beside the row's provenance (the image itself is not fetched)."""
+    url = shapes.clean_text(row.get("thumbnail_url"), 2048)
+    return {"thumbnail_url": url} if url and url.startswith(("http://", "https://")) else {}
 
 
 def _base(colour: str) -> str:
