@@ -45,6 +45,7 @@ from mvidarr.jobs.endpoints import router as jobs_router
 from mvidarr.jobs.endpoints import schedules_router
 from mvidarr.jobs.runtime import job_system
 from mvidarr.kit.limits import BodyLimitMiddleware
+from mvidarr.legacy.endpoints import router as legacy_router
 from mvidarr.library import service as root_folders
 from mvidarr.library import tasks as library_tasks
 from mvidarr.library.bulk_endpoints import router as bulk_edit_router
@@ -139,6 +140,7 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     system_router,
     system_logs_router,
     backups_router,
+    legacy_router,
     downloads_router,
     blocklist_router,
     playlists_router,

@@ -251,6 +251,77 @@ def seed_demo(artists: int, videos_per_artist: int, seed: int, force: bool) -> N
     click.echo(summary, err=True)
 
 
+async def _import_legacy(
+    settings: Settings, url: str, password: str | None, maps: tuple[str, ...], dry_run: bool, as_json: bool
+) -> None:
+    import dataclasses
+
+    from mvidarr.auth.passwords import Passwords
+    from mvidarr.db import Database
+    from mvidarr.errors import InvalidInput
+    from mvidarr.kit.sealing import Sealer
+    from mvidarr.legacy import service as legacy
+    from mvidarr.legacy.paths import PathMap
+    from mvidarr.legacy.source import LegacySource, LegacyUnreachable
+    from mvidarr.legacy.summary import render
+
+    try:
+        source = LegacySource.parse(url)
+        if password is not None:
+            source = dataclasses.replace(source, password=password)
+        path_maps = [PathMap.parse(m) for m in maps]
+    except InvalidInput as exc:
+        _fail(str(exc))
+    passwords = Passwords(settings)
+    db = Database.connect(settings.database, pool_size=1, pg_schema=settings.database_schema)
+
+    async def progress(fraction: float, message: str) -> None:
+        if not as_json:
+            click.echo(f"{fraction * 100:5.1f} %  {message}", err=True)
+
+    try:
+        # The operator at the shell chose this host: the network policy guards what users submit over HTTP.
+        report = await legacy.import_legacy(
+            db,
+            source,
+            address=await legacy.address_of(source, None),
+            path_maps=path_maps,
+            dry_run=dry_run,
+            sealer=Sealer.from_secret(settings.resolve_secret_key()),
+            hash_password=passwords.hash,
+            progress=progress,
+        )
+    except LegacyUnreachable as exc:
+        _fail(str(exc))
+    finally:
+        passwords.close()
+        await db.dispose()
+    click.echo(report.model_dump_json(indent=2) if as_json else render(report))
+
+
+@main.command("import-legacy")
+@click.argument("url")
+@click.option("--dry-run", is_flag=True, help="Report what the import would do; change nothing.")
+@click.option(
+    "--map-path",
+    "maps",
+    multiple=True,
+    metavar="OLD=NEW",
+    help="0.9.7's library folder (absolute, or relative to its working directory such as data/musicvideos) "
+    "and where those files are now, inside a root folder. Repeatable.",
+)
+@click.option("--password-stdin", is_flag=True, help="Read the database password from standard input (first line).")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole report as JSON.")
+def import_legacy(url: str, dry_run: bool, maps: tuple[str, ...], password_stdin: bool, as_json: bool) -> None:
+    """Bring a MVidarr 0.9.7 library across from its MariaDB/MySQL database (read-only), e.g.
+    mysql://mvidarr@192.168.1.5:3306/mvidarr. Run it with --dry-run first; running it again
+    changes nothing, and a later run brings only what is new."""
+    settings = _load_settings()
+    _prepare(settings)
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    asyncio.run(_import_legacy(settings, url, password, maps, dry_run, as_json))
+
+
 async def _create_user(settings: Settings, username: str, password: str, role: str) -> None:
     from mvidarr.auth.passwords import Passwords
     from mvidarr.db import Database

@@ -54,6 +54,7 @@ BUILTIN_MODULES = (
     "mvidarr.library.bulk_delete",
     "mvidarr.backups.tasks",
     "mvidarr.notifications.tasks",
+    "mvidarr.legacy.tasks",
 )
 LIMIT_CACHE_S = 5.0
 SCHEDULE_EVERY_S = 10.0

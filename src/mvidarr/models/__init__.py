@@ -8,6 +8,7 @@ from mvidarr.models.download import Download, DownloadOutcome
 from mvidarr.models.file_move import FileMove, FileMoveState
 from mvidarr.models.genre import ArtistGenre, Genre, VideoGenre
 from mvidarr.models.job import ACTIVE_STATUSES, TERMINAL_STATUSES, Job, JobLog, JobStatus
+from mvidarr.models.legacy_link import LegacyLink
 from mvidarr.models.match_review import MatchReview
 from mvidarr.models.media_file import MediaFile
 from mvidarr.models.monitor import Monitor, MonitorItem
@@ -55,6 +56,7 @@ __all__ = [
     "Job",
     "JobLog",
     "JobStatus",
+    "LegacyLink",
     "MatchReview",
     "MediaFile",
     "MediaServerConnection",

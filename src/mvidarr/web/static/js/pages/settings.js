@@ -153,6 +153,19 @@ if (users) {
       const sure = await confirmDialog("Deactivate this user? Their sessions and API keys end now.", { confirm: "Deactivate", danger: true });
       if (!sure) return;
     }
+    if (action === "password") {
+      // A first password the user must change at sign-in (imported 0.9.7 users have none they know).
+      const password = await passwordDialog(`New password for ${button.dataset.username}`);
+      if (password === null) return;
+      try {
+        await api.post(`/users/${userId}/password`, { password });
+        toast(`Password set; ${button.dataset.username} chooses their own at next sign-in.`, "success");
+        window.setTimeout(() => window.location.reload(), 800);
+      } catch {
+        // the toast has said why
+      }
+      return;
+    }
     const path = { deactivate: "deactivate", reactivate: "reactivate", unlock: "unlock", "totp-reset": "totp/reset" }[action];
     try {
       await api.post(`/users/${userId}/${path}`);
@@ -609,5 +622,26 @@ if (identitiesPanel) {
     } catch (error) {
       formError(identityForm, error.message);
     }
+
+/** Ask for a password in a modal <dialog>; resolves the password, or null when cancelled. */
+function passwordDialog(title) {
+  return new Promise((resolve) => {
+    const input = el("input", { type: "password", id: "set-password", required: true, minlength: 10, maxlength: 1024, autocomplete: "new-password" });
+    const form = el(
+      "form",
+      { method: "dialog" },
+      el("h2", { text: title }),
+      el("div", { class: "field" }, el("label", { for: "set-password", text: "Password (at least 10 characters)" }), input),
+      el("div", { class: "actions" }, el("button", { type: "button", class: "button", value: "no", "data-cancel": "" }, "Cancel"), el("button", { type: "submit", class: "button primary", value: "yes" }, "Set password")),
+    );
+    const dialog = el("dialog", { "aria-label": title }, form);
+    form.querySelector("[data-cancel]").addEventListener("click", () => dialog.close("no"));
+    dialog.addEventListener("close", () => {
+      resolve(dialog.returnValue === "yes" ? input.value : null);
+      dialog.remove();
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+    input.focus();
   });
 }

@@ -6,7 +6,7 @@ import { api } from "../api.js";
 import { el } from "../components.js";
 import { startShell } from "../shell.js";
 
-startShell();
+const live = startShell();
 
 const POLL_MS = 5000;
 const LEVEL_BADGES = { critical: "failed", error: "failed", warning: "wanted", info: "queued" };
@@ -293,3 +293,124 @@ function setupBackups(section) {
 
 const backups = document.getElementById("backups");
 if (backups) setupBackups(backups);
+
+// Import from MVidarr 0.9.7 (admins): a dry run first (a job; its result is the report), then the
+// import with the same inputs. Progress follows the job's live events.
+function setupLegacyImport(section) {
+  const form = document.getElementById("legacy-form");
+  const importNow = document.getElementById("legacy-import-now");
+  const progress = document.getElementById("legacy-progress");
+  const status = document.getElementById("legacy-status");
+  const reportBox = document.getElementById("legacy-report");
+  const OUTCOMES = ["imported", "linked", "merged", "unchanged", "skipped"];
+  let checked = null;
+  let running = null;
+
+  function inputs() {
+    const maps = document.getElementById("legacy-maps").value.split("\n").map((line) => line.trim()).filter(Boolean);
+    return {
+      url: document.getElementById("legacy-url").value.trim(),
+      password: document.getElementById("legacy-password").value || null,
+      path_maps: maps,
+    };
+  }
+
+  function showReport(report) {
+    const rows = Object.entries(report.kinds).map(([kind, entry]) =>
+      el("tr", {}, el("th", { scope: "row" }, kind.replaceAll("_", " ")), el("td", {}, String(entry.total)),
+        ...OUTCOMES.map((o) => el("td", {}, String(entry[o]))), el("td", {}, entry.maps_to)),
+    );
+    const reasons = Object.entries(report.kinds)
+      .filter(([, entry]) => Object.keys(entry.reasons).length)
+      .map(([kind, entry]) => el("li", {}, `${kind.replaceAll("_", " ")}: `,
+        Object.entries(entry.reasons).map(([why, n]) => `${n} × ${why}`).join("; ")));
+    const missing = report.files_not_found.slice(0, 100).map((p) => el("li", {}, el("code", {}, p.legacy_path), ` (${p.title}): ${p.problem}`));
+    reportBox.replaceChildren(
+      el("h3", {}, report.dry_run ? "Dry run: what the import would do" : "What the import did"),
+      el("p", { class: "muted" }, `${report.source}, MariaDB/MySQL ${report.server_version}, ${report.elapsed_s} s`),
+      el("div", { class: "table-wrap" }, el("table", { class: "data", id: "legacy-kinds" },
+        el("caption", { class: "visually-hidden" }, "Rows of 0.9.7 by kind and what became of them"),
+        el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Kind"), el("th", { scope: "col" }, "Rows"),
+          ...OUTCOMES.map((o) => el("th", { scope: "col" }, o)), el("th", { scope: "col" }, "Lands as"))),
+        el("tbody", {}, ...rows))),
+      reasons.length ? el("div", {}, el("h4", {}, "Why"), el("ul", {}, ...reasons)) : "",
+      report.files_not_found_total
+        ? el("div", {}, el("h4", {}, `Files not where 0.9.7 said (${report.files_not_found_total})`), el("ul", {}, ...missing))
+        : "",
+      report.users_to_set_password.length
+        ? el("p", {}, "Users without a password (reset each one's under Settings → Users; they choose their own at first sign-in): ",
+          report.users_to_set_password.join(", "))
+        : "",
+    );
+  }
+
+  function follow(job, onDone) {
+    running = job.id;
+    progress.hidden = false;
+    progress.value = 0;
+    live.subscribe([`job:${job.id}`]);
+    const finish = async () => {
+      const current = await api.get(`/jobs/${job.id}`, { quiet: true });
+      if (!["succeeded", "failed", "cancelled"].includes(current.status) || running !== job.id) return;
+      running = null;
+      progress.value = 1;
+      if (current.status === "succeeded") {
+        showReport(current.result);
+        onDone(current.result);
+      } else {
+        status.textContent = `The ${job.params.dry_run ? "dry run" : "import"} ${current.status}: ${current.error || ""}`;
+        form.querySelector("button[type=submit]").disabled = false;
+      }
+    };
+    live.on("job.progress", (message) => {
+      if (message.data.id !== job.id) return;
+      progress.value = message.data.progress || 0;
+      status.textContent = message.data.message || status.textContent;
+    });
+    live.on("job.finished", (message) => {
+      if (message.data.id === job.id) finish();
+    });
+    // Also asked now and then: a job that ends before the subscription lands sends no event here.
+    const poll = window.setInterval(() => (running === job.id ? finish() : window.clearInterval(poll)), 2000);
+  }
+
+  async function start(dryRun) {
+    const body = { ...inputs(), dry_run: dryRun };
+    const submit = form.querySelector("button[type=submit]");
+    submit.disabled = true;
+    importNow.disabled = true;
+    reportBox.replaceChildren();
+    try {
+      const job = await api.post("/legacy-import", body);
+      status.textContent = dryRun ? `Dry run started (job #${job.id})…` : `Import started (job #${job.id})…`;
+      follow(job, () => {
+        submit.disabled = false;
+        if (dryRun) {
+          checked = JSON.stringify(inputs());
+          importNow.disabled = false;
+          status.textContent = "Dry run done: nothing was changed. Check the report, then import.";
+        } else {
+          checked = null;
+          status.textContent = "Import done.";
+        }
+      });
+    } catch {
+      submit.disabled = false; // api.js has shown the problem's text
+      status.textContent = "";
+    }
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    start(true);
+  });
+  form.addEventListener("input", () => {
+    importNow.disabled = checked === null || checked !== JSON.stringify(inputs());
+  });
+  importNow.addEventListener("click", () => {
+    if (window.confirm("Import this MVidarr 0.9.7 library now?")) start(false);
+  });
+}
+
+const legacyImport = document.getElementById("legacy-import");
+if (legacyImport) setupLegacyImport(legacyImport);
