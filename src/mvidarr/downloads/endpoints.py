@@ -66,7 +66,8 @@ async def download_many(
     description="Queues `video.download` (or answers the one already queued). The job chooses and ranks sources "
     "itself; `source_url` (managers) downloads that source instead, e.g. another of the job's ranked candidates. "
     "With no root folder to put the file in the answer is 409 (`no-root-folder`). A `source_url` the network "
-    "policy refuses (a private, loopback or link-local host not listed in `network.allowed_private_hosts`) is 422.",
+    "policy refuses (a private, loopback or link-local host not listed in `network.allowed_private_hosts`) is 422. "
+    "`rate_limit_kib_s` limits this download's bandwidth instead of the setting `downloads.rate_limit_kib_s`.",
     responses=error_responses(400, 401, 403, 404, 409, 422),
 )
 async def download_video(
@@ -82,7 +83,14 @@ async def download_video(
     if source_url is not None and not principal.role.at_least(Role.MANAGER):
         raise Forbidden("choosing the source needs the manager role")
     job = await service.queue_download(
-        session, hub, clock, video_id, source_url=source_url, policy=policy, created_by=principal.user_id
+        session,
+        hub,
+        clock,
+        video_id,
+        source_url=source_url,
+        policy=policy,
+        created_by=principal.user_id,
+        rate_limit_kib_s=body.rate_limit_kib_s if body is not None else None,
     )
     return JobPublic.model_validate(job)
 

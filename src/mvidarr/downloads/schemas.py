@@ -25,6 +25,9 @@ class DownloadParams(BaseModel):
         default=None, description="Download this source only, instead of choosing one."
     )
     upgrade: bool = Field(default=False, description="Replace the current file (its old file goes to the trash).")
+    rate_limit_kib_s: Annotated[int, Field(ge=1, le=10_000_000)] | None = Field(
+        default=None, description="Bandwidth limit of this download in KiB/s, instead of downloads.rate_limit_kib_s."
+    )
 
 
 class UpgradeParams(BaseModel):
@@ -50,6 +53,12 @@ class ScheduledParams(BaseModel):
 class DownloadRequest(InputSchema):
     source_url: SourceUrl | None = Field(
         default=None, description="Download this source instead of choosing one (it must not be blocklisted)."
+    )
+    rate_limit_kib_s: int | None = Field(
+        default=None,
+        ge=1,
+        le=10_000_000,
+        description="Bandwidth limit of this download in KiB/s, instead of the setting downloads.rate_limit_kib_s.",
     )
 
 
@@ -123,8 +132,12 @@ class CandidatePublic(Schema):
 
 class FailurePublic(Schema):
     url: str
-    kind: str
+    kind: str = Field(
+        description="transient, rate_limited, bot_check, po_token, age, geo, private, unavailable, not_media, "
+        "probe, refused or error."
+    )
     reason: str
+    fix: str | None = Field(default=None, description="What the user can do about it, in plain words.")
 
 
 class DownloadPublic(Schema):
@@ -141,6 +154,7 @@ class DownloadPublic(Schema):
     candidates: list[CandidatePublic]
     failures: list[FailurePublic]
     reason: str | None
+    fix: str | None = Field(description="What the user can do about the failure (cookies file, PO token, wait).")
     format_id: str | None
     quality_label: str | None
     container: str | None

@@ -78,6 +78,7 @@ async def queue_download(
     source_url: str | None = None,
     policy: NetworkPolicy | None = None,
     created_by: int | None = None,
+    rate_limit_kib_s: int | None = None,
 ) -> Job:
     """Queue `video.download` for one video (the active twin if one is queued) and mark it queued.
 
@@ -91,7 +92,7 @@ async def queue_download(
     await _check_source(session, video_id, source_url)
     artist_root = await session.scalar(select(Artist.root_folder_id).where(Artist.id == video.artist_id))
     await require_root_folder(session, PUT_DOWNLOADS, artist_root)
-    params = DownloadParams(video_id=video_id, source_url=source_url)
+    params = DownloadParams(video_id=video_id, source_url=source_url, rate_limit_kib_s=rate_limit_kib_s)
     job, created = await jobs.enqueue(session, hub, DOWNLOAD, params, created_by=created_by, clock=clock)
     if created and video.status != VideoStatus.DOWNLOADED:
         await set_status(session, hub, video_id, VideoStatus.QUEUED, job_id=job.id)
@@ -141,7 +142,7 @@ async def _source_metadata(url: str, policy: NetworkPolicy) -> dict[str, Any]:
     except ytdlp.YtDlpFailed as exc:
         if exc.kind == "refused":
             raise NetworkRefused(exc.message) from None
-        if exc.kind == "transient":
+        if exc.kind in ("transient", "rate_limited", "bot_check"):
             raise FetchFailed(f"the source did not answer: {exc.message}") from None
         raise InvalidInput(f"cannot read the source: {exc.message}", loc=("body", "source_url")) from None
 
@@ -255,3 +256,9 @@ async def history(
     rows, total = await repository.history_page(session, page, video_id=video_id, outcome=outcome)
     items = [HistoryItem(download=DownloadPublic.model_validate(row[0]), video=_ref(row)) for row in rows]
     return Page(items=items, total=total, page=page.page, page_size=page.page_size)
+
+
+async def latest_attempt(session: AsyncSession, video_id: int) -> DownloadPublic | None:
+    """The video's most recent download attempt (its reason and fix show on the video page)."""
+    row = await repository.latest_download(session, video_id)
+    return DownloadPublic.model_validate(row) if row is not None else None

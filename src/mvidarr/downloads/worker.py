@@ -57,17 +57,29 @@ def emit(event: str, **data: Any) -> None:
 
 
 def classify(message: str) -> str:
-    """What kind of failure a yt-dlp error is: decides between failover, retry and giving up."""
-    text = message.lower()
+    """What kind of failure a yt-dlp error is: decides between failover, waiting, retry and giving up.
+
+    The sentences are YouTube's (as yt-dlp passes them on) and yt-dlp's own; `mvidarr.downloads.refusals`
+    turns each kind into a reason and a fix in plain words.
+    """
+    text = message.lower().replace("\u2019", "'")
     if POLICY_REFUSAL in text:
         return "refused"
+    if "confirm you're not a bot" in text or "confirm you are not a bot" in text or "captcha" in text:
+        return "bot_check"
+    if re.search(r"http error 429|too many requests|rate-limited|rate limited|try again later", text):
+        return "rate_limited"
+    if "po token" in text and ("require" in text or "missing" in text):
+        return "po_token"
     if "private video" in text or "this video is private" in text:
         return "private"
-    if "not available in your country" in text or "geo restrict" in text or "geo-restrict" in text:
+    if "available in your country" in text or "geo restrict" in text or "geo-restrict" in text:
         return "geo"
-    if "sign in to confirm your age" in text or "age-restricted" in text:
+    if "not available from your location" in text:
+        return "geo"
+    if "sign in to confirm your age" in text or "age-restricted" in text or "inappropriate for some users" in text:
         return "age"
-    if re.search(r"http error (429|5\d\d)", text) or re.search(r"downloaded \d+ bytes, expected \d+ bytes", text):
+    if re.search(r"http error 5\d\d", text) or re.search(r"downloaded \d+ bytes, expected \d+ bytes", text):
         return "transient"
     if re.search(r"http error 4\d\d", text):
         return "unavailable"
@@ -101,6 +113,9 @@ def classify(message: str) -> str:
 class _Logger:
     """yt-dlp's messages as `log` events (debug lines dropped: they are many and say little)."""
 
+    po_token_warned = False
+    """YouTube withheld formats for want of a PO token: a later "no formats" error is about that."""
+
     def debug(self, message: str) -> None:
         if message.startswith("[Merger]"):
             emit("phase", phase="merging")
@@ -109,6 +124,8 @@ class _Logger:
         pass
 
     def warning(self, message: str) -> None:
+        if "po token" in message.lower():
+            _Logger.po_token_warned = True
         emit("log", level="warning", message=message[:2000])
 
     def error(self, message: str) -> None:
@@ -206,6 +223,8 @@ def _options(request: dict[str, Any], progress: _Progress | None) -> dict[str, A
         options["ratelimit"] = int(request["rate_limit"])
     if request.get("cookies"):
         options["cookiefile"] = request["cookies"]
+    if request.get("po_token"):
+        options["extractor_args"] = {"youtube": {"po_token": [str(request["po_token"])]}}
     if request.get("http_chunk_size"):
         options["http_chunk_size"] = int(request["http_chunk_size"])
     if request.get("subtitles"):
@@ -288,7 +307,10 @@ def run(request: dict[str, Any]) -> int:
             info = ydl.sanitize_info(info)
     except Exception as exc:  # yt-dlp's errors: the parent decides what each means
         message = re.sub(r"^ERROR:\s*", "", str(exc)).strip() or type(exc).__name__
-        emit("error", kind=classify(message), message=message[:2000])
+        kind = classify(message)
+        if _Logger.po_token_warned and kind in ("not_media", "unavailable", "error"):
+            kind = "po_token"
+        emit("error", kind=kind, message=message[:2000], retry_after_s=retry_after(exc))
         return 2
     if mode != "download":
         emit("info", info=_summary(info))
@@ -312,6 +334,40 @@ def run(request: dict[str, Any]) -> int:
         thumbnail=next((t for t in thumbnails if os.path.exists(t)), None),
     )
     return 0
+
+
+def retry_after(exc: BaseException) -> float | None:
+    """The Retry-After of the HTTP answer behind a yt-dlp error (seconds, or an HTTP date), if any."""
+    seen: set[int] = set()
+    pending: list[Any] = [exc]
+    while pending:
+        error = pending.pop()
+        if error is None or id(error) in seen:
+            continue
+        seen.add(id(error))
+        response = getattr(error, "response", None)
+        headers = getattr(response, "headers", None)
+        value = headers.get("Retry-After") if headers is not None else None
+        if value:
+            return _seconds(str(value))
+        exc_info = getattr(error, "exc_info", None)
+        if isinstance(exc_info, tuple) and len(exc_info) > 1:
+            pending.append(exc_info[1])
+        pending.extend((getattr(error, "cause", None), error.__cause__, error.__context__))
+    return None
+
+
+def _seconds(value: str) -> float | None:
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
 
 
 def _die_with_parent() -> None:

@@ -372,6 +372,7 @@ async def video_page(request: Request, session: SessionDep, principal: PageReade
     except NotFound:
         return _not_found(request, user, f"There is no video {video_id}.")
     report = await quality_service.video_report(session, video_id)
+    last_download = await downloads_service.latest_attempt(session, video_id)
     provenance = [
         (name, value if isinstance(value, dict) else {}) for name, value in sorted(video.field_provenance.items())
     ]
@@ -383,6 +384,7 @@ async def video_page(request: Request, session: SessionDep, principal: PageReade
         video=video,
         editable_fields=EDITABLE_FIELDS,
         report=report,
+        last_download=last_download,
         provenance=provenance,
         remuxed=video.file is not None
         and not plays_in_browsers(video.file.container, video.file.video_codec, video.file.audio_codec),
