@@ -26,6 +26,7 @@ BACKOFF_MAX = "downloads.backoff_max_s"
 PER_HOST = "downloads.per_host_concurrency"
 WINDOW_START = "downloads.window_start_hour"
 WINDOW_END = "downloads.window_end_hour"
+SPONSORBLOCK_API = "downloads.sponsorblock_api"
 
 define(MAX_CONCURRENT, Annotated[int, Field(ge=0, le=32)], 2, "Downloads running at once, over all workers.")
 define(
@@ -119,4 +120,11 @@ define(
     None,
     "Download window: the hour (UTC) from which no new scheduled download starts; may be before the start "
     "hour for a window over midnight (22 to 6).",
+)
+define(
+    SPONSORBLOCK_API,
+    Annotated[str, limit(500, 1), Clean, Field(pattern=r"^https?://[^\s]+$")],
+    "https://sponsor.ajay.app",
+    "SponsorBlock API that downloads ask for segments (quality profiles choose to cut or mark them); "
+    "another instance or mirror may be given.",
 )

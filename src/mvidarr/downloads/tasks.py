@@ -117,6 +117,7 @@ class _Options:
     per_host: int = 0
     backoff_base_s: float = 60.0
     backoff_max_s: float = 6 * 3600.0
+    sponsorblock: dict[str, Any] | None = None
 
 
 async def _options(ctx: JobContext, profile: QualityProfile | None, rate_limit_kib_s: int | None = None) -> _Options:
@@ -140,7 +141,15 @@ async def _options(ctx: JobContext, profile: QualityProfile | None, rate_limit_k
         per_host=int(values[keys.PER_HOST]),
         backoff_base_s=float(values[keys.BACKOFF_BASE]),
         backoff_max_s=float(values[keys.BACKOFF_MAX]),
+        sponsorblock=_sponsorblock(profile, str(values[keys.SPONSORBLOCK_API])),
     )
+
+
+def _sponsorblock(profile: QualityProfile | None, api: str) -> dict[str, Any] | None:
+    """What the worker does with SponsorBlock's segments for this profile (None: nothing asked)."""
+    if profile is None or profile.sponsorblock not in ("cut", "mark") or not profile.sponsorblock_categories:
+        return None
+    return {"mode": profile.sponsorblock, "categories": list(profile.sponsorblock_categories), "api": api}
 
 
 _SETTING_KEYS = (
@@ -154,6 +163,7 @@ _SETTING_KEYS = (
     keys.PER_HOST,
     keys.BACKOFF_BASE,
     keys.BACKOFF_MAX,
+    keys.SPONSORBLOCK_API,
 )
 
 
@@ -586,6 +596,7 @@ class Download:
             "embed_metadata": options.embed_metadata,
             "thumbnail": True,
             "po_token": po_token_argument(options.po_token) if options.po_token else None,
+            "sponsorblock": options.sponsorblock,
         }
         async with ctx.reader() as session:
             policy = await policy_from_settings(session)

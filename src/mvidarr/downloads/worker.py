@@ -235,15 +235,63 @@ def _options(request: dict[str, Any], progress: _Progress | None) -> dict[str, A
         )
     if request.get("thumbnail"):
         options["writethumbnail"] = True
-    postprocessors: list[dict[str, Any]] = []
-    if request.get("embed_metadata"):
-        postprocessors.append({"key": "FFmpegMetadata", "add_metadata": True, "add_chapters": False})
-    if postprocessors:
-        options["postprocessors"] = postprocessors
     if progress is not None:
         options["progress_hooks"] = [progress.hook]
         options["postprocessor_hooks"] = [_postprocessor_hook]
     return options
+
+
+def _add_postprocessors(ydl: Any, request: dict[str, Any]) -> None:
+    """SponsorBlock (yt-dlp's own, as its --sponsorblock-remove/--sponsorblock-mark build it: segments fetched
+    after the format is chosen, cut or kept as chapters) and the metadata, in the order yt-dlp needs."""
+    from yt_dlp.postprocessor import FFmpegMetadataPP, SponsorBlockPP
+
+    sponsorblock = request.get("sponsorblock") or None
+    if sponsorblock:
+        categories = set(sponsorblock.get("categories") or [])
+        ydl.add_post_processor(
+            SponsorBlockPP(ydl, categories=categories, api=sponsorblock.get("api") or "https://sponsor.ajay.app"),
+            when="after_filter",
+        )
+        ydl.add_post_processor(
+            _modify_chapters()(
+                ydl,
+                remove_sponsor_segments=categories if sponsorblock.get("mode") == "cut" else set(),
+                sponsorblock_chapter_title="[SponsorBlock]: %(category_names)l",
+                force_keyframes=False,
+            ),
+            when="post_process",
+        )
+    if request.get("embed_metadata") or sponsorblock:
+        ydl.add_post_processor(
+            FFmpegMetadataPP(ydl, add_metadata=bool(request.get("embed_metadata")), add_chapters=bool(sponsorblock)),
+            when="post_process",
+        )
+
+
+def _modify_chapters() -> Any:
+    """yt-dlp's ModifyChapters, its file duration read with PyAV: MVidarr ships FFmpeg without ffprobe (it
+    comes with PyAV and imageio-ffmpeg), and yt-dlp reads the duration with ffprobe. The override is pinned
+    by tests/downloads/test_sponsorblock.py (a cut fails with "ffprobe not found" if it stops applying)."""
+    from yt_dlp.postprocessor.common import PostProcessingError
+    from yt_dlp.postprocessor.modify_chapters import ModifyChaptersPP
+
+    class ModifyChapters(ModifyChaptersPP):  # type: ignore[misc]
+        def _get_real_video_duration(self, filepath: str, fatal: bool = True) -> float | None:
+            import av
+
+            try:
+                with av.open(filepath) as container:
+                    duration = container.duration / 1_000_000 if container.duration else None
+            except (OSError, av.FFmpegError):
+                duration = None
+            if duration:
+                return float(duration)
+            if fatal:
+                raise PostProcessingError(f"Unable to determine video duration of {filepath}")
+            return None
+
+    return ModifyChapters
 
 
 def _summary(info: dict[str, Any]) -> dict[str, Any]:
@@ -300,6 +348,7 @@ def run(request: dict[str, Any]) -> int:
     progress = _Progress(float(request.get("progress_every_s", 0.2))) if mode == "download" else None
     try:
         with _guarded_downloader(yt_dlp)(_options(request, progress)) as ydl:
+            _add_postprocessors(ydl, request)
             info = ydl.extract_info(request["url"], download=mode == "download")
             if info is None:
                 emit("error", kind="not_media", message="yt-dlp found nothing to download")

@@ -42,6 +42,7 @@ from mvidarr.playback.service import plays_in_browsers
 from mvidarr.providers.models import PROVIDER_NAMES
 from mvidarr.quality import service as quality_service
 from mvidarr.quality.repository import CUTOFF_SORTABLE
+from mvidarr.quality.schemas import SPONSORBLOCK_CATEGORIES
 from mvidarr.search import service as search_service
 from mvidarr.search.highlight import marked
 from mvidarr.search.sources import KINDS as SEARCH_KINDS
@@ -423,6 +424,7 @@ async def quality_page(request: Request, session: SessionDep, principal: PageRea
         page_sizes=PAGE_SIZES,
         profiles=await quality_service.list_profiles(session),
         all_labels=QUALITY_LABELS,
+        sponsorblock_categories=SPONSORBLOCK_CATEGORIES,
     )
 
 

@@ -32,7 +32,8 @@ class FakeTubeIE(InfoExtractor):
                     "They will be skipped as they may yield HTTP Error 403."
                 )
             else:
-                formats.append({"url": f"{base}/media/clip.mp4", "ext": "mp4", "format_id": "18"})
+                media = str(player.get("media") or "clip.mp4")
+                formats.append({"url": f"{base}/media/{media}", "ext": "mp4", "format_id": "18"})
         if not formats:
             reason = str(status.get("reason") or "")
             subreason = str(status.get("subreason") or "")
@@ -44,4 +45,10 @@ class FakeTubeIE(InfoExtractor):
                 reason = reason.removesuffix("This helps protect our community. Learn more").strip()
                 reason = f"{reason.removesuffix('.')}. {self._login_hint(method='cookies')}"
             self.raise_no_formats(reason or "No video formats found!", expected=True)
-        return {"id": video_id, "title": str(player.get("title") or video_id), "formats": formats}
+        info: dict[str, Any] = {"id": video_id, "title": str(player.get("title") or video_id), "formats": formats}
+        if player.get("duration"):
+            info["duration"] = float(player["duration"])
+        if player.get("extractorKey"):
+            # yt-dlp's SponsorBlock postprocessor asks only for YouTube's videos: this fake says it is one.
+            info["extractor_key"] = str(player["extractorKey"])
+        return info
