@@ -239,3 +239,10 @@ async def latest_download(session: AsyncSession, video_id: int) -> Download | No
 
 async def delete_download(session: AsyncSession, download_id: int) -> None:
     await session.execute(delete(Download).where(Download.id == download_id))
+
+
+async def last_job(session: AsyncSession, job_type: str, statuses: Sequence[JobStatus] | None = None) -> Job | None:
+    stmt = select(Job).where(Job.type == job_type)
+    if statuses is not None:
+        stmt = stmt.where(Job.status.in_(list(statuses)))
+    return (await session.execute(stmt.order_by(Job.id.desc()).limit(1))).scalar_one_or_none()

@@ -194,3 +194,21 @@ class CookiesStatus(Schema):
     present: bool
     size: int | None = None
     updated_at: UTCDatetime | None = None
+
+
+class YtDlpStatus(Schema):
+    mode: Literal["notify", "auto", "pinned"] = Field(description="The setting downloads.ytdlp_updates.")
+    installed: str | None = Field(description="The yt-dlp version downloads run with (None: not installed).")
+    latest: str | None = Field(description="The newest release the last check found on PyPI.")
+    outdated: bool = Field(description="A newer release is out (never while pinned).")
+    checked_at: UTCDatetime | None = Field(description="When the last check finished.")
+    last_update: JobPublic | None = Field(description="The last update job, with its outcome (a rollback's reason).")
+
+
+class YtDlpUpdateRequest(InputSchema):
+    version: str | None = Field(
+        default=None,
+        max_length=40,
+        pattern=r"^\d+(\.\d+)*$",
+        description="The version to install (e.g. 2026.11.1); the newest on PyPI when unset.",
+    )

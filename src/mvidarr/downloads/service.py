@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mvidarr.artists import service as artists
 from mvidarr.db import Database, utcnow
 from mvidarr.downloads import repository, ytdlp
+from mvidarr.downloads import settings as keys
 from mvidarr.downloads.ranking import source_key, youtube_id
 from mvidarr.downloads.schemas import (
     BulkDownloadParams,
@@ -22,7 +23,9 @@ from mvidarr.downloads.schemas import (
     VideoDownloadAccepted,
     VideoFromSource,
     VideoRef,
+    YtDlpStatus,
 )
+from mvidarr.downloads.updates import is_newer
 from mvidarr.errors import Conflict, InvalidInput, NotFound
 from mvidarr.events.hub import Event, EventHub
 from mvidarr.jobs import service as jobs
@@ -33,6 +36,7 @@ from mvidarr.library.service import require_root_folder
 from mvidarr.library.titles import parse_title
 from mvidarr.models import Artist, Job, JobStatus, Video, VideoStatus
 from mvidarr.network.policy import FetchFailed, NetworkPolicy, NetworkRefused, policy_from_settings
+from mvidarr.settings import service as runtime_settings
 from mvidarr.videos import repository as video_repository
 from mvidarr.videos import service as videos
 
@@ -262,3 +266,19 @@ async def latest_attempt(session: AsyncSession, video_id: int) -> DownloadPublic
     """The video's most recent download attempt (its reason and fix show on the video page)."""
     row = await repository.latest_download(session, video_id)
     return DownloadPublic.model_validate(row) if row is not None else None
+
+
+async def ytdlp_status(session: AsyncSession, installed: str | None) -> YtDlpStatus:
+    """yt-dlp's versions: `installed` against what the last `ytdlp.check` found, and the last update."""
+    mode = str(await runtime_settings.get_value(session, keys.YTDLP_UPDATES))
+    check = await repository.last_job(session, "ytdlp.check", [JobStatus.SUCCEEDED])
+    update = await repository.last_job(session, "ytdlp.update")
+    latest = str(check.result["latest"]) if check is not None and check.result and check.result.get("latest") else None
+    return YtDlpStatus(
+        mode=mode,  # type: ignore[arg-type]
+        installed=installed,
+        latest=latest,
+        outdated=mode != "pinned" and is_newer(latest, installed),
+        checked_at=check.finished_at if check is not None else None,
+        last_update=jobs.public(update) if update is not None else None,
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -27,6 +27,9 @@ PER_HOST = "downloads.per_host_concurrency"
 WINDOW_START = "downloads.window_start_hour"
 WINDOW_END = "downloads.window_end_hour"
 SPONSORBLOCK_API = "downloads.sponsorblock_api"
+YTDLP_UPDATES = "downloads.ytdlp_updates"
+YTDLP_PYPI = "downloads.ytdlp_pypi_url"
+YTDLP_INDEX = "downloads.ytdlp_package_index"
 
 define(MAX_CONCURRENT, Annotated[int, Field(ge=0, le=32)], 2, "Downloads running at once, over all workers.")
 define(
@@ -127,4 +130,24 @@ define(
     "https://sponsor.ajay.app",
     "SponsorBlock API that downloads ask for segments (quality profiles choose to cut or mark them); "
     "another instance or mirror may be given.",
+)
+define(
+    YTDLP_UPDATES,
+    Literal["notify", "auto", "pinned"],
+    "notify",
+    "yt-dlp updates: notify (a daily check; a health warning while a newer release is out; update from the "
+    "System page), auto (the check also installs it, self-tested, rolled back on failure) or pinned (no check, "
+    "no update: the installed version stays).",
+)
+define(
+    YTDLP_PYPI,
+    Annotated[str, limit(500, 1), Clean, Field(pattern=r"^https?://[^\s]+$")],
+    "https://pypi.org/pypi",
+    "PyPI JSON API the yt-dlp check asks (<url>/yt-dlp/json).",
+)
+define(
+    YTDLP_INDEX,
+    Annotated[str, limit(500, 1), Clean, Field(pattern=r"^https?://[^\s]+$")] | None,
+    None,
+    "Package index (PEP 503 simple API) pip installs yt-dlp from; unset is pip's own (PyPI or pip.conf).",
 )

@@ -46,6 +46,7 @@ BUILTIN_MODULES = (
     "mvidarr.discovery.tasks",
     "mvidarr.monitors.tasks",
     "mvidarr.downloads.tasks",
+    "mvidarr.downloads.update_tasks",
     "mvidarr.organise.tasks",
     "mvidarr.organise.nfo_tasks",
     "mvidarr.trash.tasks",

@@ -23,6 +23,7 @@ from mvidarr.db import SessionDep
 from mvidarr.discovery import service as discovery_service
 from mvidarr.discovery.repository import WANTED_SORTABLE, WantedFilter
 from mvidarr.downloads import service as downloads_service
+from mvidarr.downloads import updates as ytdlp_updates
 from mvidarr.errors import NotFound
 from mvidarr.jobs import schedules as schedules_service
 from mvidarr.jobs import service as jobs_service
@@ -686,13 +687,20 @@ async def system_page(request: Request, session: SessionDep, principal: PageRead
     )
     state = request.app.state
     health = await system_service.readiness(state.db, state.settings)
+    about = await system_about.about(state.db, state.settings) if user.is_admin else None
+    ytdlp = None
+    if about is not None:
+        python = state.settings.ytdlp_python
+        installed = await ytdlp_updates.installed_version(python) if python else about.yt_dlp
+        ytdlp = await downloads_service.ytdlp_status(session, installed)
     return render(
         request,
         "system.html",
         user=user,
         page="system",
         health=health,
-        about=await system_about.about(state.db, state.settings) if user.is_admin else None,
+        about=about,
+        ytdlp=ytdlp,
         jobs=recent.items,
         job_types=jobs_service.list_types(),
     )
