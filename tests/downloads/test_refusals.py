@@ -380,3 +380,26 @@ async def test_a_download_may_have_its_own_bandwidth_limit(
     [row] = await _rows(db, video["id"])
     assert row.speed is not None
     assert row.speed < 64 * 1024 * 1.6, f"yt-dlp's ratelimit held the transfer near 64 KiB/s, here {row.speed:.0f} B/s"
+
+
+async def test_downloads_from_one_host_respect_the_per_host_concurrency(
+    client: httpx.AsyncClient, db: Database, runner: Runner, media_server: MediaServer, library: Path
+) -> None:
+    await _settings(client, **{"downloads.per_host_concurrency": 1})
+    artist = await make_artist(client, "Cocteau Twins")
+    videos = [
+        await make_video(
+            client, artist["id"], f"Song {n}", sources=[{"url": media_server.url("/slow/long.mp4") + f"?n={n}"}]
+        )
+        for n in range(2)
+    ]
+    queued = await client.post("/api/v1/videos/download", json={"video_ids": [v["id"] for v in videos]})
+    parent = await wait_for(db, queued.json()["id"], within_s=180)
+    assert parent.status == JobStatus.SUCCEEDED, parent.error
+    first, second = sorted(
+        [next(r for r in await _rows(db, v["id"]) if r.status == "succeeded") for v in videos],
+        key=lambda row: row.started_at,
+    )
+    assert first.finished_at is not None
+    assert second.started_at >= first.finished_at - timedelta(seconds=0.5), "one download from the host at a time"
+    assert first.source_host == second.source_host == "127.0.0.1"
