@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-COOKIES_FIX = "upload a cookies file of a signed-in browser session (Settings -> Downloads -> Cookies file)"
+COOKIES_FIX = "upload a cookies file of a signed-in browser session (Settings -> Downloads -> Cookies for yt-dlp)"
 PO_TOKEN_FIX = "set a PO token (setting downloads.youtube_po_token; see yt-dlp's PO Token Guide)"
 HOST_WIDE = frozenset({"rate_limited", "bot_check"})
 """Kinds that make every download from the host wait, instead of failing the video."""
