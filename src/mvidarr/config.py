@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     ffmpeg_path: str | None = Field(
         default=None, description="ffmpeg binary; the one bundled by imageio-ffmpeg when unset."
     )
+    ytdlp_python: str | None = Field(
+        default=None,
+        description="Interpreter whose yt-dlp the System page updates (pip runs on it); MVidarr's own when unset.",
+    )
     max_transcodes: int = Field(default=2, ge=0, le=64, description="Concurrent remux/transcode streams.")
     database_schema: str | None = Field(
         default=None, pattern=r"^[a-z_][a-z0-9_]{0,62}$", description="PostgreSQL schema (search_path) to use."

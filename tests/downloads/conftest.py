@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -70,6 +72,13 @@ class MediaServer:
     hits: list[str] = field(default_factory=list)
     cookies: list[str | None] = field(default_factory=list)
     extra: dict[str, bytes] = field(default_factory=dict)
+    players: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """FakeTube player responses by video id (`/player/<id>`, read by the faketube yt-dlp plugin)."""
+    limited_left: int = 0
+    """How many more requests under `/limited/` answer 429 Too Many Requests before the source recovers."""
+    retry_after: str | None = "1"
+    limited_answers: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -102,6 +111,31 @@ def _handler(server: MediaServer) -> type[BaseHTTPRequestHandler]:
                 if not head:
                     self.wfile.write(body)
                 return
+            if path.startswith("/player/"):
+                player = server.players.get(path.rsplit("/", 1)[1])
+                body = json.dumps(player or {"playabilityStatus": {"status": "ERROR", "reason": "Video unavailable"}})
+                self._send_head(200, len(body), "application/json")
+                if not head:
+                    self.wfile.write(body.encode())
+                return
+            if path.startswith("/limited/"):
+                with server.lock:
+                    limited = server.limited_left > 0
+                    if limited:
+                        server.limited_left -= 1
+                        server.limited_answers += 1
+                if limited:
+                    body = b"Too Many Requests"
+                    self.send_response(429)
+                    if server.retry_after is not None:
+                        self.send_header("Retry-After", server.retry_after)
+                    self.send_header("Content-Type", "text/plain")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    if not head:
+                        self.wfile.write(body)
+                    return
+                path = "/media/" + path.removeprefix("/limited/")
             if path in server.extra:
                 body = server.extra[path]
                 kind = "application/dash+xml" if path.endswith(".mpd") else "video/mp4"
@@ -167,6 +201,17 @@ def media_server(media_folder: Path) -> Iterator[MediaServer]:
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+PLUGINS = Path(__file__).parent / "ytdlp_plugins"
+
+
+@pytest.fixture
+def faketube(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The download worker (a subprocess) loads the FakeTube yt-dlp plugin (`ytdlp_plugins/`)."""
+    paths = [str(PLUGINS), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(paths))
+    return PLUGINS
 
 
 @pytest.fixture

@@ -469,11 +469,15 @@ def test_quality_page_draws_charts_and_edits_profiles(tab: Tab, server: Server) 
     assert page.locator("figure[data-chart] svg").count() == 5
     page.click(".new-profile summary")
     page.fill("#profile-form-new-name", "Browser profile")
+    page.select_option("#profile-form-new-sponsorblock", "cut")
+    page.check('#profile-form-new input[name="sponsorblock_categories"][value="intro"]')
     page.click("#profile-form-new button[type=submit]")
     page.wait_for_selector("article.profile h3:has-text('Browser profile')")
     with server.api(server.admin_token()) as api:
         created = next(p for p in api.get("/quality-profiles").json() if p["name"] == "Browser profile")
         assert (created["cutoff"], created["allowed_labels"]) == ("1080p", ["1080p", "720p"])
+        assert created["sponsorblock"] == "cut"
+        assert sorted(created["sponsorblock_categories"]) == ["intro", "music_offtopic"]
         api.delete(f"/quality-profiles/{created['id']}")
 
 

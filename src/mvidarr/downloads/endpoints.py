@@ -7,18 +7,29 @@ from fastapi import APIRouter, Depends, Path, Query, Request, UploadFile, status
 
 from mvidarr.auth.dependencies import Admin, Member, Reader
 from mvidarr.db import SessionDep
-from mvidarr.downloads import cookies, service
+from mvidarr.downloads import cookies, service, update_tasks, updates
 from mvidarr.downloads import settings as _settings  # noqa: F401  (defines the downloads.* settings)
+from mvidarr.downloads import settings as keys
 from mvidarr.downloads import tasks as _tasks  # noqa: F401  (registers the download job types)
-from mvidarr.downloads.schemas import BulkDownloadRequest, CookiesStatus, DownloadRequest, HistoryItem, QueueItem
-from mvidarr.errors import Forbidden, error_responses
+from mvidarr.downloads.schemas import (
+    BulkDownloadRequest,
+    CookiesStatus,
+    DownloadRequest,
+    HistoryItem,
+    QueueItem,
+    YtDlpStatus,
+    YtDlpUpdateRequest,
+)
+from mvidarr.errors import Conflict, Forbidden, error_responses
 from mvidarr.events.hub import EventHub
+from mvidarr.jobs import service as jobs
 from mvidarr.jobs.clock import Clock
 from mvidarr.jobs.schemas import JobPublic
 from mvidarr.kit.pagination import Page, PageDep
 from mvidarr.kit.params import MAX_ID
 from mvidarr.models.user import Role
 from mvidarr.network.dependencies import PolicyDep
+from mvidarr.settings import service as runtime_settings
 
 router = APIRouter(tags=["downloads"])
 VideoIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Video id.")]
@@ -66,7 +77,8 @@ async def download_many(
     description="Queues `video.download` (or answers the one already queued). The job chooses and ranks sources "
     "itself; `source_url` (managers) downloads that source instead, e.g. another of the job's ranked candidates. "
     "With no root folder to put the file in the answer is 409 (`no-root-folder`). A `source_url` the network "
-    "policy refuses (a private, loopback or link-local host not listed in `network.allowed_private_hosts`) is 422.",
+    "policy refuses (a private, loopback or link-local host not listed in `network.allowed_private_hosts`) is 422. "
+    "`rate_limit_kib_s` limits this download's bandwidth instead of the setting `downloads.rate_limit_kib_s`.",
     responses=error_responses(400, 401, 403, 404, 409, 422),
 )
 async def download_video(
@@ -82,7 +94,14 @@ async def download_video(
     if source_url is not None and not principal.role.at_least(Role.MANAGER):
         raise Forbidden("choosing the source needs the manager role")
     job = await service.queue_download(
-        session, hub, clock, video_id, source_url=source_url, policy=policy, created_by=principal.user_id
+        session,
+        hub,
+        clock,
+        video_id,
+        source_url=source_url,
+        policy=policy,
+        created_by=principal.user_id,
+        rate_limit_kib_s=body.rate_limit_kib_s if body is not None else None,
     )
     return JobPublic.model_validate(job)
 
@@ -151,3 +170,53 @@ async def upload_cookies(request: Request, _admin: Admin, file: UploadFile) -> C
 )
 async def delete_cookies(request: Request, _admin: Admin) -> None:
     await asyncio.to_thread(cookies.remove, request.app.state.settings.data_dir)
+
+
+@router.get(
+    "/downloads/ytdlp",
+    response_model=YtDlpStatus,
+    summary="yt-dlp version and updates",
+    description="The installed yt-dlp, the newest release the last daily check found on PyPI, whether it is "
+    "outdated, the update mode (setting `downloads.ytdlp_updates`) and the last update job. Admins only.",
+    responses=error_responses(401, 403),
+)
+async def ytdlp_status(request: Request, session: SessionDep, _admin: Admin) -> YtDlpStatus:
+    python = request.app.state.settings.ytdlp_python or updates.default_python()
+    return await service.ytdlp_status(session, await updates.installed_version(python))
+
+
+@router.post(
+    "/downloads/ytdlp/check",
+    response_model=JobPublic,
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Check for a newer yt-dlp now",
+    description="Starts `ytdlp.check` (the daily schedule's job). Admins only.",
+    responses=error_responses(401, 403),
+)
+async def ytdlp_check(session: SessionDep, admin: Admin, hub: HubDep, clock: ClockDep) -> JobPublic:
+    job, _created = await jobs.enqueue(
+        session, hub, update_tasks.CHECK, update_tasks.CheckParams(), created_by=admin.user_id, clock=clock
+    )
+    return jobs.public(job)
+
+
+@router.post(
+    "/downloads/ytdlp/update",
+    response_model=JobPublic,
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Update yt-dlp now",
+    description="Starts `ytdlp.update`: pip installs the version (the newest on PyPI when none is sent) into the "
+    "running environment, a fresh interpreter self-tests it (import, extract a loopback page), and the previous "
+    "version is installed again when the test fails (the job then fails with the reason). Downloads started "
+    "afterwards use the new version; no restart is needed. 409 while yt-dlp is pinned "
+    "(`downloads.ytdlp_updates`). Admins only.",
+    responses=error_responses(401, 403, 409, 422),
+)
+async def ytdlp_update(
+    session: SessionDep, admin: Admin, hub: HubDep, clock: ClockDep, body: YtDlpUpdateRequest | None = None
+) -> JobPublic:
+    if await runtime_settings.get_value(session, keys.YTDLP_UPDATES) == "pinned":
+        raise Conflict(f"yt-dlp is pinned (setting {keys.YTDLP_UPDATES}); change it to update")
+    params = update_tasks.UpdateParams(version=body.version if body is not None else None)
+    job, _created = await jobs.enqueue(session, hub, update_tasks.UPDATE, params, created_by=admin.user_id, clock=clock)
+    return jobs.public(job)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Row, and_, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.kit.pagination import PageParams
@@ -18,6 +20,7 @@ from mvidarr.models import (
     Job,
     JobStatus,
     MediaFile,
+    SourceHost,
     Video,
     VideoStatus,
 )
@@ -182,3 +185,64 @@ async def current_file(session: AsyncSession, video_id: int) -> MediaFile | None
         .limit(1)
     )
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+# -- source hosts that asked us to wait ---------------------------------------------------------
+
+
+def _insert(session: AsyncSession) -> Any:
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+async def waiting_hosts(session: AsyncSession, hosts: Iterable[str], now: datetime) -> dict[str, SourceHost]:
+    """The hosts among `hosts` whose back-off has not ended yet."""
+    wanted = sorted(set(hosts))
+    if not wanted:
+        return {}
+    stmt = select(SourceHost).where(SourceHost.host.in_(wanted), SourceHost.wait_until > now)
+    return {row.host: row for row in (await session.execute(stmt)).scalars()}
+
+
+async def host_for_refusal(session: AsyncSession, host: str, kind: str, now: datetime) -> SourceHost:
+    """The host's row, created if new, locked for the caller's update (PostgreSQL; SQLite's writer is one)."""
+    await session.execute(
+        _insert(session)(SourceHost)
+        .values(host=host, kind=kind, refusals=0, wait_until=now, updated_at=now)
+        .on_conflict_do_nothing(index_elements=["host"])
+    )
+    return (
+        await session.execute(
+            select(SourceHost)
+            .where(SourceHost.host == host)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one()
+
+
+async def clear_host(session: AsyncSession, host: str, now: datetime) -> None:
+    """A download from `host` succeeded: its refusals in a row start again from zero."""
+    await session.execute(delete(SourceHost).where(SourceHost.host == host, SourceHost.wait_until <= now))
+
+
+async def running_from_host(session: AsyncSession, host: str, *, other_than: int | None = None) -> int:
+    stmt = select(func.count()).where(Download.source_host == host, Download.status == DownloadOutcome.RUNNING)
+    if other_than is not None:
+        stmt = stmt.where(Download.id != other_than)
+    return int(await session.scalar(stmt) or 0)
+
+
+async def latest_download(session: AsyncSession, video_id: int) -> Download | None:
+    stmt = select(Download).where(Download.video_id == video_id).order_by(Download.id.desc()).limit(1)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def delete_download(session: AsyncSession, download_id: int) -> None:
+    await session.execute(delete(Download).where(Download.id == download_id))
+
+
+async def last_job(session: AsyncSession, job_type: str, statuses: Sequence[JobStatus] | None = None) -> Job | None:
+    stmt = select(Job).where(Job.type == job_type)
+    if statuses is not None:
+        stmt = stmt.where(Job.status.in_(list(statuses)))
+    return (await session.execute(stmt.order_by(Job.id.desc()).limit(1))).scalar_one_or_none()

@@ -25,6 +25,9 @@ class DownloadParams(BaseModel):
         default=None, description="Download this source only, instead of choosing one."
     )
     upgrade: bool = Field(default=False, description="Replace the current file (its old file goes to the trash).")
+    rate_limit_kib_s: Annotated[int, Field(ge=1, le=10_000_000)] | None = Field(
+        default=None, description="Bandwidth limit of this download in KiB/s, instead of downloads.rate_limit_kib_s."
+    )
 
 
 class UpgradeParams(BaseModel):
@@ -50,6 +53,12 @@ class ScheduledParams(BaseModel):
 class DownloadRequest(InputSchema):
     source_url: SourceUrl | None = Field(
         default=None, description="Download this source instead of choosing one (it must not be blocklisted)."
+    )
+    rate_limit_kib_s: int | None = Field(
+        default=None,
+        ge=1,
+        le=10_000_000,
+        description="Bandwidth limit of this download in KiB/s, instead of the setting downloads.rate_limit_kib_s.",
     )
 
 
@@ -123,8 +132,12 @@ class CandidatePublic(Schema):
 
 class FailurePublic(Schema):
     url: str
-    kind: str
+    kind: str = Field(
+        description="transient, rate_limited, bot_check, po_token, age, geo, private, unavailable, not_media, "
+        "probe, refused or error."
+    )
     reason: str
+    fix: str | None = Field(default=None, description="What the user can do about it, in plain words.")
 
 
 class DownloadPublic(Schema):
@@ -141,6 +154,7 @@ class DownloadPublic(Schema):
     candidates: list[CandidatePublic]
     failures: list[FailurePublic]
     reason: str | None
+    fix: str | None = Field(description="What the user can do about the failure (cookies file, PO token, wait).")
     format_id: str | None
     quality_label: str | None
     container: str | None
@@ -180,3 +194,21 @@ class CookiesStatus(Schema):
     present: bool
     size: int | None = None
     updated_at: UTCDatetime | None = None
+
+
+class YtDlpStatus(Schema):
+    mode: Literal["notify", "auto", "pinned"] = Field(description="The setting downloads.ytdlp_updates.")
+    installed: str | None = Field(description="The yt-dlp version downloads run with (None: not installed).")
+    latest: str | None = Field(description="The newest release the last check found on PyPI.")
+    outdated: bool = Field(description="A newer release is out (never while pinned).")
+    checked_at: UTCDatetime | None = Field(description="When the last check finished.")
+    last_update: JobPublic | None = Field(description="The last update job, with its outcome (a rollback's reason).")
+
+
+class YtDlpUpdateRequest(InputSchema):
+    version: str | None = Field(
+        default=None,
+        max_length=40,
+        pattern=r"^\d+(\.\d+)*$",
+        description="The version to install (e.g. 2026.11.1); the newest on PyPI when unset.",
+    )

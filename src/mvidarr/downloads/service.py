@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mvidarr.artists import service as artists
 from mvidarr.db import Database, utcnow
 from mvidarr.downloads import repository, ytdlp
+from mvidarr.downloads import settings as keys
 from mvidarr.downloads.ranking import source_key, youtube_id
 from mvidarr.downloads.schemas import (
     BulkDownloadParams,
@@ -22,7 +23,9 @@ from mvidarr.downloads.schemas import (
     VideoDownloadAccepted,
     VideoFromSource,
     VideoRef,
+    YtDlpStatus,
 )
+from mvidarr.downloads.updates import is_newer
 from mvidarr.errors import CONFLICT, REFERENCE, Conflict, InvalidInput, NotFound
 from mvidarr.events.hub import Event, EventHub
 from mvidarr.jobs import service as jobs
@@ -33,6 +36,7 @@ from mvidarr.library.service import require_root_folder
 from mvidarr.library.titles import parse_title
 from mvidarr.models import Artist, Job, JobStatus, Video, VideoStatus
 from mvidarr.network.policy import FetchFailed, NetworkPolicy, NetworkRefused, policy_from_settings
+from mvidarr.settings import service as runtime_settings
 from mvidarr.videos import repository as video_repository
 from mvidarr.videos import service as videos
 
@@ -78,6 +82,7 @@ async def queue_download(
     source_url: str | None = None,
     policy: NetworkPolicy | None = None,
     created_by: int | None = None,
+    rate_limit_kib_s: int | None = None,
 ) -> Job:
     """Queue `video.download` for one video (the active twin if one is queued) and mark it queued.
 
@@ -91,7 +96,7 @@ async def queue_download(
     await _check_source(session, video_id, source_url)
     artist_root = await session.scalar(select(Artist.root_folder_id).where(Artist.id == video.artist_id))
     await require_root_folder(session, PUT_DOWNLOADS, artist_root)
-    params = DownloadParams(video_id=video_id, source_url=source_url)
+    params = DownloadParams(video_id=video_id, source_url=source_url, rate_limit_kib_s=rate_limit_kib_s)
     job, created = await jobs.enqueue(session, hub, DOWNLOAD, params, created_by=created_by, clock=clock)
     if created and video.status != VideoStatus.DOWNLOADED:
         await set_status(session, hub, video_id, VideoStatus.QUEUED, job_id=job.id)
@@ -143,7 +148,7 @@ async def _source_metadata(url: str, policy: NetworkPolicy) -> dict[str, Any]:
     except ytdlp.YtDlpFailed as exc:
         if exc.kind == "refused":
             raise NetworkRefused(exc.message) from None
-        if exc.kind == "transient":
+        if exc.kind in ("transient", "rate_limited", "bot_check"):
             raise FetchFailed(f"the source did not answer: {exc.message}") from None
         raise InvalidInput(f"cannot read the source: {exc.message}", loc=("body", "source_url")) from None
 
@@ -259,3 +264,25 @@ async def history(
     rows, total = await repository.history_page(session, page, video_id=video_id, outcome=outcome)
     items = [HistoryItem(download=DownloadPublic.model_validate(row[0]), video=_ref(row)) for row in rows]
     return Page(items=items, total=total, page=page.page, page_size=page.page_size)
+
+
+async def latest_attempt(session: AsyncSession, video_id: int) -> DownloadPublic | None:
+    """The video's most recent download attempt (its reason and fix show on the video page)."""
+    row = await repository.latest_download(session, video_id)
+    return DownloadPublic.model_validate(row) if row is not None else None
+
+
+async def ytdlp_status(session: AsyncSession, installed: str | None) -> YtDlpStatus:
+    """yt-dlp's versions: `installed` against what the last `ytdlp.check` found, and the last update."""
+    mode = str(await runtime_settings.get_value(session, keys.YTDLP_UPDATES))
+    check = await repository.last_job(session, "ytdlp.check", [JobStatus.SUCCEEDED])
+    update = await repository.last_job(session, "ytdlp.update")
+    latest = str(check.result["latest"]) if check is not None and check.result and check.result.get("latest") else None
+    return YtDlpStatus(
+        mode=mode,  # type: ignore[arg-type]
+        installed=installed,
+        latest=latest,
+        outdated=mode != "pinned" and is_newer(latest, installed),
+        checked_at=check.finished_at if check is not None else None,
+        last_update=jobs.public(update) if update is not None else None,
+    )

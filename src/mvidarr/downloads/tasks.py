@@ -13,22 +13,24 @@ import contextlib
 import shutil
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
 
 from mvidarr.config import Settings
-from mvidarr.downloads import placement, repository, ytdlp
+from mvidarr.downloads import hosts, placement, refusals, repository, ytdlp
 from mvidarr.downloads import settings as keys
 from mvidarr.downloads.formats import best_offered, choose_format, decide_upgrade
 from mvidarr.downloads.ranking import Candidate, Wanted, rank, unique, youtube_url
 from mvidarr.downloads.schemas import BulkDownloadParams, DownloadParams, ScheduledParams, UpgradeParams
 from mvidarr.downloads.search import SearchResult, search_sources
 from mvidarr.downloads.service import BULK, DOWNLOAD, set_status
-from mvidarr.jobs.context import JobContext, JobInterrupted, RetryableJobError
+from mvidarr.jobs.context import JobContext, JobDeferred, JobInterrupted, RetryableJobError
 from mvidarr.jobs.registry import JobResult, Role, job_type
 from mvidarr.jobs.schedules import DefaultSchedule, register_default
+from mvidarr.kit.sealing import Sealer
 from mvidarr.media.probe import ProbeResult, probe_file
 from mvidarr.metadata.tasks import enrich_after_download
 from mvidarr.models import Artist, DownloadOutcome, Job, QualityProfile, RootFolder, Video, VideoStatus
@@ -45,7 +47,9 @@ UPGRADE_SEARCH = "downloads.upgrade_search"
 MAX_ATTEMPTS = 4
 ROW_EVERY_S = 1.0
 DOWNLOAD_SHARE = 0.9
-FAILOVER_KINDS = frozenset({"unavailable", "private", "geo", "age", "not_media", "probe", "error"})
+FAILOVER_KINDS = frozenset({"unavailable", "private", "geo", "age", "po_token", "not_media", "probe", "error"})
+HOST_SLOT_WAIT_S = 15.0
+"""How long a download waits for a free slot on its source host (downloads.per_host_concurrency)."""
 
 
 @dataclass(slots=True)
@@ -111,13 +115,21 @@ class _Options:
     embed_metadata: bool
     min_free_mb: int
     search_results: int
+    po_token: str | None = None
+    per_host: int = 0
+    backoff_base_s: float = 60.0
+    backoff_max_s: float = 6 * 3600.0
+    sponsorblock: dict[str, Any] | None = None
 
 
-async def _options(ctx: JobContext, profile: QualityProfile | None) -> _Options:
+async def _options(ctx: JobContext, profile: QualityProfile | None, rate_limit_kib_s: int | None = None) -> _Options:
     async with ctx.reader() as session:
         values = {key: await runtime_settings.get_value(session, key) for key in _SETTING_KEYS}
+        values[keys.PO_TOKEN] = await runtime_settings.get_value(
+            session, keys.PO_TOKEN, sealer=Sealer.from_secret(ctx.settings.resolve_secret_key())
+        )
     choice = choose_format(profile, compatibility=bool(values[keys.COMPATIBILITY]))
-    rate = values[keys.RATE_LIMIT]
+    rate = rate_limit_kib_s or values[keys.RATE_LIMIT]
     return _Options(
         format=choice.expression,
         merge_format=choice.merge_format,
@@ -127,7 +139,19 @@ async def _options(ctx: JobContext, profile: QualityProfile | None) -> _Options:
         embed_metadata=bool(values[keys.EMBED_METADATA]),
         min_free_mb=int(values[keys.MIN_FREE_MB]),
         search_results=int(values[keys.SEARCH_RESULTS]),
+        po_token=str(values[keys.PO_TOKEN]) if values[keys.PO_TOKEN] else None,
+        per_host=int(values[keys.PER_HOST]),
+        backoff_base_s=float(values[keys.BACKOFF_BASE]),
+        backoff_max_s=float(values[keys.BACKOFF_MAX]),
+        sponsorblock=_sponsorblock(profile, str(values[keys.SPONSORBLOCK_API])),
     )
+
+
+def _sponsorblock(profile: QualityProfile | None, api: str) -> dict[str, Any] | None:
+    """What the worker does with SponsorBlock's segments for this profile (None: nothing asked)."""
+    if profile is None or profile.sponsorblock not in ("cut", "mark") or not profile.sponsorblock_categories:
+        return None
+    return {"mode": profile.sponsorblock, "categories": list(profile.sponsorblock_categories), "api": api}
 
 
 _SETTING_KEYS = (
@@ -138,7 +162,16 @@ _SETTING_KEYS = (
     keys.EMBED_METADATA,
     keys.MIN_FREE_MB,
     keys.SEARCH_RESULTS,
+    keys.PER_HOST,
+    keys.BACKOFF_BASE,
+    keys.BACKOFF_MAX,
+    keys.SPONSORBLOCK_API,
 )
+
+
+def po_token_argument(token: str) -> str:
+    """yt-dlp's `youtube:po_token` value: CLIENT.CONTEXT+TOKEN as given, a bare token for web's streams."""
+    return token if "+" in token else f"web.gvs+{token}"
 
 
 def _free_mb(path: Path) -> float:
@@ -270,7 +303,8 @@ class Download:
             profile = await quality.profile_for_artist(session, artist)
             blocked = await repository.blocklisted_keys(session, self.video_id)
             root_path = await placement.library_root(session, artist)
-        options = await _options(ctx, profile)
+        await self._hold_for_window()
+        options = await _options(ctx, profile, self.params.rate_limit_kib_s)
         root = temp_root()
         leftovers = await ctx.to_thread(_clear_job_leftovers, root, ctx.job_id)
         if leftovers:
@@ -301,6 +335,8 @@ class Download:
             with contextlib.suppress(Exception):
                 await asyncio.shield(self._stopped())
             raise
+        except JobDeferred:
+            raise
         except Exception as exc:
             # Whatever phase failed (placing, the NFO, the database), the attempt and the video end
             # failed with the reason instead of staying "downloading".
@@ -308,6 +344,24 @@ class Download:
                 with contextlib.suppress(Exception):
                     await asyncio.shield(self._fail(failure_reason(exc)))
             raise
+
+    async def _hold_for_window(self) -> None:
+        """Scheduled and automatic downloads start only inside the download window; one a user started
+        (the job has a creator) is not held back."""
+        if self.ctx.created_by is not None:
+            return
+        async with self.ctx.reader() as session:
+            start = await runtime_settings.get_value(session, keys.WINDOW_START)
+            end = await runtime_settings.get_value(session, keys.WINDOW_END)
+        wait = hosts.window_wait_s(self.ctx.now(), start, end)
+        if wait is None:
+            return
+        reason = (
+            f"waiting for the download window ({start:02d}:00 to {end:02d}:00 UTC, settings "
+            f"{keys.WINDOW_START} and {keys.WINDOW_END})"
+        )
+        await self._status(VideoStatus.QUEUED, reason)
+        raise JobDeferred(reason, wait_s=wait)
 
     async def _stopped(self) -> None:
         if self.ctx.cancelled:
@@ -361,31 +415,120 @@ class Download:
             await self._fail(reason)
             raise DownloadFailed(reason)
         transient = False
+        tried = 0
+        # Hosts that asked us to wait (a rate limit, a bot check): their candidates wait with them
+        # instead of failing one after another.
+        async with ctx.reader() as session:
+            held = {
+                row.host: (row.wait_until, refusals.explain(row.kind, row.reason or "", row.host))
+                for row in (
+                    await repository.waiting_hosts(session, (refusals.source_host(c.url) for c in usable), ctx.now())
+                ).values()
+            }
         for index, candidate in enumerate(usable):
             ctx.check_abort()
+            host = refusals.source_host(candidate.url)
+            if host in held:
+                continue
+            if not await self._host_slot_free(host, options.per_host):
+                held[host] = (
+                    ctx.now() + timedelta(seconds=HOST_SLOT_WAIT_S),
+                    refusals.Refusal(
+                        "host_busy",
+                        f"{options.per_host} download(s) from {host} already running",
+                        f"none needed; setting {keys.PER_HOST} allows more at once",
+                    ),
+                )
+                continue
+            tried += 1
             folder = temp / f"job-{ctx.job_id}-a{max(1, ctx.attempt)}-c{index}"
             try:
-                result = await self._try(candidate, folder, video, artist, profile, options)
+                result = await self._try(candidate, folder, video, artist, profile, options, host)
             except ytdlp.YtDlpStopped:
                 raise JobInterrupted from None
             except _CandidateFailed as failed:
-                self.failures.append({"url": candidate.url, "kind": failed.kind, "reason": failed.reason})
-                await ctx.log("warning", f"{candidate.url}: {failed.reason} ({failed.kind})")
+                refusal = refusals.explain(failed.kind, failed.reason, host)
+                failure = {"url": candidate.url, "kind": failed.kind, "reason": refusal.reason}
+                if refusal.fix:
+                    failure["fix"] = refusal.fix
+                self.failures.append(failure)
+                await ctx.log("warning", f"{candidate.url}: {refusal.reason} ({failed.kind})")
+                if failed.kind in refusals.HOST_WIDE:
+                    held[host] = (await self._hold_host(host, failed, refusal, options), refusal)
                 transient = transient or failed.kind == "transient"
                 continue
             finally:
                 await ctx.to_thread(_remove_tree, folder)
             return result
+        if held:
+            await self._wait_for_hosts(held, tried)
         reasons = "; ".join(f"{f['url']}: {f['reason']}" for f in self.failures)
+        fixes = "; ".join(dict.fromkeys(f["fix"] for f in self.failures if f.get("fix")))
         if transient and ctx.attempt < MAX_ATTEMPTS:
             await self._finish_row(DownloadOutcome.FAILED, reason=f"will retry: {reasons}", phase=None)
             await self._status(VideoStatus.QUEUED, f"retrying after transient errors: {reasons}")
             raise RetryableJobError(f"every source failed, some transiently: {reasons}")
-        await self._fail(f"every source failed: {reasons}")
+        await self._fail(f"every source failed: {reasons}", fix=fixes or None)
         raise DownloadFailed(f"every source failed: {reasons}")
 
-    async def _fail(self, reason: str) -> None:
-        await self._finish_row(DownloadOutcome.FAILED, reason=reason, phase=None)
+    async def _host_slot_free(self, host: str, limit: int) -> bool:
+        if limit <= 0:
+            return True
+        async with self.ctx.reader() as session:
+            running = await repository.running_from_host(session, host, other_than=self.row_id)
+        return running < limit
+
+    async def _hold_host(
+        self, host: str, failed: _CandidateFailed, refusal: refusals.Refusal, options: _Options
+    ) -> datetime:
+        async with self.ctx.session() as session:
+            until = await hosts.record_refusal(
+                session,
+                host,
+                failed.kind,
+                refusal.reason,
+                retry_after_s=failed.retry_after_s,
+                now=self.ctx.now(),
+                base_s=options.backoff_base_s,
+                max_s=options.backoff_max_s,
+            )
+            await session.commit()
+        await self.ctx.log("warning", f"downloads from {host} wait until {until:%H:%M:%S} UTC: {refusal.reason}")
+        return until
+
+    async def _wait_for_hosts(self, held: dict[str, tuple[datetime, refusals.Refusal]], tried: int) -> None:
+        """No candidate succeeded and some wait on their host: the job waits for the earliest host, its
+        attempt not counted, the video queued with the reason and its fix (never failed for waiting)."""
+        host, (until, refusal) = min(held.items(), key=lambda item: item[1][0])
+        reason = f"waiting until {until:%Y-%m-%d %H:%M:%S} UTC: {refusal.reason}"
+        if tried:
+            others = "; ".join(
+                f"{f['url']}: {f['reason']}" for f in self.failures if refusals.source_host(f["url"]) != host
+            )
+            await self._finish_row(
+                DownloadOutcome.FAILED,
+                reason=reason + (f" (also: {others})" if others else ""),
+                fix=refusal.fix,
+                phase=None,
+            )
+        else:
+            await self._drop_row()
+        await self._status(VideoStatus.QUEUED, reason + (f". Fix: {refusal.fix}" if refusal.fix else ""))
+        wait = max(1.0, (until - self.ctx.now()).total_seconds())
+        raise JobDeferred(reason + (f". Fix: {refusal.fix}" if refusal.fix else ""), wait_s=wait)
+
+    async def _drop_row(self) -> None:
+        """Nothing was tried in this run (every host was waiting): it leaves no attempt in the history."""
+        if self.row_id is None:
+            return
+        self.finished = True
+        async with self.ctx.session() as session:
+            await repository.delete_download(session, self.row_id)
+            await session.commit()
+        self.row_id = None
+
+    async def _fail(self, reason: str, fix: str | None = None) -> None:
+        await self._finish_row(DownloadOutcome.FAILED, reason=reason, fix=fix, phase=None)
         async with self.ctx.session() as session:
             await set_status(session, self.ctx.hub, self.video_id, VideoStatus.FAILED, reason, job_id=self.ctx.job_id)
             await raise_event(
@@ -435,12 +578,17 @@ class Download:
         artist: Artist,
         profile: QualityProfile | None,
         options: _Options,
+        host: str,
     ) -> JobResult:
         ctx = self.ctx
         self.transfer = _Transfer()
         await ctx.to_thread(folder.mkdir, parents=True, exist_ok=True)
         await self._row(
-            source_url=candidate.url, source_title=candidate.title, source_channel=candidate.channel, phase="video"
+            source_url=candidate.url,
+            source_title=candidate.title,
+            source_channel=candidate.channel,
+            source_host=host,
+            phase="video",
         )
         await ctx.progress(0.0, f"starting {candidate.url}")
         cookies = cookies_path()
@@ -456,6 +604,8 @@ class Download:
             "subtitle_languages": options.subtitle_languages,
             "embed_metadata": options.embed_metadata,
             "thumbnail": True,
+            "po_token": po_token_argument(options.po_token) if options.po_token else None,
+            "sponsorblock": options.sponsorblock,
         }
         async with ctx.reader() as session:
             policy = await policy_from_settings(session)
@@ -467,7 +617,7 @@ class Download:
             # "The network is unreachable" in plain words, not yt-dlp's errno text.
             network = network_failures.describe(exc.message)
             plain = network.text if network.offline else exc.message
-            raise _CandidateFailed(exc.kind, plain) from None
+            raise _CandidateFailed(exc.kind, plain, exc.retry_after_s) from None
         ctx.check_abort()
         await ctx.progress(0.94, "probing the downloaded file")
         try:
@@ -510,6 +660,7 @@ class Download:
             relative_path=placed.relative_path,
         )
         async with ctx.session() as session:
+            await repository.clear_host(session, host, ctx.now())
             values: dict[str, Any] = {"status": VideoStatus.DOWNLOADED}
             if probe.duration_s and not video.duration_s:
                 values["duration_s"] = probe.duration_s
@@ -543,10 +694,11 @@ class Download:
 
 
 class _CandidateFailed(Exception):
-    def __init__(self, kind: str, reason: str) -> None:
+    def __init__(self, kind: str, reason: str, retry_after_s: float | None = None) -> None:
         super().__init__(reason)
         self.kind = kind
         self.reason = reason
+        self.retry_after_s = retry_after_s
 
 
 def _mb(value: float | int | None) -> str:
@@ -672,8 +824,8 @@ async def upgrade_video(ctx: JobContext, params: UpgradeParams) -> JobResult:
     except ytdlp.YtDlpStopped:
         raise JobInterrupted from None
     except ytdlp.YtDlpFailed as exc:
-        if exc.kind == "transient":
-            raise RetryableJobError(exc.message) from None
+        if exc.kind in ("transient", "rate_limited", "bot_check"):
+            raise RetryableJobError(exc.message, retry_after_s=exc.retry_after_s) from None
         return {"upgrade": False, "reason": f"cannot list formats: {exc.message}"}
     offered = best_offered(info.get("formats") or [], profile)
     decision = decide_upgrade(current.quality_label if current is not None else None, offered, profile)

@@ -57,17 +57,29 @@ def emit(event: str, **data: Any) -> None:
 
 
 def classify(message: str) -> str:
-    """What kind of failure a yt-dlp error is: decides between failover, retry and giving up."""
-    text = message.lower()
+    """What kind of failure a yt-dlp error is: decides between failover, waiting, retry and giving up.
+
+    The sentences are YouTube's (as yt-dlp passes them on) and yt-dlp's own; `mvidarr.downloads.refusals`
+    turns each kind into a reason and a fix in plain words.
+    """
+    text = message.lower().replace("\u2019", "'")
     if POLICY_REFUSAL in text:
         return "refused"
+    if "confirm you're not a bot" in text or "confirm you are not a bot" in text or "captcha" in text:
+        return "bot_check"
+    if re.search(r"http error 429|too many requests|rate-limited|rate limited|try again later", text):
+        return "rate_limited"
+    if "po token" in text and ("require" in text or "missing" in text):
+        return "po_token"
     if "private video" in text or "this video is private" in text:
         return "private"
     if "available in your country" in text or "geo restrict" in text or "geo-restrict" in text:
         return "geo"
-    if "sign in to confirm your age" in text or "age-restricted" in text:
+    if "not available from your location" in text:
+        return "geo"
+    if "sign in to confirm your age" in text or "age-restricted" in text or "inappropriate for some users" in text:
         return "age"
-    if re.search(r"http error (429|5\d\d)", text) or re.search(r"downloaded \d+ bytes, expected \d+ bytes", text):
+    if re.search(r"http error 5\d\d", text) or re.search(r"downloaded \d+ bytes, expected \d+ bytes", text):
         return "transient"
     # A connection dropped mid-file, as http.client words it once yt-dlp's own retries ran out.
     if re.search(r"\d+ bytes read, \d+ more expected", text):
@@ -104,6 +116,9 @@ def classify(message: str) -> str:
 class _Logger:
     """yt-dlp's messages as `log` events (debug lines dropped: they are many and say little)."""
 
+    po_token_warned = False
+    """YouTube withheld formats for want of a PO token: a later "no formats" error is about that."""
+
     def debug(self, message: str) -> None:
         if message.startswith("[Merger]"):
             emit("phase", phase="merging")
@@ -112,6 +127,8 @@ class _Logger:
         pass
 
     def warning(self, message: str) -> None:
+        if "po token" in message.lower():
+            _Logger.po_token_warned = True
         emit("log", level="warning", message=message[:2000])
 
     def error(self, message: str) -> None:
@@ -209,6 +226,8 @@ def _options(request: dict[str, Any], progress: _Progress | None) -> dict[str, A
         options["ratelimit"] = int(request["rate_limit"])
     if request.get("cookies"):
         options["cookiefile"] = request["cookies"]
+    if request.get("po_token"):
+        options["extractor_args"] = {"youtube": {"po_token": [str(request["po_token"])]}}
     if request.get("http_chunk_size"):
         options["http_chunk_size"] = int(request["http_chunk_size"])
     if request.get("subtitles"):
@@ -219,15 +238,63 @@ def _options(request: dict[str, Any], progress: _Progress | None) -> dict[str, A
         )
     if request.get("thumbnail"):
         options["writethumbnail"] = True
-    postprocessors: list[dict[str, Any]] = []
-    if request.get("embed_metadata"):
-        postprocessors.append({"key": "FFmpegMetadata", "add_metadata": True, "add_chapters": False})
-    if postprocessors:
-        options["postprocessors"] = postprocessors
     if progress is not None:
         options["progress_hooks"] = [progress.hook]
         options["postprocessor_hooks"] = [_postprocessor_hook]
     return options
+
+
+def _add_postprocessors(ydl: Any, request: dict[str, Any]) -> None:
+    """SponsorBlock (yt-dlp's own, as its --sponsorblock-remove/--sponsorblock-mark build it: segments fetched
+    after the format is chosen, cut or kept as chapters) and the metadata, in the order yt-dlp needs."""
+    from yt_dlp.postprocessor import FFmpegMetadataPP, SponsorBlockPP
+
+    sponsorblock = request.get("sponsorblock") or None
+    if sponsorblock:
+        categories = set(sponsorblock.get("categories") or [])
+        ydl.add_post_processor(
+            SponsorBlockPP(ydl, categories=categories, api=sponsorblock.get("api") or "https://sponsor.ajay.app"),
+            when="after_filter",
+        )
+        ydl.add_post_processor(
+            _modify_chapters()(
+                ydl,
+                remove_sponsor_segments=categories if sponsorblock.get("mode") == "cut" else set(),
+                sponsorblock_chapter_title="[SponsorBlock]: %(category_names)l",
+                force_keyframes=False,
+            ),
+            when="post_process",
+        )
+    if request.get("embed_metadata") or sponsorblock:
+        ydl.add_post_processor(
+            FFmpegMetadataPP(ydl, add_metadata=bool(request.get("embed_metadata")), add_chapters=bool(sponsorblock)),
+            when="post_process",
+        )
+
+
+def _modify_chapters() -> Any:
+    """yt-dlp's ModifyChapters, its file duration read with PyAV: MVidarr ships FFmpeg without ffprobe (it
+    comes with PyAV and imageio-ffmpeg), and yt-dlp reads the duration with ffprobe. The override is pinned
+    by tests/downloads/test_sponsorblock.py (a cut fails with "ffprobe not found" if it stops applying)."""
+    from yt_dlp.postprocessor.common import PostProcessingError
+    from yt_dlp.postprocessor.modify_chapters import ModifyChaptersPP
+
+    class ModifyChapters(ModifyChaptersPP):  # type: ignore[misc]
+        def _get_real_video_duration(self, filepath: str, fatal: bool = True) -> float | None:
+            import av
+
+            try:
+                with av.open(filepath) as container:
+                    duration = container.duration / 1_000_000 if container.duration else None
+            except (OSError, av.FFmpegError):
+                duration = None
+            if duration:
+                return float(duration)
+            if fatal:
+                raise PostProcessingError(f"Unable to determine video duration of {filepath}")
+            return None
+
+    return ModifyChapters
 
 
 def _summary(info: dict[str, Any]) -> dict[str, Any]:
@@ -284,6 +351,7 @@ def run(request: dict[str, Any]) -> int:
     progress = _Progress(float(request.get("progress_every_s", 0.2))) if mode == "download" else None
     try:
         with _guarded_downloader(yt_dlp)(_options(request, progress)) as ydl:
+            _add_postprocessors(ydl, request)
             info = ydl.extract_info(request["url"], download=mode == "download")
             if info is None:
                 emit("error", kind="not_media", message="yt-dlp found nothing to download")
@@ -291,7 +359,10 @@ def run(request: dict[str, Any]) -> int:
             info = ydl.sanitize_info(info)
     except Exception as exc:  # yt-dlp's errors: the parent decides what each means
         message = re.sub(r"^ERROR:\s*", "", str(exc)).strip() or type(exc).__name__
-        emit("error", kind=classify(message), message=message[:2000])
+        kind = classify(message)
+        if _Logger.po_token_warned and kind in ("not_media", "unavailable", "error"):
+            kind = "po_token"
+        emit("error", kind=kind, message=message[:2000], retry_after_s=retry_after(exc))
         return 2
     if mode != "download":
         emit("info", info=_summary(info))
@@ -315,6 +386,40 @@ def run(request: dict[str, Any]) -> int:
         thumbnail=next((t for t in thumbnails if os.path.exists(t)), None),
     )
     return 0
+
+
+def retry_after(exc: BaseException) -> float | None:
+    """The Retry-After of the HTTP answer behind a yt-dlp error (seconds, or an HTTP date), if any."""
+    seen: set[int] = set()
+    pending: list[Any] = [exc]
+    while pending:
+        error = pending.pop()
+        if error is None or id(error) in seen:
+            continue
+        seen.add(id(error))
+        response = getattr(error, "response", None)
+        headers = getattr(response, "headers", None)
+        value = headers.get("Retry-After") if headers is not None else None
+        if value:
+            return _seconds(str(value))
+        exc_info = getattr(error, "exc_info", None)
+        if isinstance(exc_info, tuple) and len(exc_info) > 1:
+            pending.append(exc_info[1])
+        pending.extend((getattr(error, "cause", None), error.__cause__, error.__context__))
+    return None
+
+
+def _seconds(value: str) -> float | None:
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
 
 
 def _die_with_parent() -> None:

@@ -32,10 +32,11 @@ StopCheck = Callable[[], bool]
 class YtDlpFailed(Exception):
     """yt-dlp could not do what was asked; `kind` says how (transient, unavailable, private, geo, ...)."""
 
-    def __init__(self, kind: str, message: str) -> None:
+    def __init__(self, kind: str, message: str, retry_after_s: float | None = None) -> None:
         super().__init__(message)
         self.kind = kind
         self.message = message
+        self.retry_after_s = retry_after_s
 
 
 class YtDlpStopped(Exception):
@@ -147,7 +148,12 @@ async def _run(
         why = tail.decode("utf-8", "replace").strip().splitlines()
         raise YtDlpFailed("error", f"yt-dlp exited with {process.returncode}: {why[-1] if why else 'no output'}")
     if final["event"] == "error":
-        raise YtDlpFailed(str(final.get("kind") or "error"), str(final.get("message") or "yt-dlp failed"))
+        wait = final.get("retry_after_s")
+        raise YtDlpFailed(
+            str(final.get("kind") or "error"),
+            str(final.get("message") or "yt-dlp failed"),
+            float(wait) if isinstance(wait, int | float) else None,
+        )
     return final
 
 

@@ -41,6 +41,15 @@ class RetryableJobError(Exception):
         self.retry_after_s = retry_after_s
 
 
+class JobDeferred(Exception):
+    """Raise from a handler to put the job back in the queue until later without counting the attempt
+    (a source host asked us to wait, the download window is closed): waiting is not failing."""
+
+    def __init__(self, message: str, *, wait_s: float) -> None:
+        super().__init__(message)
+        self.wait_s = max(0.0, wait_s)
+
+
 class JobInterrupted(Exception):
     """Raised by `ctx.check_abort()`: the job stops early because it was cancelled or the worker stops."""
 

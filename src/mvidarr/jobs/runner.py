@@ -30,7 +30,7 @@ from mvidarr.db import Database
 from mvidarr.events.hub import Event, EventHub
 from mvidarr.jobs import registry, repository, schedules, service
 from mvidarr.jobs.clock import Clock, backoff_s
-from mvidarr.jobs.context import JobContext, JobInterrupted, RetryableJobError
+from mvidarr.jobs.context import JobContext, JobDeferred, JobInterrupted, RetryableJobError
 from mvidarr.jobs.metrics import METRICS
 from mvidarr.kit.lifetime import die_with_parent
 from mvidarr.models import Job, JobStatus
@@ -46,6 +46,7 @@ BUILTIN_MODULES = (
     "mvidarr.discovery.tasks",
     "mvidarr.monitors.tasks",
     "mvidarr.downloads.tasks",
+    "mvidarr.downloads.update_tasks",
     "mvidarr.organise.tasks",
     "mvidarr.organise.nfo_tasks",
     "mvidarr.trash.tasks",
@@ -408,7 +409,7 @@ class Runner:
 
     async def _execute(self, job: Job, ctx: JobContext) -> None:
         definition = registry.REGISTRY.get(job.type)
-        outcome: JobStatus | Literal["retry", "release", "lost"] = JobStatus.SUCCEEDED
+        outcome: JobStatus | Literal["retry", "release", "defer", "lost"] = JobStatus.SUCCEEDED
         result: dict[str, Any] | None = None
         error: str | None = None
         detail: str | None = None
@@ -432,6 +433,10 @@ class Runner:
             outcome = JobStatus.CANCELLED if reason == "cancel" else "release" if reason == "shutdown" else "lost"
         except JobInterrupted:
             outcome = JobStatus.CANCELLED if ctx.cancelled else "release"
+        except JobDeferred as deferred:
+            outcome, error, retry_after = (
+                (JobStatus.CANCELLED, None, None) if ctx.cancelled else ("defer", str(deferred), deferred.wait_s)
+            )
         except Exception as exc:  # a handler's failure is the job's failure, never the worker's
             detail = "".join(traceback.format_exception(exc))
             if isinstance(exc, TimeoutError) and deadline.expired():
@@ -470,7 +475,7 @@ class Runner:
     def _finish(
         self,
         job: Job,
-        outcome: JobStatus | Literal["retry", "release", "lost"],
+        outcome: JobStatus | Literal["retry", "release", "defer", "lost"],
         result: dict[str, Any] | None,
         error: str | None,
         detail: str | None,
@@ -482,7 +487,7 @@ class Runner:
             self._running.pop(job.id, None)
         else:
             running.finished = True
-            retry_at = service.after(self.clock.now(), retry_after or 0) if outcome == "retry" else None
+            retry_at = service.after(self.clock.now(), retry_after or 0) if outcome in ("retry", "defer") else None
             self._outcomes.append(
                 service.Outcome(job.id, outcome, result=result, error=error, error_detail=detail, retry_at=retry_at)
             )

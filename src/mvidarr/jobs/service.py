@@ -445,7 +445,7 @@ class Outcome:
     """How one attempt of a job ended, as the worker that ran it reports it."""
 
     job_id: int
-    status: JobStatus | Literal["retry", "release"]
+    status: JobStatus | Literal["retry", "release", "defer"]
     result: dict[str, Any] | None = None
     error: str | None = None
     error_detail: str | None = None
@@ -514,6 +514,19 @@ async def _apply(
             why = f": {outcome.error}" if outcome.error else ""
             job.message = f"attempt {job.attempts} of {job.max_attempts} failed, retrying{why}"[:1000]
             METRICS.retried[job.type] += 1
+            events.append(job_event("job.progress", job))
+            continue
+        if status == "defer":
+            # Waiting is not failing: back to the queue until `retry_at`, the attempt not counted, and
+            # the error cleared so the job does not read as failed while it waits.
+            job.status = JobStatus.QUEUED
+            job.worker_id = None
+            job.lease_expires_at = None
+            job.run_after = outcome.retry_at or now
+            job.attempts = max(0, job.attempts - 1)
+            job.error = None
+            job.error_detail = None
+            job.message = (outcome.error or "waiting")[:1000]
             events.append(job_event("job.progress", job))
             continue
         if status == "release":

@@ -30,6 +30,7 @@ from mvidarr.models.saved_search import SavedSearch
 from mvidarr.models.schedule import Schedule
 from mvidarr.models.search_document import SearchDocument
 from mvidarr.models.setting import Setting
+from mvidarr.models.source_host import SourceHost
 from mvidarr.models.sso import SsoLogin, SsoProvider, UserIdentity
 from mvidarr.models.trash_entry import TrashEntry, TrashState
 from mvidarr.models.user import Role, User
@@ -77,6 +78,7 @@ __all__ = [
     "Schedule",
     "SearchDocument",
     "Setting",
+    "SourceHost",
     "SsoLogin",
     "SsoProvider",
     "TargetKind",

@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mvidarr.db import Base, utcnow
@@ -21,6 +21,7 @@ class Download(Base):
     """One attempt of a `video.download` (or upgrade) job: its candidates, live transfer state and outcome."""
 
     __tablename__ = "download"
+    __table_args__ = (Index("ix_download_source_host_status", "source_host", "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     video_id: Mapped[int | None] = mapped_column(ForeignKey("video.id", ondelete="SET NULL"), index=True)
@@ -35,6 +36,9 @@ class Download(Base):
     candidates: Mapped[list[Any]] = mapped_column(default=list)
     failures: Mapped[list[Any]] = mapped_column(default=list)
     reason: Mapped[str | None] = mapped_column(Text)
+    fix: Mapped[str | None] = mapped_column(Text)
+    """What the user can do about the failure (upload a cookies file, set a PO token, wait), in plain words."""
+    source_host: Mapped[str | None] = mapped_column(String(255))
     format_id: Mapped[str | None] = mapped_column(String(200))
     quality_label: Mapped[str | None] = mapped_column(String(8))
     container: Mapped[str | None] = mapped_column(String(32))

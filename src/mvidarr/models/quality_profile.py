@@ -24,5 +24,9 @@ class QualityProfile(Base):
     min_mb_per_minute: Mapped[float | None]
     max_mb_per_minute: Mapped[float | None]
     upgrade_allowed: Mapped[bool] = mapped_column(default=True)
+    sponsorblock: Mapped[str] = mapped_column(String(8), default="off", server_default="off")
+    """What downloads do with SponsorBlock's segments: off, cut (removed from the file) or mark (chapters)."""
+    sponsorblock_categories: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
+    """SponsorBlock categories cut or marked (music_offtopic, intro, outro, sponsor, selfpromo, ...)."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

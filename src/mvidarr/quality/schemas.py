@@ -23,6 +23,28 @@ def check_profile(allowed: Sequence[str], cutoff: str, low: float | None, high: 
         raise conflict("min_mb_per_minute is above max_mb_per_minute")
 
 
+SponsorBlockMode = Literal["off", "cut", "mark"]
+SponsorBlockCategory = Literal[
+    "sponsor", "intro", "outro", "selfpromo", "preview", "filler", "interaction", "music_offtopic", "hook"
+]
+SPONSORBLOCK_CATEGORIES: tuple[tuple[str, str], ...] = (
+    ("music_offtopic", "Non-music section"),
+    ("intro", "Intro"),
+    ("outro", "Outro / credits"),
+    ("sponsor", "Sponsor"),
+    ("selfpromo", "Self-promotion"),
+    ("interaction", "Interaction reminder"),
+    ("preview", "Preview / recap"),
+    ("filler", "Filler"),
+    ("hook", "Hook / greetings"),
+)
+"""SponsorBlock's categories (https://wiki.sponsor.ajay.app/w/Types) in the words the quality page shows."""
+SPONSORBLOCK_HELP = (
+    "What downloads do with SponsorBlock's segments of the chosen categories: off, cut (removed from the file) "
+    "or mark (kept, as chapters). Only YouTube sources have SponsorBlock segments."
+)
+
+
 class QualityProfileCreate(InputSchema):
     name: ProfileName
     allowed_labels: list[QualityLabel] = Field(
@@ -37,6 +59,12 @@ class QualityProfileCreate(InputSchema):
     min_mb_per_minute: MbPerMinute | None = Field(default=None, description="Smaller files are suspicious.")
     max_mb_per_minute: MbPerMinute | None = Field(default=None, description="Larger files are refused by downloads.")
     upgrade_allowed: bool = True
+    sponsorblock: SponsorBlockMode = Field(default="off", description=SPONSORBLOCK_HELP)
+    sponsorblock_categories: list[SponsorBlockCategory] = Field(
+        default_factory=lambda: list[SponsorBlockCategory](["music_offtopic"]),
+        max_length=9,
+        description="SponsorBlock categories cut or marked.",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -57,6 +85,8 @@ class QualityProfileUpdate(InputSchema):
     min_mb_per_minute: MbPerMinute | None = None
     max_mb_per_minute: MbPerMinute | None = None
     upgrade_allowed: bool | None = unset_or()
+    sponsorblock: SponsorBlockMode | None = unset_or(description=SPONSORBLOCK_HELP)
+    sponsorblock_categories: Annotated[list[SponsorBlockCategory], Field(max_length=9)] | None = unset_or()
 
 
 class QualityProfilePublic(Schema):
@@ -69,6 +99,8 @@ class QualityProfilePublic(Schema):
     min_mb_per_minute: float | None
     max_mb_per_minute: float | None
     upgrade_allowed: bool
+    sponsorblock: str = Field(description=SPONSORBLOCK_HELP)
+    sponsorblock_categories: list[str]
     is_default: bool = Field(default=False, description="Used for artists without a profile of their own.")
     artist_count: int = 0
     ytdlp_format: str = Field(default="", description="yt-dlp format expression derived from the profile.")

@@ -138,7 +138,16 @@ async def create_profile(session: AsyncSession, data: QualityProfileCreate) -> Q
 async def update_profile(session: AsyncSession, profile_id: int, data: QualityProfileUpdate) -> QualityProfilePublic:
     profile = await get_profile(session, profile_id)
     changes = data.model_dump(exclude_unset=True)
-    for required in ("name", "allowed_labels", "cutoff", "preferred_video_codecs", "upgrade_allowed"):
+    required_fields = (
+        "name",
+        "allowed_labels",
+        "cutoff",
+        "preferred_video_codecs",
+        "upgrade_allowed",
+        "sponsorblock",
+        "sponsorblock_categories",
+    )
+    for required in required_fields:
         if required in changes and changes[required] is None:
             raise InvalidInput(f"{required} cannot be null", loc=("body", required))
     if "name" in changes:

@@ -127,10 +127,32 @@ def _yt_dlp_version() -> str | None:
 
 @check("yt_dlp")
 async def _yt_dlp(ctx: Context) -> list[HealthWarning]:
-    installed = _yt_dlp_version()
+    from mvidarr.downloads import service as downloads
+    from mvidarr.downloads import updates
+
+    if ctx.settings.ytdlp_python:
+        installed = await updates.installed_version(ctx.settings.ytdlp_python)
+    else:
+        installed = _yt_dlp_version()
     if installed is None:
         return [HealthWarning(source="yt_dlp", level="error", message="yt-dlp is not installed: downloads cannot run",
                               fix_url="/system#about")]  # fmt: skip
+    async with ctx.db.reader() as session:
+        known = await downloads.ytdlp_status(session, installed)
+    if known.mode == "pinned":
+        return []
+    if known.outdated:
+        return [
+            HealthWarning(
+                source="yt_dlp",
+                level="warning",
+                message=f"yt-dlp {known.latest} is out (installed {installed}); sites change often and an old "
+                "yt-dlp fails downloads: update it on the System page",
+                fix_url="/system#ytdlp",
+            )
+        ]
+    if known.latest is not None:
+        return []  # the last check found nothing newer
     # yt-dlp versions are release dates (2025.11.12); sites change often, so an old one fails downloads.
     found = re.match(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})", installed)
     if found is None:

@@ -22,6 +22,7 @@ from mvidarr.db import Database, SessionDep
 from mvidarr.discovery import service as discovery_service
 from mvidarr.discovery.repository import WANTED_SORTABLE, WantedFilter
 from mvidarr.downloads import service as downloads_service
+from mvidarr.downloads import updates as ytdlp_updates
 from mvidarr.errors import NotFound
 from mvidarr.jobs import schedules as schedules_service
 from mvidarr.jobs import service as jobs_service
@@ -43,6 +44,7 @@ from mvidarr.playback.service import plays_in_browsers
 from mvidarr.providers.models import PROVIDER_NAMES
 from mvidarr.quality import service as quality_service
 from mvidarr.quality.repository import CUTOFF_SORTABLE
+from mvidarr.quality.schemas import SPONSORBLOCK_CATEGORIES
 from mvidarr.search import service as search_service
 from mvidarr.search.highlight import marked
 from mvidarr.search.sources import KINDS as SEARCH_KINDS
@@ -362,6 +364,7 @@ async def video_page(request: Request, session: SessionDep, principal: PageReade
     except NotFound:
         return _not_found(request, user, f"There is no video {video_id}.")
     report = await quality_service.video_report(session, video_id)
+    last_download = await downloads_service.latest_attempt(session, video_id)
     provenance = [
         (name, value if isinstance(value, dict) else {}) for name, value in sorted(video.field_provenance.items())
     ]
@@ -373,6 +376,7 @@ async def video_page(request: Request, session: SessionDep, principal: PageReade
         video=video,
         editable_fields=EDITABLE_FIELDS,
         report=report,
+        last_download=last_download,
         provenance=provenance,
         remuxed=video.file is not None
         and not plays_in_browsers(video.file.container, video.file.video_codec, video.file.audio_codec),
@@ -411,6 +415,7 @@ async def quality_page(request: Request, session: SessionDep, principal: PageRea
         page_sizes=PAGE_SIZES,
         profiles=await quality_service.list_profiles(session),
         all_labels=QUALITY_LABELS,
+        sponsorblock_categories=SPONSORBLOCK_CATEGORIES,
     )
 
 
@@ -681,13 +686,20 @@ async def system_page(request: Request, session: SessionDep, principal: PageRead
     )
     state = request.app.state
     health = await system_service.readiness(state.db, state.settings)
+    about = await system_about.about(state.db, state.settings) if user.is_admin else None
+    ytdlp = None
+    if about is not None:
+        python = state.settings.ytdlp_python
+        installed = await ytdlp_updates.installed_version(python) if python else about.yt_dlp
+        ytdlp = await downloads_service.ytdlp_status(session, installed)
     return render(
         request,
         "system.html",
         user=user,
         page="system",
         health=health,
-        about=await system_about.about(state.db, state.settings) if user.is_admin else None,
+        about=about,
+        ytdlp=ytdlp,
         jobs=recent.items,
         job_types=jobs_service.list_types(),
     )

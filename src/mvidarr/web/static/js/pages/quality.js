@@ -36,6 +36,8 @@ function body(form) {
     min_mb_per_minute: numberOrNull(data.get("min_mb_per_minute")),
     max_mb_per_minute: numberOrNull(data.get("max_mb_per_minute")),
     upgrade_allowed: data.get("upgrade_allowed") !== null,
+    sponsorblock: String(data.get("sponsorblock") || "off"),
+    sponsorblock_categories: data.getAll("sponsorblock_categories").map(String),
   };
 }
 

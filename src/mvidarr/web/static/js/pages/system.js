@@ -414,3 +414,35 @@ function setupLegacyImport(section) {
 
 const legacyImport = document.getElementById("legacy-import");
 if (legacyImport) setupLegacyImport(legacyImport);
+
+function setupYtDlp(section) {
+  const status = document.getElementById("ytdlp-status");
+  const buttons = section.querySelectorAll("button");
+  async function start(path, what) {
+    buttons.forEach((b) => { b.disabled = true; });
+    try {
+      const job = await api.post(path, {});
+      status.textContent = `${what} started (job #${job.id})…`;
+      const poll = window.setInterval(async () => {
+        const current = await api.get(`/jobs/${job.id}`, { quiet: true });
+        if (!["succeeded", "failed", "cancelled"].includes(current.status)) return;
+        window.clearInterval(poll);
+        if (current.status === "succeeded") {
+          status.textContent = `${what} done; reloading…`;
+          window.setTimeout(() => window.location.reload(), 600);
+        } else {
+          status.textContent = `${what} ${current.status}: ${current.error || ""}`;
+          buttons.forEach((b) => { b.disabled = false; });
+        }
+      }, 1000);
+    } catch (error) {
+      status.textContent = error.message;
+      buttons.forEach((b) => { b.disabled = false; });
+    }
+  }
+  document.getElementById("ytdlp-check").addEventListener("click", () => start("/downloads/ytdlp/check", "The check"));
+  document.getElementById("ytdlp-update").addEventListener("click", () => start("/downloads/ytdlp/update", "The update"));
+}
+
+const ytdlpSection = document.getElementById("ytdlp");
+if (ytdlpSection) setupYtDlp(ytdlpSection);
