@@ -16,7 +16,7 @@ from mvidarr.downloads.worker import classify
             "transient",
         ),
         ("ERROR: unable to download video data: HTTP Error 503: Service Unavailable", "transient"),
-        ("ERROR: unable to download video data: HTTP Error 429: Too Many Requests", "transient"),
+        ("ERROR: unable to download video data: HTTP Error 429: Too Many Requests", "rate_limited"),
         ("ERROR: [download] Downloaded 100 bytes, expected 200 bytes", "transient"),
         ("ERROR: unable to download video data: HTTP Error 404: Not Found", "unavailable"),
         ("ERROR: [youtube] abc: Private video. Sign in if you've been granted access", "private"),
