@@ -161,7 +161,7 @@ async def test_lidarr_failures_do_not_tell_an_open_port_from_a_closed_one(
         answers.append((response.status_code, response.json()["detail"]))
         assert "internal-db-password" not in response.text
         assert url not in response.text, "the URL is not echoed back"
-    assert answers == [(400, LIDARR_UNREADABLE)] * 4
+    assert answers == [(502, LIDARR_UNREADABLE)] * 4
 
 
 async def test_lidarr_body_size_cap_holds_while_streaming(client: httpx.AsyncClient, lidarr: dict[str, Any]) -> None:

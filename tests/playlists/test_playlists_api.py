@@ -232,7 +232,7 @@ async def test_exports_m3u8_and_json_with_stream_keys(
     theirs = (await other.post("/api/v1/api-keys", json={"name": "x"})).json()["key"]
     # A signed-in caller may name only a key of their own for the URLs.
     assert (await client.get(f"{API}/{pid}/export", params={"api_key": theirs})).status_code == 422
-    assert (await client.get(f"{API}/{pid}/export", params={"api_key": "nonsense"})).status_code == 422
+    assert (await client.get(f"{API}/{pid}/export", params={"api_key": "nonsense"})).status_code == 401
     assert (await client.get(f"{API}/{pid}/export", params={"format": "xml"})).status_code == 422
 
 

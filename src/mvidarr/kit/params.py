@@ -17,12 +17,17 @@ def sort_pattern(fields: Iterable[str]) -> str:
     return rf"^{one}(?:,{one})*$"
 
 
+SORT_SYNTAX = r"^[+-]?[a-z_]+(,[+-]?[a-z_]+)*$"
+
+
 def sort_query(fields: Iterable[str]) -> Any:
-    """The `sort` query parameter of a list whose sortable fields are `fields`."""
+    """The `sort` query parameter of a list whose sortable fields are `fields`. The schema states exactly
+    those names; an unknown one is refused by `sort_clauses`, whose message lists the sortable fields."""
     names = sorted(fields)
     return Query(
         max_length=200,
-        pattern=sort_pattern(names),
+        pattern=SORT_SYNTAX,
+        json_schema_extra={"pattern": sort_pattern(names)},
         description=f"{SORT_DESCRIPTION} Sortable: {', '.join(f'`{n}`' for n in names)}.",
     )
 

@@ -87,12 +87,12 @@ UTCDatetime = datetime
 
 def conflict(message: str) -> PydanticCustomError:
     """For a model validator: fields that exclude, require or bound each other (error type `conflict`)."""
-    return PydanticCustomError(CONFLICT, message.replace("{", "{{").replace("}", "}}"))
+    return PydanticCustomError(CONFLICT, message)
 
 
 def content(message: str) -> PydanticCustomError:
     """For a validator: a value refused for its meaning, which no schema states (error type `content`)."""
-    return PydanticCustomError(CONTENT, message.replace("{", "{{").replace("}", "}}"))
+    return PydanticCustomError(CONTENT, message)
 
 
 def not_null(schema: dict[str, Any]) -> None:

@@ -6,7 +6,7 @@ from typing import Annotated, Literal, Self
 from pydantic import AwareDatetime, Field, model_validator
 
 from mvidarr.artists.schemas import ArtistRef
-from mvidarr.kit.params import MAX_ID, sort_pattern
+from mvidarr.kit.params import MAX_ID, SORT_SYNTAX, sort_pattern
 from mvidarr.kit.schemas import Clean, InputSchema, Schema, UTCDatetime, conflict, limit, unset_or
 from mvidarr.library.bulk_schemas import VideoSelection
 from mvidarr.models import VideoKind, VideoStatus
@@ -18,7 +18,9 @@ Description = Annotated[str, limit(5000), Clean]
 Note = Annotated[str, limit(1000), Clean]
 MAX_BULK_IDS = 5000
 MAX_FILTER_ADD = 10_000
-SortSpec = Annotated[str, Field(max_length=200, pattern=sort_pattern(SORTABLE))]
+SortSpec = Annotated[
+    str, Field(max_length=200, pattern=SORT_SYNTAX, json_schema_extra={"pattern": sort_pattern(SORTABLE)})
+]
 
 
 class SmartRule(VideoSelection):

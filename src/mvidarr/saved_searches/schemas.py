@@ -4,7 +4,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from mvidarr.kit.params import sort_pattern
+from mvidarr.kit.params import SORT_SYNTAX, sort_pattern
 from mvidarr.kit.schemas import Clean, InputSchema, Schema, UTCDatetime, limit, unset_or
 from mvidarr.library.bulk_schemas import VideoSelection
 from mvidarr.videos.repository import SORTABLE
@@ -14,7 +14,8 @@ SortText = Annotated[
     str,
     Field(
         max_length=200,
-        pattern=sort_pattern(SORTABLE),
+        pattern=SORT_SYNTAX,
+        json_schema_extra={"pattern": sort_pattern(SORTABLE)},
         description="The video list's `sort` (e.g. `-year,title`); the list's default when absent.",
     ),
 ]
