@@ -408,3 +408,55 @@ async def test_renamed_artist_folder_takes_its_artist_files_and_the_old_one_goes
     assert (library.root / "Sigur Rós/folder.jpg").read_bytes() == b"folder.jpg"
     assert (library.root / "Moved/artist.nfo").read_bytes() == b"already here"
     assert not (library.root / "Sigur Ros").exists()
+
+
+async def test_start_up_recovery_takes_over_the_moves_of_a_killed_worker_at_once(library: Library) -> None:
+    """A killed process's lease runs on for a minute; start-up recovery need not wait for it when the
+    worker's process is gone (the moves of a live worker are left alone)."""
+    import asyncio
+    import sys
+
+    from mvidarr.jobs.runner import worker_gone, worker_id_for
+    from mvidarr.models import Job, JobStatus
+
+    finished = await asyncio.create_subprocess_exec(sys.executable, "-c", "pass")
+    await finished.wait()
+    dead_pid = finished.pid
+    _, dead_media = await library.add("Nirvana", "Lithium", "l.mkv")
+    _, live_media = await library.add("Nirvana", "Breed", "b.mkv")
+    leased = utcnow() + LATER * 2
+    async with library.db.writer() as session:
+        dead = Job(
+            type="library.organize",
+            status=JobStatus.RUNNING,
+            lease_expires_at=leased,
+            worker_id=worker_id_for(dead_pid),
+        )
+        live = Job(
+            type="library.organize",
+            status=JobStatus.RUNNING,
+            lease_expires_at=leased,
+            worker_id=worker_id_for(os.getppid()),
+        )
+        session.add_all([dead, live])
+        await session.flush()
+        for job, media_id, name in ((dead, dead_media, "l.mkv"), (live, live_media, "b.mkv")):
+            session.add(
+                FileMove(
+                    job_id=job.id,
+                    media_file_id=media_id,
+                    src_path=str(library.root / name),
+                    dst_path=str(library.root / "N" / name),
+                    dst_relative_path=f"N/{name}",
+                    sidecars=[],
+                    state=FileMoveState.PENDING,
+                )
+            )
+        await session.commit()
+    assert worker_gone(worker_id_for(dead_pid))
+    assert not worker_gone(worker_id_for(os.getppid()))
+    assert not worker_gone("another-host:1:abcdef")
+    result = await service.recover_moves(library.db.writer, worker_gone=worker_gone)
+    assert result.rolled_back == 1
+    states = {move.src_path.rsplit("/", 1)[1]: move.state for move in await journal(library.db)}
+    assert states == {"l.mkv": FileMoveState.ROLLED_BACK, "b.mkv": FileMoveState.PENDING}

@@ -144,7 +144,10 @@ def axe_source() -> str:
             member = archive.extractfile("package/axe.min.js")
             assert member is not None
             AXE_CACHE.parent.mkdir(parents=True, exist_ok=True)
-            AXE_CACHE.write_bytes(member.read())
+            # Written aside and renamed: test workers running at once never read half a file.
+            partial = AXE_CACHE.with_name(f"{AXE_CACHE.name}.{os.getpid()}.part")
+            partial.write_bytes(member.read())
+            partial.replace(AXE_CACHE)
     return AXE_CACHE.read_text()
 
 

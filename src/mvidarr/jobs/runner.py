@@ -89,6 +89,31 @@ def short_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}"[:300] if text else type(exc).__name__
 
 
+def worker_id_for(pid: int) -> str:
+    """A worker's id: this host, the process and a random suffix (a pid is reused after restarts)."""
+    return f"{socket.gethostname()[:60]}:{pid}:{uuid.uuid4().hex[:6]}"
+
+
+def worker_gone(worker_id: str) -> bool:
+    """Whether the worker that wrote `worker_id` is certainly dead: it ran on this host, in a process
+    that no longer exists or is this one (asked at start-up, before this process runs any job; in a
+    container every start is the same pid). A worker elsewhere, or a live process, is not known dead."""
+    host, _, rest = worker_id.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname()[:60] or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, run by another user
+        return False
+    return False
+
+
 @dataclass(slots=True)
 class Running:
     job: Job
@@ -124,7 +149,7 @@ class Runner:
         self.shutdown_grace_s = settings.job_shutdown_grace_s
         self.cancel_grace_s = settings.job_cancel_grace_s
         self.run_schedules = run_schedules
-        self.worker_id = f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.worker_id = worker_id_for(os.getpid())
         self.stopping = False
         self.died: BaseException | None = None
         self._running: dict[int, Running] = {}

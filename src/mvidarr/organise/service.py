@@ -442,23 +442,28 @@ async def recover_moves(
     now: datetime | None = None,
     stale_s: float = DEFAULT_STALE_S,
     own_job_id: int | None = None,
+    worker_gone: Callable[[str], bool] | None = None,
 ) -> RecoveryResult:
     """Settle every pending journal row whose mover is gone: its job ended or lost its lease, or (without
-    a job) it is older than `stale_s`. Rows of `own_job_id` (an earlier attempt of the caller) count as gone."""
+    a job) it is older than `stale_s`. Rows of `own_job_id` (an earlier attempt of the caller) count as gone,
+    and so do rows of a running job whose worker `worker_gone` says is dead (start-up recovery: a killed
+    process's lease runs on for a minute, its moves need not wait for it)."""
     now = now or utcnow()
     result = RecoveryResult()
     before = now - timedelta(seconds=stale_s)
     async with writer() as session:
         rows = (
             await session.execute(
-                select(FileMove, Job.status, Job.lease_expires_at)
+                select(FileMove, Job.status, Job.lease_expires_at, Job.worker_id)
                 .outerjoin(Job, Job.id == FileMove.job_id)
                 .where(FileMove.state == FileMoveState.PENDING)
                 .order_by(FileMove.id)
             )
         ).all()
-    for move, job_status, lease in rows:
-        if move.job_id is not None and move.job_id == own_job_id:
+    for move, job_status, lease, worker_id in rows:
+        if (move.job_id is not None and move.job_id == own_job_id) or (
+            worker_gone is not None and job_status == JobStatus.RUNNING and worker_id and worker_gone(worker_id)
+        ):
             gone = True
         elif move.job_id is None or job_status is None:
             gone = move.created_at <= before
