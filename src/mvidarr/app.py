@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import os
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -44,6 +46,7 @@ from mvidarr.imports.endpoints import router as imports_router
 from mvidarr.jobs.endpoints import router as jobs_router
 from mvidarr.jobs.endpoints import schedules_router
 from mvidarr.jobs.runtime import job_system
+from mvidarr.kit.lifetime import SUPERVISOR_ENV, die_with_parent
 from mvidarr.kit.limits import BodyLimitMiddleware
 from mvidarr.legacy.endpoints import router as legacy_router
 from mvidarr.library import service as root_folders
@@ -297,6 +300,11 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     """Build the app. Tests pass their own settings and database; `serve` passes neither."""
+    supervisor = os.environ.get(SUPERVISOR_ENV, "")
+    if supervisor.isdigit() and int(supervisor) != os.getpid():
+        # An API process of `serve --workers N`: it gets SIGTERM (a clean shutdown) when the process
+        # that started it dies, instead of serving on under PID 1.
+        die_with_parent(int(supervisor), signal.SIGTERM)
     settings = settings or Settings()
     configure_logging(settings.log_level, json_lines=settings.log_json, buffer_records=settings.log_buffer_records)
     app = FastAPI(

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from mvidarr import __version__
 from mvidarr.config import Settings
 from mvidarr.errors import ConfigError
+from mvidarr.kit.lifetime import SUPERVISOR_ENV
 
 
 def _fail(message: str) -> NoReturn:
@@ -120,6 +121,9 @@ def serve(host: str | None, port: int | None, workers: int, no_jobs: bool) -> No
     _check_port(host, port)
     if no_jobs:
         os.environ["MVIDARR_WORKER_SLOTS"] = "0"
+    if workers > 1:
+        # The API processes uvicorn starts end with this one, even when it is killed (`kill -9`).
+        os.environ[SUPERVISOR_ENV] = str(os.getpid())
     click.echo(f"mvidarr {__version__} serving on http://{host}:{port} (data in {settings.data_dir})", err=True)
     with _metrics_shared_by(workers, settings):
         _run_uvicorn(host, port, workers, settings)
