@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from mvidarr.kit.schemas import Clean, limit
-from mvidarr.settings.registry import Secret, define
+from mvidarr.settings.registry import OUTBOUND, Secret, define
 
 MAX_CONCURRENT = "downloads.max_concurrent"
 RATE_LIMIT = "downloads.rate_limit_kib_s"
@@ -126,7 +126,7 @@ define(
 )
 define(
     SPONSORBLOCK_API,
-    Annotated[str, limit(500, 1), Clean, Field(pattern=r"^https?://[^\s]+$")],
+    Annotated[str, limit(500, 1), Clean, Field(pattern=r"^https?://[^\s]+$"), OUTBOUND],
     "https://sponsor.ajay.app",
     "SponsorBlock API that downloads ask for segments (quality profiles choose to cut or mark them); "
     "another instance or mirror may be given.",
@@ -141,13 +141,13 @@ define(
 )
 define(
     YTDLP_PYPI,
-    Annotated[str, limit(500, 1), Clean, Field(pattern=r"^https?://[^\s]+$")],
+    Annotated[str, limit(500, 1), Clean, Field(pattern=r"^https?://[^\s]+$"), OUTBOUND],
     "https://pypi.org/pypi",
     "PyPI JSON API the yt-dlp check asks (<url>/yt-dlp/json).",
 )
 define(
     YTDLP_INDEX,
-    Annotated[str, limit(500, 1), Clean, Field(pattern=r"^https?://[^\s]+$")] | None,
+    Annotated[str, limit(500, 1), Clean, Field(pattern=r"^https?://[^\s]+$"), OUTBOUND] | None,
     None,
     "Package index (PEP 503 simple API) pip installs yt-dlp from; unset is pip's own (PyPI or pip.conf).",
 )

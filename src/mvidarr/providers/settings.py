@@ -13,7 +13,7 @@ from mvidarr.kit.schemas import CLEAN_CHAR, Clean, limit
 from mvidarr.kit.sealing import Sealer, SealError
 from mvidarr.models import Setting
 from mvidarr.providers.models import PROVIDER_NAMES, ProviderName
-from mvidarr.settings.registry import REGISTRY, Secret, define
+from mvidarr.settings.registry import OUTBOUND, REGISTRY, Secret, define
 
 
 def _http_url(value: str) -> str:
@@ -28,6 +28,7 @@ BaseUrl = Annotated[
     Clean,
     AfterValidator(_http_url),
     Field(json_schema_extra={"pattern": rf"^https?://{CLEAN_CHAR}*$"}),
+    OUTBOUND,
 ]
 
 

@@ -8,6 +8,7 @@ from mvidarr.auth.dependencies import ADMIN, Admin, GuardDep, client_ip
 from mvidarr.db import SessionDep
 from mvidarr.errors import error_responses
 from mvidarr.jobs.endpoints import ClockDep
+from mvidarr.network.dependencies import PolicyDep
 from mvidarr.settings import service, transfer
 from mvidarr.settings.schemas import (
     SettingPublic,
@@ -46,13 +47,16 @@ async def list_settings(session: SessionDep) -> list[SettingPublic]:
     response_model=list[SettingPublic],
     summary="Change runtime settings",
     description="Validates every value against its key's type and saves them together, or none "
-    "of them. Takes effect without a restart.",
+    "of them. Takes effect without a restart. A URL MVidarr fetches (a provider's API root, a package "
+    "index) must pass the outbound-network policy (`network.allowed_private_hosts` for LAN hosts).",
     responses=error_responses(400, 422),
 )
 async def update_settings(
-    request: Request, session: SessionDep, guard: GuardDep, admin: Admin, body: SettingChanges
+    request: Request, session: SessionDep, guard: GuardDep, admin: Admin, body: SettingChanges, policy: PolicyDep
 ) -> list[SettingPublic]:
-    return await service.update_settings(session, body, sealer=guard.sealer, actor=admin, ip=client_ip(request))
+    return await service.update_settings(
+        session, body, sealer=guard.sealer, actor=admin, ip=client_ip(request), policy=policy
+    )
 
 
 @router.post(
@@ -81,8 +85,19 @@ async def export_settings(
     responses=error_responses(401, 403, 422),
 )
 async def import_settings(
-    request: Request, session: SessionDep, guard: GuardDep, admin: Admin, body: SettingsImportRequest
+    request: Request,
+    session: SessionDep,
+    guard: GuardDep,
+    admin: Admin,
+    body: SettingsImportRequest,
+    policy: PolicyDep,
 ) -> SettingsImported:
     return await transfer.import_document(
-        session, body.document, app_sealer=guard.sealer, passphrase=body.passphrase, actor=admin, ip=client_ip(request)
+        session,
+        body.document,
+        app_sealer=guard.sealer,
+        passphrase=body.passphrase,
+        actor=admin,
+        ip=client_ip(request),
+        policy=policy,
     )

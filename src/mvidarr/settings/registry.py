@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import AfterValidator, Field, StringConstraints, TypeAdapter
 
@@ -37,6 +37,25 @@ class SettingDefinition:
 
 
 REGISTRY: dict[str, SettingDefinition] = {}
+
+
+class OutboundUrl:
+    """Marks a setting whose value is a URL MVidarr fetches (a provider's API, a package index): a new
+    value passes the outbound-network policy when it is saved, as every URL a user gives does."""
+
+
+OUTBOUND = OutboundUrl()
+
+
+def is_outbound(definition: SettingDefinition) -> bool:
+    """Whether the setting's type carries the OutboundUrl mark (also inside `T | None`)."""
+    pending: list[Any] = [definition.type_]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, OutboundUrl):
+            return True
+        pending.extend(get_args(current))
+    return False
 
 
 def define(key: str, type_: Any, default: Any, description: str, *, secret: bool = False) -> SettingDefinition:

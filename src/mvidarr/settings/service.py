@@ -14,7 +14,9 @@ from mvidarr.db import utcnow
 from mvidarr.errors import FieldError, InvalidInput
 from mvidarr.kit.sealing import Sealer
 from mvidarr.models import Setting
-from mvidarr.settings.registry import REGISTRY, SettingDefinition
+from mvidarr.network.policy import SETTING as NETWORK_SETTING
+from mvidarr.network.policy import NetworkPolicy
+from mvidarr.settings.registry import REGISTRY, SettingDefinition, is_outbound
 from mvidarr.settings.schemas import SettingPublic
 
 MASK = "********"
@@ -81,6 +83,16 @@ def validate_changes(changes: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
+async def _check_outbound(clean: dict[str, Any], policy: NetworkPolicy) -> None:
+    urls = [(key, value) for key, value in clean.items() if value and is_outbound(REGISTRY[key])]
+    if not urls:
+        return
+    if NETWORK_SETTING in clean:
+        policy = NetworkPolicy.allowing(clean[NETWORK_SETTING] or (), policy.resolver)
+    for _key, url in urls:
+        await policy.check_url(str(url))
+
+
 async def update_settings(
     session: AsyncSession,
     changes: dict[str, Any],
@@ -88,9 +100,14 @@ async def update_settings(
     sealer: Sealer,
     actor: Principal | None = None,
     ip: str | None = None,
+    policy: NetworkPolicy | None = None,
 ) -> list[SettingPublic]:
-    """Saves the given values (secrets sealed with the app secret); `null` resets a key to its default."""
+    """Saves the given values (secrets sealed with the app secret); `null` resets a key to its default.
+    With `policy`, a URL MVidarr will fetch (a provider's API root, a package index) must pass the
+    outbound-network policy, as changed by the same request."""
     clean = validate_changes(changes)
+    if policy is not None:
+        await _check_outbound(clean, policy)
     user_id = actor.user_id if actor is not None else None
     for key, value in clean.items():
         if value is not None and REGISTRY[key].secret:

@@ -16,6 +16,7 @@ from mvidarr.auth.guard import Principal
 from mvidarr.errors import InvalidInput
 from mvidarr.kit.sealing import Sealer, SealError
 from mvidarr.models import Setting
+from mvidarr.network.policy import NetworkPolicy
 from mvidarr.settings import service
 from mvidarr.settings.registry import REGISTRY
 from mvidarr.settings.schemas import SettingsDocument, SettingsImported
@@ -71,6 +72,7 @@ async def import_document(
     passphrase: str | None,
     actor: Principal | None = None,
     ip: str | None = None,
+    policy: NetworkPolicy | None = None,
 ) -> SettingsImported:
     """Save the document's settings (validated as an edit would be); its secrets only with the
     passphrase they were sealed with."""
@@ -95,7 +97,7 @@ async def import_document(
                     raise InvalidInput(
                         "the passphrase does not open the document's secrets", loc=("body", "passphrase")
                     ) from None
-    await service.update_settings(session, changes, sealer=app_sealer, actor=actor, ip=ip)
+    await service.update_settings(session, changes, sealer=app_sealer, actor=actor, ip=ip, policy=policy)
     return SettingsImported(
         imported=sorted(changes), secrets_skipped=skipped, unknown=unknown, secrets_left_out=document.secrets_left_out
     )
