@@ -21,6 +21,7 @@ import pyotp
 from sqlalchemy.engine import make_url
 
 from mvidarr.db import Database
+from mvidarr.web.settings_sections import SECTIONS
 from tests.factories import attach_file
 from tests.fixtures.media import STANDARD_CLIPS, make_clip
 from tests.web.browser import (
@@ -248,7 +249,7 @@ def test_api_docs_run_from_our_own_files(tab: Tab, server: Server) -> None:
 def test_settings_schedules_and_users(tab: Tab, server: Server) -> None:
     sign_in(tab, server)
     page = tab.page
-    tab.go("/settings")
+    tab.go("/settings/schedules")
     tab.live()
     row = page.locator("#schedules tbody tr[data-schedule-id]").first
     schedule_id = row.get_attribute("data-schedule-id")
@@ -261,6 +262,8 @@ def test_settings_schedules_and_users(tab: Tab, server: Server) -> None:
     with server.api(server.admin_token()) as api:
         assert api.get(f"/schedules/{schedule_id}").json()["enabled"] is (not was)
         api.patch(f"/schedules/{schedule_id}", json={"enabled": was})
+    page.get_by_role("navigation", name="Settings sections").get_by_role("link", name="Users & API keys").click()
+    page.wait_for_url(f"{server.base}/settings/users")
     page.fill("#new-username", "household")
     page.fill("#new-user-password", "a long first password")
     page.select_option("#new-user-role", "readonly")
@@ -274,20 +277,115 @@ def test_settings_schedules_and_users(tab: Tab, server: Server) -> None:
         assert account["role"] == "manager"
 
 
-def test_settings_allowed_private_hosts_are_edited_one_per_line(tab: Tab, server: Server) -> None:
+def assert_accessible(page: Any) -> None:
+    problems = axe_problems(page, axe_source())
+    assert not problems, "\n".join(problems)
+
+
+def _stored(server: Server, key: str) -> Any:
+    with server.api(server.admin_token()) as api:
+        return next(s for s in api.get("/settings").json() if s["key"] == key)
+
+
+def test_settings_sections_edit_lists_dictionaries_and_secrets_in_place(tab: Tab, server: Server) -> None:
+    """Chips for lists, a key → providers editor, named fields for filters, errors at their field,
+    secrets write-only with a set/unset state; saving stays on the page."""
     sign_in(tab, server)
     page = tab.page
-    tab.go("/settings")
-    field = page.locator("#s-network-allowed_private_hosts")
-    field.fill("NAS.local\n192.168.1.0/24\n\n10.0.0.5")
+    tab.go("/settings/general")
+    tab.live()
+    assert page.get_by_role("heading", name="General", level=1).is_visible()
+    assert page.get_by_role("link", name="Library & naming").is_visible()
+    # A list: chips, added with Enter (a comma splits), removed with their button.
+    hosts = page.locator('.field[data-key="network.allowed_private_hosts"]')
+    chip_input = hosts.get_by_label("Add to Private hosts URLs may reach")
+    chip_input.fill("NAS.local")
+    chip_input.press("Enter")
+    chip_input.fill("192.168.1.0/24, 10.0.0.5")
+    chip_input.press("Enter")
+    assert hosts.locator("li.chip").count() == 3
+    hosts.get_by_role("button", name="Remove 10.0.0.5").click()
+    page.evaluate("window.stayed = true")
     page.click("#settings-form button[type=submit]")
     page.wait_for_selector(".toast:has-text('Settings saved.')")
+    assert page.evaluate("window.stayed") is True  # no reload
+    assert _stored(server, "network.allowed_private_hosts")["value"] == ["nas.local", "192.168.1.0/24"]
+    tab.shot("settings-general")
+
+    # The server's refusal is shown at the field it concerns, in words.
+    tab.watch.allow(r"422 PATCH .*/api/v1/settings")
+    tab.watch.allow(r"status of 422")
+    chip_input.fill("not a host!")
+    chip_input.press("Enter")
+    page.click("#settings-form button[type=submit]")
+    error = hosts.locator(".field-error")
+    error.wait_for()
+    assert error.inner_text() == "“not a host!”: not accepted. A host name, an IP address or a CIDR range."
+    assert hosts.locator("fieldset").get_attribute("aria-invalid") == "true"
+    hosts.get_by_role("button", name="Remove not a host!").click()
+    # A number out of range is caught before it is sent, at its field.
+    page.fill("#s-jobs-retention_days", "0")
+    page.click("#settings-form button[type=submit]")
+    page.locator('.field[data-key="jobs.retention_days"] .field-error').wait_for()
+    page.fill("#s-jobs-retention_days", "30")
+    assert_accessible(page)
+
+    # A dictionary: each video field's providers in order; one removed, one moved, saved as JSON.
+    tab.go("/settings/providers")
+    tab.live()
+    video_fields = page.locator('.field[data-key="metadata.video_field_providers"]')
+    title_row = video_fields.locator('fieldset.map-row[data-key="title"]')
+    title_row.get_by_role("button", name="Remove youtube").click()
+    title_row.get_by_role("button", name="Move musicbrainz earlier").click()
+    page.click("#settings-form button[type=submit]")
+    page.wait_for_selector(".toast:has-text('Settings saved.')")
+    assert _stored(server, "metadata.video_field_providers")["value"]["title"] == ["musicbrainz", "imvdb"]
+    # A secret: typed, saved, then only "set"; removed, "not set" again, all without a reload.
+    lastfm = page.locator('form.provider[data-provider="lastfm"]')
+    lastfm.get_by_label("Last.fm API key").fill("a-new-key")
+    lastfm.get_by_role("button", name="Save Last.fm").click()
+    lastfm.locator(".secret-state[data-set='true']").wait_for()
+    assert lastfm.get_by_label("Last.fm API key").input_value() == ""
+    assert _stored(server, "providers.lastfm.api_key")["is_set"] is True
+    lastfm.get_by_label("Remove the saved value").check()
+    lastfm.get_by_role("button", name="Save Last.fm").click()
+    lastfm.locator(".secret-state[data-set='false']").wait_for()
+    assert _stored(server, "providers.lastfm.api_key")["is_set"] is False
+    # Provider status is not a green light for a provider never reached.
+    state = lastfm.locator(".provider-state")
+    page.wait_for_function(
+        "() => document.querySelector('form[data-provider=\"lastfm\"] .provider-state').dataset.state !== ''"
+    )
+    assert state.inner_text() in ("not checked yet", "needs a key", "failing")
+    assert page.locator('form[data-provider="musicbrainz"] .provider-state').inner_text() != "working"
+    assert_accessible(page)
+    tab.shot("settings-providers")
+
+    # Named fields: discovery filters' kinds (a fixed list) and words (chips).
+    tab.go("/settings/discovery")
+    tab.live()
+    filters = page.locator('.field[data-key="discovery.default_filters"]')
+    filters.get_by_label("Add to Kinds").select_option("lyric")
+    words = filters.get_by_label("Add to Exclude words")
+    words.fill("reaction")
+    words.press("Enter")
+    filters.get_by_label("Min year").fill("1990")
+    page.click("#settings-form button[type=submit]")
+    page.wait_for_selector(".toast:has-text('Settings saved.')")
+    saved = _stored(server, "discovery.default_filters")["value"]
+    assert saved["kinds"] == ["official", "live", "performance", "lyric"]
+    assert saved["exclude_words"] == ["reaction"]
+    assert saved["min_year"] == 1990
+    assert_accessible(page)
     with server.api(server.admin_token()) as api:
-        stored = next(s for s in api.get("/settings").json() if s["key"] == "network.allowed_private_hosts")
-        assert stored["value"] == ["nas.local", "192.168.1.0/24", "10.0.0.5"]
-        api.patch("/settings", json={"network.allowed_private_hosts": None})
-    tab.go("/settings")
-    assert field.input_value() == ""
+        api.patch(
+            "/settings",
+            json={
+                "network.allowed_private_hosts": None,
+                "metadata.video_field_providers": None,
+                "discovery.default_filters": None,
+            },
+        )
 
 
 def test_unmatched_file_is_matched_from_the_page(tab: Tab, server: Server) -> None:
@@ -543,6 +641,7 @@ def test_screenshots_of_every_page_light_and_dark(tab: Tab, server: Server) -> N
         "trash": "/trash",
         "artist-add": "/artists/add",
         "settings": "/settings",
+        **{f"settings-{section.slug}": section.href for section in SECTIONS if section.href.startswith("/settings/")},
         "system": "/system",
         "profile": "/profile",
     }

@@ -158,12 +158,12 @@ async def test_artist_page_has_discovery_controls_for_managers(client: httpx.Asy
 async def test_settings_page_has_the_naming_template_and_organise(client: httpx.AsyncClient, client_as: Any) -> None:
     template = (await client.get("/api/v1/settings")).json()
     saved = next(s for s in template if s["key"] == "library.naming_template")["value"]
-    page = (await client.get("/settings")).text
+    page = (await client.get("/settings/library")).text
     assert 'id="naming-template"' in page
     assert f'value="{saved}"'.replace("'", "&#39;") in page or str(saved) in page
     assert 'id="organise-dry-run"' in page
     assert "Save template" in page
     manager = await client_as(Role.MANAGER)
-    as_manager = (await manager.get("/settings")).text
+    as_manager = (await manager.get("/settings/library")).text
     assert 'id="naming-template"' in as_manager
     assert "Save template" not in as_manager

@@ -40,6 +40,7 @@ from mvidarr.models.user import Role
 from mvidarr.monitors import service as monitors_service
 from mvidarr.playback.service import plays_in_browsers
 from mvidarr.providers.models import PROVIDER_NAMES
+from mvidarr.providers.settings import LABELS as PROVIDER_LABELS
 from mvidarr.quality import service as quality_service
 from mvidarr.quality.repository import CUTOFF_SORTABLE
 from mvidarr.search import service as search_service
@@ -59,7 +60,7 @@ from mvidarr.videos import service as videos_service
 from mvidarr.videos.endpoints import QUALITY_LABELS
 from mvidarr.videos.repository import SORTABLE as VIDEO_SORTABLE
 from mvidarr.videos.repository import VideoFilter
-from mvidarr.web import playback_pages
+from mvidarr.web import playback_pages, settings_sections
 from mvidarr.web.access import PageForbidden, PageManager, PageReader, PageRedirect, PageVisitor, setup_needed
 from mvidarr.web.assets import Assets
 from mvidarr.web.pages import PAGE_HEADERS, PAGE_SIZES, Pager, Query, Viewer, build_environment, render, viewer
@@ -80,11 +81,23 @@ class SettingField:
     """How the settings form shows one runtime setting, read from its JSON schema."""
 
     setting: SettingPublic
-    kind: str  # secret, boolean, integer, number, enum, list (of strings) or string
+    kind: str
+    """secret, boolean, integer, number, enum, string; chips (a list of words), choices (an ordered
+    pick from a fixed list), map (keys to such lists) or object (named fields): the last four are
+    built by the page's script from the value and schema."""
     nullable: bool
     options: list[Any]
-    minimum: int | None
-    maximum: int | None
+    minimum: float | None
+    maximum: float | None
+    max_length: int | None
+
+    @property
+    def range(self) -> str:
+        if self.minimum is not None and self.maximum is not None:
+            return f"{_number(self.minimum)} to {_number(self.maximum)}"
+        if self.minimum is not None:
+            return f"at least {_number(self.minimum)}"
+        return f"at most {_number(self.maximum)}" if self.maximum is not None else ""
 
     @classmethod
     def of(cls, setting: SettingPublic) -> SettingField:
@@ -94,10 +107,26 @@ class SettingField:
         main: dict[str, Any] = next((v for v in variants if v.get("type") != "null"), {})
         kind = "secret" if setting.secret else "enum" if "enum" in main else str(main.get("type") or "string")
         if kind == "array":
-            kind = "list"
-        if kind not in ("secret", "enum", "boolean", "integer", "number", "list"):
+            items = main.get("items", {})
+            kind = "choices" if "enum" in items or "$ref" in items else "chips"
+        elif kind == "object":
+            kind = "object" if "properties" in main else "map"
+        if kind not in ("secret", "enum", "boolean", "integer", "number", "chips", "choices", "map", "object"):
             kind = "string"
-        return cls(setting, kind, nullable, list(main.get("enum", [])), main.get("minimum"), main.get("maximum"))
+        low = main.get("minimum", main.get("exclusiveMinimum"))
+        return cls(
+            setting,
+            kind,
+            nullable,
+            list(main.get("enum", [])),
+            low,
+            main.get("maximum"),
+            main.get("maxLength"),
+        )
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
 
 
 def _same_site_path(text: str) -> bool:
@@ -563,43 +592,58 @@ async def job_page(request: Request, session: SessionDep, principal: PageReader,
 
 
 @router.get("/settings")
-async def settings_page(request: Request, session: SessionDep, principal: PageManager) -> Response:
+async def settings_index(principal: PageManager) -> Response:
+    """The first section: root folders and naming, what a new library needs first."""
+    return RedirectResponse("/settings/library", status_code=303)
+
+
+@router.get("/settings/{slug}")
+async def settings_page(
+    request: Request, session: SessionDep, principal: PageManager, slug: Annotated[str, Path(max_length=40)]
+) -> Response:
     user = await viewer(session, principal)
-    roots = await library_service.list_root_folders(session)
-    admin: dict[str, Any] = {
-        "settings": [],
-        "provider_settings": {},
-        "download_settings": [],
-        "schedules": [],
-        "users": [],
-        "keys": [],
-        "usernames": {},
-    }
-    if user.is_admin:
+    section = settings_sections.find(slug)
+    if section is None:
+        return _not_found(request, user, f"There is no settings section {slug!r}.")
+    if section.admin_only and not user.is_admin:
+        raise PageForbidden(f"The {section.title} settings are for admins.")
+    context: dict[str, Any] = {"fields": [], "provider_settings": {}}
+    if user.is_admin and (section.prefixes or section.catch_all):
+        every = {s.key: SettingField.of(s) for s in await settings_service.list_settings(session)}
+        fields = [every[key] for key in settings_sections.keys_of(section, every)]
+        if "_providers.html" in section.parts:
+            context["provider_settings"] = _provider_groups(fields)
+            context["provider_labels"] = PROVIDER_LABELS
+            fields = [f for f in fields if not f.setting.key.startswith("providers.")]
+        context["fields"] = fields
+    parts = set(section.parts)
+    if "_roots.html" in parts:
+        context["roots"] = await library_service.list_root_folders(session)
+    if "_naming.html" in parts:
+        context["naming_template"] = str(await settings_service.get_value(session, "library.naming_template"))
+    if "_monitors.html" in parts:
+        context["monitors"] = (await monitors_service.list_monitors(session, PageParams(1, 200))).items
+    if "_schedules.html" in parts:
+        context["schedules"] = await schedules_service.list_schedules(session)
+    if parts & {"_users.html", "_keys.html"}:
         accounts = await users_service.list_users(session, PageParams(1, 200), q=None, role=None, active=None)
         keys = await api_keys_service.list_keys(
             session, PageParams(1, 200), actor=principal, user_id=0, include_revoked=False
         )
-        fields = [SettingField.of(s) for s in await settings_service.list_settings(session)]
-        admin = {
-            "settings": [f for f in fields if not f.setting.key.startswith(("providers.", "downloads."))],
-            "provider_settings": _provider_groups(fields),
-            "download_settings": [f for f in fields if f.setting.key.startswith("downloads.")],
-            "schedules": await schedules_service.list_schedules(session),
+        context |= {
             "users": accounts.items,
             "keys": keys.items,
             "usernames": {account.id: account.username for account in accounts.items},
+            "all_roles": [role.value for role in Role],
         }
     return render(
         request,
         "settings.html",
         user=user,
         page="settings",
-        naming_template=str(await settings_service.get_value(session, "library.naming_template")),
-        roots=roots,
-        all_roles=[role.value for role in Role],
-        monitors=(await monitors_service.list_monitors(session, PageParams(1, 200))).items,
-        **admin,
+        section=section,
+        sections=settings_sections.visible(user.is_admin),
+        **context,
     )
 
 
