@@ -388,6 +388,85 @@ def test_settings_sections_edit_lists_dictionaries_and_secrets_in_place(tab: Tab
         )
 
 
+def test_artist_edit_merge_and_delete(tab: Tab, server: Server) -> None:
+    sign_in(tab, server)
+    page = tab.page
+    with server.api(server.admin_token()) as api:
+        wrong = api.post("/artists", json={"name": "AC-DC"}).json()
+        right = api.post("/artists", json={"name": "AC/DC"}).json()
+        song = api.post("/videos", json={"artist_id": wrong["id"], "title": "Thunderstruck"}).json()
+    tab.go(f"/artists/{wrong['id']}")
+    tab.live()
+    page.evaluate("window.stayed = true")
+    page.click("#artist-edit-box summary")
+    page.fill("#edit-name", "AC-DC (typo)")
+    page.fill("#edit-country", "au")
+    page.click("#artist-edit button[type=submit]")
+    page.wait_for_selector(".toast:has-text('Saved AC-DC (typo).')")
+    assert page.locator("h1").inner_text() == "AC-DC (typo)"
+    assert page.evaluate("window.stayed") is True  # edited in place
+    with server.api(server.admin_token()) as api:
+        assert api.get(f"/artists/{wrong['id']}").json()["country"] == "AU"
+    assert_accessible(page)
+    # Merge: find the artist to keep, confirm with the count; the video keeps its id.
+    page.click("#artist-merge-box summary")
+    page.fill("#merge-query", "AC/DC")
+    page.wait_for_selector(f'#merge-target option[value="{right["id"]}"]', state="attached")
+    page.click("#artist-merge button[type=submit]")
+    dialog = page.locator("dialog")
+    assert "Its 1 videos move there" in dialog.inner_text()
+    dialog.get_by_role("button", name="Merge").click()
+    page.wait_for_url(f"{server.base}/artists/{right['id']}")
+    with server.api(server.admin_token()) as api:
+        assert api.get(f"/videos/{song['id']}").json()["artist"]["id"] == right["id"]
+        assert api.get(f"/artists/{wrong['id']}").status_code == 404
+    assert page.locator("#artist-manage").get_attribute("data-video-count") == "1"
+    # Delete, with its videos; the dialog says where the files go.
+    tab.live()
+    page.click("#artist-delete")
+    assert "its 1 videos" in page.locator("dialog").inner_text()
+    page.locator("dialog").get_by_role("button", name="Delete").click()
+    page.wait_for_url(re.compile(r"/artists\?deleted="))
+    with server.api(server.admin_token()) as api:
+        assert api.get(f"/artists/{right['id']}").status_code == 404
+        assert api.get(f"/videos/{song['id']}").status_code == 404
+
+
+def test_root_folder_removal_asks_what_happens_to_its_videos(tab: Tab, server: Server) -> None:
+    sign_in(tab, server)
+    page = tab.page
+    second = server.library.parent / "second-root"
+    spec = replace(next(s for s in STANDARD_CLIPS if s.name == "h264_360p.mp4"), seconds=1.0)
+    make_clip(second, spec, name="Massive Attack - Teardrop.mp4")
+    with server.api(server.admin_token()) as api:
+        root = api.post("/root-folders", json={"path": str(second), "name": "Second"}).json()
+        job = api.post("/library/scan", json={"root_folder_id": root["id"]}).json()
+        deadline = time.monotonic() + 30
+        while api.get(f"/jobs/{job['id']}").json()["status"] != "succeeded":
+            assert time.monotonic() < deadline, "scan did not finish"
+            time.sleep(0.2)
+        video = api.get("/videos", params={"q": "teardrop"}).json()["items"][0]
+        assert video["status"] == "downloaded"
+    tab.go("/settings/library")
+    tab.live()
+    row = page.locator(f'#root-folders tr[data-root-id="{root["id"]}"]')
+    row.get_by_role("button", name="Remove root folder Second").click()
+    dialog = page.locator("dialog")
+    assert "knows 1 files" in dialog.inner_text()
+    assert_accessible(page)
+    dialog.get_by_role("button", name="Cancel").click()
+    assert row.is_visible()
+    row.get_by_role("button", name="Remove root folder Second").click()
+    dialog.get_by_role("button", name="Keep the videos, as missing").click()
+    page.wait_for_selector(".toast:has-text('1 videos are now missing')")
+    assert row.count() == 0  # gone from the table without a reload
+    with server.api(server.admin_token()) as api:
+        kept = api.get(f"/videos/{video['id']}").json()
+        assert kept["status"] == "missing"
+        assert kept["file"] is None
+        api.delete(f"/artists/{kept['artist']['id']}", params={"delete_videos": "true"})
+
+
 def test_unmatched_file_is_matched_from_the_page(tab: Tab, server: Server) -> None:
     sign_in(tab, server)
     page = tab.page

@@ -1,7 +1,7 @@
 // Settings: root folders (add, remove, scan with live progress), schedules, users, everyone's API
 // keys and the runtime settings form; secrets are write-only.
 import { api, csrfToken } from "../api.js";
-import { confirmDialog, el, formError, toast } from "../components.js";
+import { choiceDialog, confirmDialog, el, formError, toast } from "../components.js";
 import { liveJobs } from "../jobs.js";
 import { buildStructured, clearErrors, showErrors } from "../setting_editors.js";
 import { startShell } from "../shell.js";
@@ -41,14 +41,30 @@ if (rootForm) {
     }
     const button = event.target.closest('button[data-action="remove-root"]');
     if (!button) return;
-    const sure = await confirmDialog(`Remove the root folder “${button.dataset.rootName}”? Its files stay on disk.`, {
-      confirm: "Remove",
-      danger: true,
-    });
-    if (!sure) return;
+    const row = button.closest("tr");
+    const files = Number(row.dataset.fileCount || 0);
+    const name = button.dataset.rootName;
+    let videos = null;
+    if (files) {
+      // Its known files are forgotten with it: the user says what happens to their videos.
+      videos = await choiceDialog(
+        `Remove the root folder “${name}”? MVidarr knows ${files} files in it. Files on disk are never touched; what should happen to their videos?`,
+        [
+          { value: "keep", label: "Keep the videos, as missing" },
+          { value: "remove", label: "Remove the videos from the library", danger: true },
+        ],
+      );
+      if (!videos) return;
+    } else if (!(await confirmDialog(`Remove the root folder “${name}”?`, { confirm: "Remove", danger: true }))) {
+      return;
+    }
     try {
-      await api.delete(`/root-folders/${button.dataset.rootId}`);
-      window.location.reload();
+      const removed = await api.delete(`/root-folders/${button.dataset.rootId}`, { query: videos ? { videos } : {} });
+      row.remove();
+      const parts = [`Root folder “${name}” removed`];
+      if (removed.videos_missing) parts.push(`${removed.videos_missing} videos are now missing`);
+      if (removed.videos_removed) parts.push(`${removed.videos_removed} videos removed from the library`);
+      toast(`${parts.join("; ")}.`, "success");
     } catch {
       // the toast has said why
     }
