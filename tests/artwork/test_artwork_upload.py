@@ -138,6 +138,7 @@ async def test_bad_uploads_are_refused(
     )
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/problem+json"
+    assert " object at 0x" not in response.json()["detail"]  # no program insides in words for people
 
 
 async def test_too_large_upload_is_413_and_unknown_owner_404(client: httpx.AsyncClient) -> None:

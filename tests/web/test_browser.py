@@ -467,6 +467,64 @@ def test_root_folder_removal_asks_what_happens_to_its_videos(tab: Tab, server: S
         api.delete(f"/artists/{kept['artist']['id']}", params={"delete_videos": "true"})
 
 
+def test_global_add_mobile_menu_and_not_found_page(tab: Tab, server: Server) -> None:
+    sign_in(tab, server)
+    page = tab.page
+    tab.go("/videos")
+    tab.live()
+    # An artist by hand, from any page, without a provider.
+    page.click("#add-menu summary")
+    page.get_by_role("button", name="Artist by hand…").click()
+    dialog = page.get_by_role("dialog", name="Add an artist by hand")
+    dialog.get_by_label("Artist name").fill("Hand Made Band")
+    assert_accessible(page)
+    dialog.get_by_role("button", name="Add artist").click()
+    page.wait_for_selector(".toast:has-text('Added Hand Made Band.')")
+    with server.api(server.admin_token()) as api:
+        if not api.get("/root-folders").json():  # a download needs somewhere to put its file
+            api.post("/root-folders", json={"path": str(server.library)})
+    # A video by URL: its artist found by name (any case), the video added, its download queued
+    # (it fails later: this machine is offline; the video stays, wanted).
+    page.click("#add-menu summary")
+    page.get_by_role("button", name="Video by URL…").click()
+    dialog = page.get_by_role("dialog", name="Add a video by URL")
+    dialog.get_by_label("Video URL").fill("https://www.youtube.com/watch?v=dQw4w9WgXcQ")
+    dialog.get_by_label("Artist (optional)").fill("hand made band")
+    dialog.get_by_label("Title (optional)").fill("By Link")
+    dialog.get_by_role("button", name="Add and download").click()
+    page.wait_for_selector(".toast:has-text('Added Hand Made Band'):has-text('By Link')")
+    with server.api(server.admin_token()) as api:
+        artists = list(api.get("/artists", params={"q": "hand made"}).json()["items"])
+        assert [a["name"] for a in artists] == ["Hand Made Band"]
+        videos = api.get("/videos", params={"artist_id": artists[0]["id"]}).json()["items"]
+        assert [v["title"] for v in videos] == ["By Link"]
+        api.delete(f"/artists/{artists[0]['id']}", params={"delete_videos": "true"})
+    # A phone: the pages are behind a menu button that opens and closes the list.
+    page.set_viewport_size({"width": 390, "height": 844})
+    tab.go("/artists")
+    tab.live()
+    menu = page.get_by_role("button", name="Menu")
+    nav_link = page.get_by_role("navigation", name="Main").get_by_role("link", name="Videos")
+    assert menu.is_visible()
+    assert not nav_link.is_visible()
+    menu.click()
+    assert menu.get_attribute("aria-expanded") == "true"
+    nav_link.click()
+    page.wait_for_url(f"{server.base}/videos")
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0
+    tab.shot("menu-phone")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    # An unknown page is a page, not JSON.
+    tab.watch.allow(r"404 GET .*/no-such-page")
+    tab.watch.allow(r"status of 404")
+    response = page.goto(f"{server.base}/no-such-page")
+    assert response is not None
+    assert response.status == 404
+    assert page.get_by_role("heading", name="Page not found").is_visible()
+    assert_accessible(page)
+
+
 def test_unmatched_file_is_matched_from_the_page(tab: Tab, server: Server) -> None:
     sign_in(tab, server)
     page = tab.page

@@ -10,6 +10,7 @@ from urllib.parse import unquote
 
 from fastapi import APIRouter, FastAPI, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mvidarr.api_keys import service as api_keys_service
 from mvidarr.artists import service as artists_service
@@ -151,6 +152,13 @@ def _safe_next(target: str | None) -> str:
 
 
 # ----------------------------------------------------------------- sign-in and setup
+
+
+@router.get("/favicon.ico", dependencies=[PUBLIC])
+async def favicon(request: Request) -> Response:
+    """Browsers ask for it whatever the page links; the icon is the SVG one."""
+    assets: Assets = request.app.state.web_assets
+    return RedirectResponse(assets.url("img/favicon.svg"), status_code=308)
 
 
 @router.get("/login")
@@ -801,6 +809,35 @@ async def _on_forbidden(request: Request, exc: Exception) -> Response:
     )
 
 
+_NOT_PAGES = ("/api/", "/static/", "/ws", "/metrics", "/themes/")
+
+
+def _page_not_found(api_handler: Any) -> Any:
+    """Unknown page URLs get an HTML page a browser can show; API URLs keep their problem document."""
+
+    async def handler(request: Request, exc: Exception) -> Response:
+        wants_page = "text/html" in request.headers.get("accept", "")
+        if (
+            isinstance(exc, StarletteHTTPException)
+            and exc.status_code == 404
+            and wants_page
+            and not request.url.path.startswith(_NOT_PAGES)
+        ):
+            return render(
+                request,
+                "error.html",
+                user=None,
+                page="error",
+                status_code=404,
+                title="Page not found",
+                detail=f"There is no page at {request.url.path}.",
+            )
+        response: Response = await api_handler(request, exc)
+        return response
+
+    return handler
+
+
 def install(app: FastAPI) -> None:
     """Mount the pages and static files on `app`."""
     assets = Assets.load(generated={"css/themes.css": themes_stylesheet().encode()})
@@ -808,5 +845,6 @@ def install(app: FastAPI) -> None:
     app.state.web_templates = build_environment(assets)
     app.add_exception_handler(PageRedirect, _on_redirect)
     app.add_exception_handler(PageForbidden, _on_forbidden)
+    app.add_exception_handler(StarletteHTTPException, _page_not_found(app.exception_handlers[StarletteHTTPException]))
     app.include_router(router)
     app.include_router(playback_pages.router)
