@@ -722,14 +722,19 @@ def test_add_a_wanted_video_then_bulk_ignore_it_on_the_wanted_page(tab: Tab, ser
         page.fill("#new-title", title)
         page.click("#add-video button[type=submit]")
         page.wait_for_selector(f".toast:has-text('Added “{title}” as wanted.')")
+        # In the artist's list at once, without a reload.
+        page.wait_for_selector(f"#artist-videos tbody tr:has-text('{title}')")
+    assert page.locator("#artist-video-count").inner_text().startswith("2 ")
     tab.go(f"/wanted?artist_id={artist['id']}")
     assert page.locator("#wanted-list tbody tr[data-video-id]").count() == 2
     page.check("#select-all")
     assert page.locator("#selected-count").inner_text() == "2 selected"
     page.select_option("#bulk-action", "ignore")
     page.click("#wanted-bulk button[type=submit]")
+    page.evaluate("window.stayed = true")
     page.wait_for_selector(".toast:has-text('Changed 2 of 2 videos.')")
     page.wait_for_function("() => document.querySelectorAll('#wanted-list tr[data-video-id]').length === 0")
+    assert page.evaluate("window.stayed") is True  # the list was updated in place
     with server.api(server.admin_token()) as api:
         videos = api.get(f"/artists/{artist['id']}/videos").json()["items"]
         assert sorted(v["status"] for v in videos) == ["ignored", "ignored"]

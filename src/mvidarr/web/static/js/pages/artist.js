@@ -2,6 +2,7 @@
 // quality profile save as soon as they change.
 import { api } from "../api.js";
 import { confirmDialog, el, formError, toast } from "../components.js";
+import { refreshRegions } from "../refresh.js";
 import { startShell } from "../shell.js";
 
 const live = startShell();
@@ -107,6 +108,10 @@ if (panel) {
       formError(add, "");
       toast(`Added “${video.title}” as wanted.`, "success");
       add.reset();
+      // The new video shows in the artist's list at once (the server renders the list).
+      await refreshRegions(["#artist-videos tbody", "#artist-video-count"]);
+      const manage = document.getElementById("artist-manage");
+      if (manage) manage.dataset.videoCount = String(Number(manage.dataset.videoCount) + 1);
     } catch (error) {
       formError(add, error.message);
     }

@@ -5,6 +5,7 @@ import { choiceDialog, confirmDialog, el, formError, toast } from "../components
 import { liveJobs } from "../jobs.js";
 import { buildStructured, clearErrors, showErrors } from "../setting_editors.js";
 import { startShell } from "../shell.js";
+import { refreshRegions } from "../refresh.js";
 
 const live = startShell();
 // Library & naming: root folders (add, remove, scan with live progress).
@@ -26,8 +27,11 @@ if (rootForm) {
     const body = { path: String(data.get("path")).trim() };
     if (String(data.get("name")).trim()) body.name = String(data.get("name")).trim();
     try {
-      await api.post("/root-folders", body, { quiet: true });
-      window.location.reload();
+      const root = await api.post("/root-folders", body, { quiet: true });
+      rootForm.reset();
+      await refreshRegions(["#root-folders tbody"]);
+      document.getElementById("scan-all").disabled = false;
+      toast(`Added the root folder “${root.name}”.`, "success");
     } catch (error) {
       formError(rootForm, error.message);
     }
@@ -203,7 +207,7 @@ if (users) {
       await api.patch(`/users/${select.dataset.userId}`, { role: select.value });
       toast("Role changed.", "success");
     } catch {
-      window.location.reload();
+      refreshRegions(["#users tbody"]).catch(() => {});
     }
   });
   users.addEventListener("click", async (event) => {
@@ -217,7 +221,7 @@ if (users) {
     const path = { deactivate: "deactivate", reactivate: "reactivate", unlock: "unlock", "totp-reset": "totp/reset" }[action];
     try {
       await api.post(`/users/${userId}/${path}`);
-      window.location.reload();
+      await refreshRegions(["#users tbody"]);
     } catch {
       // the toast has said why
     }
@@ -228,8 +232,10 @@ if (users) {
     formError(userForm, "");
     const data = new FormData(userForm);
     try {
-      await api.post("/users", { username: String(data.get("username")).trim(), password: data.get("password"), role: data.get("role") }, { quiet: true });
-      window.location.reload();
+      const account = await api.post("/users", { username: String(data.get("username")).trim(), password: data.get("password"), role: data.get("role") }, { quiet: true });
+      userForm.reset();
+      await refreshRegions(["#users tbody"]);
+      toast(`Added ${account.username}.`, "success");
     } catch (error) {
       formError(userForm, error.message);
     }
@@ -509,8 +515,10 @@ if (monitors) {
     if (String(data.get("name")).trim()) body.name = String(data.get("name")).trim();
     if (String(data.get("artist_id")).trim()) body.artist_id = Number(data.get("artist_id"));
     try {
-      await api.post("/monitors", body, { quiet: true });
-      window.location.reload();
+      const monitor = await api.post("/monitors", body, { quiet: true });
+      monitorForm.reset();
+      await refreshRegions(["#monitors tbody"]);
+      toast(`Added the monitor “${monitor.name}”.`, "success");
     } catch (error) {
       formError(monitorForm, error.message);
     }
