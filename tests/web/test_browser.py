@@ -212,6 +212,24 @@ def test_root_folder_browse_play_and_edit(tab: Tab, server: Server) -> None:
         assert "title" in api.get(f"/videos/{video['id']}").json()["locked_fields"]
 
 
+def test_playlist_rename_updates_the_page_in_place(tab: Tab, server: Server) -> None:
+    sign_in(tab, server)
+    page = tab.page
+    with server.api(server.admin_token()) as api:
+        playlist = api.post("/playlists", json={"name": "Road Trip"}).json()
+    tab.go(f"/playlists/{playlist['id']}")
+    tab.live()
+    page.evaluate("window.stayed = true")
+    page.click("#playlist-edit-open")
+    page.fill("#edit-name", "Road Trip 2027")
+    page.click("#playlist-edit-form button[value=save]")
+    page.wait_for_selector("#playlist-name:text-is('Road Trip 2027')")
+    assert page.evaluate("window.stayed") is True
+    assert page.locator("#playlist-edit").is_hidden()
+    with server.api(server.admin_token()) as api:
+        api.delete(f"/playlists/{playlist['id']}")
+
+
 def test_artists_bulk_select_and_monitoring_toggles(tab: Tab, server: Server) -> None:
     sign_in(tab, server)
     page = tab.page
@@ -222,9 +240,11 @@ def test_artists_bulk_select_and_monitoring_toggles(tab: Tab, server: Server) ->
     page.check("#select-all")
     assert page.locator("#selected-count").inner_text() == "3 selected"
     page.select_option("#bulk-action", "unmonitor")
+    page.evaluate("window.stayed = true")
     page.click("#artist-bulk button[type=submit]")
     page.wait_for_selector(".toast:has-text('Changed 3 of 3 artists.')")
-    page.wait_for_load_state("load")
+    page.wait_for_function("() => document.getElementById('selected-count').textContent === '0 selected'")
+    assert page.evaluate("window.stayed") is True  # the cards were read again, the page stayed
     with server.api(server.admin_token()) as api:
         assert all(api.get(f"/artists/{a['id']}").json()["monitored"] is False for a in made)
     tab.go(f"/artists/{made[0]['id']}")
