@@ -15,7 +15,7 @@ from pydantic import AfterValidator, Field, TypeAdapter
 
 from mvidarr.kit.networks import valid_networks
 from mvidarr.kit.schemas import Clean, limit
-from mvidarr.organise.naming import valid_template
+from mvidarr.organise.naming import BRACKET_RULE, DEFAULT_TEMPLATE, valid_template
 from mvidarr.themes.schemas import BuiltinTheme
 
 
@@ -93,8 +93,8 @@ AllowedHost = Annotated[
 define(
     "library.naming_template",
     Annotated[str, limit(500, 1), Clean, AfterValidator(valid_template)],
-    "{artist}/{artist} - {title}",
-    "Where organised files go, relative to the root folder, without extension.",
+    DEFAULT_TEMPLATE,
+    "Where organised files go, relative to the root folder, without extension. " + BRACKET_RULE,
     label="Naming template",
 )
 define(

@@ -270,7 +270,9 @@ if (document.getElementById("naming-form")) {
       previewBody.replaceChildren(
         ...result.examples.map((x) => el("tr", {}, el("td", { text: x.artist }), el("td", { text: x.title }), el("td", { class: "word-break", text: x.path }))),
       );
-      document.getElementById("naming-tokens").textContent = `Tokens: ${result.tokens.map((t) => `{${t}}`).join(" ")}`;
+      document.getElementById("naming-tokens").textContent = `Tokens: ${result.tokens.map((t) => `{${t}}`).join(" ")}. ${result.bracket_rule}`;
+      document.getElementById("naming-preview-from").textContent =
+        result.examples_from === "library" ? "on your own videos" : "on sample videos (no file in your library yet)";
     } catch (error) {
       if (seq === previewSeq) formError(naming, error.message);
     }
