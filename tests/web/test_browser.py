@@ -794,6 +794,7 @@ def test_screenshots_of_every_page_light_and_dark(tab: Tab, server: Server) -> N
         "artists": "/artists",
         "videos": "/videos",
         "videos-grid": "/videos?view=grid",
+        "artists-grid": "/artists?view=grid",
         "activity": "/activity",
         "wanted": "/wanted",
         "calendar": "/calendar",

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import update
 
 from mvidarr.db import Database, utcnow
-from mvidarr.models import MediaFile
+from mvidarr.models import MediaFile, Video
 from tests.factories import attach_file, make_artist, make_video
 
 pytestmark = pytest.mark.anyio
@@ -64,3 +64,17 @@ async def test_artist_and_title_sorts_ignore_case_and_accents(client: httpx.Asyn
     expected = [v["id"] for v in videos if v["artist"]["id"] in ids.values()]
     assert [v for v in by_artist if v in expected] == expected
     assert [v["artist"]["name"] for v in videos if v["id"] in expected] == order
+
+
+async def test_artist_grid_shows_pictures_where_there_are_some(client: httpx.AsyncClient, db: Database) -> None:
+    framed = await make_artist(client, "Framed Band")
+    plain = await make_artist(client, "Plain Band")
+    video = await make_video(client, framed["id"], "With A Frame")
+    async with db.writer() as session:
+        await session.execute(update(Video).where(Video.id == video["id"]).values(thumbnail_path="thumbs/v1"))
+        await session.commit()
+    grid = (await client.get("/artists", params={"view": "grid", "q": "band"})).text
+    assert f'src="/api/v1/artists/{framed["id"]}/image?size=small"' in grid
+    assert f"/api/v1/artists/{plain['id']}/image" not in grid  # a letter instead of a picture that 404s
+    table = (await client.get("/artists", params={"q": "band"})).text
+    assert 'id="artist-list"' in table  # the table view is kept

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -90,6 +91,15 @@ async def artist_image(session: AsyncSession, data_dir: Path, artist_id: int, si
         if image is not None:
             return image
     raise NotFound(f"artist {artist_id} has no image yet")
+
+
+async def artists_with_pictures(session: AsyncSession, artist_ids: Sequence[int]) -> set[int]:
+    """Which of these artists `artist_image` has a picture for (their own, or a video's frame)."""
+    if not artist_ids:
+        return set()
+    framed = select(Video.id).where(Video.artist_id == Artist.id, Video.thumbnail_path.is_not(None)).exists()
+    stmt = select(Artist.id).where(Artist.id.in_(list(artist_ids)), Artist.thumbnail_path.is_not(None) | framed)
+    return set((await session.execute(stmt)).scalars())
 
 
 # Uploaded and fetched artwork: kept apart from scan-made thumbnails, one folder per picture.

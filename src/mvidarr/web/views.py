@@ -16,6 +16,7 @@ from mvidarr.api_keys import service as api_keys_service
 from mvidarr.artists import service as artists_service
 from mvidarr.artists.repository import SORTABLE as ARTIST_SORTABLE
 from mvidarr.artists.repository import ArtistFilter
+from mvidarr.artwork import service as artwork_service
 from mvidarr.auth import service as auth_service
 from mvidarr.auth.dependencies import PUBLIC
 from mvidarr.blocklist import service as blocklist_service
@@ -246,6 +247,9 @@ async def artists_page(request: Request, session: SessionDep, principal: PageRea
         user=user,
         page="artists",
         artists=found.items,
+        pictured=await artwork_service.artists_with_pictures(session, [a.id for a in found.items])
+        if view == "grid"
+        else set(),
         pager=Pager(page.page, page.page_size, found.total),
         query=query,
         q=q,
