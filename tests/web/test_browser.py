@@ -212,6 +212,33 @@ def test_root_folder_browse_play_and_edit(tab: Tab, server: Server) -> None:
         assert "title" in api.get(f"/videos/{video['id']}").json()["locked_fields"]
 
 
+def test_calendar_is_a_month_grid_and_a_list_on_a_phone(tab: Tab, server: Server) -> None:
+    sign_in(tab, server)
+    page = tab.page
+    today = time.strftime("%Y-%m-%d")
+    with server.api(server.admin_token()) as api:
+        artist = api.post("/artists", json={"name": "Calendar Band", "monitored": True}).json()
+        api.post("/videos", json={"artist_id": artist["id"], "title": "Out Today", "release_date": today})
+    try:
+        tab.go("/calendar")
+        tab.live()
+        cell = page.locator(f'.calendar-grid td:has(time[datetime="{today}"])')
+        assert "Out Today" in cell.inner_text()
+        assert page.locator(".calendar-grid thead th").count() == 7
+        assert_accessible(page)
+        page.set_viewport_size({"width": 390, "height": 844})
+        tab.go("/calendar")
+        assert cell.is_visible()
+        assert page.locator(".calendar-grid thead").is_hidden()  # the days with releases, as a list
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0
+        tab.shot("calendar-phone")
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 800})
+        with server.api(server.admin_token()) as api:
+            api.delete(f"/artists/{artist['id']}", params={"delete_videos": "true"})
+
+
 def test_playlist_rename_updates_the_page_in_place(tab: Tab, server: Server) -> None:
     sign_in(tab, server)
     page = tab.page

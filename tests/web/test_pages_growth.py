@@ -108,6 +108,11 @@ async def test_calendar_shows_a_month_of_releases(client: httpx.AsyncClient) -> 
     assert 'datetime="2024-03-15"' in march
     assert 'href="/calendar?month=2024-02"' in march
     assert 'href="/calendar?month=2024-04"' in march
+    # A month grid, Monday first: 1 March 2024 is a Friday, so five weeks from 26 February.
+    grid = march.split('class="calendar-grid"', 1)[1].split("</table>", 1)[0]
+    assert grid.count("<tr>") == 1 + 5
+    assert grid.index('title="Monday"') < grid.index('title="Sunday"')
+    assert grid.index('datetime="2024-03-01"') < grid.index("March Release") < grid.index('datetime="2024-03-16"')
     assert "No releases this month." in (await client.get("/calendar", params={"month": "1990-01"})).text
     today = await client.get("/calendar", params={"month": "garbage"})
     assert today.status_code == 200

@@ -533,6 +533,15 @@ async def calendar_page(request: Request, session: SessionDep, principal: PageRe
         days.setdefault(item.release_date, []).append(item)
     previous = (first - dt.timedelta(days=1)).replace(day=1)
     following = last + dt.timedelta(days=1)
+    # Whole weeks, Monday first, from the week of the 1st to the week of the last day.
+    start = first - dt.timedelta(days=first.weekday())
+    weeks = [
+        [
+            (day, day.month == first.month, days.get(day, []))
+            for day in (start + dt.timedelta(days=w * 7 + d) for d in range(7))
+        ]
+        for w in range(((last - start).days // 7) + 1)
+    ]
     return render(
         request,
         "calendar.html",
@@ -540,6 +549,7 @@ async def calendar_page(request: Request, session: SessionDep, principal: PageRe
         page="calendar",
         month=first,
         days=sorted(days.items()),
+        weeks=weeks,
         today=today,
         previous=previous.strftime("%Y-%m"),
         following=following.strftime("%Y-%m"),
