@@ -239,6 +239,32 @@ def test_calendar_is_a_month_grid_and_a_list_on_a_phone(tab: Tab, server: Server
             api.delete(f"/artists/{artist['id']}", params={"delete_videos": "true"})
 
 
+def test_duplicates_merge_from_the_page_and_the_audit_log_shows_it(tab: Tab, server: Server) -> None:
+    sign_in(tab, server)
+    page = tab.page
+    with server.api(server.admin_token()) as api:
+        artist = api.post("/artists", json={"name": "Twice Over"}).json()
+        first = api.post("/videos", json={"artist_id": artist["id"], "title": "Echo Song"}).json()
+        second = api.post("/videos", json={"artist_id": artist["id"], "title": "Echo Song (Official Video)"}).json()
+    tab.go("/duplicates")
+    tab.live()
+    group = page.locator("form.duplicate-group").filter(has_text="Twice Over")
+    group.get_by_label(re.compile(f"#{second['id']} ")).check()
+    assert_accessible(page)
+    group.get_by_role("button", name="Merge these 2 videos").click()
+    page.locator("dialog").get_by_role("button", name="Merge").click()
+    page.wait_for_selector(".toast:has-text('Merged into')")
+    assert group.count() == 0  # gone from the page, no reload
+    with server.api(server.admin_token()) as api:
+        assert api.get(f"/videos/{second['id']}").status_code == 200  # the chosen one keeps its id
+        assert api.get(f"/videos/{first['id']}").status_code == 404
+    tab.go("/audit?action=videos.merged")
+    assert page.locator("#audit-log tbody tr[data-event-id]").count() >= 1
+    assert_accessible(page)
+    with server.api(server.admin_token()) as api:
+        api.delete(f"/artists/{artist['id']}", params={"delete_videos": "true"})
+
+
 def test_playlist_rename_updates_the_page_in_place(tab: Tab, server: Server) -> None:
     sign_in(tab, server)
     page = tab.page
@@ -829,6 +855,8 @@ def test_screenshots_of_every_page_light_and_dark(tab: Tab, server: Server) -> N
         "unmatched": "/unmatched",
         "review": "/metadata/review",
         "trash": "/trash",
+        "duplicates": "/duplicates",
+        "audit": "/audit",
         "artist-add": "/artists/add",
         "settings": "/settings",
         **{f"settings-{section.slug}": section.href for section in SECTIONS if section.href.startswith("/settings/")},

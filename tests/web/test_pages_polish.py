@@ -4,13 +4,14 @@ Wanted → Missing, sorts that ignore case and accents."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import update
 
 from mvidarr.db import Database, utcnow
-from mvidarr.models import MediaFile, Video
+from mvidarr.models import MediaFile, Role, Video
 from tests.factories import attach_file, make_artist, make_video
 
 pytestmark = pytest.mark.anyio
@@ -78,3 +79,33 @@ async def test_artist_grid_shows_pictures_where_there_are_some(client: httpx.Asy
     assert f"/api/v1/artists/{plain['id']}/image" not in grid  # a letter instead of a picture that 404s
     table = (await client.get("/artists", params={"q": "band"})).text
     assert 'id="artist-list"' in table  # the table view is kept
+
+
+async def test_audit_log_page_is_for_admins(client: httpx.AsyncClient, client_as: Any) -> None:
+    wrong = await make_artist(client, "Audit Wrong")
+    right = await make_artist(client, "Audit Right")
+    assert (
+        await client.post(f"/api/v1/artists/{wrong['id']}/merge", json={"into_artist_id": right["id"]})
+    ).status_code == 200
+    page = await client.get("/audit", params={"action": "artist."})
+    assert page.status_code == 200
+    rows = page.text.split('id="audit-log"', 1)[1].split("</table>", 1)[0]
+    assert "<code>artist.merged</code>" in rows
+    assert "Audit Wrong" in rows
+    assert '<a href="/audit" aria-current="page">Audit log</a>' in page.text
+    manager = await client_as(Role.MANAGER)
+    assert (await manager.get("/audit")).status_code == 403
+    assert 'href="/audit"' not in (await manager.get("/")).text
+
+
+async def test_duplicates_page_lists_groups_to_merge(client: httpx.AsyncClient) -> None:
+    artist = await make_artist(client, "Twice Band")
+    first = await make_video(client, artist["id"], "Same Song")
+    second = await make_video(client, artist["id"], "Same Song (Official Video)")
+    page = (await client.get("/duplicates")).text
+    group = page.split('id="duplicate-groups"', 1)[1]
+    assert (
+        f'data-video-ids="{first["id"]},{second["id"]}"' in group
+        or f'data-video-ids="{second["id"]},{first["id"]}"' in group
+    )
+    assert "Merge these 2 videos" in group

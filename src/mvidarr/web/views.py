@@ -4,6 +4,7 @@ one template; the page's ES module adds live updates and actions through the JSO
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import unquote
@@ -17,6 +18,7 @@ from mvidarr.artists import service as artists_service
 from mvidarr.artists.repository import SORTABLE as ARTIST_SORTABLE
 from mvidarr.artists.repository import ArtistFilter
 from mvidarr.artwork import service as artwork_service
+from mvidarr.audit import service as audit_service
 from mvidarr.auth import service as auth_service
 from mvidarr.auth.dependencies import PUBLIC
 from mvidarr.blocklist import service as blocklist_service
@@ -32,6 +34,7 @@ from mvidarr.jobs.repository import JobFilter
 from mvidarr.kit.pagination import PageParams
 from mvidarr.kit.params import MAX_ID
 from mvidarr.kit.text import search_terms
+from mvidarr.library import duplicates as library_duplicates
 from mvidarr.library import files as library_files
 from mvidarr.library import service as library_service
 from mvidarr.library.files import UNMATCHED_SORTABLE
@@ -733,6 +736,53 @@ async def trash_page(request: Request, session: SessionDep, principal: PageManag
         user=user,
         page="trash",
         entries=found.items,
+        pager=Pager(page.page, page.page_size, found.total),
+        query=query,
+        page_sizes=PAGE_SIZES,
+    )
+
+
+@router.get("/duplicates")
+async def duplicates_page(request: Request, session: SessionDep, principal: PageManager) -> Response:
+    """Groups of videos that are the same, each merged into one from the page."""
+    user = await viewer(session, principal)
+    query = Query(request)
+    page = query.page(user.page_sizes.get("duplicates") or 25)
+    found = await library_duplicates.list_groups(session, page)
+    return render(
+        request,
+        "duplicates.html",
+        user=user,
+        page="duplicates",
+        groups=found.items,
+        pager=Pager(page.page, page.page_size, found.total),
+        query=query,
+        page_sizes=PAGE_SIZES,
+    )
+
+
+AUDIT_ACTION = re.compile(r"^[a-z_.]{1,64}$")
+
+
+@router.get("/audit")
+async def audit_page(request: Request, session: SessionDep, principal: PageManager) -> Response:
+    """The audit log for admins: who did what, when and from where; filtered by action."""
+    user = await viewer(session, principal)
+    if not user.is_admin:
+        raise PageForbidden("The audit log is for admins.")
+    query = Query(request)
+    page = query.page(user.page_sizes.get("audit"))
+    action = query.text("action", 64)
+    found = await audit_service.list_events(
+        session, page, user_id=None, action=action if AUDIT_ACTION.match(action) else None, since=None, until=None
+    )
+    return render(
+        request,
+        "audit.html",
+        user=user,
+        page="audit",
+        events=found.items,
+        action=action,
         pager=Pager(page.page, page.page_size, found.total),
         query=query,
         page_sizes=PAGE_SIZES,
