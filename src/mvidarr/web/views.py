@@ -66,7 +66,15 @@ from mvidarr.videos.endpoints import QUALITY_LABELS
 from mvidarr.videos.repository import SORTABLE as VIDEO_SORTABLE
 from mvidarr.videos.repository import VideoFilter
 from mvidarr.web import playback_pages, settings_sections
-from mvidarr.web.access import PageForbidden, PageManager, PageReader, PageRedirect, PageVisitor, setup_needed
+from mvidarr.web.access import (
+    PageAdmin,
+    PageForbidden,
+    PageManager,
+    PageReader,
+    PageRedirect,
+    PageVisitor,
+    setup_needed,
+)
 from mvidarr.web.assets import Assets
 from mvidarr.web.pages import PAGE_HEADERS, PAGE_SIZES, Pager, Query, Viewer, build_environment, render, viewer
 
@@ -765,11 +773,9 @@ AUDIT_ACTION = re.compile(r"^[a-z_.]{1,64}$")
 
 
 @router.get("/audit")
-async def audit_page(request: Request, session: SessionDep, principal: PageManager) -> Response:
+async def audit_page(request: Request, session: SessionDep, principal: PageAdmin) -> Response:
     """The audit log for admins: who did what, when and from where; filtered by action."""
     user = await viewer(session, principal)
-    if not user.is_admin:
-        raise PageForbidden("The audit log is for admins.")
     query = Query(request)
     page = query.page(user.page_sizes.get("audit"))
     action = query.text("action", 64)
