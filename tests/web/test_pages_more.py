@@ -157,7 +157,7 @@ async def test_trash_page_restore_and_purge_by_role(
         ids.append(video["id"])
 
     page = (await client.get("/trash")).text
-    assert 'Trash <span class="muted">(2)</span>' in page
+    assert 'Trash <span class="muted" id="list-total">(2)</span>' in page
     assert "<code>Trash Artist/Two.mp4</code>" in page
     assert 'aria-label="Restore Two.mp4"' in page
     assert 'aria-label="Delete Two.mp4 for good"' in page
