@@ -110,3 +110,17 @@ async def test_setting_api_carries_labels(client: httpx.AsyncClient) -> None:
     settings = {s["key"]: s for s in (await client.get("/api/v1/settings")).json()}
     assert settings["downloads.max_concurrent"]["label"] == "Downloads at once"
     assert settings["providers.spotify.client_secret"]["label"] == "Spotify client secret"
+
+
+async def test_default_quality_profile_is_chosen_by_name(client: httpx.AsyncClient) -> None:
+    profiles = (await client.get("/api/v1/quality-profiles")).json()
+    page = (await client.get("/settings/quality")).text
+    field = page.split('data-key="quality.default_profile_id"', 1)[1].split("</select>", 1)[0]
+    assert 'data-kind="enum"' in page.split('data-key="quality.default_profile_id"', 1)[1][:40]
+    for profile in profiles:
+        assert f'<option value="{profile["id"]}">{html.escape(profile["name"], quote=False)}</option>' in field
+    chosen = profiles[-1]["id"]
+    saved = await client.patch("/api/v1/settings", json={"quality.default_profile_id": str(chosen)})
+    assert saved.status_code == 200  # the select sends its value as text; the setting stays a number
+    stored = next(s for s in saved.json() if s["key"] == "quality.default_profile_id")
+    assert stored["value"] == chosen

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from dataclasses import field as dataclass_field
 from typing import Annotated, Any
 from urllib.parse import unquote
 
@@ -103,6 +104,7 @@ class SettingField:
     minimum: float | None
     maximum: float | None
     max_length: int | None
+    option_labels: dict[Any, str] = dataclass_field(default_factory=dict)
 
     @property
     def range(self) -> str:
@@ -643,6 +645,15 @@ async def settings_page(
     context: dict[str, Any] = {"fields": [], "provider_settings": {}}
     if user.is_admin and (section.prefixes or section.catch_all):
         every = {s.key: SettingField.of(s) for s in await settings_service.list_settings(session)}
+        if "quality.default_profile_id" in every:
+            # A profile is chosen by name, not typed as an id.
+            profiles = await quality_service.list_profiles(session)
+            every["quality.default_profile_id"] = replace(
+                every["quality.default_profile_id"],
+                kind="enum",
+                options=[p.id for p in profiles],
+                option_labels={p.id: p.name for p in profiles},
+            )
         fields = [every[key] for key in settings_sections.keys_of(section, every)]
         if "_providers.html" in section.parts:
             context["provider_settings"] = _provider_groups(fields)
