@@ -714,6 +714,8 @@ if (identitiesPanel) {
     } catch (error) {
       formError(identityForm, error.message);
     }
+  });
+}
 
 /** Ask for a password in a modal <dialog>; resolves the password, or null when cancelled. */
 function passwordDialog(title) {
