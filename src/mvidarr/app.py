@@ -34,7 +34,7 @@ from mvidarr.blocklist.endpoints import router as blocklist_router
 from mvidarr.config import Settings
 from mvidarr.connections.endpoints import router as connections_router
 from mvidarr.db import Database
-from mvidarr.discovery.endpoints import calendar_router, wanted_router
+from mvidarr.discovery.endpoints import calendar_router, ical_router, wanted_router
 from mvidarr.discovery.endpoints import router as discovery_router
 from mvidarr.downloads import tasks as download_tasks
 from mvidarr.downloads.endpoints import router as downloads_router
@@ -135,6 +135,7 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     discovery_router,
     wanted_router,
     calendar_router,
+    ical_router,
     monitors_router,
     imports_router,
     trash_router,

@@ -138,6 +138,7 @@ async def test_bad_uploads_are_refused(
     )
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/problem+json"
+    assert " object at 0x" not in response.json()["detail"]  # no program insides in words for people
 
 
 async def test_too_large_upload_is_413_and_unknown_owner_404(client: httpx.AsyncClient) -> None:
@@ -210,3 +211,24 @@ async def test_from_url_unreachable_is_502(client: httpx.AsyncClient, image_serv
     assert response.status_code == 502
     scheme = await client.post(f"/api/v1/videos/{video_id}/artwork/url", json={"url": "file:///etc/passwd"})
     assert scheme.status_code == 422
+
+
+async def test_artist_fanart_is_served_and_shown_on_the_artist_page(client: httpx.AsyncClient, db: Database) -> None:
+    artist = await make_artist(client, "Fanart Band")
+    plain = await make_artist(client, "No Fanart Band")
+    uploaded = await client.post(
+        f"/api/v1/artists/{artist['id']}/artwork", files={"file": ("a.jpg", picture(), "image/jpeg")}
+    )
+    assert uploaded.status_code == 200, uploaded.text
+    async with db.writer() as session:
+        row = await session.get(Artist, artist["id"])
+        assert row is not None
+        row.fanart_path = uploaded.json()["thumbnail_path"]  # as enrichment stores a provider's fanart
+        await session.commit()
+    fanart = await client.get(f"/api/v1/artists/{artist['id']}/fanart", headers={"Accept": "image/jpeg"})
+    assert fanart.status_code == 200
+    assert fanart.headers["content-type"] == "image/jpeg"
+    assert (await client.get(f"/api/v1/artists/{plain['id']}/fanart")).status_code == 404
+    page = (await client.get(f"/artists/{artist['id']}")).text
+    assert f'class="fanart" src="/api/v1/artists/{artist["id"]}/fanart?size=large"' in page
+    assert "/fanart" not in (await client.get(f"/artists/{plain['id']}")).text

@@ -40,6 +40,7 @@ PUBLIC = {
     "GET /login",
     "GET /setup",
     "GET /static/{version}/{name}",
+    "GET /favicon.ico",
 }
 BELOW = {Role.USER: Role.READONLY, Role.MANAGER: Role.USER, Role.ADMIN: Role.MANAGER}
 

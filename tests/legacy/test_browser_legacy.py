@@ -63,7 +63,7 @@ def test_dry_run_then_import_from_the_system_page(
         assert api.get("/videos").json()["total"] == 9
 
     # Imported users have no password anyone knows: an admin sets a first one from the Users table.
-    tab.go("/settings")
+    tab.go("/settings/users")
     row = page.locator("#users tr", has_text="Marie")
     assert row.locator(".badge", has_text="must change password").count() == 1
     row.locator("button[data-action=password]").click()

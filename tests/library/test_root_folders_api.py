@@ -5,8 +5,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import update
 
 from mvidarr.db import Database
+from mvidarr.models import Video, VideoStatus
 from tests.factories import attach_file, make_artist, make_video
 
 pytestmark = pytest.mark.anyio
@@ -25,7 +27,9 @@ async def test_add_list_rename_remove(client: httpx.AsyncClient, tmp_path: Path)
     assert renamed.json()["name"] == "Videos"
     listed = (await client.get("/api/v1/root-folders")).json()
     assert [r["path"] for r in listed] == [str(folder)]
-    assert (await client.delete(f"/api/v1/root-folders/{root['id']}")).status_code == 204
+    removed = await client.delete(f"/api/v1/root-folders/{root['id']}")
+    assert removed.status_code == 200
+    assert removed.json() == {"files_forgotten": 0, "videos_missing": 0, "videos_removed": 0}
     assert (await client.get("/api/v1/root-folders")).json() == []
 
 
@@ -75,15 +79,48 @@ async def test_nested_and_duplicate_roots_conflict(client: httpx.AsyncClient, tm
         assert response.status_code == 409, path
 
 
+async def _downloaded(db: Database, *video_ids: int) -> None:
+    async with db.writer() as session:
+        await session.execute(update(Video).where(Video.id.in_(video_ids)).values(status=VideoStatus.DOWNLOADED))
+        await session.commit()
+
+
 async def test_remove_root_with_files_needs_force(client: httpx.AsyncClient, db: Database, tmp_path: Path) -> None:
     artist = await make_artist(client, "Sade")
     video = await make_video(client, artist["id"], "Smooth Operator")
     await attach_file(db, video["id"], str(tmp_path))
+    await _downloaded(db, video["id"])
     root = (await client.get("/api/v1/root-folders")).json()[0]
     assert root["file_count"] == 1
-    assert (await client.delete(f"/api/v1/root-folders/{root['id']}")).status_code == 409
-    assert (await client.delete(f"/api/v1/root-folders/{root['id']}", params={"force": "true"})).status_code == 204
-    assert (await client.get(f"/api/v1/videos/{video['id']}")).json()["file"] is None
+    refused = await client.delete(f"/api/v1/root-folders/{root['id']}")
+    assert refused.status_code == 409
+    assert "videos=keep" in refused.json()["detail"]
+    forced = await client.delete(f"/api/v1/root-folders/{root['id']}", params={"force": "true"})
+    assert forced.status_code == 200
+    assert forced.json() == {"files_forgotten": 1, "videos_missing": 1, "videos_removed": 0}
+    kept = (await client.get(f"/api/v1/videos/{video['id']}")).json()
+    assert kept["file"] is None
+    assert kept["status"] == "missing"  # never "downloaded" with no file
+
+
+async def test_remove_root_keeps_or_removes_its_videos(client: httpx.AsyncClient, db: Database, tmp_path: Path) -> None:
+    artist = await make_artist(client, "Massive Attack")
+    kept = await make_video(client, artist["id"], "Teardrop")
+    gone = await make_video(client, artist["id"], "Angel")
+    elsewhere = await make_video(client, artist["id"], "Unfinished Sympathy")
+    first, second = tmp_path / "one", tmp_path / "two"
+    await attach_file(db, gone["id"], str(first))
+    await attach_file(db, elsewhere["id"], str(second))
+    await _downloaded(db, gone["id"], elsewhere["id"])
+    roots = {r["path"]: r for r in (await client.get("/api/v1/root-folders")).json()}
+    assert set(roots) == {str(first), str(second)}
+    wrong = await client.delete(f"/api/v1/root-folders/{roots[str(first)]['id']}", params={"videos": "shred"})
+    assert wrong.status_code == 422
+    removed = await client.delete(f"/api/v1/root-folders/{roots[str(first)]['id']}", params={"videos": "remove"})
+    assert removed.json() == {"files_forgotten": 1, "videos_missing": 0, "videos_removed": 1}
+    assert (await client.get(f"/api/v1/videos/{gone['id']}")).status_code == 404
+    assert (await client.get(f"/api/v1/videos/{kept['id']}")).status_code == 200
+    assert (await client.get(f"/api/v1/videos/{elsewhere['id']}")).json()["status"] == "downloaded"
 
 
 async def test_missing_root_is_reported_inaccessible(client: httpx.AsyncClient, tmp_path: Path) -> None:

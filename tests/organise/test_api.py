@@ -40,12 +40,13 @@ async def runner(app: Any, db: Database, settings: Settings) -> AsyncIterator[Ru
 
 
 async def test_preview_samples_and_given_videos(client: httpx.AsyncClient, library: Library) -> None:
-    video_id, _ = await library.add("AC/DC", "Thunderstruck", "a.mkv", version="Live")
-    response = await client.post(
+    samples = await client.post(
         "/api/v1/library/naming/preview", json={"template": "{artist}/{title}[ ({version})] [{quality}]"}
     )
-    assert response.status_code == 200, response.text
-    body = response.json()
+    assert samples.status_code == 200, samples.text
+    body = samples.json()
+    assert body["examples_from"] == "samples"  # no video with a file yet
+    assert "[[ and ]]" in body["bracket_rule"]
     assert body["examples"][0] == {
         "video_id": None,
         "artist": "AC/DC",
@@ -53,11 +54,20 @@ async def test_preview_samples_and_given_videos(client: httpx.AsyncClient, libra
         "path": "AC-DC/Thunderstruck 1080p",
     }
     assert "youtube_id" in body["tokens"]
+    video_id, _ = await library.add("AC/DC", "Thunderstruck", "a.mkv", version="Live")
+    own = (await client.post("/api/v1/library/naming/preview", json={"template": "{artist}/{title}"})).json()
+    assert own["examples_from"] == "library"  # the user's own files once there are some
+    assert [e["video_id"] for e in own["examples"]] == [video_id]
     response = await client.post("/api/v1/library/naming/preview", json={"video_ids": [video_id]})
     assert response.status_code == 200, response.text
-    assert response.json()["template"] == "{artist}/{artist} - {title}"
+    assert response.json()["template"] == "{artist}/{artist} - {title}[ ({version})][ ({kind_label})]"
     assert response.json()["examples"] == [
-        {"video_id": video_id, "artist": "AC/DC", "title": "Thunderstruck", "path": "AC-DC/AC-DC - Thunderstruck"}
+        {
+            "video_id": video_id,
+            "artist": "AC/DC",
+            "title": "Thunderstruck",
+            "path": "AC-DC/AC-DC - Thunderstruck (Live)",
+        }
     ]
     missing = await client.post("/api/v1/library/naming/preview", json={"video_ids": [video_id + 1000]})
     assert missing.status_code == 404

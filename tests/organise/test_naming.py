@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from mvidarr.organise.naming import NamingFields, TemplateError, parse_template
+from mvidarr.organise.naming import BRACKET_RULE, DEFAULT_TEMPLATE, NamingFields, TemplateError, parse_template
 from mvidarr.organise.sanitise import (
     MAX_COMPONENT_BYTES,
     MAX_STEM_BYTES,
@@ -15,6 +15,7 @@ from mvidarr.organise.sanitise import (
     truncate_bytes,
     truncate_chars,
 )
+from mvidarr.settings.registry import REGISTRY
 
 FORBIDDEN = set('<>:"/\\|?*') | {chr(c) for c in range(32)}
 
@@ -190,3 +191,30 @@ def test_invalid_templates_say_what_and_where(source: str, message: str, positio
     assert message in caught.value.message
     assert caught.value.position == position
     assert f"at character {position + 1}" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("fields", "path"),
+    [
+        # What tells two videos of one song apart stays in the name (issue 20).
+        (
+            NamingFields(artist="Radiohead", title="Creep", version="Live at Glastonbury 2003", kind="live"),
+            "Radiohead/Radiohead - Creep (Live at Glastonbury 2003)",
+        ),
+        (NamingFields(artist="Radiohead", title="Creep", kind="live"), "Radiohead/Radiohead - Creep (Live)"),
+        (NamingFields(artist="Radiohead", title="Creep", kind="official"), "Radiohead/Radiohead - Creep"),
+        (
+            NamingFields(artist="Blur", title="Song 2", version="Acoustic", kind="performance"),
+            "Blur/Blur - Song 2 (Acoustic) (Performance)",
+        ),
+        # Brackets in a video's own words are kept; only the template's brackets are syntax.
+        (
+            NamingFields(artist="X", title="Song [Demo]", version="Remix [2020]", kind="lyric"),
+            "X/X - Song [Demo] (Remix [2020]) (Lyric video)",
+        ),
+    ],
+)
+def test_default_template_keeps_version_and_kind(fields: NamingFields, path: str) -> None:
+    assert parse_template(DEFAULT_TEMPLATE).render_path(fields) == path
+    assert REGISTRY["library.naming_template"].default == DEFAULT_TEMPLATE
+    assert BRACKET_RULE in REGISTRY["library.naming_template"].description

@@ -47,7 +47,7 @@ async def test_dry_run_plans_exactly_what_apply_does(library: Library) -> None:
     planned = {m.media_file_id: m.dst_relative for m in plan.moves}
     assert planned == {
         a: "AC-DC/AC-DC - Thunderstruck.mkv",
-        b: "Sigur Rós/Sigur Rós - Hoppípolla.mp4",
+        b: "Sigur Rós/Sigur Rós - Hoppípolla (Live).mp4",
         c: "Guns N' Roses/Guns N' Roses - Sweet Child O' Mine.webm",
     }
     assert plan.unchanged == 1
@@ -63,8 +63,8 @@ async def test_dry_run_plans_exactly_what_apply_does(library: Library) -> None:
         "AC-DC/AC-DC - Thunderstruck.mkv",
         "AC-DC/AC-DC - Thunderstruck.nfo",
         "AC-DC/AC-DC - Thunderstruck-thumb.jpg",
-        "Sigur Rós/Sigur Rós - Hoppípolla.mp4",
-        "Sigur Rós/Sigur Rós - Hoppípolla.en.srt",
+        "Sigur Rós/Sigur Rós - Hoppípolla (Live).mp4",
+        "Sigur Rós/Sigur Rós - Hoppípolla (Live).en.srt",
         "Guns N' Roses/Guns N' Roses - Sweet Child O' Mine.webm",
         "Guns N' Roses/Guns N' Roses - Sweet Child O' Mine.info.json",
         "Björk/Björk - Army of Me.mkv",

@@ -13,7 +13,10 @@ def _by_key(items: list[dict[str, object]]) -> dict[str, dict[str, object]]:
 async def test_defaults_then_change_then_reset(client: httpx.AsyncClient) -> None:
     settings = _by_key((await client.get("/api/v1/settings")).json())
     template = settings["library.naming_template"]
-    assert (template["value"], template["is_set"]) == ("{artist}/{artist} - {title}", False)
+    assert (template["value"], template["is_set"]) == (
+        "{artist}/{artist} - {title}[ ({version})][ ({kind_label})]",
+        False,
+    )
 
     changed = await client.patch("/api/v1/settings", json={"library.naming_template": "{artist}/{title}"})
     assert changed.status_code == 200
@@ -21,7 +24,10 @@ async def test_defaults_then_change_then_reset(client: httpx.AsyncClient) -> Non
     assert _by_key((await client.get("/api/v1/settings")).json())["library.naming_template"]["is_set"] is True
 
     reset = await client.patch("/api/v1/settings", json={"library.naming_template": None})
-    assert _by_key(reset.json())["library.naming_template"]["value"] == "{artist}/{artist} - {title}"
+    assert (
+        _by_key(reset.json())["library.naming_template"]["value"]
+        == "{artist}/{artist} - {title}[ ({version})][ ({kind_label})]"
+    )
 
 
 async def test_secrets_are_masked(client: httpx.AsyncClient) -> None:

@@ -220,7 +220,7 @@ def test_video_page_match_candidates_apply_one(tab: Tab, on_fake: Server, strict
 def test_settings_provider_test_button_shows_the_result(tab: Tab, on_fake: Server, fake: FakeUpstream) -> None:
     sign_in(tab, on_fake)
     page = tab.page
-    tab.go("/settings")
+    tab.go("/settings/providers")
     tab.live()
     card = page.locator('form.provider[data-provider="spotify"]')
     before = len(fake.sent("spotify"))
@@ -251,7 +251,7 @@ def test_settings_provider_test_button_shows_the_result(tab: Tab, on_fake: Serve
 def test_settings_cookies_upload_shows_what_is_stored(tab: Tab, on_fake: Server) -> None:
     sign_in(tab, on_fake)
     page = tab.page
-    tab.go("/settings")
+    tab.go("/settings/downloads")
     tab.live()
     status = page.locator("#cookies-status")
     page.wait_for_function("() => document.getElementById('cookies-status').textContent !== 'Checking…'")
@@ -286,7 +286,7 @@ def test_settings_cookies_upload_shows_what_is_stored(tab: Tab, on_fake: Server)
 def test_settings_monitors_create_check_and_list_items(tab: Tab, on_fake: Server, fake: FakeUpstream) -> None:
     sign_in(tab, on_fake)
     page = tab.page
-    tab.go("/settings")
+    tab.go("/settings/discovery")
     tab.live()
     channel = "https://www.youtube.com/channel/UC_kRDKYrUlrbtrSiyu5Tflg"
     page.fill("#monitor-url", channel)

@@ -34,8 +34,8 @@ def test_settings_add_a_provider_then_sign_in_and_out_through_it(tab: Tab, serve
     tab.watch.allow(re.escape(idp.issuer) + r"/favicon\.ico")
     sign_in(tab, server)
     page = tab.page
-    tab.go("/settings")
-    assert page.get_by_role("heading", name="Users & sign-in").is_visible()
+    tab.go("/settings/signin")
+    assert page.get_by_role("heading", name="Single sign-on providers").is_visible()
     page.fill("#sso-name", "Home IdP")
     page.fill("#sso-slug", "idp")
     page.fill("#sso-issuer", idp.issuer)
@@ -102,7 +102,7 @@ def test_an_admin_links_and_unlinks_a_provider_account(tab: Tab, server: Server,
         if not api.get("/sso/providers").json():  # this test alone: the provider the first one adds
             body = {"slug": "idp", "name": "Home IdP", "issuer": idp.issuer, "client_id": CLIENT_ID}
             assert api.post("/sso/providers", json=body).status_code == 201
-    tab.go("/settings")
+    tab.go("/settings/users")
     page.get_by_role("button", name="Sign-in accounts of admin").click()
     panel = page.locator("#identities-panel")
     panel.get_by_text("None linked.").wait_for()

@@ -21,7 +21,8 @@ PAGES = [
     "/artists",
     "/videos",
     "/activity",
-    "/settings",
+    "/settings/library",
+    "/settings/general",
     "/profile",
     "/quality",
     "/unmatched",
@@ -114,19 +115,20 @@ async def test_settings_page_needs_a_manager_and_shows_runtime_settings_to_admin
     assert refused.status_code == 403
     assert "text/html" in refused.headers["content-type"]
     manager = await client_as(Role.MANAGER)
-    page = (await manager.get("/settings")).text
+    page = (await manager.get("/settings/library")).text
     assert 'id="root-form"' in page
     assert 'id="settings-form"' not in page
-    admin = (await client.get("/settings")).text
+    admin = (await client.get("/settings/general")).text
     assert 'id="settings-form"' in admin
-    assert 'name="providers.imvdb.api_key" type="password"' in admin
+    providers = (await client.get("/settings/providers")).text
+    assert 'name="providers.imvdb.api_key" type="password"' in providers
     assert ">Settings</a>" not in (await reader.get("/")).text
 
 
 async def test_secret_settings_are_never_rendered(client: httpx.AsyncClient) -> None:
     secret = "imvdb-secret-value-123"
     assert (await client.patch("/api/v1/settings", json={"providers.imvdb.api_key": secret})).status_code == 200
-    page = (await client.get("/settings")).text
+    page = (await client.get("/settings/providers")).text
     assert secret not in page
     assert "Saved; type to replace" in page
 
@@ -371,7 +373,7 @@ async def test_about_names_the_versions(client: httpx.AsyncClient, client_as: An
 async def test_settings_page_gives_admins_schedules_users_and_keys(client: httpx.AsyncClient, client_as: Any) -> None:
     manager = await client_as(Role.MANAGER)
     key = (await manager.post("/api/v1/api-keys", json={"name": "manager script"})).json()
-    html = (await client.get("/settings")).text
+    html = "".join([(await client.get(f"/settings/{slug}")).text for slug in ("library", "schedules", "users")])
     schedules = (await client.get("/api/v1/schedules")).json()
     assert schedules
     for schedule in schedules:
@@ -380,7 +382,7 @@ async def test_settings_page_gives_admins_schedules_users_and_keys(client: httpx
     assert "manager script" in html
     assert 'id="user-form"' in html
     assert 'id="scan-all"' in html
-    managers = (await manager.get("/settings")).text
+    managers = (await manager.get("/settings/library")).text
     assert 'id="scan-all"' in managers
     assert 'id="schedules"' not in managers
     assert 'id="users"' not in managers

@@ -108,6 +108,11 @@ async def test_calendar_shows_a_month_of_releases(client: httpx.AsyncClient) -> 
     assert 'datetime="2024-03-15"' in march
     assert 'href="/calendar?month=2024-02"' in march
     assert 'href="/calendar?month=2024-04"' in march
+    # A month grid, Monday first: 1 March 2024 is a Friday, so five weeks from 26 February.
+    grid = march.split('class="calendar-grid"', 1)[1].split("</table>", 1)[0]
+    assert grid.count("<tr>") == 1 + 5
+    assert grid.index('title="Monday"') < grid.index('title="Sunday"')
+    assert grid.index('datetime="2024-03-01"') < grid.index("March Release") < grid.index('datetime="2024-03-16"')
     assert "No releases this month." in (await client.get("/calendar", params={"month": "1990-01"})).text
     today = await client.get("/calendar", params={"month": "garbage"})
     assert today.status_code == 200
@@ -158,12 +163,12 @@ async def test_artist_page_has_discovery_controls_for_managers(client: httpx.Asy
 async def test_settings_page_has_the_naming_template_and_organise(client: httpx.AsyncClient, client_as: Any) -> None:
     template = (await client.get("/api/v1/settings")).json()
     saved = next(s for s in template if s["key"] == "library.naming_template")["value"]
-    page = (await client.get("/settings")).text
+    page = (await client.get("/settings/library")).text
     assert 'id="naming-template"' in page
     assert f'value="{saved}"'.replace("'", "&#39;") in page or str(saved) in page
     assert 'id="organise-dry-run"' in page
     assert "Save template" in page
     manager = await client_as(Role.MANAGER)
-    as_manager = (await manager.get("/settings")).text
+    as_manager = (await manager.get("/settings/library")).text
     assert 'id="naming-template"' in as_manager
     assert "Save template" not in as_manager

@@ -157,7 +157,7 @@ async def test_trash_page_restore_and_purge_by_role(
         ids.append(video["id"])
 
     page = (await client.get("/trash")).text
-    assert 'Trash <span class="muted">(2)</span>' in page
+    assert 'Trash <span class="muted" id="list-total">(2)</span>' in page
     assert "<code>Trash Artist/Two.mp4</code>" in page
     assert 'aria-label="Restore Two.mp4"' in page
     assert 'aria-label="Delete Two.mp4 for good"' in page
@@ -187,24 +187,27 @@ async def test_settings_sections_for_providers_downloads_and_monitors(
         json={"url": "https://www.youtube.com/@somechannel", "name": "Some Channel", "check_interval_hours": 12},
     )
     assert created.status_code == 201, created.text
-    page = (await client.get("/settings")).text
+    page = "".join([(await client.get(f"/settings/{slug}")).text for slug in ("providers", "downloads", "discovery")])
     providers = page.split('id="providers"', 1)[1].split("</section>", 1)[0]
     assert 'data-provider="musicbrainz"' in providers
     assert 'data-provider="imvdb"' in providers
     assert 'aria-label="Test imvdb"' in providers
     # Keys are write-only: a password field, empty, and only "set"/"not set".
-    key = re.search(r'<label for="s-providers-imvdb-api_key">[^<]*<span class="badge">(set|not set)</span>', providers)
+    key = re.search(
+        r'<label for="s-providers-imvdb-api_key">[^<]*<span class="badge secret-state"[^>]*>(set|not set)</span>',
+        providers,
+    )
     assert key
     assert key.group(1) == "not set"
     assert re.search(
         r'id="s-providers-imvdb-api_key" name="providers.imvdb.api_key" type="password"[^>]*value=""', providers
     )
-    assert 'name="providers.musicbrainz.rate_limit_per_s" type="number" step="any"' in providers
+    assert 'name="providers.musicbrainz.rate_limit_per_s" type="number" class="narrow" step="any"' in providers
     assert 'name="providers.musicbrainz.base_url"' in providers
-    general = page.split('id="settings-form"', 1)[1].split("</form>", 1)[0]
+    general = (await client.get("/settings/general")).text.split('id="settings-form"', 1)[1].split("</form>", 1)[0]
     assert "providers." not in general
     assert "downloads." not in general
-    downloads = page.split('id="downloads-form"', 1)[1].split("</form>", 1)[0]
+    downloads = page.split('data-section="downloads"', 1)[1].split('id="settings-form"', 1)[1].split("</form>", 1)[0]
     assert 'name="downloads.max_concurrent"' in downloads
     assert 'id="cookies-form"' in page
     assert 'id="cookies-file" name="file" type="file"' in page
@@ -218,12 +221,14 @@ async def test_settings_sections_for_providers_downloads_and_monitors(
         "/api/v1/settings", json={"providers.imvdb.api_key": "k3y", "providers.musicbrainz.rate_limit_per_s": 0.5}
     )
     assert saved.status_code == 200, saved.text
-    again = (await client.get("/settings")).text
-    assert re.search(r'<label for="s-providers-imvdb-api_key">[^<]*<span class="badge">set</span>', again)
+    again = (await client.get("/settings/providers")).text
+    assert re.search(
+        r'<label for="s-providers-imvdb-api_key">[^<]*<span class="badge secret-state"[^>]*>set</span>', again
+    )
     assert "k3y" not in again
     assert 'step="any" value="0.5"' in again
 
-    manager = (await (await client_as(Role.MANAGER)).get("/settings")).text
-    assert 'id="monitors"' in manager
-    assert 'id="providers"' not in manager
-    assert 'id="cookies-form"' not in manager
+    as_manager = await client_as(Role.MANAGER)
+    assert 'id="monitors"' in (await as_manager.get("/settings/discovery")).text
+    assert (await as_manager.get("/settings/providers")).status_code == 403
+    assert (await as_manager.get("/settings/downloads")).status_code == 403

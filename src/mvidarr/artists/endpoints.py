@@ -6,7 +6,7 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from mvidarr.artists import service
 from mvidarr.artists.repository import SORTABLE, ArtistFilter
-from mvidarr.artists.schemas import ArtistCreate, ArtistListItem, ArtistPublic, ArtistUpdate
+from mvidarr.artists.schemas import ArtistCreate, ArtistListItem, ArtistMerge, ArtistMerged, ArtistPublic, ArtistUpdate
 from mvidarr.audit import service as audit
 from mvidarr.auth.dependencies import MANAGER, READONLY, Manager, client_ip
 from mvidarr.db import ReadsDep, SessionDep
@@ -135,3 +135,24 @@ async def delete_artist(
         session, "artist.deleted", actor=manager, target_type="artist", target_id=artist_id, ip=client_ip(request),
         details={"delete_videos": delete_videos, "permanent": permanent, **files},
     )  # fmt: skip
+
+
+@router.post(
+    "/{artist_id}/merge",
+    response_model=ArtistMerged,
+    summary="Merge an artist into another",
+    description="Moves every video, monitor and remembered removal of this artist to `into_artist_id`, fills "
+    "that artist's empty fields and adds this one's genres, then deletes this artist. Video ids stay the same. "
+    "422 when both are the same artist, 404 when either does not exist.",
+    responses=error_responses(404, 409, 422),
+)
+async def merge_artist(
+    request: Request, session: SessionDep, manager: Manager, artist_id: ArtistIdPath, body: ArtistMerge
+) -> ArtistMerged:
+    merged = await service.merge_artists(session, artist_id, body.into_artist_id)
+    audit.record(
+        session, "artist.merged", actor=manager, target_type="artist", target_id=body.into_artist_id,
+        ip=client_ip(request), details={"merged_artist_id": artist_id, "name": merged.merged_name,
+        "videos_moved": merged.videos_moved},
+    )  # fmt: skip
+    return merged

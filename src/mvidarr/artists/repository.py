@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, and_, bindparam, func, select
+from sqlalchemy import Integer, and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.genres.columns import artist_genres, artist_genres_json
@@ -14,7 +14,7 @@ from mvidarr.genres.repository import genre_key
 from mvidarr.kit import sqljson
 from mvidarr.kit.pagination import PageParams, SortColumn
 from mvidarr.kit.queries import AnySelect, Scalars, StatementCache
-from mvidarr.models import Artist, ArtistGenre, Genre, Video, VideoStatus
+from mvidarr.models import Artist, ArtistGenre, Genre, Monitor, Video, VideoRemoval, VideoStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,3 +165,23 @@ async def exists_named(session: AsyncSession, name_key: str) -> bool:
 
 async def has_videos(session: AsyncSession, artist_id: int) -> int:
     return int(await session.scalar(select(func.count()).select_from(Video).where(Video.artist_id == artist_id)) or 0)
+
+
+async def move_artist_rows(session: AsyncSession, source_id: int, target_id: int) -> int:
+    """Videos, monitors and remembered removals of one artist given to another; the videos moved."""
+    moved = await session.execute(update(Video).where(Video.artist_id == source_id).values(artist_id=target_id))
+    await session.execute(update(Monitor).where(Monitor.artist_id == source_id).values(artist_id=target_id))
+    await session.execute(update(VideoRemoval).where(VideoRemoval.artist_id == source_id).values(artist_id=target_id))
+    return int(getattr(moved, "rowcount", 0) or 0)
+
+
+async def genre_names(session: AsyncSession, artist_ids: Sequence[int]) -> list[str]:
+    """The genres of these artists, each once, in name order."""
+    stmt = (
+        select(Genre.name)
+        .join(ArtistGenre, ArtistGenre.genre_id == Genre.id)
+        .where(ArtistGenre.artist_id.in_(list(artist_ids)))
+        .distinct()
+        .order_by(Genre.name)
+    )
+    return list((await session.execute(stmt)).scalars())

@@ -135,3 +135,15 @@ class ArtistRef(Schema):
 
 
 ArtistId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
+class ArtistMerge(InputSchema):
+    into_artist_id: int = Field(
+        ge=1, le=2**31 - 1, description="The artist that keeps the videos; this one is deleted."
+    )
+
+
+class ArtistMerged(Schema):
+    artist: ArtistPublic = Field(description="The artist that remains, with the merged videos.")
+    videos_moved: int
+    merged_name: str = Field(description="Name of the artist merged away.")

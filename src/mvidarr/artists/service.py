@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.artists import repository
 from mvidarr.artists.repository import ArtistFilter
-from mvidarr.artists.schemas import LOCKABLE, ArtistCreate, ArtistListItem, ArtistPublic, ArtistUpdate
+from mvidarr.artists.schemas import LOCKABLE, ArtistCreate, ArtistListItem, ArtistMerged, ArtistPublic, ArtistUpdate
 from mvidarr.errors import REFERENCE, Conflict, InvalidInput, NotFound
 from mvidarr.genres import repository as genres
 from mvidarr.genres.columns import split as split_genres
@@ -182,3 +182,31 @@ async def delete_artist(session: AsyncSession, artist_id: int, *, delete_videos:
         await session.execute(sql_delete(Video).where(Video.artist_id == artist_id))
     await session.delete(artist)
     await session.flush()
+
+
+_FILLED_BY_MERGE = (
+    "disambiguation", "country", "begin_year", "biography", "imvdb_slug", "imvdb_id", "musicbrainz_id", "spotify_id",
+    "youtube_channel_id", "wikidata_id", "audiodb_id", "thumbnail_path", "fanart_path", "artwork_source",
+    "root_folder_id", "quality_profile_id",
+)  # fmt: skip
+
+
+async def merge_artists(session: AsyncSession, source_id: int, target_id: int) -> ArtistMerged:
+    """Moves every video (and monitor, and remembered removal) of `source` to `target`, fills the
+    target's empty fields and genres from the source, and deletes the source."""
+    if source_id == target_id:
+        raise InvalidInput("an artist cannot be merged into itself", loc=("body", "into_artist_id"))
+    source = await get_artist(session, source_id)
+    target = await get_artist(session, target_id)
+    moved = await repository.move_artist_rows(session, source_id, target_id)
+    for field in _FILLED_BY_MERGE:
+        if getattr(target, field) in (None, "") and getattr(source, field) not in (None, ""):
+            setattr(target, field, getattr(source, field))
+    names = await repository.genre_names(session, [target_id, source_id])
+    await session.delete(source)
+    await session.flush()
+    _apply_identity(target)
+    await _flush(session)
+    if names:
+        await genres.set_for_artist(session, target_id, names, source="user")
+    return ArtistMerged(artist=await to_public(session, target), videos_moved=moved, merged_name=source.name)

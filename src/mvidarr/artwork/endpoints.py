@@ -73,6 +73,26 @@ async def artist_image(
     return _image_response(request, image)
 
 
+@router.get(
+    "/artists/{artist_id}/fanart",
+    dependencies=[READONLY],
+    response_class=Response,
+    summary="An artist's fanart",
+    description="The wide background picture a provider gave the artist (TheAudioDB), in three widths; 404 "
+    "when it has none.",
+    responses=_IMAGE_RESPONSES,
+)
+async def artist_fanart(
+    request: Request,
+    session: SessionDep,
+    artist_id: Annotated[int, Path(ge=1, le=MAX_ID, description="Artist id.")],
+    size: SizeQuery = ThumbnailSize.LARGE,
+) -> Response:
+    fmt = service.pick_format(request.headers.get("accept"))
+    image = await service.artist_fanart(session, request.app.state.settings.data_dir, artist_id, size, fmt)
+    return _image_response(request, image)
+
+
 UPLOAD_PATH = re.compile(r"^/api/v1/(videos|artists)/[0-9]+/artwork$")
 UPLOAD_BODY_LIMIT = service.MAX_UPLOAD_BYTES + 64 * 1024
 """Body cap for the upload routes (the picture plus multipart framing); others keep the JSON cap."""

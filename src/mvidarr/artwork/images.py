@@ -67,7 +67,10 @@ def decode(data: bytes) -> Image.Image:
                 raise NotAnImage(f"the picture is {opened.width}x{opened.height}; at most {MAX_PIXELS} pixels")
             opened.seek(0)  # first frame of an animation
             opened.load()
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+    except UnidentifiedImageError:
+        # Pillow's message names its buffer object (`<_io.BytesIO object at 0x…>`): not for people.
+        raise NotAnImage("not a readable image; send a JPEG, PNG or WebP picture") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise NotAnImage(f"not a readable image: {exc}") from None
     except (OSError, SyntaxError, ValueError) as exc:
         if isinstance(exc, NotAnImage):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -90,6 +91,27 @@ async def artist_image(session: AsyncSession, data_dir: Path, artist_id: int, si
         if image is not None:
             return image
     raise NotFound(f"artist {artist_id} has no image yet")
+
+
+async def artist_fanart(session: AsyncSession, data_dir: Path, artist_id: int, size: ThumbnailSize, fmt: str) -> Image:
+    """The artist's fanart (a wide background picture from a provider); 404 when it has none."""
+    artist = (await session.execute(select(Artist.id, Artist.fanart_path).where(Artist.id == artist_id))).first()
+    if artist is None:
+        raise NotFound(f"artist {artist_id} does not exist")
+    folder = _inside(data_dir, artist.fanart_path) if artist.fanart_path else None
+    image = await asyncio.to_thread(_stat_image, folder, size, fmt) if folder else None
+    if image is None:
+        raise NotFound(f"artist {artist_id} has no fanart")
+    return image
+
+
+async def artists_with_pictures(session: AsyncSession, artist_ids: Sequence[int]) -> set[int]:
+    """Which of these artists `artist_image` has a picture for (their own, or a video's frame)."""
+    if not artist_ids:
+        return set()
+    framed = select(Video.id).where(Video.artist_id == Artist.id, Video.thumbnail_path.is_not(None)).exists()
+    stmt = select(Artist.id).where(Artist.id.in_(list(artist_ids)), Artist.thumbnail_path.is_not(None) | framed)
+    return set((await session.execute(stmt)).scalars())
 
 
 # Uploaded and fetched artwork: kept apart from scan-made thumbnails, one folder per picture.

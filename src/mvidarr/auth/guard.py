@@ -38,9 +38,10 @@ CSRF_COOKIE = "mvidarr_csrf"
 CSRF_HEADER = "x-csrf-token"
 API_KEY_HEADER = "x-api-key"
 API_KEY_QUERY = "api_key"
-# Media players given a URL (an exported M3U8, a stream link) cannot send headers: these GETs also
-# accept the API key as `?api_key=` (request paths are logged without their query).
-QUERY_KEY_PATHS = ("/stream", "/export")
+# Media players given a URL (an exported M3U8, a stream link) and calendar apps given a feed URL
+# cannot send headers: these GETs also accept the API key as `?api_key=` (request paths are logged
+# without their query).
+QUERY_KEY_PATHS = ("/stream", "/export", "/calendar.ics")
 API_KEY_TOUCH_S = 60.0  # last_used_at is written at most this often per key
 REVOKED_EVENT = "auth.revoked"
 _SESSIONS_MAX = 8192

@@ -3,11 +3,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from mvidarr.auth.dependencies import MANAGER, READONLY, DatabaseDep, Manager
 from mvidarr.db import SessionDep
-from mvidarr.discovery import service
+from mvidarr.discovery import ical, service
 from mvidarr.discovery import tasks as _tasks  # noqa: F401  (registers the discovery job types)
 from mvidarr.discovery.repository import WANTED_SORTABLE, WantedFilter
 from mvidarr.discovery.schemas import (
@@ -122,3 +122,39 @@ async def calendar(
     end: Annotated[dt.date, Query(description="Last day, YYYY-MM-DD.")],
 ) -> list[CalendarItem]:
     return await service.calendar(session, start, end)
+
+
+ical_router = APIRouter(tags=["discovery"])
+ICAL_PAST_DAYS = 90
+ICAL_FUTURE_DAYS = 270
+
+
+@ical_router.get(
+    "/calendar.ics",
+    dependencies=[READONLY],
+    response_class=Response,
+    summary="Release calendar as an iCalendar feed",
+    description="The release calendar (90 days back, 270 ahead; at most 2000 videos) as `text/calendar` for "
+    "calendar apps: one all-day event per video. Calendar apps cannot send headers, so besides the usual "
+    "credentials this URL accepts an API key as `?api_key=` (a read-only key is enough).",
+    responses={
+        200: {"description": "The feed.", "content": {"text/calendar": {}}},
+        **error_responses(401, 403),
+    },
+)
+async def calendar_feed(request: Request, session: SessionDep, clock: ClockDep) -> Response:
+    now = clock.now()
+    today = now.date()
+    items = await service.calendar(
+        session, today - dt.timedelta(days=ICAL_PAST_DAYS), today + dt.timedelta(days=ICAL_FUTURE_DAYS)
+    )
+    base = str(request.base_url).rstrip("/")
+    text = ical.feed(items, base_url=base, now=now, host=request.url.hostname or "mvidarr")
+    return Response(
+        text.encode("utf-8"),
+        media_type="text/calendar; charset=utf-8",
+        headers={
+            "Content-Disposition": 'inline; filename="mvidarr-releases.ics"',
+            "Cache-Control": "private, max-age=300",
+        },
+    )

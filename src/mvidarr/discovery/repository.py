@@ -17,8 +17,8 @@ from mvidarr.quality.repository import cutoff_unmet_query
 WANTED_SORTABLE: dict[str, SortColumn] = {
     "release_date": Video.release_date,
     "year": Video.year,
-    "title": Video.sort_title,
-    "artist": Artist.sort_name,
+    "title": Video.sort_key,
+    "artist": Artist.sort_key,
     "discovered_at": Video.discovered_at,
     "created_at": Video.created_at,
 }
@@ -62,7 +62,8 @@ async def wanted_page(
             .scalar_subquery()
         )
     else:
-        where += [Video.status == VideoStatus.WANTED, ~_has_file()]
+        # Wanted videos, and downloaded ones whose file went missing from disk (status `missing`).
+        where += [Video.status.in_((VideoStatus.WANTED, VideoStatus.MISSING)), ~_has_file()]
         label = cast(null(), String(8))
     if flt.artist_id is not None:
         where.append(Video.artist_id == flt.artist_id)
@@ -147,7 +148,7 @@ async def calendar(session: AsyncSession, start: date, end: date, limit: int) ->
                 Artist.monitored.is_(True),
                 Video.status != VideoStatus.IGNORED,
             )
-            .order_by(Video.release_date, Artist.sort_name, Video.sort_title, Video.id)
+            .order_by(Video.release_date, Artist.sort_key, Video.sort_key, Video.id)
             .limit(limit)
         )
     ).all()

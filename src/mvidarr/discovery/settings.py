@@ -19,6 +19,7 @@ define(
     DiscoveryFilters().model_dump(mode="json"),
     "What discovery accepts for artists without their own filters: kinds, include/exclude words, "
     "minimum year and duration.",
+    label="Default discovery filters",
 )
 define(
     INTERVAL_HOURS,
@@ -26,10 +27,12 @@ define(
     24,
     "Each monitored artist is asked for new videos once per this many hours, the work spread over "
     "the period; 0 turns scheduled discovery off.",
+    label="Look for new videos every (hours)",
 )
 define(
     IMPORT_MONITORED,
     bool,
     True,
     "Artists added from an import list (Spotify, Last.fm, Lidarr) start monitored.",
+    label="Monitor artists added from import lists",
 )

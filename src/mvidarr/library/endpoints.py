@@ -22,6 +22,8 @@ from mvidarr.library.schemas import (
     RootFolderCreate,
     RootFolderPublic,
     RootFolderUpdate,
+    RootRemoved,
+    RootVideos,
     ScanRequest,
     UnmatchedFile,
 )
@@ -83,10 +85,12 @@ async def update_root_folder(session: SessionDep, root_id: RootIdPath, body: Roo
 
 @router.delete(
     "/{root_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    response_model=None,
+    response_model=RootRemoved,
     summary="Remove a root folder",
-    description="Forgets the folder. One that holds known files needs `force=true`; files on disk are never touched.",
+    description="Forgets the folder; files on disk are never touched. One that holds known files needs "
+    "`videos`: `keep` leaves their videos in the library as missing (a video with a current file in another "
+    "root folder keeps it), `remove` deletes those videos from the library; otherwise 409. `force=true` is "
+    "the older spelling of `videos=keep`.",
     responses=error_responses(404, 409, 422),
 )
 async def delete_root_folder(
@@ -94,13 +98,18 @@ async def delete_root_folder(
     session: SessionDep,
     manager: Manager,
     root_id: RootIdPath,
-    force: Annotated[bool, Query(description="Also forget the files known under it.")] = False,
-) -> None:
-    await service.delete_root_folder(session, root_id, force=force)
+    videos: Annotated[
+        RootVideos | None, Query(description="What happens to the videos of its files: keep (as missing) or remove.")
+    ] = None,
+    force: Annotated[bool, Query(description="Same as `videos=keep`.")] = False,
+) -> RootRemoved:
+    choice: RootVideos | None = videos or ("keep" if force else None)
+    removed = await service.delete_root_folder(session, root_id, videos=choice)
     audit.record(
         session, "root_folder.deleted", actor=manager, target_type="root_folder", target_id=root_id,
-        ip=client_ip(request), details={"force": force},
+        ip=client_ip(request), details={"videos": choice, **removed.model_dump()},
     )  # fmt: skip
+    return removed
 
 
 library_router = APIRouter(prefix="/library", tags=["library"])

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
@@ -83,3 +83,12 @@ class MatchedFile(Schema):
     relative_path: str
     is_current: bool
     match_source: str | None
+
+
+RootVideos = Literal["keep", "remove"]
+
+
+class RootRemoved(Schema):
+    files_forgotten: int = Field(description="Known files under the folder, forgotten (still on disk).")
+    videos_missing: int = Field(description="Videos left in the library as missing: their only file was there.")
+    videos_removed: int = Field(description="Videos deleted from the library (`videos=remove`).")

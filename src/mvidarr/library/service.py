@@ -13,7 +13,7 @@ from mvidarr.config import Settings
 from mvidarr.db import Database, utcnow
 from mvidarr.errors import CONTENT, Conflict, InvalidInput, NotFound
 from mvidarr.library import repository, roots
-from mvidarr.library.schemas import RootFolderCreate, RootFolderPublic, RootFolderUpdate
+from mvidarr.library.schemas import RootFolderCreate, RootFolderPublic, RootFolderUpdate, RootRemoved, RootVideos
 from mvidarr.models import MediaFile, RootFolder
 
 log = logging.getLogger(__name__)
@@ -103,16 +103,31 @@ async def update_root_folder(session: AsyncSession, root_id: int, data: RootFold
     return await read_root_folder(session, root_id)
 
 
-async def delete_root_folder(session: AsyncSession, root_id: int, *, force: bool) -> None:
+async def delete_root_folder(session: AsyncSession, root_id: int, *, videos: RootVideos | None) -> RootRemoved:
+    """Forgets a root folder. One that holds known files needs `videos`: `keep` leaves their videos in
+    the library as missing (so none stays "downloaded" with no file), `remove` deletes those videos;
+    files on disk are never touched either way."""
     root = await _get(session, root_id)
     count = await session.scalar(select(func.count()).select_from(MediaFile).where(MediaFile.root_folder_id == root_id))
-    if count and not force:
-        raise Conflict(
-            f"root folder {root.path!r} holds {count} known file(s); pass force=true to forget them "
-            "(files on disk are never touched)"
-        )
+    if count and videos is None:
+        raise RootFolderHoldsFiles(root.path, count)
+    removed = missing = 0
+    if count and videos == "remove":
+        removed = await repository.delete_videos_in_root(session, root_id)
+    elif count:
+        # Their files are forgotten with the folder: a video with no current file left elsewhere is missing.
+        missing = await repository.mark_missing_with_root(session, root_id)
     await session.delete(root)
     await session.flush()
+    return RootRemoved(files_forgotten=count or 0, videos_missing=missing, videos_removed=removed)
+
+
+class RootFolderHoldsFiles(Conflict):
+    def __init__(self, path: str, count: int) -> None:
+        super().__init__(
+            f"root folder {path!r} holds {count} known file(s): choose what happens to their videos "
+            "(videos=keep leaves them as missing, videos=remove deletes them; files on disk are never touched)"
+        )
 
 
 def _prepare_default_folder(settings: Settings) -> tuple[Path | None, str | None]:

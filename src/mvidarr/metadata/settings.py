@@ -98,6 +98,7 @@ define(
     DEFAULT_VIDEO_ORDER,
     "For each video field, the providers asked in order; the first with a value wins. "
     "Fields left out keep their default order.",
+    label="Providers for each video field",
 )
 define(
     "metadata.artist_field_providers",
@@ -105,6 +106,7 @@ define(
     DEFAULT_ARTIST_ORDER,
     "For each artist field, the providers asked in order; the first with a value wins. "
     "Fields left out keep their default order.",
+    label="Providers for each artist field",
 )
 
 
@@ -113,34 +115,40 @@ define(
     Annotated[float, Field(ge=0, le=1)],
     0.85,
     "A provider match at least this confident is applied; weaker ones wait in the review list.",
+    label="Match confidence to apply automatically",
 )
 define(
     "metadata.refresh_after_days",
     Annotated[int, Field(ge=0, le=3650)],
     30,
     "Bulk enrichment revisits videos and artists enriched longer ago than this; 0 only enriches new ones.",
+    label="Refresh metadata older than (days)",
 )
 define(
     "metadata.enrich_after_scan",
     bool,
     False,
     "After a library scan, enrich the videos it found that were never enriched.",
+    label="Enrich new videos after a scan",
 )
 define(
     "metadata.enrich_after_download",
     bool,
     False,
     "After a video is downloaded (not an upgrade of its file), enrich it.",
+    label="Enrich videos after download",
 )
 define(
     "metadata.batch_size",
     Annotated[int, Field(ge=1, le=1000)],
     50,
     "Videos per child job of a bulk enrichment.",
+    label="Videos per enrichment batch",
 )
 define(
     "metadata.concurrency",
     Annotated[int, Field(ge=1, le=64)],
     16,
     "Enrichment jobs running at once over all workers (the provider rate limits pace them anyway).",
+    label="Enrichment jobs at once",
 )

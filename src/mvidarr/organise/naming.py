@@ -1,4 +1,4 @@
-"""The naming template: `{artist}/{artist} - {title}[ ({version})]`, parsed once, rendered per video.
+"""The naming template: `{artist}/{artist} - {title}[ ({version})][ ({kind_label})]`, parsed once, rendered per video.
 
 Syntax: `{token}` inserts a field, `{token:60}` cuts it to 60 characters, `[...]` is an optional
 section that vanishes when any token inside it is empty, `/` separates folders, and `{{ }} [[ ]]`
@@ -22,10 +22,18 @@ TOKENS: Final = (
     "year",
     "album",
     "kind",
+    "kind_label",
     "quality",
     "video_codec",
     "imvdb_id",
     "youtube_id",
+)
+KIND_LABELS: Final = {"live": "Live", "lyric": "Lyric video", "audio": "Audio", "performance": "Performance"}
+DEFAULT_TEMPLATE: Final = "{artist}/{artist} - {title}[ ({version})][ ({kind_label})]"
+"""Keeps what tells two videos of one song apart: "Radiohead - Creep (Live at Glastonbury 2003)"."""
+BRACKET_RULE: Final = (
+    "Square brackets mark an optional part that disappears when a token in it is empty; write [[ and ]] "
+    "for brackets in the name. Brackets in a video's own title or version are kept."
 )
 MAX_TEMPLATE_LENGTH = 500
 MAX_TRUNCATE = 255
@@ -75,6 +83,15 @@ class NamingFields:
     video_codec: str | None = None
     imvdb_id: int | None = None
     youtube_id: str | None = None
+
+    @property
+    def kind_label(self) -> str:
+        """The kind in words when a file name should say it: not for official videos, nor when the
+        version already says it ("Live at Glastonbury 2003" is live)."""
+        label = KIND_LABELS.get(self.kind, "")
+        if not label or label.split()[0].lower() in self.version.lower():
+            return ""
+        return label
 
     def value(self, name: str) -> str:
         raw = getattr(self, name)

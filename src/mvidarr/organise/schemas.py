@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -30,6 +30,11 @@ class NamingExample(Schema):
 
 class NamingPreview(Schema):
     template: str
+    examples_from: Literal["library", "samples"] = Field(
+        description="`library`: the user's own videos (those with a version or a kind first); `samples` when "
+        "the library has no video with a file and no `video_ids` were given."
+    )
+    bracket_rule: str = Field(description="How square brackets in a template are read.")
     tokens: list[str] = Field(description="Every token a template may use.")
     examples: list[NamingExample]
 

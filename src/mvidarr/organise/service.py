@@ -27,9 +27,17 @@ from mvidarr.db import utcnow
 from mvidarr.errors import CONTENT, InvalidInput, NotFound
 from mvidarr.library.service import NoRootFolder
 from mvidarr.library.walk import absolute_path
-from mvidarr.models import Artist, FileMove, FileMoveState, Job, JobStatus, MediaFile, RootFolder, Video
+from mvidarr.models import Artist, FileMove, FileMoveState, Job, JobStatus, MediaFile, RootFolder, Video, VideoKind
 from mvidarr.organise import fileops
-from mvidarr.organise.naming import TOKENS, NamingFields, Template, TemplateError, parse_template, sample_fields
+from mvidarr.organise.naming import (
+    BRACKET_RULE,
+    TOKENS,
+    NamingFields,
+    Template,
+    TemplateError,
+    parse_template,
+    sample_fields,
+)
 from mvidarr.organise.plan import Candidate, Plan, PlannedMove, plan_moves, sidecars_of
 from mvidarr.organise.sanitise import numbered, split_extension
 from mvidarr.organise.schemas import NamingExample, NamingPreview
@@ -718,7 +726,8 @@ async def preview_naming(session: AsyncSession, source: str | None, video_ids: S
     except TemplateError as exc:
         raise InvalidInput(str(exc), loc=("body", "template"), type_=CONTENT) from None
     examples: list[NamingExample] = []
-    if video_ids:
+    chosen = list(video_ids or []) or await _preview_video_ids(session)
+    if chosen:
         rows = (
             await session.execute(
                 select(
@@ -737,12 +746,12 @@ async def preview_naming(session: AsyncSession, source: str | None, video_ids: S
                 )
                 .join(Artist, Artist.id == Video.artist_id)
                 .outerjoin(MediaFile, (MediaFile.video_id == Video.id) & MediaFile.is_current.is_(True))
-                .where(Video.id.in_(list(video_ids)))
+                .where(Video.id.in_(chosen))
                 .order_by(Video.id)
             )
         ).all()
         found = {row.id for row in rows}
-        missing = [v for v in video_ids if v not in found]
+        missing = [v for v in chosen if v not in found]
         if missing:
             raise NotFound(f"video {missing[0]} does not exist")
         for row in rows:
@@ -757,4 +766,22 @@ async def preview_naming(session: AsyncSession, source: str | None, video_ids: S
             NamingExample(video_id=None, artist=f.artist, title=f.title, path=template.render_path(f))
             for f in sample_fields()
         ]
-    return NamingPreview(template=source, tokens=list(TOKENS), examples=examples)
+    return NamingPreview(
+        template=source,
+        tokens=list(TOKENS),
+        examples=examples,
+        examples_from="library" if chosen else "samples",
+        bracket_rule=BRACKET_RULE,
+    )
+
+
+PREVIEW_VIDEOS = 8
+
+
+async def _preview_video_ids(session: AsyncSession) -> list[int]:
+    """Some of the user's own videos with a file, those a template can get wrong first: with a
+    version, or a kind other than official."""
+    plain = (Video.version.is_(None) | (Video.version == "")) & (Video.kind == VideoKind.OFFICIAL)
+    has_file = select(MediaFile.id).where(MediaFile.video_id == Video.id, MediaFile.is_current.is_(True)).exists()
+    stmt = select(Video.id).where(has_file).order_by(plain, Video.id).limit(PREVIEW_VIDEOS)
+    return list((await session.execute(stmt)).scalars())

@@ -68,21 +68,26 @@ LABELS: dict[ProviderName, str] = {
 }
 
 
+_CREDENTIAL_LABELS = {"api_key": "API key", "client_id": "client ID", "client_secret": "client secret"}
+
+
 def _define_all() -> None:
     for name in PROVIDER_NAMES:
         spec, label = DEFAULTS[name], LABELS[name]
-        define(f"providers.{name}.enabled", bool, True, f"Ask {label} for metadata.")
+        define(f"providers.{name}.enabled", bool, True, f"Ask {label} for metadata.", label=f"Use {label}")
         define(
             f"providers.{name}.base_url",
             BaseUrl,
             spec.base_url,
             f"{label} API root; change it to use a mirror, a proxy or a test server.",
+            label=f"{label} API address",
         )
         define(
             f"providers.{name}.timeout_s",
             Annotated[float, Field(ge=1, le=120)],
             10.0,
             f"Seconds to wait for one {label} answer.",
+            label="Timeout (seconds)",
         )
         define(
             f"providers.{name}.rate_limit_per_s",
@@ -90,22 +95,32 @@ def _define_all() -> None:
             spec.rate_limit_per_s,
             f"Most requests per second sent to {label}, over all jobs"
             + (" (MusicBrainz allows at most 1)." if name == "musicbrainz" else "."),
+            label="Requests per second",
         )
         for credential in spec.credentials:
             key = f"providers.{name}.{credential}"
             if key not in REGISTRY:  # providers.imvdb.api_key is defined with the core settings
-                define(key, Secret, None, f"{label} {credential.replace('_', ' ')}.", secret=True)
+                define(
+                    key,
+                    Secret,
+                    None,
+                    f"{label} {credential.replace('_', ' ')}; write-only, the page only says whether it is set.",
+                    secret=True,
+                    label=f"{label} {_CREDENTIAL_LABELS.get(credential, credential.replace('_', ' '))}",
+                )
     define(
         "providers.spotify.auth_url",
         BaseUrl,
         "https://accounts.spotify.com/api/token",
         "Spotify token endpoint for the client-credentials flow.",
+        label="Spotify token URL",
     )
     define(
         "providers.cache_ttl_scale",
         Annotated[float, Field(ge=0, le=100)],
         1.0,
         "Multiplies how long provider answers stay cached (1 = search 1 day, lookups 7 days; 0 = no cache).",
+        label="Provider cache lifetime (multiplier)",
     )
 
 

@@ -27,6 +27,7 @@ define(
     30,
     "Provider answers are deleted this many days after they expired (until then they are served when "
     "the provider is down).",
+    label="Keep expired provider answers (days)",
 )
 
 

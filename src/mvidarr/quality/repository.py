@@ -55,8 +55,8 @@ CUTOFF_SORTABLE: dict[str, SortColumn] = {
     # Unreadable files have no score: they sort as the worst on both databases.
     "score": func.coalesce(MediaFile.quality_score, -1.0),
     "quality_score": func.coalesce(MediaFile.quality_score, -1.0),
-    "title": Video.sort_title,
-    "artist": Artist.sort_name,
+    "title": Video.sort_key,
+    "artist": Artist.sort_key,
     "created_at": Video.created_at,
 }
 
@@ -190,7 +190,7 @@ async def per_artist(session: AsyncSession, artist_id: int | None) -> list[dict[
         .join(Artist, Artist.id == Video.artist_id)
         .where(_present())
         .group_by(Artist.id, Artist.name, Artist.sort_name, MediaFile.quality_label)
-        .order_by(Artist.sort_name, Artist.id)
+        .order_by(Artist.sort_key, Artist.id)
     )
     if artist_id is not None:
         stmt = stmt.where(Artist.id == artist_id)

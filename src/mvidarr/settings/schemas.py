@@ -9,11 +9,12 @@ from mvidarr.kit.schemas import InputSchema, Schema, UTCDatetime
 
 class SettingPublic(Schema):
     key: str
+    label: str = Field(description="The setting's name for people, e.g. 'Downloads at once'.")
     value: Any = Field(description="The value in force; secrets are masked as '********' when set.")
     default: Any
     is_set: bool = Field(description="Whether a value was saved (otherwise the default applies).")
     secret: bool = Field(description="Write-only: the value is never returned.")
-    description: str
+    description: str = Field(description="Help text: what the setting does.")
     value_schema: dict[str, Any] = Field(description="JSON schema of accepted values.")
     updated_at: UTCDatetime | None
 

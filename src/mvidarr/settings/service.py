@@ -34,6 +34,7 @@ def _public(definition: SettingDefinition, row: Setting | None) -> SettingPublic
         value = MASK if value is not None else None
     return SettingPublic(
         key=definition.key,
+        label=definition.label,
         value=value,
         default=None if definition.secret else definition.default,
         is_set=row is not None,

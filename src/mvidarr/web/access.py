@@ -81,5 +81,6 @@ def page_rule(role: Role) -> PageRule:
 
 PageReader = Annotated[Principal, Depends(page_rule(Role.READONLY))]
 PageManager = Annotated[Principal, Depends(page_rule(Role.MANAGER))]
+PageAdmin = Annotated[Principal, Depends(page_rule(Role.ADMIN))]
 PageVisitor = Annotated[Principal | None, Depends(optional_identity)]
 """Public pages (sign-in, setup): the caller, if signed in, so they can be sent on."""

@@ -57,6 +57,8 @@ def build_environment(assets: Assets) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # JSON handed to scripts keeps its order (a setting's fields show in the model's order).
+    env.policies["json.dumps_kwargs"] = {"sort_keys": False}
     env.globals["asset"] = assets.url
     env.globals["version"] = __version__
     env.filters["duration"] = _duration

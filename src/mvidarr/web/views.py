@@ -4,16 +4,21 @@ one template; the page's ES module adds live updates and actions through the JSO
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
+from dataclasses import field as dataclass_field
 from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mvidarr.api_keys import service as api_keys_service
 from mvidarr.artists import service as artists_service
 from mvidarr.artists.repository import SORTABLE as ARTIST_SORTABLE
 from mvidarr.artists.repository import ArtistFilter
+from mvidarr.artwork import service as artwork_service
+from mvidarr.audit import service as audit_service
 from mvidarr.auth import service as auth_service
 from mvidarr.auth.dependencies import PUBLIC
 from mvidarr.blocklist import service as blocklist_service
@@ -31,6 +36,7 @@ from mvidarr.kit.pagination import PageParams
 from mvidarr.kit.params import MAX_ID
 from mvidarr.kit.text import search_terms
 from mvidarr.kit.urls import safe_next
+from mvidarr.library import duplicates as library_duplicates
 from mvidarr.library import files as library_files
 from mvidarr.library import service as library_service
 from mvidarr.library.files import UNMATCHED_SORTABLE
@@ -42,6 +48,7 @@ from mvidarr.monitors import service as monitors_service
 from mvidarr.notifications import service as notifications_service
 from mvidarr.playback.service import plays_in_browsers
 from mvidarr.providers.models import PROVIDER_NAMES
+from mvidarr.providers.settings import LABELS as PROVIDER_LABELS
 from mvidarr.quality import service as quality_service
 from mvidarr.quality.repository import CUTOFF_SORTABLE
 from mvidarr.quality.schemas import SPONSORBLOCK_CATEGORIES
@@ -64,8 +71,16 @@ from mvidarr.videos import service as videos_service
 from mvidarr.videos.endpoints import QUALITY_LABELS
 from mvidarr.videos.repository import SORTABLE as VIDEO_SORTABLE
 from mvidarr.videos.repository import VideoFilter
-from mvidarr.web import playback_pages
-from mvidarr.web.access import PageForbidden, PageManager, PageReader, PageRedirect, PageVisitor, setup_needed
+from mvidarr.web import playback_pages, settings_sections
+from mvidarr.web.access import (
+    PageAdmin,
+    PageForbidden,
+    PageManager,
+    PageReader,
+    PageRedirect,
+    PageVisitor,
+    setup_needed,
+)
 from mvidarr.web.assets import Assets
 from mvidarr.web.pages import PAGE_HEADERS, PAGE_SIZES, Pager, Query, Viewer, build_environment, render, viewer
 
@@ -85,11 +100,24 @@ class SettingField:
     """How the settings form shows one runtime setting, read from its JSON schema."""
 
     setting: SettingPublic
-    kind: str  # secret, boolean, integer, number, enum, list (of strings) or string
+    kind: str
+    """secret, boolean, integer, number, enum, string; chips (a list of words), choices (an ordered
+    pick from a fixed list), map (keys to such lists) or object (named fields): the last four are
+    built by the page's script from the value and schema."""
     nullable: bool
     options: list[Any]
-    minimum: int | None
-    maximum: int | None
+    minimum: float | None
+    maximum: float | None
+    max_length: int | None
+    option_labels: dict[Any, str] = dataclass_field(default_factory=dict)
+
+    @property
+    def range(self) -> str:
+        if self.minimum is not None and self.maximum is not None:
+            return f"{_number(self.minimum)} to {_number(self.maximum)}"
+        if self.minimum is not None:
+            return f"at least {_number(self.minimum)}"
+        return f"at most {_number(self.maximum)}" if self.maximum is not None else ""
 
     @classmethod
     def of(cls, setting: SettingPublic) -> SettingField:
@@ -99,10 +127,26 @@ class SettingField:
         main: dict[str, Any] = next((v for v in variants if v.get("type") != "null"), {})
         kind = "secret" if setting.secret else "enum" if "enum" in main else str(main.get("type") or "string")
         if kind == "array":
-            kind = "list"
-        if kind not in ("secret", "enum", "boolean", "integer", "number", "list"):
+            items = main.get("items", {})
+            kind = "choices" if "enum" in items or "$ref" in items else "chips"
+        elif kind == "object":
+            kind = "object" if "properties" in main else "map"
+        if kind not in ("secret", "enum", "boolean", "integer", "number", "chips", "choices", "map", "object"):
             kind = "string"
-        return cls(setting, kind, nullable, list(main.get("enum", [])), main.get("minimum"), main.get("maximum"))
+        low = main.get("minimum", main.get("exclusiveMinimum"))
+        return cls(
+            setting,
+            kind,
+            nullable,
+            list(main.get("enum", [])),
+            low,
+            main.get("maximum"),
+            main.get("maxLength"),
+        )
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
 
 
 # ----------------------------------------------------------------- sign-in and setup
@@ -112,6 +156,13 @@ async def sso_options(request: Request) -> SignInOptions:
     db: Database = request.app.state.db
     async with db.reader() as session:
         return await sso_service.sign_in_options(session)
+
+
+@router.get("/favicon.ico", dependencies=[PUBLIC])
+async def favicon(request: Request) -> Response:
+    """Browsers ask for it whatever the page links; the icon is the SVG one."""
+    assets: Assets = request.app.state.web_assets
+    return RedirectResponse(assets.url("img/favicon.svg"), status_code=308)
 
 
 @router.get("/login")
@@ -201,6 +252,9 @@ async def artists_page(request: Request, session: SessionDep, principal: PageRea
         user=user,
         page="artists",
         artists=found.items,
+        pictured=await artwork_service.artists_with_pictures(session, [a.id for a in found.items])
+        if view == "grid"
+        else set(),
         pager=Pager(page.page, page.page_size, found.total),
         query=query,
         q=q,
@@ -487,6 +541,15 @@ async def calendar_page(request: Request, session: SessionDep, principal: PageRe
         days.setdefault(item.release_date, []).append(item)
     previous = (first - dt.timedelta(days=1)).replace(day=1)
     following = last + dt.timedelta(days=1)
+    # Whole weeks, Monday first, from the week of the 1st to the week of the last day.
+    start = first - dt.timedelta(days=first.weekday())
+    weeks = [
+        [
+            (day, day.month == first.month, days.get(day, []))
+            for day in (start + dt.timedelta(days=w * 7 + d) for d in range(7))
+        ]
+        for w in range(((last - start).days // 7) + 1)
+    ]
     return render(
         request,
         "calendar.html",
@@ -494,6 +557,7 @@ async def calendar_page(request: Request, session: SessionDep, principal: PageRe
         page="calendar",
         month=first,
         days=sorted(days.items()),
+        weeks=weeks,
         today=today,
         previous=previous.strftime("%Y-%m"),
         following=following.strftime("%Y-%m"),
@@ -558,45 +622,69 @@ async def job_page(request: Request, session: SessionDep, principal: PageReader,
 
 
 @router.get("/settings")
-async def settings_page(request: Request, session: SessionDep, principal: PageManager) -> Response:
+async def settings_index(principal: PageManager) -> Response:
+    """The first section: root folders and naming, what a new library needs first."""
+    return RedirectResponse("/settings/library", status_code=303)
+
+
+@router.get("/settings/{slug}")
+async def settings_page(
+    request: Request, session: SessionDep, principal: PageManager, slug: Annotated[str, Path(max_length=40)]
+) -> Response:
     user = await viewer(session, principal)
-    roots = await library_service.list_root_folders(session)
-    admin: dict[str, Any] = {
-        "settings": [],
-        "provider_settings": {},
-        "download_settings": [],
-        "schedules": [],
-        "users": [],
-        "keys": [],
-        "usernames": {},
-    }
-    if user.is_admin:
+    section = settings_sections.find(slug)
+    if section is None:
+        return _not_found(request, user, f"There is no settings section {slug!r}.")
+    if section.admin_only and not user.is_admin:
+        raise PageForbidden(f"The {section.title} settings are for admins.")
+    context: dict[str, Any] = {"fields": [], "provider_settings": {}}
+    if user.is_admin and (section.prefixes or section.catch_all):
+        every = {s.key: SettingField.of(s) for s in await settings_service.list_settings(session)}
+        if "quality.default_profile_id" in every:
+            # A profile is chosen by name, not typed as an id.
+            profiles = await quality_service.list_profiles(session)
+            every["quality.default_profile_id"] = replace(
+                every["quality.default_profile_id"],
+                kind="enum",
+                options=[p.id for p in profiles],
+                option_labels={p.id: p.name for p in profiles},
+            )
+        fields = [every[key] for key in settings_sections.keys_of(section, every)]
+        if "_providers.html" in section.parts:
+            context["provider_settings"] = _provider_groups(fields)
+            context["provider_labels"] = PROVIDER_LABELS
+            fields = [f for f in fields if not f.setting.key.startswith("providers.")]
+        context["fields"] = fields
+    parts = set(section.parts)
+    if "_roots.html" in parts:
+        context["roots"] = await library_service.list_root_folders(session)
+    if "_naming.html" in parts:
+        context["naming_template"] = str(await settings_service.get_value(session, "library.naming_template"))
+    if "_monitors.html" in parts:
+        context["monitors"] = (await monitors_service.list_monitors(session, PageParams(1, 200))).items
+    if "_schedules.html" in parts:
+        context["schedules"] = await schedules_service.list_schedules(session)
+    if parts & {"_users.html", "_sso.html"}:
+        context["sso_providers"] = await sso_service.list_providers(session, str(request.base_url))
+    if parts & {"_users.html", "_keys.html", "_sso.html"}:
         accounts = await users_service.list_users(session, PageParams(1, 200), q=None, role=None, active=None)
         keys = await api_keys_service.list_keys(
             session, PageParams(1, 200), actor=principal, user_id=0, include_revoked=False
         )
-        fields = [SettingField.of(s) for s in await settings_service.list_settings(session)]
-        admin = {
-            "settings": [f for f in fields if not f.setting.key.startswith(("providers.", "downloads.", "auth."))],
-            "signin_settings": [f for f in fields if f.setting.key.startswith("auth.")],
-            "sso_providers": await sso_service.list_providers(session, str(request.base_url)),
-            "provider_settings": _provider_groups(fields),
-            "download_settings": [f for f in fields if f.setting.key.startswith("downloads.")],
-            "schedules": await schedules_service.list_schedules(session),
+        context |= {
             "users": accounts.items,
             "keys": keys.items,
             "usernames": {account.id: account.username for account in accounts.items},
+            "all_roles": [role.value for role in Role],
         }
     return render(
         request,
         "settings.html",
         user=user,
         page="settings",
-        naming_template=str(await settings_service.get_value(session, "library.naming_template")),
-        roots=roots,
-        all_roles=[role.value for role in Role],
-        monitors=(await monitors_service.list_monitors(session, PageParams(1, 200))).items,
-        **admin,
+        section=section,
+        sections=settings_sections.visible(user.is_admin),
+        **context,
     )
 
 
@@ -675,6 +763,51 @@ async def connect_page(request: Request, session: SessionDep, principal: PageMan
     """Notifications (webhooks, Apprise, scripts) and media-server connections; the lists load from the API."""
     user = await viewer(session, principal)
     return render(request, "connect.html", user=user, page="connect", event_types=notifications_service.event_types())
+
+
+@router.get("/duplicates")
+async def duplicates_page(request: Request, session: SessionDep, principal: PageManager) -> Response:
+    """Groups of videos that are the same, each merged into one from the page."""
+    user = await viewer(session, principal)
+    query = Query(request)
+    page = query.page(user.page_sizes.get("duplicates") or 25)
+    found = await library_duplicates.list_groups(session, page)
+    return render(
+        request,
+        "duplicates.html",
+        user=user,
+        page="duplicates",
+        groups=found.items,
+        pager=Pager(page.page, page.page_size, found.total),
+        query=query,
+        page_sizes=PAGE_SIZES,
+    )
+
+
+AUDIT_ACTION = re.compile(r"^[a-z_.]{1,64}$")
+
+
+@router.get("/audit")
+async def audit_page(request: Request, session: SessionDep, principal: PageAdmin) -> Response:
+    """The audit log for admins: who did what, when and from where; filtered by action."""
+    user = await viewer(session, principal)
+    query = Query(request)
+    page = query.page(user.page_sizes.get("audit"))
+    action = query.text("action", 64)
+    found = await audit_service.list_events(
+        session, page, user_id=None, action=action if AUDIT_ACTION.match(action) else None, since=None, until=None
+    )
+    return render(
+        request,
+        "audit.html",
+        user=user,
+        page="audit",
+        events=found.items,
+        action=action,
+        pager=Pager(page.page, page.page_size, found.total),
+        query=query,
+        page_sizes=PAGE_SIZES,
+    )
 
 
 @router.get("/system")
@@ -768,6 +901,35 @@ async def _on_forbidden(request: Request, exc: Exception) -> Response:
     )
 
 
+_NOT_PAGES = ("/api/", "/static/", "/ws", "/metrics", "/themes/")
+
+
+def _page_not_found(api_handler: Any) -> Any:
+    """Unknown page URLs get an HTML page a browser can show; API URLs keep their problem document."""
+
+    async def handler(request: Request, exc: Exception) -> Response:
+        wants_page = "text/html" in request.headers.get("accept", "")
+        if (
+            isinstance(exc, StarletteHTTPException)
+            and exc.status_code == 404
+            and wants_page
+            and not request.url.path.startswith(_NOT_PAGES)
+        ):
+            return render(
+                request,
+                "error.html",
+                user=None,
+                page="error",
+                status_code=404,
+                title="Page not found",
+                detail=f"There is no page at {request.url.path}.",
+            )
+        response: Response = await api_handler(request, exc)
+        return response
+
+    return handler
+
+
 def install(app: FastAPI) -> None:
     """Mount the pages and static files on `app`."""
     assets = Assets.load(generated={"css/themes.css": themes_stylesheet().encode()})
@@ -775,5 +937,6 @@ def install(app: FastAPI) -> None:
     app.state.web_templates = build_environment(assets)
     app.add_exception_handler(PageRedirect, _on_redirect)
     app.add_exception_handler(PageForbidden, _on_forbidden)
+    app.add_exception_handler(StarletteHTTPException, _page_not_found(app.exception_handlers[StarletteHTTPException]))
     app.include_router(router)
     app.include_router(playback_pages.router)

@@ -7,9 +7,12 @@ const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
 const NO_REFRESH = /^\/auth\/(login|setup|refresh)$/;
 const REFRESHED_AT = "mvidarr-refreshed-at";
 
+// A message for people never shows a program's insides (`<_io.BytesIO object at 0x7f…>`).
+const INTERNALS = /<[\w.]+ object at 0x[0-9a-fA-F]+>/g;
+
 export class ApiError extends Error {
   constructor(status, problem) {
-    super(problem.detail || problem.title || `HTTP ${status}`);
+    super(String(problem.detail || problem.title || `HTTP ${status}`).replace(INTERNALS, "the file"));
     this.status = status;
     this.problem = problem;
   }

@@ -27,6 +27,26 @@ export function toast(message, kind = "info", timeoutMs = 6000, link = null) {
   if (timeoutMs) window.setTimeout(() => item.remove(), timeoutMs);
 }
 
+/**
+ * Ask a question with several answers in a modal <dialog>: `choices` is [{ value, label, danger }];
+ * resolves to the chosen value, or null for Cancel (which has the focus).
+ */
+export function choiceDialog(message, choices) {
+  return new Promise((resolve) => {
+    const no = el("button", { type: "submit", value: "", class: "button" }, "Cancel");
+    const buttons = choices.map((c) => el("button", { type: "submit", value: c.value, class: `button ${c.danger ? "danger" : "primary"}` }, c.label));
+    const form = el("form", { method: "dialog" }, el("p", { text: message }), el("div", { class: "actions" }, no, ...buttons));
+    const dialog = el("dialog", { "aria-label": message }, form);
+    dialog.addEventListener("close", () => {
+      resolve(dialog.returnValue || null);
+      dialog.remove();
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+    no.focus();
+  });
+}
+
 /** Ask a yes/no question in a modal <dialog>; resolves true when confirmed. */
 export function confirmDialog(message, { confirm = "OK", danger = false } = {}) {
   return new Promise((resolve) => {

@@ -216,7 +216,100 @@ async function healthBanner() {
   }
 }
 
+// A phone's navigation: the menu button shows and hides the list of pages (Escape closes it).
+function mobileNav() {
+  const button = document.getElementById("menu-button");
+  if (!button) return;
+  const nav = button.closest(".sidebar");
+  const set = (open) => {
+    nav.classList.toggle("open", open);
+    button.setAttribute("aria-expanded", String(open));
+  };
+  button.addEventListener("click", () => set(!nav.classList.contains("open")));
+  nav.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && nav.classList.contains("open")) {
+      set(false);
+      button.focus();
+    }
+  });
+}
+
+function field(id, label, attributes = {}, help = "") {
+  const input = el("input", { id, name: id.replace(/^global-add-/, ""), ...attributes });
+  return el("div", { class: "field" }, el("label", { for: id, text: label }), input, help ? el("p", { class: "help", text: help }) : null);
+}
+
+function addDialog(title, fields, submitLabel, onSubmit) {
+  const error = el("p", { class: "form-error", role: "alert", hidden: true });
+  const cancel = el("button", { type: "button", class: "button" }, "Cancel");
+  const submit = el("button", { type: "submit", class: "button primary" }, submitLabel);
+  const heading = el("h2", { id: "add-dialog-title", text: title });
+  const form = el("form", {}, heading, ...fields, error, el("div", { class: "actions" }, cancel, submit));
+  const dialog = el("dialog", { class: "add-dialog", "aria-labelledby": "add-dialog-title" }, form);
+  cancel.addEventListener("click", () => dialog.close());
+  dialog.addEventListener("close", () => dialog.remove());
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    error.hidden = true;
+    submit.disabled = true;
+    try {
+      await onSubmit(new FormData(form));
+      dialog.close();
+    } catch (problem) {
+      error.textContent = problem.message;
+      error.hidden = false;
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  document.body.append(dialog);
+  dialog.showModal();
+  form.querySelector("input").focus();
+}
+
+// The top bar's Add: a video by URL (its artist found or created, then downloaded), an artist by
+// search (the add-artist page) or by hand (no provider needed: works offline).
+function globalAdd() {
+  const menu = document.getElementById("add-menu");
+  if (!menu) return;
+  menu.addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-add]");
+    if (!button) return;
+    menu.open = false;
+    if (button.dataset.add === "artist") {
+      addDialog("Add an artist by hand", [field("global-add-name", "Artist name", { required: true, maxlength: 255, autocomplete: "off" })], "Add artist", async (data) => {
+        const artist = await api.post("/artists", { name: String(data.get("name")).trim() }, { quiet: true });
+        toast(`Added ${artist.name}.`, "success", 6000, { href: `/artists/${artist.id}`, text: "Open" });
+      });
+    } else {
+      addDialog(
+        "Add a video by URL",
+        [
+          field("global-add-url", "Video URL", { required: true, type: "url", maxlength: 2048, placeholder: "https://www.youtube.com/watch?v=…" }),
+          field("global-add-artist_name", "Artist (optional)", { maxlength: 255, autocomplete: "off" }, "Found by name, or added."),
+          field("global-add-title", "Title (optional)", { maxlength: 500, autocomplete: "off" }, "Without them, both are read from the source's title (\"Artist - Title\")."),
+        ],
+        "Add and download",
+        async (data) => {
+          const body = { source_url: String(data.get("url")).trim(), download: true };
+          for (const name of ["artist_name", "title"]) {
+            const value = String(data.get(name) || "").trim();
+            if (value) body[name] = value;
+          }
+          const { video } = await api.post("/videos", body, { quiet: true });
+          toast(`Added ${video.artist.name} – ${video.title}; downloading.`, "success", 8000, { href: `/videos/${video.id}`, text: "Open it" });
+        },
+      );
+    }
+  });
+  document.addEventListener("click", (event) => {
+    if (menu.open && !menu.contains(event.target)) menu.open = false;
+  });
+}
+
 export function startShell() {
+  mobileNav();
+  globalAdd();
   themeSwitch();
   healthBanner();
   signOut();

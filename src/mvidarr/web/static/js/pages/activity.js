@@ -5,6 +5,7 @@ import { api } from "../api.js";
 import { confirmDialog, el, toast } from "../components.js";
 import { liveJobs } from "../jobs.js";
 import { startShell } from "../shell.js";
+import { refreshSoon } from "../refresh.js";
 
 const live = startShell();
 liveJobs(live, document.getElementById("job-queue"), document.getElementById("job-history"));
@@ -83,6 +84,10 @@ function soon() {
 for (const type of ["job.created", "job.progress", "job.finished"]) {
   live.on(type, (message) => {
     if (DOWNLOAD_TYPES.has(message.data.type)) soon();
+    // A finished download is in the history now: its table (rendered by the server) is read again.
+    if (type === "job.finished" && DOWNLOAD_TYPES.has(message.data.type)) {
+      refreshSoon(["#download-history tbody", "#download-history-title"]);
+    }
   });
 }
 live.on("snapshot", (message) => {

@@ -1,7 +1,8 @@
 // Artist detail: its videos are a server-rendered, paginated table; monitoring toggles and the
 // quality profile save as soon as they change.
 import { api } from "../api.js";
-import { el, formError, toast } from "../components.js";
+import { confirmDialog, el, formError, toast } from "../components.js";
+import { refreshRegions } from "../refresh.js";
 import { startShell } from "../shell.js";
 
 const live = startShell();
@@ -107,8 +108,100 @@ if (panel) {
       formError(add, "");
       toast(`Added “${video.title}” as wanted.`, "success");
       add.reset();
+      // The new video shows in the artist's list at once (the server renders the list).
+      await refreshRegions(["#artist-videos tbody", "#artist-video-count"]);
+      const manage = document.getElementById("artist-manage");
+      if (manage) manage.dataset.videoCount = String(Number(manage.dataset.videoCount) + 1);
     } catch (error) {
       formError(add, error.message);
+    }
+  });
+}
+
+// Edit (in place), merge into another artist, delete with its videos (files to the trash).
+const manage = document.getElementById("artist-manage");
+if (manage) {
+  const id = manage.dataset.artistId;
+  const editForm = document.getElementById("artist-edit");
+  editForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    formError(editForm, "");
+    const data = new FormData(editForm);
+    const text = (name) => String(data.get(name) || "").trim();
+    const body = { name: text("name"), disambiguation: text("disambiguation") };
+    if (text("sort_name")) body.sort_name = text("sort_name");
+    body.country = text("country") ? text("country").toUpperCase() : null;
+    body.begin_year = text("begin_year") ? Number(text("begin_year")) : null;
+    try {
+      const artist = await api.patch(`/artists/${id}`, body, { quiet: true });
+      const heading = document.querySelector("h1");
+      heading.replaceChildren(artist.name);
+      if (artist.disambiguation) heading.append(" ", el("span", { class: "muted", text: `(${artist.disambiguation})` }));
+      const crumb = document.querySelector('.crumbs [aria-current="page"]');
+      if (crumb) crumb.textContent = artist.name;
+      document.title = document.title.replace(manage.dataset.artistName, artist.name);
+      manage.dataset.artistName = artist.name;
+      editForm.elements.sort_name.value = artist.sort_name;
+      toast(`Saved ${artist.name}.`, "success");
+    } catch (error) {
+      formError(editForm, error.message);
+    }
+  });
+
+  const mergeForm = document.getElementById("artist-merge");
+  const query = document.getElementById("merge-query");
+  const target = document.getElementById("merge-target");
+  let searchTimer = null;
+  query.addEventListener("input", () => {
+    window.clearTimeout(searchTimer);
+    searchTimer = window.setTimeout(async () => {
+      const q = query.value.trim();
+      if (!q) return;
+      try {
+        const page = await api.get("/artists", { query: { q, page_size: 20 }, quiet: true });
+        const others = page.items.filter((a) => String(a.id) !== id);
+        target.replaceChildren(
+          ...(others.length
+            ? others.map((a) => el("option", { value: a.id, text: `${a.name}${a.disambiguation ? ` (${a.disambiguation})` : ""} · ${a.video_count} videos` }))
+            : [el("option", { value: "", text: "No other artist matches" })]),
+        );
+      } catch (error) {
+        formError(mergeForm, error.message);
+      }
+    }, 250);
+  });
+  mergeForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    formError(mergeForm, "");
+    if (!target.value) {
+      formError(mergeForm, "Choose the artist to keep.");
+      return;
+    }
+    const keep = target.selectedOptions[0].textContent.split(" · ")[0];
+    const sure = await confirmDialog(`Merge ${manage.dataset.artistName} into ${keep}? Its ${manage.dataset.videoCount} videos move there and ${manage.dataset.artistName} is deleted.`, { confirm: "Merge", danger: true });
+    if (!sure) return;
+    try {
+      const merged = await api.post(`/artists/${id}/merge`, { into_artist_id: Number(target.value) }, { quiet: true });
+      toast(`Merged: ${merged.videos_moved} videos moved to ${merged.artist.name}.`, "success");
+      // This artist no longer exists: its page is gone, the kept artist's page is where the videos are.
+      window.location.assign(`/artists/${merged.artist.id}`);
+    } catch (error) {
+      formError(mergeForm, error.message);
+    }
+  });
+
+  document.getElementById("artist-delete").addEventListener("click", async () => {
+    const count = Number(manage.dataset.videoCount);
+    const name = manage.dataset.artistName;
+    const message = count
+      ? `Delete ${name} and its ${count} videos? Their files go to the trash, restorable from Trash until it is emptied.`
+      : `Delete ${name}?`;
+    if (!(await confirmDialog(message, { confirm: "Delete", danger: true }))) return;
+    try {
+      await api.delete(`/artists/${id}`, { query: count ? { delete_videos: true, delete_files: true } : {} });
+      window.location.assign("/artists?deleted=" + encodeURIComponent(name));
+    } catch {
+      // the toast has said why
     }
   });
 }

@@ -3,6 +3,7 @@
 import { api } from "../api.js";
 import { toast } from "../components.js";
 import { selection } from "../select.js";
+import { refreshRegions } from "../refresh.js";
 import { startShell } from "../shell.js";
 
 startShell();
@@ -39,6 +40,8 @@ if (form) {
       }
     }
     toast(`Changed ${done} of ${ids.length} artists.`, done === ids.length ? "success" : "error");
-    window.setTimeout(() => window.location.reload(), 500);
+    await refreshRegions(["#artist-list"]);
+    chosen.clear();
+    apply.disabled = false;
   });
 }

@@ -4,6 +4,7 @@ import { api } from "../api.js";
 import { confirmDialog, formError, toast } from "../components.js";
 import { ContinuousPlayer } from "../continuous_player.js";
 import { readRule, writeRule } from "../rule.js";
+import { refreshRegions } from "../refresh.js";
 import { startShell } from "../shell.js";
 
 startShell();
@@ -86,7 +87,8 @@ async function moveTo(row, target) {
     await syncQueue();
   } catch (error) {
     toast(`Could not move it: ${error.message}`, "error");
-    window.location.reload();
+    await refreshRegions(["#playlist-entries"]); // back to the order the server has
+    renumber();
   }
 }
 
@@ -183,7 +185,10 @@ if (dialog) {
     if (ruleBox) body.rule = readRule(ruleBox);
     try {
       await api.patch(base, body, { quiet: true });
-      window.location.reload();
+      // A rule may change the videos: the heading, line and entries come back from the server.
+      await refreshRegions(["#playlist-name", ".subtitle", "#playlist-entries"]);
+      document.title = `${body.name} · MVidarr`;
+      document.getElementById("playlist-edit").close();
     } catch (error) {
       formError(form, error.message);
     }

@@ -84,7 +84,6 @@ passwordForm.addEventListener("submit", (event) => {
     );
     passwordForm.reset();
     toast("Password changed. Your other sessions were signed out.", "success");
-    window.setTimeout(() => window.location.reload(), 800);
   });
 });
 

@@ -1,67 +1,92 @@
 // Settings: root folders (add, remove, scan with live progress), schedules, users, everyone's API
 // keys and the runtime settings form; secrets are write-only.
 import { api, csrfToken } from "../api.js";
-import { confirmDialog, el, formError, toast } from "../components.js";
+import { choiceDialog, confirmDialog, el, formError, toast } from "../components.js";
 import { liveJobs } from "../jobs.js";
+import { buildStructured, clearErrors, showErrors } from "../setting_editors.js";
 import { startShell } from "../shell.js";
+import { refreshRegions } from "../refresh.js";
 
 const live = startShell();
-liveJobs(live, document.getElementById("job-queue"));
+// Library & naming: root folders (add, remove, scan with live progress).
+const rootForm = document.getElementById("root-form");
+if (rootForm) {
+  liveJobs(live, document.getElementById("job-queue"));
 
-async function scan(rootId) {
-  const job = await api.post("/library/scan", rootId ? { root_folder_id: Number(rootId) } : {});
-  toast(`Scan started (job ${job.id}).`);
+  async function scan(rootId) {
+    const job = await api.post("/library/scan", rootId ? { root_folder_id: Number(rootId) } : {});
+    toast(`Scan started (job ${job.id}).`);
+  }
+
+  document.getElementById("scan-all").addEventListener("click", () => scan(null).catch(() => {}));
+
+  rootForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    formError(rootForm, "");
+    const data = new FormData(rootForm);
+    const body = { path: String(data.get("path")).trim() };
+    if (String(data.get("name")).trim()) body.name = String(data.get("name")).trim();
+    try {
+      const root = await api.post("/root-folders", body, { quiet: true });
+      rootForm.reset();
+      await refreshRegions(["#root-folders tbody"]);
+      document.getElementById("scan-all").disabled = false;
+      toast(`Added the root folder “${root.name}”.`, "success");
+    } catch (error) {
+      formError(rootForm, error.message);
+    }
+  });
+
+  document.getElementById("root-folders").addEventListener("click", async (event) => {
+    const scanButton = event.target.closest('button[data-action="scan-root"]');
+    if (scanButton) {
+      scan(scanButton.dataset.rootId).catch(() => {});
+      return;
+    }
+    const button = event.target.closest('button[data-action="remove-root"]');
+    if (!button) return;
+    const row = button.closest("tr");
+    const files = Number(row.dataset.fileCount || 0);
+    const name = button.dataset.rootName;
+    let videos = null;
+    if (files) {
+      // Its known files are forgotten with it: the user says what happens to their videos.
+      videos = await choiceDialog(
+        `Remove the root folder “${name}”? MVidarr knows ${files} files in it. Files on disk are never touched; what should happen to their videos?`,
+        [
+          { value: "keep", label: "Keep the videos, as missing" },
+          { value: "remove", label: "Remove the videos from the library", danger: true },
+        ],
+      );
+      if (!videos) return;
+    } else if (!(await confirmDialog(`Remove the root folder “${name}”?`, { confirm: "Remove", danger: true }))) {
+      return;
+    }
+    try {
+      const removed = await api.delete(`/root-folders/${button.dataset.rootId}`, { query: videos ? { videos } : {} });
+      row.remove();
+      const parts = [`Root folder “${name}” removed`];
+      if (removed.videos_missing) parts.push(`${removed.videos_missing} videos are now missing`);
+      if (removed.videos_removed) parts.push(`${removed.videos_removed} videos removed from the library`);
+      toast(`${parts.join("; ")}.`, "success");
+    } catch {
+      // the toast has said why
+    }
+  });
 }
 
-document.getElementById("scan-all").addEventListener("click", () => scan(null).catch(() => {}));
-
-const rootForm = document.getElementById("root-form");
-rootForm.addEventListener("submit", async (event) => {
-  event.preventDefault();
-  formError(rootForm, "");
-  const data = new FormData(rootForm);
-  const body = { path: String(data.get("path")).trim() };
-  if (String(data.get("name")).trim()) body.name = String(data.get("name")).trim();
-  try {
-    await api.post("/root-folders", body, { quiet: true });
-    window.location.reload();
-  } catch (error) {
-    formError(rootForm, error.message);
-  }
-});
-
-document.getElementById("root-folders").addEventListener("click", async (event) => {
-  const scanButton = event.target.closest('button[data-action="scan-root"]');
-  if (scanButton) {
-    scan(scanButton.dataset.rootId).catch(() => {});
-    return;
-  }
-  const button = event.target.closest('button[data-action="remove-root"]');
-  if (!button) return;
-  const sure = await confirmDialog(`Remove the root folder “${button.dataset.rootName}”? Its files stay on disk.`, {
-    confirm: "Remove",
-    danger: true,
-  });
-  if (!sure) return;
-  try {
-    await api.delete(`/root-folders/${button.dataset.rootId}`);
-    window.location.reload();
-  } catch {
-    // the toast has said why
-  }
-});
+const readers = new Map();
+for (const fieldset of document.querySelectorAll(".field[data-key] fieldset.structured")) {
+  readers.set(fieldset.closest(".field").dataset.key, buildStructured(fieldset));
+}
 
 function read(field) {
   const kind = field.dataset.kind;
+  const structured = readers.get(field.dataset.key);
+  if (structured) return structured();
   const input = field.querySelector(`[name="${field.dataset.key}"]`);
   if (kind === "boolean") return input.checked;
   const text = input.value.trim();
-  if (kind === "list") {
-    return text
-      .split(/[\n,]+/)
-      .map((entry) => entry.trim())
-      .filter(Boolean);
-  }
   if (kind === "secret") {
     const clear = field.querySelector('input[name="clear"]');
     if (clear && clear.checked) return null;
@@ -71,13 +96,46 @@ function read(field) {
   return kind === "integer" || kind === "number" ? Number(text) : text;
 }
 
-// Every runtime-settings form (general, each provider, downloads) sends only what changed.
+// The browser's own checks (numbers in range) first, shown at the field like the server's.
+function checkLocally(form) {
+  const errors = [];
+  for (const field of form.querySelectorAll(".field[data-key]")) {
+    for (const input of field.querySelectorAll("input")) {
+      if (!input.checkValidity()) errors.push({ loc: ["body", field.dataset.key], msg: input.validationMessage });
+    }
+  }
+  return errors;
+}
+
+// A secret's badge, placeholder and "remove" box follow what the server says is saved.
+function showSecret(field, isSet) {
+  const badge = field.querySelector(".secret-state");
+  badge.textContent = isSet ? "set" : "not set";
+  badge.dataset.set = String(isSet);
+  const input = field.querySelector(`[name="${field.dataset.key}"]`);
+  input.value = "";
+  input.placeholder = isSet ? "Saved; type to replace" : "Not set";
+  const clear = field.querySelector(".secret-clear");
+  clear.hidden = !isSet;
+  clear.querySelector("input").checked = false;
+}
+
+// Every runtime-settings form (the section's options, each provider) sends only what changed and
+// stays on the page: errors at their fields, secrets' state from the answer.
 for (const settingsForm of document.querySelectorAll("form.settings-form")) {
+  settingsForm.noValidate = true;
   const fields = [...settingsForm.querySelectorAll(".field[data-key]")];
-  const initial = new Map(fields.map((field) => [field.dataset.key, JSON.stringify(read(field))]));
+  const initial = new Map(fields.map((field) => [field.dataset.key, JSON.stringify(read(field) ?? null)]));
   settingsForm.addEventListener("submit", async (event) => {
     event.preventDefault();
     formError(settingsForm, "");
+    clearErrors(settingsForm);
+    const local = checkLocally(settingsForm);
+    if (local.length) {
+      showErrors(settingsForm, local);
+      formError(settingsForm, "Some values need fixing; see the fields marked.");
+      return;
+    }
     const changes = {};
     for (const field of fields) {
       const value = read(field);
@@ -90,12 +148,23 @@ for (const settingsForm of document.querySelectorAll("form.settings-form")) {
       toast("Nothing changed.");
       return;
     }
+    const button = settingsForm.querySelector('button[type="submit"]');
+    button.disabled = true;
     try {
-      await api.patch("/settings", changes, { quiet: true });
+      const saved = await api.patch("/settings", changes, { quiet: true });
+      const byKey = new Map(saved.map((s) => [s.key, s]));
+      for (const field of fields) {
+        const setting = byKey.get(field.dataset.key);
+        if (!setting) continue;
+        if (setting.secret) showSecret(field, setting.is_set);
+        else initial.set(field.dataset.key, JSON.stringify(read(field) ?? null));
+      }
       toast("Settings saved.", "success");
-      window.setTimeout(() => window.location.reload(), 600);
     } catch (error) {
-      formError(settingsForm, error.message);
+      const left = showErrors(settingsForm, error.problem?.errors);
+      formError(settingsForm, left.length || !error.problem?.errors ? error.message : "Not saved; see the fields marked.");
+    } finally {
+      button.disabled = false;
     }
   });
 }
@@ -138,7 +207,7 @@ if (users) {
       await api.patch(`/users/${select.dataset.userId}`, { role: select.value });
       toast("Role changed.", "success");
     } catch {
-      window.location.reload();
+      refreshRegions(["#users tbody"]).catch(() => {});
     }
   });
   users.addEventListener("click", async (event) => {
@@ -169,7 +238,7 @@ if (users) {
     const path = { deactivate: "deactivate", reactivate: "reactivate", unlock: "unlock", "totp-reset": "totp/reset" }[action];
     try {
       await api.post(`/users/${userId}/${path}`);
-      window.location.reload();
+      await refreshRegions(["#users tbody"]);
     } catch {
       // the toast has said why
     }
@@ -180,8 +249,10 @@ if (users) {
     formError(userForm, "");
     const data = new FormData(userForm);
     try {
-      await api.post("/users", { username: String(data.get("username")).trim(), password: data.get("password"), role: data.get("role") }, { quiet: true });
-      window.location.reload();
+      const account = await api.post("/users", { username: String(data.get("username")).trim(), password: data.get("password"), role: data.get("role") }, { quiet: true });
+      userForm.reset();
+      await refreshRegions(["#users tbody"]);
+      toast(`Added ${account.username}.`, "success");
     } catch (error) {
       formError(userForm, error.message);
     }
@@ -199,115 +270,132 @@ if (allKeys) {
   });
 }
 
-// Naming template with a live preview; organise the library as a dry run first, then apply.
-const naming = document.getElementById("naming-form");
-const previewBody = document.querySelector("#naming-preview tbody");
-let previewTimer = null;
-let previewSeq = 0;
+if (document.getElementById("naming-form")) {
+  // Naming template with a live preview; organise the library as a dry run first, then apply.
+  const naming = document.getElementById("naming-form");
+  const previewBody = document.querySelector("#naming-preview tbody");
+  let previewTimer = null;
+  let previewSeq = 0;
 
-async function preview() {
-  const seq = ++previewSeq;
-  const template = naming.elements.template.value;
-  try {
-    const result = await api.post("/library/naming/preview", { template }, { quiet: true });
-    if (seq !== previewSeq) return;
-    formError(naming, "");
-    previewBody.replaceChildren(
-      ...result.examples.map((x) => el("tr", {}, el("td", { text: x.artist }), el("td", { text: x.title }), el("td", { class: "word-break", text: x.path }))),
+  async function preview() {
+    const seq = ++previewSeq;
+    const template = naming.elements.template.value;
+    try {
+      const result = await api.post("/library/naming/preview", { template }, { quiet: true });
+      if (seq !== previewSeq) return;
+      formError(naming, "");
+      previewBody.replaceChildren(
+        ...result.examples.map((x) => el("tr", {}, el("td", { text: x.artist }), el("td", { text: x.title }), el("td", { class: "word-break", text: x.path }))),
+      );
+      document.getElementById("naming-tokens").textContent = `Tokens: ${result.tokens.map((t) => `{${t}}`).join(" ")}. ${result.bracket_rule}`;
+      document.getElementById("naming-preview-from").textContent =
+        result.examples_from === "library" ? "on your own videos" : "on sample videos (no file in your library yet)";
+    } catch (error) {
+      if (seq === previewSeq) formError(naming, error.message);
+    }
+  }
+
+  naming.addEventListener("input", () => {
+    window.clearTimeout(previewTimer);
+    previewTimer = window.setTimeout(preview, 250);
+  });
+  naming.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      await api.patch("/settings", { "library.naming_template": naming.elements.template.value }, { quiet: true });
+      toast("Naming template saved.", "success");
+    } catch (error) {
+      formError(naming, error.message);
+    }
+  });
+  preview();
+
+  const organiseStatus = document.getElementById("organise-status");
+  const applyButton = document.getElementById("organise-apply");
+  const watched = new Map();
+  function onOrganise(message) {
+    const job = message.data;
+    const dry = watched.get(job.id);
+    if (dry === undefined) return;
+    const pct = Math.round((job.progress || 0) * 100);
+    organiseStatus.textContent = `${dry ? "Dry run" : "Organising"}: job ${job.id} ${job.status}${job.status === "running" ? `, ${pct}%` : ""}${job.message ? ` — ${job.message}` : ""}.`;
+    if (job.status === "succeeded") {
+      watched.delete(job.id);
+      if (dry) showPlan(job.id).catch(() => {});
+      else document.getElementById("organise-plan").hidden = true;
+    }
+  }
+
+  const PLAN_ROWS = 200;
+  // The dry run's plan, read from its job: every move (the first 200 listed) and every conflict.
+  async function showPlan(jobId) {
+    const job = await api.get(`/jobs/${jobId}`, { quiet: true });
+    const plan = job.result || { moves: [], conflicts: [], unchanged: 0 };
+    const rows = plan.moves.slice(0, PLAN_ROWS).map((m) =>
+      el("tr", {}, el("td", { class: "word-break", text: m.from }), el("td", { class: "word-break", text: m.to }), el("td", { text: String(m.sidecars.length) })),
     );
-    document.getElementById("naming-tokens").textContent = `Tokens: ${result.tokens.map((t) => `{${t}}`).join(" ")}`;
-  } catch (error) {
-    if (seq === previewSeq) formError(naming, error.message);
+    for (const c of plan.conflicts) {
+      rows.push(el("tr", { class: "conflict" }, el("td", { class: "word-break", text: c.path }), el("td", { text: `not moved: ${c.reason}` }), el("td", { text: "" })));
+    }
+    const box = document.getElementById("organise-plan");
+    box.querySelector("tbody").replaceChildren(...rows);
+    const more = plan.moves.length > PLAN_ROWS ? ` (first ${PLAN_ROWS} listed)` : "";
+    document.getElementById("organise-plan-counts").textContent =
+      `${plan.moves.length} to move${more}, ${plan.conflicts.length} conflicts, ${plan.unchanged} already in place`;
+    box.hidden = false;
+    applyButton.disabled = plan.moves.length === 0;
+    applyButton.textContent = plan.moves.length ? `Apply the ${plan.moves.length} planned moves` : "Nothing to move";
   }
+  for (const type of ["job.created", "job.progress", "job.finished"]) live.on(type, onOrganise);
+  async function organise(dryRun) {
+    try {
+      const job = await api.post("/library/organize", { dry_run: dryRun });
+      watched.set(job.id, dryRun);
+      onOrganise({ data: job });
+      // A quick job may have finished before its id was known here: its events went by unwatched.
+      const now = await api.get(`/jobs/${job.id}`, { quiet: true });
+      if (watched.has(job.id)) onOrganise({ data: now });
+    } catch {
+      // the toast has said why
+    }
+  }
+  document.getElementById("organise-dry-run").addEventListener("click", () => organise(true));
+  applyButton.addEventListener("click", async () => {
+    const count = applyButton.textContent.match(/\d+/)?.[0] ?? "the";
+    if (await confirmDialog(`Move ${count} files to where the naming template says?`, { confirm: "Organise" })) {
+      applyButton.disabled = true;
+      organise(false);
+    }
+  });
 }
-
-naming.addEventListener("input", () => {
-  window.clearTimeout(previewTimer);
-  previewTimer = window.setTimeout(preview, 250);
-});
-naming.addEventListener("submit", async (event) => {
-  event.preventDefault();
-  try {
-    await api.patch("/settings", { "library.naming_template": naming.elements.template.value }, { quiet: true });
-    toast("Naming template saved.", "success");
-  } catch (error) {
-    formError(naming, error.message);
-  }
-});
-preview();
-
-const organiseStatus = document.getElementById("organise-status");
-const applyButton = document.getElementById("organise-apply");
-const watched = new Map();
-function onOrganise(message) {
-  const job = message.data;
-  const dry = watched.get(job.id);
-  if (dry === undefined) return;
-  const pct = Math.round((job.progress || 0) * 100);
-  organiseStatus.textContent = `${dry ? "Dry run" : "Organising"}: job ${job.id} ${job.status}${job.status === "running" ? `, ${pct}%` : ""}${job.message ? ` — ${job.message}` : ""}.`;
-  if (job.status === "succeeded") {
-    watched.delete(job.id);
-    if (dry) showPlan(job.id).catch(() => {});
-    else document.getElementById("organise-plan").hidden = true;
-  }
-}
-
-const PLAN_ROWS = 200;
-// The dry run's plan, read from its job: every move (the first 200 listed) and every conflict.
-async function showPlan(jobId) {
-  const job = await api.get(`/jobs/${jobId}`, { quiet: true });
-  const plan = job.result || { moves: [], conflicts: [], unchanged: 0 };
-  const rows = plan.moves.slice(0, PLAN_ROWS).map((m) =>
-    el("tr", {}, el("td", { class: "word-break", text: m.from }), el("td", { class: "word-break", text: m.to }), el("td", { text: String(m.sidecars.length) })),
-  );
-  for (const c of plan.conflicts) {
-    rows.push(el("tr", { class: "conflict" }, el("td", { class: "word-break", text: c.path }), el("td", { text: `not moved: ${c.reason}` }), el("td", { text: "" })));
-  }
-  const box = document.getElementById("organise-plan");
-  box.querySelector("tbody").replaceChildren(...rows);
-  const more = plan.moves.length > PLAN_ROWS ? ` (first ${PLAN_ROWS} listed)` : "";
-  document.getElementById("organise-plan-counts").textContent =
-    `${plan.moves.length} to move${more}, ${plan.conflicts.length} conflicts, ${plan.unchanged} already in place`;
-  box.hidden = false;
-  applyButton.disabled = plan.moves.length === 0;
-  applyButton.textContent = plan.moves.length ? `Apply the ${plan.moves.length} planned moves` : "Nothing to move";
-}
-for (const type of ["job.created", "job.progress", "job.finished"]) live.on(type, onOrganise);
-async function organise(dryRun) {
-  try {
-    const job = await api.post("/library/organize", { dry_run: dryRun });
-    watched.set(job.id, dryRun);
-    onOrganise({ data: job });
-    // A quick job may have finished before its id was known here: its events went by unwatched.
-    const now = await api.get(`/jobs/${job.id}`, { quiet: true });
-    if (watched.has(job.id)) onOrganise({ data: now });
-  } catch {
-    // the toast has said why
-  }
-}
-document.getElementById("organise-dry-run").addEventListener("click", () => organise(true));
-applyButton.addEventListener("click", async () => {
-  const count = applyButton.textContent.match(/\d+/)?.[0] ?? "the";
-  if (await confirmDialog(`Move ${count} files to where the naming template says?`, { confirm: "Organise" })) {
-    applyButton.disabled = true;
-    organise(false);
-  }
-});
 
 // ----------------------------------------------------------------- admins: providers and cookies
 
 const providers = document.getElementById("providers");
 if (providers) {
   const card = (name) => providers.querySelector(`form[data-provider="${name}"]`);
+  const when = (epoch) => new Date(epoch * 1000).toLocaleString();
+  // The badge says what is known: "working" only after an answer, "not checked yet" before any
+  // call (no green light for a provider that was never reached), "failing" with its reason.
   const showStatus = (s) => {
     const form = card(s.name);
     if (!form) return;
     const badge = form.querySelector(".provider-state");
-    badge.dataset.state = s.state;
-    badge.textContent = s.state;
-    const parts = [`${s.requests} requests, ${s.cache_hits} from cache`, `breaker ${s.breaker}`];
+    let state = s.state;
+    if (state === "ok" && !s.last_success_at) state = "unchecked";
+    const words = { ok: "working", unchecked: "not checked yet", degraded: "failing", down: "failing", disabled: "disabled", unconfigured: "needs a key" };
+    badge.dataset.state = state;
+    badge.textContent = words[state] || state;
+    const parts = [];
+    if (state === "disabled") parts.push("Turned off: MVidarr does not ask it");
+    if (state === "unconfigured") parts.push("Not used until its key is saved");
+    if (s.last_success_at) parts.push(`last answered ${when(s.last_success_at)}`);
+    if (s.last_error && (state === "degraded" || state === "down")) {
+      parts.push(`failing since ${s.last_error_at ? when(s.last_error_at) : "recently"}: ${s.last_error}`);
+    }
+    if (state === "down" && s.open_until) parts.push(`paused until ${when(s.open_until)}`);
+    parts.push(`${s.requests} requests, ${s.cache_hits} from cache since start`);
     if (s.quota_remaining !== null && s.quota_remaining !== undefined) parts.push(`quota left ${s.quota_remaining}`);
-    if (s.last_error) parts.push(`last error: ${s.last_error}`);
     form.querySelector(".provider-detail").textContent = `${parts.join(" · ")}.`;
   };
   api.get("/providers").then((list) => list.forEach(showStatus)).catch(() => {});
@@ -324,7 +412,9 @@ if (providers) {
       // The badges first: their refresh rewrites the detail line, which must end up saying how the test went.
       await api.get("/providers").then((list) => list.forEach(showStatus)).catch(() => {});
       detail.textContent = `${result.ok ? "Works" : "Failed"} (${result.duration_ms} ms): ${result.detail}`;
+      form.querySelector(".provider-tested").textContent = `Tested ${new Date().toLocaleString()}.`;
       toast(`${name}: ${result.ok ? "works" : "failed"}.`, result.ok ? "success" : "error");
+      if (!result.ok) form.querySelector(".provider-state").dataset.state = "down";
     } catch {
       detail.textContent = "";
     } finally {
@@ -444,8 +534,10 @@ if (monitors) {
     if (String(data.get("name")).trim()) body.name = String(data.get("name")).trim();
     if (String(data.get("artist_id")).trim()) body.artist_id = Number(data.get("artist_id"));
     try {
-      await api.post("/monitors", body, { quiet: true });
-      window.location.reload();
+      const monitor = await api.post("/monitors", body, { quiet: true });
+      monitorForm.reset();
+      await refreshRegions(["#monitors tbody"]);
+      toast(`Added the monitor “${monitor.name}”.`, "success");
     } catch (error) {
       formError(monitorForm, error.message);
     }

@@ -2,6 +2,7 @@
 import { api } from "../api.js";
 import { confirmDialog, toast } from "../components.js";
 import { startShell } from "../shell.js";
+import { refreshSoon } from "../refresh.js";
 
 startShell();
 
@@ -26,6 +27,7 @@ document.getElementById("trash").addEventListener("click", async (event) => {
       toast("Deleted for good.", "success");
     }
     button.closest("tr").remove();
+    refreshSoon(["#trash tbody", "#list-total"], 0);
   } catch {
     button.disabled = false; // the toast has said why
   }

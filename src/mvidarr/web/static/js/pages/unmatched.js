@@ -2,6 +2,7 @@
 import { api } from "../api.js";
 import { formError, toast } from "../components.js";
 import { startShell } from "../shell.js";
+import { refreshSoon } from "../refresh.js";
 
 startShell();
 
@@ -24,6 +25,7 @@ document.getElementById("unmatched").addEventListener("submit", async (event) =>
   try {
     const matched = await api.post(`/library/files/${form.dataset.fileId}/match`, body, { quiet: true });
     form.closest("tr").remove();
+    refreshSoon(["#list-total"], 0);
     toast(`Matched to video ${matched.video_id}.`, "success");
   } catch (error) {
     formError(form, error.message);

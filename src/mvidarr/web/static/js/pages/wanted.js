@@ -4,6 +4,7 @@ import { api } from "../api.js";
 import { toast } from "../components.js";
 import { selection } from "../select.js";
 import { startShell } from "../shell.js";
+import { refreshRegions } from "../refresh.js";
 
 startShell();
 
@@ -54,7 +55,8 @@ if (form) {
       } else {
         const result = await api.post("/wanted/bulk", { video_ids: ids, action });
         toast(`Changed ${result.changed} of ${ids.length} videos.`, "success");
-        window.setTimeout(() => window.location.reload(), 500);
+        await refreshRegions(["#wanted-list tbody"]);
+        chosen.clear();
       }
     } finally {
       apply.disabled = false;
