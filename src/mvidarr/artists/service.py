@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mvidarr.artists import repository
 from mvidarr.artists.repository import ArtistFilter
 from mvidarr.artists.schemas import LOCKABLE, ArtistCreate, ArtistListItem, ArtistMerged, ArtistPublic, ArtistUpdate
-from mvidarr.errors import REFERENCE, Conflict, InvalidInput, NotFound
+from mvidarr.errors import CONFLICT, REFERENCE, Conflict, InvalidInput, NotFound
 from mvidarr.genres import repository as genres
 from mvidarr.genres.columns import split as split_genres
 from mvidarr.kit.locks import locked_after_edit
@@ -195,7 +195,7 @@ async def merge_artists(session: AsyncSession, source_id: int, target_id: int) -
     """Moves every video (and monitor, and remembered removal) of `source` to `target`, fills the
     target's empty fields and genres from the source, and deletes the source."""
     if source_id == target_id:
-        raise InvalidInput("an artist cannot be merged into itself", loc=("body", "into_artist_id"))
+        raise InvalidInput("an artist cannot be merged into itself", loc=("body", "into_artist_id"), type_=CONFLICT)
     source = await get_artist(session, source_id)
     target = await get_artist(session, target_id)
     moved = await repository.move_artist_rows(session, source_id, target_id)

@@ -9,7 +9,7 @@ from mvidarr.audit import service
 from mvidarr.audit.schemas import AuditEventPublic
 from mvidarr.auth.dependencies import ADMIN
 from mvidarr.db import SessionDep
-from mvidarr.errors import InvalidInput, error_responses
+from mvidarr.errors import CONTENT, InvalidInput, error_responses
 from mvidarr.kit.pagination import Page, PageDep
 from mvidarr.kit.params import MAX_ID
 
@@ -35,5 +35,5 @@ async def list_audit_events(
 ) -> Page[AuditEventPublic]:
     for name, value in (("since", since), ("until", until)):
         if value is not None and value.tzinfo is None:
-            raise InvalidInput(f"{name} needs a time zone (e.g. a trailing Z)", loc=("query", name))
+            raise InvalidInput(f"{name} needs a time zone (e.g. a trailing Z)", loc=("query", name), type_=CONTENT)
     return await service.list_events(session, page, user_id=user_id, action=action, since=since, until=until)

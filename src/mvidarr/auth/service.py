@@ -35,6 +35,9 @@ from mvidarr.auth.tokens import new_csrf_token, new_refresh_token, new_session_i
 from mvidarr.config import Settings
 from mvidarr.db import Database, utcnow
 from mvidarr.errors import (
+    CONFLICT,
+    CONTENT,
+    REFERENCE,
     ConfigError,
     Conflict,
     Forbidden,
@@ -392,10 +395,12 @@ async def change_password(
         raise TooManyRequests("too many wrong passwords; wait before trying again", retry_after_s=wait)
     if not await guard.passwords.verify(user.password_hash, body.current_password):
         guard.by_username.fail(user.username_key)
-        raise InvalidInput("current password is wrong", loc=("body", "current_password"))
+        raise InvalidInput("current password is wrong", loc=("body", "current_password"), type_=CONTENT)
     check_policy(body.new_password, user.username)
     if body.new_password == body.current_password:
-        raise InvalidInput("the new password must differ from the current one", loc=("body", "new_password"))
+        raise InvalidInput(
+            "the new password must differ from the current one", loc=("body", "new_password"), type_=CONFLICT
+        )
     password_hash = await guard.passwords.hash(body.new_password)
     cookie = principal.via == "cookie"
     async with db.writer() as session:
@@ -451,12 +456,12 @@ async def update_preferences(session: AsyncSession, principal: Principal, body: 
             and theme.startswith(CUSTOM_PREFIX)
             and not any(custom_id(t.name) == theme for t in stored_themes(user.preferences or {}))
         ):
-            raise InvalidInput(f"you have no custom theme {theme}", loc=("body", "theme"))
+            raise InvalidInput(f"you have no custom theme {theme}", loc=("body", "theme"), type_=REFERENCE)
         current.theme = theme
     if "page_sizes" in changes:
         merged = {**current.page_sizes, **(changes["page_sizes"] or {})} if changes["page_sizes"] else {}
         if len(merged) > 30:
-            raise InvalidInput("at most 30 page sizes", loc=("body", "page_sizes"))
+            raise InvalidInput("at most 30 page sizes", loc=("body", "page_sizes"), type_=CONFLICT)
         current.page_sizes = merged
     # Other keys (custom themes) are kept as they are.
     user.preferences = {**(user.preferences or {}), **current.model_dump()}
@@ -514,7 +519,9 @@ async def totp_enable(
         raise Conflict("start with POST /api/v1/auth/totp/setup")
     step = totp.matching_step(guard.sealer.open(user.totp_secret), code, after_step=None)
     if step is None:
-        raise InvalidInput("the code does not match; check the authenticator's clock", loc=("body", "code"))
+        raise InvalidInput(
+            "the code does not match; check the authenticator's clock", loc=("body", "code"), type_=CONTENT
+        )
     codes = totp.new_recovery_codes()
     user.totp_enabled = True
     user.totp_last_step = step

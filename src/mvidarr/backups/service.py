@@ -28,7 +28,7 @@ from mvidarr.backups import snapshot
 from mvidarr.backups.schemas import BackupList, BackupPublic, Manifest, RestorePlan, TableChange
 from mvidarr.config import SECRET_KEY_FILE, Settings
 from mvidarr.db import Database
-from mvidarr.errors import Conflict, InvalidInput, NotFound
+from mvidarr.errors import CONTENT, Conflict, InvalidInput, NotFound
 from mvidarr.kit.sealing import Sealer, SealError
 from mvidarr.migrations import downgrade_in, head_revision, known_revisions, upgrade, upgrade_in
 from mvidarr.models import Job, JobStatus, Setting
@@ -103,7 +103,9 @@ def _open_secret(raw: bytes, passphrase: str) -> str:
     try:
         return Sealer.from_passphrase(passphrase, base64.b64decode(document["salt"])).open(document["sealed"])
     except SealError:
-        raise InvalidInput("the passphrase does not open the backup's secret key", loc=("body", "passphrase")) from None
+        raise InvalidInput(
+            "the passphrase does not open the backup's secret key", loc=("body", "passphrase"), type_=CONTENT
+        ) from None
 
 
 def _pack(work: Path, members: list[str], target: Path) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mvidarr.connections import clients
 from mvidarr.connections.schemas import ConnectionCreate, ConnectionPublic, ConnectionTest, ConnectionUpdate
 from mvidarr.db import Database, utcnow
-from mvidarr.errors import Conflict, InvalidInput, NotFound
+from mvidarr.errors import CONTENT, Conflict, InvalidInput, NotFound
 from mvidarr.kit.pagination import Page, PageParams
 from mvidarr.models import MediaServerConnection
 from mvidarr.network.policy import FetchFailed, FetchRefused, NetworkPolicy
@@ -45,7 +45,7 @@ async def _check_url(url: str, policy: NetworkPolicy) -> None:
     try:
         await policy.check_url(url)
     except FetchRefused as exc:
-        raise InvalidInput(str(exc), loc=("body", "url")) from None
+        raise InvalidInput(str(exc), loc=("body", "url"), type_=CONTENT) from None
     except FetchFailed:
         pass
 

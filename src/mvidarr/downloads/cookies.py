@@ -26,7 +26,7 @@ def check(data: bytes) -> None:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise InvalidInput("the cookies file is not UTF-8 text", loc=("body", "file")) from None
+        raise InvalidInput("the cookies file is not UTF-8 text", loc=("body", "file"), type_=CONTENT) from None
     lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
     if not lines and "# Netscape HTTP Cookie File" not in text:
         raise InvalidInput(

@@ -26,7 +26,7 @@ from mvidarr.downloads.schemas import (
     YtDlpStatus,
 )
 from mvidarr.downloads.updates import is_newer
-from mvidarr.errors import CONFLICT, REFERENCE, Conflict, InvalidInput, NotFound
+from mvidarr.errors import CONFLICT, CONTENT, REFERENCE, Conflict, InvalidInput, NotFound
 from mvidarr.events.hub import Event, EventHub
 from mvidarr.jobs import service as jobs
 from mvidarr.jobs.clock import Clock
@@ -132,7 +132,7 @@ async def queue_bulk(
             limit=MAX_BULK,
         )
         if not ids:
-            raise InvalidInput("no video matches the filter", loc=("body", "filter"))
+            raise InvalidInput("no video matches the filter", loc=("body", "filter"), type_=REFERENCE)
     await require_root_folder(session, PUT_DOWNLOADS)  # after the request itself is known to be valid
     job, _created = await jobs.enqueue(
         session, hub, BULK, BulkDownloadParams(video_ids=ids), created_by=created_by, clock=clock
@@ -150,7 +150,9 @@ async def _source_metadata(url: str, policy: NetworkPolicy) -> dict[str, Any]:
             raise NetworkRefused(exc.message) from None
         if exc.kind in ("transient", "rate_limited", "bot_check"):
             raise FetchFailed(f"the source did not answer: {exc.message}") from None
-        raise InvalidInput(f"cannot read the source: {exc.message}", loc=("body", "source_url")) from None
+        raise InvalidInput(
+            f"cannot read the source: {exc.message}", loc=("body", "source_url"), type_=CONTENT
+        ) from None
 
 
 async def add_from_source(
@@ -180,7 +182,9 @@ async def add_from_source(
         artist_name = artist_name or parsed.artist
         title = title or parsed.title
         if not artist_name:
-            raise InvalidInput("the source's title names no artist; send artist_name", loc=("body", "artist_name"))
+            raise InvalidInput(
+                "the source's title names no artist; send artist_name", loc=("body", "artist_name"), type_=CONTENT
+            )
     assert title is not None
     artist, _created = await artists.find_or_create(session, artist_name)
     await session.flush()

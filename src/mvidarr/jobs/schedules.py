@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.db import Database, utcnow
-from mvidarr.errors import CONTENT, Conflict, InvalidInput, MvidarrError, NotFound
+from mvidarr.errors import CONFLICT, CONTENT, Conflict, InvalidInput, MvidarrError, NotFound
 from mvidarr.events.hub import EventHub
 from mvidarr.jobs import repository, service
 from mvidarr.jobs.clock import Clock
@@ -208,7 +208,7 @@ async def update_schedule(
         changes["cron"] = None
         retimed = True
     elif "cron" in changes or "interval_s" in changes:
-        raise InvalidInput("a schedule needs interval_s or cron", loc=("body",))
+        raise InvalidInput("a schedule needs interval_s or cron", loc=("body",), type_=CONFLICT)
     for key, value in changes.items():
         setattr(schedule, key, value)
     now = clock.now()

@@ -171,14 +171,16 @@ async def _plan(session: AsyncSession, body: MergeRequest) -> _Plan:
     if body.keep_file_id is not None:
         if body.keep_file_id not in current:
             raise InvalidInput(
-                f"file {body.keep_file_id} is not the current file of one of these videos", loc=("body", "keep_file_id")
+                f"file {body.keep_file_id} is not the current file of one of these videos",
+                loc=("body", "keep_file_id"),
+                type_=REFERENCE,
             )
         best: DuplicateMember | None = current[body.keep_file_id]
     else:
         best = _best(members)
     if body.keep_video_id is not None:
         if body.keep_video_id not in loaded:
-            raise InvalidInput("keep_video_id must be one of video_ids", loc=("body", "keep_video_id"))
+            raise InvalidInput("keep_video_id must be one of video_ids", loc=("body", "keep_video_id"), type_=CONFLICT)
         keeper_id = body.keep_video_id
     else:
         keeper_id = best.video_id if best is not None else min(ids)

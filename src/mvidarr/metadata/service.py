@@ -85,7 +85,7 @@ async def enrich_request(
     elif body.filter is not None:
         through = await video_repository.newest_id(session)
         if not await video_repository.count_matching(session, body.filter.to_filter(), through_id=through):
-            raise InvalidInput("no video matches the filter", loc=("body", "filter"))
+            raise InvalidInput("no video matches the filter", loc=("body", "filter"), type_=REFERENCE)
         params = LibraryEnrichParams(only_due=False, artists=False, filter=body.filter, through_id=through)
     else:
         return await enrich_library(session, hub, clock, body.only_due, user_id)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.auth.guard import Principal
 from mvidarr.db import Database, utcnow
-from mvidarr.errors import Conflict, Forbidden, InvalidInput, NotFound
+from mvidarr.errors import CONFLICT, CONTENT, Conflict, Forbidden, InvalidInput, NotFound
 from mvidarr.kit.pagination import Page, PageParams
 from mvidarr.models import Delivery, DeliveryStatus, NotificationTarget, Role, TargetKind
 from mvidarr.network.policy import FetchFailed, FetchRefused, NetworkPolicy
@@ -70,7 +70,7 @@ async def _check_destination(
             script_path(scripts, script)
     except (FetchRefused, SendFailed) as exc:
         field = "script" if kind == TargetKind.SCRIPT else "url"
-        raise InvalidInput(str(exc), loc=("body", field)) from None
+        raise InvalidInput(str(exc), loc=("body", field), type_=CONTENT) from None
     except FetchFailed:
         pass  # an unresolvable name now may resolve later; each send checks again
 
@@ -143,15 +143,15 @@ async def update_target(
     _check_role(principal, target.kind)
     given = body.model_fields_set
     if "url" in given and target.kind == TargetKind.SCRIPT:
-        raise InvalidInput("a script target has no url", loc=("body", "url"))
+        raise InvalidInput("a script target has no url", loc=("body", "url"), type_=CONFLICT)
     if "script" in given and target.kind != TargetKind.SCRIPT:
-        raise InvalidInput("only script targets have a script", loc=("body", "script"))
+        raise InvalidInput("only script targets have a script", loc=("body", "script"), type_=CONFLICT)
     if "secret" in given and target.kind != TargetKind.WEBHOOK:
-        raise InvalidInput("only webhooks have a secret", loc=("body", "secret"))
+        raise InvalidInput("only webhooks have a secret", loc=("body", "secret"), type_=CONFLICT)
     if ("url" in given and body.url is None and target.kind != TargetKind.SCRIPT) or (
         "script" in given and body.script is None
     ):
-        raise InvalidInput("it cannot be removed", loc=("body", "url" if "url" in given else "script"))
+        raise InvalidInput("it cannot be removed", loc=("body", "url" if "url" in given else "script"), type_=CONFLICT)
     if body.url is not None or body.script is not None:
         await _check_destination(target.kind, body.url, body.script, policy, scripts)
     values: dict[str, Any] = body.model_dump(include=given)

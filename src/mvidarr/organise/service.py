@@ -59,7 +59,7 @@ async def current_template(session: AsyncSession) -> Template:
         return parse_template(source)
     except TemplateError as exc:
         # The setting is validated when saved; a bad stored value is still a user-fixable problem.
-        raise InvalidInput(f"library.naming_template: {exc}", loc=("library.naming_template",)) from None
+        raise InvalidInput(f"library.naming_template: {exc}", loc=("library.naming_template",), type_=CONTENT) from None
 
 
 def _fields(row: Any) -> NamingFields:

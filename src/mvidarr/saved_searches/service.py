@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mvidarr.errors import Conflict, InvalidInput, NotFound
+from mvidarr.errors import CONTENT, Conflict, InvalidInput, NotFound
 from mvidarr.kit.pagination import Page, PageParams, sort_clauses
 from mvidarr.kit.queries import Scalars
 from mvidarr.library.bulk_schemas import VideoSelection
@@ -28,7 +28,7 @@ def _check_sort(sort: str | None) -> None:
     try:
         sort_clauses(sort, videos_repository.SORTABLE, default=videos.LIST_DEFAULT_SORT, tiebreak=Video.id)
     except InvalidInput as exc:
-        raise InvalidInput(str(exc.detail or exc), loc=("body", "sort")) from None
+        raise InvalidInput(str(exc.detail or exc), loc=("body", "sort"), type_=CONTENT) from None
 
 
 def page_url(selection: VideoSelection, sort: str | None) -> str:
