@@ -42,7 +42,8 @@ def _label(database: str) -> str:
 def _command(database: str, args: list[str], scratch: Path) -> tuple[list[str], dict[str, str]]:
     env = {**os.environ, "MVIDARR_TEST_DATABASE": database}
     basetemp = scratch / _label(database)
-    return [sys.executable, "-m", "pytest", f"--basetemp={basetemp}", *args], env
+    # The slowest tests are listed at the end of each leg: the suite's time budget is watched there.
+    return [sys.executable, "-m", "pytest", f"--basetemp={basetemp}", "--durations=15", *args], env
 
 
 def _serial(databases: list[str], args: list[str], scratch: Path) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import gc
 import os
 import signal
@@ -12,9 +13,11 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from fastapi.datastructures import DefaultPlaceholder
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, APIWebSocketRoute
+from starlette.routing import compile_path
 
 from mvidarr import __version__
 from mvidarr.api_keys.endpoints import router as api_keys_router
@@ -161,42 +164,24 @@ def _add_api_routes(app: FastAPI, router: APIRouter) -> None:
     Not `include_router`: FastAPI keeps an included router as one entry, matches a request against
     its routes once to choose it and again inside it, with bookkeeping for every route tried; that
     was a fifth of a video detail's time. A route at the top level is matched once, by its regex.
+
+    Each route is a shallow copy of the router's own, with the prefixed path compiled again. Building
+    a route anew (`add_api_route`) redoes its dependency analysis and response models: ~10 ms a route,
+    most of an app's construction (and of every test's set-up). What depends on the path is
+    recomputed: its regex and operation id. Schema titles FastAPI derived at build time (form bodies,
+    anonymous response lists) keep the unprefixed name. No route uses `app.dependency_overrides`.
     """
     for route in router.routes:
-        if isinstance(route, APIRoute):
-            app.router.add_api_route(
-                API_PREFIX + route.path,
-                route.endpoint,
-                response_model=route.response_model,
-                status_code=route.status_code,
-                tags=route.tags,
-                dependencies=route.dependencies,
-                summary=route.summary,
-                description=route.description,
-                response_description=route.response_description,
-                responses=route.responses,
-                deprecated=route.deprecated,
-                methods=route.methods,
-                operation_id=route.operation_id,
-                response_model_include=route.response_model_include,
-                response_model_exclude=route.response_model_exclude,
-                response_model_by_alias=route.response_model_by_alias,
-                response_model_exclude_unset=route.response_model_exclude_unset,
-                response_model_exclude_defaults=route.response_model_exclude_defaults,
-                response_model_exclude_none=route.response_model_exclude_none,
-                include_in_schema=route.include_in_schema,
-                response_class=route.response_class,
-                name=route.name,
-                callbacks=route.callbacks,
-                openapi_extra=route.openapi_extra,
-                generate_unique_id_function=route.generate_unique_id_function,
-                strict_content_type=route.strict_content_type,
-                max_body_size=route.max_body_size,
-            )
-        elif isinstance(route, APIWebSocketRoute):
-            app.router.add_api_websocket_route(
-                API_PREFIX + route.path, route.endpoint, name=route.name, dependencies=route.dependencies
-            )
+        if isinstance(route, APIRoute | APIWebSocketRoute):
+            copied = copy.copy(route)
+            copied.path = API_PREFIX + route.path
+            copied.path_regex, copied.path_format, copied.param_convertors = compile_path(copied.path)
+            if isinstance(copied, APIRoute):
+                generate = copied.generate_unique_id_function
+                copied.unique_id = copied.operation_id or (
+                    generate.value if isinstance(generate, DefaultPlaceholder) else generate
+                )(copied)
+            app.router.routes.append(copied)
         else:  # a nested router or a mount: its routes would be matched the slow way
             raise TypeError(f"{route!r} in an API router: add its routes to the router itself")
 
