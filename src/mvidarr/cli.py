@@ -178,6 +178,7 @@ async def _work(settings: Settings, slots: int) -> int:
 
     from mvidarr.db import Database
     from mvidarr.downloads import tasks as download_tasks
+    from mvidarr.jobs import workers
     from mvidarr.jobs.runtime import job_system
     from mvidarr.library import tasks as library_tasks
     from mvidarr.providers.hub import provider_hub
@@ -196,8 +197,13 @@ async def _work(settings: Settings, slots: int) -> int:
             runner = jobs.runner
             assert runner is not None
             click.echo(f"mvidarr worker {runner.worker_id} running {slots} job slots", err=True)
-            died = asyncio.create_task(runner.wait_stopped())
-            await asyncio.wait({died, asyncio.create_task(stop.wait())}, return_when=asyncio.FIRST_COMPLETED)
+
+            def figures() -> workers.Figures:
+                return workers.Figures(slots=slots, running_jobs=runner.running_jobs)
+
+            async with workers.reporting(db, runner.worker_id, figures, every_s=settings.job_heartbeat_s):
+                died = asyncio.create_task(runner.wait_stopped())
+                await asyncio.wait({died, asyncio.create_task(stop.wait())}, return_when=asyncio.FIRST_COMPLETED)
             failed = runner.died is not None
     finally:
         await db.dispose()

@@ -267,3 +267,44 @@ async def test_sigterm_with_twenty_running_jobs_loses_none(
         assert job.lease_expires_at is None
     done = await rows(db)
     assert sorted(job_id for job_id, _a, _p in done) == quick
+
+
+async def test_metrics_show_each_worker_process_until_it_stops(
+    app: Any, db: Database, client: Any, workers: Workers
+) -> None:
+    """`mvidarr worker` processes report memory, CPU, slots and running jobs; the API's scrape lists
+    each live one by its id, and one that stops leaves the scrape."""
+    from tests.metrics.test_metrics_api import scrape
+
+    first, second = workers.start(slots=2), workers.start(slots=3)
+    async with db.writer() as session:
+        job, _ = await service.enqueue(session, app.state.hub, "test.sleep", {"seconds": 3.0})
+        await session.commit()
+    deadline = time.monotonic() + 90  # two processes start (migration check, imports) on a loaded machine
+    while True:
+        found = await scrape(client)
+        memory = {
+            dict(labels)["worker"]: v
+            for (name, labels), v in found.items()
+            if name.startswith("mvidarr_worker_resident")
+        }
+        running = sum(v for (name, _), v in found.items() if name == "mvidarr_worker_running_jobs")
+        if len(memory) == 2 and running == 1:
+            break
+        assert time.monotonic() < deadline, f"workers in the scrape: {memory}, running {running}"
+        await asyncio.sleep(0.2)
+    pids = {int(worker.split(":")[1]) for worker in memory}
+    assert pids == {first.pid, second.pid}
+    assert all(v > 10 * 1024 * 1024 for v in memory.values()), memory
+    slots = sorted(v for (name, _), v in found.items() if name == "mvidarr_worker_job_slots")
+    assert slots == [2, 3]
+    cpu = [v for (name, _), v in found.items() if name == "mvidarr_worker_cpu_seconds"]
+    assert len(cpu) == 2
+    assert all(v > 0 for v in cpu)
+
+    second.send_signal(signal.SIGTERM)
+    second.wait(timeout=15)
+    await wait_for(db, job.id, within_s=15)
+    found = await scrape(client)
+    left = {dict(labels)["worker"] for (name, labels) in found if name == "mvidarr_worker_resident_memory_bytes"}
+    assert {int(worker.split(":")[1]) for worker in left} == {first.pid}, "a stopped worker leaves the scrape"

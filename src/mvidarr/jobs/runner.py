@@ -161,6 +161,11 @@ class Runner:
         self._limits_at = -LIMIT_CACHE_S
         self._stopped = asyncio.Event()
 
+    @property
+    def running_jobs(self) -> int:
+        """Jobs this runner is running now."""
+        return len(self._running)
+
     # -- lifecycle -------------------------------------------------------------------------------
 
     async def start(self) -> None:

@@ -52,7 +52,7 @@ class ProcessSample:
     websocket_clients: int
 
 
-def _read_proc_self() -> tuple[float, float, float] | None:
+def read_proc_self() -> tuple[float, float, float] | None:
     """(resident bytes, virtual bytes, CPU seconds) from /proc, or None off Linux."""
     try:
         with open("/proc/self/stat", "rb") as handle:
@@ -156,7 +156,7 @@ class ProcessMetrics:
                 self.pool_in_use.labels(pool.name).set(pool.in_use)
             self.pool_open.labels(pool.name).set(pool.open)
         self.websocket_clients.set(sample.websocket_clients)
-        proc = _read_proc_self()
+        proc = read_proc_self()
         if proc is not None:
             rss, vms, cpu = proc
             self.memory.set(rss)

@@ -20,9 +20,11 @@ from mvidarr.auth.guard import Principal
 from mvidarr.db import Database
 from mvidarr.errors import Forbidden, Unauthorized
 from mvidarr.events.hub import EventHub
+from mvidarr.jobs import workers
 from mvidarr.kit.networks import in_networks
 from mvidarr.metrics import repository
 from mvidarr.metrics.process import PoolUse, ProcessMetrics, ProcessSample
+from mvidarr.models import WorkerProcess
 from mvidarr.models.user import Role
 from mvidarr.providers.hub import ProviderHub
 from mvidarr.providers.models import ProviderStatus
@@ -88,17 +90,23 @@ async def _database_families(
             return await repository.jobs_by_type_status(session), await repository.queue(session, now)
 
     async def the_rest() -> tuple[
-        list[repository.DurationRow], list[repository.DownloadRow], list[repository.ProviderCounts]
+        list[repository.DurationRow],
+        list[repository.DownloadRow],
+        list[repository.ProviderCounts],
+        list[WorkerProcess],
     ]:
         async with db.reader() as session:
             return (
                 await repository.durations(session),
                 await repository.downloads(session),
                 await repository.provider_counts(session),
+                await workers.live(session, now),
             )
 
     # Two connections side by side (SQLite runs each on its own thread): about half the wall time.
-    (by_status, queue), (durations, downloads, provider_counts) = await asyncio.gather(jobs_and_queue(), the_rest())
+    (by_status, queue), (durations, downloads, provider_counts, live_workers) = await asyncio.gather(
+        jobs_and_queue(), the_rest()
+    )
     jobs = GaugeMetricFamily("mvidarr_jobs", "Jobs in the database by type and status.", labels=("type", "status"))
     for job_type, status, count in by_status:
         jobs.add_metric((job_type, status), count)
@@ -151,7 +159,47 @@ async def _database_families(
     for pc in provider_counts:
         requests.add_metric((pc.provider,), pc.requests)
         errors.add_metric((pc.provider,), pc.errors)
-    return [jobs, depth, age, run, counts, completed, active, speed, requests, errors]
+    return [jobs, depth, age, run, counts, completed, active, speed, requests, errors, *_worker_families(live_workers)]
+
+
+def _worker_families(rows: list[WorkerProcess]) -> list[GaugeMetricFamily]:
+    """The figures each live `mvidarr worker` last reported (API processes have their own above)."""
+    labels = ("worker", "host")
+    families = {
+        "resident_bytes": GaugeMetricFamily(
+            "mvidarr_worker_resident_memory_bytes", "Resident memory of each job worker process.", labels=labels
+        ),
+        "virtual_bytes": GaugeMetricFamily(
+            "mvidarr_worker_virtual_memory_bytes", "Virtual memory of each job worker process.", labels=labels
+        ),
+        "cpu_seconds": GaugeMetricFamily(
+            "mvidarr_worker_cpu_seconds",
+            "User and system CPU time each job worker process has used since it started (a counter in meaning).",
+            labels=labels,
+        ),
+        "slots": GaugeMetricFamily("mvidarr_worker_job_slots", "Jobs each worker may run at once.", labels=labels),
+        "running_jobs": GaugeMetricFamily(
+            "mvidarr_worker_running_jobs", "Jobs each worker was running at its last report.", labels=labels
+        ),
+        "started_at": GaugeMetricFamily(
+            "mvidarr_worker_start_time_seconds", "When each worker process started, in Unix time.", labels=labels
+        ),
+        "reported_at": GaugeMetricFamily(
+            "mvidarr_worker_last_report_time_seconds",
+            "When each worker last reported (every heartbeat), in Unix time.",
+            labels=labels,
+        ),
+    }
+    for row in rows:
+        key = (row.worker_id, row.host)
+        families["resident_bytes"].add_metric(key, row.resident_bytes)
+        families["virtual_bytes"].add_metric(key, row.virtual_bytes)
+        families["cpu_seconds"].add_metric(key, row.cpu_seconds)
+        families["slots"].add_metric(key, row.slots)
+        families["running_jobs"].add_metric(key, row.running_jobs)
+        families["started_at"].add_metric(key, row.started_at.timestamp())
+        families["reported_at"].add_metric(key, row.reported_at.timestamp())
+    return list(families.values())
 
 
 def _provider_families(statuses: list[ProviderStatus]) -> list[GaugeMetricFamily]:
