@@ -14,7 +14,13 @@ class Manifest(Schema):
     mvidarr_version: str
     created_at: UTCDatetime
     database: Literal["sqlite", "postgresql"]
-    database_file: str = Field(description="`database.sqlite` (a SQLite file) or `database.jsonl` (rows).")
+    database_file: str = Field(
+        description="`database.sqlite` (a SQLite file), `database.pgdump` (pg_dump's custom format) or "
+        "`database.jsonl` (rows, where no pg_dump could dump the server)."
+    )
+    database_schema: str | None = Field(
+        default=None, description="The PostgreSQL schema copied (a pg_dump backup restores into that schema)."
+    )
     migration: str | None = Field(description="The schema revision of the copied database.")
     row_counts: dict[str, int]
     checksums: dict[str, str] = Field(description="SHA-256 of every other file in the backup.")

@@ -22,6 +22,7 @@ from typing import Literal
 import orjson
 from pydantic import ValidationError
 from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mvidarr import __version__
 from mvidarr.backups import snapshot
@@ -42,7 +43,8 @@ MANIFEST = "manifest.json"
 SETTINGS = "settings.json"
 SECRET = "secret.json"
 DATABASE_FILES = {"sqlite": "database.sqlite", "postgresql": "database.jsonl"}
-MEMBERS = {MANIFEST, SETTINGS, SECRET, *DATABASE_FILES.values()}
+PG_DUMP_FILE = "database.pgdump"
+MEMBERS = {MANIFEST, SETTINGS, SECRET, PG_DUMP_FILE, *DATABASE_FILES.values()}
 _NAME_OK = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
 
 
@@ -149,12 +151,13 @@ async def create(
     dialect: Literal["sqlite", "postgresql"] = "sqlite" if db.is_sqlite else "postgresql"
     database_name = DATABASE_FILES[dialect]
     warnings: list[str] = []
+    schema: str | None = None
     with _workdir(settings) as work:
         if db.is_sqlite:
             await asyncio.to_thread(snapshot.sqlite_copy, snapshot.database_file(db), work / database_name)
             counts, revision = await asyncio.to_thread(snapshot.sqlite_counts, work / database_name)
         else:
-            counts, revision = await snapshot.export_postgres(db, work / database_name)
+            counts, revision, schema, database_name = await _copy_postgres(db, work, warnings)
         if progress is not None:
             progress(0.6, "database copied")
         async with db.reader() as session:
@@ -181,6 +184,7 @@ async def create(
             created_at=now,
             database=dialect,
             database_file=database_name,
+            database_schema=schema,
             migration=revision,
             row_counts=counts,
             checksums=checksums,
@@ -192,6 +196,23 @@ async def create(
         await asyncio.to_thread(_pack, work, [MANIFEST, *members], target)
     log.info("backup written to %s (%d tables, schema %s)", target, len(counts), revision)
     return target, manifest
+
+
+async def _copy_postgres(db: Database, work: Path, warnings: list[str]) -> tuple[dict[str, int], str | None, str, str]:
+    """pg_dump's archive where pg_dump is installed and can dump this server, else the logical export;
+    answers row counts, revision, schema and the database file's name."""
+    schema = await snapshot.current_schema(db)
+    pg_dump = snapshot.pg_tool("pg_dump")
+    if pg_dump is not None:
+        try:
+            counts, revision, schema = await snapshot.dump_postgres(db, work / PG_DUMP_FILE, pg_dump)
+            return counts, revision, schema, PG_DUMP_FILE
+        except snapshot.PgToolFailed as exc:
+            (work / PG_DUMP_FILE).unlink(missing_ok=True)
+            log.warning("backup: %s; writing a logical export instead", exc)
+            warnings.append(f"{exc}; the backup holds a logical export instead (restorable without pg_restore)")
+    counts, revision = await snapshot.export_postgres(db, work / DATABASE_FILES["postgresql"])
+    return counts, revision, schema, DATABASE_FILES["postgresql"]
 
 
 def read_manifest(path: Path) -> Manifest:
@@ -297,6 +318,8 @@ async def plan(db: Database, settings: Settings, path: Path, work: Path, *, pass
     if manifest.database != dialect:
         raise BackupRefused(f"this is a {manifest.database} backup; this installation runs on {dialect}")
     _check_revision(manifest)
+    if manifest.database_file == PG_DUMP_FILE:
+        await _check_pg_restore(db, manifest, work / PG_DUMP_FILE)
     counts, revision = await _current(db)
     warnings = list(manifest.warnings)
     secret_key: Literal["replaced", "kept"] = "kept"
@@ -326,6 +349,26 @@ async def plan(db: Database, settings: Settings, path: Path, work: Path, *, pass
         secret_key=secret_key,
         warnings=warnings,
     )
+
+
+async def _check_pg_restore(db: Database, manifest: Manifest, archive: Path) -> None:
+    """A pg_dump backup needs pg_restore here, able to read it, and the schema it was taken from."""
+    pg_restore = snapshot.pg_tool("pg_restore")
+    if pg_restore is None:
+        raise BackupRefused(
+            "this backup was made with pg_dump: restoring it needs pg_restore (PostgreSQL's client programs, "
+            "of the server's version or newer) on this machine; install them (e.g. the postgresql-client package)"
+        )
+    try:
+        await snapshot.check_archive(archive, pg_restore)
+    except snapshot.PgToolFailed as exc:
+        raise BackupRefused(f"{exc}; install a pg_restore as new as the pg_dump that made the backup") from None
+    schema = await snapshot.current_schema(db)
+    if manifest.database_schema is not None and manifest.database_schema != schema:
+        raise BackupRefused(
+            f"this backup holds the PostgreSQL schema {manifest.database_schema!r}; this installation uses "
+            f"{schema!r}: restore it into an installation on that schema (MVIDARR_DATABASE_SCHEMA)"
+        )
 
 
 def _write_secret(settings: Settings, secret: str) -> None:
@@ -373,6 +416,8 @@ async def restore(
         source = work / manifest.database_file
         if db.is_sqlite:
             await asyncio.to_thread(snapshot.sqlite_restore, source, snapshot.database_file(db))
+        elif manifest.database_file == PG_DUMP_FILE:
+            await _restore_pg_dump(db, source, manifest.migration, result.current_migration)
         else:
             await _restore_postgres(db, source, manifest.migration, result.current_migration)
         if result.migrate_after:
@@ -389,14 +434,29 @@ async def restore(
     return result.model_copy(update={"dry_run": False, "warnings": warnings})
 
 
-async def _restore_postgres(db: Database, source: Path, target: str | None, current: str | None) -> None:
+async def _align(conn: AsyncConnection, target: str | None, current: str | None) -> None:
+    """Bring the live schema to the backup's revision, so its tables are the backup's."""
     order = known_revisions()
-    async with db.engine.begin() as conn:
-        if target is not None and current is not None and current != target:
-            if current in order and order.index(current) > order.index(target):
-                await downgrade_in(conn, target)
-            else:
-                await upgrade_in(conn, target)
-        elif current is None and target is not None:
+    if target is not None and current is not None and current != target:
+        if current in order and order.index(current) > order.index(target):
+            await downgrade_in(conn, target)
+        else:
             await upgrade_in(conn, target)
+    elif current is None and target is not None:
+        await upgrade_in(conn, target)
+
+
+async def _restore_postgres(db: Database, source: Path, target: str | None, current: str | None) -> None:
+    async with db.engine.begin() as conn:
+        await _align(conn, target, current)
         await conn.run_sync(snapshot.import_rows, source)
+
+
+async def _restore_pg_dump(db: Database, source: Path, target: str | None, current: str | None) -> None:
+    """The schema is first brought to the backup's revision (so `--clean` leaves no table of a later
+    one behind), then pg_restore replaces it in its own single transaction."""
+    async with db.engine.begin() as conn:
+        await _align(conn, target, current)
+    pg_restore = snapshot.pg_tool("pg_restore")
+    assert pg_restore is not None, "checked by plan()"
+    await snapshot.restore_pg_dump(db, source, pg_restore, await snapshot.current_schema(db))

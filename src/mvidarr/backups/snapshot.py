@@ -4,15 +4,20 @@ SQLite: the online backup API (one step, under a read lock, so the copy is one m
 database while the server keeps serving). Restoring uses the same API the other way, into the
 live file, so connections already open see the restored database at their next statement.
 
-PostgreSQL: a logical export, every table's rows as JSON lines, read in one repeatable-read
-transaction (one moment of the database); restored in one transaction: tables emptied, rows
-inserted in foreign-key order, sequences moved past the highest id. Needs no `pg_dump` of the
-server's version on the machine (decision 0034).
+PostgreSQL: with `pg_dump` on the machine, its custom-format archive of the app's schema, taken
+from a snapshot exported by the same repeatable-read transaction that counts the rows (one moment
+of the database); restored by `pg_restore --clean` in one transaction (decision 0058). Without
+`pg_dump`, or when it cannot dump this server (an older client), a logical export: every table's
+rows as JSON lines, read in one repeatable-read transaction; restored in one transaction: tables
+emptied, rows inserted in foreign-key order, sequences moved past the highest id (decision 0034).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import os
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -20,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, MetaData, Table, func, select, text
+from sqlalchemy import URL, Connection, MetaData, Table, func, select, text
 from sqlalchemy import types as sa_types
 
 from mvidarr.db import Database
@@ -217,3 +222,83 @@ def database_counts(conn: Connection) -> tuple[dict[str, int], str | None]:
     if VERSION_TABLE in metadata.tables:
         revision = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()
     return counts, str(revision) if revision is not None else None
+
+
+class PgToolFailed(Exception):
+    """pg_dump or pg_restore ended with an error; the message is its last lines."""
+
+
+def pg_tool(name: str) -> str | None:
+    """The path of a PostgreSQL client program (`pg_dump`, `pg_restore`) on PATH, or None."""
+    return shutil.which(name)
+
+
+def libpq_environment(url: URL) -> dict[str, str]:
+    """The environment that points libpq programs at `url`'s database: the password goes in
+    PGPASSWORD, never on a command line other users can read."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PG")}
+    host = url.host or url.query.get("host")
+    values = {
+        "PGHOST": host if isinstance(host, str) else None,
+        "PGPORT": str(url.port) if url.port else None,
+        "PGUSER": url.username,
+        "PGPASSWORD": url.password if isinstance(url.password, str) else None,
+        "PGDATABASE": url.database,
+        "PGCONNECT_TIMEOUT": "10",
+    }
+    env.update({key: value for key, value in values.items() if value})
+    return env
+
+
+async def _run(program: str, *args: str, env: dict[str, str]) -> None:
+    process = await asyncio.create_subprocess_exec(
+        program, *args, env=env, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, errors = await process.communicate()
+    if process.returncode != 0:
+        lines = errors.decode(errors="replace").strip().splitlines()[-3:]
+        raise PgToolFailed(f"{os.path.basename(program)} failed: {' '.join(lines) or f'exit {process.returncode}'}")
+
+
+async def dump_postgres(db: Database, path: Path, pg_dump: str) -> tuple[dict[str, int], str | None, str]:
+    """pg_dump's custom-format archive of the app's schema into `path`; answers rows per table, the
+    migration revision and the schema's name, all of one moment: the counts are read in the
+    transaction whose exported snapshot pg_dump dumps."""
+    async with db.engine.connect() as base:
+        conn = await base.execution_options(isolation_level="REPEATABLE READ")
+        async with conn.begin():
+            snapshot = str((await conn.execute(text("SELECT pg_export_snapshot()"))).scalar_one())
+            schema = str((await conn.execute(text("SELECT current_schema()"))).scalar_one())
+            counts, revision = await conn.run_sync(database_counts)
+            await _run(
+                pg_dump, "--format=custom", f"--snapshot={snapshot}", f"--schema={schema}", "--no-owner",
+                "--no-privileges", f"--file={path}", env=libpq_environment(db.engine.url),
+            )  # fmt: skip
+    return counts, revision, schema
+
+
+async def restore_pg_dump(db: Database, path: Path, pg_restore: str, schema: str) -> None:
+    """Replace the schema's tables, sequences, functions and triggers with the archive's, data
+    included, in one transaction (an error leaves the database as it was)."""
+    database = _conninfo_dbname(db.engine.url.database or "")
+    await _run(
+        pg_restore, "--clean", "--if-exists", "--single-transaction", "--exit-on-error", "--no-owner",
+        "--no-privileges", f"--schema={schema}", f"--dbname={database}", str(path),
+        env=libpq_environment(db.engine.url),
+    )  # fmt: skip
+
+
+async def check_archive(path: Path, pg_restore: str) -> None:
+    """Whether `pg_restore` can read the archive (its format version, not damaged); changes nothing."""
+    await _run(pg_restore, "--list", str(path), env=dict(os.environ))
+
+
+def _conninfo_dbname(name: str) -> str:
+    """`name` as a libpq connection string, so a name with `=` is not read as one."""
+    return "dbname='" + name.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+async def current_schema(db: Database) -> str:
+    async with db.engine.connect() as conn:
+        return str((await conn.execute(text("SELECT current_schema()"))).scalar_one())
