@@ -96,6 +96,23 @@ async def test_typos_are_forgiven_when_nothing_matches(client: httpx.AsyncClient
     assert far["corrected"] is None
 
 
+async def test_a_typo_in_the_first_letter_is_forgiven_too(client: httpx.AsyncClient, library: dict[str, Any]) -> None:
+    cases = {
+        "lyperballad": "hyperballad",  # mistyped first letter
+        "yperballad": "hyperballad",  # missing first letter
+        "shyperballad": "hyperballad",  # an extra letter in front
+        "yhperballad": "hyperballad",  # the first two swapped
+        "motorhaed": "motorhead",  # (a typo later on still takes the same-letter path)
+    }
+    for typed, meant in cases.items():
+        body = await _search(client, typed)
+        assert body["corrected"] == meant, (typed, body)
+        assert body["total"] >= 1, typed
+    suggestions = (await client.get("/api/v1/search/suggestions", params={"q": "gyperballad"})).json()
+    assert [(i["kind"], i["label"]) for i in suggestions["items"]] == [("video", "Hyperballad")]
+    assert (await _search(client, "xqzperballad"))["total"] == 0, "two letters off at the start is too far"
+
+
 async def test_kinds_and_pages(client: httpx.AsyncClient, library: dict[str, Any]) -> None:
     videos = await _search(client, "bjork", kind="video")
     assert {item["kind"] for item in videos["items"]} == {"video"}

@@ -105,6 +105,36 @@ _VOCABULARY = {
 }
 
 
+# Words of the index that may be `word` with its first letter mistyped, missing, added or swapped
+# with the second: they share two letters with it at the start, one place apart. A scan of the
+# vocabulary, asked only when no word of the same first letter was close enough.
+_OTHER_FIRST = (
+    "(substr({w}, 2, 2) IN (:rest, :head) OR substr({w}, 1, 2) IN (:rest, :swapped)) "
+    "AND length({w}) BETWEEN :shortest AND :longest"
+)
+_VOCABULARY_OTHER_FIRST = {
+    "sqlite": text(
+        "SELECT coalesce(json_group_array(term), '[]') FROM (SELECT term FROM search_vocab "
+        f"WHERE {_OTHER_FIRST.format(w='term')} LIMIT 5000)"
+    ),
+    "postgresql": text(
+        "SELECT CAST(coalesce(json_agg(w.word), '[]'::json) AS TEXT) FROM (SELECT DISTINCT s.word FROM "
+        "(SELECT unnest(tsvector_to_array(d.vector)) AS word FROM search_document AS d) AS s "
+        f"WHERE {_OTHER_FIRST.format(w='s.word')} LIMIT 5000) AS w"
+    ),
+}
+_VOCABULARY_OTHER_FIRST = {
+    dialect: statement.bindparams(
+        bindparam("rest", type_=String),
+        bindparam("head", type_=String),
+        bindparam("swapped", type_=String),
+        bindparam("shortest", type_=Integer),
+        bindparam("longest", type_=Integer),
+    )
+    for dialect, statement in _VOCABULARY_OTHER_FIRST.items()
+}
+
+
 async def ranked(
     db: Scalars,
     dialect: str,
@@ -136,4 +166,18 @@ async def vocabulary(db: Scalars, dialect: str, word: str, *, slack: int) -> lis
         "longest": len(word) + slack,
     }
     words: list[str] = orjson.loads(await db.scalar(_VOCABULARY[dialect], values))
+    return words
+
+
+async def vocabulary_other_first(db: Scalars, dialect: str, word: str, *, slack: int) -> list[str]:
+    """Indexed words that may be `word` with a typo in its first letter (see _OTHER_FIRST); `word` has
+    at least three letters."""
+    values = {
+        "rest": word[1:3],
+        "head": word[0:2],
+        "swapped": word[1] + word[0],
+        "shortest": max(1, len(word) - slack),
+        "longest": len(word) + slack,
+    }
+    words: list[str] = orjson.loads(await db.scalar(_VOCABULARY_OTHER_FIRST[dialect], values))
     return words

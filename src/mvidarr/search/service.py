@@ -4,6 +4,8 @@ Every word of the query must match the start of a word of the document (prefix m
 results come while typing), case- and accent-insensitively (both sides are folded). When nothing
 matches, each word the index does not know is replaced by the indexed words within one or two
 edits of it (`fuzzy`), and the search runs once more; `corrected` then says what was searched.
+Candidates share the word's first letter; only when none is close enough are words with another
+first letter asked for (a mistyped, missing, extra or swapped first letter).
 """
 
 from __future__ import annotations
@@ -72,17 +74,24 @@ async def _corrections(db: Scalars, dialect: str, terms: list[str]) -> list[list
         if any(word.startswith(term) for word in known):
             groups.append([term])
             continue
-        scored = sorted(
-            (distance, word)
-            for word in known
-            if abs(len(word) - len(term)) <= slack and (distance := typo_distance(term, word)) <= slack
-        )
+        scored = _closest(term, known, slack)
+        if not scored:  # perhaps the first letter is the typo
+            scored = _closest(term, await repository.vocabulary_other_first(db, dialect, term, slack=slack), slack)
         if scored:
             groups.append([word for _, word in scored[:_ALTERNATIVES]])
             changed = True
         else:
             groups.append([term])
     return groups if changed else None
+
+
+def _closest(term: str, known: list[str], slack: int) -> list[tuple[int, str]]:
+    """The known words within `slack` edits of `term`, closest first."""
+    return sorted(
+        (distance, word)
+        for word in known
+        if abs(len(word) - len(term)) <= slack and (distance := typo_distance(term, word)) <= slack
+    )
 
 
 def _shaped(items: list[dict[str, Any]], terms: list[str]) -> list[dict[str, Any]]:
