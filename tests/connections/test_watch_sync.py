@@ -229,6 +229,36 @@ async def test_a_refused_key_fails_the_job_and_shows_on_the_link(
         assert (await _links(client, connection))[0]["last_error"] == "Jellyfin has no user 'carol'"
 
 
+async def test_a_video_the_server_will_not_update_is_reported_and_tried_again(
+    app: Any, client: httpx.AsyncClient, db: Database, runner: Runner
+) -> None:
+    await allow_private_hosts(app)
+    ids = await _library(client, db, 2)
+    admin = await _admin_id(db)
+    items = [{"Id": f"item{n}", "Name": f"Song {n}", "Type": "MusicVideo", "Path": f"/library/Air/{n}.mp4"}
+             for n in range(2)]  # fmt: skip
+    jellyfin = FakeJellyfin(items=items, refuse={"item1"})
+    for video_id in ids:
+        await _set_local(db, admin, video_id, True, 0.0, T0)
+    with serve(jellyfin):
+        connection = await _connect(client, name="den", kind="jellyfin", url=jellyfin.base, token=JELLYFIN_KEY)
+        await _link(client, connection, user_id=admin, remote_user=ALICE)
+        job = await _sync(client, db, connection)
+        assert job.status == JobStatus.FAILED
+        assert "1 video could not be written to the server: jellyfin answered 500" in (job.error or "")
+        [link] = await _links(client, connection)
+        assert (link["last_result"]["pushed"], link["last_result"]["failed"]) == (1, 1)
+        assert link["last_error"] == "1 video could not be written to the server: jellyfin answered 500"
+        assert jellyfin.data(ALICE, "item0")["Played"] is True
+        # The refused video had no agreement recorded, so the next sync sends it again.
+        jellyfin.refuse.clear()
+        assert (await _sync(client, db, connection)).status == JobStatus.SUCCEEDED
+        assert jellyfin.data(ALICE, "item1")["Played"] is True
+        [link] = await _links(client, connection)
+        assert link["last_error"] is None
+        assert (link["last_result"]["pushed"], link["last_result"]["unchanged"]) == (1, 1)
+
+
 # -- Plex ----------------------------------------------------------------------------------------
 
 

@@ -116,6 +116,8 @@ class FakeJellyfin(_Fake):
 
     items: list[dict[str, Any]] = field(default_factory=list)
     user_data: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    refuse: set[str] = field(default_factory=set)
+    """Item ids whose user data cannot be written (answered 500, as a failing database would)."""
 
     def data(self, user: str, item: str) -> dict[str, Any]:
         return self.user_data.setdefault(
@@ -142,6 +144,8 @@ class FakeJellyfin(_Fake):
         item_id = found.group(3) or found.group(4)
         if item_id not in {i["Id"] for i in self.items}:
             return Response(b"", status_code=404)
+        if item_id in self.refuse:
+            return Response(b"Error processing request.", status_code=500)
         data = self.data(user, item_id)
         if found.group(3) and item.method == "POST":
             data.update(Played=True, PlaybackPositionTicks=0, PlayCount=data["PlayCount"] + 1,

@@ -64,7 +64,7 @@ async def watch_sync(ctx: JobContext, params: WatchSyncParams) -> JobResult:
         results[str(link.id)] = outcome.summary()
         await ctx.log("info", f"{label}: {outcome.summary()}")
         if outcome.failed:
-            failures.append(f"{label}: {outcome.failed} videos could not be written ({outcome.errors[0]})")
+            failures.append(f"{label}: {outcome.last_error}")
     if failures:
         raise WatchSyncFailed(f"{len(failures)} of {len(links)} links failed: " + "; ".join(failures)[:1500])
     return {"links": len(links), "results": results}

@@ -87,6 +87,8 @@ class LinkResult:
     failed: int = 0
     server_items: int = 0
     errors: list[str] = field(default_factory=list)
+    last_error: str | None = None
+    """What the link shows: why it failed, or which videos the server would not take."""
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -132,8 +134,9 @@ async def sync_link(
         result.errors.insert(0, str(exc))
         await _record(db, link_id, result, error=str(exc))
         raise
-    error = f"{result.failed} videos could not be written to the server: {result.errors[0]}" if result.failed else None
-    await _record(db, link_id, result, error=error)
+    if result.failed:
+        result.last_error = f"{_videos(result.failed)} could not be written to the server: {result.errors[0]}"
+    await _record(db, link_id, result, error=result.last_error)
     return result
 
 
@@ -223,6 +226,10 @@ async def _chunk(
         for video_id, (watched, position_s) in settled.items():
             await repository.save_agreed(session, link.id, video_id, watched=watched, position_s=position_s, now=now)
         await session.commit()
+
+
+def _videos(count: int) -> str:
+    return f"{count} video" if count == 1 else f"{count} videos"
 
 
 async def _record(db: Database, link_id: int, result: LinkResult, *, error: str | None) -> None:
