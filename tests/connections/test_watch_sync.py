@@ -259,6 +259,35 @@ async def test_a_video_the_server_will_not_update_is_reported_and_tried_again(
         assert (link["last_result"]["pushed"], link["last_result"]["unchanged"]) == (1, 1)
 
 
+async def test_a_pull_gives_way_to_a_play_that_moved_on_since_it_was_read(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    from mvidarr.connections import repository
+
+    [video] = await _library(client, db, 1)
+    admin = await _admin_id(db)
+    await _set_local(db, admin, video, False, 30.0, T0)
+    async with db.reader() as session:
+        seen = (await repository.local_states(session, admin, [video]))[video]
+    await _set_local(db, admin, video, False, 95.0, T0 + timedelta(minutes=1))  # the user plays on meanwhile
+    async with db.writer() as session:
+        stale = await repository.pull_state(
+            session, admin, seen, video, watched=True, position_s=0.0, last_played_at=T0
+        )
+        await session.commit()
+    assert stale is False
+    assert await _state(db, admin, video) == (False, 95.0)
+    async with db.reader() as session:
+        seen = (await repository.local_states(session, admin, [video]))[video]
+    async with db.writer() as session:
+        fresh = await repository.pull_state(
+            session, admin, seen, video, watched=True, position_s=0.0, last_played_at=T0
+        )
+        await session.commit()
+    assert fresh is True
+    assert await _state(db, admin, video) == (True, 0.0)
+
+
 # -- Plex ----------------------------------------------------------------------------------------
 
 

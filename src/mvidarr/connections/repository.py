@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -82,3 +82,34 @@ async def save_agreed(
     values = {"watched": watched, "position_s": position_s, "synced_at": now}
     stmt = insert(WatchSyncItem).values(link_id=link_id, video_id=video_id, **values)
     await session.execute(stmt.on_conflict_do_update(index_elements=["link_id", "video_id"], set_=values))
+
+
+async def pull_state(
+    session: AsyncSession,
+    user_id: int,
+    seen: WatchState | None,
+    video_id: int,
+    *,
+    watched: bool,
+    position_s: float,
+    last_played_at: datetime | None,
+) -> bool:
+    """Take the server's state for the video unless the user's own changed since it was read (a play
+    going on meanwhile wins; the next sync settles it). False when it was not taken."""
+    values = {"watched": watched, "position_s": position_s, "last_played_at": last_played_at}
+    if seen is None:
+        insert: Any = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        new = insert(WatchState).values(user_id=user_id, video_id=video_id, play_count=0, favourite=False, **values)
+        done = await session.execute(new.on_conflict_do_nothing(index_elements=["user_id", "video_id"]))
+    else:
+        done = await session.execute(
+            update(WatchState)
+            .where(
+                WatchState.id == seen.id,
+                WatchState.watched == seen.watched,
+                WatchState.position_s == seen.position_s,
+                WatchState.last_played_at.is_not_distinct_from(seen.last_played_at),
+            )
+            .values(**values)
+        )
+    return bool(getattr(done, "rowcount", 0) == 1)

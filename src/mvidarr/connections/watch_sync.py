@@ -23,7 +23,6 @@ from mvidarr.db import Database, utcnow
 from mvidarr.models import MediaServerConnection, WatchState, WatchSyncLink
 from mvidarr.network.policy import NetworkPolicy
 from mvidarr.notifications.senders import SendFailed
-from mvidarr.watch import repository as watch_repository
 
 log = logging.getLogger("mvidarr.connections")
 POSITION_TOLERANCE_S = 10.0
@@ -219,10 +218,14 @@ async def _chunk(
             last = item.last_played_at
             if row is not None and row.last_played_at is not None and (last is None or row.last_played_at > last):
                 last = row.last_played_at
-            await watch_repository.upsert_state(
-                session, link.user_id, video_id, watched=item.watched,
+            taken = await repository.pull_state(
+                session, link.user_id, row, video_id, watched=item.watched,
                 position_s=0.0 if item.watched else item.position_s, last_played_at=last,
             )  # fmt: skip
+            if not taken:
+                result.pulled -= 1
+                result.unchanged += 1
+                settled.pop(video_id, None)
         for video_id, (watched, position_s) in settled.items():
             await repository.save_agreed(session, link.id, video_id, watched=watched, position_s=position_s, now=now)
         await session.commit()
