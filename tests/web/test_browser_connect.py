@@ -3,7 +3,7 @@ see it delivered in the delivery log, replay it."""
 
 from __future__ import annotations
 
-from tests.fakes.receivers import WebhookReceiver, serve
+from tests.fakes.receivers import JELLYFIN_KEY, FakeJellyfin, WebhookReceiver, serve
 from tests.web.browser import (
     BROWSER_MARKS,
     PHONE,
@@ -76,3 +76,33 @@ def test_add_a_webhook_send_a_test_and_see_it_in_the_delivery_log(tab: Tab, serv
         page.set_viewport_size(PHONE)
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"/connect is {overflow} px wider than a 375 px screen: {page.evaluate(WIDEST)}"
+
+
+def test_link_a_user_to_jellyfin_and_sync_watched_state_now(tab: Tab, server: Server) -> None:
+    with server.api(server.admin_token()) as api:
+        allowed = api.patch("/settings", json={"network.allowed_private_hosts": ["127.0.0.1"]})
+        assert allowed.status_code == 200, allowed.text
+    sign_in(tab, server)
+    page = tab.page
+    with serve(FakeJellyfin()) as jellyfin:
+        with server.api(server.admin_token()) as api:
+            created = api.post("/connections", json={"name": "Den", "kind": "jellyfin", "url": jellyfin.base,
+                                                     "token": JELLYFIN_KEY})  # fmt: skip
+            assert created.status_code == 201, created.text
+        tab.go("/connect")
+        row = page.locator("#connections tbody tr", has_text="Den")
+        row.locator("button[data-action=watched]").click()
+        page.locator("#watch-links tbody td.empty", has_text="No users linked yet").wait_for()
+        assert page.locator("#watch-link-token").is_hidden()
+        page.fill("#watch-link-remote", "alice")
+        page.click("#watch-link-form button[type=submit]")
+        linked = page.locator("#watch-links tbody tr", has_text="alice")
+        linked.wait_for()
+        assert "not synced yet" in linked.inner_text()
+        assert not axe_problems(page, axe_source())
+
+        page.click("#watch-sync-now")
+        page.locator("#watch-sync-status", has_text="Sync finished.").wait_for(timeout=30_000)
+        assert "0 matched · 0 sent · 0 taken · 0 conflicts" in linked.inner_text()
+        assert any(r.path == "/Users" for r in jellyfin.received)
+        tab.shot("connect-watched-state")

@@ -8,6 +8,12 @@
 - Kodi: JSON-RPC 2.0 at `/jsonrpc`, `VideoLibrary.Scan` with `{"directory": "<folder>/"}` (HTTP basic
   auth); errors come as a JSON-RPC `error` object with status 200. Test: `JSONRPC.Ping`.
 
+Watched state (decision 0055), per user account: Jellyfin `GET /Users/{user}/Items` (UserData: Played,
+PlaybackPositionTicks, LastPlayedDate), `POST`/`DELETE /Users/{user}/PlayedItems/{item}`, `POST
+/Users/{user}/Items/{item}/UserData`; Plex `GET /library/sections/{key}/all` (viewCount, viewOffset,
+lastViewedAt, Part file), `/:/scrobble`, `/:/unscrobble`, `/:/progress`; Kodi
+`VideoLibrary.GetMusicVideos` (file, playcount, resume, lastplayed), `VideoLibrary.SetMusicVideoDetails`.
+
 Paths are mapped (the library as MVidarr sees it -> as the server sees it) before they are sent.
 Every request goes through the network policy: a server on the LAN must be allowed by an admin.
 """
@@ -15,10 +21,13 @@ Every request goes through the network policy: a server on the LAN must be allow
 from __future__ import annotations
 
 import posixpath
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import orjson
 
@@ -31,6 +40,31 @@ TIMEOUT_S = 15.0
 MAX_FOLDERS = 20
 """More changed folders than this in one refresh: the whole section/library is scanned instead."""
 KINDS = ("jellyfin", "plex", "kodi")
+PAGE = 200
+"""Items asked per page when reading a server's library (a page of Plex XML stays well under the cap)."""
+TICKS_PER_S = 10_000_000
+PLEX_LIBRARY = "com.plexapp.plugins.library"
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteItem:
+    """One video as a media server knows it, with the linked account's state of it."""
+
+    key: str
+    path: str
+    watched: bool
+    position_s: float
+    last_played_at: datetime | None
+    play_count: int = 0
+    duration_s: float | None = None
+
+
+class WatchAccount:
+    """Whose state is read and written: the server's user (Jellyfin) or the account's token (Plex)."""
+
+    def __init__(self, remote_user: str | None = None, token: str | None = None) -> None:
+        self.remote_user = remote_user
+        self.token = token
 
 
 def map_path(path: str, mappings: Sequence[dict[str, str]]) -> str:
@@ -85,6 +119,10 @@ class _Client:
 
 
 class Jellyfin(_Client):
+    def __init__(self, connection: MediaServerConnection, policy: NetworkPolicy, transport: Any) -> None:
+        super().__init__(connection, policy, transport)
+        self._user_ids: dict[str, str] = {}
+
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f'MediaBrowser Client="MVidarr", Token="{self.connection.token or ""}"'}
 
@@ -101,6 +139,54 @@ class Jellyfin(_Client):
         updates += [{"Path": p, "UpdateType": "Deleted"} for p in removed]
         answer = await self.call("POST", "/Library/Media/Updated", headers=self._headers(), body={"Updates": updates})
         return Sent(answer.status, f"told Jellyfin of {len(updates)} changed paths")
+
+    async def _user_id(self, account: WatchAccount) -> str:
+        """The Jellyfin user's id, from its name or id (asked once per client)."""
+        wanted = (account.remote_user or "").strip()
+        if wanted in self._user_ids:
+            return self._user_ids[wanted]
+        users = _json_list(await self.call("GET", "/Users", headers=self._headers()))
+        for user in users:
+            named = str(user.get("Name", "")).casefold() == wanted.casefold()
+            if wanted and user.get("Id") and (wanted == user["Id"] or named):
+                self._user_ids[wanted] = str(user["Id"])
+                return self._user_ids[wanted]
+        raise SendFailed(f"Jellyfin has no user {wanted!r}", retry=False)
+
+    async def watch_items(self, account: WatchAccount) -> list[RemoteItem]:
+        """Every music video, movie and video of the account's libraries, with its user data."""
+        user = await self._user_id(account)
+        items: list[RemoteItem] = []
+        start = 0
+        while True:
+            query = urlencode({"Recursive": "true", "IncludeItemTypes": "MusicVideo,Movie,Video", "Fields": "Path",
+                               "EnableUserData": "true", "StartIndex": start, "Limit": PAGE})  # fmt: skip
+            page = _json(await self.call("GET", f"/Users/{quote(user)}/Items?{query}", headers=self._headers()))
+            found = page.get("Items") or []
+            for raw in found:
+                data = raw.get("UserData") or {}
+                if not raw.get("Path") or not raw.get("Id"):
+                    continue
+                ticks = raw.get("RunTimeTicks")
+                items.append(RemoteItem(
+                    key=str(raw["Id"]), path=str(raw["Path"]), watched=bool(data.get("Played")),
+                    position_s=int(data.get("PlaybackPositionTicks") or 0) / TICKS_PER_S,
+                    last_played_at=_iso(data.get("LastPlayedDate")), play_count=int(data.get("PlayCount") or 0),
+                    duration_s=ticks / TICKS_PER_S if isinstance(ticks, int) else None,
+                ))  # fmt: skip
+            start += len(found)
+            if not found or start >= int(page.get("TotalRecordCount") or 0):
+                return items
+
+    async def set_watch_state(self, account: WatchAccount, item: RemoteItem, watched: bool, position_s: float) -> None:
+        user = quote(await self._user_id(account))
+        if watched != item.watched:
+            method = "POST" if watched else "DELETE"
+            await self.call(method, f"/Users/{user}/PlayedItems/{quote(item.key)}", headers=self._headers())
+        if not watched:
+            body = {"PlaybackPositionTicks": round(position_s * TICKS_PER_S)}
+            await self.call("POST", f"/Users/{user}/Items/{quote(item.key)}/UserData", headers=self._headers(),
+                            body=body)  # fmt: skip
 
 
 class Plex(_Client):
@@ -154,6 +240,55 @@ class Plex(_Client):
                              retry=False)  # fmt: skip
         note = f"; not in any section: {', '.join(unplaced[:5])}" if unplaced else ""
         return Sent(200, "partial scans: " + "; ".join(asked[:20]) + note)
+
+    def _account_headers(self, account: WatchAccount) -> dict[str, str]:
+        return {**self._headers(), "X-Plex-Token": account.token or self.connection.token or ""}
+
+    async def watch_items(self, account: WatchAccount) -> list[RemoteItem]:
+        """Every video of the movie-type sections (where Plex keeps music videos), with the account's state."""
+        root = _xml(await self.call("GET", "/library/sections", headers=self._account_headers(account)))
+        keys = [d.get("key") for d in root.iter("Directory") if d.get("type") == "movie" and d.get("key")]
+        items: list[RemoteItem] = []
+        for key in keys:
+            start = 0
+            while True:
+                query = urlencode({"type": 1, "X-Plex-Container-Start": start, "X-Plex-Container-Size": PAGE})
+                page = _xml(await self.call("GET", f"/library/sections/{key}/all?{query}",
+                                            headers=self._account_headers(account)))  # fmt: skip
+                videos = list(page.iter("Video"))
+                for video in videos:
+                    part = next(video.iter("Part"), None)
+                    rating_key = video.get("ratingKey")
+                    if part is None or not part.get("file") or not rating_key:
+                        continue
+                    viewed = video.get("lastViewedAt")
+                    duration = video.get("duration")
+                    items.append(RemoteItem(
+                        key=rating_key, path=str(part.get("file")), watched=int(video.get("viewCount") or 0) > 0,
+                        position_s=int(video.get("viewOffset") or 0) / 1000,
+                        last_played_at=datetime.fromtimestamp(int(viewed), UTC) if viewed else None,
+                        play_count=int(video.get("viewCount") or 0),
+                        duration_s=int(duration) / 1000 if duration else None,
+                    ))  # fmt: skip
+                start += len(videos)
+                total = int(page.get("totalSize") or page.get("size") or 0)
+                if not videos or start >= total:
+                    break
+        return items
+
+    async def set_watch_state(self, account: WatchAccount, item: RemoteItem, watched: bool, position_s: float) -> None:
+        headers = self._account_headers(account)
+        identifier = {"identifier": PLEX_LIBRARY, "key": item.key}
+        if watched:
+            if not item.watched:
+                await self.call("GET", "/:/scrobble?" + urlencode(identifier), headers=headers)
+            return
+        if item.watched or position_s < 1:
+            # Unscrobbling clears both the view count and the resume point.
+            await self.call("GET", "/:/unscrobble?" + urlencode(identifier), headers=headers)
+        if position_s >= 1:
+            query = urlencode({**identifier, "time": round(position_s * 1000), "state": "stopped"})
+            await self.call("GET", "/:/progress?" + query, headers=headers)
 
 
 def _section_of(folder: str, sections: list[tuple[str, list[str]]]) -> str | None:
@@ -212,6 +347,39 @@ class Kodi(_Client):
                 done.append(f"scanned {folder}")
         return Sent(200, "; ".join(done[:20]))
 
+    async def watch_items(self, _account: WatchAccount) -> list[RemoteItem]:
+        """Every music video of Kodi's library (Kodi has one state per profile, not per user)."""
+        items: list[RemoteItem] = []
+        start = 0
+        while True:
+            result = await self.rpc("VideoLibrary.GetMusicVideos", {
+                "properties": ["file", "playcount", "resume", "lastplayed"],
+                "limits": {"start": start, "end": start + PAGE},
+            })  # fmt: skip
+            found = (result or {}).get("musicvideos") or []
+            for raw in found:
+                resume = raw.get("resume") or {}
+                count = int(raw.get("playcount") or 0)
+                if not raw.get("file"):
+                    continue
+                items.append(RemoteItem(
+                    key=str(raw["musicvideoid"]), path=str(raw["file"]), watched=count > 0,
+                    position_s=float(resume.get("position") or 0.0), last_played_at=_kodi_time(raw.get("lastplayed")),
+                    play_count=count, duration_s=float(resume["total"]) if resume.get("total") else None,
+                ))  # fmt: skip
+            start += len(found)
+            total = int(((result or {}).get("limits") or {}).get("total") or 0)
+            if not found or start >= total:
+                return items
+
+    async def set_watch_state(self, _account: WatchAccount, item: RemoteItem, watched: bool, position_s: float) -> None:
+        params: dict[str, Any] = {
+            "musicvideoid": int(item.key),
+            "playcount": max(1, item.play_count) if watched else 0,
+            "resume": {"position": 0.0 if watched else position_s, "total": item.duration_s or 0.0},
+        }
+        await self.rpc("VideoLibrary.SetMusicVideoDetails", params)
+
 
 def _json(answer: Answer) -> dict[str, Any]:
     try:
@@ -220,6 +388,37 @@ def _json(answer: Answer) -> dict[str, Any]:
         raise SendFailed("the server's answer is not JSON", retry=False, status=answer.status,
                          response=answer.text()) from None  # fmt: skip
     return value if isinstance(value, dict) else {}
+
+
+def _json_list(answer: Answer) -> list[dict[str, Any]]:
+    try:
+        value = orjson.loads(answer.body)
+    except orjson.JSONDecodeError:
+        raise SendFailed("the server's answer is not JSON", retry=False, status=answer.status,
+                         response=answer.text()) from None  # fmt: skip
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _iso(text: Any) -> datetime | None:
+    """Jellyfin's dates: ISO 8601 with up to 7 fractional digits (.NET ticks), UTC."""
+    if not isinstance(text, str) or not text:
+        return None
+    text = re.sub(r"(\.\d{6})\d+", r"\1", text).replace("Z", "+00:00")
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _kodi_time(text: Any) -> datetime | None:
+    """Kodi's `lastplayed` ("2024-05-01 20:15:00", empty when never); read as UTC."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    try:
+        return datetime.strptime(text.strip(), "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 def _xml(answer: Answer) -> ET.Element:

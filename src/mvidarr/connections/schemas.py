@@ -5,7 +5,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from mvidarr.kit.schemas import Clean, InputSchema, Schema, limit
+from mvidarr.kit.params import MAX_ID
+from mvidarr.kit.schemas import Clean, InputSchema, Schema, UTCDatetime, limit
 
 Kind = Literal["jellyfin", "plex", "kodi"]
 ConnectionName = Annotated[str, limit(100, 1), Clean]
@@ -82,3 +83,40 @@ class ConnectionPublic(Schema):
 class ConnectionTest(Schema):
     ok: bool
     message: str = Field(description="What the server said (its name and version), or why it failed.")
+
+
+class WatchLinkCreate(InputSchema):
+    user_id: Annotated[int, Field(ge=1, le=MAX_ID, description="The MVidarr user whose watched state is synced.")]
+    remote_user: Username | None = Field(
+        default=None, description="Jellyfin: the server's user, by name or id (required). Plex and Kodi: unused."
+    )
+    token: Token | None = Field(
+        default=None,
+        description="Plex: the account's own token when it is not the connection's (write-only). Others: unused.",
+    )
+    enabled: bool = True
+
+
+class WatchLinkUpdate(InputSchema):
+    """Fields left out stay as they are; `token: null` falls back to the connection's token."""
+
+    remote_user: Username | None = None
+    token: Token | None = None
+    enabled: bool | None = None
+
+
+class WatchLinkPublic(Schema):
+    id: int
+    connection_id: int
+    user_id: int
+    username: str
+    remote_user: str | None
+    has_token: bool
+    enabled: bool
+    last_synced_at: UTCDatetime | None
+    last_result: dict[str, int] | None = Field(
+        description="Counts of the last sync: matched, unchanged, pushed (to the server), pulled (into MVidarr), "
+        "conflicts, failed, server_items."
+    )
+    last_error: str | None = Field(description="Why the last sync failed, or which videos it could not write.")
+    created_at: UTCDatetime

@@ -8,12 +8,25 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mvidarr.connections import clients
-from mvidarr.connections.schemas import ConnectionCreate, ConnectionPublic, ConnectionTest, ConnectionUpdate
+from mvidarr.connections import clients, repository
+from mvidarr.connections.schemas import (
+    ConnectionCreate,
+    ConnectionPublic,
+    ConnectionTest,
+    ConnectionUpdate,
+    WatchLinkCreate,
+    WatchLinkPublic,
+    WatchLinkUpdate,
+)
+from mvidarr.connections.tasks import WATCH_SYNC, WatchSyncParams
 from mvidarr.db import Database, utcnow
-from mvidarr.errors import CONTENT, Conflict, InvalidInput, NotFound
+from mvidarr.errors import CONTENT, REFERENCE, Conflict, InvalidInput, NotFound
+from mvidarr.events.hub import EventHub
+from mvidarr.jobs import service as jobs
+from mvidarr.jobs.clock import Clock
+from mvidarr.jobs.schemas import JobPublic
 from mvidarr.kit.pagination import Page, PageParams
-from mvidarr.models import MediaServerConnection
+from mvidarr.models import MediaServerConnection, WatchSyncLink
 from mvidarr.network.policy import FetchFailed, FetchRefused, NetworkPolicy
 from mvidarr.notifications import service as notifications
 from mvidarr.notifications.schemas import DeliveryPublic
@@ -144,3 +157,90 @@ async def check_connection(db: Database, connection_id: int, policy: NetworkPoli
 async def deliveries(session: AsyncSession, connection_id: int, page: PageParams) -> Page[DeliveryPublic]:
     await _get(session, connection_id)
     return await notifications.list_deliveries(session, page, connection_id=connection_id)
+
+
+class WatchLinkNotFound(NotFound):
+    def __init__(self, link_id: int) -> None:
+        super().__init__(f"watched-state link {link_id} does not exist")
+
+
+def link_public(row: WatchSyncLink, username: str) -> WatchLinkPublic:
+    return WatchLinkPublic(
+        id=row.id, connection_id=row.connection_id, user_id=row.user_id, username=username,
+        remote_user=row.remote_user, has_token=bool(row.token), enabled=row.enabled,
+        last_synced_at=row.last_synced_at, last_result=row.last_result, last_error=row.last_error,
+        created_at=row.created_at,
+    )  # fmt: skip
+
+
+async def _link(session: AsyncSession, connection_id: int, link_id: int) -> WatchSyncLink:
+    row = await session.get(WatchSyncLink, link_id)
+    if row is None or row.connection_id != connection_id:
+        raise WatchLinkNotFound(link_id)
+    return row
+
+
+async def _link_public(session: AsyncSession, row: WatchSyncLink) -> WatchLinkPublic:
+    names = await repository.usernames(session, [row.user_id])
+    return link_public(row, names.get(row.user_id, "?"))
+
+
+async def list_links(session: AsyncSession, connection_id: int) -> list[WatchLinkPublic]:
+    await _get(session, connection_id)
+    rows = await repository.links(session, connection_id, enabled_only=False)
+    names = await repository.usernames(session, [r.user_id for r in rows])
+    return [link_public(r, names.get(r.user_id, "?")) for r in rows]
+
+
+async def create_link(session: AsyncSession, connection_id: int, body: WatchLinkCreate) -> WatchLinkPublic:
+    connection = await _get(session, connection_id)
+    if not await repository.user_exists(session, body.user_id):
+        raise InvalidInput(f"user {body.user_id} does not exist", loc=("body", "user_id"), type_=REFERENCE)
+    if connection.kind == "jellyfin" and not body.remote_user:
+        raise InvalidInput("a Jellyfin link names the server's user", loc=("body", "remote_user"), type_=CONTENT)
+    existing = await repository.links(session, connection_id, enabled_only=False)
+    if any(r.user_id == body.user_id for r in existing):
+        raise Conflict(f"user {body.user_id} is linked to this connection already")
+    if connection.kind == "kodi" and existing:
+        raise Conflict("Kodi keeps one watched state (no users): a Kodi connection takes one link")
+    row = WatchSyncLink(
+        connection_id=connection_id, user_id=body.user_id, remote_user=body.remote_user, token=body.token,
+        enabled=body.enabled, created_at=utcnow(),
+    )  # fmt: skip
+    session.add(row)
+    await session.flush()
+    return await _link_public(session, row)
+
+
+async def update_link(
+    session: AsyncSession, connection_id: int, link_id: int, body: WatchLinkUpdate
+) -> WatchLinkPublic:
+    connection = await _get(session, connection_id)
+    row = await _link(session, connection_id, link_id)
+    given = body.model_fields_set
+    if "remote_user" in given:
+        if connection.kind == "jellyfin" and not body.remote_user:
+            raise InvalidInput("a Jellyfin link names the server's user", loc=("body", "remote_user"), type_=CONTENT)
+        row.remote_user = body.remote_user
+    if "token" in given:
+        row.token = body.token
+    if body.enabled is not None:
+        row.enabled = body.enabled
+    await session.flush()
+    return await _link_public(session, row)
+
+
+async def delete_link(session: AsyncSession, connection_id: int, link_id: int) -> None:
+    await _get(session, connection_id)
+    await session.delete(await _link(session, connection_id, link_id))
+    await session.flush()
+
+
+async def start_watch_sync(
+    session: AsyncSession, hub: EventHub, clock: Clock, connection_id: int, user_id: int
+) -> JobPublic:
+    """Enqueue the sync of the connection's links now (the running one is answered if there is one)."""
+    await _get(session, connection_id)
+    params = WatchSyncParams(connection_id=connection_id)
+    job, _created = await jobs.enqueue(session, hub, WATCH_SYNC, params, created_by=user_id, clock=clock)
+    return jobs.public(job)

@@ -56,6 +56,7 @@ BUILTIN_MODULES = (
     "mvidarr.backups.tasks",
     "mvidarr.notifications.tasks",
     "mvidarr.legacy.tasks",
+    "mvidarr.connections.tasks",
 )
 LIMIT_CACHE_S = 5.0
 SCHEDULE_EVERY_S = 10.0

@@ -37,6 +37,7 @@ from mvidarr.models.user import Role, User
 from mvidarr.models.video import Video, VideoKind, VideoStatus
 from mvidarr.models.video_removal import VideoRemoval
 from mvidarr.models.watch import PlayEvent, WatchState
+from mvidarr.models.watch_sync import WatchSyncItem, WatchSyncLink
 from mvidarr.models.worker_process import WorkerProcess
 
 __all__ = [
@@ -93,5 +94,7 @@ __all__ = [
     "VideoRemoval",
     "VideoStatus",
     "WatchState",
+    "WatchSyncItem",
+    "WatchSyncLink",
     "WorkerProcess",
 ]

@@ -1,5 +1,6 @@
-// Connect: notification targets and media servers (list, add, edit, test, delete) and the delivery
-// log of one of them with replay. The lists are rendered here only (the page ships their skeleton).
+// Connect: notification targets and media servers (list, add, edit, test, delete), the delivery
+// log of one of them with replay, and a media server's watched-state links with "Sync now".
+// The lists are rendered here only (the page ships their skeleton).
 import { api } from "../api.js";
 import { confirmDialog, el, formError, toast } from "../components.js";
 import { startShell } from "../shell.js";
@@ -19,7 +20,8 @@ function actions(kind, item) {
   const label = (verb) => `${verb} ${item.name}`;
   const button = (action, text) =>
     el("button", { type: "button", class: `button small${action === "delete" ? " danger" : ""}`, dataset: { action, id: item.id, kind }, "aria-label": label(text) }, text);
-  return el("td", { class: "actions-cell" }, button("test", "Test"), button("log", "Log"), button("edit", "Edit"), button("delete", "Delete"));
+  const watched = kind === "connections" ? [button("watched", "Watched")] : [];
+  return el("td", { class: "actions-cell" }, button("test", "Test"), button("log", "Log"), ...watched, button("edit", "Edit"), button("delete", "Delete"));
 }
 
 function emptyRow(colspan, text) {
@@ -173,10 +175,16 @@ async function onTableClick(event, items, form, reload) {
       shownLog = null;
       logPanel.hidden = true;
     }
+    if (kind === "connections" && shownWatch && String(shownWatch.id) === id) {
+      shownWatch = null;
+      watchPanel.hidden = true;
+    }
     await reload();
   } else if (action === "log") {
     shownLog = { kind, id, name: item.name };
     await loadLog();
+  } else if (action === "watched") {
+    await openWatchSync(item);
   } else if (action === "test") {
     button.disabled = true;
     try {
@@ -192,6 +200,107 @@ async function onTableClick(event, items, form, reload) {
       button.disabled = false;
     }
   }
+}
+
+// Watched state: the links of one connection, "Sync now" (a job, followed until it ends).
+const watchPanel = document.getElementById("watch-sync");
+const watchBody = document.querySelector("#watch-links tbody");
+const watchForm = document.getElementById("watch-link-form");
+const watchStatus = document.getElementById("watch-sync-status");
+let shownWatch = null; // the connection whose links are shown
+
+function outcomeOf(link) {
+  const r = link.last_result;
+  if (!r) return "not synced yet";
+  return `${r.matched} matched · ${r.pushed} sent · ${r.pulled} taken · ${r.conflicts} conflicts`;
+}
+
+async function loadWatchLinks() {
+  if (!shownWatch) return;
+  const links = await api.get(`/connections/${shownWatch.id}/watch-links`);
+  watchBody.replaceChildren(
+    ...(links.length
+      ? links.map((link) =>
+          el("tr", { dataset: { id: link.id, failed: link.last_error ? "yes" : "no" } },
+            el("td", { text: link.username }),
+            el("td", { text: link.remote_user || (link.has_token ? "own token" : "server owner") }),
+            el("td", { text: link.enabled ? "yes" : "no" }),
+            el("td", {}, link.last_synced_at ? el("time", { datetime: link.last_synced_at, text: new Date(link.last_synced_at).toLocaleString() }) : "never"),
+            link.last_error
+              ? el("td", {}, el("span", { class: "badge status-failed", text: "failed" }), ` ${link.last_error}`)
+              : el("td", { text: outcomeOf(link) }),
+            el("td", { class: "actions-cell" },
+              el("button", { type: "button", class: "button small", dataset: { action: "toggle", id: link.id, enabled: String(link.enabled) }, "aria-label": `${link.enabled ? "Pause" : "Resume"} syncing ${link.username}` }, link.enabled ? "Pause" : "Resume"),
+              el("button", { type: "button", class: "button small danger", dataset: { action: "unlink", id: link.id }, "aria-label": `Unlink ${link.username}` }, "Unlink"))))
+      : [emptyRow(6, "No users linked yet.")]),
+  );
+}
+
+async function openWatchSync(connection) {
+  shownWatch = connection;
+  document.getElementById("watch-sync-title").textContent = `Watched state: ${connection.name}`;
+  formError(watchForm, "");
+  watchForm.reset();
+  showKindFields(watchForm, connection.kind);
+  const users = await api.get("/users", { query: { page_size: 200 } });
+  watchForm.elements.user_id.replaceChildren(...users.items.map((u) => el("option", { value: u.id, text: u.username })));
+  watchStatus.textContent = "";
+  await loadWatchLinks();
+  watchPanel.hidden = false;
+}
+
+async function followJob(jobId) {
+  for (;;) {
+    const job = await api.get(`/jobs/${jobId}`);
+    const done = ["succeeded", "failed", "cancelled"].includes(job.status);
+    watchStatus.textContent = done
+      ? job.status === "succeeded" ? "Sync finished." : `Sync ${job.status}: ${job.error || ""}`
+      : `Syncing… ${Math.round(job.progress * 100)} %${job.message ? ` · ${job.message}` : ""}`;
+    if (done) return job;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+if (watchPanel) {
+  document.getElementById("watch-sync-now").addEventListener("click", async (event) => {
+    if (!shownWatch) return;
+    const button = event.currentTarget;
+    button.disabled = true;
+    try {
+      const job = await api.post(`/connections/${shownWatch.id}/watch-sync`);
+      await followJob(job.id);
+      await loadWatchLinks();
+    } finally {
+      button.disabled = false;
+    }
+  });
+  watchForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const f = watchForm.elements;
+    const body = { user_id: Number(f.user_id.value) };
+    if (shownWatch.kind === "jellyfin") body.remote_user = f.remote_user.value.trim();
+    if (shownWatch.kind === "plex" && f.token.value) body.token = f.token.value;
+    try {
+      await api.post(`/connections/${shownWatch.id}/watch-links`, body, { quiet: true });
+      formError(watchForm, "");
+      watchForm.reset();
+      await loadWatchLinks();
+    } catch (error) {
+      formError(watchForm, error.message);
+    }
+  });
+  watchBody.addEventListener("click", async (event) => {
+    const button = event.target.closest("button[data-action]");
+    if (!button || !shownWatch) return;
+    const path = `/connections/${shownWatch.id}/watch-links/${button.dataset.id}`;
+    if (button.dataset.action === "unlink") {
+      if (!(await confirmDialog("Stop syncing this user's watched state? Neither side's state changes.", { confirm: "Unlink", danger: true }))) return;
+      await api.delete(path);
+    } else {
+      await api.patch(path, { enabled: button.dataset.enabled !== "true" });
+    }
+    await loadWatchLinks();
+  });
 }
 
 let targets = [];
