@@ -18,10 +18,19 @@ def test_generated_triggers_cover_every_event() -> None:
         "search_video_insert", "search_video_update", "search_video_delete",
         "search_video_artist_update", "search_video_artist_delete",
     ]  # fmt: skip
-    assert "BEFORE DELETE ON artist" in sqlite[-1]
+    assert 'BEFORE DELETE ON "artist"' in sqlite[-1]
     assert "OLD.id" in sqlite[-1]
     postgres = " ".join(trigger_statements("postgresql", VIDEOS))
     for fragment in ("AFTER INSERT OR DELETE ON video", "AFTER UPDATE OF title, version, search_text, artist_id",
-                     "BEFORE DELETE ON artist", "AFTER UPDATE OF name, search_text ON artist"):  # fmt: skip
+                     "BEFORE DELETE ON \"artist\"", "AFTER UPDATE OF name, search_text ON \"artist\""):  # fmt: skip
         assert fragment in postgres
     assert len(drop_trigger_statements("sqlite", VIDEOS)) == len(sqlite)
+
+
+def test_a_private_source_writes_its_viewer_and_quotes_the_user_table() -> None:
+    from mvidarr.search.sources import PLAYLISTS
+
+    sqlite = trigger_statements("sqlite", PLAYLISTS)
+    assert "viewer_id) SELECT 'playlist'" in sqlite[0]
+    assert 'BEFORE DELETE ON "user"' in sqlite[-1]
+    assert "viewer_id" not in " ".join(trigger_statements("sqlite", VIDEOS)), "public kinds leave it NULL"

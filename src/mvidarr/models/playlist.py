@@ -3,11 +3,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, event, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mvidarr.db import Base, utcnow
+from mvidarr.kit.text import fold
 
 
 class Playlist(Base):
@@ -24,8 +25,17 @@ class Playlist(Base):
     rule: Mapped[dict[str, Any] | None] = mapped_column(
         JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
     )
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
+    """The folded name the search index reads (kept in step on every write, below)."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+@event.listens_for(Playlist, "before_insert")
+@event.listens_for(Playlist, "before_update")
+def _fold_name(_mapper: object, _connection: object, playlist: Playlist) -> None:
+    """Every writer (the playlists service, the 0.9.7 import) leaves a findable playlist."""
+    playlist.search_text = fold(playlist.name or "")[:600]
 
 
 class PlaylistItem(Base):

@@ -7,7 +7,7 @@ from mvidarr.db import Base
 
 
 class SearchDocument(Base):
-    """One searchable thing (an artist, a video, and later other kinds) as the search index sees it.
+    """One searchable thing (an artist, a video, a playlist) as the search index sees it.
 
     Rows are written by database triggers on the source tables, in the same transaction as the
     write (migration 0014), never by the application; the `search.rebuild` job writes them all
@@ -26,3 +26,5 @@ class SearchDocument(Base):
     detail: Mapped[str] = mapped_column(String(800))
     key_text: Mapped[str] = mapped_column(Text)
     more_text: Mapped[str] = mapped_column(Text)
+    viewer_id: Mapped[int | None] = mapped_column(index=True)
+    """The one user who may find it (a private playlist's owner); NULL: everyone (migration 0026)."""

@@ -5,7 +5,7 @@ from typing import Annotated
 import orjson
 from fastapi import APIRouter, Query, Response
 
-from mvidarr.auth.dependencies import READONLY
+from mvidarr.auth.dependencies import Reader
 from mvidarr.db import ReadsDep
 from mvidarr.errors import error_responses
 from mvidarr.search import service
@@ -30,15 +30,16 @@ def _json(document: object) -> Response:
 
 @router.get(
     "/search",
-    dependencies=[READONLY],
     response_model=SearchPage,
     summary="Search the library",
-    description="Artists and videos matching every word, best first (BM25 on SQLite, ts_rank on PostgreSQL; "
-    "words in names and titles weigh more than an artist's name on a video), with the matching spans. When "
+    description="Artists, videos and playlists (public ones, and the caller's own) matching every word, best "
+    "first (BM25 on SQLite, ts_rank on PostgreSQL; words in names and titles weigh more than an artist's name "
+    "on a video), with the matching spans. When "
     "nothing matches, near spellings are searched and `corrected` says so.",
     responses=error_responses(422),
 )
 async def search(
+    caller: Reader,
     reads: ReadsDep,
     q: SearchText,
     kind: Annotated[list[SearchKind] | None, Query(description="Only these kinds.")] = None,
@@ -46,21 +47,25 @@ async def search(
     page_size: Annotated[int, Query(ge=1, le=100, description="Results per page (at most 100).")] = 20,
 ) -> Response:
     kinds = sorted({k.value for k in kind}) if kind else None
-    return _json(await service.search(reads, reads.dialect.name, q, kinds=kinds, page=page, page_size=page_size))
+    return _json(
+        await service.search(
+            reads, reads.dialect.name, q, kinds=kinds, viewer=service.viewer_of(caller), page=page, page_size=page_size
+        )
+    )
 
 
 @router.get(
     "/search/suggestions",
-    dependencies=[READONLY],
     response_model=Suggestions,
     summary="Suggest as the user types",
-    description="The best few artists and videos for a search box, the last word matched as a prefix like "
+    description="The best few artists, videos and playlists for a search box, the last word matched as a prefix like "
     "the others; near spellings when nothing matches.",
     responses=error_responses(422),
 )
 async def suggestions(
+    caller: Reader,
     reads: ReadsDep,
     q: SearchText,
     limit: Annotated[int, Query(ge=1, le=20, description="At most this many suggestions.")] = 8,
 ) -> Response:
-    return _json(await service.suggest(reads, reads.dialect.name, q, limit=limit))
+    return _json(await service.suggest(reads, reads.dialect.name, q, viewer=service.viewer_of(caller), limit=limit))

@@ -24,16 +24,28 @@ def _kind_filter(kinds: bool) -> str:
     return " AND d.kind IN :kinds" if kinds else ""
 
 
+# A document with a viewer (a private playlist) is found by that user alone; `:viewer` NULL (an
+# admin) finds all.
+_VISIBLE = " AND (d.viewer_id IS NULL OR d.viewer_id = :viewer OR CAST(:viewer AS INTEGER) IS NULL)"
+# SQLite's ranking without a kind filter reads the FTS index alone: the few hidden rows are left out
+# by id (a subquery run once, on the viewer_id index).
+_NOT_HIDDEN = (
+    " AND rowid NOT IN (SELECT h.id FROM search_document AS h WHERE h.viewer_id IS NOT NULL AND h.viewer_id <> :viewer)"
+)
+
+
 def _sqlite_page(kinds: bool, total: bool) -> str:
     # Without a kind filter the ranking and the count read the FTS index alone; the documents are
     # joined for the page's rows only.
     if kinds:
         ranked = (
             f"SELECT search_fts.rowid AS id, -{_SQLITE_RANK} AS score FROM search_fts JOIN search_document AS d "
-            "ON d.id = search_fts.rowid WHERE search_fts MATCH :match AND d.kind IN :kinds"
+            f"ON d.id = search_fts.rowid WHERE search_fts MATCH :match AND d.kind IN :kinds{_VISIBLE}"
         )
     else:
-        ranked = f"SELECT rowid AS id, -{_SQLITE_RANK} AS score FROM search_fts WHERE search_fts MATCH :match"
+        ranked = (
+            f"SELECT rowid AS id, -{_SQLITE_RANK} AS score FROM search_fts WHERE search_fts MATCH :match{_NOT_HIDDEN}"
+        )
     # json_group_array keeps the order of an ordered, limited subquery (see kit.sqljson.JsonArrayAgg).
     items = (
         "SELECT coalesce(json_group_array(json_object('kind', p.kind, 'id', p.ref_id, 'label', p.label, "
@@ -46,7 +58,7 @@ def _sqlite_page(kinds: bool, total: bool) -> str:
 
 
 def _pg_page(kinds: bool, total: bool) -> str:
-    where = f"{_PG_VECTOR} @@ to_tsquery('simple', :match){_kind_filter(kinds)}"
+    where = f"{_PG_VECTOR} @@ to_tsquery('simple', :match){_kind_filter(kinds)}{_VISIBLE}"
     items = (
         "SELECT coalesce(json_agg(json_build_object('kind', p.kind, 'id', p.ref_id, 'label', p.label, "
         "'detail', p.detail, 'score', p.score) ORDER BY p.score DESC, p.id), '[]'::json) FROM ("
@@ -65,6 +77,7 @@ def _statement(sql: str, kinds: bool, dialect: str) -> TextClause:
         bindparam("match", type_=String),
         bindparam("limit", type_=Integer),
         bindparam("offset", type_=Integer),
+        bindparam("viewer", type_=Integer),
     ]
     if kinds:
         binds.append(bindparam("kinds", type_=String, expanding=True))
@@ -142,13 +155,15 @@ async def ranked(
     *,
     exact: str,
     kinds: list[str] | None,
+    viewer: int | None,
     limit: int,
     offset: int,
     total: bool,
 ) -> dict[str, Any]:
     """`{"items": [...], "total": n}` (total only when asked) for a MATCH (SQLite) or tsquery (PostgreSQL);
-    `exact` (PostgreSQL) is the whole words alone, which rank higher."""
-    values: dict[str, Any] = {"match": match, "exact": exact, "limit": limit, "offset": offset}
+    `exact` (PostgreSQL) is the whole words alone, which rank higher; `viewer` the user whose private
+    documents are found too (None: every document)."""
+    values: dict[str, Any] = {"match": match, "exact": exact, "limit": limit, "offset": offset, "viewer": viewer}
     if kinds:
         values["kinds"] = kinds
     document = await db.scalar(_PAGES[(dialect, bool(kinds), total)], values)

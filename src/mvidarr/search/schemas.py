@@ -12,6 +12,7 @@ class SearchKind(enum.StrEnum):
 
     ARTIST = "artist"
     VIDEO = "video"
+    PLAYLIST = "playlist"
 
 
 class Highlights(Schema):

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from mvidarr.auth.guard import Principal
 from mvidarr.kit.fuzzy import typo_distance
 from mvidarr.kit.queries import Scalars
+from mvidarr.models.user import Role
 from mvidarr.search import repository
 from mvidarr.search.highlight import spans, words
 from mvidarr.search.sources import SOURCES
@@ -48,11 +50,11 @@ def _exact(groups: list[list[str]]) -> str:
 
 async def _ranked(
     db: Scalars, dialect: str, groups: list[list[str]], *, prefix: bool, kinds: list[str] | None,
-    limit: int, offset: int, total: bool, whole_first: bool = True,
+    viewer: int | None, limit: int, offset: int, total: bool, whole_first: bool = True,
 ) -> dict[str, Any]:  # fmt: skip
     return await repository.ranked(
         db, dialect, _match(dialect, groups, prefix=prefix, whole_first=whole_first), exact=_exact(groups),
-        kinds=kinds, limit=limit, offset=offset, total=total,
+        kinds=kinds, viewer=viewer, limit=limit, offset=offset, total=total,
     )  # fmt: skip
 
 
@@ -94,6 +96,11 @@ def _closest(term: str, known: list[str], slack: int) -> list[tuple[int, str]]:
     )
 
 
+def viewer_of(caller: Principal) -> int | None:
+    """Whose private playlists a caller finds: their own; an admin, everyone's (as on /playlists)."""
+    return None if caller.role is Role.ADMIN else caller.user_id
+
+
 def _shaped(items: list[dict[str, Any]], terms: list[str]) -> list[dict[str, Any]]:
     for item in items:
         item["url"] = _PAGES[item["kind"]].format(id=item["id"])
@@ -103,9 +110,10 @@ def _shaped(items: list[dict[str, Any]], terms: list[str]) -> list[dict[str, Any
 
 
 async def search(
-    db: Scalars, dialect: str, query: str, *, kinds: list[str] | None, page: int, page_size: int
+    db: Scalars, dialect: str, query: str, *, kinds: list[str] | None, viewer: int | None, page: int, page_size: int
 ) -> dict[str, Any]:
-    """A page of ranked results as the `SearchPage` schema's dict."""
+    """A page of ranked results as the `SearchPage` schema's dict; `viewer` finds their private
+    playlists too (None: an admin, who finds all)."""
     terms = words(query)
     answer: dict[str, Any] = {
         "query": query, "corrected": None, "items": [], "total": 0, "page": page, "page_size": page_size,
@@ -114,14 +122,16 @@ async def search(
         return answer
     offset = (page - 1) * page_size
     found = await _ranked(
-        db, dialect, [[t] for t in terms], prefix=True, kinds=kinds, limit=page_size, offset=offset, total=True
-    )
+        db, dialect, [[t] for t in terms], prefix=True, kinds=kinds, viewer=viewer, limit=page_size, offset=offset,
+        total=True,
+    )  # fmt: skip
     if found["total"] == 0:
         groups = await _corrections(db, dialect, terms)
         if groups is not None:
             found = await _ranked(
-                db, dialect, groups, prefix=False, kinds=kinds, limit=page_size, offset=offset, total=True
-            )
+                db, dialect, groups, prefix=False, kinds=kinds, viewer=viewer, limit=page_size, offset=offset,
+                total=True,
+            )  # fmt: skip
             terms = [word for group in groups for word in group]
             answer["corrected"] = " ".join(group[0] for group in groups)
     answer["items"] = _shaped(found["items"], terms)
@@ -129,20 +139,22 @@ async def search(
     return answer
 
 
-async def suggest(db: Scalars, dialect: str, query: str, *, limit: int) -> dict[str, Any]:
+async def suggest(db: Scalars, dialect: str, query: str, *, viewer: int | None, limit: int) -> dict[str, Any]:
     """The best few results for a search box as the `Suggestions` schema's dict."""
     terms = words(query)
     answer: dict[str, Any] = {"query": query, "corrected": None, "items": []}
     if not terms:
         return answer
     found = await _ranked(
-        db, dialect, [[t] for t in terms], prefix=True, kinds=None, limit=limit, offset=0, total=False,
-        whole_first=False,
+        db, dialect, [[t] for t in terms], prefix=True, kinds=None, viewer=viewer, limit=limit, offset=0,
+        total=False, whole_first=False,
     )  # fmt: skip
     if not found["items"]:
         groups = await _corrections(db, dialect, terms)
         if groups is not None:
-            found = await _ranked(db, dialect, groups, prefix=False, kinds=None, limit=limit, offset=0, total=False)
+            found = await _ranked(
+                db, dialect, groups, prefix=False, kinds=None, viewer=viewer, limit=limit, offset=0, total=False
+            )
             terms = [word for group in groups for word in group]
             answer["corrected"] = " ".join(group[0] for group in groups)
     answer["items"] = _shaped(found["items"], terms)

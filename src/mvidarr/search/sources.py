@@ -1,7 +1,8 @@
 """What the search index holds, per kind of thing, and the triggers that keep it in step.
 
-Each kind (artist, video; later playlists and others) is a `Source`: a SELECT giving every
-document of that kind as `(ref_id, label, detail, key_text, more_text)`, the columns whose change
+Each kind (artist, video, playlist) is a `Source`: a SELECT giving every document of that kind as
+`(ref_id, label, detail, key_text, more_text)` (and `viewer_id` for a kind not everyone may see: a
+private playlist is its owner's), the columns whose change
 re-indexes a row, and related tables whose change re-indexes documents too (a video shows its
 artist's name). `trigger_statements` turns a source into triggers for SQLite or PostgreSQL that
 write `search_document` in the same transaction as the change; `rebuild_statements` writes every
@@ -39,6 +40,12 @@ class Source:
     documents: str
     watched: tuple[str, ...]
     related: tuple[Related, ...] = ()
+    private: bool = False
+    """`documents` also gives `viewer_id`: the one user who may find the document (NULL: everyone)."""
+
+    @property
+    def columns(self) -> str:
+        return _COLUMNS + (", viewer_id" if self.private else "")
 
 
 ARTISTS = Source(
@@ -59,21 +66,36 @@ VIDEOS = Source(
     watched=("title", "version", "search_text", "artist_id"),
     related=(Related("artist", ("name", "search_text"), "SELECT v.id FROM video AS v WHERE v.artist_id = {row}.id"),),
 )
-SOURCES: tuple[Source, ...] = (ARTISTS, VIDEOS)
+PLAYLISTS = Source(
+    kind="playlist",
+    table="playlist",
+    page="/playlists/{id}",
+    documents="SELECT r.id AS ref_id, r.name AS label, u.username AS detail, r.search_text AS key_text, "
+    "'' AS more_text, CASE WHEN r.public THEN NULL ELSE r.owner_id END AS viewer_id "
+    'FROM playlist AS r JOIN "user" AS u ON u.id = r.owner_id',
+    watched=("name", "search_text", "public", "owner_id"),
+    related=(Related("user", ("username",), "SELECT p.id FROM playlist AS p WHERE p.owner_id = {row}.id"),),
+    private=True,
+)
+SOURCES: tuple[Source, ...] = (ARTISTS, VIDEOS, PLAYLISTS)
 """Every kind the index holds, in the order results of equal rank are listed."""
 KINDS: tuple[str, ...] = tuple(source.kind for source in SOURCES)
 
 
+def _selected(source: Source) -> str:
+    return ", ".join(f"d.{name.strip()}" for name in source.columns.split(","))
+
+
 def _insert(source: Source, where: str) -> str:
     return (
-        f"INSERT INTO search_document (kind, ref_id, {_COLUMNS}) SELECT '{source.kind}', d.ref_id, d.label, d.detail, "
-        f"d.key_text, d.more_text FROM ({source.documents}) AS d WHERE {where}"
+        f"INSERT INTO search_document (kind, ref_id, {source.columns}) SELECT '{source.kind}', d.ref_id, "
+        f"{_selected(source)} FROM ({source.documents}) AS d WHERE {where}"
     )
 
 
 def _refresh(source: Source, ids: str) -> str:
     return (
-        f"UPDATE search_document SET ({_COLUMNS}) = (SELECT d.label, d.detail, d.key_text, d.more_text "
+        f"UPDATE search_document SET ({source.columns}) = (SELECT {_selected(source)} "
         f"FROM ({source.documents}) AS d WHERE d.ref_id = search_document.ref_id) "
         f"WHERE kind = '{source.kind}' AND ref_id IN ({ids})"
     )
@@ -115,8 +137,8 @@ def trigger_statements(dialect: str, source: Source) -> list[str]:
         for related in source.related:
             statements += [
                 f"CREATE TRIGGER {name}_{related.table}_update AFTER UPDATE OF {', '.join(related.watched)} "
-                f"ON {related.table} BEGIN {_refresh(source, related.ids.format(row='NEW'))}; END",
-                f"CREATE TRIGGER {name}_{related.table}_delete BEFORE DELETE ON {related.table} BEGIN "
+                f"ON \"{related.table}\" BEGIN {_refresh(source, related.ids.format(row='NEW'))}; END",
+                f"CREATE TRIGGER {name}_{related.table}_delete BEFORE DELETE ON \"{related.table}\" BEGIN "
                 f"{_delete_related(source, related)}; END",
             ]
         return statements
@@ -136,9 +158,9 @@ def trigger_statements(dialect: str, source: Source) -> list[str]:
             f"CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
             f"IF TG_OP = 'DELETE' THEN {_delete_related(source, related)}; RETURN OLD; END IF; "
             f"{_refresh(source, related.ids.format(row='NEW'))}; RETURN NULL; END $$",
-            f"CREATE TRIGGER {function}_update AFTER UPDATE OF {', '.join(related.watched)} ON {related.table} "
+            f"CREATE TRIGGER {function}_update AFTER UPDATE OF {', '.join(related.watched)} ON \"{related.table}\" "
             f"FOR EACH ROW EXECUTE FUNCTION {function}()",
-            f"CREATE TRIGGER {function}_delete BEFORE DELETE ON {related.table} "
+            f"CREATE TRIGGER {function}_delete BEFORE DELETE ON \"{related.table}\" "
             f"FOR EACH ROW EXECUTE FUNCTION {function}()",
         ]
     return statements

@@ -391,7 +391,8 @@ async def search_page(request: Request, session: SessionDep, principal: PageRead
     page = query.integer("page", 1, 1000) or 1
     found = await search_service.search(
         session, session.get_bind().dialect.name, q,
-        kinds=[kind] if kind else None, page=page, page_size=SEARCH_PAGE_SIZE,
+        kinds=[kind] if kind else None, viewer=search_service.viewer_of(principal), page=page,
+        page_size=SEARCH_PAGE_SIZE,
     )  # fmt: skip
     for item in found["items"]:
         item["label_parts"] = marked(item["label"], item["highlights"]["label"])
