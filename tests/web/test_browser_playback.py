@@ -28,7 +28,9 @@ GAP_BAR_MS = 300
 ON_STAGE = "(id) => document.getElementById('mvtv-stage').dataset.videoId === String(id)"
 
 
-def _add_videos(server: Server, artist_name: str, titles: list[str], spec: ClipSpec, genre: str) -> list[int]:
+def _add_videos(
+    server: Server, artist_name: str, titles: list[str], spec: ClipSpec, genre: str, *, container: str = "mp4"
+) -> list[int]:
     """Videos with a real clip on disk each (and a current media file row)."""
     with server.api(server.admin_token()) as api:
         artist = api.post("/artists", params={"enrich": "false"}, json={"name": artist_name}).json()
@@ -39,7 +41,8 @@ def _add_videos(server: Server, artist_name: str, titles: list[str], spec: ClipS
             for n, t in enumerate(titles)
         ]
     folder = server.library / artist_name
-    names = [f"{artist_name}/{make_clip(folder, spec, name=f'clip-{video_id}.mp4').name}" for video_id in ids]
+    suffix = Path(spec.name).suffix
+    names = [f"{artist_name}/{make_clip(folder, spec, name=f'clip-{video_id}{suffix}').name}" for video_id in ids]
     database = Database.connect(make_url(f"sqlite+aiosqlite:///{server.data / 'mvidarr.db'}"), pool_size=1)
 
     async def attach() -> None:
@@ -49,6 +52,7 @@ def _add_videos(server: Server, artist_name: str, titles: list[str], spec: ClipS
                 await attach_file(
                     database, video_id, str(server.library), relative_path=name, size=size,
                     width=spec.width, height=spec.height, quality_label="240p", duration_s=spec.seconds,
+                    container=container,
                 )  # fmt: skip
         finally:
             await database.dispose()
@@ -175,6 +179,38 @@ def test_mvtv_shuffles_a_smart_filter_without_repeats(tab: Tab, server: Server) 
     page.keyboard.press("Escape")
     page.wait_for_function("() => !document.getElementById('mvtv').classList.contains('cinematic')")
     page.evaluate("localStorage.removeItem('mvidarr-mvtv')")
+
+
+def test_resume_of_a_remuxed_file_starts_the_stream_there_and_reports_file_positions(tab: Tab, server: Server) -> None:
+    """A file the server remuxes (MKV) has a stream that starts at 0 after each seek: resuming asks for
+    the stream from the saved position, and progress is reported in the file's seconds."""
+    sign_in(tab, server)
+    page = tab.page
+    spec = ClipSpec("long.mkv", "matroska", "libx264", "aac", 320, 180, fps=10, seconds=20.0)
+    [video_id] = _add_videos(server, "Remux Band", ["Long Mkv"], spec, "remux", container="matroska")
+    with server.api(server.admin_token()) as api:
+        play = api.post("/history/plays", json={"video_id": video_id}).json()
+        assert (
+            api.patch(f"/history/plays/{play['id']}", json={"position_s": 9.0, "duration_s": 20.0}).status_code == 204
+        )
+
+    tab.go(f"/videos/{video_id}")
+    page.wait_for_function("() => document.getElementById('player').dataset.resumedFrom === '9'")
+    source = page.evaluate("() => document.getElementById('player').src")
+    assert "mode=remux" in source
+    assert "start=9.000" in source, "the remuxed stream is asked for from the saved position"
+    page.evaluate("() => { const p = document.getElementById('player'); p.muted = true; return p.play(); }")
+    page.wait_for_function("() => document.getElementById('player').currentTime > 0.5")
+    page.evaluate("() => document.getElementById('player').pause()")
+    with server.api(server.admin_token()) as api:
+        deadline = time.monotonic() + 15
+        while True:
+            state = api.get(f"/videos/{video_id}/watch-state").json()
+            if state["play_count"] >= 2 and state["position_s"] > 9.0:
+                break
+            assert time.monotonic() < deadline, f"the page reported the stream's clock, not the file's: {state}"
+            time.sleep(0.1)
+    assert state["position_s"] < 20.0
 
 
 def test_resume_and_subtitles(tab: Tab, server: Server) -> None:

@@ -39,7 +39,7 @@ async function whyItFailed(videoId, error) {
 
 /**
  * Wire a <video data-video-id data-remux data-duration> element; returns a controller the page's
- * keyboard handling uses: position(), seek(seconds), seekBy(delta), toggle().
+ * keyboard handling and the watch tracker use: position(), length(), seek(seconds), seekBy(delta), toggle().
  */
 export function attachPlayer(video) {
   const videoId = video.dataset.videoId;
@@ -138,5 +138,5 @@ export function attachPlayer(video) {
 
   if (remuxed) buildBar(); // the page's src is already the remux from the start
   if (!video.getAttribute("src")) video.src = remuxed ? `${base}?mode=remux` : base;
-  return { position, seek, seekBy: (delta) => seek(position() + delta), toggle, get remuxed() { return remuxed; } };
+  return { position, length, seek, seekBy: (delta) => seek(position() + delta), toggle, get remuxed() { return remuxed; } };
 }

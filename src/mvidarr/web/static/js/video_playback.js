@@ -4,8 +4,8 @@ import { api } from "./api.js";
 import { el } from "./components.js";
 import { PlayTracker } from "./watch.js";
 
-export async function attachPlayback(player, videoId) {
-  const tracker = new PlayTracker(player);
+export async function attachPlayback(player, videoId, controls = null) {
+  const tracker = new PlayTracker(player, controls);
   tracker.follow(videoId, { resume: true });
   let tracks = [];
   try {

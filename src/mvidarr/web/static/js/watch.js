@@ -8,8 +8,11 @@ const RESUME_MIN_S = 5;
 const RESUME_TAIL_S = 10;
 
 export class PlayTracker {
-  constructor(video) {
+  /** `controls` (player.js's controller), when given, knows the position in the file of a remuxed
+   * stream, which restarts at 0 after every seek; without it the element's own clock is used. */
+  constructor(video, controls = null) {
     this.video = video;
+    this.controls = controls;
     this.videoId = null;
     this.playId = null;
     this.starting = null;
@@ -39,11 +42,15 @@ export class PlayTracker {
     const at = state.position_s;
     const length = state.duration_s || Infinity;
     if (at < RESUME_MIN_S || at > length - RESUME_TAIL_S || this.videoId !== videoId) return 0;
-    const seek = () => {
-      this.video.currentTime = at;
-    };
-    if (this.video.readyState >= 1) seek();
-    else this.video.addEventListener("loadedmetadata", seek, { once: true });
+    if (this.controls) {
+      this.controls.seek(at); // a remuxed file asks the server for the stream from `at`
+    } else {
+      const seek = () => {
+        this.video.currentTime = at;
+      };
+      if (this.video.readyState >= 1) seek();
+      else this.video.addEventListener("loadedmetadata", seek, { once: true });
+    }
     this.video.dataset.resumedFrom = String(at);
     return at;
   }
@@ -71,8 +78,10 @@ export class PlayTracker {
 
   report(completed = false, leaving = false) {
     if (this.playId === null) return;
-    const body = { position_s: Math.max(0, this.video.currentTime || 0), completed };
-    if (Number.isFinite(this.video.duration) && this.video.duration > 0) body.duration_s = this.video.duration;
+    const position = this.controls ? this.controls.position() : this.video.currentTime || 0;
+    const length = this.controls ? this.controls.length() : this.video.duration;
+    const body = { position_s: Math.max(0, position), completed };
+    if (Number.isFinite(length) && length > 0) body.duration_s = length;
     const path = `/api/v1/history/plays/${this.playId}`;
     if (completed) this.playId = null; // the next start of this video is a new play
     // keepalive lets the last report leave with the page.

@@ -16,7 +16,7 @@ function typing(target) {
 }
 
 let controls = player ? attachPlayer(player) : null;
-if (player) attachPlayback(player, Number(player.dataset.videoId)); // watch history, resume, subtitles
+if (player) attachPlayback(player, Number(player.dataset.videoId), controls); // watch history, resume, subtitles
 document.addEventListener("keydown", (event) => {
   const player = document.getElementById("player");
   if (!player || !controls) return;
