@@ -84,3 +84,34 @@ async def test_videos_page_offers_add_to_playlist_to_users(client: httpx.AsyncCl
     assert (
         f'href="/mvtv?artist_id={artist["id"]}">Play on MvTV</a>' in (await user.get(f"/artists/{artist['id']}")).text
     )
+
+
+async def test_history_page_shows_my_plays_and_admins_the_totals(client: httpx.AsyncClient, client_as: Any) -> None:
+    artist = await make_artist(client, "Portishead")
+    roads = await make_video(client, artist["id"], "Roads", year=1994)
+    glory = await make_video(client, artist["id"], "Glory Box", year=1995)
+    alice, bob, reader = await client_as(Role.USER), await client_as(Role.USER), await client_as(Role.READONLY)
+    play = (await alice.post("/api/v1/history/plays", json={"video_id": roads["id"]})).json()
+    await alice.patch(f"/api/v1/history/plays/{play['id']}", json={"position_s": 65.0, "duration_s": 300.0})
+    await alice.put(f"/api/v1/favourites/{glory['id']}")
+    await bob.post("/api/v1/history/plays", json={"video_id": glory["id"]})
+
+    mine = await alice.get("/history")
+    assert mine.status_code == 200
+    assert '<a href="/history" aria-current="page">History</a>' in mine.text
+    plays = re.search(r'<table class="data" id="history-list">.*?</table>', mine.text, re.S)
+    assert plays is not None
+    assert f'<tr data-play-id="{play["id"]}">' in plays.group(0)
+    assert "Glory Box" not in plays.group(0), "only my own plays"
+    assert re.search(rf'<li data-video-id="{roads["id"]}">.*?at 1:05 of 5:00</li>', mine.text), "continue watching"
+    assert re.search(rf'id="favourite-list">\s*<li data-video-id="{glory["id"]}">', mine.text), "my favourites"
+    assert 'id="history-totals"' not in mine.text, "totals are for admins"
+
+    totals = (await client.get("/history")).text
+    assert re.search(r"<dt>Plays</dt><dd>2</dd>", totals)
+    assert re.search(r"<dt>Viewers</dt><dd>2</dd>", totals)
+    assert 'id="top-videos"' in totals
+
+    readonly = (await reader.get("/history")).text
+    assert 'id="history-readonly"' in readonly
+    assert 'id="history-list"' not in readonly

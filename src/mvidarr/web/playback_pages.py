@@ -1,5 +1,6 @@
-"""Playback pages: playlists, one playlist, and MvTV (the continuous player). Their modules do
-the changes and the playing through the JSON API."""
+"""Playback pages: playlists, one playlist, MvTV (the continuous player) and the watch history
+(the user's plays, continue watching and favourites; an admin also sees everyone's totals). Their
+modules do the changes and the playing through the JSON API."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from mvidarr.errors import NotFound
 from mvidarr.genres import service as genres_service
 from mvidarr.kit.pagination import PageParams
 from mvidarr.kit.params import MAX_ID
-from mvidarr.models import VideoKind, VideoStatus
+from mvidarr.models import Role, VideoKind, VideoStatus
 from mvidarr.playlists import service as playlists_service
 from mvidarr.videos.endpoints import QUALITY_LABELS
+from mvidarr.watch import service as watch_service
 from mvidarr.web.access import PageReader
 from mvidarr.web.pages import PAGE_SIZES, Pager, Query, render, viewer
 
@@ -23,6 +25,8 @@ router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 DECADES = tuple(range(1950, 2030, 10))
 MAX_SHOWN_ENTRIES = 500
+CONTINUE_SHOWN = 12
+FAVOURITES_SHOWN = 50
 
 
 async def _choices(session: SessionDep) -> dict[str, Any]:
@@ -94,4 +98,29 @@ async def mvtv_page(request: Request, session: SessionDep, principal: PageReader
         page="mvtv",
         playlists=playlists.items,
         **await _choices(session),
+    )
+
+
+@router.get("/history")
+async def history_page(request: Request, session: SessionDep, principal: PageReader) -> Response:
+    user = await viewer(session, principal)
+    query = Query(request)
+    page = query.page(user.page_sizes.get("history"))
+    keeps_history = principal.at_least(Role.USER)  # readonly accounts record no plays
+    history = await watch_service.history(session, principal, page) if keeps_history else None
+    return render(
+        request,
+        "history.html",
+        user=user,
+        page="history",
+        keeps_history=keeps_history,
+        history=history.items if history else [],
+        pager=Pager(page.page, page.page_size, history.total if history else 0),
+        resume=await watch_service.continue_watching(session, principal, CONTINUE_SHOWN) if keeps_history else [],
+        favourites=(await watch_service.favourites(session, principal, PageParams(1, FAVOURITES_SHOWN))).items
+        if keeps_history
+        else [],
+        totals=await watch_service.totals(session) if principal.at_least(Role.ADMIN) else None,
+        query=query,
+        page_sizes=PAGE_SIZES,
     )
