@@ -4,12 +4,15 @@ A dry run does the very same work inside one transaction and rolls it back, so i
 the real run will do; the real run commits kind by kind (and videos in batches), each batch with
 its `legacy_link` rows, so an interrupted import resumes where it stopped and a second one changes
 nothing. Rows already here are matched (by ids, names, files) and only their empty fields filled.
+A later run carries 0.9.7's changes to rows it brought across, field by field, unless the field was
+changed or locked here since (`legacy.follow`, decision 0056).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import posixpath
 import re
@@ -18,7 +21,7 @@ import shutil
 import sqlite3
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -35,7 +38,7 @@ from mvidarr.errors import InvalidInput
 from mvidarr.genres.repository import ensure as ensure_genres
 from mvidarr.kit.sealing import Sealer
 from mvidarr.kit.text import fold, identity_key, sort_name
-from mvidarr.legacy import shapes
+from mvidarr.legacy import follow, shapes
 from mvidarr.legacy.paths import PathMap, Placement, Placer
 from mvidarr.legacy.schemas import KINDS, Example, FileProblem, KindReport, LegacyReport
 from mvidarr.legacy.source import LegacyData, LegacySource, read
@@ -135,6 +138,13 @@ VIDEO_STATUS = {
     "MONITORED": ("wanted", False, "MONITORED in 0.9.7 (known, not wanted): wanted but not monitored"),
     None: ("wanted", True, "no status in 0.9.7: wanted"),
 }
+# Kinds whose rows a re-run follows (decision 0056), and the fields it follows.
+FOLLOWED = {
+    "artist": follow.ARTIST_FIELDS,
+    "video": follow.VIDEO_FIELDS,
+    "playlist": follow.PLAYLIST_FIELDS,
+    "monitor": follow.MONITOR_FIELDS,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +178,10 @@ class Importer:
     to_thread: ToThread = asyncio.to_thread
     report: LegacyReport = field(init=False)
     links: dict[tuple[str, str], int | None] = field(default_factory=dict)
+    link_fields: dict[tuple[str, str], tuple[int, dict[str, Any] | None]] = field(default_factory=dict)
     pending_links: list[dict[str, Any]] = field(default_factory=list)
+    pending_fields: list[dict[str, Any]] = field(default_factory=list)
+    thumbnails: int = 0
     scan_roots: set[int] = field(default_factory=set)
     _artists_this_run: set[int] = field(default_factory=set)
     now: datetime = field(default_factory=utcnow)
@@ -199,10 +212,65 @@ class Importer:
         found = (kind, str(key))
         return (found in self.links, self.links.get(found))
 
-    def _link(self, kind: str, key: Any, target_id: int | None) -> None:
+    def _link(self, kind: str, key: Any, target_id: int | None, fields: dict[str, Any] | None = None) -> None:
         self.links[(kind, str(key))] = target_id
         self.pending_links.append(
-            {"source": self.options.source_label, "kind": kind, "legacy_key": str(key)[:500], "target_id": target_id}
+            {
+                "source": self.options.source_label,
+                "kind": kind,
+                "legacy_key": str(key)[:500],
+                "target_id": target_id,
+                "fields": fields,
+            }
+        )
+
+    def _recorded(self, kind: str, key: Any) -> dict[str, Any] | None:
+        """What the last import took from this 0.9.7 row (None: a link made before imports kept it)."""
+        found = self.link_fields.get((kind, str(key)))
+        return found[1] if found is not None else None
+
+    def _record(self, kind: str, key: Any, fields: dict[str, Any]) -> None:
+        found = self.link_fields.get((kind, str(key)))
+        if found is not None:
+            self.pending_fields.append({"id": found[0], "fields": fields})
+
+    async def _follow(
+        self,
+        kind: str,
+        report_kind: str,
+        legacy_id: Any,
+        name: str,
+        now: dict[str, Any],
+        load: Callable[[], Awaitable[Any]],
+        write: Callable[[Any, follow.Changes], Awaitable[None]],
+    ) -> None:
+        """A 0.9.7 row brought across earlier: its changes there carried onto the row here (decision 0056)."""
+        recorded = self._recorded(kind, legacy_id)
+        if recorded == now:
+            self._count(report_kind, "unchanged")
+            return
+        if recorded is None:
+            # Linked before imports recorded what they took: this run records it, and carries nothing.
+            self._record(kind, legacy_id, now)
+            self._count(report_kind, "unchanged")
+            return
+        here = await load()
+        if here is None:
+            self._count(
+                report_kind, "unchanged", legacy_id, name, "deleted here since the last import: not brought back"
+            )
+            return
+        found = follow.changes(recorded, now, _columns(here, now), getattr(here, "locked_fields", None) or ())
+        if found.apply:
+            await write(here, found)
+        self._record(kind, legacy_id, now)
+        notes = [f"{f} changed in 0.9.7: updated" for f in sorted(found.apply)]
+        notes += [f"{f} changed in 0.9.7, {why}: kept" for f, why in sorted(found.kept.items())]
+        entry = self.report.kinds[report_kind]
+        for note in notes[1:]:
+            entry.reasons[note] = entry.reasons.get(note, 0) + 1
+        self._count(
+            report_kind, "updated" if found.apply else "unchanged", legacy_id, name, notes[0] if notes else None
         )
 
     async def _checkpoint(self) -> None:
@@ -210,6 +278,9 @@ class Importer:
         if self.pending_links:
             await self.session.execute(insert(LegacyLink), self.pending_links)
             self.pending_links = []
+        if self.pending_fields:
+            await self.session.execute(update(LegacyLink), self.pending_fields)
+            self.pending_fields = []
         await self.session.flush()
         if not self.options.dry_run:
             await self.session.commit()
@@ -223,11 +294,14 @@ class Importer:
     async def run(self) -> LegacyReport:
         started = time.perf_counter()
         rows = await self.session.execute(
-            select(LegacyLink.kind, LegacyLink.legacy_key, LegacyLink.target_id).where(
-                LegacyLink.source == self.options.source_label
-            )
+            select(
+                LegacyLink.id, LegacyLink.kind, LegacyLink.legacy_key, LegacyLink.target_id, LegacyLink.fields
+            ).where(LegacyLink.source == self.options.source_label)
         )
-        self.links = {(kind, key): target for kind, key, target in rows.all()}
+        for link_id, kind, key, target, recorded in rows.all():
+            self.links[(kind, key)] = target
+            if kind in FOLLOWED:
+                self.link_fields[(kind, key)] = (link_id, recorded)
         steps: list[tuple[str, Callable[[], Awaitable[None]]]] = [
             ("settings", self._settings),
             ("users", self._users),
@@ -246,6 +320,7 @@ class Importer:
         if self.options.dry_run:
             await self.session.rollback()
         self.report.root_folders_to_scan = sorted(self.scan_roots)
+        self.report.thumbnails_to_fetch = self.thumbnails
         self.report.elapsed_s = round(time.perf_counter() - started, 2)
         await self._step(1.0, "done")
         return self.report
@@ -426,7 +501,19 @@ class Importer:
         for row in self.data.rows("artists"):
             legacy_id = row["id"]
             name = " ".join(str(row.get("name") or "").split())[:255]
-            done, _ = self._linked("artist", legacy_id)
+            done, here_id = self._linked("artist", legacy_id)
+            if done and here_id is not None and name:
+                now = follow.taken(_artist_source(row, name), FOLLOWED["artist"])
+                await self._follow(
+                    "artist",
+                    "artists",
+                    legacy_id,
+                    name,
+                    now,
+                    _getter(self.session, Artist, here_id),
+                    self._update_artist,
+                )
+                continue
             if done:
                 self._count("artists", "unchanged")
                 continue
@@ -434,6 +521,7 @@ class Importer:
                 self._count("artists", "skipped", legacy_id, "", "no name")
                 self._link("artist", legacy_id, None)
                 continue
+            source_values = follow.taken(_artist_source(row, name), FOLLOWED["artist"])
             imvdb_id = shapes.legacy_int(row.get("imvdb_id"))
             raw_imvdb = shapes.clean_text(row.get("imvdb_id"), 255)
             key = identity_key(name)
@@ -445,7 +533,7 @@ class Importer:
                 reason = "same artist as another 0.9.7 row" if merged else "an artist of this name or IMVDb id is here"
                 await self._fill_artist(target, row, imvdb_id)
                 self._count("artists", outcome, legacy_id, name, reason)
-                self._link("artist", legacy_id, target)
+                self._link("artist", legacy_id, target, source_values)
                 self._artists_this_run.add(target)
                 continue
             keywords = shapes.text_list(row.get("keywords"), limit=50, max_length=100)
@@ -474,10 +562,10 @@ class Importer:
             reasons = []
             if raw_imvdb and not imvdb_id:
                 reasons.append("IMVDb id was not a number: kept as the IMVDb slug")
-            if row.get("thumbnail_url") or row.get("thumbnail_path"):
-                reasons.append("thumbnail image not carried (its URL is kept): enrichment fetches artwork again")
+            if _thumbnail(row):
+                self.thumbnails += 1
             self._count("artists", "imported", legacy_id, name, "; ".join(reasons) or None)
-            self._link("artist", legacy_id, artist.id)
+            self._link("artist", legacy_id, artist.id, source_values)
             self._artists_this_run.add(artist.id)
             by_key[key] = artist.id
             if imvdb_id:
@@ -486,6 +574,33 @@ class Importer:
             if genres:
                 genre_rows.append((artist.id, genres))
         await self._genres(ArtistGenre, "artist_id", genre_rows)
+
+    async def _update_artist(self, artist: Artist, found: follow.Changes) -> None:
+        apply = found.apply
+        if "name" in apply:
+            name = str(apply.pop("name"))
+            key = identity_key(name)
+            clash = await self.session.scalar(
+                select(Artist.id).where(Artist.name_key == key, Artist.disambiguation_key == "", Artist.id != artist.id)
+            )
+            if clash is not None:
+                found.kept["name"] = "another artist here has that name"
+            else:
+                artist.name, artist.sort_name, artist.name_key = name, sort_name(name), key
+                artist.sort_key = fold(sort_name(name))[:255]
+                artist.search_text = fold(f"{name} {sort_name(name)}")[:600]
+                found.apply["name"] = name
+        if apply.get("imvdb_id") is not None:
+            clash = await self.session.scalar(
+                select(Artist.id).where(Artist.imvdb_id == apply["imvdb_id"], Artist.id != artist.id)
+            )
+            if clash is not None:
+                del apply["imvdb_id"]
+                found.kept["imvdb_id"] = "another artist here has that IMVDb id"
+        for name, value in apply.items():
+            if name != "name":
+                setattr(artist, name, value)
+        await self.session.flush()
 
     async def _fill_artist(self, artist_id: int, row: dict[str, Any], imvdb_id: int | None) -> None:
         artist = await self.session.get(Artist, artist_id)
@@ -561,11 +676,23 @@ class Importer:
         for row, placement in zip(rows, placements, strict=True):
             legacy_id = row["id"]
             title = " ".join(str(row.get("title") or "").split())[:500]
-            done, _ = self._linked("video", legacy_id)
+            done, here_id = self._linked("video", legacy_id)
             if done:
-                self._count("videos", "unchanged")
                 if row.get("local_path"):
                     self._count("files", "unchanged")
+                if here_id is None or not title:
+                    self._count("videos", "unchanged")
+                    continue
+                values = self._video_plan(row, title, 0, placement).values
+                await self._follow(
+                    "video",
+                    "videos",
+                    legacy_id,
+                    title,
+                    follow.taken(values, FOLLOWED["video"]),
+                    _getter(self.session, Video, here_id),
+                    functools.partial(self._update_video, values),
+                )
                 continue
             _, artist_id = self._linked("artist", row.get("artist_id"))
             if artist_id is None:
@@ -706,7 +833,9 @@ class Importer:
             for plan in batch:
                 legacy_id, title = plan.legacy["id"], plan.values["title"]
                 self._count("videos", plan.outcome, legacy_id, title, plan.reason)
-                self._link("video", legacy_id, plan.target_id)
+                self._link("video", legacy_id, plan.target_id, follow.taken(plan.values, FOLLOWED["video"]))
+                if plan.outcome == "imported" and plan.values["field_provenance"]["legacy"].get("thumbnail_url"):
+                    self.thumbnails += 1
                 if plan.placement is not None:
                     media_rows += self._file(plan, files)
             if media_rows:
@@ -788,6 +917,32 @@ class Importer:
                 .values(video_id=video_id)
             )
         self._pending_file_links = []
+
+    async def _update_plain(self, row: Any, found: follow.Changes) -> None:
+        """Playlists and monitors: the followed fields are plain columns."""
+        for name, value in found.apply.items():
+            setattr(row, name, value)
+        await self.session.flush()
+
+    async def _update_video(self, values: dict[str, Any], video: Video, found: follow.Changes) -> None:
+        apply = found.apply
+        for column in ("imvdb_id", "youtube_id"):
+            if apply.get(column) is not None:
+                clash = await self.session.scalar(
+                    select(Video.id).where(getattr(Video, column) == apply[column], Video.id != video.id)
+                )
+                if clash is not None:
+                    del apply[column]
+                    found.kept[column] = "another video here has it"
+        for name in apply:
+            # The value as the model takes it (a date, not its ISO text).
+            setattr(video, name, values[name])
+        if "title" in apply:
+            video.sort_title = sort_name(video.title)
+            video.sort_key = fold(video.sort_title)[:500]
+        if "title" in apply or "album" in apply:
+            video.search_text = fold(" ".join(w for w in (video.title, video.album or "") if w))[:1500]
+        await self.session.flush()
 
     async def _fill_video(self, plan: _VideoPlan) -> None:
         video = await self.session.get(Video, plan.target_id)
@@ -879,7 +1034,22 @@ class Importer:
         for row in self.data.rows("playlists"):
             legacy_id, name = row["id"], " ".join(str(row.get("name") or "").split())[:255]
             done, target = self._linked("playlist", legacy_id)
-            if done:
+            source_values = {
+                "name": name,
+                "description": shapes.clean_text(row.get("description"), 5000),
+                "public": shapes.flag(row.get("is_public"), False),
+            }
+            if done and target is not None and name:
+                await self._follow(
+                    "playlist",
+                    "playlists",
+                    legacy_id,
+                    name,
+                    follow.taken(source_values, FOLLOWED["playlist"]),
+                    _getter(self.session, Playlist, target),
+                    self._update_plain,
+                )
+            elif done:
                 self._count("playlists", "unchanged")
             else:
                 _, owner = self._linked("user", row.get("user_id"))
@@ -888,18 +1058,12 @@ class Importer:
                     self._count("playlists", "skipped", legacy_id, name, reason)
                     self._link("playlist", legacy_id, None)
                 else:
-                    playlist = Playlist(
-                        owner_id=owner,
-                        name=name,
-                        description=shapes.clean_text(row.get("description"), 5000),
-                        public=shapes.flag(row.get("is_public"), False),
-                        rule=None,
-                    )
+                    playlist = Playlist(owner_id=owner, rule=None, **source_values)
                     self.session.add(playlist)
                     await self.session.flush()
                     target = playlist.id
                     self._count("playlists", "imported", legacy_id, name)
-                    self._link("playlist", legacy_id, target)
+                    self._link("playlist", legacy_id, target, follow.taken(source_values, FOLLOWED["playlist"]))
             await self._playlist_entries(target, entries.get(legacy_id, []))
 
     async def _playlist_entries(self, playlist_id: int | None, entries: list[dict[str, Any]]) -> None:
@@ -1005,7 +1169,20 @@ class Importer:
         urls_here = dict((await self.session.execute(select(Monitor.url, Monitor.id))).all())
         for row in self.data.rows("playlist_monitors"):
             legacy_id, name = row["id"], " ".join(str(row.get("name") or "").split())[:255]
-            if self._linked("monitor", legacy_id)[0]:
+            auto_download = shapes.flag(row.get("auto_download"), True)
+            done, target = self._linked("monitor", legacy_id)
+            if done and target is not None and name:
+                await self._follow(
+                    "monitor",
+                    "monitors",
+                    legacy_id,
+                    name,
+                    follow.taken({"name": name, "auto_download": auto_download}, FOLLOWED["monitor"]),
+                    _getter(self.session, Monitor, target),
+                    self._update_plain,
+                )
+                continue
+            if done:
                 self._count("monitors", "unchanged")
                 continue
             url = shapes.clean_text(row.get("playlist_url"), 2048)
@@ -1015,9 +1192,10 @@ class Importer:
                 self._count("monitors", "skipped", legacy_id, name, "no playlist URL")
                 self._link("monitor", legacy_id, None)
                 continue
+            recorded = follow.taken({"name": name or url[:255], "auto_download": auto_download}, FOLLOWED["monitor"])
             if url in urls_here:
                 self._count("monitors", "linked", legacy_id, name, "a monitor of this URL is here")
-                self._link("monitor", legacy_id, urls_here[url])
+                self._link("monitor", legacy_id, urls_here[url], recorded)
                 continue
             words = shapes.text_list(row.get("keywords"), limit=50, max_length=100)
             filters = DiscoveryFilters(include_words=words).model_dump(mode="json") if words else None
@@ -1026,14 +1204,14 @@ class Importer:
                 url=url,
                 artist_id=None,
                 filters=filters,
-                auto_download=shapes.flag(row.get("auto_download"), True),
+                auto_download=auto_download,
                 enabled=True,
             )
             self.session.add(monitor)
             await self.session.flush()
             urls_here[url] = monitor.id
             self._count("monitors", "imported", legacy_id, name)
-            self._link("monitor", legacy_id, monitor.id)
+            self._link("monitor", legacy_id, monitor.id, recorded)
 
 
 def blocked_url(raw: str) -> str | None:
@@ -1049,6 +1227,30 @@ def blocked_url(raw: str) -> str | None:
     if candidate.startswith(("http://", "https://")) and "." in candidate.split("/")[2] and " " not in candidate:
         return candidate
     return None
+
+
+def _artist_source(row: dict[str, Any], name: str) -> dict[str, Any]:
+    """The followed values of a 0.9.7 artist row as the import takes them."""
+    return {
+        "name": name,
+        "imvdb_id": shapes.legacy_int(row.get("imvdb_id")),
+        "spotify_id": shapes.clean_text(row.get("spotify_id"), 64),
+        "monitored": shapes.flag(row.get("monitored"), True),
+        "auto_download": shapes.flag(row.get("auto_download"), False),
+        "include_words": shapes.text_list(row.get("keywords"), limit=50, max_length=100),
+    }
+
+
+def _getter(session: AsyncSession, model: Any, row_id: int) -> Callable[[], Awaitable[Any]]:
+    async def get() -> Any:
+        return await session.get(model, row_id)
+
+    return get
+
+
+def _columns(here: Any, fields: Iterable[str]) -> dict[str, Any]:
+    """The current values of a row here for the followed fields."""
+    return {name: getattr(here, name, None) for name in fields}
 
 
 def _thumbnail(row: dict[str, Any]) -> dict[str, str]:

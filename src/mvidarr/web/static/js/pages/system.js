@@ -302,7 +302,7 @@ function setupLegacyImport(section) {
   const progress = document.getElementById("legacy-progress");
   const status = document.getElementById("legacy-status");
   const reportBox = document.getElementById("legacy-report");
-  const OUTCOMES = ["imported", "linked", "merged", "unchanged", "skipped"];
+  const OUTCOMES = ["imported", "linked", "merged", "unchanged", "updated", "skipped"];
   let checked = null;
   let running = null;
 
