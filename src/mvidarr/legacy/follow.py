@@ -8,10 +8,13 @@ next one can tell both changes apart.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+
+import orjson
 
 ARTIST_FIELDS = ("name", "imvdb_id", "spotify_id", "monitored", "auto_download", "include_words")
 VIDEO_FIELDS = (
@@ -31,6 +34,8 @@ VIDEO_FIELDS = (
 )
 PLAYLIST_FIELDS = ("name", "description", "public")
 MONITOR_FIELDS = ("name", "auto_download")
+ROW = "_row"
+"""The key of the 0.9.7 row's digest among the recorded values: an unchanged row is passed over unread."""
 
 
 def plain(value: Any) -> Any:
@@ -47,6 +52,21 @@ def plain(value: Any) -> Any:
 def taken(values: Mapping[str, Any], fields: Collection[str]) -> dict[str, Any]:
     """The followed fields of the values an import takes from a 0.9.7 row, as they are recorded."""
     return {name: plain(values.get(name)) for name in fields}
+
+
+def digest(row: Mapping[str, Any]) -> str:
+    """A fingerprint of a whole 0.9.7 row as read (any column changing changes it)."""
+    raw = orjson.dumps(row, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str)
+    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+
+
+def recorded(row: Mapping[str, Any], values: Mapping[str, Any], fields: Collection[str]) -> dict[str, Any]:
+    """What an import records for a row it brings across: the followed values and the row's digest."""
+    return {**taken(values, fields), ROW: digest(row)}
+
+
+def without_row(recorded: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in recorded.items() if k != ROW}
 
 
 @dataclass(slots=True)

@@ -23,7 +23,7 @@ import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
@@ -238,32 +238,36 @@ class Importer:
         self,
         kind: str,
         report_kind: str,
-        legacy_id: Any,
+        row: dict[str, Any],
         name: str,
-        now: dict[str, Any],
+        source_values: Callable[[], dict[str, Any]],
         load: Callable[[], Awaitable[Any]],
         write: Callable[[Any, follow.Changes], Awaitable[None]],
     ) -> None:
         """A 0.9.7 row brought across earlier: its changes there carried onto the row here (decision 0056)."""
+        legacy_id = row["id"]
         recorded = self._recorded(kind, legacy_id)
-        if recorded == now:
-            self._count(report_kind, "unchanged")
+        digest = follow.digest(row)
+        if recorded is not None and recorded.get(follow.ROW) == digest:
+            self._count(report_kind, "unchanged")  # the 0.9.7 row is as the last import read it
             return
+        now = follow.taken(source_values(), FOLLOWED[kind])
         if recorded is None:
             # Linked before imports recorded what they took: this run records it, and carries nothing.
-            self._record(kind, legacy_id, now)
+            self._record(kind, legacy_id, {**now, follow.ROW: digest})
             self._count(report_kind, "unchanged")
             return
-        here = await load()
+        here = await load() if follow.without_row(recorded) != now else None
         if here is None:
-            self._count(
-                report_kind, "unchanged", legacy_id, name, "deleted here since the last import: not brought back"
-            )
+            self._record(kind, legacy_id, {**now, follow.ROW: digest})
+            gone = follow.without_row(recorded) != now
+            reason = "deleted here since the last import: not brought back" if gone else None
+            self._count(report_kind, "unchanged", legacy_id, name, reason)
             return
         found = follow.changes(recorded, now, _columns(here, now), getattr(here, "locked_fields", None) or ())
         if found.apply:
             await write(here, found)
-        self._record(kind, legacy_id, now)
+        self._record(kind, legacy_id, {**now, follow.ROW: digest})
         notes = [f"{f} changed in 0.9.7: updated" for f in sorted(found.apply)]
         notes += [f"{f} changed in 0.9.7, {why}: kept" for f, why in sorted(found.kept.items())]
         entry = self.report.kinds[report_kind]
@@ -503,13 +507,12 @@ class Importer:
             name = " ".join(str(row.get("name") or "").split())[:255]
             done, here_id = self._linked("artist", legacy_id)
             if done and here_id is not None and name:
-                now = follow.taken(_artist_source(row, name), FOLLOWED["artist"])
                 await self._follow(
                     "artist",
                     "artists",
-                    legacy_id,
+                    row,
                     name,
-                    now,
+                    functools.partial(_artist_source, row, name),
                     _getter(self.session, Artist, here_id),
                     self._update_artist,
                 )
@@ -521,7 +524,7 @@ class Importer:
                 self._count("artists", "skipped", legacy_id, "", "no name")
                 self._link("artist", legacy_id, None)
                 continue
-            source_values = follow.taken(_artist_source(row, name), FOLLOWED["artist"])
+            source_values = follow.recorded(row, _artist_source(row, name), FOLLOWED["artist"])
             imvdb_id = shapes.legacy_int(row.get("imvdb_id"))
             raw_imvdb = shapes.clean_text(row.get("imvdb_id"), 255)
             key = identity_key(name)
@@ -683,15 +686,14 @@ class Importer:
                 if here_id is None or not title:
                     self._count("videos", "unchanged")
                     continue
-                values = self._video_plan(row, title, 0, placement).values
                 await self._follow(
                     "video",
                     "videos",
-                    legacy_id,
+                    row,
                     title,
-                    follow.taken(values, FOLLOWED["video"]),
+                    functools.partial(self._video_values, row, title, placement),
                     _getter(self.session, Video, here_id),
-                    functools.partial(self._update_video, values),
+                    self._update_video,
                 )
                 continue
             _, artist_id = self._linked("artist", row.get("artist_id"))
@@ -740,6 +742,9 @@ class Importer:
                     by_youtube[values["youtube_id"]] = plan
             plans.append(plan)
         await self._write_videos(plans, files)
+
+    def _video_values(self, row: dict[str, Any], title: str, placement: Placement | None) -> dict[str, Any]:
+        return self._video_plan(row, title, 0, placement).values
 
     def _video_plan(self, row: dict[str, Any], title: str, artist_id: int, placement: Placement | None) -> _VideoPlan:
         status_raw = row.get("status")
@@ -833,7 +838,9 @@ class Importer:
             for plan in batch:
                 legacy_id, title = plan.legacy["id"], plan.values["title"]
                 self._count("videos", plan.outcome, legacy_id, title, plan.reason)
-                self._link("video", legacy_id, plan.target_id, follow.taken(plan.values, FOLLOWED["video"]))
+                self._link(
+                    "video", legacy_id, plan.target_id, follow.recorded(plan.legacy, plan.values, FOLLOWED["video"])
+                )
                 if plan.outcome == "imported" and plan.values["field_provenance"]["legacy"].get("thumbnail_url"):
                     self.thumbnails += 1
                 if plan.placement is not None:
@@ -924,7 +931,7 @@ class Importer:
             setattr(row, name, value)
         await self.session.flush()
 
-    async def _update_video(self, values: dict[str, Any], video: Video, found: follow.Changes) -> None:
+    async def _update_video(self, video: Video, found: follow.Changes) -> None:
         apply = found.apply
         for column in ("imvdb_id", "youtube_id"):
             if apply.get(column) is not None:
@@ -934,9 +941,9 @@ class Importer:
                 if clash is not None:
                     del apply[column]
                     found.kept[column] = "another video here has it"
-        for name in apply:
+        for name, value in apply.items():
             # The value as the model takes it (a date, not its ISO text).
-            setattr(video, name, values[name])
+            setattr(video, name, date.fromisoformat(value) if name == "release_date" and value else value)
         if "title" in apply:
             video.sort_title = sort_name(video.title)
             video.sort_key = fold(video.sort_title)[:500]
@@ -1043,9 +1050,9 @@ class Importer:
                 await self._follow(
                     "playlist",
                     "playlists",
-                    legacy_id,
+                    row,
                     name,
-                    follow.taken(source_values, FOLLOWED["playlist"]),
+                    functools.partial(dict, source_values),
                     _getter(self.session, Playlist, target),
                     self._update_plain,
                 )
@@ -1063,7 +1070,7 @@ class Importer:
                     await self.session.flush()
                     target = playlist.id
                     self._count("playlists", "imported", legacy_id, name)
-                    self._link("playlist", legacy_id, target, follow.taken(source_values, FOLLOWED["playlist"]))
+                    self._link("playlist", legacy_id, target, follow.recorded(row, source_values, FOLLOWED["playlist"]))
             await self._playlist_entries(target, entries.get(legacy_id, []))
 
     async def _playlist_entries(self, playlist_id: int | None, entries: list[dict[str, Any]]) -> None:
@@ -1175,9 +1182,9 @@ class Importer:
                 await self._follow(
                     "monitor",
                     "monitors",
-                    legacy_id,
+                    row,
                     name,
-                    follow.taken({"name": name, "auto_download": auto_download}, FOLLOWED["monitor"]),
+                    functools.partial(dict, name=name, auto_download=auto_download),
                     _getter(self.session, Monitor, target),
                     self._update_plain,
                 )
@@ -1192,7 +1199,7 @@ class Importer:
                 self._count("monitors", "skipped", legacy_id, name, "no playlist URL")
                 self._link("monitor", legacy_id, None)
                 continue
-            recorded = follow.taken({"name": name or url[:255], "auto_download": auto_download}, FOLLOWED["monitor"])
+            recorded = follow.recorded(row, {"name": name, "auto_download": auto_download}, FOLLOWED["monitor"])
             if url in urls_here:
                 self._count("monitors", "linked", legacy_id, name, "a monitor of this URL is here")
                 self._link("monitor", legacy_id, urls_here[url], recorded)
