@@ -341,6 +341,11 @@ function setupLegacyImport(section) {
         ? el("p", {}, "Users without a password (reset each one's under Settings → Users; they choose their own at first sign-in): ",
           report.users_to_set_password.join(", "))
         : "",
+      report.queued_jobs.length
+        ? el("p", { id: "legacy-queued" }, `Queued next (see Jobs): scans of ${report.root_folders_to_scan.length} root folder(s) `
+          + `and the fetch of ${report.thumbnails_to_fetch} thumbnail(s) from 0.9.7, jobs `,
+          report.queued_jobs.map((id) => `#${id}`).join(", "), ".")
+        : "",
     );
   }
 
