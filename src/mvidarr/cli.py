@@ -300,6 +300,7 @@ async def _import_legacy(
             dry_run=dry_run,
             sealer=Sealer.from_secret(settings.resolve_secret_key()),
             hash_password=passwords.hash,
+            policy=policy,
             progress=progress,
         )
         if not dry_run:

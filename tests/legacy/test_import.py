@@ -32,6 +32,7 @@ from mvidarr.models import (
     Video,
     VideoGenre,
 )
+from mvidarr.network.policy import NetworkPolicy
 from tests.fixtures.legacy097 import LegacyDatabase, Realistic
 
 pytestmark = pytest.mark.anyio
@@ -84,6 +85,7 @@ async def run(
         dry_run=dry_run,
         sealer=Sealer.from_secret(settings.resolve_secret_key()),
         hash_password=passwords.hash,
+        policy=NetworkPolicy.allowing([]),
     )
 
 
@@ -366,3 +368,30 @@ async def test_a_later_run_carries_changes_made_in_0_9_7_except_fields_changed_o
     for kind, rows in SOURCE_ROWS.items():
         assert again.kinds[kind].unchanged == rows, (kind, again.kinds[kind])
     assert await counts(db) == before
+
+
+async def test_urls_from_0_9_7_go_through_the_network_policy(
+    db: Database,
+    legacy_db: LegacyDatabase,
+    realistic: Realistic,
+    settings: Settings,
+    passwords: Passwords,
+    root_id: int,
+) -> None:
+    # A video source and a playlist monitor on private addresses nobody listed in network.allowed_private_hosts.
+    legacy_db.execute("UPDATE videos SET url = 'http://192.168.1.20/hoppipolla.mp4' WHERE id = 8")
+    legacy_db.insert(
+        "playlist_monitors",
+        [{"id": 2, "playlist_id": "PLlan", "playlist_url": "http://10.0.0.5/list?x=1", "name": "On the LAN"}],
+    )
+    report = await run(db, legacy_db, realistic, settings, passwords, dry_run=False)
+    assert report.kinds["videos"].reasons["a source URL refused by the network policy: not kept"] == 1
+    monitors = report.kinds["monitors"]
+    assert (monitors.imported, monitors.skipped) == (1, 1)
+    [reason] = [r for r in monitors.reasons if r.startswith("its URL is refused")]
+    assert "10.0.0.5" in reason
+    async with db.reader() as session:
+        hoppipolla = (await session.execute(select(Video).where(Video.title == "Hoppípolla"))).scalar_one()
+        urls = list((await session.execute(select(Monitor.url))).scalars())
+    assert hoppipolla.sources == []
+    assert urls == ["https://www.youtube.com/playlist?list=PLx0sYbCqOb8TBPRdmBHs5Iftvv9TPboYG"]

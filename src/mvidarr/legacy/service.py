@@ -25,6 +25,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequen
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 from sqlalchemy import func, insert, select, update
@@ -59,7 +60,7 @@ from mvidarr.models import (
     VideoGenre,
 )
 from mvidarr.models.user import Role
-from mvidarr.network.policy import NetworkPolicy
+from mvidarr.network.policy import FetchRefused, NetworkPolicy
 from mvidarr.providers.parsing import youtube_id as parse_youtube_id
 from mvidarr.reads import sqlite_file
 from mvidarr.settings import service as runtime_settings
@@ -174,9 +175,11 @@ class Importer:
     options: ImportOptions
     sealer: Sealer
     hash_password: Callable[[str], Awaitable[str]]
+    policy: NetworkPolicy
     progress: Progress | None = None
     to_thread: ToThread = asyncio.to_thread
     report: LegacyReport = field(init=False)
+    _refusals: dict[tuple[str, str, int | None], str | None] = field(default_factory=dict)
     links: dict[tuple[str, str], int | None] = field(default_factory=dict)
     link_fields: dict[tuple[str, str], tuple[int, dict[str, Any] | None]] = field(default_factory=dict)
     pending_links: list[dict[str, Any]] = field(default_factory=list)
@@ -288,6 +291,34 @@ class Importer:
         await self.session.flush()
         if not self.options.dry_run:
             await self.session.commit()
+
+    async def _refused(self, url: str) -> str | None:
+        """Why the network policy refuses a URL taken from 0.9.7 (None: allowed), one check per host."""
+        parts = urlsplit(url)
+        try:
+            key = (parts.scheme.lower(), (parts.hostname or "").lower(), parts.port)
+        except ValueError:
+            return "the URL's port is not a number"
+        if key not in self._refusals:
+            try:
+                await self.policy.check_url(url)
+            except FetchRefused as exc:
+                self._refusals[key] = str(exc)
+            else:
+                self._refusals[key] = None
+        return self._refusals[key]
+
+    async def _guard_sources(self, values: dict[str, Any]) -> None:
+        """Drops the sources of a video whose URL the network policy refuses, counting why."""
+        kept = []
+        for source in values["sources"]:
+            if await self._refused(source["url"]) is None:
+                kept.append(source)
+            else:
+                reasons = self.report.kinds["videos"].reasons
+                note = "a source URL refused by the network policy: not kept"
+                reasons[note] = reasons.get(note, 0) + 1
+        values["sources"] = kept
 
     async def _step(self, fraction: float, message: str) -> None:
         if self.progress is not None:
@@ -716,6 +747,7 @@ class Importer:
                 continue
             plan = self._video_plan(row, title, artist_id, placement)
             values = plan.values
+            await self._guard_sources(values)
             found_file = placement is not None and placement.exists and placement.root_id is not None
             target: int | _VideoPlan | None = None
             if found_file and placement is not None:
@@ -1199,6 +1231,11 @@ class Importer:
                 self._count("monitors", "skipped", legacy_id, name, "no playlist URL")
                 self._link("monitor", legacy_id, None)
                 continue
+            refused = await self._refused(url)
+            if refused is not None:
+                self._count("monitors", "skipped", legacy_id, name, f"its URL is refused: {refused}")
+                self._link("monitor", legacy_id, None)
+                continue
             recorded = follow.recorded(row, {"name": name, "auto_download": auto_download}, FOLLOWED["monitor"])
             if url in urls_here:
                 self._count("monitors", "linked", legacy_id, name, "a monitor of this URL is here")
@@ -1297,10 +1334,12 @@ async def import_legacy(
     dry_run: bool,
     sealer: Sealer,
     hash_password: Callable[[str], Awaitable[str]],
+    policy: NetworkPolicy,
     progress: Progress | None = None,
     to_thread: ToThread = asyncio.to_thread,
 ) -> LegacyReport:
-    """Reads the 0.9.7 database and brings it across (or, with `dry_run`, only reports what would happen)."""
+    """Reads the 0.9.7 database and brings it across (or, with `dry_run`, only reports what would happen).
+    `policy` checks every URL taken from 0.9.7 that MVidarr would later fetch (sources, monitors)."""
     if progress is not None:
         await progress(0.01, f"reading {source.display}")
     data: LegacyData = await to_thread(read, source, address)
@@ -1308,8 +1347,10 @@ async def import_legacy(
         # SQLite has one writer: a dry run's long transaction would stall every job (its own progress
         # too). It runs on a scratch copy of the database instead, deleted afterwards.
         async with _scratch_copy(db, to_thread) as scratch:
-            return await _run(scratch, source, data, path_maps, dry_run, sealer, hash_password, progress, to_thread)
-    return await _run(db, source, data, path_maps, dry_run, sealer, hash_password, progress, to_thread)
+            return await _run(
+                scratch, source, data, path_maps, dry_run, sealer, hash_password, policy, progress, to_thread
+            )
+    return await _run(db, source, data, path_maps, dry_run, sealer, hash_password, policy, progress, to_thread)
 
 
 async def _run(
@@ -1320,6 +1361,7 @@ async def _run(
     dry_run: bool,
     sealer: Sealer,
     hash_password: Callable[[str], Awaitable[str]],
+    policy: NetworkPolicy,
     progress: Progress | None,
     to_thread: ToThread,
 ) -> LegacyReport:
@@ -1331,6 +1373,7 @@ async def _run(
             options=ImportOptions(dry_run=dry_run, placer=Placer(list(path_maps), roots), source_label=source.database),
             sealer=sealer,
             hash_password=hash_password,
+            policy=policy,
             progress=progress,
             to_thread=to_thread,
         )

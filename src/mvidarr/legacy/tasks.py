@@ -77,6 +77,7 @@ async def import_legacy(ctx: JobContext, params: LegacyImportParams) -> JobResul
             dry_run=params.dry_run,
             sealer=Sealer.from_secret(secret),
             hash_password=passwords.hash,
+            policy=policy,
             progress=ctx.progress,
             to_thread=ctx.to_thread,
         )
