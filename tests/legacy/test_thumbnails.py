@@ -17,7 +17,7 @@ from mvidarr.db import Database, utcnow
 from mvidarr.jobs import service as jobs
 from mvidarr.jobs.runner import Runner
 from mvidarr.legacy import tasks
-from mvidarr.models import Artist, Job, JobLog, RootFolder, Video
+from mvidarr.models import Artist, Job, JobLog, JobStatus, RootFolder, Video
 from tests.conftest import allow_private_hosts
 from tests.fakes.fixtures import fake_upstream, fake_upstream_server
 from tests.fakes.upstream import FakeUpstream
@@ -95,11 +95,18 @@ async def test_the_fetch_waits_for_the_scans_of_the_import(
             tasks.LegacyThumbnailsParams(source="mvidarr", after_jobs=[scan.id]),
         )
         await session.commit()
+    # It goes back to the queue, waiting (not failing), as long as the scan has not finished.
+    waiting = await wait_for(db, thumbnails_job.id, statuses=[JobStatus.QUEUED], within_s=10)
+    for _ in range(20):
+        waiting = await load(db, thumbnails_job.id)
+        if waiting.message:
+            break
+        await asyncio.sleep(0.1)
+    assert waiting.message == f"waiting for the scans [{scan.id}] to finish"
     await asyncio.sleep(1.0)
     waiting = await load(db, thumbnails_job.id)
-    assert waiting.status == "queued"
+    assert waiting.status in ("queued", "running")
     assert waiting.error is None  # waiting is not failing
-    assert waiting.message == f"waiting for the scans [{scan.id}] to finish"
     async with db.writer() as session:
         await session.execute(update(Job).where(Job.id == scan.id).values(status="succeeded", finished_at=utcnow()))
         await session.commit()
