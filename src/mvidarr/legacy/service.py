@@ -337,6 +337,10 @@ class Importer:
             self.links[(kind, key)] = target
             if kind in FOLLOWED:
                 self.link_fields[(kind, key)] = (link_id, recorded)
+        if not self.options.dry_run:
+            # A writer's transaction holds SQLite's write lock from its first statement: it ends here, so the
+            # progress below (written by the job in a session of its own) does not wait for this one.
+            await self.session.commit()
         steps: list[tuple[str, Callable[[], Awaitable[None]]]] = [
             ("settings", self._settings),
             ("users", self._users),
