@@ -35,11 +35,13 @@ VIDEO_FIELDS = (
 PLAYLIST_FIELDS = ("name", "description", "public")
 MONITOR_FIELDS = ("name", "auto_download")
 ROW = "_row"
-"""The key of the 0.9.7 row's digest among the recorded values: an unchanged row is passed over unread."""
+"""The key of the 0.9.7 row's digest in what `recorded` returns (stored apart, `legacy_link.row_digest`)."""
 
 
 def plain(value: Any) -> Any:
     """A value as JSON keeps it (dates as ISO text, tuples as lists), so stored and live values compare."""
+    if value is None or isinstance(value, str | int | float):
+        return value
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, tuple | list):
@@ -63,10 +65,6 @@ def digest(row: Mapping[str, Any]) -> str:
 def recorded(row: Mapping[str, Any], values: Mapping[str, Any], fields: Collection[str]) -> dict[str, Any]:
     """What an import records for a row it brings across: the followed values and the row's digest."""
     return {**taken(values, fields), ROW: digest(row)}
-
-
-def without_row(recorded: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in recorded.items() if k != ROW}
 
 
 @dataclass(slots=True)

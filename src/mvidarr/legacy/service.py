@@ -181,7 +181,8 @@ class Importer:
     report: LegacyReport = field(init=False)
     _refusals: dict[tuple[str, str, int | None], str | None] = field(default_factory=dict)
     links: dict[tuple[str, str], int | None] = field(default_factory=dict)
-    link_fields: dict[tuple[str, str], tuple[int, dict[str, Any] | None]] = field(default_factory=dict)
+    # (kind, legacy key) -> (link id, digest of the 0.9.7 row as last imported) for the followed kinds.
+    link_digests: dict[tuple[str, str], tuple[int, str | None]] = field(default_factory=dict)
     pending_links: list[dict[str, Any]] = field(default_factory=list)
     pending_fields: list[dict[str, Any]] = field(default_factory=list)
     thumbnails: int = 0
@@ -223,19 +224,14 @@ class Importer:
                 "kind": kind,
                 "legacy_key": str(key)[:500],
                 "target_id": target_id,
-                "fields": fields,
+                **_split(fields),
             }
         )
 
-    def _recorded(self, kind: str, key: Any) -> dict[str, Any] | None:
-        """What the last import took from this 0.9.7 row (None: a link made before imports kept it)."""
-        found = self.link_fields.get((kind, str(key)))
-        return found[1] if found is not None else None
-
     def _record(self, kind: str, key: Any, fields: dict[str, Any]) -> None:
-        found = self.link_fields.get((kind, str(key)))
+        found = self.link_digests.get((kind, str(key)))
         if found is not None:
-            self.pending_fields.append({"id": found[0], "fields": fields})
+            self.pending_fields.append({"id": found[0], **_split(fields)})
 
     async def _follow(
         self,
@@ -249,21 +245,24 @@ class Importer:
     ) -> None:
         """A 0.9.7 row brought across earlier: its changes there carried onto the row here (decision 0056)."""
         legacy_id = row["id"]
-        recorded = self._recorded(kind, legacy_id)
+        link_id, last_digest = self.link_digests.get((kind, str(legacy_id)), (None, None))
         digest = follow.digest(row)
-        if recorded is not None and recorded.get(follow.ROW) == digest:
+        if last_digest == digest:
             self._count(report_kind, "unchanged")  # the 0.9.7 row is as the last import read it
             return
+        recorded: dict[str, Any] | None = None
+        if link_id is not None and last_digest is not None:
+            recorded = await self.session.scalar(select(LegacyLink.fields).where(LegacyLink.id == link_id))
         now = follow.taken(source_values(), FOLLOWED[kind])
         if recorded is None:
             # Linked before imports recorded what they took: this run records it, and carries nothing.
             self._record(kind, legacy_id, {**now, follow.ROW: digest})
             self._count(report_kind, "unchanged")
             return
-        here = await load() if follow.without_row(recorded) != now else None
+        here = await load() if recorded != now else None
         if here is None:
             self._record(kind, legacy_id, {**now, follow.ROW: digest})
-            gone = follow.without_row(recorded) != now
+            gone = recorded != now
             reason = "deleted here since the last import: not brought back" if gone else None
             self._count(report_kind, "unchanged", legacy_id, name, reason)
             return
@@ -330,13 +329,13 @@ class Importer:
         started = time.perf_counter()
         rows = await self.session.execute(
             select(
-                LegacyLink.id, LegacyLink.kind, LegacyLink.legacy_key, LegacyLink.target_id, LegacyLink.fields
+                LegacyLink.id, LegacyLink.kind, LegacyLink.legacy_key, LegacyLink.target_id, LegacyLink.row_digest
             ).where(LegacyLink.source == self.options.source_label)
         )
-        for link_id, kind, key, target, recorded in rows.all():
+        for link_id, kind, key, target, digest in rows.all():
             self.links[(kind, key)] = target
             if kind in FOLLOWED:
-                self.link_fields[(kind, key)] = (link_id, recorded)
+                self.link_digests[(kind, key)] = (link_id, digest)
         if not self.options.dry_run:
             # A writer's transaction holds SQLite's write lock from its first statement: it ends here, so the
             # progress below (written by the job in a session of its own) does not wait for this one.
@@ -1287,6 +1286,15 @@ def _artist_source(row: dict[str, Any], name: str) -> dict[str, Any]:
         "auto_download": shapes.flag(row.get("auto_download"), False),
         "include_words": shapes.text_list(row.get("keywords"), limit=50, max_length=100),
     }
+
+
+def _split(fields: dict[str, Any] | None) -> dict[str, Any]:
+    """A link's recorded values as its two columns: the followed fields, and the row's digest apart
+    (a re-run reads only the digests, and the fields of the rows whose digest changed)."""
+    if fields is None:
+        return {"fields": None, "row_digest": None}
+    rest = dict(fields)
+    return {"fields": rest, "row_digest": rest.pop(follow.ROW, None)}
 
 
 def _getter(session: AsyncSession, model: Any, row_id: int) -> Callable[[], Awaitable[Any]]:

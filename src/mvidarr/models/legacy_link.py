@@ -15,7 +15,8 @@ class LegacyLink(Base):
     `source` names the 0.9.7 database (its database name), `kind` the table ("artist", "video", ...),
     `legacy_key` its primary key as text; `target_id` is the row here (None when it became part of
     something without an id of its own, such as a setting or a theme). `fields` holds the values the
-    last import took from the 0.9.7 row for the fields a re-run follows (decision 0056).
+    last import took from the 0.9.7 row for the fields a re-run follows, `row_digest` a digest of that
+    whole row as read (decision 0056).
     """
 
     __tablename__ = "legacy_link"
@@ -27,4 +28,5 @@ class LegacyLink(Base):
     legacy_key: Mapped[str] = mapped_column(String(500))
     target_id: Mapped[int | None]
     fields: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    row_digest: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
