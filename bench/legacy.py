@@ -37,6 +37,7 @@ from mvidarr.legacy.schemas import LegacyReport
 from mvidarr.legacy.source import LegacySource
 from mvidarr.migrations import upgrade
 from mvidarr.models import Artist, Download, LegacyLink, MediaFile, RootFolder, Video, VideoGenre
+from mvidarr.network.policy import NetworkPolicy
 
 RESULTS = Path(__file__).parent / "results"
 ARTISTS, PER_ARTIST = int(os.environ.get("BENCH_LEGACY_ARTISTS", "1000")), 20
@@ -88,6 +89,7 @@ async def run(data: Path, library: Path, url: str) -> dict[str, Any]:
             dry_run=dry_run,
             sealer=sealer,
             hash_password=passwords.hash,
+            policy=NetworkPolicy.allowing([]),
         )
         return time.perf_counter() - started, report
 

@@ -268,12 +268,15 @@ async def _import_legacy(
 
     from mvidarr.auth.passwords import Passwords
     from mvidarr.db import Database
-    from mvidarr.errors import InvalidInput
+    from mvidarr.errors import InvalidInput, MvidarrError
+    from mvidarr.events.hub import EventHub
     from mvidarr.kit.sealing import Sealer
     from mvidarr.legacy import service as legacy
     from mvidarr.legacy.paths import PathMap
     from mvidarr.legacy.source import LegacySource, LegacyUnreachable
     from mvidarr.legacy.summary import render
+    from mvidarr.legacy.tasks import queue_follow_up
+    from mvidarr.network.policy import policy_from_settings
 
     try:
         source = LegacySource.parse(url)
@@ -290,18 +293,28 @@ async def _import_legacy(
             click.echo(f"{fraction * 100:5.1f} %  {message}", err=True)
 
     try:
-        # The operator at the shell chose this host: the network policy guards what users submit over HTTP.
+        # The same network policy as the admin page: a LAN database must be listed in
+        # network.allowed_private_hosts; the checked address is the one connected to.
+        async with db.reader() as session:
+            policy = await policy_from_settings(session)
+        address = await legacy.address_of(source, policy)
         report = await legacy.import_legacy(
             db,
             source,
-            address=await legacy.address_of(source, None),
+            address=address,
             path_maps=path_maps,
             dry_run=dry_run,
             sealer=Sealer.from_secret(settings.resolve_secret_key()),
             hash_password=passwords.hash,
+            policy=policy,
             progress=progress,
         )
-    except LegacyUnreachable as exc:
+        if not dry_run:
+            # The scans and the thumbnail fetch are jobs: the server's workers run them (now, or when it starts).
+            async with db.writer() as session:
+                report.queued_jobs = await queue_follow_up(session, EventHub(db), report, created_by=None)
+                await session.commit()
+    except (LegacyUnreachable, MvidarrError) as exc:
         _fail(str(exc))
     finally:
         passwords.close()
@@ -324,8 +337,10 @@ async def _import_legacy(
 @click.option("--json", "as_json", is_flag=True, help="Print the whole report as JSON.")
 def import_legacy(url: str, dry_run: bool, maps: tuple[str, ...], password_stdin: bool, as_json: bool) -> None:
     """Bring a MVidarr 0.9.7 library across from its MariaDB/MySQL database (read-only), e.g.
-    mysql://mvidarr@192.168.1.5:3306/mvidarr. Run it with --dry-run first; running it again
-    changes nothing, and a later run brings only what is new."""
+    mysql://mvidarr@192.168.1.5:3306/mvidarr. Its host must pass the network policy (a LAN host listed
+    in network.allowed_private_hosts). Run it with --dry-run first; running it again changes nothing,
+    and a later run brings what is new and what changed in 0.9.7 (not fields changed here since).
+    The import queues scans of its root folders and the thumbnail fetch for the server's workers."""
     settings = _load_settings()
     _prepare(settings)
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None

@@ -59,6 +59,8 @@ def test_dry_run_then_import_from_the_system_page(
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("#legacy-import-now")
     page.locator("#legacy-status", has_text="Import done").wait_for(timeout=60_000)
+    # The scan of the linked files and the thumbnail fetch are queued after it.
+    assert "Queued next" in page.locator("#legacy-queued").inner_text()
     with server.api(server.admin_token()) as api:
         assert api.get("/videos").json()["total"] == 9
 

@@ -32,6 +32,7 @@ from mvidarr.models import (
     Video,
     VideoGenre,
 )
+from mvidarr.network.policy import NetworkPolicy
 from tests.fixtures.legacy097 import LegacyDatabase, Realistic
 
 pytestmark = pytest.mark.anyio
@@ -84,6 +85,7 @@ async def run(
         dry_run=dry_run,
         sealer=Sealer.from_secret(settings.resolve_secret_key()),
         hash_password=passwords.hash,
+        policy=NetworkPolicy.allowing([]),
     )
 
 
@@ -302,3 +304,94 @@ async def test_files_found_by_a_scan_before_the_import_are_linked_not_doubled(
         army = await session.scalar(select(Video.id).where(Video.title == "Army of Me"))
     assert ("Björk/Björk - Army of Me.mp4", army) in [tuple(r) for r in rows]
     assert len(rows) == 4
+
+
+async def test_a_later_run_carries_changes_made_in_0_9_7_except_fields_changed_or_locked_here(
+    db: Database,
+    legacy_db: LegacyDatabase,
+    realistic: Realistic,
+    settings: Settings,
+    passwords: Passwords,
+    root_id: int,
+) -> None:
+    await run(db, legacy_db, realistic, settings, passwords, dry_run=False)
+    async with db.writer() as session:
+        army = (await session.execute(select(Video).where(Video.title == "Army of Me"))).scalar_one()
+        army.album = "Post (my copy)"  # edited here since the import
+        army.locked_fields = ["year"]  # locked here, value unchanged
+        await session.commit()
+    legacy_db.execute(
+        "UPDATE videos SET title = 'Army of Me (Remastered)', view_count = 999999, year = 1996 WHERE id = 1"
+    )
+    legacy_db.execute(
+        "UPDATE videos SET video_metadata = %s WHERE id = 1", '{"album": "Post (Deluxe)", "label": "One Little Indian"}'
+    )
+    legacy_db.execute("UPDATE artists SET monitored = 0, keywords = '[\"official\"]' WHERE id = 1")
+    legacy_db.execute("UPDATE playlists SET name = 'Favourites 2026', is_public = 0 WHERE id = 1")
+    legacy_db.execute("UPDATE playlist_monitors SET auto_download = 0 WHERE id = 1")
+    before = await counts(db)
+
+    dry = await run(db, legacy_db, realistic, settings, passwords, dry_run=True)
+    later = await run(db, legacy_db, realistic, settings, passwords, dry_run=False)
+    assert dry.kinds == later.kinds  # the dry run said what the run did
+    every_row_accounted(later)
+    assert await counts(db) == before
+    videos = later.kinds["videos"]
+    assert (videos.updated, videos.unchanged) == (1, 9)
+    assert videos.reasons == {
+        "title changed in 0.9.7: updated": 1,
+        "view_count changed in 0.9.7: updated": 1,
+        "album changed in 0.9.7, changed here since the last import: kept": 1,
+        "year changed in 0.9.7, locked here: kept": 1,
+    }
+    assert later.kinds["artists"].updated == 1
+    assert later.kinds["playlists"].updated == 1
+    assert later.kinds["monitors"].updated == 1
+    async with db.reader() as session:
+        army = await session.get(Video, army.id)
+        assert army is not None
+        assert (army.title, army.view_count, army.album, army.year) == (
+            "Army of Me (Remastered)",
+            999999,
+            "Post (my copy)",
+            1995,
+        )
+        assert army.sort_key == "army of me (remastered)"
+        bjork = (await session.execute(select(Artist).where(Artist.name == "Björk"))).scalar_one()
+        assert (bjork.monitored, bjork.include_words) == (False, ["official"])
+        favourites = (await session.execute(select(Playlist).where(Playlist.name == "Favourites 2026"))).scalar_one()
+        assert favourites.public is False
+        assert (await session.execute(select(Monitor.auto_download))).scalar_one() is False
+
+    # What was carried is recorded: the next run carries nothing again.
+    again = await run(db, legacy_db, realistic, settings, passwords, dry_run=False)
+    for kind, rows in SOURCE_ROWS.items():
+        assert again.kinds[kind].unchanged == rows, (kind, again.kinds[kind])
+    assert await counts(db) == before
+
+
+async def test_urls_from_0_9_7_go_through_the_network_policy(
+    db: Database,
+    legacy_db: LegacyDatabase,
+    realistic: Realistic,
+    settings: Settings,
+    passwords: Passwords,
+    root_id: int,
+) -> None:
+    # A video source and a playlist monitor on private addresses nobody listed in network.allowed_private_hosts.
+    legacy_db.execute("UPDATE videos SET url = 'http://192.168.1.20/hoppipolla.mp4' WHERE id = 8")
+    legacy_db.insert(
+        "playlist_monitors",
+        [{"id": 2, "playlist_id": "PLlan", "playlist_url": "http://10.0.0.5/list?x=1", "name": "On the LAN"}],
+    )
+    report = await run(db, legacy_db, realistic, settings, passwords, dry_run=False)
+    assert report.kinds["videos"].reasons["a source URL refused by the network policy: not kept"] == 1
+    monitors = report.kinds["monitors"]
+    assert (monitors.imported, monitors.skipped) == (1, 1)
+    [reason] = [r for r in monitors.reasons if r.startswith("its URL is refused")]
+    assert "10.0.0.5" in reason
+    async with db.reader() as session:
+        hoppipolla = (await session.execute(select(Video).where(Video.title == "Hoppípolla"))).scalar_one()
+        urls = list((await session.execute(select(Monitor.url))).scalars())
+    assert hoppipolla.sources == []
+    assert urls == ["https://www.youtube.com/playlist?list=PLx0sYbCqOb8TBPRdmBHs5Iftvv9TPboYG"]

@@ -20,6 +20,7 @@ from mvidarr.legacy import service as legacy
 from mvidarr.legacy.paths import PathMap
 from mvidarr.legacy.source import LegacySource
 from mvidarr.models import Artist, MediaFile, Video
+from mvidarr.network.policy import NetworkPolicy
 from tests.fixtures.legacy097 import LegacyDatabase, Realistic
 from tests.fixtures.media import ClipSpec, make_clip
 from tests.library.conftest import scan_ok
@@ -55,6 +56,7 @@ async def test_scan_after_import_links_not_doubles(
             dry_run=False,
             sealer=Sealer.from_secret(settings.resolve_secret_key()),
             hash_password=passwords.hash,
+            policy=NetworkPolicy.allowing([]),
         )
     finally:
         passwords.close()

@@ -54,7 +54,12 @@ class KindReport(Schema):
     imported: int = Field(default=0, description="New rows here.")
     linked: int = Field(default=0, description="Matched a row already here (by id, name or file); gaps filled.")
     merged: int = Field(default=0, description="Went into the same row as another 0.9.7 row (duplicates).")
-    unchanged: int = Field(default=0, description="Brought across by an earlier import.")
+    unchanged: int = Field(default=0, description="Brought across by an earlier import; nothing to carry.")
+    updated: int = Field(
+        default=0,
+        description="Brought across by an earlier import and changed in 0.9.7 since: its changes carried, except "
+        "fields changed or locked here since (`reasons` names them).",
+    )
     skipped: int = Field(default=0, description="Not brought across; `reasons` says why.")
     maps_to: str = Field(default="", description="Where this kind lands here.")
     reasons: dict[str, int] = Field(default_factory=dict, description="Why rows were skipped or changed, counted.")
@@ -62,7 +67,7 @@ class KindReport(Schema):
 
     @property
     def accounted(self) -> int:
-        return self.imported + self.linked + self.merged + self.unchanged + self.skipped
+        return self.imported + self.linked + self.merged + self.unchanged + self.updated + self.skipped
 
 
 class FileProblem(Schema):
@@ -89,5 +94,15 @@ class LegacyReport(Schema):
         "at first sign-in.",
     )
     missing_tables: list[str] = Field(default_factory=list, description="Tables this 0.9.7 install lacks.")
-    root_folders_to_scan: list[int] = Field(default_factory=list)
+    root_folders_to_scan: list[int] = Field(
+        default_factory=list, description="Root folders with linked files: a scan of each is queued after the import."
+    )
+    thumbnails_to_fetch: int = Field(
+        default=0,
+        description="Imported artists and videos with a 0.9.7 thumbnail URL: a `legacy.thumbnails` job fetches them "
+        "through the network policy after the import.",
+    )
+    queued_jobs: list[int] = Field(
+        default_factory=list, description="Jobs queued after the import: root folder scans, the thumbnail fetch."
+    )
     elapsed_s: float = 0.0

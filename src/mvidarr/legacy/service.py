@@ -4,12 +4,15 @@ A dry run does the very same work inside one transaction and rolls it back, so i
 the real run will do; the real run commits kind by kind (and videos in batches), each batch with
 its `legacy_link` rows, so an interrupted import resumes where it stopped and a second one changes
 nothing. Rows already here are matched (by ids, names, files) and only their empty fields filled.
+A later run carries 0.9.7's changes to rows it brought across, field by field, unless the field was
+changed or locked here since (`legacy.follow`, decision 0056).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import posixpath
 import re
@@ -18,10 +21,11 @@ import shutil
 import sqlite3
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 from sqlalchemy import func, insert, select, update
@@ -35,7 +39,7 @@ from mvidarr.errors import InvalidInput
 from mvidarr.genres.repository import ensure as ensure_genres
 from mvidarr.kit.sealing import Sealer
 from mvidarr.kit.text import fold, identity_key, sort_name
-from mvidarr.legacy import shapes
+from mvidarr.legacy import follow, shapes
 from mvidarr.legacy.paths import PathMap, Placement, Placer
 from mvidarr.legacy.schemas import KINDS, Example, FileProblem, KindReport, LegacyReport
 from mvidarr.legacy.source import LegacyData, LegacySource, read
@@ -56,7 +60,7 @@ from mvidarr.models import (
     VideoGenre,
 )
 from mvidarr.models.user import Role
-from mvidarr.network.policy import NetworkPolicy
+from mvidarr.network.policy import FetchRefused, NetworkPolicy
 from mvidarr.providers.parsing import youtube_id as parse_youtube_id
 from mvidarr.reads import sqlite_file
 from mvidarr.settings import service as runtime_settings
@@ -135,6 +139,13 @@ VIDEO_STATUS = {
     "MONITORED": ("wanted", False, "MONITORED in 0.9.7 (known, not wanted): wanted but not monitored"),
     None: ("wanted", True, "no status in 0.9.7: wanted"),
 }
+# Kinds whose rows a re-run follows (decision 0056), and the fields it follows.
+FOLLOWED = {
+    "artist": follow.ARTIST_FIELDS,
+    "video": follow.VIDEO_FIELDS,
+    "playlist": follow.PLAYLIST_FIELDS,
+    "monitor": follow.MONITOR_FIELDS,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,11 +175,17 @@ class Importer:
     options: ImportOptions
     sealer: Sealer
     hash_password: Callable[[str], Awaitable[str]]
+    policy: NetworkPolicy
     progress: Progress | None = None
     to_thread: ToThread = asyncio.to_thread
     report: LegacyReport = field(init=False)
+    _refusals: dict[tuple[str, str, int | None], str | None] = field(default_factory=dict)
     links: dict[tuple[str, str], int | None] = field(default_factory=dict)
+    # (kind, legacy key) -> (link id, digest of the 0.9.7 row as last imported) for the followed kinds.
+    link_digests: dict[tuple[str, str], tuple[int, str | None]] = field(default_factory=dict)
     pending_links: list[dict[str, Any]] = field(default_factory=list)
+    pending_fields: list[dict[str, Any]] = field(default_factory=list)
+    thumbnails: int = 0
     scan_roots: set[int] = field(default_factory=set)
     _artists_this_run: set[int] = field(default_factory=set)
     now: datetime = field(default_factory=utcnow)
@@ -199,10 +216,67 @@ class Importer:
         found = (kind, str(key))
         return (found in self.links, self.links.get(found))
 
-    def _link(self, kind: str, key: Any, target_id: int | None) -> None:
+    def _link(self, kind: str, key: Any, target_id: int | None, fields: dict[str, Any] | None = None) -> None:
         self.links[(kind, str(key))] = target_id
         self.pending_links.append(
-            {"source": self.options.source_label, "kind": kind, "legacy_key": str(key)[:500], "target_id": target_id}
+            {
+                "source": self.options.source_label,
+                "kind": kind,
+                "legacy_key": str(key)[:500],
+                "target_id": target_id,
+                **_split(fields),
+            }
+        )
+
+    def _record(self, kind: str, key: Any, fields: dict[str, Any]) -> None:
+        found = self.link_digests.get((kind, str(key)))
+        if found is not None:
+            self.pending_fields.append({"id": found[0], **_split(fields)})
+
+    async def _follow(
+        self,
+        kind: str,
+        report_kind: str,
+        row: dict[str, Any],
+        name: str,
+        source_values: Callable[[], dict[str, Any]],
+        load: Callable[[], Awaitable[Any]],
+        write: Callable[[Any, follow.Changes], Awaitable[None]],
+    ) -> None:
+        """A 0.9.7 row brought across earlier: its changes there carried onto the row here (decision 0056)."""
+        legacy_id = row["id"]
+        link_id, last_digest = self.link_digests.get((kind, str(legacy_id)), (None, None))
+        digest = follow.digest(row)
+        if last_digest == digest:
+            self._count(report_kind, "unchanged")  # the 0.9.7 row is as the last import read it
+            return
+        recorded: dict[str, Any] | None = None
+        if link_id is not None and last_digest is not None:
+            recorded = await self.session.scalar(select(LegacyLink.fields).where(LegacyLink.id == link_id))
+        now = follow.taken(source_values(), FOLLOWED[kind])
+        if recorded is None:
+            # Linked before imports recorded what they took: this run records it, and carries nothing.
+            self._record(kind, legacy_id, {**now, follow.ROW: digest})
+            self._count(report_kind, "unchanged")
+            return
+        here = await load() if recorded != now else None
+        if here is None:
+            self._record(kind, legacy_id, {**now, follow.ROW: digest})
+            gone = recorded != now
+            reason = "deleted here since the last import: not brought back" if gone else None
+            self._count(report_kind, "unchanged", legacy_id, name, reason)
+            return
+        found = follow.changes(recorded, now, _columns(here, now), getattr(here, "locked_fields", None) or ())
+        if found.apply:
+            await write(here, found)
+        self._record(kind, legacy_id, {**now, follow.ROW: digest})
+        notes = [f"{f} changed in 0.9.7: updated" for f in sorted(found.apply)]
+        notes += [f"{f} changed in 0.9.7, {why}: kept" for f, why in sorted(found.kept.items())]
+        entry = self.report.kinds[report_kind]
+        for note in notes[1:]:
+            entry.reasons[note] = entry.reasons.get(note, 0) + 1
+        self._count(
+            report_kind, "updated" if found.apply else "unchanged", legacy_id, name, notes[0] if notes else None
         )
 
     async def _checkpoint(self) -> None:
@@ -210,9 +284,40 @@ class Importer:
         if self.pending_links:
             await self.session.execute(insert(LegacyLink), self.pending_links)
             self.pending_links = []
+        if self.pending_fields:
+            await self.session.execute(update(LegacyLink), self.pending_fields)
+            self.pending_fields = []
         await self.session.flush()
         if not self.options.dry_run:
             await self.session.commit()
+
+    async def _refused(self, url: str) -> str | None:
+        """Why the network policy refuses a URL taken from 0.9.7 (None: allowed), one check per host."""
+        parts = urlsplit(url)
+        try:
+            key = (parts.scheme.lower(), (parts.hostname or "").lower(), parts.port)
+        except ValueError:
+            return "the URL's port is not a number"
+        if key not in self._refusals:
+            try:
+                await self.policy.check_url(url)
+            except FetchRefused as exc:
+                self._refusals[key] = str(exc)
+            else:
+                self._refusals[key] = None
+        return self._refusals[key]
+
+    async def _guard_sources(self, values: dict[str, Any]) -> None:
+        """Drops the sources of a video whose URL the network policy refuses, counting why."""
+        kept = []
+        for source in values["sources"]:
+            if await self._refused(source["url"]) is None:
+                kept.append(source)
+            else:
+                reasons = self.report.kinds["videos"].reasons
+                note = "a source URL refused by the network policy: not kept"
+                reasons[note] = reasons.get(note, 0) + 1
+        values["sources"] = kept
 
     async def _step(self, fraction: float, message: str) -> None:
         if self.progress is not None:
@@ -223,11 +328,18 @@ class Importer:
     async def run(self) -> LegacyReport:
         started = time.perf_counter()
         rows = await self.session.execute(
-            select(LegacyLink.kind, LegacyLink.legacy_key, LegacyLink.target_id).where(
-                LegacyLink.source == self.options.source_label
-            )
+            select(
+                LegacyLink.id, LegacyLink.kind, LegacyLink.legacy_key, LegacyLink.target_id, LegacyLink.row_digest
+            ).where(LegacyLink.source == self.options.source_label)
         )
-        self.links = {(kind, key): target for kind, key, target in rows.all()}
+        for link_id, kind, key, target, digest in rows.all():
+            self.links[(kind, key)] = target
+            if kind in FOLLOWED:
+                self.link_digests[(kind, key)] = (link_id, digest)
+        if not self.options.dry_run:
+            # A writer's transaction holds SQLite's write lock from its first statement: it ends here, so the
+            # progress below (written by the job in a session of its own) does not wait for this one.
+            await self.session.commit()
         steps: list[tuple[str, Callable[[], Awaitable[None]]]] = [
             ("settings", self._settings),
             ("users", self._users),
@@ -246,6 +358,7 @@ class Importer:
         if self.options.dry_run:
             await self.session.rollback()
         self.report.root_folders_to_scan = sorted(self.scan_roots)
+        self.report.thumbnails_to_fetch = self.thumbnails
         self.report.elapsed_s = round(time.perf_counter() - started, 2)
         await self._step(1.0, "done")
         return self.report
@@ -426,7 +539,18 @@ class Importer:
         for row in self.data.rows("artists"):
             legacy_id = row["id"]
             name = " ".join(str(row.get("name") or "").split())[:255]
-            done, _ = self._linked("artist", legacy_id)
+            done, here_id = self._linked("artist", legacy_id)
+            if done and here_id is not None and name:
+                await self._follow(
+                    "artist",
+                    "artists",
+                    row,
+                    name,
+                    functools.partial(_artist_source, row, name),
+                    _getter(self.session, Artist, here_id),
+                    self._update_artist,
+                )
+                continue
             if done:
                 self._count("artists", "unchanged")
                 continue
@@ -434,6 +558,7 @@ class Importer:
                 self._count("artists", "skipped", legacy_id, "", "no name")
                 self._link("artist", legacy_id, None)
                 continue
+            source_values = follow.recorded(row, _artist_source(row, name), FOLLOWED["artist"])
             imvdb_id = shapes.legacy_int(row.get("imvdb_id"))
             raw_imvdb = shapes.clean_text(row.get("imvdb_id"), 255)
             key = identity_key(name)
@@ -445,7 +570,7 @@ class Importer:
                 reason = "same artist as another 0.9.7 row" if merged else "an artist of this name or IMVDb id is here"
                 await self._fill_artist(target, row, imvdb_id)
                 self._count("artists", outcome, legacy_id, name, reason)
-                self._link("artist", legacy_id, target)
+                self._link("artist", legacy_id, target, source_values)
                 self._artists_this_run.add(target)
                 continue
             keywords = shapes.text_list(row.get("keywords"), limit=50, max_length=100)
@@ -474,10 +599,10 @@ class Importer:
             reasons = []
             if raw_imvdb and not imvdb_id:
                 reasons.append("IMVDb id was not a number: kept as the IMVDb slug")
-            if row.get("thumbnail_url") or row.get("thumbnail_path"):
-                reasons.append("thumbnail image not carried (its URL is kept): enrichment fetches artwork again")
+            if _thumbnail(row):
+                self.thumbnails += 1
             self._count("artists", "imported", legacy_id, name, "; ".join(reasons) or None)
-            self._link("artist", legacy_id, artist.id)
+            self._link("artist", legacy_id, artist.id, source_values)
             self._artists_this_run.add(artist.id)
             by_key[key] = artist.id
             if imvdb_id:
@@ -486,6 +611,33 @@ class Importer:
             if genres:
                 genre_rows.append((artist.id, genres))
         await self._genres(ArtistGenre, "artist_id", genre_rows)
+
+    async def _update_artist(self, artist: Artist, found: follow.Changes) -> None:
+        apply = found.apply
+        if "name" in apply:
+            name = str(apply.pop("name"))
+            key = identity_key(name)
+            clash = await self.session.scalar(
+                select(Artist.id).where(Artist.name_key == key, Artist.disambiguation_key == "", Artist.id != artist.id)
+            )
+            if clash is not None:
+                found.kept["name"] = "another artist here has that name"
+            else:
+                artist.name, artist.sort_name, artist.name_key = name, sort_name(name), key
+                artist.sort_key = fold(sort_name(name))[:255]
+                artist.search_text = fold(f"{name} {sort_name(name)}")[:600]
+                found.apply["name"] = name
+        if apply.get("imvdb_id") is not None:
+            clash = await self.session.scalar(
+                select(Artist.id).where(Artist.imvdb_id == apply["imvdb_id"], Artist.id != artist.id)
+            )
+            if clash is not None:
+                del apply["imvdb_id"]
+                found.kept["imvdb_id"] = "another artist here has that IMVDb id"
+        for name, value in apply.items():
+            if name != "name":
+                setattr(artist, name, value)
+        await self.session.flush()
 
     async def _fill_artist(self, artist_id: int, row: dict[str, Any], imvdb_id: int | None) -> None:
         artist = await self.session.get(Artist, artist_id)
@@ -561,11 +713,22 @@ class Importer:
         for row, placement in zip(rows, placements, strict=True):
             legacy_id = row["id"]
             title = " ".join(str(row.get("title") or "").split())[:500]
-            done, _ = self._linked("video", legacy_id)
+            done, here_id = self._linked("video", legacy_id)
             if done:
-                self._count("videos", "unchanged")
                 if row.get("local_path"):
                     self._count("files", "unchanged")
+                if here_id is None or not title:
+                    self._count("videos", "unchanged")
+                    continue
+                await self._follow(
+                    "video",
+                    "videos",
+                    row,
+                    title,
+                    functools.partial(self._video_values, row, title, placement),
+                    _getter(self.session, Video, here_id),
+                    self._update_video,
+                )
                 continue
             _, artist_id = self._linked("artist", row.get("artist_id"))
             if artist_id is None:
@@ -587,6 +750,7 @@ class Importer:
                 continue
             plan = self._video_plan(row, title, artist_id, placement)
             values = plan.values
+            await self._guard_sources(values)
             found_file = placement is not None and placement.exists and placement.root_id is not None
             target: int | _VideoPlan | None = None
             if found_file and placement is not None:
@@ -613,6 +777,9 @@ class Importer:
                     by_youtube[values["youtube_id"]] = plan
             plans.append(plan)
         await self._write_videos(plans, files)
+
+    def _video_values(self, row: dict[str, Any], title: str, placement: Placement | None) -> dict[str, Any]:
+        return self._video_plan(row, title, 0, placement).values
 
     def _video_plan(self, row: dict[str, Any], title: str, artist_id: int, placement: Placement | None) -> _VideoPlan:
         status_raw = row.get("status")
@@ -706,7 +873,11 @@ class Importer:
             for plan in batch:
                 legacy_id, title = plan.legacy["id"], plan.values["title"]
                 self._count("videos", plan.outcome, legacy_id, title, plan.reason)
-                self._link("video", legacy_id, plan.target_id)
+                self._link(
+                    "video", legacy_id, plan.target_id, follow.recorded(plan.legacy, plan.values, FOLLOWED["video"])
+                )
+                if plan.outcome == "imported" and plan.values["field_provenance"]["legacy"].get("thumbnail_url"):
+                    self.thumbnails += 1
                 if plan.placement is not None:
                     media_rows += self._file(plan, files)
             if media_rows:
@@ -788,6 +959,32 @@ class Importer:
                 .values(video_id=video_id)
             )
         self._pending_file_links = []
+
+    async def _update_plain(self, row: Any, found: follow.Changes) -> None:
+        """Playlists and monitors: the followed fields are plain columns."""
+        for name, value in found.apply.items():
+            setattr(row, name, value)
+        await self.session.flush()
+
+    async def _update_video(self, video: Video, found: follow.Changes) -> None:
+        apply = found.apply
+        for column in ("imvdb_id", "youtube_id"):
+            if apply.get(column) is not None:
+                clash = await self.session.scalar(
+                    select(Video.id).where(getattr(Video, column) == apply[column], Video.id != video.id)
+                )
+                if clash is not None:
+                    del apply[column]
+                    found.kept[column] = "another video here has it"
+        for name, value in apply.items():
+            # The value as the model takes it (a date, not its ISO text).
+            setattr(video, name, date.fromisoformat(value) if name == "release_date" and value else value)
+        if "title" in apply:
+            video.sort_title = sort_name(video.title)
+            video.sort_key = fold(video.sort_title)[:500]
+        if "title" in apply or "album" in apply:
+            video.search_text = fold(" ".join(w for w in (video.title, video.album or "") if w))[:1500]
+        await self.session.flush()
 
     async def _fill_video(self, plan: _VideoPlan) -> None:
         video = await self.session.get(Video, plan.target_id)
@@ -879,7 +1076,22 @@ class Importer:
         for row in self.data.rows("playlists"):
             legacy_id, name = row["id"], " ".join(str(row.get("name") or "").split())[:255]
             done, target = self._linked("playlist", legacy_id)
-            if done:
+            source_values = {
+                "name": name,
+                "description": shapes.clean_text(row.get("description"), 5000),
+                "public": shapes.flag(row.get("is_public"), False),
+            }
+            if done and target is not None and name:
+                await self._follow(
+                    "playlist",
+                    "playlists",
+                    row,
+                    name,
+                    functools.partial(dict, source_values),
+                    _getter(self.session, Playlist, target),
+                    self._update_plain,
+                )
+            elif done:
                 self._count("playlists", "unchanged")
             else:
                 _, owner = self._linked("user", row.get("user_id"))
@@ -888,18 +1100,12 @@ class Importer:
                     self._count("playlists", "skipped", legacy_id, name, reason)
                     self._link("playlist", legacy_id, None)
                 else:
-                    playlist = Playlist(
-                        owner_id=owner,
-                        name=name,
-                        description=shapes.clean_text(row.get("description"), 5000),
-                        public=shapes.flag(row.get("is_public"), False),
-                        rule=None,
-                    )
+                    playlist = Playlist(owner_id=owner, rule=None, **source_values)
                     self.session.add(playlist)
                     await self.session.flush()
                     target = playlist.id
                     self._count("playlists", "imported", legacy_id, name)
-                    self._link("playlist", legacy_id, target)
+                    self._link("playlist", legacy_id, target, follow.recorded(row, source_values, FOLLOWED["playlist"]))
             await self._playlist_entries(target, entries.get(legacy_id, []))
 
     async def _playlist_entries(self, playlist_id: int | None, entries: list[dict[str, Any]]) -> None:
@@ -1005,7 +1211,20 @@ class Importer:
         urls_here = dict((await self.session.execute(select(Monitor.url, Monitor.id))).all())
         for row in self.data.rows("playlist_monitors"):
             legacy_id, name = row["id"], " ".join(str(row.get("name") or "").split())[:255]
-            if self._linked("monitor", legacy_id)[0]:
+            auto_download = shapes.flag(row.get("auto_download"), True)
+            done, target = self._linked("monitor", legacy_id)
+            if done and target is not None and name:
+                await self._follow(
+                    "monitor",
+                    "monitors",
+                    row,
+                    name,
+                    functools.partial(dict, name=name, auto_download=auto_download),
+                    _getter(self.session, Monitor, target),
+                    self._update_plain,
+                )
+                continue
+            if done:
                 self._count("monitors", "unchanged")
                 continue
             url = shapes.clean_text(row.get("playlist_url"), 2048)
@@ -1015,9 +1234,15 @@ class Importer:
                 self._count("monitors", "skipped", legacy_id, name, "no playlist URL")
                 self._link("monitor", legacy_id, None)
                 continue
+            refused = await self._refused(url)
+            if refused is not None:
+                self._count("monitors", "skipped", legacy_id, name, f"its URL is refused: {refused}")
+                self._link("monitor", legacy_id, None)
+                continue
+            recorded = follow.recorded(row, {"name": name, "auto_download": auto_download}, FOLLOWED["monitor"])
             if url in urls_here:
                 self._count("monitors", "linked", legacy_id, name, "a monitor of this URL is here")
-                self._link("monitor", legacy_id, urls_here[url])
+                self._link("monitor", legacy_id, urls_here[url], recorded)
                 continue
             words = shapes.text_list(row.get("keywords"), limit=50, max_length=100)
             filters = DiscoveryFilters(include_words=words).model_dump(mode="json") if words else None
@@ -1026,14 +1251,14 @@ class Importer:
                 url=url,
                 artist_id=None,
                 filters=filters,
-                auto_download=shapes.flag(row.get("auto_download"), True),
+                auto_download=auto_download,
                 enabled=True,
             )
             self.session.add(monitor)
             await self.session.flush()
             urls_here[url] = monitor.id
             self._count("monitors", "imported", legacy_id, name)
-            self._link("monitor", legacy_id, monitor.id)
+            self._link("monitor", legacy_id, monitor.id, recorded)
 
 
 def blocked_url(raw: str) -> str | None:
@@ -1049,6 +1274,39 @@ def blocked_url(raw: str) -> str | None:
     if candidate.startswith(("http://", "https://")) and "." in candidate.split("/")[2] and " " not in candidate:
         return candidate
     return None
+
+
+def _artist_source(row: dict[str, Any], name: str) -> dict[str, Any]:
+    """The followed values of a 0.9.7 artist row as the import takes them."""
+    return {
+        "name": name,
+        "imvdb_id": shapes.legacy_int(row.get("imvdb_id")),
+        "spotify_id": shapes.clean_text(row.get("spotify_id"), 64),
+        "monitored": shapes.flag(row.get("monitored"), True),
+        "auto_download": shapes.flag(row.get("auto_download"), False),
+        "include_words": shapes.text_list(row.get("keywords"), limit=50, max_length=100),
+    }
+
+
+def _split(fields: dict[str, Any] | None) -> dict[str, Any]:
+    """A link's recorded values as its two columns: the followed fields, and the row's digest apart
+    (a re-run reads only the digests, and the fields of the rows whose digest changed)."""
+    if fields is None:
+        return {"fields": None, "row_digest": None}
+    rest = dict(fields)
+    return {"fields": rest, "row_digest": rest.pop(follow.ROW, None)}
+
+
+def _getter(session: AsyncSession, model: Any, row_id: int) -> Callable[[], Awaitable[Any]]:
+    async def get() -> Any:
+        return await session.get(model, row_id)
+
+    return get
+
+
+def _columns(here: Any, fields: Iterable[str]) -> dict[str, Any]:
+    """The current values of a row here for the followed fields."""
+    return {name: getattr(here, name, None) for name in fields}
 
 
 def _thumbnail(row: dict[str, Any]) -> dict[str, str]:
@@ -1088,10 +1346,12 @@ async def import_legacy(
     dry_run: bool,
     sealer: Sealer,
     hash_password: Callable[[str], Awaitable[str]],
+    policy: NetworkPolicy,
     progress: Progress | None = None,
     to_thread: ToThread = asyncio.to_thread,
 ) -> LegacyReport:
-    """Reads the 0.9.7 database and brings it across (or, with `dry_run`, only reports what would happen)."""
+    """Reads the 0.9.7 database and brings it across (or, with `dry_run`, only reports what would happen).
+    `policy` checks every URL taken from 0.9.7 that MVidarr would later fetch (sources, monitors)."""
     if progress is not None:
         await progress(0.01, f"reading {source.display}")
     data: LegacyData = await to_thread(read, source, address)
@@ -1099,8 +1359,10 @@ async def import_legacy(
         # SQLite has one writer: a dry run's long transaction would stall every job (its own progress
         # too). It runs on a scratch copy of the database instead, deleted afterwards.
         async with _scratch_copy(db, to_thread) as scratch:
-            return await _run(scratch, source, data, path_maps, dry_run, sealer, hash_password, progress, to_thread)
-    return await _run(db, source, data, path_maps, dry_run, sealer, hash_password, progress, to_thread)
+            return await _run(
+                scratch, source, data, path_maps, dry_run, sealer, hash_password, policy, progress, to_thread
+            )
+    return await _run(db, source, data, path_maps, dry_run, sealer, hash_password, policy, progress, to_thread)
 
 
 async def _run(
@@ -1111,6 +1373,7 @@ async def _run(
     dry_run: bool,
     sealer: Sealer,
     hash_password: Callable[[str], Awaitable[str]],
+    policy: NetworkPolicy,
     progress: Progress | None,
     to_thread: ToThread,
 ) -> LegacyReport:
@@ -1122,6 +1385,7 @@ async def _run(
             options=ImportOptions(dry_run=dry_run, placer=Placer(list(path_maps), roots), source_label=source.database),
             sealer=sealer,
             hash_password=hash_password,
+            policy=policy,
             progress=progress,
             to_thread=to_thread,
         )

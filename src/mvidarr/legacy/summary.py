@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mvidarr.legacy.schemas import LegacyReport
 
-OUTCOMES = ("imported", "linked", "merged", "unchanged", "skipped")
+OUTCOMES = ("imported", "linked", "merged", "unchanged", "updated", "skipped")
 
 
 def render(report: LegacyReport) -> str:
@@ -35,11 +35,12 @@ def render(report: LegacyReport) -> str:
         ]
     if report.missing_tables:
         lines += ["", "tables this 0.9.7 install lacks (read as empty): " + ", ".join(report.missing_tables)]
-    if report.root_folders_to_scan and not report.dry_run:
-        roots = ", ".join(str(r) for r in report.root_folders_to_scan)
+    if report.queued_jobs and not report.dry_run:
+        jobs = ", ".join(f"#{j}" for j in report.queued_jobs)
         lines += [
             "",
-            f"linked files are probed by the next scan of their root folders ({roots}): the schedule runs it, "
-            "or start it under Settings → Root folders",
+            f"queued for the server's workers (jobs {jobs}): scans of the root folders with linked files "
+            f"({len(report.root_folders_to_scan)}), then the thumbnail fetch ({report.thumbnails_to_fetch} pictures); "
+            "they run when MVidarr is running",
         ]
     return "\n".join(lines)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -68,8 +69,11 @@ async def download(
     kind: Literal["artist", "video"],
     owner_id: int,
     wanted: list[Wanted],
+    *,
+    on_failure: Callable[[Wanted, str], None] | None = None,
 ) -> list[str]:
-    """Download and store the wanted pictures; returns the slots that changed."""
+    """Download and store the wanted pictures; returns the slots that changed. `on_failure` hears why a
+    picture was not stored (the 0.9.7 import reports it)."""
     model: type[Artist] | type[Video] = Artist if kind == "artist" else Video
     async with sessions() as session:
         owner: Artist | Video | None = await session.get(model, owner_id)
@@ -87,6 +91,8 @@ async def download(
             stored = await asyncio.to_thread(images.store, fetched.body, parent)
         except (MvidarrError, images.NotAnImage) as exc:
             log.info("%s %s: %s from %s not stored: %s", kind, owner_id, want.slot, want.provider, exc)
+            if on_failure is not None:
+                on_failure(want, str(exc))
             continue
         relative = stored.folder.relative_to(data_dir).as_posix()
         async with sessions() as session:

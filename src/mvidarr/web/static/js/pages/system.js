@@ -302,7 +302,7 @@ function setupLegacyImport(section) {
   const progress = document.getElementById("legacy-progress");
   const status = document.getElementById("legacy-status");
   const reportBox = document.getElementById("legacy-report");
-  const OUTCOMES = ["imported", "linked", "merged", "unchanged", "skipped"];
+  const OUTCOMES = ["imported", "linked", "merged", "unchanged", "updated", "skipped"];
   let checked = null;
   let running = null;
 
@@ -340,6 +340,11 @@ function setupLegacyImport(section) {
       report.users_to_set_password.length
         ? el("p", {}, "Users without a password (reset each one's under Settings → Users; they choose their own at first sign-in): ",
           report.users_to_set_password.join(", "))
+        : "",
+      report.queued_jobs.length
+        ? el("p", { id: "legacy-queued" }, `Queued next (see Jobs): scans of ${report.root_folders_to_scan.length} root folder(s) `
+          + `and the fetch of ${report.thumbnails_to_fetch} thumbnail(s) from 0.9.7, jobs `,
+          report.queued_jobs.map((id) => `#${id}`).join(", "), ".")
         : "",
     );
   }
