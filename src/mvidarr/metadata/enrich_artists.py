@@ -3,6 +3,7 @@ else by name; two equally good namesakes go to review. See `enrich` for the shap
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mvidarr.db import utcnow
 from mvidarr.metadata import merge
-from mvidarr.metadata.enrich import MAX_CANDIDATES, Asker, Note, Outcome, Policy, Writes, log, quiet, upsert_review
+from mvidarr.metadata.enrich import MAX_CANDIDATES, Asker, Note, Outcome, Policy, Writes, quiet, upsert_review
 from mvidarr.metadata.matching import credited_names, name_key, natural_sort_name, score_artist
 from mvidarr.models import Artist, MatchReview
 from mvidarr.providers.hub import ProviderHub
@@ -21,6 +22,7 @@ from mvidarr.providers.models import ArtistInfo, Capability, ExternalIds, Provid
 if TYPE_CHECKING:
     from mvidarr.events.hub import EventHub
 
+log = logging.getLogger("mvidarr.metadata")
 # Providers asked about artists, in this order (ids found early help later ones).
 ARTIST_PROVIDERS: tuple[ProviderName, ...] = (
     "musicbrainz",
