@@ -30,12 +30,16 @@ test: $(DEV_STAMP) $(OIDC_STAMP)
 
 # Branch coverage of src/ on the SQLite leg (config in pyproject.toml: [tool.coverage.*]); the report
 # is printed, the HTML one lands in build/coverage/html. Extra pytest arguments: make coverage ARGS=...
+# The data file's path is absolute so that processes the tests start in other folders write beside it.
+COVERAGE_DATA := $(CURDIR)/build/coverage/.coverage
 coverage: $(DEV_STAMP) $(OIDC_STAMP)
 	rm -rf build/coverage
 	scratch=$$(mktemp -d -t mvidarr-coverage-XXXXXX); \
-	MVIDARR_TEST_DATABASE=sqlite $(BIN)/coverage run -m pytest -p no:cacheprovider --basetemp=$$scratch/sqlite $(ARGS); \
+	MVIDARR_TEST_DATABASE=sqlite $(BIN)/coverage run --data-file=$(COVERAGE_DATA) -m pytest -p no:cacheprovider \
+		--basetemp=$$scratch/sqlite $(ARGS); \
 	status=$$?; rm -rf $$scratch; \
-	$(BIN)/coverage combine --quiet && $(BIN)/coverage report && $(BIN)/coverage html --quiet; \
+	$(BIN)/coverage combine --quiet --data-file=$(COVERAGE_DATA) && $(BIN)/coverage report --data-file=$(COVERAGE_DATA) \
+		&& $(BIN)/coverage html --quiet --data-file=$(COVERAGE_DATA); \
 	exit $$status
 
 $(OIDC_STAMP): tests/oidc/package.json tests/oidc/package-lock.json
