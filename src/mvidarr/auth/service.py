@@ -4,6 +4,10 @@ Password checks run before any transaction opens (argon2 takes ~100 ms and must 
 SQLite write lock), and failures are recorded in their own unit of work so that the audit event
 and the failure count survive the error answer. Hence these flows take the `Database`, not the
 request's session.
+
+One module past 400 lines on purpose: password sign-in, set-up, refresh, sessions and second
+factors share session issuing, failure recording and the lockout; they are one flow seen from
+several endpoints.
 """
 
 from __future__ import annotations

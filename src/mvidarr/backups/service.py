@@ -1,6 +1,9 @@
 """Backups (decision 0034): a zip holding a consistent copy of the database, the runtime settings,
 the secret key sealed with a passphrase (or left out, with a warning) and a manifest (version,
 migration, row counts, checksums); listing, retention, and restore with a dry run.
+
+One module past 400 lines on purpose: creating, listing, pruning and restoring all read and write
+the one archive format (manifest, sealed key, checksums), which is defined here once.
 """
 
 from __future__ import annotations

@@ -17,7 +17,9 @@ from mvidarr.jobs.schedules import DefaultSchedule, register_default
 from mvidarr.kit.params import MAX_ID
 from mvidarr.library.bulk_schemas import VideoSelection
 from mvidarr.metadata import repository
-from mvidarr.metadata.enrich import ArtistEnricher, Outcome, VideoEnricher, load_policy
+from mvidarr.metadata.enrich import Outcome, load_policy
+from mvidarr.metadata.enrich_artists import ArtistEnricher
+from mvidarr.metadata.enrich_videos import VideoEnricher
 from mvidarr.providers import hub as providers
 from mvidarr.settings import service as runtime_settings
 from mvidarr.videos import repository as video_repository

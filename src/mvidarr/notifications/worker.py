@@ -6,6 +6,9 @@ events into deliveries, and claim the deliveries that are due (pending, or sendi
 lease: a worker that died mid-send, even by `kill -9`, loses nothing; the send is repeated, so a
 receiver may see a delivery twice and can tell by `X-MVidarr-Delivery`). Sends run concurrently
 outside any transaction, bounded by a semaphore (decision 0036).
+
+One module past 400 lines on purpose: a round's transaction, the claims it makes and the sends it
+records follow one lease protocol; split, the protocol would be spread over files.
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@ shape validation, and the `provider_cache` table with stale-if-error.
 A call goes: fresh cache → breaker → limiter → request (timeout) → classify the answer →
 retry 429/5xx/timeouts with backoff honouring `Retry-After` → validate → cache. When the
 provider is down or answers garbage, a cached answer of any age is served instead.
+
+One module past 400 lines on purpose: a call is one sequence (cache, breaker, limiter, request,
+retry, validate, cache) whose steps share the call's state; split, each step would need the others.
 """
 
 from __future__ import annotations

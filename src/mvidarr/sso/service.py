@@ -4,6 +4,9 @@ Both end in an ordinary session (a refresh-token family, cookies, CSRF), so refr
 audit and API keys work as after a password sign-in (decision 0040). Network calls to a provider
 hold no transaction: the sign-in under way is consumed in one short unit of work, the provider is
 asked, then the user is found or created in another.
+
+One module past 400 lines on purpose, in marked sections: OpenID Connect and reverse-proxy
+sign-in share user creation, role mapping and the failure throttle.
 """
 
 from __future__ import annotations

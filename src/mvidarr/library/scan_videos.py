@@ -1,0 +1,150 @@
+"""Which artist and video a matched file belongs to, found or created, for one scan.
+
+A scan meets the same artists and videos over and over; this keeps the recently used ones in
+memory so a batch costs a few queries, not a few per file.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mvidarr.artists import repository as artists_repository
+from mvidarr.artists import service as artists
+from mvidarr.kit.text import fold, identity_key
+from mvidarr.library.matching import Match
+from mvidarr.library.titles import joint_credit
+from mvidarr.models import MediaFile, Video, VideoStatus
+from mvidarr.videos.service import derive_fields
+
+ARTIST_CACHE = 256
+
+
+@dataclass(slots=True)
+class _Caches:
+    artists: dict[str, int] = field(default_factory=dict)
+    # artist id -> {(folded title, folded version): video id}, for the most recently used artists.
+    videos: OrderedDict[int, dict[tuple[str, str], int]] = field(default_factory=OrderedDict)
+    given_current: set[int] = field(default_factory=set)
+
+
+class VideoResolver:
+    """Finds or creates the artist and video of each matched file of one scan, and counts what it made."""
+
+    def __init__(self) -> None:
+        self.caches = _Caches()
+        self.artists_created = 0
+        self.videos_created = 0
+
+    def forget(self) -> None:
+        """Drop what is cached: a savepoint rolled back may have undone some of it."""
+        self.caches = _Caches()
+
+    async def video_for(self, session: AsyncSession, match: Match, duration_s: float | None) -> tuple[int, bool]:
+        """The video a matched file belongs to (found or created) and whether the file becomes current."""
+        artist, featured = await self._credited(session, match)
+        artist_id = await self._artist_id(session, artist)
+        known = await self._videos_of(session, artist_id)
+        key = (fold(match.title), fold(match.version))
+        video_id = known.get(key)
+        if video_id is None:
+            video = Video(
+                artist_id=artist_id,
+                title=match.title[:500],
+                version=match.version[:255],
+                kind=match.kind,
+                status=VideoStatus.DOWNLOADED,
+                year=match.year,
+                album=match.album,
+                duration_s=duration_s,
+                featured_artists=featured[:30],
+                field_provenance={"title": {"source": f"scan:{match.source}"}},
+            )
+            derive_fields(video)
+            session.add(video)
+            await session.flush()
+            known[key] = video.id
+            self.videos_created += 1
+            self.caches.given_current.add(video.id)
+            return video.id, True
+        if video_id in self.caches.given_current:
+            return video_id, False
+        has_current = await session.scalar(
+            select(MediaFile.id).where(MediaFile.video_id == video_id, MediaFile.is_current.is_(True)).limit(1)
+        )
+        if has_current is not None:
+            return video_id, False
+        await session.execute(
+            update(Video)
+            .where(Video.id == video_id)
+            .values(status=VideoStatus.DOWNLOADED, duration_s=func.coalesce(duration_s, Video.duration_s))
+        )
+        self.caches.given_current.add(video_id)
+        return video_id, True
+
+    async def _credited(self, session: AsyncSession, match: Match) -> tuple[str, list[str]]:
+        """The artist a file's credit names, and the featured ones: 'A x B' is A featuring B.
+
+        A credit is kept whole when the library has an artist of that name (someone said it is
+        one); '&', 'and' and commas split only when the first name is an artist the library has.
+        """
+        name = match.artist
+        if await self._existing(session, name):
+            return name, match.featured
+        sure, maybe = joint_credit(name)
+        if sure:
+            first, others = sure[0], sure[1:]
+            if not await self._existing(session, first):
+                _, first_maybe = joint_credit(first)
+                if first_maybe and await self._existing(session, first_maybe[0]):
+                    first, others = first_maybe[0], [*first_maybe[1:], *others]
+        elif maybe and await self._existing(session, maybe[0]):
+            first, others = maybe[0], maybe[1:]
+        else:
+            return name, match.featured
+        seen = {identity_key(first)}
+        featured = []
+        for other in [*others, *match.featured]:
+            if identity_key(other) not in seen:
+                seen.add(identity_key(other))
+                featured.append(other)
+        return first, featured
+
+    async def _existing(self, session: AsyncSession, name: str) -> bool:
+        key = identity_key(name)
+        if key in self.caches.artists:
+            return True
+        return await artists_repository.exists_named(session, key)
+
+    async def _artist_id(self, session: AsyncSession, name: str) -> int:
+        key = identity_key(name)
+        cached = self.caches.artists.get(key)
+        if cached is not None:
+            return cached
+        artist, created = await artists.find_or_create(session, name)
+        if created:
+            await session.flush()
+            self.artists_created += 1
+        if len(self.caches.artists) >= ARTIST_CACHE * 16:
+            self.caches.artists.clear()
+        self.caches.artists[key] = artist.id
+        return artist.id
+
+    async def _videos_of(self, session: AsyncSession, artist_id: int) -> dict[tuple[str, str], int]:
+        known = self.caches.videos.get(artist_id)
+        if known is not None:
+            self.caches.videos.move_to_end(artist_id)
+            return known
+        rows = (
+            await session.execute(select(Video.id, Video.title, Video.version).where(Video.artist_id == artist_id))
+        ).all()
+        known = {}
+        for row in rows:
+            known.setdefault((fold(row.title), fold(row.version)), row.id)
+        self.caches.videos[artist_id] = known
+        if len(self.caches.videos) > ARTIST_CACHE:
+            self.caches.videos.popitem(last=False)
+        return known
