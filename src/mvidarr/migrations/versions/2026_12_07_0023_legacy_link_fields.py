@@ -1,7 +1,7 @@
 """legacy import: the values each import wrote, so a re-run carries 0.9.7's later changes
 
 Revision ID: 0023
-Revises: 0020
+Revises: 0022
 Create Date: 2026-12-07 22:40:00
 
 `legacy_link.fields` keeps, for the fields a re-run follows (decision 0056), the values the last
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0023"
-down_revision: str | None = "0020"
+down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """worker processes and their last figures, for /metrics
 
 Revision ID: 0025
-Revises: 0022
+Revises: 0023
 Create Date: 2026-12-07 23:00:00
 
 Each `mvidarr worker` reports its memory, CPU, slots and running jobs here every heartbeat; any API
@@ -16,7 +16,7 @@ from alembic import op
 from mvidarr.db import UTCDateTime
 
 revision: str = "0025"
-down_revision: str | None = "0022"
+down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
