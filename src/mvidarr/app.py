@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import gc
 import os
 import signal
@@ -12,9 +13,11 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from fastapi.datastructures import DefaultPlaceholder
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, APIWebSocketRoute
+from starlette.routing import compile_path
 
 from mvidarr import __version__
 from mvidarr.api_keys.endpoints import router as api_keys_router
@@ -156,49 +159,36 @@ API_ROUTERS: tuple[APIRouter, ...] = (
 
 
 def _add_api_routes(app: FastAPI, router: APIRouter) -> None:
-    """Every route of `router` on the app itself, under API_PREFIX.
+    """Every route of `router` on the app itself, under API_PREFIX (decision 0051).
 
     Not `include_router`: FastAPI keeps an included router as one entry, matches a request against
     its routes once to choose it and again inside it, with bookkeeping for every route tried; that
     was a fifth of a video detail's time. A route at the top level is matched once, by its regex.
+
+    Each route is the router's own, copied with `copy.copy` and its path set again through
+    `_prefixed`: every setting it was declared with comes along (nothing is listed by hand), and
+    the copy shares the router's dependency analysis and response models instead of building them
+    again (8 MiB and most of an app's construction). tests/test_routes.py holds each copy to the
+    route FastAPI itself would build for the prefixed path.
     """
     for route in router.routes:
-        if isinstance(route, APIRoute):
-            app.router.add_api_route(
-                API_PREFIX + route.path,
-                route.endpoint,
-                response_model=route.response_model,
-                status_code=route.status_code,
-                tags=route.tags,
-                dependencies=route.dependencies,
-                summary=route.summary,
-                description=route.description,
-                response_description=route.response_description,
-                responses=route.responses,
-                deprecated=route.deprecated,
-                methods=route.methods,
-                operation_id=route.operation_id,
-                response_model_include=route.response_model_include,
-                response_model_exclude=route.response_model_exclude,
-                response_model_by_alias=route.response_model_by_alias,
-                response_model_exclude_unset=route.response_model_exclude_unset,
-                response_model_exclude_defaults=route.response_model_exclude_defaults,
-                response_model_exclude_none=route.response_model_exclude_none,
-                include_in_schema=route.include_in_schema,
-                response_class=route.response_class,
-                name=route.name,
-                callbacks=route.callbacks,
-                openapi_extra=route.openapi_extra,
-                generate_unique_id_function=route.generate_unique_id_function,
-                strict_content_type=route.strict_content_type,
-                max_body_size=route.max_body_size,
-            )
-        elif isinstance(route, APIWebSocketRoute):
-            app.router.add_api_websocket_route(
-                API_PREFIX + route.path, route.endpoint, name=route.name, dependencies=route.dependencies
-            )
+        if isinstance(route, APIRoute | APIWebSocketRoute):
+            app.router.routes.append(_prefixed(route, API_PREFIX))
         else:  # a nested router or a mount: its routes would be matched the slow way
             raise TypeError(f"{route!r} in an API router: add its routes to the router itself")
+
+
+def _prefixed(route: APIRoute | APIWebSocketRoute, prefix: str) -> APIRoute | APIWebSocketRoute:
+    """A copy of `route` at `prefix + route.path`; what FastAPI derives from the path is derived again."""
+    copied = copy.copy(route)
+    copied.path = prefix + route.path
+    copied.path_regex, copied.path_format, copied.param_convertors = compile_path(copied.path)
+    if isinstance(copied, APIRoute):
+        generate = copied.generate_unique_id_function
+        if isinstance(generate, DefaultPlaceholder):
+            generate = generate.value
+        copied.unique_id = copied.operation_id or generate(copied)
+    return copied
 
 
 def _freeze_startup_objects() -> None:
