@@ -104,7 +104,8 @@ Errors are RFC 9457 problem documents (`application/problem+json`). Lists page w
 
 
 # Their routes are listed on the app itself (`_add_api_routes`), in this order, which is the order
-# a request is matched in: the library's reads, the most requested, come first.
+# a request is matched in: the library's reads, the most requested, come first. Only matching
+# decides the order (no test depends on it: the route-rules walk keeps an order of its own).
 API_ROUTERS: tuple[APIRouter, ...] = (
     videos_router,
     # Before the artists routes: `/artists/lookup` must not be taken for an artist id.
@@ -120,15 +121,13 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     settings_router,
     auth_router,
     sso_router,
-    themes_router,  # before users: the route-rules walk deactivates users there
+    themes_router,
     users_router,
     api_keys_router,
     audit_router,
     jobs_router,
     schedules_router,
     events_router,
-    # After the jobs routes: the route-rules test really starts a scan, which must not
-    # exist yet when it probes job cancel/retry as a plain user.
     library_router,
     organise_router,
     metadata_router,
