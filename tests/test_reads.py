@@ -102,3 +102,23 @@ def test_an_in_memory_sqlite_database_is_refused() -> None:
         Database.connect(url)
     with pytest.raises(ConfigError, match="in-memory"):
         Reads.for_url(make_url("sqlite+aiosqlite:///:memory:"), sqlite_dialect(), size=1)
+
+
+@pytest.mark.postgres_only
+async def test_postgres_connections_keep_their_settings_from_statement_to_statement(
+    database_target: Any,
+) -> None:
+    """asyncpg's pool resets nothing on release here (no `RESET ALL` round trip): the session settings
+    the connections opened with stay, so the second statement on a connection is as read-only and
+    sees the same schema as the first."""
+    db = database_target.connect(pool_size=1)
+    try:
+        for _ in range(3):
+            assert await db.reads.scalar(text("SELECT current_setting('default_transaction_read_only')")) == "on"
+            assert await db.reads.scalar(text("SELECT current_schema()")) == database_target.pg_schema
+        assert db.reads.open_connections == 1
+        with pytest.raises(Exception, match=r"(?i)read.?only"):
+            await db.reads.scalar(text("CREATE TABLE nope (x int)"))
+        assert await db.reads.scalar(text("SELECT 1")) == 1, "a failed statement leaves the pool usable"
+    finally:
+        await db.dispose()

@@ -104,7 +104,8 @@ Errors are RFC 9457 problem documents (`application/problem+json`). Lists page w
 
 
 # Their routes are listed on the app itself (`_add_api_routes`), in this order, which is the order
-# a request is matched in: the library's reads, the most requested, come first.
+# a request is matched in: the library's reads, the most requested, come first. Only matching
+# decides the order (no test depends on it: the route-rules walk keeps an order of its own).
 API_ROUTERS: tuple[APIRouter, ...] = (
     videos_router,
     # Before the artists routes: `/artists/lookup` must not be taken for an artist id.
@@ -120,15 +121,13 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     settings_router,
     auth_router,
     sso_router,
-    themes_router,  # before users: the route-rules walk deactivates users there
+    themes_router,
     users_router,
     api_keys_router,
     audit_router,
     jobs_router,
     schedules_router,
     events_router,
-    # After the jobs routes: the route-rules test really starts a scan, which must not
-    # exist yet when it probes job cancel/retry as a plain user.
     library_router,
     organise_router,
     metadata_router,
@@ -159,31 +158,36 @@ API_ROUTERS: tuple[APIRouter, ...] = (
 
 
 def _add_api_routes(app: FastAPI, router: APIRouter) -> None:
-    """Every route of `router` on the app itself, under API_PREFIX.
+    """Every route of `router` on the app itself, under API_PREFIX (decision 0051).
 
     Not `include_router`: FastAPI keeps an included router as one entry, matches a request against
     its routes once to choose it and again inside it, with bookkeeping for every route tried; that
     was a fifth of a video detail's time. A route at the top level is matched once, by its regex.
 
-    Each route is a shallow copy of the router's own, with the prefixed path compiled again. Building
-    a route anew (`add_api_route`) redoes its dependency analysis and response models: ~10 ms a route,
-    most of an app's construction (and of every test's set-up). What depends on the path is
-    recomputed: its regex and operation id. Schema titles FastAPI derived at build time (form bodies,
-    anonymous response lists) keep the unprefixed name. No route uses `app.dependency_overrides`.
+    Each route is the router's own, copied with `copy.copy` and its path set again through
+    `_prefixed`: every setting it was declared with comes along (nothing is listed by hand), and
+    the copy shares the router's dependency analysis and response models instead of building them
+    again (8 MiB and most of an app's construction). tests/test_routes.py holds each copy to the
+    route FastAPI itself would build for the prefixed path.
     """
     for route in router.routes:
         if isinstance(route, APIRoute | APIWebSocketRoute):
-            copied = copy.copy(route)
-            copied.path = API_PREFIX + route.path
-            copied.path_regex, copied.path_format, copied.param_convertors = compile_path(copied.path)
-            if isinstance(copied, APIRoute):
-                generate = copied.generate_unique_id_function
-                copied.unique_id = copied.operation_id or (
-                    generate.value if isinstance(generate, DefaultPlaceholder) else generate
-                )(copied)
-            app.router.routes.append(copied)
+            app.router.routes.append(_prefixed(route, API_PREFIX))
         else:  # a nested router or a mount: its routes would be matched the slow way
             raise TypeError(f"{route!r} in an API router: add its routes to the router itself")
+
+
+def _prefixed(route: APIRoute | APIWebSocketRoute, prefix: str) -> APIRoute | APIWebSocketRoute:
+    """A copy of `route` at `prefix + route.path`; what FastAPI derives from the path is derived again."""
+    copied = copy.copy(route)
+    copied.path = prefix + route.path
+    copied.path_regex, copied.path_format, copied.param_convertors = compile_path(copied.path)
+    if isinstance(copied, APIRoute):
+        generate = copied.generate_unique_id_function
+        if isinstance(generate, DefaultPlaceholder):
+            generate = generate.value
+        copied.unique_id = copied.operation_id or generate(copied)
+    return copied
 
 
 def _freeze_startup_objects() -> None:

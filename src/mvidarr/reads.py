@@ -17,9 +17,7 @@ Code that must see its own unit of work's changes runs the same statement on the
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections import deque
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -42,6 +40,7 @@ class _Compiled:
     compiled: SQLCompiler
     sql: str
     positions: tuple[tuple[str, Any, Callable[[Any], Any] | None], ...]  # (name, default, processor)
+    processors: Mapping[str, Any]  # bind name -> SQLAlchemy's bind processor
     expanding: bool  # IN lists: the SQL is expanded per execution
 
     @classmethod
@@ -49,8 +48,14 @@ class _Compiled:
         compiled = statement.compile(dialect=dialect)
         assert isinstance(compiled, SQLCompiler)
         assert compiled.positiontup is not None, "positional dialects only"
-        by_name = {name: bind for bind, name in compiled.bind_names.items()}
+        # SQLAlchemy offers its bind processors (SQLite's timestamps as text, for one) only through
+        # this private attribute; tests/test_reads_contract.py holds the whole binding to what
+        # SQLAlchemy itself sends the driver, for every statement the read path runs.
         processors: Mapping[str, Any] = compiled._bind_processors
+        # IN lists (and literal-execute values) are rendered into the SQL at each execution.
+        if compiled.post_compile_params:
+            return cls(statement, compiled, compiled.string, (), processors, True)
+        by_name = {name: bind for bind, name in compiled.bind_names.items()}
         positions: list[tuple[str, Any, Callable[[Any], Any] | None]] = []
         for name in compiled.positiontup:
             bind = by_name[name]
@@ -58,19 +63,17 @@ class _Compiled:
             processor = processors.get(name)
             assert processor is None or callable(processor), "no tuple binds on the read path"
             positions.append((name, default, processor))
-        # IN lists (and literal-execute values) are rendered into the SQL at each execution.
-        expanding = bool(compiled.post_compile_params)
-        return cls(statement, compiled, compiled.string, tuple(positions), expanding)
+        return cls(statement, compiled, compiled.string, tuple(positions), processors, False)
 
     def bind(self, values: Mapping[str, Any]) -> tuple[str, list[Any]]:
         """The SQL to run and its positional arguments for these values."""
         if self.expanding:
             state = self.compiled.construct_expanded_state(dict(values))
             args = []
-            expanded_processors: Mapping[str, Any] = state.processors
+            expanded_processors: Mapping[str, Any] = state.processors  # an IN list's items only
             for name in state.positiontup or ():
                 value = state.parameters[name]
-                processor = expanded_processors.get(name)
+                processor = expanded_processors.get(name) or self.processors.get(name)
                 args.append(processor(value) if processor is not None and value is not None else value)
             return state.statement, args
         args = []
@@ -163,114 +166,65 @@ class _SqlitePool:
             await connection.close()  # queued behind the statements it still has
 
 
-class _PostgresPool:
-    """asyncpg runs one statement at a time per connection: each statement borrows a connection
-    and gives it back; a connection whose statement failed or was interrupted is closed, never
-    reused (it may be in any state)."""
+async def _keep_session(_connection: Any) -> None:
+    """The pool's reset on release: nothing to undo. asyncpg's default (`RESET ALL`, `UNLISTEN *`,
+    `CLOSE ALL`, unlocking advisory locks) is a round trip per statement for state a read-only,
+    single-statement connection never makes; an open transaction is still rolled back by asyncpg."""
 
-    def __init__(self, opener: Callable[[], Awaitable[Any]], size: int) -> None:
-        self._open = opener
+
+class _PostgresPool:
+    """asyncpg's own pool (`asyncpg.create_pool`), made on first use: it needs the running loop.
+
+    asyncpg runs one statement at a time per connection; each statement borrows a connection and
+    gives it back. A connection whose statement was interrupted is waited for or terminated by
+    asyncpg itself, never handed out mid-statement."""
+
+    def __init__(self, options: Mapping[str, Any], size: int) -> None:
+        self._options = options
         self.size = size
-        self._idle: list[Any] = []
-        self._opened = 0
-        self._waiters: deque[asyncio.Future[Any]] = deque()
+        self._pool: Any = None
+        self._starting = asyncio.Lock()
         self._closed = False
 
     @property
     def open_connections(self) -> int:
-        return self._opened
+        return 0 if self._pool is None else int(self._pool.get_size())
+
+    async def _started(self) -> Any:
+        async with self._starting:
+            if self._closed:
+                raise RuntimeError("the read pool is closed")
+            if self._pool is None:
+                import asyncpg  # type: ignore[import-untyped]  # loaded with the first PostgreSQL read
+
+                self._pool = await asyncpg.create_pool(
+                    min_size=0, max_size=self.size, reset=_keep_session, **self._options
+                )
+            return self._pool
 
     async def fetch_value(self, sql: str, args: Sequence[Any]) -> Any:
-        connection = await self._acquire()
-        try:
-            value = await connection.fetchval(sql, *args)
-        except BaseException:
-            await self._discard(connection)
-            raise
-        if self._closed:
-            await self._discard(connection)
-        else:
-            self._release(connection)
-        return value
-
-    async def _acquire(self) -> Any:
         if self._closed:
             raise RuntimeError("the read pool is closed")
-        if self._idle:
-            return self._idle.pop()
-        if self._opened < self.size:
-            return await self._open_one()
-        waiter: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._waiters.append(waiter)
-        try:
-            return await waiter
-        except asyncio.CancelledError:
-            if waiter.done() and not waiter.cancelled():
-                self._release(waiter.result())  # handed over just as we were cancelled
-            raise
-
-    async def _open_one(self) -> Any:
-        self._opened += 1
-        try:
-            return await self._open()
-        except BaseException:
-            self._opened -= 1
-            raise
-
-    def _release(self, connection: Any) -> None:
-        while self._waiters:
-            waiter = self._waiters.popleft()
-            if not waiter.done():
-                waiter.set_result(connection)
-                return
-        self._idle.append(connection)
-
-    async def _discard(self, connection: Any) -> None:
-        self._opened -= 1
-        with contextlib.suppress(Exception):  # already broken: closing it is a courtesy
-            await connection.close(timeout=5)
-        if self._waiters and not self._closed:
-            # The pool may open a connection again for whoever waits.
-            asyncio.get_running_loop().create_task(self._open_for_waiter())
-
-    async def _open_for_waiter(self) -> None:
-        try:
-            connection = await self._open_one()
-        except Exception as exc:
-            while self._waiters:
-                waiter = self._waiters.popleft()
-                if not waiter.done():
-                    waiter.set_exception(exc)
-                    break
-            return
-        self._release(connection)
+        pool = self._pool if self._pool is not None else await self._started()
+        return await pool.fetchval(sql, *args)
 
     async def close(self) -> None:
         self._closed = True
-        idle, self._idle = self._idle, []
-        for connection in idle:
-            self._opened -= 1
-            await connection.close(timeout=5)
-        while self._waiters:
-            waiter = self._waiters.popleft()
-            if not waiter.done():
-                waiter.set_exception(RuntimeError("the read pool is closed"))
+        async with self._starting:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            await pool.close()
 
 
-def _postgres_opener(url: URL, dialect: Dialect, pg_schema: str | None) -> Callable[[], Awaitable[Any]]:
+def _postgres_options(url: URL, dialect: Dialect, pg_schema: str | None) -> dict[str, Any]:
+    """asyncpg's connect arguments for `url`, as SQLAlchemy's dialect reads it, on read-only sessions."""
     _, options = dialect.create_connect_args(url)
     for dialect_only in ("prepared_statement_cache_size", "prepared_statement_name_func", "async_fallback"):
         options.pop(dialect_only, None)
     settings = {"default_transaction_read_only": "on"}
     if pg_schema:
         settings["search_path"] = pg_schema
-
-    async def open_connection() -> Any:
-        import asyncpg  # type: ignore[import-untyped]  # loaded with the first PostgreSQL read
-
-        return await asyncpg.connect(**options, server_settings=settings)
-
-    return open_connection
+    return {**options, "server_settings": settings}
 
 
 def sqlite_file(url: URL) -> str:
@@ -297,7 +251,7 @@ class Reads:
     def for_url(cls, url: URL, dialect: Dialect, *, size: int, pg_schema: str | None = None) -> Reads:
         if url.get_backend_name() == "sqlite":
             return cls(dialect, _SqlitePool(sqlite_file(url), size))
-        return cls(dialect, _PostgresPool(_postgres_opener(url, dialect, pg_schema), size))
+        return cls(dialect, _PostgresPool(_postgres_options(url, dialect, pg_schema), size))
 
     @property
     def size(self) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import functools
 import logging
 import sqlite3
 import threading
@@ -24,12 +25,17 @@ log = logging.getLogger(__name__)
 _SQLITE_CONFIG_MEMSTATUS = 9
 
 
-def _stop_memory_statistics() -> bool:
-    """Turn off SQLite's allocation statistics, which every allocation updates under one global
+@functools.cache  # SQLite's configuration is the process's: tried once, by the first connector made
+def stop_memory_statistics() -> bool:
+    """Whether SQLite's allocation statistics are off in this process, turning them off if that is safe.
+
+    Turns off SQLite's allocation statistics, which every allocation updates under one global
     mutex: with them on, statements on several threads take turns (three threads building list
     pages ran no faster than one). Python's module offers no sqlite3_config(), so it is called
     through the library the module uses, and only while SQLite holds no memory at all (no
-    connection is open anywhere in the process), as sqlite3_shutdown() requires. See decision 0025.
+    connection is open anywhere in the process), as sqlite3_shutdown() requires. Called when a
+    SQLite connector is made (`connector`), so a process on PostgreSQL never touches SQLite. See
+    decisions 0025 and 0051.
     """
     try:
         import _sqlite3
@@ -58,8 +64,6 @@ CONNECTION_PRAGMAS = (
 )
 """Set on every connection, the engine's and the read path's."""
 
-MEMORY_STATISTICS_OFF = _stop_memory_statistics()
-"""Whether SQLite's global allocation statistics (and their mutex) are off in this process."""
 _Job = tuple["asyncio.Future[Any] | None", Callable[[], Any]]
 
 
@@ -172,8 +176,25 @@ class Connection:
     async def _open(self) -> Connection:
         self._thread.start()
         future: asyncio.Future[sqlite3.Connection] = asyncio.get_running_loop().create_future()
-        self._tx.put_nowait((future, lambda: sqlite3.connect(self._database, **self._kwargs)))
-        self._conn = await future
+        opened: list[sqlite3.Connection] = []
+
+        def connect() -> sqlite3.Connection:
+            opened.append(sqlite3.connect(self._database, **self._kwargs))
+            return opened[0]
+
+        def close_unused() -> None:
+            for connection in opened:
+                connection.close()
+
+        self._tx.put_nowait((future, connect))
+        try:
+            self._conn = await future
+        except BaseException:
+            # Failed, or cancelled while the thread was opening: whatever it opened is closed there,
+            # and the thread ends instead of waiting for statements that will never come.
+            self._tx.put_nowait((None, close_unused))
+            self._tx.put_nowait(None)
+            raise
         return self
 
     def cursor(self) -> Cursor:
@@ -234,6 +255,7 @@ class Connection:
 
 def connector(database: str, **kwargs: Any) -> Callable[[], Awaitable[Connection]]:
     """An `async_creator` for create_async_engine opening `database` with sqlite3 `kwargs`."""
+    stop_memory_statistics()
 
     def create() -> Awaitable[Connection]:
         return Connection(database, **kwargs)._open()

@@ -234,3 +234,30 @@ async def test_the_video_detail_built_in_sql_matches_the_schema(
     missing = await client.get("/api/v1/videos/999999")
     assert missing.status_code == 404
     assert missing.headers["content-type"] == "application/problem+json"
+
+
+def test_a_document_is_derived_from_its_schema_and_refuses_gaps() -> None:
+    """`sqljson.document` takes the schema's fields in order: a field the SQL cannot fill, or a value
+    for no field, is an error when the statement is built, not a silently different document."""
+    from pydantic import BaseModel
+    from sqlalchemy.dialects import sqlite
+
+    from mvidarr.kit import sqljson
+
+    class WithExtra(ArtistRef):
+        nickname: str
+
+    with pytest.raises(TypeError, match=r"no source for WithExtra\.nickname"):
+        sqljson.document(WithExtra, Artist)
+    with pytest.raises(TypeError, match="has no field nickname"):
+        sqljson.document(ArtistRef, Artist, nickname=Artist.name)
+
+    class Flags(BaseModel):
+        monitored: bool
+        created_at: datetime | None
+        name: str
+
+    sql = str(select(sqljson.document(Flags, Artist)).compile(dialect=sqlite.dialect()))
+    assert sql.index("'monitored'") < sql.index("'created_at'") < sql.index("'name'")
+    assert "json('true')" in sql, "a boolean written as pydantic writes it"
+    assert "substr(artist.created_at" in sql, "a timestamp written as pydantic writes it"

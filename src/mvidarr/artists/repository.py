@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Integer, and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mvidarr.artists.schemas import ArtistListItem
 from mvidarr.genres.columns import artist_genres, artist_genres_json
 from mvidarr.genres.repository import genre_key
 from mvidarr.kit import sqljson
@@ -91,19 +92,12 @@ def _where(stmt: AnySelect, flt: ArtistFilter) -> AnySelect:
     return stmt
 
 
-_LIST_ITEM_JSON = sqljson.obj(
-    id=Artist.id,
-    name=Artist.name,
-    sort_name=Artist.sort_name,
-    disambiguation=Artist.disambiguation,
-    country=Artist.country,
-    begin_year=Artist.begin_year,
-    monitored=sqljson.JsonBool(Artist.monitored),
-    auto_download=sqljson.JsonBool(Artist.auto_download),
+_LIST_ITEM_JSON = sqljson.document(
+    ArtistListItem,
+    Artist,
     genres=artist_genres_json(Artist.id),
     video_count=_video_count,
     downloaded_count=_downloaded_count,
-    created_at=sqljson.JsonTimestamp(Artist.created_at),
 )
 _PAGE_STATEMENTS = StatementCache()
 

@@ -12,13 +12,19 @@ Formats match what pydantic writes: timestamps as `YYYY-MM-DDTHH:MM:SS[.ffffff]Z
 
 from __future__ import annotations
 
-from typing import Any
+import types
+from datetime import datetime
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from fastapi import Response
+from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Select, Subquery, bindparam, literal_column, select
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import Case
 from sqlalchemy.sql.expression import FunctionElement
+from sqlalchemy.sql.selectable import ScalarSelect
 from sqlalchemy.types import JSON, Integer, Text
 
 
@@ -138,6 +144,62 @@ def obj(**fields: ColumnElement[Any] | Any) -> JsonObject:
         assert key.isidentifier(), key
         args.extend([literal_column(f"'{key}'"), value])
     return JsonObject(*args)
+
+
+def document(schema: type[BaseModel], entity: Any = None, /, **sources: Any) -> JsonObject:
+    """`schema`'s JSON as the database builds it, derived from the schema: its fields, in its order,
+    each encoded the way pydantic writes its type (booleans, floats, UTC timestamps, JSON columns
+    embedded). A field's value comes from `sources[name]`, else from `entity`'s attribute of that name
+    (a mapped class). A field without a source, or a source for no field, fails when the statement is
+    built, at import. Values given as documents, subqueries or CASEs are used as they are."""
+    unknown = sorted(set(sources) - set(schema.model_fields))
+    if unknown:
+        raise TypeError(f"{schema.__name__} has no field {', '.join(unknown)}")
+    fields: dict[str, Any] = {}
+    for name, info in schema.model_fields.items():
+        if name in sources:
+            source = sources[name]
+        elif entity is not None and hasattr(entity, name):
+            source = getattr(entity, name)
+        else:
+            raise TypeError(f"no source for {schema.__name__}.{name}")
+        fields[name] = _encoded(info.annotation, source)
+    return obj(**fields)
+
+
+def _encoded(annotation: Any, source: Any) -> Any:
+    """`source` written as pydantic writes a value of type `annotation`."""
+    column = isinstance(source, QueryableAttribute) or (
+        isinstance(source, ColumnElement) and not isinstance(source, FunctionElement | ScalarSelect | Case)
+    )
+    if not column:
+        return source  # already a document, a JSON aggregate or a choice made by the caller
+    kind = _bare(annotation)
+    if kind is bool:
+        return JsonBool(source)
+    if kind is float:
+        return JsonFloat(source)
+    if kind is datetime:
+        return JsonTimestamp(source)
+    if get_origin(kind) in (list, dict):
+        return JsonEmbed(source)
+    if isinstance(kind, type) and issubclass(kind, BaseModel):
+        raise TypeError(f"{kind.__name__} is a document: give it as sqljson.document(...)")
+    return source
+
+
+def _bare(annotation: Any) -> Any:
+    """The type inside `X | None` and `Annotated[X, ...]`."""
+    while True:
+        if get_origin(annotation) is Annotated:
+            annotation = get_args(annotation)[0]
+        elif get_origin(annotation) in (Union, types.UnionType):
+            options = [a for a in get_args(annotation) if a is not type(None)]
+            if len(options) != 1:
+                return annotation
+            annotation = options[0]
+        else:
+            return annotation
 
 
 # -- SQLite ---------------------------------------------------------------------------------------

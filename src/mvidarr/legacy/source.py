@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pymysql
-import pymysql.cursors
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from mvidarr.errors import InvalidInput
+
+if TYPE_CHECKING:
+    import pymysql
 
 SCHEMES = ("mysql", "mariadb")
 DEFAULT_PORT = 3306
@@ -108,6 +109,10 @@ class LegacyData:
 
 def read(source: LegacySource, address: str) -> LegacyData:
     """Reads every table (blocking: run it in a thread). `address` is the checked IP to connect to."""
+    # Loaded by the import alone: PyMySQL brings `cryptography`, 8 MiB the web server never needs.
+    import pymysql
+    import pymysql.cursors
+
     try:
         conn = pymysql.connect(
             host=address,

@@ -9,12 +9,14 @@ from typing import Any
 from sqlalchemy import Integer, Text, and_, bindparam, case, cast, func, null, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mvidarr.artists.schemas import ArtistRef
 from mvidarr.genres.columns import video_genres_json
 from mvidarr.genres.repository import genre_key
 from mvidarr.kit import sqljson
 from mvidarr.kit.pagination import PageParams, SortColumn
 from mvidarr.kit.queries import AnySelect, Scalars, StatementCache
 from mvidarr.models import Artist, Genre, MediaFile, Video, VideoGenre
+from mvidarr.videos.schemas import FileSummary, VideoListItem, VideoPublic
 
 _current_file = and_(MediaFile.video_id == Video.id, MediaFile.is_current.is_(True))
 
@@ -116,66 +118,23 @@ def _joined(stmt: AnySelect, *, artist: bool, media_file: bool) -> AnySelect:
     return stmt
 
 
-def _list_item_fields() -> dict[str, Any]:
-    """A list item's fields as SQL expressions, in VideoListItem's order."""
-    file = sqljson.obj(
-        id=MediaFile.id,
-        quality_label=MediaFile.quality_label,
-        quality_score=sqljson.JsonFloat(MediaFile.quality_score),
-        width=MediaFile.width,
-        height=MediaFile.height,
-        video_codec=MediaFile.video_codec,
-        audio_codec=MediaFile.audio_codec,
-        container=MediaFile.container,
-        size=MediaFile.size,
-        duration_s=sqljson.JsonFloat(MediaFile.duration_s),
-    )
+def _list_item_sources() -> dict[str, Any]:
+    """What VideoListItem's fields are made of, beyond the video's same-named columns."""
     return {
-        "id": Video.id,
-        "artist": sqljson.obj(id=Artist.id, name=Artist.name),
-        "title": Video.title,
-        "version": Video.version,
-        "kind": Video.kind,
-        "status": Video.status,
-        "monitored": sqljson.JsonBool(Video.monitored),
-        "year": Video.year,
-        "duration_s": sqljson.JsonFloat(Video.duration_s),
-        "album": Video.album,
-        "file": case((MediaFile.id.is_(None), null()), else_=file),
-        "has_thumbnail": sqljson.JsonBool(Video.thumbnail_path.is_not(None)),
-        "created_at": sqljson.JsonTimestamp(Video.created_at),
+        "artist": sqljson.document(ArtistRef, Artist),
+        "file": case((MediaFile.id.is_(None), null()), else_=sqljson.document(FileSummary, MediaFile)),
+        "has_thumbnail": Video.thumbnail_path.is_not(None),
     }
 
 
 def _list_item_json() -> Any:
-    """One list item as a JSON object, in VideoListItem's shape."""
-    return sqljson.obj(**_list_item_fields())
+    """One list item as a JSON object, derived from VideoListItem (kit.sqljson.document)."""
+    return sqljson.document(VideoListItem, Video, **_list_item_sources())
 
 
 def _detail_statement() -> Any:
     """One video as the JSON text of VideoPublic (no row when the id is unknown)."""
-    document = sqljson.obj(
-        **_list_item_fields(),
-        sort_title=Video.sort_title,
-        release_date=Video.release_date,
-        label=Video.label,
-        description=Video.description,
-        featured_artists=sqljson.JsonEmbed(Video.featured_artists),
-        directors=sqljson.JsonEmbed(Video.directors),
-        producers=sqljson.JsonEmbed(Video.producers),
-        imvdb_id=Video.imvdb_id,
-        musicbrainz_recording_id=Video.musicbrainz_recording_id,
-        youtube_id=Video.youtube_id,
-        sources=sqljson.JsonEmbed(Video.sources),
-        view_count=Video.view_count,
-        like_count=Video.like_count,
-        genres=video_genres_json(Video.id),
-        locked_fields=sqljson.JsonEmbed(Video.locked_fields),
-        field_provenance=sqljson.JsonEmbed(Video.field_provenance),
-        discovered_at=sqljson.JsonTimestamp(Video.discovered_at),
-        last_enriched_at=sqljson.JsonTimestamp(Video.last_enriched_at),
-        updated_at=sqljson.JsonTimestamp(Video.updated_at),
-    )
+    document = sqljson.document(VideoPublic, Video, **_list_item_sources(), genres=video_genres_json(Video.id))
     return _joined(select(cast(document, Text)).select_from(Video), artist=True, media_file=True).where(
         Video.id == bindparam("video_id", type_=Integer)
     )
