@@ -121,6 +121,11 @@ def render(
     return HTMLResponse(html, status_code=status_code, headers=PAGE_HEADERS)
 
 
+def not_found(request: Request, user: Viewer, detail: str) -> HTMLResponse:
+    """The HTML 404 of a page whose record (artist, video, job, section) does not exist."""
+    return render(request, "error.html", user=user, page="error", status_code=404, title="Not found", detail=detail)
+
+
 class Query:
     """A list page's query string, read leniently: a bad value falls back to the default,
     so a hand-edited URL shows the page instead of an error document."""
