@@ -191,6 +191,7 @@ def test_video_page_match_candidates_apply_one(tab: Tab, on_fake: Server, strict
     page = tab.page
     tab.go(f"/videos/{video_id}")
     tab.live()
+    page.evaluate("window.stayed = true")  # the new metadata is shown in place, not by a reload
     assert page.locator("#video-title").inner_text() == "Get Lucki"
     candidates = page.locator("#match-list li")
     candidates.first.wait_for()
@@ -211,6 +212,9 @@ def test_video_page_match_candidates_apply_one(tab: Tab, on_fake: Server, strict
     assert "YouTube id" in sources
     page.wait_for_selector("#match-status:has-text('No candidates are waiting')")
     assert candidates.count() == 0
+    assert page.evaluate("window.stayed") is True
+    assert page.title().startswith("Get Lucky")
+    assert page.locator("#f-title").input_value() == "Get Lucky"  # the form holds the new values
     assert_accessible(page)
     with on_fake.api(on_fake.admin_token()) as api:
         video = api.get(f"/videos/{video_id}").json()
@@ -336,3 +340,7 @@ def test_trash_page_restores_a_deleted_video(tab: Tab, on_fake: Server) -> None:
     assert row.count() == 0
     with on_fake.api(on_fake.admin_token()) as api:
         assert api.get("/trash").json()["total"] == 0
+    # The video is back under its old id: its old link opens it.
+    tab.go(f"/videos/{video['id']}")
+    assert page.locator("#video-title").inner_text() == "Sexy Boy"
+    assert page.locator("#player").count() == 1

@@ -141,6 +141,12 @@ async def artist_page(request: Request, session: SessionDep, principal: PageRead
     sort = query.sort(VIDEO_SORTS, "-year")
     page = query.page(user.page_sizes.get("artist_videos"))
     videos = await videos_service.list_artist_videos(session, artist_id, VideoFilter(artist_id=artist_id), sort, page)
+    # Sorted by year, the videos are grouped under a heading per year, each with the artist's count
+    # for that year; the year navigation lists the years on this page, in the list's order.
+    year_groups: dict[int | None, int] = {}
+    if sort.lstrip("-") == "year":
+        counts = await videos_service.artist_year_counts(session, artist_id)
+        year_groups = {video.year: counts.get(video.year, 0) for video in videos.items}
     return render(
         request,
         "artist.html",
@@ -150,6 +156,7 @@ async def artist_page(request: Request, session: SessionDep, principal: PageRead
         all_kinds=KINDS,
         profiles=await quality_service.list_profiles(session) if user.can_edit else [],
         videos=videos.items,
+        year_groups=year_groups,
         pager=Pager(page.page, page.page_size, videos.total),
         query=query,
         sort=sort,

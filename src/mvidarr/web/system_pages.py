@@ -29,6 +29,7 @@ from mvidarr.web.pages import (
     PAGE_SIZES,
     Pager,
     Query,
+    json_list,
     not_found,
     render,
     viewer,
@@ -65,6 +66,11 @@ async def activity_page(request: Request, session: SessionDep, principal: PageRe
         blocklist_total=blocked.total,
         queue=queue.items,
         history=history.items,
+        # Job and download rows have one renderer, the page script's (jobs.js, activity.js), which keeps
+        # them live: the first paint's rows travel as JSON in the tables' data- attributes.
+        queue_json=json_list(queue.items),
+        downloads_json=json_list(downloads.items),
+        history_json=json_list(history.items),
         pager=Pager(page.page, page.page_size, history.total),
         query=query,
         page_sizes=PAGE_SIZES,

@@ -229,7 +229,7 @@ if (users) {
       try {
         await api.post(`/users/${userId}/password`, { password });
         toast(`Password set; ${button.dataset.username} chooses their own at next sign-in.`, "success");
-        window.setTimeout(() => window.location.reload(), 800);
+        await refreshRegions(["#users tbody"]);
       } catch {
         // the toast has said why
       }
@@ -646,7 +646,8 @@ if (ssoTable && ssoForm) {
         await api.post("/sso/providers", body, { quiet: true });
         toast("Provider added.", "success");
       }
-      window.setTimeout(() => window.location.reload(), 600);
+      stopEditing();
+      await refreshRegions(["#sso-providers tbody"]);
     } catch (error) {
       formError(ssoForm, error.message);
     }
