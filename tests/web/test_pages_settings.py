@@ -100,6 +100,10 @@ async def test_sections_by_role(client_as: Any) -> None:
     nav = library.split('aria-label="Settings sections"', 1)[1].split("</nav>", 1)[0]
     assert 'href="/settings/discovery"' in nav
     assert 'href="/settings/users"' not in nav
+    assert 'href="/settings/imports"' in nav
+    imports = (await manager.get("/settings/imports")).text
+    assert 'id="import-list-form"' in imports
+    assert "No import lists." in imports
     refused = await manager.get("/settings/users")
     assert refused.status_code == 403
     assert "text/html" in refused.headers["content-type"]

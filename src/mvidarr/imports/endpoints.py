@@ -130,6 +130,9 @@ async def sync_import_list(
     body: ImportListSync,
 ) -> ImportResult:
     request = lists.request_of(await lists.get_list(session, list_id), dry_run=body.dry_run)
+    # Nothing is written yet: end the transaction before the list is read over the network, so no
+    # database lock is held meanwhile (the providers write their cache through their own sessions).
+    await session.rollback()
     listed = await sources.read(providers, request, policy)
     result = await service.import_artists(session, events, clock, request, listed, manager.user_id)
     if not body.dry_run:

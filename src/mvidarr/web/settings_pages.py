@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from mvidarr.api_keys import service as api_keys_service
 from mvidarr.db import SessionDep
+from mvidarr.imports import lists as import_lists
 from mvidarr.jobs import schedules as schedules_service
 from mvidarr.kit.pagination import PageParams
 from mvidarr.kit.params import MAX_ID
@@ -135,6 +136,8 @@ async def settings_page(
         context["naming_template"] = str(await settings_service.get_value(session, "library.naming_template"))
     if "_monitors.html" in parts:
         context["monitors"] = (await monitors_service.list_monitors(session, PageParams(1, 200))).items
+    if "_import_lists.html" in parts:
+        context["import_lists"] = await import_lists.list_lists(session)
     if "_schedules.html" in parts:
         context["schedules"] = await schedules_service.list_schedules(session)
     if parts & {"_users.html", "_sso.html"}:

@@ -2,6 +2,7 @@
 // keys and the runtime settings form; secrets are write-only.
 import { api, csrfToken } from "../api.js";
 import { choiceDialog, confirmDialog, el, formError, toast } from "../components.js";
+import { setupImportLists } from "../import_lists.js";
 import { liveJobs } from "../jobs.js";
 import { buildStructured, clearErrors, showErrors } from "../setting_editors.js";
 import { startShell } from "../shell.js";
@@ -740,3 +741,5 @@ function passwordDialog(title) {
     input.focus();
   });
 }
+
+setupImportLists();
