@@ -76,7 +76,9 @@ async def test_lists_and_dictionaries_are_structured_editors_not_reprs(client: h
     assert re.search(
         r'data-key="downloads.subtitles" data-kind="boolean"', (await client.get("/settings/downloads")).text
     )
-    assert 'role="switch"' in discovery
+    imports = (await client.get("/settings/imports")).text  # a boolean setting is a switch
+    assert re.search(r'data-key="imports.add_monitored" data-kind="boolean"', imports)
+    assert 'role="switch"' in imports
 
 
 async def test_secrets_are_write_only_with_a_set_state(client: httpx.AsyncClient) -> None:
