@@ -123,6 +123,81 @@ async def test_restore_after_the_original_folder_was_removed(
     assert (await client.post(f"/api/v1/trash/{entry.id}/restore")).status_code == 404
 
 
+async def test_a_restored_video_keeps_its_id_metadata_and_file(
+    client: httpx.AsyncClient, db: Database, library: Path
+) -> None:
+    video_id, path = await _video_with_file(client, db, library, "Moby/Porcelain.mp4", artist="Moby", title="Porcelain")
+    edited = await client.patch(
+        f"/api/v1/videos/{video_id}", json={"year": 2000, "album": "Play", "release_date": "2000-06-12"}
+    )
+    assert edited.status_code == 200, edited.text
+    await client.delete(f"/api/v1/videos/{video_id}", params={"delete_files": "true"})
+    assert (await client.get(f"/api/v1/videos/{video_id}")).status_code == 404
+    [entry] = await _entries(db)
+    assert entry.snapshot is not None
+
+    body = (await client.post(f"/api/v1/trash/{entry.id}/restore")).json()
+    assert body["video_id"] == video_id
+    video = (await client.get(f"/api/v1/videos/{video_id}")).json()
+    assert (video["title"], video["year"], video["album"], video["release_date"]) == (
+        "Porcelain",
+        2000,
+        "Play",
+        "2000-06-12",
+    )
+    assert video["artist"]["name"] == "Moby"
+    assert video["status"] == "downloaded"
+    assert video["file"]["size"] == path.stat().st_size
+    assert "Porcelain" in [
+        v["title"] for v in (await client.get("/api/v1/videos", params={"q": "porcelain"})).json()["items"]
+    ]
+    async with db.reader() as session:
+        [media] = (await session.execute(select(MediaFile))).scalars()
+    assert (media.video_id, media.is_current, media.size) == (video_id, True, path.stat().st_size)
+    # A new video added after the restore gets a new id, not one the restored video holds.
+    newer = await make_video(client, video["artist"]["id"], "Natural Blues")
+    assert newer["id"] > video_id
+
+
+async def test_restoring_videos_of_a_deleted_artist_brings_the_artist_back_by_name(
+    client: httpx.AsyncClient, db: Database, library: Path
+) -> None:
+    first, a = await _video_with_file(client, db, library, "Air/Sexy Boy.mp4", artist="Air", title="Sexy Boy")
+    second, b = await _video_with_file(client, db, library, "Air/Playground Love.mp4", artist="Air", title="PL")
+    async with db.reader() as session:
+        artist_id = (await session.get(Video, first)).artist_id  # type: ignore[union-attr]
+    await client.delete(f"/api/v1/artists/{artist_id}", params={"delete_videos": "true", "delete_files": "true"})
+    restored = [(await client.post(f"/api/v1/trash/{e.id}/restore")).json() for e in await _entries(db)]
+    assert sorted(r["video_id"] for r in restored) == sorted([first, second])
+    videos = [(await client.get(f"/api/v1/videos/{i}")).json() for i in (first, second)]
+    assert {v["artist"]["name"] for v in videos} == {"Air"}
+    assert len({v["artist"]["id"] for v in videos}) == 1, "both found the one artist made again"
+    assert a.exists()
+    assert b.exists()
+
+
+async def test_a_file_replaced_by_a_better_one_comes_back_beside_it(
+    client: httpx.AsyncClient, db: Database, library: Path
+) -> None:
+    video_id, path = await _video_with_file(client, db, library, "Beck/Loser.mp4", artist="Beck", title="Loser")
+    async with db.writer() as session:
+        old = await session.scalar(select(MediaFile.id))
+        assert old is not None
+        await service.trash_files(session, file_ids=[old], reason="replaced by a better download", user_id=None)
+        await session.commit()
+    newer = library / "Beck/Loser (1080p).mp4"
+    newer.parent.mkdir(exist_ok=True)  # the trash took the emptied folder
+    newer.write_bytes(b"better")
+    await attach_file(db, video_id, str(library), relative_path="Beck/Loser (1080p).mp4", size=6)
+    [entry] = await _entries(db)
+    body = (await client.post(f"/api/v1/trash/{entry.id}/restore")).json()
+    assert body["video_id"] == video_id
+    async with db.reader() as session:
+        files = {m.relative_path: m.is_current for m in (await session.execute(select(MediaFile))).scalars()}
+    assert files == {"Beck/Loser (1080p).mp4": True, "Beck/Loser.mp4": False}
+    assert path.exists()
+
+
 async def test_restore_to_a_free_variant_when_the_path_is_taken(
     client: httpx.AsyncClient, db: Database, library: Path
 ) -> None:

@@ -732,6 +732,7 @@ def test_profile_keys_custom_theme_and_two_factor(tab: Tab, server: Server) -> N
     page = tab.page
     tab.go("/profile")
     tab.live()
+    page.evaluate("window.stayed = true")  # every change below updates the page in place
     # An API key is shown once, and works.
     page.fill("#key-name", "browser test")
     page.click("#key-create button[type=submit]")
@@ -757,14 +758,27 @@ def test_profile_keys_custom_theme_and_two_factor(tab: Tab, server: Server) -> N
     page.wait_for_selector("#tfa-codes", state="visible")
     codes = page.locator("#tfa-code-list li").all_inner_texts()
     assert len(codes) == 10
-    tab.go("/profile")
+    page.click('button[data-action="tfa-done"]')
     page.fill("#tfa-off-password", ADMIN[1])
     page.fill("#tfa-off-code", codes[0])
     page.click("#tfa-disable button[type=submit]")
     page.wait_for_selector("#tfa-start", timeout=TIMEOUT_MS)
+    assert page.locator("#tfa-state").inner_text() == "Off."
+    # Set up again after turning it off: the fresh section's buttons work without a reload.
+    page.click("#tfa-start")
+    page.wait_for_selector("#tfa-setup", state="visible")
+    # Deleting the custom theme (while it is in use) takes it out of the lists and falls back.
+    page.check('input[name="profile-theme"][value="custom-neon-test"]')
+    page.wait_for_function("() => document.documentElement.dataset.theme === 'custom-neon-test'")
+    page.click('button[data-action="delete-theme"][data-theme-id="custom-neon-test"]')
+    page.locator("dialog").get_by_role("button", name="Delete").click()
+    page.wait_for_selector('#custom-themes tr[data-theme-id="custom-neon-test"]', state="detached")
+    assert page.locator('#theme-select option[value="custom-neon-test"]').count() == 0
+    assert page.locator('input[name="profile-theme"][value="custom-neon-test"]').count() == 0
+    assert page.evaluate("document.documentElement.dataset.theme") == "system"
+    assert page.evaluate("window.stayed") is True
     with server.api(server.admin_token()) as api:
         assert api.get("/auth/me").json()["totp_enabled"] is False
-        api.delete("/themes/custom-neon-test")
         api.patch("/auth/me/preferences", json={"theme": None})  # later screenshots follow the system again
 
 
@@ -774,18 +788,33 @@ def test_quality_page_draws_charts_and_edits_profiles(tab: Tab, server: Server) 
     tab.go("/quality")
     page.wait_for_selector('figure[data-chart="by_label"] svg[role="img"]')
     assert page.locator("figure[data-chart] svg").count() == 5
+    page.evaluate("window.stayed = true")  # saves and deletes update the list in place
     page.click(".new-profile summary")
     page.fill("#profile-form-new-name", "Browser profile")
     page.select_option("#profile-form-new-sponsorblock", "cut")
     page.check('#profile-form-new input[name="sponsorblock_categories"][value="intro"]')
     page.click("#profile-form-new button[type=submit]")
     page.wait_for_selector("article.profile h3:has-text('Browser profile')")
+    assert page.locator("#profile-form-new-name").input_value() == ""  # the new-profile form is ready again
     with server.api(server.admin_token()) as api:
         created = next(p for p in api.get("/quality-profiles").json() if p["name"] == "Browser profile")
         assert (created["cutoff"], created["allowed_labels"]) == ("1080p", ["1080p", "720p"])
         assert created["sponsorblock"] == "cut"
         assert sorted(created["sponsorblock_categories"]) == ["intro", "music_offtopic"]
-        api.delete(f"/quality-profiles/{created['id']}")
+    # The fresh card's form is live: an edit saves, then the profile is deleted from it.
+    profile_id = created["id"]
+    card = page.locator(f'article.profile[data-profile-id="{profile_id}"]')
+    card.locator("summary").click()
+    page.fill(f"#profile-form-{profile_id}-name", "Browser profile 2")
+    card.locator("button[type=submit]").click()
+    page.wait_for_selector("article.profile h3:has-text('Browser profile 2')")
+    card.locator("summary").click()
+    card.locator('button[data-action="delete-profile"]').click()
+    page.locator("dialog").get_by_role("button", name="Delete").click()
+    card.wait_for(state="detached")
+    assert page.evaluate("window.stayed") is True
+    with server.api(server.admin_token()) as api:
+        assert all(p["id"] != created["id"] for p in api.get("/quality-profiles").json())
 
 
 def test_add_a_wanted_video_then_bulk_ignore_it_on_the_wanted_page(tab: Tab, server: Server) -> None:
@@ -794,13 +823,21 @@ def test_add_a_wanted_video_then_bulk_ignore_it_on_the_wanted_page(tab: Tab, ser
     with server.api(server.admin_token()) as api:
         artist = api.post("/artists", json={"name": "Wanted Flow"}).json()
     tab.go(f"/artists/{artist['id']}")
-    for title in ("Wish One", "Wish Two"):
+    for title, year in (("Wish One", "2001"), ("Wish Two", "2004")):
         page.fill("#new-title", title)
+        page.fill("#new-year", year)
         page.click("#add-video button[type=submit]")
         page.wait_for_selector(f".toast:has-text('Added “{title}” as wanted.')")
-        # In the artist's list at once, without a reload.
+        # In the artist's list at once, without a reload, under its year.
         page.wait_for_selector(f"#artist-videos tbody tr:has-text('{title}')")
+        page.wait_for_selector(f"#artist-videos tr.year-group#year-{year}")
     assert page.locator("#artist-video-count").inner_text().startswith("2 ")
+    # The videos by year, newest first, and the years as links above the table.
+    assert page.locator("#artist-videos tr.year-group th").all_inner_texts() == ["2004 · 1 video", "2001 · 1 video"]
+    assert page.locator("#artist-years a").all_inner_texts() == ["2004", "2001"]
+    page.click("#artist-years a:text-is('2001')")
+    assert page.url.endswith("#year-2001")
+    assert axe_problems(page, axe_source()) == []
     tab.go(f"/wanted?artist_id={artist['id']}")
     assert page.locator("#wanted-list tbody tr[data-video-id]").count() == 2
     page.check("#select-all")

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.fakes.upstream import FakeUpstream, serve
+from tests.fakes.upstream import FAKE_LASTFM_USER, FakeUpstream, serve
 from tests.fixtures.media import STANDARD_CLIPS, make_clip
 from tests.web.browser import (
     BROWSER_MARKS,
@@ -191,6 +191,7 @@ def test_video_page_match_candidates_apply_one(tab: Tab, on_fake: Server, strict
     page = tab.page
     tab.go(f"/videos/{video_id}")
     tab.live()
+    page.evaluate("window.stayed = true")  # the new metadata is shown in place, not by a reload
     assert page.locator("#video-title").inner_text() == "Get Lucki"
     candidates = page.locator("#match-list li")
     candidates.first.wait_for()
@@ -211,6 +212,9 @@ def test_video_page_match_candidates_apply_one(tab: Tab, on_fake: Server, strict
     assert "YouTube id" in sources
     page.wait_for_selector("#match-status:has-text('No candidates are waiting')")
     assert candidates.count() == 0
+    assert page.evaluate("window.stayed") is True
+    assert page.title().startswith("Get Lucky")
+    assert page.locator("#f-title").input_value() == "Get Lucky"  # the form holds the new values
     assert_accessible(page)
     with on_fake.api(on_fake.admin_token()) as api:
         video = api.get(f"/videos/{video_id}").json()
@@ -336,3 +340,52 @@ def test_trash_page_restores_a_deleted_video(tab: Tab, on_fake: Server) -> None:
     assert row.count() == 0
     with on_fake.api(on_fake.admin_token()) as api:
         assert api.get("/trash").json()["total"] == 0
+    # The video is back under its old id: its old link opens it.
+    tab.go(f"/videos/{video['id']}")
+    assert page.locator("#video-title").inner_text() == "Sexy Boy"
+    assert page.locator("#player").count() == 1
+
+
+def test_import_lists_page_adds_previews_syncs_and_deletes_a_list(tab: Tab, on_fake: Server) -> None:
+    sign_in(tab, on_fake)
+    page = tab.page
+    tab.go("/settings/imports")
+    tab.live()
+    page.evaluate("window.stayed = true")  # every change below updates the page in place
+    page.fill("#import-name", "My Last.fm")
+    page.select_option("#import-source", "lastfm")
+    assert page.is_hidden("#import-url")
+    page.fill("#import-user", FAKE_LASTFM_USER)
+    page.fill("#import-limit", "2")
+    page.click("#import-list-form button[type=submit]")
+    row = page.locator("#import-lists tbody tr[data-list-id]").filter(has_text="My Last.fm")
+    row.wait_for()
+    assert "never" in row.inner_text()
+    assert_accessible(page)
+    # Preview: what a sync would add, nothing added yet.
+    row.get_by_role("button", name="Preview My Last.fm").click()
+    page.wait_for_selector("#import-preview", state="visible")
+    with on_fake.api(on_fake.admin_token()) as api:
+        before = {a["name"] for a in api.get("/artists", params={"page_size": 500}).json()["items"]}
+    expected = [f"{name}\t{'already in the library' if name in before else 'added'}" for name in ("Daft Punk", "Björk")]
+    assert page.locator("#import-preview tbody tr").all_inner_texts() == expected
+    new = sum(name not in before for name in ("Daft Punk", "Björk"))
+    # Sync now adds the new ones and the row says so; the interval is changed in place.
+    row.get_by_role("button", name="Sync My Last.fm now").click()
+    page.wait_for_selector(f".toast:has-text('Synced: {new} added')")
+    row.locator(f".list-last:has-text('{new} added')").wait_for()
+    row.get_by_label("Sync My Last.fm every (hours)").fill("6")
+    row.get_by_label("Sync My Last.fm every (hours)").dispatch_event("change")
+    page.wait_for_selector(".toast:has-text('Saved.')")
+    with on_fake.api(on_fake.admin_token()) as api:
+        [saved] = [item for item in api.get("/import/lists").json() if item["name"] == "My Last.fm"]
+        assert (saved["sync_interval_hours"], saved["last_added"]) == (6, new)
+        assert {"Daft Punk", "Björk"} <= {
+            a["name"] for a in api.get("/artists", params={"page_size": 500}).json()["items"]
+        }
+    row.get_by_role("button", name="Delete the import list My Last.fm").click()
+    page.locator("dialog").get_by_role("button", name="Delete").click()
+    row.wait_for(state="detached")
+    assert page.evaluate("window.stayed") is True
+    with on_fake.api(on_fake.admin_token()) as api:
+        assert api.get("/import/lists").json() == []

@@ -45,6 +45,7 @@ def test_settings_add_a_provider_then_sign_in_and_out_through_it(tab: Tab, serve
     page.fill("#sso-role-claim", "groups")
     page.fill("#sso-mapping", "family=user\nmvidarr-admins=admin")
     page.select_option("#sso-default-role", "")
+    page.evaluate("window.stayed = true")  # adding and saving update the table in place
     page.click("#sso-form button[type=submit]")
     row = page.locator("#sso-providers tr:has-text('Home IdP')")
     row.wait_for()
@@ -57,8 +58,9 @@ def test_settings_add_a_provider_then_sign_in_and_out_through_it(tab: Tab, serve
     page.fill("#sso-mapping", "family=user\nmvidarr-admins=admin\nguests=readonly")
     page.click("#sso-form button[type=submit]")
     page.wait_for_selector(".toast:has-text('Provider saved.')")
-    page.wait_for_load_state("load")
     page.locator("#sso-providers tr:has-text('guests=readonly')").wait_for()
+    assert page.evaluate("window.stayed") is True
+    assert not page.is_disabled("#sso-slug")  # the form is back to adding a provider
     with server.api(server.admin_token()) as api:
         [provider] = api.get("/sso/providers").json()
         assert provider["client_secret_set"] is True

@@ -3,6 +3,8 @@ and how static files are served (content-hash URLs, long caching, the CSP withou
 
 from __future__ import annotations
 
+import html
+import json
 import re
 from typing import Any
 
@@ -186,6 +188,35 @@ async def test_artist_pages(client: httpx.AsyncClient) -> None:
     assert "There is no artist 999999." in missing.text
 
 
+async def test_artist_page_groups_videos_by_year(client: httpx.AsyncClient) -> None:
+    artist = await make_artist(client, "Radiohead")
+    for title, year in (("Creep", 1992), ("Just", 1995), ("Fake Plastic Trees", 1995), ("Demo", None)):
+        await make_video(client, artist["id"], title, **({"year": year} if year else {}))
+    page = (await client.get(f"/artists/{artist['id']}")).text  # newest year first by default
+    headings = re.findall(
+        r'<tr class="year-group" id="year-(\w+)"><th scope="colgroup" colspan="7">'
+        r'([^<]+) <span class="muted">· (\d+) videos?</span>',
+        page,
+    )
+    # Where the unknown year falls is the database's order of nulls (last on SQLite, first on PostgreSQL).
+    known = [(y, n) for y, _label, n in headings if y != "unknown"]
+    assert known == [("1995", "2"), ("1992", "1")]
+    assert ("unknown", "Year unknown", "1") in headings
+    table = page.split('id="artist-videos"', 1)[1]
+    assert table.index('id="year-1995"') < table.index("Fake Plastic Trees") < table.index('id="year-1992"')
+    assert table.index('id="year-1992"') < table.index("Creep")
+    assert table.index('id="year-unknown"') < table.index("Demo")
+    nav = page.split('id="artist-years"', 1)[1].split("</nav>", 1)[0]
+    assert re.findall(r'href="#year-(\w+)"', nav) == [y for y, _label, _n in headings]
+    # A page of the list counts each year over all of the artist's videos.
+    second = (await client.get(f"/artists/{artist['id']}", params={"page_size": 1, "page": 2})).text
+    assert 'id="year-1995"><th scope="colgroup" colspan="7">1995 <span class="muted">· 2 videos</span>' in second
+    # Sorted by anything else, the list is one run without year headings.
+    by_title = (await client.get(f"/artists/{artist['id']}", params={"sort": "title"})).text
+    assert 'class="year-group"' not in by_title
+    assert 'id="artist-years" aria-label="Years" hidden' in by_title
+
+
 async def test_video_page_shows_the_player_and_locked_fields(client: httpx.AsyncClient, db: Database) -> None:
     artist = await make_artist(client, "Daft Punk")
     video = await make_video(client, artist["id"], "Around the World")
@@ -210,16 +241,27 @@ async def test_readers_see_no_edit_form(client: httpx.AsyncClient, client_as: An
     assert "Play" in page
 
 
+def _jobs_of(page: str, table_id: str) -> tuple[list[dict[str, Any]], str]:
+    """The first-paint jobs of a job table (JSON in data-jobs, drawn by jobs.js) and its data-can-run."""
+    found = re.search(rf'<table[^>]* id="{table_id}" data-can-run="(\w+)" data-jobs="([^"]*)"', page)
+    assert found is not None, table_id
+    return json.loads(html.unescape(found.group(2))), found.group(1)
+
+
 async def test_activity_lists_the_queue_and_the_history(client: httpx.AsyncClient, client_as: Any) -> None:
     queued = (await client.post("/api/v1/jobs", json={"type": "system.noop", "params": {"sleep_s": 5}})).json()
     page = (await client.get("/activity")).text
-    assert f'data-job-id="{queued["id"]}" data-status="queued"' in page
-    assert f'aria-label="Cancel job {queued["id"]}"' in page
+    jobs, can_run = _jobs_of(page, "job-queue")
+    assert [(j["id"], j["status"]) for j in jobs] == [(queued["id"], "queued")]
+    assert can_run == "true"
+    assert "<tr data-job-id" not in page, "job rows are drawn by the page script only"
     await client.post(f"/api/v1/jobs/{queued['id']}/cancel")
     page = (await client.get("/activity")).text
-    assert f'aria-label="Retry job {queued["id"]}"' in page
+    assert _jobs_of(page, "job-queue")[0] == []
+    history, _ = _jobs_of(page, "job-history")
+    assert (history[0]["id"], history[0]["status"]) == (queued["id"], "cancelled")
     reader = await client_as(Role.READONLY)
-    assert "Retry job" not in (await reader.get("/activity")).text
+    assert _jobs_of((await reader.get("/activity")).text, "job-history")[1] == "false"
 
 
 async def test_theme_comes_from_the_preferences_or_the_default(client: httpx.AsyncClient) -> None:

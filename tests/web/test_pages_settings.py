@@ -76,7 +76,9 @@ async def test_lists_and_dictionaries_are_structured_editors_not_reprs(client: h
     assert re.search(
         r'data-key="downloads.subtitles" data-kind="boolean"', (await client.get("/settings/downloads")).text
     )
-    assert 'role="switch"' in discovery
+    imports = (await client.get("/settings/imports")).text  # a boolean setting is a switch
+    assert re.search(r'data-key="imports.add_monitored" data-kind="boolean"', imports)
+    assert 'role="switch"' in imports
 
 
 async def test_secrets_are_write_only_with_a_set_state(client: httpx.AsyncClient) -> None:
@@ -100,6 +102,10 @@ async def test_sections_by_role(client_as: Any) -> None:
     nav = library.split('aria-label="Settings sections"', 1)[1].split("</nav>", 1)[0]
     assert 'href="/settings/discovery"' in nav
     assert 'href="/settings/users"' not in nav
+    assert 'href="/settings/imports"' in nav
+    imports = (await manager.get("/settings/imports")).text
+    assert 'id="import-list-form"' in imports
+    assert "No import lists." in imports
     refused = await manager.get("/settings/users")
     assert refused.status_code == 403
     assert "text/html" in refused.headers["content-type"]

@@ -7,6 +7,7 @@ from mvidarr.models.blocklist_entry import BlocklistEntry
 from mvidarr.models.download import Download, DownloadOutcome
 from mvidarr.models.file_move import FileMove, FileMoveState
 from mvidarr.models.genre import ArtistGenre, Genre, VideoGenre
+from mvidarr.models.import_list import ImportList
 from mvidarr.models.job import ACTIVE_STATUSES, TERMINAL_STATUSES, Job, JobLog, JobStatus
 from mvidarr.models.legacy_link import LegacyLink
 from mvidarr.models.match_review import MatchReview
@@ -56,6 +57,7 @@ __all__ = [
     "FileMoveState",
     "Genre",
     "HealthIssue",
+    "ImportList",
     "Job",
     "JobLog",
     "JobStatus",

@@ -37,3 +37,6 @@ class TrashEntry(Base):
     deleted_by: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     deleted_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     restorable_until: Mapped[datetime] = mapped_column(index=True)
+    # The video row and the media_file row as they were (migration 0021), so a restore brings the
+    # video back under its id; None for entries trashed before, and for files no video owned.
+    snapshot: Mapped[dict[str, Any] | None]

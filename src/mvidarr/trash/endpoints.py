@@ -41,7 +41,9 @@ async def list_trash(
     response_model=RestoreResult,
     summary="Restore a trashed file",
     description="Moves the file (and its sidecars) back to its original path, or to `name (2).ext` if that is "
-    "taken; folders removed since are created again. A scan of its root folder is started to match it.",
+    "taken; folders removed since are created again. The video it belonged to comes back under its old id "
+    "(with the metadata it had; an artist deleted since is found by name or added again), so links to it keep "
+    "working; a scan of its root folder is started to pick up the rest.",
     responses=error_responses(404, 409, 422),
 )
 async def restore_entry(

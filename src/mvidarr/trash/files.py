@@ -125,3 +125,12 @@ def tidy(root_path: str, relatives: list[str]) -> None:
     """Remove the folders left empty by trashing these files (never the root itself)."""
     root = Path(root_path)
     remove_empty_dirs([(root / r).parent for r in relatives], stop=root)
+
+
+def stored_path(relative: str) -> tuple[str, bytes | None]:
+    """A path as media_file keeps it: text, plus its real bytes when they are not valid UTF-8."""
+    raw = os.fsencode(relative)
+    try:
+        return raw.decode(), None
+    except UnicodeDecodeError:
+        return raw.decode(errors="replace"), raw

@@ -26,4 +26,8 @@ class RestoreResult(Schema):
     root_folder_id: int
     restored_path: str = Field(description="Where the file is now, relative to its root folder.")
     renamed: bool = Field(description="True when the original path was taken and a free variant was used.")
+    video_id: int | None = Field(
+        description="The video the file belongs to again, under the id it had before it was deleted; null for "
+        "files trashed before version 0021 of the database or owned by no video (the scan matches those)."
+    )
     scan_job_id: int = Field(description="The scan that picks the file up again and matches it.")

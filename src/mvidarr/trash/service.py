@@ -34,7 +34,7 @@ from mvidarr.models import Artist, MediaFile, Role, RootFolder, TrashEntry, Tras
 from mvidarr.notifications import catalogue
 from mvidarr.notifications.catalogue import raise_event
 from mvidarr.settings import service as runtime_settings
-from mvidarr.trash import files
+from mvidarr.trash import files, snapshots
 from mvidarr.trash.schemas import RestoreResult, TrashEntryPublic
 
 RETENTION_SETTING = "library.trash_retention_days"
@@ -125,6 +125,7 @@ async def trash_files(
         return []
     now = utcnow()
     until = now + await _retention(session)
+    kept_rows = await snapshots.take(session, [row.media_file_id for row in rows if row.video_id is not None])
     entries = [
         TrashEntry(
             root_folder_id=row.root_folder_id,
@@ -141,6 +142,7 @@ async def trash_files(
             deleted_by=user_id,
             deleted_at=now,
             restorable_until=until,
+            snapshot=kept_rows.get(row.media_file_id),
         )
         for row in rows
     ]
@@ -279,8 +281,8 @@ def _relative(entry: TrashEntry) -> str:
 async def restore(
     session: AsyncSession, hub: EventHub, clock: Clock, entry_id: int, user_id: int | None
 ) -> RestoreResult:
-    """Move the file back to its path (or a free variant if taken; removed folders are created again)
-    and start a scan of its root folder, which finds and matches it."""
+    """Move the file back to its path (or a free variant if taken; removed folders are created again),
+    bring its video back under its old id when the entry kept it, and start a scan of its root folder."""
     entry, root_path = await _get(session, entry_id)
     try:
         landed = await asyncio.to_thread(
@@ -291,6 +293,7 @@ async def restore(
     except OSError as exc:
         raise Conflict(f"cannot restore entry {entry_id}: {exc.strerror or exc}") from None
     await asyncio.to_thread(files.purge, root_path, entry.trash_path)  # the now empty entry folder
+    video_id = await snapshots.revive(session, entry, *files.stored_path(landed))
     await session.delete(entry)
     scan, _created = await jobs.enqueue(
         session, hub, SCAN, LibraryScanParams(root_folder_id=entry.root_folder_id), created_by=user_id, clock=clock
@@ -301,6 +304,7 @@ async def restore(
         root_folder_id=entry.root_folder_id,
         restored_path=landed,
         renamed=landed != _relative(entry),
+        video_id=video_id,
         scan_job_id=scan.id,
     )
 

@@ -229,6 +229,14 @@ async def existing_ids(session: AsyncSession, ids: Sequence[int]) -> list[int]:
     return [i for i in dict.fromkeys(ids) if i in found]
 
 
+async def year_counts(session: AsyncSession, artist_id: int) -> dict[int | None, int]:
+    """How many videos one artist has per year (None: year unknown)."""
+    rows = await session.execute(
+        select(Video.year, func.count()).where(Video.artist_id == artist_id).group_by(Video.year)
+    )
+    return {year: int(n) for year, n in rows.all()}
+
+
 FACETS = ("status", "kind", "decade", "genre", "quality_label", "has_file")
 _GENRE_FACET_LIMIT = 50
 

@@ -137,6 +137,11 @@ async def list_artist_videos(
     return await list_videos(session, flt, sort, page)
 
 
+async def artist_year_counts(session: AsyncSession, artist_id: int) -> dict[int | None, int]:
+    """The artist's videos counted per year, for the artist page's year groups."""
+    return await repository.year_counts(session, artist_id)
+
+
 async def list_artist_videos_json(
     db: Scalars, artist_id: int, flt: VideoFilter, sort: str | None, page: PageParams
 ) -> str:

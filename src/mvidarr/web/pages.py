@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr import __version__
@@ -119,6 +120,16 @@ def render(
         user=user, page=page, path=request.url.path, theme=theme, theme_base=base, **context
     )
     return HTMLResponse(html, status_code=status_code, headers=PAGE_HEADERS)
+
+
+def not_found(request: Request, user: Viewer, detail: str) -> HTMLResponse:
+    """The HTML 404 of a page whose record (artist, video, job, section) does not exist."""
+    return render(request, "error.html", user=user, page="error", status_code=404, title="Not found", detail=detail)
+
+
+def json_list(items: Sequence[BaseModel]) -> str:
+    """Schemas as one JSON array, for a page script's first paint (a `data-` attribute, escaped by Jinja)."""
+    return "[" + ",".join(item.model_dump_json() for item in items) + "]"
 
 
 class Query:

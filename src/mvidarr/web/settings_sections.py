@@ -80,8 +80,16 @@ SECTIONS: list[SettingsSection] = [
         "discovery",
         "Discovery & monitors",
         "What discovery accepts, how often it looks, and channel and playlist monitors.",
-        prefixes=("discovery.", "imports."),
+        prefixes=("discovery.",),
         parts=("_monitors.html",),
+        admin_only=False,
+    ),
+    SettingsSection(
+        "imports",
+        "Import lists",
+        "Artists to follow from Lidarr, Last.fm or Spotify, synced on a schedule.",
+        prefixes=("imports.",),
+        parts=("_import_lists.html",),
         admin_only=False,
     ),
     SettingsSection(

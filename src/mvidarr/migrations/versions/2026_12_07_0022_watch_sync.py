@@ -1,7 +1,7 @@
 """watched-state sync: links of MVidarr users to media-server accounts, and the last agreed state
 
 Revision ID: 0022
-Revises: 0020
+Revises: 0021
 Create Date: 2026-12-07 23:00:00
 
 Decision 0055: a user's watched flag and resume position are synced both ways with their account
@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql
 from mvidarr.db import UTCDateTime
 
 revision: str = "0022"
-down_revision: str | None = "0020"
+down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

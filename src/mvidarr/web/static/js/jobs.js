@@ -1,5 +1,6 @@
 // Job tables kept current from the live connection: a queue (running and queued jobs) and,
 // on the activity page, the history that finished jobs move into. Cancel and retry buttons.
+// The one renderer of job rows: pages send their first jobs as JSON (`data-jobs`), never as rows.
 import { api } from "./api.js";
 import { el } from "./components.js";
 
@@ -57,6 +58,8 @@ class JobTable {
     this.body = table.tBodies[0];
     this.empty = this.body.querySelector(".empty-row");
     this.canRun = table.dataset.canRun === "true";
+    // The first paint's jobs, as JSON from the server: this module is the one renderer of job rows.
+    if (table.dataset.jobs) this.replaceAll(JSON.parse(table.dataset.jobs));
   }
 
   row(id) {

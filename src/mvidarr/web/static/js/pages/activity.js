@@ -62,16 +62,22 @@ function downloadRow(item) {
   );
 }
 
+/** The download rows' one renderer: the first paint's items come as JSON in data-items. */
+function showDownloads(items) {
+  const body = downloads.tBodies[0];
+  const empty = body.querySelector(".empty-row");
+  body.querySelectorAll("tr[data-job-id]").forEach((row) => row.remove());
+  items.forEach((item) => body.insertBefore(downloadRow(item), empty));
+  empty.hidden = items.length > 0;
+}
+showDownloads(JSON.parse(downloads.dataset.items || "[]"));
+
 let pending = null;
 async function refreshDownloads() {
   pending = null;
   try {
     const page = await api.get("/activity/queue", { query: { page_size: 100 }, quiet: true });
-    const body = downloads.tBodies[0];
-    const empty = body.querySelector(".empty-row");
-    body.querySelectorAll("tr[data-job-id]").forEach((row) => row.remove());
-    page.items.forEach((item) => body.insertBefore(downloadRow(item), empty));
-    empty.hidden = page.items.length > 0;
+    showDownloads(page.items);
   } catch {
     // the next event tries again
   }

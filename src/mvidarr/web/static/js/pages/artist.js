@@ -109,7 +109,7 @@ if (panel) {
       toast(`Added “${video.title}” as wanted.`, "success");
       add.reset();
       // The new video shows in the artist's list at once (the server renders the list).
-      await refreshRegions(["#artist-videos tbody", "#artist-video-count"]);
+      await refreshRegions(["#artist-videos tbody", "#artist-video-count", "#artist-years"]);
       const manage = document.getElementById("artist-manage");
       if (manage) manage.dataset.videoCount = String(Number(manage.dataset.videoCount) + 1);
     } catch (error) {

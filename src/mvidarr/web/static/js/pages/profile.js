@@ -1,7 +1,9 @@
 // Profile: theme choice and custom themes (import/export), password, two-factor set-up with a QR
-// code, sessions and API keys. Every change goes through the JSON API; lists reload after changes.
+// code, sessions and API keys. Every change goes through the JSON API; the regions it changes are
+// read again from the server (refreshRegions), so listeners are delegated from each region.
 import { api } from "../api.js";
 import { confirmDialog, el, formError, toast } from "../components.js";
+import { refreshRegions } from "../refresh.js";
 import { chooseTheme, startShell } from "../shell.js";
 
 startShell();
@@ -29,6 +31,11 @@ document.getElementById("theme-grid").addEventListener("change", (event) => {
   if (radio) chooseTheme(radio.value, radio.dataset.base || "");
 });
 
+/** The theme lists (the cards, the custom themes table, the top bar's switch) after an import or a delete. */
+async function refreshThemes() {
+  await refreshRegions(["#theme-grid", "#custom-themes tbody", "#theme-select"]);
+}
+
 const themes = document.getElementById("custom-themes");
 themes.addEventListener("click", async (event) => {
   const button = event.target.closest("button[data-action]");
@@ -46,7 +53,9 @@ themes.addEventListener("click", async (event) => {
     const sure = await confirmDialog(`Delete the theme “${button.dataset.themeName}”?`, { confirm: "Delete", danger: true });
     if (!sure) return;
     await api.delete(`/themes/${encodeURIComponent(id)}`);
-    window.location.reload();
+    if (document.documentElement.dataset.theme === id) await chooseTheme("system");
+    toast(`Deleted the theme “${button.dataset.themeName}”.`, "success");
+    await refreshThemes();
   }
 });
 
@@ -66,7 +75,8 @@ importForm.addEventListener("submit", (event) => {
     const theme = await api.post("/themes", doc, { quiet: true });
     await chooseTheme(theme.id, theme.base);
     toast(`Imported “${theme.name}”.`, "success");
-    window.setTimeout(() => window.location.reload(), 400);
+    importForm.reset();
+    await refreshThemes();
   });
 });
 
@@ -89,45 +99,49 @@ passwordForm.addEventListener("submit", (event) => {
 
 // ----------------------------------------------------------------- two-factor
 
-const start = document.getElementById("tfa-start");
-if (start) {
-  start.addEventListener("click", async () => {
-    start.disabled = true;
-    try {
-      const setup = await api.post("/auth/totp/setup");
-      document.getElementById("tfa-qr").src = setup.qr_code;
-      document.getElementById("tfa-secret").textContent = setup.secret;
-      document.getElementById("tfa-setup").hidden = false;
-      start.hidden = true;
-      document.getElementById("tfa-code").focus();
-    } catch {
-      start.disabled = false;
-    }
-  });
-  const enable = document.getElementById("tfa-enable");
-  enable.addEventListener("submit", (event) => {
+// The section is read again after turning it off, so its listeners are delegated from the section.
+const twoFactor = document.getElementById("two-factor");
+twoFactor.addEventListener("click", async (event) => {
+  if (event.target.closest('[data-action="tfa-done"]')) {
+    await refreshRegions(["#two-factor"]);
+    document.getElementById("tfa-title").focus();
+    return;
+  }
+  const start = event.target.closest("#tfa-start");
+  if (!start) return;
+  start.disabled = true;
+  try {
+    const setup = await api.post("/auth/totp/setup");
+    document.getElementById("tfa-qr").src = setup.qr_code;
+    document.getElementById("tfa-secret").textContent = setup.secret;
+    document.getElementById("tfa-setup").hidden = false;
+    start.hidden = true;
+    document.getElementById("tfa-code").focus();
+  } catch {
+    start.disabled = false;
+  }
+});
+twoFactor.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (form.id === "tfa-enable") {
     event.preventDefault();
-    submitting(enable, async (data) => {
+    submitting(form, async (data) => {
       const result = await api.post("/auth/totp/enable", { code: String(data.get("code")).trim() }, { quiet: true });
       document.getElementById("tfa-code-list").replaceChildren(...result.codes.map((code) => el("li", {}, el("code", { text: code }))));
       document.getElementById("tfa-setup").hidden = true;
       document.getElementById("tfa-codes").hidden = false;
       document.getElementById("tfa-state").textContent = "On: signing in asks for a code from your authenticator app.";
     });
-  });
-}
-
-const disable = document.getElementById("tfa-disable");
-if (disable) {
-  disable.addEventListener("submit", (event) => {
+  } else if (form.id === "tfa-disable") {
     event.preventDefault();
-    submitting(disable, async (data) => {
+    submitting(form, async (data) => {
       await api.post("/auth/totp/disable", { password: data.get("password"), code: String(data.get("code")).trim() }, { quiet: true });
       toast("Two-factor authentication is off.", "success");
-      window.setTimeout(() => window.location.reload(), 600);
+      await refreshRegions(["#two-factor"]);
+      document.getElementById("tfa-start")?.focus();
     });
-  });
-}
+  }
+});
 
 // ----------------------------------------------------------------- sessions and API keys
 

@@ -2,6 +2,7 @@
 import { api } from "../api.js";
 import { barChart, donutChart } from "../charts.js";
 import { confirmDialog, formError, toast } from "../components.js";
+import { refreshRegions } from "../refresh.js";
 import { startShell } from "../shell.js";
 
 startShell();
@@ -41,37 +42,51 @@ function body(form) {
   };
 }
 
-for (const form of document.querySelectorAll("form.profile-form")) {
-  const id = form.dataset.profileId;
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    formError(form, "");
-    const button = form.querySelector("button[type=submit]");
-    button.disabled = true;
-    try {
-      if (id) await api.patch(`/quality-profiles/${id}`, body(form), { quiet: true });
-      else await api.post("/quality-profiles", body(form), { quiet: true });
-      toast("Profile saved.", "success");
-      window.setTimeout(() => window.location.reload(), 400);
-    } catch (error) {
-      formError(form, error.message);
-      button.disabled = false;
-    }
-  });
-  const remove = form.querySelector('button[data-action="delete-profile"]');
-  if (remove) {
-    remove.addEventListener("click", async () => {
-      const sure = await confirmDialog(`Delete the profile “${remove.dataset.profileName}”?`, { confirm: "Delete", danger: true });
-      if (!sure) return;
-      try {
-        await api.delete(`/quality-profiles/${id}`, { quiet: true });
-        window.location.reload();
-      } catch (error) {
-        formError(form, error.message);
-      }
-    });
+// The profiles list is rendered by the server; after a save or a delete its region is read again
+// (refreshRegions), so the listeners are delegated from the document and survive the swap.
+async function afterChange(form, message, focusId) {
+  toast(message, "success");
+  await refreshRegions(["#profiles"]);
+  if (!form.dataset.profileId) {
+    form.reset();
+    form.closest("details")?.removeAttribute("open");
   }
+  document.getElementById(focusId)?.focus();
 }
+
+document.addEventListener("submit", async (event) => {
+  const form = event.target.closest("form.profile-form");
+  if (!form) return;
+  event.preventDefault();
+  formError(form, "");
+  const id = form.dataset.profileId;
+  const button = form.querySelector("button[type=submit]");
+  button.disabled = true;
+  try {
+    const saved = id
+      ? await api.patch(`/quality-profiles/${id}`, body(form), { quiet: true })
+      : await api.post("/quality-profiles", body(form), { quiet: true });
+    await afterChange(form, "Profile saved.", `profile-${saved.id}-name`);
+  } catch (error) {
+    formError(form, error.message);
+  } finally {
+    button.disabled = false;
+  }
+});
+
+document.addEventListener("click", async (event) => {
+  const remove = event.target.closest('button[data-action="delete-profile"]');
+  if (!remove) return;
+  const form = remove.closest("form.profile-form");
+  const sure = await confirmDialog(`Delete the profile “${remove.dataset.profileName}”?`, { confirm: "Delete", danger: true });
+  if (!sure) return;
+  try {
+    await api.delete(`/quality-profiles/${form.dataset.profileId}`, { quiet: true });
+    await afterChange(form, "Profile deleted.", "profiles-title");
+  } catch (error) {
+    formError(form, error.message);
+  }
+});
 
 drawCharts().catch(() => {
   // The toast has said why; the tables below each chart still hold the numbers.

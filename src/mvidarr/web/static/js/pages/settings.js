@@ -2,6 +2,7 @@
 // keys and the runtime settings form; secrets are write-only.
 import { api, csrfToken } from "../api.js";
 import { choiceDialog, confirmDialog, el, formError, toast } from "../components.js";
+import { setupImportLists } from "../import_lists.js";
 import { liveJobs } from "../jobs.js";
 import { buildStructured, clearErrors, showErrors } from "../setting_editors.js";
 import { startShell } from "../shell.js";
@@ -229,7 +230,7 @@ if (users) {
       try {
         await api.post(`/users/${userId}/password`, { password });
         toast(`Password set; ${button.dataset.username} chooses their own at next sign-in.`, "success");
-        window.setTimeout(() => window.location.reload(), 800);
+        await refreshRegions(["#users tbody"]);
       } catch {
         // the toast has said why
       }
@@ -646,7 +647,8 @@ if (ssoTable && ssoForm) {
         await api.post("/sso/providers", body, { quiet: true });
         toast("Provider added.", "success");
       }
-      window.setTimeout(() => window.location.reload(), 600);
+      stopEditing();
+      await refreshRegions(["#sso-providers tbody"]);
     } catch (error) {
       formError(ssoForm, error.message);
     }
@@ -739,3 +741,5 @@ function passwordDialog(title) {
     input.focus();
   });
 }
+
+setupImportLists();

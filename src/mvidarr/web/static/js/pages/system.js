@@ -3,6 +3,7 @@
 // checks, so there is no `logs` topic: the first page is polled every few seconds instead, only
 // while the tab is visible and "Refresh automatically" is on.
 import { api } from "../api.js";
+import { refreshRegions } from "../refresh.js";
 import { el } from "../components.js";
 import { startShell } from "../shell.js";
 
@@ -421,10 +422,12 @@ const legacyImport = document.getElementById("legacy-import");
 if (legacyImport) setupLegacyImport(legacyImport);
 
 function setupYtDlp(section) {
+  // The facts and the buttons are read again from the server when a job ends, so clicks are
+  // delegated from the section.
   const status = document.getElementById("ytdlp-status");
-  const buttons = section.querySelectorAll("button");
+  const setDisabled = (yes) => section.querySelectorAll("button").forEach((b) => { b.disabled = yes; });
   async function start(path, what) {
-    buttons.forEach((b) => { b.disabled = true; });
+    setDisabled(true);
     try {
       const job = await api.post(path, {});
       status.textContent = `${what} started (job #${job.id})…`;
@@ -433,20 +436,22 @@ function setupYtDlp(section) {
         if (!["succeeded", "failed", "cancelled"].includes(current.status)) return;
         window.clearInterval(poll);
         if (current.status === "succeeded") {
-          status.textContent = `${what} done; reloading…`;
-          window.setTimeout(() => window.location.reload(), 600);
+          await refreshRegions(["#ytdlp-facts", "#ytdlp-actions"]);
+          status.textContent = `${what} done.`;
         } else {
           status.textContent = `${what} ${current.status}: ${current.error || ""}`;
-          buttons.forEach((b) => { b.disabled = false; });
+          setDisabled(false);
         }
       }, 1000);
     } catch (error) {
       status.textContent = error.message;
-      buttons.forEach((b) => { b.disabled = false; });
+      setDisabled(false);
     }
   }
-  document.getElementById("ytdlp-check").addEventListener("click", () => start("/downloads/ytdlp/check", "The check"));
-  document.getElementById("ytdlp-update").addEventListener("click", () => start("/downloads/ytdlp/update", "The update"));
+  section.addEventListener("click", (event) => {
+    if (event.target.closest("#ytdlp-check")) start("/downloads/ytdlp/check", "The check");
+    else if (event.target.closest("#ytdlp-update")) start("/downloads/ytdlp/update", "The update");
+  });
 }
 
 const ytdlpSection = document.getElementById("ytdlp");

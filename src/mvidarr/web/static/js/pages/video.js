@@ -3,6 +3,7 @@
 import { api, csrfToken } from "../api.js";
 import { confirmDialog, el, formError, toast } from "../components.js";
 import { attachPlayer } from "../player.js";
+import { refreshRegions } from "../refresh.js";
 import { startShell } from "../shell.js";
 import { attachPlayback } from "../video_playback.js";
 
@@ -103,8 +104,16 @@ function showLocks(locked) {
   }
 }
 
+let saved = form ? snapshot() : null;
+
+/** After an enrichment: the sections it changes are read again from the server, in place. */
+async function showEnriched() {
+  await refreshRegions(["#video-title", "#video-year", "#video-form", "#video-facts", "#video-genres", "#video-sources", "#video-provenance"]);
+  document.title = `${document.getElementById("video-title").firstChild.textContent.trim()} · MVidarr`;
+  if (form) saved = snapshot();
+}
+
 if (form) {
-  let saved = snapshot();
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     formError(form, "");
@@ -264,6 +273,7 @@ if (matches) {
     const review = page.items[0];
     if (!review || !review.candidates.length) {
       status.textContent = "No candidates are waiting: enrichment has matched this video, found nothing, or not run yet.";
+      list.replaceChildren();
       list.hidden = true;
       return;
     }
@@ -279,7 +289,9 @@ if (matches) {
     waitingFor = null;
     if (job.status === "succeeded") {
       status.textContent = "Enrichment finished; showing the new metadata…";
-      window.location.reload();
+      Promise.all([showEnriched(), load()]).catch((error) => {
+        status.textContent = `The new metadata could not be shown: ${error.message}`;
+      });
     } else {
       status.textContent = `Enrichment job ${job.id} ${job.status}${job.error ? `: ${job.error}` : ""}.`;
     }
