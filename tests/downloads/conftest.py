@@ -23,6 +23,7 @@ from mvidarr.jobs.clock import Clock
 from mvidarr.jobs.runner import Runner
 from mvidarr.models import RootFolder
 from tests.conftest import allow_private_hosts
+from tests.fakes.fixtures import job_providers
 from tests.fixtures.media import ClipSpec, make_clip
 
 FAST = {
@@ -232,8 +233,16 @@ async def library(db: Database, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def runner(app: Any, db: Database, settings: Settings) -> AsyncIterator[Runner]:
-    worker = Runner(db, app.state.hub, settings, slots=2, clock=Clock(), run_schedules=False)
+async def runner(request: pytest.FixtureRequest, app: Any, db: Database, settings: Settings) -> AsyncIterator[Runner]:
+    worker = Runner(
+        db,
+        app.state.events,
+        settings,
+        providers=job_providers(request, app),
+        slots=2,
+        clock=Clock(),
+        run_schedules=False,
+    )
     await worker.start()
     try:
         yield worker

@@ -45,7 +45,7 @@ async def test_payloads_are_batched_under_the_limit_and_oversized_ones_go_by_ref
 
 
 async def test_events_are_delivered_after_commit_and_dropped_on_rollback(app: Any, db: Database) -> None:
-    hub: EventHub = app.state.hub
+    hub: EventHub = app.state.events
     subscription = hub.subscribe({"jobs"})
     try:
         async with db.writer() as session:
@@ -67,7 +67,7 @@ async def test_events_are_delivered_after_commit_and_dropped_on_rollback(app: An
 
 @postgres_only
 async def test_an_event_over_the_notify_limit_arrives_whole_by_reference(app: Any, db: Database) -> None:
-    hub: EventHub = app.state.hub
+    hub: EventHub = app.state.events
     async with db.writer() as session:
         job, _ = await service.enqueue(session, hub, "test.sleep", {})
         await session.commit()
@@ -95,7 +95,7 @@ async def test_an_event_over_the_notify_limit_arrives_whole_by_reference(app: An
 
 @postgres_only
 async def test_the_listener_reconnects_after_its_connection_is_killed(app: Any, db: Database) -> None:
-    hub: EventHub = app.state.hub
+    hub: EventHub = app.state.events
     listener = hub._conn
     assert listener is not None
     woken: list[str] = []

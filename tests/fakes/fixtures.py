@@ -48,7 +48,8 @@ async def point_providers_at(db: Database, fake: FakeUpstream, sealer: Sealer, *
 
 @pytest.fixture
 async def provider_hub_on_fake(db: Database, fake_upstream: FakeUpstream) -> AsyncIterator[ProviderHub]:
-    """A hub (installed as `current()`) whose providers all talk to the fake, with fast retries."""
+    """A provider hub whose providers all talk to the fake, with fast retries (a runner hands it to
+    its jobs when the test asks for this fixture: see `job_providers`)."""
     await point_providers_at(db, fake_upstream, TEST_SEALER)
     async with provider_hub(db, sealer=TEST_SEALER, retry=FAST_RETRY, breaker=FAST_BREAKER) as hub:
         yield hub

@@ -16,6 +16,7 @@ from mvidarr.config import Settings
 from mvidarr.db import Database
 from mvidarr.jobs.runner import Runner
 from mvidarr.models import Job, JobStatus
+from tests.fakes.fixtures import job_providers
 from tests.fixtures.media import ClipSpec, make_clip
 from tests.jobs.helpers import wait_for
 
@@ -63,8 +64,8 @@ def settings(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-async def runner(app: Any, db: Database, settings: Settings) -> AsyncIterator[Runner]:
-    worker = Runner(db, app.state.hub, settings, slots=2, run_schedules=False)
+async def runner(request: pytest.FixtureRequest, app: Any, db: Database, settings: Settings) -> AsyncIterator[Runner]:
+    worker = Runner(db, app.state.events, settings, providers=job_providers(request, app), slots=2, run_schedules=False)
     await worker.start()
     try:
         yield worker

@@ -77,6 +77,6 @@ async def test_a_playlist_monitor_and_a_failing_api(
 
     # A URL that is not a YouTube channel or playlist is left to yt-dlp, without an API call.
     fake_upstream.requests.clear()
-    assert await _list_with_data_api("http://127.0.0.1:9/feed.xml") is None
-    assert await _list_with_data_api("https://www.youtube.com/watch?v=LKYPYj2XX80") is None
+    assert await _list_with_data_api(provider_hub_on_fake, "http://127.0.0.1:9/feed.xml") is None
+    assert await _list_with_data_api(provider_hub_on_fake, "https://www.youtube.com/watch?v=LKYPYj2XX80") is None
     assert fake_upstream.sent("youtube") == []

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from mvidarr.config import Settings
 from mvidarr.db import Database
 from mvidarr.jobs.runner import Runner
-from mvidarr.library import tasks as library_tasks
 from mvidarr.library.nfo import parse_artist_nfo, read_nfo
 from mvidarr.models import Job, JobStatus
+from tests.fakes.fixtures import job_providers
 from tests.jobs.helpers import wait_for
 from tests.library.conftest import FAST
 from tests.organise.conftest import Library
@@ -29,9 +29,8 @@ def settings(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-async def runner(app: Any, db: Database, settings: Settings) -> AsyncIterator[Runner]:
-    library_tasks.configure(settings)
-    worker = Runner(db, app.state.hub, settings, slots=2, run_schedules=False)
+async def runner(request: pytest.FixtureRequest, app: Any, db: Database, settings: Settings) -> AsyncIterator[Runner]:
+    worker = Runner(db, app.state.events, settings, providers=job_providers(request, app), slots=2, run_schedules=False)
     await worker.start()
     try:
         yield worker

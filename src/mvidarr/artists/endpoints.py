@@ -11,13 +11,13 @@ from mvidarr.audit import service as audit
 from mvidarr.auth.dependencies import MANAGER, READONLY, Manager, client_ip
 from mvidarr.db import ReadsDep, SessionDep
 from mvidarr.errors import error_responses
-from mvidarr.jobs.endpoints import ClockDep, HubDep
 from mvidarr.kit.pagination import Page, PageDep
 from mvidarr.kit.params import MAX_ID, SearchQuery, sort_query
 from mvidarr.kit.sqljson import json_response
 from mvidarr.kit.text import search_terms
 from mvidarr.metadata import service as enrichment
 from mvidarr.organise.nfo_tasks import request_nfo_refresh
+from mvidarr.state import ClockDep, EventsDep
 from mvidarr.trash import service as trash
 
 router = APIRouter(prefix="/artists", tags=["artists"])
@@ -62,7 +62,7 @@ async def list_artists(
 async def create_artist(
     session: SessionDep,
     manager: Manager,
-    hub: HubDep,
+    hub: EventsDep,
     clock: ClockDep,
     response: Response,
     body: ArtistCreate,
@@ -96,7 +96,7 @@ async def get_artist(session: SessionDep, artist_id: ArtistIdPath) -> ArtistPubl
     responses=error_responses(400, 404, 409, 422),
 )
 async def update_artist(
-    session: SessionDep, hub: HubDep, clock: ClockDep, artist_id: ArtistIdPath, body: ArtistUpdate
+    session: SessionDep, hub: EventsDep, clock: ClockDep, artist_id: ArtistIdPath, body: ArtistUpdate
 ) -> ArtistPublic:
     artist = await service.update_artist(session, artist_id, body)
     await request_nfo_refresh(session, hub, clock)

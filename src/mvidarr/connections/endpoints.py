@@ -12,8 +12,8 @@ from mvidarr.errors import error_responses
 from mvidarr.kit.pagination import Page, PageDep
 from mvidarr.kit.params import MAX_ID
 from mvidarr.network.dependencies import PolicyDep
-from mvidarr.notifications.endpoints import DbDep
 from mvidarr.notifications.schemas import DeliveryPublic
+from mvidarr.state import DatabaseDep as DbDep
 
 router = APIRouter(prefix="/connections", tags=["connections"])
 ConnectionIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Connection id.")]

@@ -20,12 +20,11 @@ from mvidarr.discovery.schemas import (
 )
 from mvidarr.errors import error_responses
 from mvidarr.jobs import service as jobs
-from mvidarr.jobs.endpoints import ClockDep, HubDep
 from mvidarr.jobs.schemas import JobPublic
 from mvidarr.kit.pagination import Page, PageDep
 from mvidarr.kit.params import MAX_ID, sort_query
 from mvidarr.models import VideoKind
-from mvidarr.providers.endpoints import HubDep as ProvidersDep
+from mvidarr.state import ClockDep, EventsDep, ProvidersDep
 
 router = APIRouter(tags=["discovery"])
 ArtistIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Artist id.")]
@@ -42,7 +41,7 @@ ArtistIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Artist id.")]
     responses=error_responses(404, 422),
 )
 async def discover_artist(
-    session: SessionDep, manager: Manager, hub: HubDep, clock: ClockDep, artist_id: ArtistIdPath
+    session: SessionDep, manager: Manager, hub: EventsDep, clock: ClockDep, artist_id: ArtistIdPath
 ) -> JobPublic:
     job = await service.start_discover(session, hub, clock, artist_id, manager.user_id)
     return jobs.public(job)

@@ -35,7 +35,8 @@ from mvidarr.kit.pagination import Page, PageParams
 from mvidarr.library.service import require_root_folder
 from mvidarr.library.titles import parse_title
 from mvidarr.models import Artist, Job, JobStatus, Video, VideoStatus
-from mvidarr.network.policy import FetchFailed, NetworkPolicy, NetworkRefused, policy_from_settings
+from mvidarr.network.policy import FetchFailed, NetworkPolicy, NetworkRefused
+from mvidarr.network.settings import policy_from_settings
 from mvidarr.settings import service as runtime_settings
 from mvidarr.videos import repository as video_repository
 from mvidarr.videos import service as videos

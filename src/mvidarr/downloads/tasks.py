@@ -19,7 +19,6 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from mvidarr.config import Settings
 from mvidarr.downloads import hosts, placement, refusals, repository, ytdlp
 from mvidarr.downloads import settings as keys
 from mvidarr.downloads.formats import best_offered, choose_format, decide_upgrade
@@ -35,7 +34,7 @@ from mvidarr.media.probe import ProbeResult, probe_file
 from mvidarr.metadata.tasks import enrich_after_download
 from mvidarr.models import Artist, DownloadOutcome, Job, QualityProfile, RootFolder, Video, VideoStatus
 from mvidarr.network import failures as network_failures
-from mvidarr.network.policy import policy_from_settings
+from mvidarr.network.settings import policy_from_settings
 from mvidarr.notifications import catalogue
 from mvidarr.notifications.catalogue import raise_event
 from mvidarr.quality import service as quality
@@ -52,37 +51,13 @@ HOST_SLOT_WAIT_S = 15.0
 """How long a download waits for a free slot on its source host (downloads.per_host_concurrency)."""
 
 
-@dataclass(slots=True)
-class _Config:
-    data_dir: Path | None = None
-    ffmpeg: str | None = None
+def temp_root(data_dir: Path) -> Path:
+    """Where downloads are written until they are complete and probed."""
+    return data_dir / "tmp" / "downloads"
 
 
-_config = _Config()
-
-
-def configure(settings: Settings) -> None:
-    """Tell download jobs of this process where the data dir and ffmpeg are."""
-    _config.data_dir = settings.data_dir
-    _config.ffmpeg = settings.ffmpeg_path
-
-
-def ffmpeg_binary() -> str:
-    if _config.ffmpeg:
-        return _config.ffmpeg
-    import imageio_ffmpeg
-
-    return str(imageio_ffmpeg.get_ffmpeg_exe())
-
-
-def temp_root() -> Path:
-    if _config.data_dir is None:
-        raise RuntimeError("downloads are not configured with a data dir (call downloads.tasks.configure)")
-    return _config.data_dir / "tmp" / "downloads"
-
-
-def cookies_path() -> Path | None:
-    return _config.data_dir / "cookies" / "cookies.txt" if _config.data_dir is not None else None
+def cookies_path(data_dir: Path) -> Path:
+    return data_dir / "cookies" / "cookies.txt"
 
 
 class DownloadFailed(Exception):
@@ -226,7 +201,7 @@ class Download:
 
     async def _status(self, status: VideoStatus, reason: str | None = None) -> None:
         async with self.ctx.session() as session:
-            await set_status(session, self.ctx.hub, self.video_id, status, reason, job_id=self.ctx.job_id)
+            await set_status(session, self.ctx.events, self.video_id, status, reason, job_id=self.ctx.job_id)
             await session.commit()
 
     async def _row(self, **values: Any) -> None:
@@ -305,7 +280,7 @@ class Download:
             root_path = await placement.library_root(session, artist)
         await self._hold_for_window()
         options = await _options(ctx, profile, self.params.rate_limit_kib_s)
-        root = temp_root()
+        root = temp_root(ctx.data_dir)
         leftovers = await ctx.to_thread(_clear_job_leftovers, root, ctx.job_id)
         if leftovers:
             await ctx.log("warning", f"removed {leftovers} temp folder(s) left by an earlier attempt")
@@ -326,7 +301,7 @@ class Download:
                     "failures": [],
                 },
             )
-            await set_status(session, ctx.hub, self.video_id, VideoStatus.DOWNLOADING, job_id=ctx.job_id)
+            await set_status(session, ctx.events, self.video_id, VideoStatus.DOWNLOADING, job_id=ctx.job_id)
             await session.commit()
             self.row_id = row.id
         try:
@@ -530,7 +505,9 @@ class Download:
     async def _fail(self, reason: str, fix: str | None = None) -> None:
         await self._finish_row(DownloadOutcome.FAILED, reason=reason, fix=fix, phase=None)
         async with self.ctx.session() as session:
-            await set_status(session, self.ctx.hub, self.video_id, VideoStatus.FAILED, reason, job_id=self.ctx.job_id)
+            await set_status(
+                session, self.ctx.events, self.video_id, VideoStatus.FAILED, reason, job_id=self.ctx.job_id
+            )
             await raise_event(
                 session,
                 catalogue.DOWNLOAD_FAILED,
@@ -591,15 +568,15 @@ class Download:
             phase="video",
         )
         await ctx.progress(0.0, f"starting {candidate.url}")
-        cookies = cookies_path()
+        cookies = cookies_path(ctx.data_dir)
         request = {
             "url": candidate.url,
             "folder": str(folder),
             "format": options.format,
             "merge_format": options.merge_format,
-            "ffmpeg": ffmpeg_binary(),
+            "ffmpeg": ctx.ffmpeg,
             "rate_limit": options.rate_limit,
-            "cookies": str(cookies) if cookies is not None and cookies.exists() else None,
+            "cookies": str(cookies) if cookies.exists() else None,
             "subtitles": options.subtitles,
             "subtitle_languages": options.subtitle_languages,
             "embed_metadata": options.embed_metadata,
@@ -666,7 +643,7 @@ class Download:
                 values["duration_s"] = probe.duration_s
             await session.execute(update(Video).where(Video.id == self.video_id).values(**values))
             await set_status(
-                session, ctx.hub, self.video_id, VideoStatus.DOWNLOADED, job_id=ctx.job_id, path=placed.relative_path
+                session, ctx.events, self.video_id, VideoStatus.DOWNLOADED, job_id=ctx.job_id, path=placed.relative_path
             )
             await raise_event(
                 session,
@@ -750,7 +727,7 @@ async def download_many(ctx: JobContext, params: BulkDownloadParams) -> JobResul
         for video_id in ids:
             video = await session.get(Video, video_id)
             if video is not None and video.status != VideoStatus.DOWNLOADED:
-                await set_status(session, ctx.hub, video_id, VideoStatus.QUEUED)
+                await set_status(session, ctx.events, video_id, VideoStatus.QUEUED)
         await session.commit()
     return {"videos": len(ids), "children": children}
 
@@ -775,7 +752,7 @@ async def auto_download(ctx: JobContext, params: ScheduledParams) -> JobResult:
     children = await ctx.spawn_many(DOWNLOAD, [DownloadParams(video_id=i) for i in ids])
     async with ctx.session() as session:
         for video_id in ids:
-            await set_status(session, ctx.hub, video_id, VideoStatus.QUEUED)
+            await set_status(session, ctx.events, video_id, VideoStatus.QUEUED)
         await session.commit()
     return {"queued": ids, "children": children}
 
@@ -880,4 +857,4 @@ async def upgrade_search(ctx: JobContext, params: ScheduledParams) -> JobResult:
 register_default(DefaultSchedule(name="Download wanted videos", job_type=AUTO, interval_s=3600))
 register_default(DefaultSchedule(name="Search for quality upgrades", job_type=UPGRADE_SEARCH, cron="30 4 * * 0"))
 
-__all__ = ["RootFolder", "configure", "select"]
+__all__ = ["RootFolder", "select"]

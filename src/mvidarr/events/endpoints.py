@@ -207,7 +207,7 @@ async def _sender(
 
 @router.websocket("/ws", name="events")
 async def events_socket(ws: WebSocket) -> None:
-    hub: EventHub = ws.app.state.hub
+    hub: EventHub = ws.app.state.events
     db: Database = ws.app.state.db
     heartbeat_s = float(ws.app.state.settings.ws_heartbeat_s)
     await ws.accept()

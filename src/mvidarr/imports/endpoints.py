@@ -7,9 +7,8 @@ from mvidarr.db import SessionDep
 from mvidarr.errors import error_responses
 from mvidarr.imports import service, sources
 from mvidarr.imports.schemas import ArtistImport, ImportResult
-from mvidarr.jobs.endpoints import ClockDep, HubDep
 from mvidarr.network.dependencies import PolicyDep
-from mvidarr.providers.endpoints import HubDep as ProvidersDep
+from mvidarr.state import ClockDep, EventsDep, ProvidersDep
 
 router = APIRouter(prefix="/import", tags=["discovery"])
 
@@ -29,7 +28,7 @@ router = APIRouter(prefix="/import", tags=["discovery"])
 async def import_artists(
     session: SessionDep,
     manager: Manager,
-    events: HubDep,
+    events: EventsDep,
     clock: ClockDep,
     providers: ProvidersDep,
     policy: PolicyDep,

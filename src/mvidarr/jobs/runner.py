@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Coroutine, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -35,6 +35,9 @@ from mvidarr.jobs.metrics import METRICS
 from mvidarr.kit.lifetime import die_with_parent
 from mvidarr.models import Job, JobStatus
 from mvidarr.settings import service as runtime_settings
+
+if TYPE_CHECKING:
+    from mvidarr.providers.hub import ProviderHub
 
 log = logging.getLogger("mvidarr.jobs")
 BUILTIN_MODULES = (
@@ -131,15 +134,17 @@ class Runner:
     def __init__(
         self,
         db: Database,
-        hub: EventHub,
+        events: EventHub,
         settings: Settings,
         *,
+        providers: ProviderHub | None = None,
         slots: int | None = None,
         clock: Clock | None = None,
         run_schedules: bool = True,
     ) -> None:
         self.db = db
-        self.hub = hub
+        self.events = events
+        self.providers = providers
         self.settings = settings
         self.slots = settings.worker_slots if slots is None else slots
         self.clock = clock or Clock()
@@ -164,7 +169,7 @@ class Runner:
     # -- lifecycle -------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        self.hub.add_listener(self._on_event)
+        self.events.add_listener(self._on_event)
         loops: list[tuple[str, Coroutine[Any, Any, None]]] = [
             ("dispatch", self._dispatch_loop()),
             ("heartbeat", self._heartbeat_loop()),
@@ -196,7 +201,7 @@ class Runner:
         self.stopping = True
         self._stopped.set()
         self.wake()
-        self.hub.remove_listener(self._on_event)
+        self.events.remove_listener(self._on_event)
         grace = self.shutdown_grace_s if grace_s is None else grace_s
         tasks = [r.task for r in self._running.values()]
         if tasks:
@@ -343,7 +348,7 @@ class Runner:
         jobs: Sequence[Job] = []
         async with self.db.writer() as session:
             try:
-                await service.record_outcomes(session, self.hub, self.worker_id, outcomes, now)
+                await service.record_outcomes(session, self.events, self.worker_id, outcomes, now)
             except (OperationalError, DBAPIError, OSError):
                 raise
             except Exception:  # a bug in recording must not stop the worker; the leases expire instead
@@ -360,7 +365,7 @@ class Runner:
                     limits=limits,
                 )
                 if jobs:
-                    await self.hub.emit(session, *(service.job_event("job.progress", job) for job in jobs))
+                    await self.events.emit(session, *(service.job_event("job.progress", job) for job in jobs))
             await session.commit()
         for outcome in outcomes:
             self._running.pop(outcome.job_id, None)
@@ -414,7 +419,7 @@ class Runner:
 
     async def reclaim(self) -> list[int]:
         async with self.db.writer() as session:
-            ids = await service.reclaim_expired(session, self.hub, self.clock.now())
+            ids = await service.reclaim_expired(session, self.events, self.clock.now())
             await session.commit()
         if ids:
             self.wake()
@@ -423,7 +428,7 @@ class Runner:
     async def _schedule_loop(self) -> None:
         while True:
             try:
-                fired = await schedules.fire_due(self.db, self.hub, self.clock)
+                fired = await schedules.fire_due(self.db, self.events, self.clock)
                 if fired:
                     self.wake()
             except (OperationalError, DBAPIError, OSError) as exc:

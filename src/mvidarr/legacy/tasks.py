@@ -19,7 +19,7 @@ from mvidarr.legacy import service
 from mvidarr.legacy.paths import PathMap
 from mvidarr.legacy.source import LegacySource, LegacyUnreachable
 from mvidarr.library.tasks import SCAN
-from mvidarr.network.policy import policy_from_settings
+from mvidarr.network.settings import policy_from_settings
 
 IMPORT = "legacy.import"
 SEAL_PURPOSE = "legacy-import"
@@ -80,7 +80,7 @@ async def import_legacy(ctx: JobContext, params: LegacyImportParams) -> JobResul
         # The linked files have no probe yet: a scan of their root folders reads them.
         async with ctx.session() as session:
             for root_id in report.root_folders_to_scan:
-                await jobs.enqueue(session, ctx.hub, SCAN, {"root_folder_id": root_id}, created_by=ctx.created_by)
+                await jobs.enqueue(session, ctx.events, SCAN, {"root_folder_id": root_id}, created_by=ctx.created_by)
             await session.commit()
     summary = ", ".join(f"{k} {v.imported}+{v.linked}" for k, v in report.kinds.items() if v.imported or v.linked)
     await ctx.log(

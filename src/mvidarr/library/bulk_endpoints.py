@@ -5,7 +5,6 @@ from fastapi import APIRouter, Request, Response, status
 from mvidarr.auth.dependencies import Manager, client_ip
 from mvidarr.db import SessionDep
 from mvidarr.errors import error_responses
-from mvidarr.jobs.endpoints import ClockDep, HubDep
 from mvidarr.library import bulk, bulk_delete
 from mvidarr.library.bulk_schemas import (
     ArtistBulkEdit,
@@ -14,6 +13,7 @@ from mvidarr.library.bulk_schemas import (
     VideoBulkDelete,
     VideoBulkEdit,
 )
+from mvidarr.state import ClockDep, EventsDep
 
 router = APIRouter(tags=["library"])
 _RESPONSES = {
@@ -39,7 +39,7 @@ async def bulk_edit_videos(
     response: Response,
     session: SessionDep,
     manager: Manager,
-    hub: HubDep,
+    hub: EventsDep,
     clock: ClockDep,
     body: VideoBulkEdit,
 ) -> BulkEditResult:
@@ -61,7 +61,7 @@ async def bulk_edit_artists(
     response: Response,
     session: SessionDep,
     manager: Manager,
-    hub: HubDep,
+    hub: EventsDep,
     clock: ClockDep,
     body: ArtistBulkEdit,
 ) -> BulkEditResult:
@@ -90,7 +90,7 @@ async def bulk_delete_videos(
     response: Response,
     session: SessionDep,
     manager: Manager,
-    hub: HubDep,
+    hub: EventsDep,
     clock: ClockDep,
     body: VideoBulkDelete,
 ) -> BulkDeleteResult:

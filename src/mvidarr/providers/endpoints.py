@@ -2,29 +2,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
 from mvidarr.auth.dependencies import ADMIN, READONLY
 from mvidarr.db import SessionDep
-from mvidarr.errors import ServiceUnavailable, error_responses
+from mvidarr.errors import error_responses
 from mvidarr.kit.schemas import HTTP_URL_PATTERN
 from mvidarr.providers import image_proxy, service
-from mvidarr.providers.hub import ProviderHub
 from mvidarr.providers.models import ProviderName, ProviderStatus
 from mvidarr.providers.schemas import ProviderTestResult
+from mvidarr.state import DataDirDep, ProvidersDep
 
 router = APIRouter(prefix="/providers", tags=["providers"])
-
-
-async def _hub(request: Request) -> ProviderHub:
-    hub: ProviderHub | None = getattr(request.app.state, "providers", None)
-    if hub is None:
-        raise ServiceUnavailable("providers are not running in this process")
-    return hub
-
-
-HubDep = Annotated[ProviderHub, Depends(_hub)]
 
 
 @router.get(
@@ -36,7 +26,7 @@ HubDep = Annotated[ProviderHub, Depends(_hub)]
     "failures, last error, rate limit, and the requests and cache hits of this process.",
     responses=error_responses(401, 403, 503),
 )
-async def list_providers(hub: HubDep) -> list[ProviderStatus]:
+async def list_providers(hub: ProvidersDep) -> list[ProviderStatus]:
     return await service.statuses(hub)
 
 
@@ -50,7 +40,7 @@ async def list_providers(hub: HubDep) -> list[ProviderStatus]:
     responses=error_responses(401, 403, 422, 503),
 )
 async def test_provider(
-    hub: HubDep, name: Annotated[ProviderName, Path(description="The provider, e.g. `musicbrainz`.")]
+    hub: ProvidersDep, name: Annotated[ProviderName, Path(description="The provider, e.g. `musicbrainz`.")]
 ) -> ProviderTestResult:
     return await service.test_provider(hub, name)
 
@@ -81,6 +71,7 @@ _PICTURE_RESPONSES: dict[int | str, dict[str, Any]] = {
 )
 async def provider_image(
     request: Request,
+    data_dir: DataDirDep,
     session: SessionDep,
     url: Annotated[
         str,
@@ -92,7 +83,7 @@ async def provider_image(
         ),
     ],
 ) -> Response:
-    picture = await image_proxy.picture(session, request.app.state.settings.data_dir, url)
+    picture = await image_proxy.picture(session, data_dir, url)
     headers = {"ETag": picture.etag, "Cache-Control": _PICTURE_CACHE}
     if request.headers.get("if-none-match") == picture.etag:
         return Response(status_code=304, headers=headers)

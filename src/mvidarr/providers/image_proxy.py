@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.errors import MvidarrError
 from mvidarr.network.fetch import Fetcher, FetchLimits, FetchRefused
-from mvidarr.network.policy import policy_from_settings
+from mvidarr.network.settings import policy_from_settings
 from mvidarr.providers.settings import load_configs
 
 if TYPE_CHECKING:

@@ -11,7 +11,6 @@ from mvidarr.db import ReadsDep, SessionDep
 from mvidarr.downloads import service as downloads
 from mvidarr.downloads.schemas import VideoAdd, VideoDownloadAccepted, VideoFromSource
 from mvidarr.errors import CONFLICT, InvalidInput, error_responses
-from mvidarr.jobs.endpoints import ClockDep, HubDep
 from mvidarr.kit.pagination import Page, PageDep
 from mvidarr.kit.params import MAX_ID, SearchQuery, sort_query
 from mvidarr.kit.sqljson import json_response
@@ -20,6 +19,7 @@ from mvidarr.models import VideoKind, VideoStatus
 from mvidarr.network.dependencies import PolicyDep
 from mvidarr.organise.nfo_tasks import request_nfo_refresh
 from mvidarr.quality.schemas import QualityLabel
+from mvidarr.state import ClockDep, EventsDep
 from mvidarr.trash import service as trash
 from mvidarr.videos import service
 from mvidarr.videos.repository import SORTABLE, VideoFilter
@@ -146,7 +146,7 @@ async def get_video(reads: ReadsDep, video_id: VideoIdPath) -> Response:
     responses=error_responses(400, 404, 422),
 )
 async def update_video(
-    session: SessionDep, hub: HubDep, clock: ClockDep, video_id: VideoIdPath, body: VideoUpdate
+    session: SessionDep, hub: EventsDep, clock: ClockDep, video_id: VideoIdPath, body: VideoUpdate
 ) -> VideoPublic:
     video = await service.update_video(session, video_id, body)
     await request_nfo_refresh(session, hub, clock)
