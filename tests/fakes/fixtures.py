@@ -53,3 +53,13 @@ async def provider_hub_on_fake(db: Database, fake_upstream: FakeUpstream) -> Asy
     await point_providers_at(db, fake_upstream, TEST_SEALER)
     async with provider_hub(db, sealer=TEST_SEALER, retry=FAST_RETRY, breaker=FAST_BREAKER) as hub:
         yield hub
+
+
+def job_providers(request: pytest.FixtureRequest, app: Any) -> ProviderHub:
+    """The provider hub a test's runner hands its jobs: the fake's when the test asks for
+    `provider_hub_on_fake`, else the app's own."""
+    if "provider_hub_on_fake" in request.fixturenames:
+        hub: ProviderHub = request.getfixturevalue("provider_hub_on_fake")
+        return hub
+    providers: ProviderHub = app.state.providers
+    return providers
