@@ -14,7 +14,7 @@ from sqlalchemy import text, update
 from mvidarr.db import Database
 from mvidarr.events import hub as hub_module
 from mvidarr.events.hub import Event, EventHub, Subscription
-from mvidarr.jobs import service
+from mvidarr.jobs import service, transitions
 from mvidarr.models import Job
 from tests.jobs import handlers  # noqa: F401  (registers the test job types)
 
@@ -79,7 +79,7 @@ async def test_an_event_over_the_notify_limit_arrives_whole_by_reference(app: An
             await session.execute(update(Job).where(Job.id == job.id).values(result=result, message="done"))
             stored = await session.get(Job, job.id, populate_existing=True)
             assert stored is not None
-            await hub.emit(session, service.job_event("job.progress", stored))
+            await hub.emit(session, transitions.job_event("job.progress", stored))
             await session.commit()
         event = await next_event(subscription)
         if event["type"] == "job.created":  # the enqueue's own NOTIFY may arrive after subscribing

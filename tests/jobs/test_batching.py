@@ -12,9 +12,10 @@ from sqlalchemy import func, select
 from mvidarr.db import Database
 from mvidarr.errors import PayloadTooLarge
 from mvidarr.events.hub import EventHub
-from mvidarr.jobs import repository, service
+from mvidarr.jobs import repository, service, transitions
 from mvidarr.jobs.runner import Runner
-from mvidarr.jobs.service import JobParamsInvalid, JobTypeNotFound, Outcome
+from mvidarr.jobs.service import JobParamsInvalid, JobTypeNotFound
+from mvidarr.jobs.transitions import Outcome
 from mvidarr.models import Job, JobStatus
 from tests.jobs import handlers
 from tests.jobs.conftest import FakeClock
@@ -99,7 +100,7 @@ async def test_outcomes_of_jobs_whose_lease_was_taken_are_dropped(app: Any, db: 
             worker_id="me",
             slots=3,
             now=now,
-            lease_until=service.after(now, 60),
+            lease_until=transitions.after(now, 60),
             known_types=["test.sleep"],
             limits={},
         )
@@ -118,7 +119,7 @@ async def test_outcomes_of_jobs_whose_lease_was_taken_are_dropped(app: Any, db: 
         Outcome(stolen, JobStatus.SUCCEEDED),
     ]
     async with db.writer() as session:
-        recorded = await service.record_outcomes(session, hub, "me", outcomes, clock.now())
+        recorded = await transitions.record_outcomes(session, hub, "me", outcomes, clock.now())
         await session.commit()
     assert recorded == [jobs[0].id, jobs[1].id]
     done, failed, running = [await load(db, job.id) for job in jobs]

@@ -31,6 +31,7 @@ from mvidarr.db import Database, utcnow
 from mvidarr.events.hub import EventHub, Subscription
 from mvidarr.jobs import repository as jobs_repository
 from mvidarr.jobs import service as jobs_service
+from mvidarr.jobs import transitions
 from mvidarr.jobs.service import Actor
 
 router = APIRouter(tags=["events"])
@@ -160,12 +161,12 @@ async def _snapshot(db: Database, topic: str, viewer: Actor) -> dict[str, Any]:
     async with db.reader() as session:
         if topic == "jobs":
             jobs = await jobs_repository.active(session, SNAPSHOT_JOBS, jobs_service.visibility(viewer))
-            return {"jobs": [jobs_service.job_data(job) for job in jobs]}
+            return {"jobs": [transitions.job_data(job) for job in jobs]}
         if topic.startswith("job:"):
             job = await jobs_repository.get(session, int(topic.split(":", 1)[1]))
             if job is None or not jobs_service.may_see(viewer, job.type, job.created_by):
                 return {"job": None}
-            return {"job": jobs_service.job_data(job)}
+            return {"job": transitions.job_data(job)}
     return {}
 
 

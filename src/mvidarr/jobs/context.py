@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from mvidarr.jobs import repository, service
+from mvidarr.jobs import repository, service, transitions
 from mvidarr.jobs.clock import Clock
 from mvidarr.media.ffmpeg import ffmpeg_binary
 from mvidarr.models import Job
@@ -167,8 +167,8 @@ class JobContext:
         values["heartbeat_at"] = now
         runner = self._runner
         async with runner.db.writer() as session:
-            kept = await service.write_progress(
-                session, runner.events, self.job_id, runner.worker_id, values, service.after(now, runner.lease_s)
+            kept = await transitions.write_progress(
+                session, runner.events, self.job_id, runner.worker_id, values, transitions.after(now, runner.lease_s)
             )
             await session.commit()
         if not kept:

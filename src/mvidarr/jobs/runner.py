@@ -28,7 +28,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from mvidarr.config import Settings
 from mvidarr.db import Database
 from mvidarr.events.hub import Event, EventHub
-from mvidarr.jobs import registry, repository, schedules, service
+from mvidarr.jobs import registry, repository, schedules, transitions
 from mvidarr.jobs.clock import Clock, backoff_s
 from mvidarr.jobs.context import JobContext, JobDeferred, JobInterrupted, RetryableJobError
 from mvidarr.jobs.metrics import METRICS
@@ -158,7 +158,7 @@ class Runner:
         self.stopping = False
         self.died: BaseException | None = None
         self._running: dict[int, Running] = {}
-        self._outcomes: list[service.Outcome] = []
+        self._outcomes: list[transitions.Outcome] = []
         self._wake = asyncio.Event()
         self._side: list[asyncio.Task[None]] = []
         self._pool: ProcessPoolExecutor | None = None
@@ -341,14 +341,14 @@ class Runner:
         self._limits, self._limits_at = limits, time.monotonic()
         return limits
 
-    async def _store(self, outcomes: list[service.Outcome], free: int) -> int:
+    async def _store(self, outcomes: list[transitions.Outcome], free: int) -> int:
         limits = await self._limits_now() if free > 0 else self._limits
         known = list(registry.REGISTRY) if free > 0 else []
         now = self.clock.now()
         jobs: Sequence[Job] = []
         async with self.db.writer() as session:
             try:
-                await service.record_outcomes(session, self.events, self.worker_id, outcomes, now)
+                await transitions.record_outcomes(session, self.events, self.worker_id, outcomes, now)
             except (OperationalError, DBAPIError, OSError):
                 raise
             except Exception:  # a bug in recording must not stop the worker; the leases expire instead
@@ -360,12 +360,12 @@ class Runner:
                     worker_id=self.worker_id,
                     slots=free,
                     now=now,
-                    lease_until=service.after(now, self.lease_s),
+                    lease_until=transitions.after(now, self.lease_s),
                     known_types=known,
                     limits=limits,
                 )
                 if jobs:
-                    await self.events.emit(session, *(service.job_event("job.progress", job) for job in jobs))
+                    await self.events.emit(session, *(transitions.job_event("job.progress", job) for job in jobs))
             await session.commit()
         for outcome in outcomes:
             self._running.pop(outcome.job_id, None)
@@ -392,7 +392,7 @@ class Runner:
             try:
                 async with self.db.writer() as session:
                     held = await repository.renew_leases(
-                        session, self.worker_id, ids, now, service.after(now, self.lease_s)
+                        session, self.worker_id, ids, now, transitions.after(now, self.lease_s)
                     )
                     await session.commit()
             except (OperationalError, DBAPIError, OSError) as exc:
@@ -419,7 +419,7 @@ class Runner:
 
     async def reclaim(self) -> list[int]:
         async with self.db.writer() as session:
-            ids = await service.reclaim_expired(session, self.events, self.clock.now())
+            ids = await transitions.reclaim_expired(session, self.events, self.clock.now())
             await session.commit()
         if ids:
             self.wake()
@@ -517,8 +517,8 @@ class Runner:
             self._running.pop(job.id, None)
         else:
             running.finished = True
-            retry_at = service.after(self.clock.now(), retry_after or 0) if outcome in ("retry", "defer") else None
+            retry_at = transitions.after(self.clock.now(), retry_after or 0) if outcome in ("retry", "defer") else None
             self._outcomes.append(
-                service.Outcome(job.id, outcome, result=result, error=error, error_detail=detail, retry_at=retry_at)
+                transitions.Outcome(job.id, outcome, result=result, error=error, error_detail=detail, retry_at=retry_at)
             )
         self.wake()

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from mvidarr.config import Settings
 from mvidarr.db import Database
 from mvidarr.events.hub import EventHub
-from mvidarr.jobs import repository, schedules, service
+from mvidarr.jobs import repository, schedules, transitions
 from mvidarr.jobs.clock import Clock
 from mvidarr.jobs.runner import Runner, load_job_types
 from mvidarr.notifications.worker import DeliveryWorker
@@ -31,7 +31,7 @@ def _job_resolver(db: Database) -> Any:
     async def resolve(job_id: int) -> dict[str, Any] | None:
         async with db.reader() as session:
             job = await repository.get(session, job_id)
-            return service.job_data(job) if job is not None else None
+            return transitions.job_data(job) if job is not None else None
 
     return resolve
 
