@@ -23,7 +23,6 @@ from mvidarr.jobs.clock import Clock
 from mvidarr.jobs.runner import Runner
 from mvidarr.models import RootFolder
 from tests.conftest import allow_private_hosts
-from tests.fakes.fixtures import job_providers
 from tests.fixtures.media import ClipSpec, make_clip
 
 FAST = {
@@ -233,12 +232,12 @@ async def library(db: Database, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def runner(request: pytest.FixtureRequest, app: Any, db: Database, settings: Settings) -> AsyncIterator[Runner]:
+async def runner(app: Any, db: Database, settings: Settings) -> AsyncIterator[Runner]:
     worker = Runner(
         db,
         app.state.events,
         settings,
-        providers=job_providers(request, app),
+        providers=app.state.providers,
         slots=2,
         clock=Clock(),
         run_schedules=False,

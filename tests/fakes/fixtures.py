@@ -47,19 +47,15 @@ async def point_providers_at(db: Database, fake: FakeUpstream, sealer: Sealer, *
 
 
 @pytest.fixture
-async def provider_hub_on_fake(db: Database, fake_upstream: FakeUpstream) -> AsyncIterator[ProviderHub]:
-    """A provider hub whose providers all talk to the fake, with fast retries (a runner hands it to
-    its jobs when the test asks for this fixture: see `job_providers`)."""
+async def provider_hub_on_fake(app: Any, db: Database, fake_upstream: FakeUpstream) -> AsyncIterator[ProviderHub]:
+    """A provider hub whose providers all talk to the fake, with fast retries. It is the app's hub
+    while the test runs (`app.state.providers`), so endpoints, and runners built after it (list this
+    fixture before `runner`), hand it on."""
     await point_providers_at(db, fake_upstream, TEST_SEALER)
     async with provider_hub(db, sealer=TEST_SEALER, retry=FAST_RETRY, breaker=FAST_BREAKER) as hub:
-        yield hub
-
-
-def job_providers(request: pytest.FixtureRequest, app: Any) -> ProviderHub:
-    """The provider hub a test's runner hands its jobs: the fake's when the test asks for
-    `provider_hub_on_fake`, else the app's own."""
-    if "provider_hub_on_fake" in request.fixturenames:
-        hub: ProviderHub = request.getfixturevalue("provider_hub_on_fake")
-        return hub
-    providers: ProviderHub = app.state.providers
-    return providers
+        own = app.state.providers
+        app.state.providers = hub
+        try:
+            yield hub
+        finally:
+            app.state.providers = own

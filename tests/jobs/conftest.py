@@ -13,7 +13,6 @@ from mvidarr.db import Database, utcnow
 from mvidarr.jobs.clock import Clock
 from mvidarr.jobs.metrics import METRICS
 from mvidarr.jobs.runner import Runner
-from tests.fakes.fixtures import job_providers
 from tests.jobs import handlers
 
 FAST = {
@@ -62,13 +61,11 @@ def _reset_counters() -> None:
 
 
 @pytest.fixture
-async def runner(
-    request: pytest.FixtureRequest, app: Any, db: Database, settings: Settings, clock: FakeClock
-) -> AsyncIterator[Runner]:
+async def runner(app: Any, db: Database, settings: Settings, clock: FakeClock) -> AsyncIterator[Runner]:
     """Four worker slots on the app's hub, on the test's clock."""
     app.state.clock = clock
     worker = Runner(
-        db, app.state.events, settings, providers=job_providers(request, app), slots=4, clock=clock, run_schedules=False
+        db, app.state.events, settings, providers=app.state.providers, slots=4, clock=clock, run_schedules=False
     )
     await worker.start()
     try:

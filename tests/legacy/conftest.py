@@ -11,7 +11,6 @@ import pytest
 from mvidarr.config import Settings
 from mvidarr.db import Database
 from mvidarr.jobs.runner import Runner
-from tests.fakes.fixtures import job_providers
 from tests.fixtures.legacy097 import LegacyDatabase, Realistic, create_legacy_database, load_realistic, require_mariadb
 from tests.library.conftest import FAST
 
@@ -39,8 +38,8 @@ def settings(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-async def runner(request: pytest.FixtureRequest, app: Any, db: Database, settings: Settings) -> AsyncIterator[Runner]:
-    worker = Runner(db, app.state.events, settings, providers=job_providers(request, app), slots=2, run_schedules=False)
+async def runner(app: Any, db: Database, settings: Settings) -> AsyncIterator[Runner]:
+    worker = Runner(db, app.state.events, settings, providers=app.state.providers, slots=2, run_schedules=False)
     await worker.start()
     try:
         yield worker

@@ -16,7 +16,6 @@ from mvidarr.config import Settings
 from mvidarr.db import Database
 from mvidarr.jobs.runner import Runner
 from mvidarr.models import Job, JobStatus
-from tests.fakes.fixtures import job_providers
 from tests.fixtures.media import ClipSpec, make_clip
 from tests.jobs.helpers import wait_for
 
@@ -64,8 +63,8 @@ def settings(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-async def runner(request: pytest.FixtureRequest, app: Any, db: Database, settings: Settings) -> AsyncIterator[Runner]:
-    worker = Runner(db, app.state.events, settings, providers=job_providers(request, app), slots=2, run_schedules=False)
+async def runner(app: Any, db: Database, settings: Settings) -> AsyncIterator[Runner]:
+    worker = Runner(db, app.state.events, settings, providers=app.state.providers, slots=2, run_schedules=False)
     await worker.start()
     try:
         yield worker

@@ -15,7 +15,6 @@ from mvidarr.db import Database
 from mvidarr.jobs.runner import Runner
 from tests.conftest import allow_private_hosts
 from tests.discovery.conftest import FAST
-from tests.fakes.fixtures import job_providers
 
 
 @dataclass
@@ -75,8 +74,8 @@ def settings(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-async def runner(request: pytest.FixtureRequest, app: Any, db: Database, settings: Settings) -> AsyncIterator[Runner]:
-    worker = Runner(db, app.state.events, settings, providers=job_providers(request, app), slots=2, run_schedules=False)
+async def runner(app: Any, db: Database, settings: Settings) -> AsyncIterator[Runner]:
+    worker = Runner(db, app.state.events, settings, providers=app.state.providers, slots=2, run_schedules=False)
     await worker.start()
     try:
         yield worker

@@ -15,7 +15,6 @@ from mvidarr.db import Database
 from mvidarr.jobs.runner import Runner
 from mvidarr.library.nfo import parse_artist_nfo, read_nfo
 from mvidarr.models import Job, JobStatus
-from tests.fakes.fixtures import job_providers
 from tests.jobs.helpers import wait_for
 from tests.library.conftest import FAST
 from tests.organise.conftest import Library
@@ -29,8 +28,8 @@ def settings(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-async def runner(request: pytest.FixtureRequest, app: Any, db: Database, settings: Settings) -> AsyncIterator[Runner]:
-    worker = Runner(db, app.state.events, settings, providers=job_providers(request, app), slots=2, run_schedules=False)
+async def runner(app: Any, db: Database, settings: Settings) -> AsyncIterator[Runner]:
+    worker = Runner(db, app.state.events, settings, providers=app.state.providers, slots=2, run_schedules=False)
     await worker.start()
     try:
         yield worker

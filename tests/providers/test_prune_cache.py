@@ -16,7 +16,6 @@ from mvidarr.jobs.runner import Runner
 from mvidarr.models import JobStatus, ProviderCacheEntry
 from mvidarr.providers import repository
 from tests.discovery.conftest import FAST
-from tests.fakes.fixtures import job_providers
 from tests.jobs.helpers import wait_for
 
 pytestmark = pytest.mark.anyio
@@ -28,8 +27,8 @@ def settings(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-async def runner(request: pytest.FixtureRequest, app: Any, db: Database, settings: Settings) -> AsyncIterator[Runner]:
-    worker = Runner(db, app.state.events, settings, providers=job_providers(request, app), slots=1, run_schedules=False)
+async def runner(app: Any, db: Database, settings: Settings) -> AsyncIterator[Runner]:
+    worker = Runner(db, app.state.events, settings, providers=app.state.providers, slots=1, run_schedules=False)
     await worker.start()
     try:
         yield worker

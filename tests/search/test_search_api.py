@@ -14,7 +14,6 @@ from mvidarr.db import Database
 from mvidarr.jobs.runner import Runner
 from mvidarr.models import Artist, JobStatus, SearchDocument, Video
 from tests.factories import make_artist, make_video
-from tests.fakes.fixtures import job_providers
 from tests.jobs.helpers import wait_for
 
 pytestmark = pytest.mark.anyio
@@ -195,11 +194,11 @@ async def test_query_syntax_is_never_an_error(client: httpx.AsyncClient, library
 
 
 @pytest.fixture
-async def runner(request: pytest.FixtureRequest, app: Any, db: Database, settings: Settings) -> AsyncIterator[Runner]:
+async def runner(app: Any, db: Database, settings: Settings) -> AsyncIterator[Runner]:
     fast = settings.model_copy(
         update={"job_poll_s": 0.05, "job_heartbeat_s": 0.5, "job_lease_s": 5.0, "job_shutdown_grace_s": 1.0}
     )
-    worker = Runner(db, app.state.events, fast, providers=job_providers(request, app), slots=4, run_schedules=False)
+    worker = Runner(db, app.state.events, fast, providers=app.state.providers, slots=4, run_schedules=False)
     await worker.start()
     try:
         yield worker

@@ -19,7 +19,7 @@ from mvidarr.models import AuditEvent, Job, JobStatus, Role, TrashEntry, TrashSt
 from mvidarr.providers.hub import ProviderHub
 from tests.conftest import ClientAs
 from tests.factories import make_artist, make_video
-from tests.fakes.fixtures import fake_upstream, fake_upstream_server, job_providers, provider_hub_on_fake
+from tests.fakes.fixtures import fake_upstream, fake_upstream_server, provider_hub_on_fake
 from tests.jobs.helpers import wait_for
 from tests.library.conftest import FAST
 from tests.organise.conftest import Library, library
@@ -40,8 +40,8 @@ async def _start_runner(app: Any, db: Database, settings: Settings, providers: P
 
 
 @pytest.fixture
-async def runner(request: pytest.FixtureRequest, app: Any, db: Database, settings: Settings) -> AsyncIterator[Runner]:
-    worker = await _start_runner(app, db, settings, job_providers(request, app))
+async def runner(app: Any, db: Database, settings: Settings) -> AsyncIterator[Runner]:
+    worker = await _start_runner(app, db, settings, app.state.providers)
     try:
         yield worker
     finally:
