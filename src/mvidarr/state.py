@@ -66,7 +66,8 @@ EventsDep = Annotated[EventHub, Depends(_events)]
 ClockDep = Annotated[Clock, Depends(_clock)]
 """The clock jobs and schedules are timed by (a test app's is fake)."""
 DatabaseDep = Annotated[Database, Depends(_database)]
-"""The database, for work that needs more than the request's session."""
+"""The database, for flows that open their own units of work (no transaction held while hashing a
+password, a backup's consistent copy)."""
 ProvidersDep = Annotated[ProviderHub, Depends(_providers)]
 """The provider hub (MusicBrainz, IMVDb, YouTube...); 503 where providers do not run."""
 DataDirDep = Annotated[Path, Depends(_data_dir)]

@@ -55,8 +55,8 @@ async def list_backups(settings: SettingsDep) -> BackupList:
     "answered instead.",
     responses=error_responses(401, 403),
 )
-async def create_backup(session: SessionDep, admin: Admin, hub: EventsDep, clock: ClockDep) -> JobPublic:
-    job, _created = await jobs.enqueue(session, hub, "system.backup", {}, created_by=admin.user_id, clock=clock)
+async def create_backup(session: SessionDep, admin: Admin, events: EventsDep, clock: ClockDep) -> JobPublic:
+    job, _created = await jobs.enqueue(session, events, "system.backup", {}, created_by=admin.user_id, clock=clock)
     return jobs.public(job)
 
 

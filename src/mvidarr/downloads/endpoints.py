@@ -47,11 +47,11 @@ VideoIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Video id.")]
     responses=error_responses(400, 401, 403, 409, 422),
 )
 async def download_many(
-    session: SessionDep, principal: Member, hub: EventsDep, clock: ClockDep, body: BulkDownloadRequest
+    session: SessionDep, principal: Member, events: EventsDep, clock: ClockDep, body: BulkDownloadRequest
 ) -> JobPublic:
     if body.video_ids is None and not principal.role.at_least(Role.MANAGER):
         raise Forbidden("downloading by filter or selection needs the manager role; send video_ids")
-    job = await service.queue_bulk(session, hub, clock, body, created_by=principal.user_id)
+    job = await service.queue_bulk(session, events, clock, body, created_by=principal.user_id)
     return JobPublic.model_validate(job)
 
 
@@ -70,7 +70,7 @@ async def download_many(
 async def download_video(
     session: SessionDep,
     principal: Member,
-    hub: EventsDep,
+    events: EventsDep,
     clock: ClockDep,
     video_id: VideoIdPath,
     policy: PolicyDep,
@@ -81,7 +81,7 @@ async def download_video(
         raise Forbidden("choosing the source needs the manager role")
     job = await service.queue_download(
         session,
-        hub,
+        events,
         clock,
         video_id,
         source_url=source_url,
@@ -179,9 +179,9 @@ async def ytdlp_status(settings: SettingsDep, session: SessionDep, _admin: Admin
     description="Starts `ytdlp.check` (the daily schedule's job). Admins only.",
     responses=error_responses(401, 403),
 )
-async def ytdlp_check(session: SessionDep, admin: Admin, hub: EventsDep, clock: ClockDep) -> JobPublic:
+async def ytdlp_check(session: SessionDep, admin: Admin, events: EventsDep, clock: ClockDep) -> JobPublic:
     job, _created = await jobs.enqueue(
-        session, hub, update_tasks.CHECK, update_tasks.CheckParams(), created_by=admin.user_id, clock=clock
+        session, events, update_tasks.CHECK, update_tasks.CheckParams(), created_by=admin.user_id, clock=clock
     )
     return jobs.public(job)
 
@@ -199,10 +199,12 @@ async def ytdlp_check(session: SessionDep, admin: Admin, hub: EventsDep, clock: 
     responses=error_responses(401, 403, 409, 422),
 )
 async def ytdlp_update(
-    session: SessionDep, admin: Admin, hub: EventsDep, clock: ClockDep, body: YtDlpUpdateRequest | None = None
+    session: SessionDep, admin: Admin, events: EventsDep, clock: ClockDep, body: YtDlpUpdateRequest | None = None
 ) -> JobPublic:
     if await runtime_settings.get_value(session, keys.YTDLP_UPDATES) == "pinned":
         raise Conflict(f"yt-dlp is pinned (setting {keys.YTDLP_UPDATES}); change it to update")
     params = update_tasks.UpdateParams(version=body.version if body is not None else None)
-    job, _created = await jobs.enqueue(session, hub, update_tasks.UPDATE, params, created_by=admin.user_id, clock=clock)
+    job, _created = await jobs.enqueue(
+        session, events, update_tasks.UPDATE, params, created_by=admin.user_id, clock=clock
+    )
     return jobs.public(job)

@@ -83,11 +83,11 @@ async def list_jobs(
     responses=error_responses(401, 403, 400, 404, 413, 422),
 )
 async def create_job(
-    session: SessionDep, principal: Member, hub: EventsDep, clock: ClockDep, body: JobCreate
+    session: SessionDep, principal: Member, events: EventsDep, clock: ClockDep, body: JobCreate
 ) -> JobPublic:
     service.check_may_start(body.type, principal.role)
     job, _created = await service.enqueue(
-        session, hub, body.type, body.params, priority=body.priority, created_by=principal.user_id, clock=clock
+        session, events, body.type, body.params, priority=body.priority, created_by=principal.user_id, clock=clock
     )
     return service.public(job, with_detail=_is_admin(principal))
 
@@ -147,9 +147,9 @@ async def get_job_logs(session: SessionDep, principal: Reader, page: PageDep, jo
     responses=error_responses(401, 403, 404, 409, 422),
 )
 async def cancel_job(
-    session: SessionDep, principal: Member, hub: EventsDep, clock: ClockDep, job_id: JobIdPath
+    session: SessionDep, principal: Member, events: EventsDep, clock: ClockDep, job_id: JobIdPath
 ) -> JobPublic:
-    job = await service.cancel_job(session, hub, job_id, actor=_actor(principal), clock=clock)
+    job = await service.cancel_job(session, events, job_id, actor=_actor(principal), clock=clock)
     return service.public(job, with_detail=_is_admin(principal))
 
 
@@ -162,9 +162,9 @@ async def cancel_job(
     responses=error_responses(401, 403, 404, 409, 422),
 )
 async def retry_job(
-    session: SessionDep, principal: Member, hub: EventsDep, clock: ClockDep, job_id: JobIdPath
+    session: SessionDep, principal: Member, events: EventsDep, clock: ClockDep, job_id: JobIdPath
 ) -> JobPublic:
-    job = await service.retry_job(session, hub, job_id, actor=_actor(principal), clock=clock)
+    job = await service.retry_job(session, events, job_id, actor=_actor(principal), clock=clock)
     return service.public(job, with_detail=_is_admin(principal))
 
 
@@ -239,7 +239,7 @@ async def delete_schedule(session: SessionDep, _principal: Admin, schedule_id: S
     responses=error_responses(401, 403, 404, 409, 422),
 )
 async def run_schedule(
-    session: SessionDep, principal: Admin, hub: EventsDep, clock: ClockDep, schedule_id: ScheduleIdPath
+    session: SessionDep, principal: Admin, events: EventsDep, clock: ClockDep, schedule_id: ScheduleIdPath
 ) -> JobPublic:
-    job = await schedules.run_now(session, hub, schedule_id, clock, actor=_actor(principal))
+    job = await schedules.run_now(session, events, schedule_id, clock, actor=_actor(principal))
     return service.public(job, with_detail=_is_admin(principal))

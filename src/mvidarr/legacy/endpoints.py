@@ -43,7 +43,7 @@ async def start_import(
     body: LegacyImportRequest,
     session: SessionDep,
     admin: Admin,
-    hub: EventsDep,
+    events: EventsDep,
     clock: ClockDep,
     policy: PolicyDep,
 ) -> JobPublic:
@@ -60,7 +60,7 @@ async def start_import(
         dry_run=body.dry_run,
         path_maps=[f"{m.old}={m.new}" for m in maps],
     )
-    job, _created = await jobs.enqueue(session, hub, IMPORT, params, created_by=admin.user_id, clock=clock)
+    job, _created = await jobs.enqueue(session, events, IMPORT, params, created_by=admin.user_id, clock=clock)
     audit.record(
         session, "legacy.import_started", actor=admin, ip=client_ip(request), target_type="job", target_id=job.id,
         details={"source": source.display, "dry_run": body.dry_run},

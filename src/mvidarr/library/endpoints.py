@@ -128,11 +128,11 @@ library_router = APIRouter(prefix="/library", tags=["library"])
 async def scan_library(
     session: SessionDep,
     manager: Manager,
-    hub: EventsDep,
+    events: EventsDep,
     clock: ClockDep,
     body: Annotated[ScanRequest | None, Body()] = None,
 ) -> JobPublic:
-    job = await files.start_scan(session, hub, clock, body or ScanRequest(), manager.user_id)
+    job = await files.start_scan(session, events, clock, body or ScanRequest(), manager.user_id)
     return jobs.public(job)
 
 

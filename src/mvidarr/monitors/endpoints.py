@@ -110,7 +110,7 @@ async def list_items(session: SessionDep, page: PageDep, monitor_id: MonitorIdPa
     responses=error_responses(404, 422),
 )
 async def check_monitor(
-    session: SessionDep, manager: Manager, hub: EventsDep, clock: ClockDep, monitor_id: MonitorIdPath
+    session: SessionDep, manager: Manager, events: EventsDep, clock: ClockDep, monitor_id: MonitorIdPath
 ) -> JobPublic:
-    job = await service.start_check(session, hub, clock, monitor_id, manager.user_id)
+    job = await service.start_check(session, events, clock, monitor_id, manager.user_id)
     return jobs.public(job)

@@ -43,11 +43,11 @@ async def preview_naming(session: SessionDep, body: NamingPreviewRequest) -> Nam
     responses=error_responses(413, 422),
 )
 async def organize(
-    session: SessionDep, manager: Manager, hub: EventsDep, clock: ClockDep, body: OrganizeRequest
+    session: SessionDep, manager: Manager, events: EventsDep, clock: ClockDep, body: OrganizeRequest
 ) -> JobPublic:
     await service.current_template(session)
     job, _created = await jobs.enqueue(
-        session, hub, ORGANIZE, body.model_dump(), created_by=manager.user_id, clock=clock
+        session, events, ORGANIZE, body.model_dump(), created_by=manager.user_id, clock=clock
     )
     return jobs.public(job)
 
@@ -62,7 +62,7 @@ async def organize(
     responses=error_responses(422),
 )
 async def write_nfo(
-    session: SessionDep, manager: Manager, hub: EventsDep, clock: ClockDep, body: NfoWriteParams
+    session: SessionDep, manager: Manager, events: EventsDep, clock: ClockDep, body: NfoWriteParams
 ) -> JobPublic:
-    job, _created = await jobs.enqueue(session, hub, NFO_WRITE, body, created_by=manager.user_id, clock=clock)
+    job, _created = await jobs.enqueue(session, events, NFO_WRITE, body, created_by=manager.user_id, clock=clock)
     return jobs.public(job)

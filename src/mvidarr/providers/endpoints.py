@@ -26,8 +26,8 @@ router = APIRouter(prefix="/providers", tags=["providers"])
     "failures, last error, rate limit, and the requests and cache hits of this process.",
     responses=error_responses(401, 403, 503),
 )
-async def list_providers(hub: ProvidersDep) -> list[ProviderStatus]:
-    return await service.statuses(hub)
+async def list_providers(providers: ProvidersDep) -> list[ProviderStatus]:
+    return await service.statuses(providers)
 
 
 @router.post(
@@ -40,9 +40,9 @@ async def list_providers(hub: ProvidersDep) -> list[ProviderStatus]:
     responses=error_responses(401, 403, 422, 503),
 )
 async def test_provider(
-    hub: ProvidersDep, name: Annotated[ProviderName, Path(description="The provider, e.g. `musicbrainz`.")]
+    providers: ProvidersDep, name: Annotated[ProviderName, Path(description="The provider, e.g. `musicbrainz`.")]
 ) -> ProviderTestResult:
-    return await service.test_provider(hub, name)
+    return await service.test_provider(providers, name)
 
 
 # Pictures are cached by URL; one day in the browser, then asked again (usually from our cache).
@@ -73,6 +73,7 @@ async def provider_image(
     request: Request,
     data_dir: DataDirDep,
     session: SessionDep,
+    providers: ProvidersDep,
     url: Annotated[
         str,
         Query(
@@ -83,7 +84,7 @@ async def provider_image(
         ),
     ],
 ) -> Response:
-    picture = await image_proxy.picture(session, data_dir, url)
+    picture = await image_proxy.picture(session, providers, data_dir, url)
     headers = {"ETag": picture.etag, "Cache-Control": _PICTURE_CACHE}
     if request.headers.get("if-none-match") == picture.etag:
         return Response(status_code=304, headers=headers)

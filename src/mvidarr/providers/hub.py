@@ -56,6 +56,8 @@ class ProviderHub:
         self._configs: dict[ProviderName, ProviderConfig] | None = None
         self._configs_at = 0.0
         self._saved_success: dict[str, float] = {}
+        self.pictures_stored = 0
+        """Pictures the image proxy stored through this hub; every `image_proxy.PRUNE_EVERY` it prunes the cache."""
 
     @property
     def http(self) -> httpx.AsyncClient:

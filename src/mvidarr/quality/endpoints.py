@@ -94,9 +94,9 @@ async def cutoff_unmet(
     responses=error_responses(422),
 )
 async def analyze(
-    session: SessionDep, manager: Manager, hub: EventsDep, clock: ClockDep, body: AnalyzeRequest
+    session: SessionDep, manager: Manager, events: EventsDep, clock: ClockDep, body: AnalyzeRequest
 ) -> JobPublic:
-    job, _created = await jobs.enqueue(session, hub, PROBE, body, created_by=manager.user_id, clock=clock)
+    job, _created = await jobs.enqueue(session, events, PROBE, body, created_by=manager.user_id, clock=clock)
     return jobs.public(job)
 
 

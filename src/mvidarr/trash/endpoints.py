@@ -45,9 +45,9 @@ async def list_trash(
     responses=error_responses(404, 409, 422),
 )
 async def restore_entry(
-    request: Request, session: SessionDep, manager: Manager, hub: EventsDep, clock: ClockDep, entry_id: EntryIdPath
+    request: Request, session: SessionDep, manager: Manager, events: EventsDep, clock: ClockDep, entry_id: EntryIdPath
 ) -> RestoreResult:
-    result = await service.restore(session, hub, clock, entry_id, manager.user_id)
+    result = await service.restore(session, events, clock, entry_id, manager.user_id)
     audit.record(
         session, "trash.restored", actor=manager, target_type="trash_entry", target_id=entry_id,
         ip=client_ip(request), details={"restored_path": result.restored_path},
