@@ -2,8 +2,9 @@
 
 Each process resource lives on `app.state` under one name and is read from there in this module
 only: an endpoint asks for `EventsDep`, `ProvidersDep`, `ClockDep` or `DatabaseDep` (and `SettingsDep`
-from `mvidarr.config`, `SessionDep` from `mvidarr.db`) and never touches `request.app.state`.
-Jobs get the same resources from their context (`ctx.events`, `ctx.providers`, `ctx.settings`...).
+from `mvidarr.config`, `SessionDep` from `mvidarr.db`) and never touches `connection.app.state`.
+The dependencies take the connection, so WebSocket routes use them too. Jobs get the same resources
+from their context (`ctx.events`, `ctx.providers`, `ctx.settings`...).
 
 "hub" names two things, so neither is called that here: `events` is the event hub (live updates,
 `mvidarr.events.hub.EventHub`), `providers` the provider hub (MusicBrainz, IMVDb, YouTube...,
@@ -15,7 +16,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
+from starlette.requests import HTTPConnection
 
 from mvidarr.config import SettingsDep
 from mvidarr.db import Database
@@ -25,35 +27,35 @@ from mvidarr.jobs.clock import Clock
 from mvidarr.providers.hub import ProviderHub
 
 
-def _events(request: Request) -> EventHub:
-    events: EventHub = request.app.state.events
+def _events(connection: HTTPConnection) -> EventHub:
+    events: EventHub = connection.app.state.events
     return events
 
 
-def _clock(request: Request) -> Clock:
-    clock: Clock = request.app.state.clock
+def _clock(connection: HTTPConnection) -> Clock:
+    clock: Clock = connection.app.state.clock
     return clock
 
 
-def _database(request: Request) -> Database:
-    db: Database = request.app.state.db
+def _database(connection: HTTPConnection) -> Database:
+    db: Database = connection.app.state.db
     return db
 
 
-def _providers(request: Request) -> ProviderHub:
-    providers: ProviderHub | None = getattr(request.app.state, "providers", None)
+def _providers(connection: HTTPConnection) -> ProviderHub:
+    providers: ProviderHub | None = getattr(connection.app.state, "providers", None)
     if providers is None:
         raise ServiceUnavailable("providers are not running in this process")
     return providers
 
 
-def _providers_if_running(request: Request) -> ProviderHub | None:
-    providers: ProviderHub | None = getattr(request.app.state, "providers", None)
+def _providers_if_running(connection: HTTPConnection) -> ProviderHub | None:
+    providers: ProviderHub | None = getattr(connection.app.state, "providers", None)
     return providers
 
 
-def _events_if_running(request: Request) -> EventHub | None:
-    events: EventHub | None = getattr(request.app.state, "events", None)
+def _events_if_running(connection: HTTPConnection) -> EventHub | None:
+    events: EventHub | None = getattr(connection.app.state, "events", None)
     return events
 
 

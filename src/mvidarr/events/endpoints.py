@@ -27,12 +27,14 @@ import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from mvidarr.auth.guard import API_KEY_HEADER, Principal
+from mvidarr.config import SettingsDep
 from mvidarr.db import Database, utcnow
-from mvidarr.events.hub import EventHub, Subscription
+from mvidarr.events.hub import Subscription
 from mvidarr.jobs import repository as jobs_repository
 from mvidarr.jobs import service as jobs_service
 from mvidarr.jobs import transitions
 from mvidarr.jobs.service import Actor
+from mvidarr.state import DatabaseDep, EventsDep
 
 router = APIRouter(tags=["events"])
 log = logging.getLogger("mvidarr.events")
@@ -207,10 +209,8 @@ async def _sender(
 
 
 @router.websocket("/ws", name="events")
-async def events_socket(ws: WebSocket) -> None:
-    hub: EventHub = ws.app.state.events
-    db: Database = ws.app.state.db
-    heartbeat_s = float(ws.app.state.settings.ws_heartbeat_s)
+async def events_socket(ws: WebSocket, hub: EventsDep, db: DatabaseDep, settings: SettingsDep) -> None:
+    heartbeat_s = float(settings.ws_heartbeat_s)
     await ws.accept()
     subscription: Subscription | None = None
     sender: asyncio.Task[int] | None = None
