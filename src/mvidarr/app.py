@@ -39,7 +39,6 @@ from mvidarr.connections.endpoints import router as connections_router
 from mvidarr.db import Database
 from mvidarr.discovery.endpoints import calendar_router, ical_router, wanted_router
 from mvidarr.discovery.endpoints import router as discovery_router
-from mvidarr.downloads import tasks as download_tasks
 from mvidarr.downloads.endpoints import router as downloads_router
 from mvidarr.errors import PROBLEM_MEDIA_TYPE, VALIDATION_DESCRIPTION, Problem, install_error_handlers
 from mvidarr.events.endpoints import router as events_router
@@ -53,7 +52,6 @@ from mvidarr.kit.lifetime import SUPERVISOR_ENV, die_with_parent
 from mvidarr.kit.limits import BodyLimitMiddleware
 from mvidarr.legacy.endpoints import router as legacy_router
 from mvidarr.library import service as root_folders
-from mvidarr.library import tasks as library_tasks
 from mvidarr.library.bulk_endpoints import router as bulk_edit_router
 from mvidarr.library.duplicate_endpoints import router as duplicates_router
 from mvidarr.library.endpoints import library_router
@@ -236,18 +234,19 @@ def _lifespan(settings: Settings, database: Database | None) -> Any:
             await quality_service.ensure_default_profiles(db)
             await root_folders.ensure_default_root_folder(db, settings)
             await recovery.recover(db)
-            library_tasks.configure(settings)
-            download_tasks.configure(settings)
-            async with provider_hub(db, settings) as providers, job_system(db, settings) as jobs:
+            async with (
+                provider_hub(db, settings) as providers,
+                job_system(db, settings, providers=providers) as jobs,
+            ):
                 app.state.providers = providers
-                app.state.hub = jobs.hub
-                guard.events = jobs.hub
-                jobs.hub.add_listener(guard.on_event)
+                app.state.events = jobs.events
+                guard.events = jobs.events
+                jobs.events.add_listener(guard.on_event)
                 app.state.clock = jobs.clock
                 app.state.runner = jobs.runner
                 if owned:
                     _freeze_startup_objects()
-                async with _sampling(app.state.metrics, db, jobs.hub):
+                async with _sampling(app.state.metrics, db, jobs.events):
                     yield
         finally:
             guard.events = None

@@ -181,15 +181,11 @@ async def _work(settings: Settings, slots: int) -> int:
     import signal
 
     from mvidarr.db import Database
-    from mvidarr.downloads import tasks as download_tasks
     from mvidarr.jobs import workers
     from mvidarr.jobs.runtime import job_system
-    from mvidarr.library import tasks as library_tasks
     from mvidarr.providers.hub import provider_hub
     from mvidarr.system import recovery
 
-    library_tasks.configure(settings)
-    download_tasks.configure(settings)
     db = Database.connect(settings.database, pool_size=max(4, slots + 2), pg_schema=settings.database_schema)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -197,7 +193,10 @@ async def _work(settings: Settings, slots: int) -> int:
         loop.add_signal_handler(signum, stop.set)
     try:
         await recovery.recover(db)
-        async with provider_hub(db, settings), job_system(db, settings, slots=slots) as jobs:
+        async with (
+            provider_hub(db, settings) as providers,
+            job_system(db, settings, providers=providers, slots=slots) as jobs,
+        ):
             runner = jobs.runner
             assert runner is not None
             click.echo(f"mvidarr worker {runner.worker_id} running {slots} job slots", err=True)
@@ -280,7 +279,7 @@ async def _import_legacy(
     from mvidarr.legacy.source import LegacySource, LegacyUnreachable
     from mvidarr.legacy.summary import render
     from mvidarr.legacy.tasks import queue_follow_up
-    from mvidarr.network.policy import policy_from_settings
+    from mvidarr.network.settings import policy_from_settings
 
     try:
         source = LegacySource.parse(url)

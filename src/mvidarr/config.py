@@ -14,11 +14,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
+from starlette.requests import HTTPConnection
 
 from mvidarr.errors import ConfigError
 
@@ -245,9 +246,9 @@ class Settings(BaseSettings):
         return key
 
 
-def app_settings(request: Request) -> Settings:
-    """The process settings the app was built with."""
-    settings: Settings = request.app.state.settings
+def app_settings(connection: HTTPConnection) -> Settings:
+    """The process settings the app was built with (for HTTP and WebSocket routes)."""
+    settings: Settings = connection.app.state.settings
     return settings
 
 

@@ -30,8 +30,13 @@ def settings(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-async def runner(app: Any, db: Database, settings: Settings, provider_hub_on_fake: Any) -> AsyncIterator[Runner]:  # noqa: F811
-    worker = Runner(db, app.state.hub, settings, slots=4, run_schedules=False)
+async def runner(
+    app: Any,
+    db: Database,
+    settings: Settings,
+    provider_hub_on_fake: Any,  # noqa: F811
+) -> AsyncIterator[Runner]:
+    worker = Runner(db, app.state.events, settings, providers=provider_hub_on_fake, slots=4, run_schedules=False)
     await worker.start()
     try:
         yield worker

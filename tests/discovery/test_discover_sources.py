@@ -31,7 +31,7 @@ async def test_every_source_lists_the_videos_and_one_video_per_song_comes_out(
         musicbrainz_id=DAFT_PUNK.mbid,
         youtube_channel_id=DAFT_PUNK.channel_id,
     )
-    subscription = app.state.hub.subscribe({"library"})
+    subscription = app.state.events.subscribe({"library"})
     try:
         job = await finished(db, await client.post(f"/api/v1/artists/{artist['id']}/discover"))
         events: list[dict[str, Any]] = []

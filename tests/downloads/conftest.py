@@ -233,7 +233,15 @@ async def library(db: Database, tmp_path: Path) -> Path:
 
 @pytest.fixture
 async def runner(app: Any, db: Database, settings: Settings) -> AsyncIterator[Runner]:
-    worker = Runner(db, app.state.hub, settings, slots=2, clock=Clock(), run_schedules=False)
+    worker = Runner(
+        db,
+        app.state.events,
+        settings,
+        providers=app.state.providers,
+        slots=2,
+        clock=Clock(),
+        run_schedules=False,
+    )
     await worker.start()
     try:
         yield worker

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+import time
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +11,7 @@ import httpx
 import pytest
 
 from mvidarr.db import Database
+from mvidarr.downloads import service as download_service
 from mvidarr.jobs.runner import Runner
 from mvidarr.models import JobStatus
 from mvidarr.models.user import Role
@@ -68,6 +71,23 @@ async def test_source_without_an_artist_in_its_title_asks_for_artist_name(
     response = await client.post("/api/v1/videos", json={"source_url": media_server.url("/media/clip.mp4")})
     assert response.status_code == 422, response.text
     assert response.json()["errors"][0]["loc"] == ["body", "artist_name"]
+    assert (await client.get("/api/v1/videos")).json()["total"] == 0
+
+
+async def test_a_source_that_never_answers_is_502_within_the_deadline_and_adds_nothing(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(download_service, "INFO_TIMEOUT_S", 1.5)
+    with socket.create_server(("127.0.0.1", 0), backlog=8) as stalled:  # connects, never answers
+        url = f"http://127.0.0.1:{stalled.getsockname()[1]}/Daft%20Punk%20-%20Da%20Funk.mp4"
+        started = time.monotonic()
+        response = await client.post("/api/v1/videos", json={"source_url": url})
+        took = time.monotonic() - started
+    assert response.status_code == 502, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "did not answer within 1.5 s" in response.json()["detail"]
+    assert "send artist_name and title" in response.json()["detail"]
+    assert took < 13, "the request waited for yt-dlp's own 15 s socket timeout, not the deadline"
     assert (await client.get("/api/v1/videos")).json()["total"] == 0
 
 

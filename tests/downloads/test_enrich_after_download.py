@@ -32,10 +32,10 @@ async def _download(client: httpx.AsyncClient, db: Database, media_server: Media
 async def test_a_download_is_followed_by_enrichment_when_the_setting_is_on(
     client: httpx.AsyncClient,
     db: Database,
+    provider_hub_on_fake: Any,  # noqa: F811
     runner: Runner,
     media_server: MediaServer,
     library: Path,
-    provider_hub_on_fake: Any,  # noqa: F811
 ) -> None:
     assert (await client.patch("/api/v1/settings", json={"metadata.enrich_after_download": True})).status_code == 200
     video, job = await _download(client, db, media_server, "Around the World")
@@ -54,10 +54,10 @@ async def test_a_download_is_followed_by_enrichment_when_the_setting_is_on(
 async def test_no_enrichment_after_download_by_default(
     client: httpx.AsyncClient,
     db: Database,
+    provider_hub_on_fake: Any,  # noqa: F811
     runner: Runner,
     media_server: MediaServer,
     library: Path,
-    provider_hub_on_fake: Any,  # noqa: F811
 ) -> None:
     _video, job = await _download(client, db, media_server, "Around the World")
     assert job.result is not None

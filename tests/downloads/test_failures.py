@@ -94,9 +94,9 @@ async def test_too_little_free_disk_space_refuses_to_start(
 async def test_search_ranks_candidates_and_stores_them_on_the_job(
     client: httpx.AsyncClient,
     db: Database,
+    provider_hub_on_fake: ProviderHub,  # noqa: F811
     runner: Runner,
     library: Path,
-    provider_hub_on_fake: ProviderHub,  # noqa: F811
 ) -> None:
     # Daft Punk's "Around the World" is in the fake YouTube search; nothing else in this test is known.
     artist = await make_artist(client, "Daft Punk")
@@ -129,9 +129,9 @@ async def test_search_ranks_candidates_and_stores_them_on_the_job(
 async def test_a_search_that_cannot_reach_the_network_is_not_called_nothing_found(
     client: httpx.AsyncClient,
     db: Database,
+    provider_hub_on_fake: ProviderHub,  # noqa: F811
     runner: Runner,
     library: Path,
-    provider_hub_on_fake: ProviderHub,  # noqa: F811
 ) -> None:
     from mvidarr.settings import service as settings_service
     from tests.fakes.fixtures import TEST_SEALER

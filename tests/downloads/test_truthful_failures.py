@@ -67,7 +67,7 @@ async def test_a_root_folder_removed_after_queueing_fails_before_fetching_anythi
     async with db.writer() as session:
         await session.execute(delete(RootFolder))
         await session.commit()
-    worker = Runner(db, app.state.hub, settings, slots=1, run_schedules=False)
+    worker = Runner(db, app.state.events, settings, providers=app.state.providers, slots=1, run_schedules=False)
     await worker.start()
     try:
         job = await wait_for(db, job_id, within_s=60)

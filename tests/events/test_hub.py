@@ -14,7 +14,7 @@ from sqlalchemy import text, update
 from mvidarr.db import Database
 from mvidarr.events import hub as hub_module
 from mvidarr.events.hub import Event, EventHub, Subscription
-from mvidarr.jobs import service
+from mvidarr.jobs import service, transitions
 from mvidarr.models import Job
 from tests.jobs import handlers  # noqa: F401  (registers the test job types)
 
@@ -45,7 +45,7 @@ async def test_payloads_are_batched_under_the_limit_and_oversized_ones_go_by_ref
 
 
 async def test_events_are_delivered_after_commit_and_dropped_on_rollback(app: Any, db: Database) -> None:
-    hub: EventHub = app.state.hub
+    hub: EventHub = app.state.events
     subscription = hub.subscribe({"jobs"})
     try:
         async with db.writer() as session:
@@ -67,7 +67,7 @@ async def test_events_are_delivered_after_commit_and_dropped_on_rollback(app: An
 
 @postgres_only
 async def test_an_event_over_the_notify_limit_arrives_whole_by_reference(app: Any, db: Database) -> None:
-    hub: EventHub = app.state.hub
+    hub: EventHub = app.state.events
     async with db.writer() as session:
         job, _ = await service.enqueue(session, hub, "test.sleep", {})
         await session.commit()
@@ -79,7 +79,7 @@ async def test_an_event_over_the_notify_limit_arrives_whole_by_reference(app: An
             await session.execute(update(Job).where(Job.id == job.id).values(result=result, message="done"))
             stored = await session.get(Job, job.id, populate_existing=True)
             assert stored is not None
-            await hub.emit(session, service.job_event("job.progress", stored))
+            await hub.emit(session, transitions.job_event("job.progress", stored))
             await session.commit()
         event = await next_event(subscription)
         if event["type"] == "job.created":  # the enqueue's own NOTIFY may arrive after subscribing
@@ -95,7 +95,7 @@ async def test_an_event_over_the_notify_limit_arrives_whole_by_reference(app: An
 
 @postgres_only
 async def test_the_listener_reconnects_after_its_connection_is_killed(app: Any, db: Database) -> None:
-    hub: EventHub = app.state.hub
+    hub: EventHub = app.state.events
     listener = hub._conn
     assert listener is not None
     woken: list[str] = []

@@ -83,7 +83,7 @@ async def test_subscribe_gets_snapshot_then_live_job_events(
         assert [j["id"] for j in snapshot["data"]["jobs"]] == [queued["id"]]
         one = await receive(ws, "snapshot")
         assert one["data"]["job"]["status"] == "queued"
-        runner = Runner(db, app.state.hub, settings, slots=2, run_schedules=False)
+        runner = Runner(db, app.state.events, settings, providers=app.state.providers, slots=2, run_schedules=False)
         await runner.start()
         try:
             finished = await receive(ws, "job.finished")
@@ -171,7 +171,7 @@ async def test_slow_subscriber_is_cut_off_and_memory_stays_bounded(db: Database)
 async def test_job_events_and_snapshots_follow_what_the_user_may_see(
     app: Any, db: Database, ws_url: str, client: httpx.AsyncClient
 ) -> None:
-    hub: EventHub = app.state.hub
+    hub: EventHub = app.state.events
     alice = await make_user(app, "alice", Role.USER)
     rita = await make_user(app, "rita", Role.READONLY)
 

@@ -47,8 +47,15 @@ async def point_providers_at(db: Database, fake: FakeUpstream, sealer: Sealer, *
 
 
 @pytest.fixture
-async def provider_hub_on_fake(db: Database, fake_upstream: FakeUpstream) -> AsyncIterator[ProviderHub]:
-    """A hub (installed as `current()`) whose providers all talk to the fake, with fast retries."""
+async def provider_hub_on_fake(app: Any, db: Database, fake_upstream: FakeUpstream) -> AsyncIterator[ProviderHub]:
+    """A provider hub whose providers all talk to the fake, with fast retries. It is the app's hub
+    while the test runs (`app.state.providers`), so endpoints, and runners built after it (list this
+    fixture before `runner`), hand it on."""
     await point_providers_at(db, fake_upstream, TEST_SEALER)
     async with provider_hub(db, sealer=TEST_SEALER, retry=FAST_RETRY, breaker=FAST_BREAKER) as hub:
-        yield hub
+        own = app.state.providers
+        app.state.providers = hub
+        try:
+            yield hub
+        finally:
+            app.state.providers = own

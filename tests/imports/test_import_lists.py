@@ -23,7 +23,7 @@ pytestmark = pytest.mark.anyio
 
 @pytest.fixture
 async def runner(app: Any, db: Database, settings: Settings) -> AsyncIterator[Runner]:
-    worker = Runner(db, app.state.hub, settings, slots=2, run_schedules=False)
+    worker = Runner(db, app.state.events, settings, providers=app.state.providers, slots=2, run_schedules=False)
     await worker.start()
     try:
         yield worker

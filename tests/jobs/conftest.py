@@ -64,7 +64,9 @@ def _reset_counters() -> None:
 async def runner(app: Any, db: Database, settings: Settings, clock: FakeClock) -> AsyncIterator[Runner]:
     """Four worker slots on the app's hub, on the test's clock."""
     app.state.clock = clock
-    worker = Runner(db, app.state.hub, settings, slots=4, clock=clock, run_schedules=False)
+    worker = Runner(
+        db, app.state.events, settings, providers=app.state.providers, slots=4, clock=clock, run_schedules=False
+    )
     await worker.start()
     try:
         yield worker

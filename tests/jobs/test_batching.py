@@ -12,9 +12,10 @@ from sqlalchemy import func, select
 from mvidarr.db import Database
 from mvidarr.errors import PayloadTooLarge
 from mvidarr.events.hub import EventHub
-from mvidarr.jobs import repository, service
+from mvidarr.jobs import repository, service, transitions
 from mvidarr.jobs.runner import Runner
-from mvidarr.jobs.service import JobParamsInvalid, JobTypeNotFound, Outcome
+from mvidarr.jobs.service import JobParamsInvalid, JobTypeNotFound
+from mvidarr.jobs.transitions import Outcome
 from mvidarr.models import Job, JobStatus
 from tests.jobs import handlers
 from tests.jobs.conftest import FakeClock
@@ -29,7 +30,7 @@ async def count_jobs(db: Database) -> int:
 
 
 async def test_enqueue_many_inserts_in_order_with_the_types_defaults(app: Any, db: Database) -> None:
-    hub: EventHub = app.state.hub
+    hub: EventHub = app.state.events
     async with db.writer() as session:
         jobs = await service.enqueue_many(
             session, hub, "test.sleep", [{"label": f"n{n}"} for n in range(250)], priority=7, created_by=None
@@ -46,7 +47,7 @@ async def test_enqueue_many_inserts_in_order_with_the_types_defaults(app: Any, d
 
 
 async def test_enqueue_many_is_all_or_nothing(app: Any, db: Database) -> None:
-    hub: EventHub = app.state.hub
+    hub: EventHub = app.state.events
     async with db.writer() as session:
         with pytest.raises(JobParamsInvalid) as invalid:
             await service.enqueue_many(session, hub, "test.sleep", [{}, {"seconds": "soon"}, {}])
@@ -60,7 +61,7 @@ async def test_enqueue_many_is_all_or_nothing(app: Any, db: Database) -> None:
 
 
 async def test_enqueue_many_of_a_deduplicated_type_answers_the_active_twins(app: Any, db: Database) -> None:
-    hub: EventHub = app.state.hub
+    hub: EventHub = app.state.events
     async with db.writer() as session:
         first = await service.enqueue_many(session, hub, "test.dedupe", [{"seconds": 1}, {"seconds": 2}])
         await session.commit()
@@ -88,7 +89,7 @@ async def test_a_bulk_parent_spawns_children_in_one_go_and_finishes_with_them(
 
 
 async def test_outcomes_of_jobs_whose_lease_was_taken_are_dropped(app: Any, db: Database, clock: FakeClock) -> None:
-    hub: EventHub = app.state.hub
+    hub: EventHub = app.state.events
     async with db.writer() as session:
         jobs = await service.enqueue_many(session, hub, "test.sleep", [{}, {}, {}])
         await session.commit()
@@ -99,7 +100,7 @@ async def test_outcomes_of_jobs_whose_lease_was_taken_are_dropped(app: Any, db: 
             worker_id="me",
             slots=3,
             now=now,
-            lease_until=service.after(now, 60),
+            lease_until=transitions.after(now, 60),
             known_types=["test.sleep"],
             limits={},
         )
@@ -118,7 +119,7 @@ async def test_outcomes_of_jobs_whose_lease_was_taken_are_dropped(app: Any, db: 
         Outcome(stolen, JobStatus.SUCCEEDED),
     ]
     async with db.writer() as session:
-        recorded = await service.record_outcomes(session, hub, "me", outcomes, clock.now())
+        recorded = await transitions.record_outcomes(session, hub, "me", outcomes, clock.now())
         await session.commit()
     assert recorded == [jobs[0].id, jobs[1].id]
     done, failed, running = [await load(db, job.id) for job in jobs]
@@ -130,7 +131,7 @@ async def test_outcomes_of_jobs_whose_lease_was_taken_are_dropped(app: Any, db: 
 async def test_many_quick_jobs_are_recorded_in_few_transactions(
     app: Any, db: Database, runner: Runner, count_statements: Any
 ) -> None:
-    hub: EventHub = app.state.hub
+    hub: EventHub = app.state.events
     async with db.writer() as session:
         jobs = await service.enqueue_many(session, hub, "test.sleep", [{"label": str(n)} for n in range(200)])
         await session.commit()

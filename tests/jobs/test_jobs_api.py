@@ -115,7 +115,7 @@ async def test_identical_active_jobs_are_deduplicated(client: httpx.AsyncClient)
 
 
 async def test_enqueue_is_part_of_the_callers_transaction(app: Any, db: Database) -> None:
-    hub: EventHub = app.state.hub
+    hub: EventHub = app.state.events
     subscription = hub.subscribe({"jobs"})
     try:
         async with db.writer() as session:

@@ -140,7 +140,7 @@ async def rows(db: Database) -> list[tuple[int, int, int]]:
 async def test_three_workers_run_a_thousand_jobs_exactly_once(
     app: Any, db: Database, workers: Workers, executions: None
 ) -> None:
-    ids = await enqueue_many(db, app.state.hub, 1000, {})
+    ids = await enqueue_many(db, app.state.events, 1000, {})
     procs = [workers.start(slots=8) for _ in range(3)]
     deadline = time.monotonic() + 60
     while await count_status(db, JobStatus.SUCCEEDED) < 1000:
@@ -158,7 +158,7 @@ async def test_three_workers_run_a_thousand_jobs_exactly_once(
 async def test_killed_worker_job_is_finished_by_another_after_its_lease(
     app: Any, db: Database, workers: Workers, executions: None
 ) -> None:
-    [job_id] = await enqueue_many(db, app.state.hub, 1, {"sleep_s": 2.0})
+    [job_id] = await enqueue_many(db, app.state.events, 1, {"sleep_s": 2.0})
     doomed = workers.start(slots=1)
     await wait_for(db, job_id, {JobStatus.RUNNING}, within_s=20)
     doomed.send_signal(signal.SIGKILL)
@@ -175,7 +175,7 @@ async def test_killed_worker_job_is_finished_by_another_after_its_lease(
 async def test_restart_with_queued_and_running_jobs_loses_nothing(
     app: Any, db: Database, workers: Workers, executions: None
 ) -> None:
-    ids = await enqueue_many(db, app.state.hub, 6, {"sleep_s": 1.5})
+    ids = await enqueue_many(db, app.state.events, 6, {"sleep_s": 1.5})
     first = workers.start(slots=2)
     deadline = time.monotonic() + 20
     while await count_status(db, JobStatus.RUNNING) < 2:
@@ -211,7 +211,7 @@ async def test_websocket_on_the_api_gets_events_of_a_job_run_by_a_worker_process
             await ws.send('{"type": "subscribe", "topics": ["jobs"]}')
             await receive(ws, "snapshot")
             async with db.writer() as session:
-                job, _ = await service.enqueue(session, app.state.hub, "test.progress", {"seconds": 1.0})
+                job, _ = await service.enqueue(session, app.state.events, "test.progress", {"seconds": 1.0})
                 await session.commit()
             seen: list[dict[str, Any]] = []
             async with asyncio.timeout(20):
@@ -240,8 +240,8 @@ async def test_sigterm_with_twenty_running_jobs_loses_none(
     back at once (queued, no lease, attempt not counted) for another worker; the process exits
     within the grace period (plus the time to write the outcomes)."""
     grace_s = 3.0
-    quick = await enqueue_many(db, app.state.hub, 10, {"sleep_s": 1.0})
-    slow = await enqueue_many(db, app.state.hub, 10, {"sleep_s": 60.0})
+    quick = await enqueue_many(db, app.state.events, 10, {"sleep_s": 1.0})
+    slow = await enqueue_many(db, app.state.events, 10, {"sleep_s": 60.0})
     pool = Workers({**worker_env, "MVIDARR_JOB_SHUTDOWN_GRACE_S": str(grace_s)}, tmp_path)
     try:
         worker = pool.start(slots=20)
@@ -249,7 +249,7 @@ async def test_sigterm_with_twenty_running_jobs_loses_none(
         while await count_status(db, JobStatus.RUNNING) < 20:
             assert time.monotonic() < deadline, "the worker did not start all 20 jobs"
             await asyncio.sleep(0.05)
-        late = await enqueue_many(db, app.state.hub, 1, {})  # queued while it stops: must not be taken
+        late = await enqueue_many(db, app.state.events, 1, {})  # queued while it stops: must not be taken
         started = time.monotonic()
         worker.send_signal(signal.SIGTERM)
         assert await asyncio.to_thread(worker.wait, 30) == 0
@@ -278,7 +278,7 @@ async def test_metrics_show_each_worker_process_until_it_stops(
 
     first, second = workers.start(slots=2), workers.start(slots=3)
     async with db.writer() as session:
-        job, _ = await service.enqueue(session, app.state.hub, "test.sleep", {"seconds": 3.0})
+        job, _ = await service.enqueue(session, app.state.events, "test.sleep", {"seconds": 3.0})
         await session.commit()
     deadline = time.monotonic() + 90  # two processes start (migration check, imports) on a loaded machine
     while True:

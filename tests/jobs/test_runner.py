@@ -37,7 +37,7 @@ async def enqueue(db: Database, hub: EventHub, job_type: str, params: dict[str, 
 async def test_job_runs_with_progress_logs_and_events(
     app: Any, db: Database, runner: Runner, client: httpx.AsyncClient
 ) -> None:
-    hub: EventHub = app.state.hub
+    hub: EventHub = app.state.events
     subscription = hub.subscribe({"jobs"})
     job_id = (await client.post("/api/v1/jobs", json={"type": "test.progress", "params": {"seconds": 0.6}})).json()[
         "id"
@@ -72,7 +72,7 @@ async def test_job_runs_with_progress_logs_and_events(
 
 
 async def test_higher_priority_first_then_oldest(app: Any, db: Database, settings: Settings, clock: FakeClock) -> None:
-    hub: EventHub = app.state.hub
+    hub: EventHub = app.state.events
     low = await enqueue(db, hub, "test.sleep", {"label": "low"}, priority=-5)
     old = await enqueue(db, hub, "test.sleep", {"label": "old"})
     high = await enqueue(db, hub, "test.sleep", {"label": "high"}, priority=10)
@@ -88,14 +88,14 @@ async def test_higher_priority_first_then_oldest(app: Any, db: Database, setting
 
 
 async def test_per_type_concurrency_limit(app: Any, db: Database, runner: Runner) -> None:
-    ids = [await enqueue(db, app.state.hub, "test.limited", {"seconds": 0.15}) for _ in range(3)]
+    ids = [await enqueue(db, app.state.events, "test.limited", {"seconds": 0.15}) for _ in range(3)]
     for job_id in ids:
         assert (await wait_for(db, job_id)).status == JobStatus.SUCCEEDED
     assert handlers.CONCURRENT["max"] == 1
 
 
 async def test_retryable_errors_back_off_then_succeed(app: Any, db: Database, runner: Runner, clock: FakeClock) -> None:
-    job_id = await enqueue(db, app.state.hub, "test.flaky", {"failures": 1}, clock=clock)
+    job_id = await enqueue(db, app.state.events, "test.flaky", {"failures": 1}, clock=clock)
     deadline = time.monotonic() + 5
     while (job := await load(db, job_id)).attempts < 1 or job.status != JobStatus.QUEUED:
         assert time.monotonic() < deadline, job.status
@@ -116,7 +116,7 @@ async def test_retryable_errors_back_off_then_succeed(app: Any, db: Database, ru
 
 
 async def test_retry_stops_at_max_attempts(app: Any, db: Database, runner: Runner, clock: FakeClock) -> None:
-    job_id = await enqueue(db, app.state.hub, "test.flaky", {"failures": 5}, clock=clock)
+    job_id = await enqueue(db, app.state.events, "test.flaky", {"failures": 5}, clock=clock)
     for _ in range(3):
         deadline = time.monotonic() + 5
         while (job := await load(db, job_id)).status == JobStatus.RUNNING or (
@@ -134,7 +134,7 @@ async def test_retry_stops_at_max_attempts(app: Any, db: Database, runner: Runne
 async def test_other_errors_fail_at_once_with_traceback_for_admins(
     app: Any, db: Database, runner: Runner, client: httpx.AsyncClient, client_as: Any
 ) -> None:
-    job_id = await enqueue(db, app.state.hub, "test.fail")
+    job_id = await enqueue(db, app.state.events, "test.fail")
     job = await wait_for(db, job_id)
     assert job.status == JobStatus.FAILED
     assert job.attempts == 1
@@ -154,7 +154,7 @@ async def test_other_errors_fail_at_once_with_traceback_for_admins(
 async def test_a_failure_shows_its_reason_on_activity_and_the_job_page_and_in_the_logs(
     app: Any, db: Database, runner: Runner, client: httpx.AsyncClient, client_as: Any
 ) -> None:
-    job_id = await enqueue(db, app.state.hub, "test.fail_late")
+    job_id = await enqueue(db, app.state.events, "test.fail_late")
     job = await wait_for(db, job_id)
     assert job.status == JobStatus.FAILED
     reason = "PermissionError: [Errno 13] Permission denied: '/library/A/b.mp4'"
@@ -183,7 +183,7 @@ async def test_a_failure_shows_its_reason_on_activity_and_the_job_page_and_in_th
 
 
 async def test_timeout_fails_the_job(app: Any, db: Database, runner: Runner) -> None:
-    job_id = await enqueue(db, app.state.hub, "test.timeout", {"seconds": 5})
+    job_id = await enqueue(db, app.state.events, "test.timeout", {"seconds": 5})
     job = await wait_for(db, job_id)
     assert job.status == JobStatus.FAILED
     assert job.error == "timed out after 0.2 s"
@@ -192,8 +192,8 @@ async def test_timeout_fails_the_job(app: Any, db: Database, runner: Runner) -> 
 async def test_cancel_running_cooperative_and_forced(
     app: Any, db: Database, runner: Runner, client: httpx.AsyncClient
 ) -> None:
-    polite = await enqueue(db, app.state.hub, "test.until_abort")
-    stubborn = await enqueue(db, app.state.hub, "test.stubborn", {"seconds": 30})
+    polite = await enqueue(db, app.state.events, "test.until_abort")
+    stubborn = await enqueue(db, app.state.events, "test.stubborn", {"seconds": 30})
     for job_id in (polite, stubborn):
         await wait_for(db, job_id, {JobStatus.RUNNING})
     started = time.monotonic()
@@ -210,7 +210,7 @@ async def test_cancel_running_cooperative_and_forced(
 async def test_parent_finishes_with_its_children(
     app: Any, db: Database, runner: Runner, client: httpx.AsyncClient
 ) -> None:
-    parent_id = await enqueue(db, app.state.hub, "test.spawn", {"children": 3, "child_sleep_s": 0.1})
+    parent_id = await enqueue(db, app.state.events, "test.spawn", {"children": 3, "child_sleep_s": 0.1})
     parent = await wait_for(db, parent_id)
     assert parent.status == JobStatus.SUCCEEDED
     assert parent.progress == 1.0
@@ -228,7 +228,7 @@ async def test_parent_finishes_with_its_children(
 async def test_cancelling_a_parent_cancels_its_children(
     app: Any, db: Database, runner: Runner, client: httpx.AsyncClient
 ) -> None:
-    parent_id = await enqueue(db, app.state.hub, "test.spawn", {"children": 6, "child_sleep_s": 30})
+    parent_id = await enqueue(db, app.state.events, "test.spawn", {"children": 6, "child_sleep_s": 30})
     deadline = time.monotonic() + 5
     while not (await load(db, parent_id)).awaiting_children:
         assert time.monotonic() < deadline
@@ -244,7 +244,7 @@ async def test_cancelling_a_parent_cancels_its_children(
 async def test_expired_lease_is_reclaimed_and_rerun(
     app: Any, db: Database, settings: Settings, clock: FakeClock
 ) -> None:
-    job_id = await enqueue(db, app.state.hub, "test.progress", {"seconds": 0})
+    job_id = await enqueue(db, app.state.events, "test.progress", {"seconds": 0})
     # A worker that died holding the job: running, its lease long gone.
     async with db.writer() as session:
         await session.execute(
@@ -258,7 +258,7 @@ async def test_expired_lease_is_reclaimed_and_rerun(
             )
         )
         await session.commit()
-    worker = Runner(db, app.state.hub, settings, slots=2, clock=clock, run_schedules=False)
+    worker = Runner(db, app.state.events, settings, slots=2, clock=clock, run_schedules=False)
     await worker.start()
     try:
         assert await worker.reclaim() == [job_id]
@@ -273,9 +273,9 @@ async def test_expired_lease_is_reclaimed_and_rerun(
 async def test_shutdown_requeues_running_jobs_without_counting_the_attempt(
     app: Any, db: Database, settings: Settings, clock: FakeClock
 ) -> None:
-    worker = Runner(db, app.state.hub, settings, slots=2, clock=clock, run_schedules=False)
+    worker = Runner(db, app.state.events, settings, slots=2, clock=clock, run_schedules=False)
     await worker.start()
-    job_id = await enqueue(db, app.state.hub, "test.stubborn", {"seconds": 30})
+    job_id = await enqueue(db, app.state.events, "test.stubborn", {"seconds": 30})
     await wait_for(db, job_id, {JobStatus.RUNNING})
     started = time.monotonic()
     await worker.stop(grace_s=0.2)
@@ -289,9 +289,9 @@ async def test_shutdown_requeues_running_jobs_without_counting_the_attempt(
 
 async def test_event_loop_stays_responsive_under_cpu_heavy_jobs(app: Any, db: Database, runner: Runner) -> None:
     # Warm the process pool so its start-up is not measured.
-    warm = await enqueue(db, app.state.hub, "test.burn", {"rounds": 10})
+    warm = await enqueue(db, app.state.events, "test.burn", {"rounds": 10})
     await wait_for(db, warm, within_s=30)
-    ids = [await enqueue(db, app.state.hub, "test.burn", {"rounds": 600_000}) for _ in range(4)]
+    ids = [await enqueue(db, app.state.events, "test.burn", {"rounds": 600_000}) for _ in range(4)]
     windows: list[tuple[float, float]] = []  # (wall-clock lag, loop thread CPU) of each 10 ms sleep
 
     async def watch() -> None:

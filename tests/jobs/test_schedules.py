@@ -198,7 +198,7 @@ async def quiet(client: httpx.AsyncClient) -> None:
 async def test_a_missed_schedule_runs_once_after_downtime(
     app: Any, client: httpx.AsyncClient, db: Database, app_clock: FakeClock, quiet: None
 ) -> None:
-    hub = app.state.hub
+    hub = app.state.events
     every_minute = await create(client, name="Every minute", interval_s=60)
     every_five = await create(client, name="Cron", cron="*/5 * * * *")
     off = await create(client, name="Off", interval_s=60, enabled=False)
@@ -230,7 +230,7 @@ async def test_two_processes_firing_at_once_start_one_job(
 ) -> None:
     made = await create(client, name="Every minute", interval_s=60)
     app_clock.advance(3600)
-    fired = await asyncio.gather(*(schedules.fire_due(db, app.state.hub, app_clock) for _ in range(3)))
+    fired = await asyncio.gather(*(schedules.fire_due(db, app.state.events, app_clock) for _ in range(3)))
     assert sum(fired) == 1
     assert await jobs_of(db, made["id"]) == 1
 
@@ -245,7 +245,7 @@ async def test_a_schedule_whose_job_type_is_gone_is_skipped_not_fatal(
         schedule.job_type = "plugin.uninstalled"
         await session.commit()
     app_clock.advance(120)
-    assert await schedules.fire_due(db, app.state.hub, app_clock) == 0
+    assert await schedules.fire_due(db, app.state.events, app_clock) == 0
     assert await jobs_of(db, made["id"]) == 0
     # Its next run moved on, so it is not retried in a tight loop.
     after = (await client.get(f"/api/v1/schedules/{made['id']}")).json()

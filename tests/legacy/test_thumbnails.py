@@ -86,11 +86,15 @@ async def test_the_fetch_waits_for_the_scans_of_the_import(
         await session.flush()
         # A scan that is not due yet stands for one still running.
         scan, _ = await jobs.enqueue(
-            session, app.state.hub, "library.scan", {"root_folder_id": root.id}, run_after=utcnow() + timedelta(hours=1)
+            session,
+            app.state.events,
+            "library.scan",
+            {"root_folder_id": root.id},
+            run_after=utcnow() + timedelta(hours=1),
         )
         thumbnails_job, _ = await jobs.enqueue(
             session,
-            app.state.hub,
+            app.state.events,
             tasks.THUMBNAILS,
             tasks.LegacyThumbnailsParams(source="mvidarr", after_jobs=[scan.id]),
         )

@@ -36,7 +36,7 @@ async def runner(
     settings: Settings,
     provider_hub_on_fake: Any,  # noqa: F811
 ) -> AsyncIterator[Runner]:
-    worker = Runner(db, app.state.hub, settings, slots=4, run_schedules=False)
+    worker = Runner(db, app.state.events, settings, providers=provider_hub_on_fake, slots=4, run_schedules=False)
     await worker.start()
     try:
         yield worker

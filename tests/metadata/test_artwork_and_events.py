@@ -59,7 +59,7 @@ async def test_artist_image_and_fanart_are_downloaded_from_the_provider(
 ) -> None:
     await set_settings(client, network__allowed_private_hosts=["127.0.0.1"])
     artist = await quiet_artist(client, "Daft Punk")
-    subscription = app.state.hub.subscribe({"library"})
+    subscription = app.state.events.subscribe({"library"})
     try:
         await finished(db, await client.post(f"/api/v1/artists/{artist['id']}/enrich"))
         events = await _events(subscription, "artist.updated", artist["id"])
@@ -129,7 +129,7 @@ async def test_a_video_without_a_thumbnail_gets_the_providers_and_events_are_sen
         assert stored is not None
         stored.thumbnail_path = "thumbnails/videos/frame"
         await session.commit()
-    subscription = app.state.hub.subscribe({"library"})
+    subscription = app.state.events.subscribe({"library"})
     try:
         await finished(db, await client.post(f"/api/v1/videos/{video['id']}/enrich"))
         await finished(db, await client.post(f"/api/v1/videos/{kept['id']}/enrich"))

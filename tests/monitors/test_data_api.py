@@ -25,9 +25,9 @@ UPLOADS = "UU" + DAFT_PUNK.channel_id[2:]
 async def test_a_channel_monitor_lists_the_uploads_through_the_data_api(
     client: httpx.AsyncClient,
     db: Database,
+    provider_hub_on_fake: Any,  # noqa: F811
     runner: Any,
     fake_upstream: FakeUpstream,
-    provider_hub_on_fake: Any,  # noqa: F811
 ) -> None:
     artist = await make_artist(client, "Daft Punk")
     url = f"https://www.youtube.com/channel/{DAFT_PUNK.channel_id}"
@@ -53,9 +53,9 @@ async def test_a_channel_monitor_lists_the_uploads_through_the_data_api(
 async def test_a_playlist_monitor_and_a_failing_api(
     client: httpx.AsyncClient,
     db: Database,
+    provider_hub_on_fake: Any,  # noqa: F811
     runner: Any,
     fake_upstream: FakeUpstream,
-    provider_hub_on_fake: Any,  # noqa: F811
 ) -> None:
     artist = await make_artist(client, "Daft Punk")
     url = f"https://www.youtube.com/playlist?list={UPLOADS}"
@@ -77,6 +77,6 @@ async def test_a_playlist_monitor_and_a_failing_api(
 
     # A URL that is not a YouTube channel or playlist is left to yt-dlp, without an API call.
     fake_upstream.requests.clear()
-    assert await _list_with_data_api("http://127.0.0.1:9/feed.xml") is None
-    assert await _list_with_data_api("https://www.youtube.com/watch?v=LKYPYj2XX80") is None
+    assert await _list_with_data_api(provider_hub_on_fake, "http://127.0.0.1:9/feed.xml") is None
+    assert await _list_with_data_api(provider_hub_on_fake, "https://www.youtube.com/watch?v=LKYPYj2XX80") is None
     assert fake_upstream.sent("youtube") == []

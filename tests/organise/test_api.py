@@ -13,7 +13,6 @@ from sqlalchemy import select
 from mvidarr.config import Settings
 from mvidarr.db import Database
 from mvidarr.jobs.runner import Runner
-from mvidarr.library import tasks as library_tasks
 from mvidarr.library.nfo import parse_artist_nfo, read_nfo
 from mvidarr.models import Job, JobStatus
 from tests.jobs.helpers import wait_for
@@ -30,8 +29,7 @@ def settings(settings: Settings) -> Settings:
 
 @pytest.fixture
 async def runner(app: Any, db: Database, settings: Settings) -> AsyncIterator[Runner]:
-    library_tasks.configure(settings)
-    worker = Runner(db, app.state.hub, settings, slots=2, run_schedules=False)
+    worker = Runner(db, app.state.events, settings, providers=app.state.providers, slots=2, run_schedules=False)
     await worker.start()
     try:
         yield worker

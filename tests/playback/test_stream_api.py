@@ -9,9 +9,10 @@ import httpx
 import pytest
 
 from mvidarr.db import Database
+from mvidarr.media.ffmpeg import ffmpeg_binary
 from mvidarr.media.probe import probe_file
 from mvidarr.playback.responses import ProcessStreamResponse, TranscodeSlots
-from mvidarr.playback.service import StreamSource, ffmpeg_binary, remux_command
+from mvidarr.playback.service import StreamSource, remux_command
 from tests.factories import make_artist, make_video
 
 pytestmark = pytest.mark.anyio

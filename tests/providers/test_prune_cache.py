@@ -28,7 +28,7 @@ def settings(settings: Settings) -> Settings:
 
 @pytest.fixture
 async def runner(app: Any, db: Database, settings: Settings) -> AsyncIterator[Runner]:
-    worker = Runner(db, app.state.hub, settings, slots=1, run_schedules=False)
+    worker = Runner(db, app.state.events, settings, providers=app.state.providers, slots=1, run_schedules=False)
     await worker.start()
     try:
         yield worker

@@ -215,7 +215,7 @@ async def runner(app: Any, db: Database, settings: Settings) -> AsyncIterator[Ru
     fast = settings.model_copy(
         update={"job_poll_s": 0.05, "job_heartbeat_s": 0.5, "job_lease_s": 5.0, "job_shutdown_grace_s": 1.0}
     )
-    worker = Runner(db, app.state.hub, fast, slots=4, run_schedules=False)
+    worker = Runner(db, app.state.events, fast, providers=app.state.providers, slots=4, run_schedules=False)
     await worker.start()
     try:
         yield worker

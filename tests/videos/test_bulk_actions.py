@@ -15,8 +15,8 @@ from sqlalchemy import func, insert, select
 from mvidarr.config import Settings
 from mvidarr.db import Database
 from mvidarr.jobs.runner import Runner
-from mvidarr.library import tasks as library_tasks
 from mvidarr.models import AuditEvent, Job, JobStatus, Role, TrashEntry, TrashState, Video, VideoRemoval
+from mvidarr.providers.hub import ProviderHub
 from tests.conftest import ClientAs
 from tests.factories import make_artist, make_video
 from tests.fakes.fixtures import fake_upstream, fake_upstream_server, provider_hub_on_fake
@@ -33,16 +33,15 @@ def settings(settings: Settings) -> Settings:
     return settings.model_copy(update=FAST)
 
 
-async def _start_runner(app: Any, db: Database, settings: Settings) -> Runner:
-    library_tasks.configure(settings)
-    worker = Runner(db, app.state.hub, settings, slots=2, run_schedules=False)
+async def _start_runner(app: Any, db: Database, settings: Settings, providers: ProviderHub) -> Runner:
+    worker = Runner(db, app.state.events, settings, providers=providers, slots=2, run_schedules=False)
     await worker.start()
     return worker
 
 
 @pytest.fixture
 async def runner(app: Any, db: Database, settings: Settings) -> AsyncIterator[Runner]:
-    worker = await _start_runner(app, db, settings)
+    worker = await _start_runner(app, db, settings, app.state.providers)
     try:
         yield worker
     finally:
@@ -140,7 +139,7 @@ async def test_a_large_delete_by_filter_is_a_job_up_to_the_newest_video_when_ask
     assert "ids" not in body["job"]["params"] or body["job"]["params"]["ids"] == []
     assert body["job"]["params"]["filter"]["artist_id"] == artist["id"]
     late = await make_video(client, artist["id"], "Added after the request")
-    worker = await _start_runner(app, db, settings)
+    worker = await _start_runner(app, db, settings, app.state.providers)
     try:
         job = await wait_for(db, body["job"]["id"], within_s=60)
     finally:
@@ -311,7 +310,7 @@ async def test_enrich_by_filter_spawns_batches_of_the_matching_videos_only(
     assert response.status_code == 202, response.text
     assert response.json()["type"] == "library.enrich"
     assert response.json()["params"]["filter"]["year_max"] == 2000
-    worker = await _start_runner(app, db, settings)
+    worker = await _start_runner(app, db, settings, provider_hub_on_fake)
     try:
         parent = await wait_for(db, response.json()["id"], within_s=90)
     finally:

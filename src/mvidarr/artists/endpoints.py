@@ -4,21 +4,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
-from mvidarr.artists import service
+from mvidarr.artists import actions, service
 from mvidarr.artists.repository import SORTABLE, ArtistFilter
 from mvidarr.artists.schemas import ArtistCreate, ArtistListItem, ArtistMerge, ArtistMerged, ArtistPublic, ArtistUpdate
 from mvidarr.audit import service as audit
 from mvidarr.auth.dependencies import MANAGER, READONLY, Manager, client_ip
 from mvidarr.db import ReadsDep, SessionDep
 from mvidarr.errors import error_responses
-from mvidarr.jobs.endpoints import ClockDep, HubDep
 from mvidarr.kit.pagination import Page, PageDep
 from mvidarr.kit.params import MAX_ID, SearchQuery, sort_query
 from mvidarr.kit.sqljson import json_response
 from mvidarr.kit.text import search_terms
-from mvidarr.metadata import service as enrichment
-from mvidarr.organise.nfo_tasks import request_nfo_refresh
-from mvidarr.trash import service as trash
+from mvidarr.state import ClockDep, EventsDep
 
 router = APIRouter(prefix="/artists", tags=["artists"])
 ArtistIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Artist id.")]
@@ -62,15 +59,14 @@ async def list_artists(
 async def create_artist(
     session: SessionDep,
     manager: Manager,
-    hub: HubDep,
+    events: EventsDep,
     clock: ClockDep,
     response: Response,
     body: ArtistCreate,
     enrich: Annotated[bool, Query(description="Start an `artist.enrich` job for the new artist.")] = True,
 ) -> ArtistPublic:
-    artist = await service.create_artist(session, body)
-    if enrich:
-        job = await enrichment.enrich_artist(session, hub, clock, artist.id, manager.user_id)
+    artist, job = await actions.add_artist(session, events, clock, body, enrich=enrich, created_by=manager.user_id)
+    if job is not None:
         response.headers["X-Job-Id"] = str(job.id)
     return artist
 
@@ -96,11 +92,9 @@ async def get_artist(session: SessionDep, artist_id: ArtistIdPath) -> ArtistPubl
     responses=error_responses(400, 404, 409, 422),
 )
 async def update_artist(
-    session: SessionDep, hub: HubDep, clock: ClockDep, artist_id: ArtistIdPath, body: ArtistUpdate
+    session: SessionDep, events: EventsDep, clock: ClockDep, artist_id: ArtistIdPath, body: ArtistUpdate
 ) -> ArtistPublic:
-    artist = await service.update_artist(session, artist_id, body)
-    await request_nfo_refresh(session, hub, clock)
-    return artist
+    return await actions.edit_artist(session, events, clock, artist_id, body)
 
 
 @router.delete(
@@ -122,19 +116,15 @@ async def delete_artist(
     delete_files: Annotated[bool, Query(description="Move the videos' files to the trash.")] = False,
     permanent: Annotated[bool, Query(description="Delete the files for good, not to the trash (admins only).")] = False,
 ) -> None:
-    trash.check_permanent(manager, permanent)
-    files: dict[str, int] = {}
-    if delete_videos and (delete_files or permanent):
-        await service.get_artist(session, artist_id)  # a 404 before any file moves
-        video_ids = await trash.artist_video_ids(session, artist_id)
-        files = await trash.remove_video_files(
-            session, video_ids, permanent=permanent, reason="artist.deleted", user_id=manager.user_id
-        )
-    await service.delete_artist(session, artist_id, delete_videos=delete_videos)
-    audit.record(
-        session, "artist.deleted", actor=manager, target_type="artist", target_id=artist_id, ip=client_ip(request),
-        details={"delete_videos": delete_videos, "permanent": permanent, **files},
-    )  # fmt: skip
+    await actions.remove_artist(
+        session,
+        manager,
+        artist_id,
+        delete_videos=delete_videos,
+        delete_files=delete_files,
+        permanent=permanent,
+        ip=client_ip(request),
+    )
 
 
 @router.post(

@@ -16,6 +16,7 @@ from mvidarr.errors import CONFLICT, InvalidInput, error_responses
 from mvidarr.kit.params import MAX_ID
 from mvidarr.kit.schemas import not_null
 from mvidarr.media.thumbnails import ThumbnailSize
+from mvidarr.state import DataDirDep
 
 router = APIRouter(tags=["artwork"])
 SizeQuery = Annotated[ThumbnailSize, Query(description="small (320 px), medium (640 px) or large (1280 px) wide.")]
@@ -45,12 +46,13 @@ def _image_response(request: Request, image: Image) -> Response:
 )
 async def video_thumbnail(
     request: Request,
+    data_dir: DataDirDep,
     session: SessionDep,
     video_id: Annotated[int, Path(ge=1, le=MAX_ID, description="Video id.")],
     size: SizeQuery = ThumbnailSize.MEDIUM,
 ) -> Response:
     fmt = service.pick_format(request.headers.get("accept"))
-    image = await service.video_thumbnail(session, request.app.state.settings.data_dir, video_id, size, fmt)
+    image = await service.video_thumbnail(session, data_dir, video_id, size, fmt)
     return _image_response(request, image)
 
 
@@ -64,12 +66,13 @@ async def video_thumbnail(
 )
 async def artist_image(
     request: Request,
+    data_dir: DataDirDep,
     session: SessionDep,
     artist_id: Annotated[int, Path(ge=1, le=MAX_ID, description="Artist id.")],
     size: SizeQuery = ThumbnailSize.MEDIUM,
 ) -> Response:
     fmt = service.pick_format(request.headers.get("accept"))
-    image = await service.artist_image(session, request.app.state.settings.data_dir, artist_id, size, fmt)
+    image = await service.artist_image(session, data_dir, artist_id, size, fmt)
     return _image_response(request, image)
 
 
@@ -84,12 +87,13 @@ async def artist_image(
 )
 async def artist_fanart(
     request: Request,
+    data_dir: DataDirDep,
     session: SessionDep,
     artist_id: Annotated[int, Path(ge=1, le=MAX_ID, description="Artist id.")],
     size: SizeQuery = ThumbnailSize.LARGE,
 ) -> Response:
     fmt = service.pick_format(request.headers.get("accept"))
-    image = await service.artist_fanart(session, request.app.state.settings.data_dir, artist_id, size, fmt)
+    image = await service.artist_fanart(session, data_dir, artist_id, size, fmt)
     return _image_response(request, image)
 
 
@@ -146,7 +150,7 @@ def _add_artwork_routes(kind: service.OwnerKind) -> None:
         name=f"upload_{kind}_artwork",
     )
     async def upload(
-        request: Request,
+        data_dir: DataDirDep,
         session: SessionDep,
         owner_id: OwnerIdPath,
         file: UploadField,
@@ -157,7 +161,7 @@ def _add_artwork_routes(kind: service.OwnerKind) -> None:
     ) -> ArtworkPublic:
         box = _crop_form(crop_x, crop_y, crop_width, crop_height)
         data = await _read(file)
-        return await service.upload(session, request.app.state.settings.data_dir, kind, owner_id, data, box)
+        return await service.upload(session, data_dir, kind, owner_id, data, box)
 
     @router.post(
         f"{base}/url",
@@ -171,9 +175,9 @@ def _add_artwork_routes(kind: service.OwnerKind) -> None:
         name=f"{kind}_artwork_from_url",
     )
     async def from_url(
-        request: Request, session: SessionDep, owner_id: OwnerIdPath, body: ArtworkFromUrl
+        data_dir: DataDirDep, session: SessionDep, owner_id: OwnerIdPath, body: ArtworkFromUrl
     ) -> ArtworkPublic:
-        return await service.from_url(session, request.app.state.settings.data_dir, kind, owner_id, body)
+        return await service.from_url(session, data_dir, kind, owner_id, body)
 
     @router.post(
         f"{base}/crop",
@@ -184,8 +188,10 @@ def _add_artwork_routes(kind: service.OwnerKind) -> None:
         responses=error_responses(400, 404, 409, 422),
         name=f"crop_{kind}_artwork",
     )
-    async def crop(request: Request, session: SessionDep, owner_id: OwnerIdPath, body: ArtworkCrop) -> ArtworkPublic:
-        return await service.recrop(session, request.app.state.settings.data_dir, kind, owner_id, body.crop)
+    async def crop(
+        data_dir: DataDirDep, session: SessionDep, owner_id: OwnerIdPath, body: ArtworkCrop
+    ) -> ArtworkPublic:
+        return await service.recrop(session, data_dir, kind, owner_id, body.crop)
 
 
 _add_artwork_routes("video")

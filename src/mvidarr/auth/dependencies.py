@@ -10,7 +10,7 @@ from fastapi import Depends, Request
 from fastapi.params import Depends as DependsParam
 
 from mvidarr.auth.guard import Guard, Principal
-from mvidarr.db import SAFE_METHODS, Database
+from mvidarr.db import SAFE_METHODS
 from mvidarr.errors import Forbidden, Unauthorized
 from mvidarr.models.user import Role
 
@@ -96,14 +96,7 @@ async def _guard(request: Request) -> Guard:
     return guard
 
 
-async def _database(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
-
-
 GuardDep = Annotated[Guard, Depends(_guard)]
-DatabaseDep = Annotated[Database, Depends(_database)]
-"""For flows that open their own units of work (no transaction held while hashing passwords)."""
 
 
 def client_ip(request: Request) -> str | None:

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response, status
 
 from mvidarr.auth import browser, service
-from mvidarr.auth.dependencies import PUBLIC, DatabaseDep, GuardDep, Reader, SignedIn, client_ip, user_agent
+from mvidarr.auth.dependencies import PUBLIC, GuardDep, Reader, SignedIn, client_ip, user_agent
 from mvidarr.auth.guard import REFRESH_COOKIE
 from mvidarr.auth.schemas import (
     LoginRequest,
@@ -25,6 +25,7 @@ from mvidarr.auth.schemas import (
 )
 from mvidarr.db import SessionDep
 from mvidarr.errors import Unauthorized, error_responses
+from mvidarr.state import DatabaseDep
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 SessionIdPath = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="Session id.")]

@@ -9,14 +9,15 @@ from fastapi import APIRouter, Path, Request, status
 from fastapi.responses import FileResponse
 
 from mvidarr.audit import service as audit
-from mvidarr.auth.dependencies import ADMIN, Admin, client_ip
+from mvidarr.auth.dependencies import ADMIN, Admin, GuardDep, client_ip
 from mvidarr.backups import service, uploads
 from mvidarr.backups.schemas import BackupList, BackupPublic, RestorePlan, RestoreRequest
+from mvidarr.config import SettingsDep
 from mvidarr.db import SessionDep
 from mvidarr.errors import error_responses
 from mvidarr.jobs import service as jobs
-from mvidarr.jobs.endpoints import ClockDep, HubDep
 from mvidarr.jobs.schemas import JobPublic
+from mvidarr.state import ClockDep, DatabaseDep, EventsDep, ProvidersIfRunningDep
 
 router = APIRouter(prefix="/backups", tags=["system"])
 NamePath = Annotated[
@@ -40,8 +41,8 @@ UPLOAD_BODY_LIMIT = uploads.MAX_UPLOAD_BYTES
     description="Backups in the backups folder, newest first, with what each holds (from its manifest).",
     responses=error_responses(401, 403),
 )
-async def list_backups(request: Request) -> BackupList:
-    return await service.list_backups(request.app.state.settings)
+async def list_backups(settings: SettingsDep) -> BackupList:
+    return await service.list_backups(settings)
 
 
 @router.post(
@@ -54,8 +55,8 @@ async def list_backups(request: Request) -> BackupList:
     "answered instead.",
     responses=error_responses(401, 403),
 )
-async def create_backup(session: SessionDep, admin: Admin, hub: HubDep, clock: ClockDep) -> JobPublic:
-    job, _created = await jobs.enqueue(session, hub, "system.backup", {}, created_by=admin.user_id, clock=clock)
+async def create_backup(session: SessionDep, admin: Admin, events: EventsDep, clock: ClockDep) -> JobPublic:
+    job, _created = await jobs.enqueue(session, events, "system.backup", {}, created_by=admin.user_id, clock=clock)
     return jobs.public(job)
 
 
@@ -70,8 +71,8 @@ async def create_backup(session: SessionDep, admin: Admin, hub: HubDep, clock: C
         **error_responses(401, 403, 404, 422),
     },
 )
-async def download_backup(request: Request, name: NamePath) -> FileResponse:
-    path = service.backup_path(request.app.state.settings, name)
+async def download_backup(settings: SettingsDep, name: NamePath) -> FileResponse:
+    path = service.backup_path(settings, name)
     return FileResponse(path, media_type="application/zip", filename=path.name)
 
 
@@ -82,8 +83,10 @@ async def download_backup(request: Request, name: NamePath) -> FileResponse:
     description="Removes the file from the backups folder.",
     responses=error_responses(401, 403, 404, 422),
 )
-async def delete_backup(request: Request, session: SessionDep, admin: Admin, name: NamePath) -> None:
-    await service.delete_backup(request.app.state.settings, name)
+async def delete_backup(
+    request: Request, settings: SettingsDep, session: SessionDep, admin: Admin, name: NamePath
+) -> None:
+    await service.delete_backup(settings, name)
     audit.record(session, "backup.deleted", actor=admin, ip=client_ip(request), target_type="backup",
                  details={"name": name})  # fmt: skip
 
@@ -103,8 +106,8 @@ async def delete_backup(request: Request, session: SessionDep, admin: Admin, nam
     },
     responses=error_responses(401, 403, 413, 422),
 )
-async def upload_backup(request: Request, session: SessionDep, admin: Admin) -> BackupPublic:
-    result = await uploads.receive(request.app.state.settings, request.stream())
+async def upload_backup(request: Request, settings: SettingsDep, session: SessionDep, admin: Admin) -> BackupPublic:
+    result = await uploads.receive(settings, request.stream())
     audit.record(session, "backup.uploaded", actor=admin, ip=client_ip(request), target_type="backup",
                  details={"name": result.name})  # fmt: skip
     return result
@@ -120,18 +123,25 @@ async def upload_backup(request: Request, session: SessionDep, admin: Admin) -> 
     "MVidarr (409) and for a damaged one (422).",
     responses=error_responses(401, 403, 404, 409, 422),
 )
-async def restore_backup(request: Request, admin: Admin, name: NamePath, body: RestoreRequest) -> RestorePlan:
-    state = request.app.state
-    path = service.backup_path(state.settings, name)
+async def restore_backup(
+    request: Request,
+    settings: SettingsDep,
+    db: DatabaseDep,
+    guard: GuardDep,
+    providers: ProvidersIfRunningDep,
+    admin: Admin,
+    name: NamePath,
+    body: RestoreRequest,
+) -> RestorePlan:
+    path = service.backup_path(settings, name)
     result = await service.restore(
-        state.db, state.settings, path, passphrase=body.passphrase, dry_run=body.dry_run, refuse_running_jobs=True
+        db, settings, path, passphrase=body.passphrase, dry_run=body.dry_run, refuse_running_jobs=True
     )
     if not body.dry_run:
-        state.auth.forget_api_keys()
-        providers = getattr(state, "providers", None)
+        guard.forget_api_keys()
         if providers is not None:
             providers.invalidate()
-        async with state.db.writer() as session:
+        async with db.writer() as session:
             audit.record(session, "backup.restored", actor=admin, ip=client_ip(request), target_type="backup",
                          details={"name": name, "migrated": result.migrate_after})  # fmt: skip
             await session.commit()

@@ -17,13 +17,13 @@ from mvidarr.connections.schemas import (
 )
 from mvidarr.db import SessionDep
 from mvidarr.errors import error_responses
-from mvidarr.jobs.endpoints import ClockDep, HubDep
 from mvidarr.jobs.schemas import JobPublic
 from mvidarr.kit.pagination import Page, PageDep
 from mvidarr.kit.params import MAX_ID
 from mvidarr.network.dependencies import PolicyDep
-from mvidarr.notifications.endpoints import DbDep
 from mvidarr.notifications.schemas import DeliveryPublic
+from mvidarr.state import ClockDep, EventsDep
+from mvidarr.state import DatabaseDep as DbDep
 
 router = APIRouter(prefix="/connections", tags=["connections"])
 ConnectionIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Connection id.")]
@@ -187,6 +187,6 @@ async def delete_watch_link(
     responses=error_responses(401, 403, 404, 422),
 )
 async def start_watch_sync(
-    session: SessionDep, admin: Admin, connection_id: ConnectionIdPath, hub: HubDep, clock: ClockDep
+    session: SessionDep, admin: Admin, connection_id: ConnectionIdPath, events: EventsDep, clock: ClockDep
 ) -> JobPublic:
-    return await service.start_watch_sync(session, hub, clock, connection_id, admin.user_id)
+    return await service.start_watch_sync(session, events, clock, connection_id, admin.user_id)

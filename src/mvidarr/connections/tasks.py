@@ -12,7 +12,7 @@ from mvidarr.jobs.context import JobContext
 from mvidarr.jobs.registry import JobResult, Role, job_type
 from mvidarr.jobs.schedules import DefaultSchedule, register_default
 from mvidarr.kit.params import MAX_ID
-from mvidarr.network.policy import policy_from_settings
+from mvidarr.network.settings import policy_from_settings
 from mvidarr.notifications.senders import SendFailed
 
 WATCH_SYNC = "connections.watch_sync"

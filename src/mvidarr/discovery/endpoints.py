@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
-from mvidarr.auth.dependencies import MANAGER, READONLY, DatabaseDep, Manager
+from mvidarr.auth.dependencies import MANAGER, READONLY, Manager
 from mvidarr.db import SessionDep
 from mvidarr.discovery import ical, service
 from mvidarr.discovery import tasks as _tasks  # noqa: F401  (registers the discovery job types)
@@ -20,12 +20,11 @@ from mvidarr.discovery.schemas import (
 )
 from mvidarr.errors import error_responses
 from mvidarr.jobs import service as jobs
-from mvidarr.jobs.endpoints import ClockDep, HubDep
 from mvidarr.jobs.schemas import JobPublic
 from mvidarr.kit.pagination import Page, PageDep
 from mvidarr.kit.params import MAX_ID, sort_query
 from mvidarr.models import VideoKind
-from mvidarr.providers.endpoints import HubDep as ProvidersDep
+from mvidarr.state import ClockDep, DatabaseDep, EventsDep, ProvidersDep
 
 router = APIRouter(tags=["discovery"])
 ArtistIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Artist id.")]
@@ -42,9 +41,9 @@ ArtistIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Artist id.")]
     responses=error_responses(404, 422),
 )
 async def discover_artist(
-    session: SessionDep, manager: Manager, hub: HubDep, clock: ClockDep, artist_id: ArtistIdPath
+    session: SessionDep, manager: Manager, events: EventsDep, clock: ClockDep, artist_id: ArtistIdPath
 ) -> JobPublic:
-    job = await service.start_discover(session, hub, clock, artist_id, manager.user_id)
+    job = await service.start_discover(session, events, clock, artist_id, manager.user_id)
     return jobs.public(job)
 
 

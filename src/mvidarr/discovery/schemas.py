@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from mvidarr.artists.schemas import ArtistRef
 from mvidarr.kit.params import MAX_ID
@@ -81,3 +81,13 @@ class CalendarItem(Schema):
     kind: VideoKind
     status: VideoStatus
     release_date: dt.date
+
+
+ARTIST_DISCOVER = "artist.discover"
+"""The job type that discovers one artist's videos (registered in `discovery.tasks`)."""
+
+
+class ArtistDiscoverParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    artist_id: Annotated[int, Field(ge=1, le=MAX_ID, description="The artist to discover videos for.")]

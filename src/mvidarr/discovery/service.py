@@ -22,6 +22,8 @@ from mvidarr.discovery.grouping import DiscoveredVideo, SourceItem, find_existin
 from mvidarr.discovery.removals import remember_removal
 from mvidarr.discovery.repository import WantedFilter
 from mvidarr.discovery.schemas import (
+    ARTIST_DISCOVER,
+    ArtistDiscoverParams,
     CalendarItem,
     DiscoveryAction,
     DiscoveryPreview,
@@ -329,8 +331,6 @@ async def calendar(session: AsyncSession, start: date, end: date) -> list[Calend
 async def start_discover(
     session: AsyncSession, hub: EventHub, clock: Clock, artist_id: int, user_id: int | None
 ) -> Job:
-    from mvidarr.discovery.tasks import ARTIST_DISCOVER, ArtistDiscoverParams
-
     await get_artist(session, artist_id)
     job, _created = await jobs.enqueue(
         session, hub, ARTIST_DISCOVER, ArtistDiscoverParams(artist_id=artist_id), created_by=user_id, clock=clock

@@ -5,33 +5,24 @@ from __future__ import annotations
 
 import math
 from datetime import timedelta
-from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
 from mvidarr.discovery import service, sources
+from mvidarr.discovery.schemas import ARTIST_DISCOVER, ArtistDiscoverParams
 from mvidarr.discovery.settings import INTERVAL_HOURS
 from mvidarr.events.hub import Event
 from mvidarr.jobs.context import JobContext, RetryableJobError
 from mvidarr.jobs.registry import JobResult, Role, job_type
 from mvidarr.jobs.schedules import DefaultSchedule, register_default
-from mvidarr.kit.params import MAX_ID
 from mvidarr.models import Artist
 from mvidarr.notifications import catalogue
 from mvidarr.notifications.catalogue import raise_event
-from mvidarr.providers.hub import current
 from mvidarr.settings import service as runtime_settings
 
-ARTIST_DISCOVER = "artist.discover"
 LIBRARY_DISCOVER = "library.discover"
 SCHEDULE_PERIOD_S = 3600
-
-
-class ArtistDiscoverParams(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    artist_id: Annotated[int, Field(ge=1, le=MAX_ID, description="The artist to discover videos for.")]
 
 
 class LibraryDiscoverParams(BaseModel):
@@ -55,7 +46,7 @@ async def discover_artist(ctx: JobContext, artist_id: int) -> JobResult:
             raise ArtistVanished(f"artist {artist_id} does not exist")
         ids = sources.ArtistIds.of(artist)
     await ctx.progress(0.1, f"asking the sources for {ids.name}'s videos")
-    collected = await sources.collect(current(), ids)
+    collected = await sources.collect(ctx.providers, ids)
     for name, error in collected.errors.items():
         await ctx.log("warning", f"{name}: {error}")
     if not collected.asked:
@@ -86,7 +77,7 @@ async def discover_artist(ctx: JobContext, artist_id: int) -> JobResult:
         if counts["added"] or counts["ignored"] or counts["updated"]:
             # The browser refreshes the artist's videos and the wanted list when it hears this.
             found = {k: counts[k] for k in ("added", "ignored", "updated")}
-            await ctx.hub.emit(
+            await ctx.events.emit(
                 session,
                 Event(
                     type="artist.updated",

@@ -3,9 +3,10 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, UploadFile, status
+from fastapi import APIRouter, Path, Query, UploadFile, status
 
 from mvidarr.auth.dependencies import Admin, Member, Reader
+from mvidarr.config import SettingsDep
 from mvidarr.db import SessionDep
 from mvidarr.downloads import cookies, service, update_tasks, updates
 from mvidarr.downloads import settings as _settings  # noqa: F401  (defines the downloads.* settings)
@@ -21,32 +22,17 @@ from mvidarr.downloads.schemas import (
     YtDlpUpdateRequest,
 )
 from mvidarr.errors import Conflict, Forbidden, error_responses
-from mvidarr.events.hub import EventHub
 from mvidarr.jobs import service as jobs
-from mvidarr.jobs.clock import Clock
 from mvidarr.jobs.schemas import JobPublic
 from mvidarr.kit.pagination import Page, PageDep
 from mvidarr.kit.params import MAX_ID
 from mvidarr.models.user import Role
 from mvidarr.network.dependencies import PolicyDep
 from mvidarr.settings import service as runtime_settings
+from mvidarr.state import ClockDep, DataDirDep, EventsDep
 
 router = APIRouter(tags=["downloads"])
 VideoIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Video id.")]
-
-
-async def _hub(request: Request) -> EventHub:
-    hub: EventHub = request.app.state.hub
-    return hub
-
-
-async def _clock(request: Request) -> Clock:
-    clock: Clock = request.app.state.clock
-    return clock
-
-
-HubDep = Annotated[EventHub, Depends(_hub)]
-ClockDep = Annotated[Clock, Depends(_clock)]
 
 
 @router.post(
@@ -61,11 +47,11 @@ ClockDep = Annotated[Clock, Depends(_clock)]
     responses=error_responses(400, 401, 403, 409, 422),
 )
 async def download_many(
-    session: SessionDep, principal: Member, hub: HubDep, clock: ClockDep, body: BulkDownloadRequest
+    session: SessionDep, principal: Member, events: EventsDep, clock: ClockDep, body: BulkDownloadRequest
 ) -> JobPublic:
     if body.video_ids is None and not principal.role.at_least(Role.MANAGER):
         raise Forbidden("downloading by filter or selection needs the manager role; send video_ids")
-    job = await service.queue_bulk(session, hub, clock, body, created_by=principal.user_id)
+    job = await service.queue_bulk(session, events, clock, body, created_by=principal.user_id)
     return JobPublic.model_validate(job)
 
 
@@ -84,7 +70,7 @@ async def download_many(
 async def download_video(
     session: SessionDep,
     principal: Member,
-    hub: HubDep,
+    events: EventsDep,
     clock: ClockDep,
     video_id: VideoIdPath,
     policy: PolicyDep,
@@ -95,7 +81,7 @@ async def download_video(
         raise Forbidden("choosing the source needs the manager role")
     job = await service.queue_download(
         session,
-        hub,
+        events,
         clock,
         video_id,
         source_url=source_url,
@@ -143,8 +129,8 @@ async def download_history(
     description="Whether a cookies file for yt-dlp is stored (its content is never returned).",
     responses=error_responses(401, 403),
 )
-async def cookies_status(request: Request, _admin: Admin) -> CookiesStatus:
-    return await asyncio.to_thread(cookies.status, request.app.state.settings.data_dir)
+async def cookies_status(data_dir: DataDirDep, _admin: Admin) -> CookiesStatus:
+    return await asyncio.to_thread(cookies.status, data_dir)
 
 
 @router.put(
@@ -155,9 +141,9 @@ async def cookies_status(request: Request, _admin: Admin) -> CookiesStatus:
     "Multipart upload, field `file`, at most 1 MiB.",
     responses=error_responses(400, 401, 403, 413, 422),
 )
-async def upload_cookies(request: Request, _admin: Admin, file: UploadFile) -> CookiesStatus:
+async def upload_cookies(data_dir: DataDirDep, _admin: Admin, file: UploadFile) -> CookiesStatus:
     data = await file.read(cookies.MAX_BYTES + 1)
-    return await asyncio.to_thread(cookies.store, request.app.state.settings.data_dir, data)
+    return await asyncio.to_thread(cookies.store, data_dir, data)
 
 
 @router.delete(
@@ -168,8 +154,8 @@ async def upload_cookies(request: Request, _admin: Admin, file: UploadFile) -> C
     description="Deletes the stored cookies file; downloads run without cookies again.",
     responses=error_responses(401, 403),
 )
-async def delete_cookies(request: Request, _admin: Admin) -> None:
-    await asyncio.to_thread(cookies.remove, request.app.state.settings.data_dir)
+async def delete_cookies(data_dir: DataDirDep, _admin: Admin) -> None:
+    await asyncio.to_thread(cookies.remove, data_dir)
 
 
 @router.get(
@@ -180,8 +166,8 @@ async def delete_cookies(request: Request, _admin: Admin) -> None:
     "outdated, the update mode (setting `downloads.ytdlp_updates`) and the last update job. Admins only.",
     responses=error_responses(401, 403),
 )
-async def ytdlp_status(request: Request, session: SessionDep, _admin: Admin) -> YtDlpStatus:
-    python = request.app.state.settings.ytdlp_python or updates.default_python()
+async def ytdlp_status(settings: SettingsDep, session: SessionDep, _admin: Admin) -> YtDlpStatus:
+    python = settings.ytdlp_python or updates.default_python()
     return await service.ytdlp_status(session, await updates.installed_version(python))
 
 
@@ -193,9 +179,9 @@ async def ytdlp_status(request: Request, session: SessionDep, _admin: Admin) -> 
     description="Starts `ytdlp.check` (the daily schedule's job). Admins only.",
     responses=error_responses(401, 403),
 )
-async def ytdlp_check(session: SessionDep, admin: Admin, hub: HubDep, clock: ClockDep) -> JobPublic:
+async def ytdlp_check(session: SessionDep, admin: Admin, events: EventsDep, clock: ClockDep) -> JobPublic:
     job, _created = await jobs.enqueue(
-        session, hub, update_tasks.CHECK, update_tasks.CheckParams(), created_by=admin.user_id, clock=clock
+        session, events, update_tasks.CHECK, update_tasks.CheckParams(), created_by=admin.user_id, clock=clock
     )
     return jobs.public(job)
 
@@ -213,10 +199,12 @@ async def ytdlp_check(session: SessionDep, admin: Admin, hub: HubDep, clock: Clo
     responses=error_responses(401, 403, 409, 422),
 )
 async def ytdlp_update(
-    session: SessionDep, admin: Admin, hub: HubDep, clock: ClockDep, body: YtDlpUpdateRequest | None = None
+    session: SessionDep, admin: Admin, events: EventsDep, clock: ClockDep, body: YtDlpUpdateRequest | None = None
 ) -> JobPublic:
     if await runtime_settings.get_value(session, keys.YTDLP_UPDATES) == "pinned":
         raise Conflict(f"yt-dlp is pinned (setting {keys.YTDLP_UPDATES}); change it to update")
     params = update_tasks.UpdateParams(version=body.version if body is not None else None)
-    job, _created = await jobs.enqueue(session, hub, update_tasks.UPDATE, params, created_by=admin.user_id, clock=clock)
+    job, _created = await jobs.enqueue(
+        session, events, update_tasks.UPDATE, params, created_by=admin.user_id, clock=clock
+    )
     return jobs.public(job)

@@ -103,7 +103,7 @@ async def _restore(ctx: JobContext, entry_ids: list[int]) -> None:
     for entry_id in entry_ids:
         try:
             async with ctx.session() as session:
-                await restore(session, ctx.hub, ctx.clock, entry_id, None)
+                await restore(session, ctx.events, ctx.clock, entry_id, None)
                 await session.commit()
             await ctx.log("warning", f"placing the upgrade failed; trash entry {entry_id} was restored")
         except Exception as exc:  # the file stays in the trash, where the user can restore it
@@ -115,11 +115,7 @@ async def after_placement(
 ) -> None:
     """Write the NFO (the organiser's writer) and grab a thumbnail; neither failing fails the download."""
     await _write_nfo(ctx, video_id, placed, probe, source_thumbnail)
-    from mvidarr.downloads.tasks import _config
-
-    if _config.data_dir is None:
-        return
-    folder = video_thumbnail_folder(_config.data_dir, video_id)
+    folder = video_thumbnail_folder(ctx.data_dir, video_id)
     try:
         made = await ctx.to_process(grab_thumbnail, str(placed.path), str(folder), probe.duration_s)
     except Exception as exc:  # no thumbnail is not a failed download
@@ -130,7 +126,7 @@ async def after_placement(
             await session.execute(
                 update(Video)
                 .where(Video.id == video_id)
-                .values(thumbnail_path=folder.relative_to(_config.data_dir).as_posix(), artwork_source="download")
+                .values(thumbnail_path=folder.relative_to(ctx.data_dir).as_posix(), artwork_source="download")
             )
             await session.commit()
 

@@ -18,13 +18,12 @@ class SearchResult:
 
 async def search_sources(ctx: JobContext, wanted: Wanted, limit: int) -> SearchResult:
     """YouTube search results as unranked candidates, or why the search could not be made."""
-    from mvidarr.providers import hub as providers
     from mvidarr.providers.errors import ProviderError, ProviderNotConfigured, ProviderUnavailable
 
     try:
-        client = await providers.current().client("youtube")
+        client = await ctx.providers.client("youtube")
         found = await client.search_videos(wanted.artist, wanted.title, limit=limit)
-    except RuntimeError as exc:  # no provider hub in this process
+    except RuntimeError as exc:  # this worker was given no provider hub
         await ctx.log("warning", f"cannot search for a source: {exc}")
         return SearchResult([], failure=f"the search cannot run in this process ({exc})")
     except ProviderNotConfigured as exc:

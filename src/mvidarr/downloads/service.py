@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -35,7 +36,8 @@ from mvidarr.kit.pagination import Page, PageParams
 from mvidarr.library.service import require_root_folder
 from mvidarr.library.titles import parse_title
 from mvidarr.models import Artist, Job, JobStatus, Video, VideoStatus
-from mvidarr.network.policy import FetchFailed, NetworkPolicy, NetworkRefused, policy_from_settings
+from mvidarr.network.policy import FetchFailed, NetworkPolicy, NetworkRefused
+from mvidarr.network.settings import policy_from_settings
 from mvidarr.settings import service as runtime_settings
 from mvidarr.videos import repository as video_repository
 from mvidarr.videos import service as videos
@@ -45,6 +47,7 @@ DOWNLOAD = "video.download"
 BULK = "video.download_bulk"
 MAX_BULK = 5000
 INFO_TIMEOUT_S = 60.0
+"""How long adding a video from a source URL waits for yt-dlp to read the source's title."""
 PUT_DOWNLOADS = "put downloaded files in"
 
 
@@ -141,10 +144,18 @@ async def queue_bulk(
 
 
 async def _source_metadata(url: str, policy: NetworkPolicy) -> dict[str, Any]:
+    """The source's title, channel and duration, read by yt-dlp within `INFO_TIMEOUT_S` (the request
+    waits for it; on the deadline the yt-dlp process group is killed and the answer is 502)."""
     try:
-        return await ytdlp.list_formats(
-            {"url": url, "socket_timeout": 15.0, "retries": 1}, policy=policy, should_stop=None
-        )
+        async with asyncio.timeout(INFO_TIMEOUT_S):
+            return await ytdlp.list_formats(
+                {"url": url, "socket_timeout": 15.0, "retries": 1}, policy=policy, should_stop=None
+            )
+    except TimeoutError:
+        raise FetchFailed(
+            f"the source did not answer within {INFO_TIMEOUT_S:g} s; try again later, or send artist_name "
+            "and title so the video is added without reading the source first"
+        ) from None
     except ytdlp.YtDlpFailed as exc:
         if exc.kind == "refused":
             raise NetworkRefused(exc.message) from None

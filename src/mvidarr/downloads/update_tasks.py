@@ -11,7 +11,8 @@ from mvidarr.downloads import updates
 from mvidarr.jobs.context import JobContext, RetryableJobError
 from mvidarr.jobs.registry import JobResult, Role, job_type
 from mvidarr.jobs.schedules import DefaultSchedule, register_default
-from mvidarr.network.policy import FetchFailed, policy_from_settings
+from mvidarr.network.policy import FetchFailed
+from mvidarr.network.settings import policy_from_settings
 from mvidarr.settings import service as runtime_settings
 
 CHECK = "ytdlp.check"

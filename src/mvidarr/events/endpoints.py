@@ -27,11 +27,14 @@ import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from mvidarr.auth.guard import API_KEY_HEADER, Principal
+from mvidarr.config import SettingsDep
 from mvidarr.db import Database, utcnow
-from mvidarr.events.hub import EventHub, Subscription
+from mvidarr.events.hub import Subscription
 from mvidarr.jobs import repository as jobs_repository
 from mvidarr.jobs import service as jobs_service
+from mvidarr.jobs import transitions
 from mvidarr.jobs.service import Actor
+from mvidarr.state import DatabaseDep, EventsDep
 
 router = APIRouter(tags=["events"])
 log = logging.getLogger("mvidarr.events")
@@ -160,12 +163,12 @@ async def _snapshot(db: Database, topic: str, viewer: Actor) -> dict[str, Any]:
     async with db.reader() as session:
         if topic == "jobs":
             jobs = await jobs_repository.active(session, SNAPSHOT_JOBS, jobs_service.visibility(viewer))
-            return {"jobs": [jobs_service.job_data(job) for job in jobs]}
+            return {"jobs": [transitions.job_data(job) for job in jobs]}
         if topic.startswith("job:"):
             job = await jobs_repository.get(session, int(topic.split(":", 1)[1]))
             if job is None or not jobs_service.may_see(viewer, job.type, job.created_by):
                 return {"job": None}
-            return {"job": jobs_service.job_data(job)}
+            return {"job": transitions.job_data(job)}
     return {}
 
 
@@ -206,10 +209,8 @@ async def _sender(
 
 
 @router.websocket("/ws", name="events")
-async def events_socket(ws: WebSocket) -> None:
-    hub: EventHub = ws.app.state.hub
-    db: Database = ws.app.state.db
-    heartbeat_s = float(ws.app.state.settings.ws_heartbeat_s)
+async def events_socket(ws: WebSocket, hub: EventsDep, db: DatabaseDep, settings: SettingsDep) -> None:
+    heartbeat_s = float(settings.ws_heartbeat_s)
     await ws.accept()
     subscription: Subscription | None = None
     sender: asyncio.Task[int] | None = None

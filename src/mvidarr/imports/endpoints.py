@@ -17,10 +17,9 @@ from mvidarr.imports.schemas import (
     ImportListUpdate,
     ImportResult,
 )
-from mvidarr.jobs.endpoints import ClockDep, HubDep
 from mvidarr.kit.params import MAX_ID
 from mvidarr.network.dependencies import PolicyDep
-from mvidarr.providers.endpoints import HubDep as ProvidersDep
+from mvidarr.state import ClockDep, EventsDep, ProvidersDep
 
 router = APIRouter(prefix="/import", tags=["discovery"])
 
@@ -40,7 +39,7 @@ router = APIRouter(prefix="/import", tags=["discovery"])
 async def import_artists(
     session: SessionDep,
     manager: Manager,
-    events: HubDep,
+    events: EventsDep,
     clock: ClockDep,
     providers: ProvidersDep,
     policy: PolicyDep,
@@ -122,7 +121,7 @@ async def delete_import_list(session: SessionDep, list_id: ListIdPath) -> None:
 async def sync_import_list(
     session: SessionDep,
     manager: Manager,
-    events: HubDep,
+    events: EventsDep,
     clock: ClockDep,
     providers: ProvidersDep,
     policy: PolicyDep,

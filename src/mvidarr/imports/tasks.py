@@ -12,8 +12,7 @@ from mvidarr.jobs.context import JobContext
 from mvidarr.jobs.registry import JobResult, Role, job_type
 from mvidarr.jobs.schedules import DefaultSchedule, register_default
 from mvidarr.kit.params import MAX_ID
-from mvidarr.network.policy import policy_from_settings
-from mvidarr.providers.hub import current
+from mvidarr.network.settings import policy_from_settings
 
 SYNC = "imports.sync"
 SYNC_DUE = "imports.sync_due"
@@ -47,7 +46,7 @@ async def sync_list(ctx: JobContext, params: ImportListSyncParams) -> JobResult:
         policy = await policy_from_settings(session)
     await ctx.progress(0.1, "reading the list")
     try:
-        listed = await sources.read(current(), request, policy)
+        listed = await sources.read(ctx.providers, request, policy)
     except MvidarrError as exc:
         async with ctx.session() as session:
             lists.record(await lists.get_list(session, params.import_list_id), ctx.now(), result=None, error=str(exc))
@@ -55,7 +54,7 @@ async def sync_list(ctx: JobContext, params: ImportListSyncParams) -> JobResult:
         raise
     ctx.check_abort()
     async with ctx.session() as session:
-        result = await service.import_artists(session, ctx.hub, ctx.clock, request, listed, ctx.created_by)
+        result = await service.import_artists(session, ctx.events, ctx.clock, request, listed, ctx.created_by)
         lists.record(await lists.get_list(session, params.import_list_id), ctx.now(), result=result, error=None)
         await session.commit()
     await ctx.log("info", f"{len(listed)} artists listed: {result.added} added, {result.existing} already there")

@@ -15,15 +15,19 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from mvidarr.jobs import repository, service
+from mvidarr.jobs import repository, service, transitions
 from mvidarr.jobs.clock import Clock
+from mvidarr.media.ffmpeg import ffmpeg_binary
 from mvidarr.models import Job
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from mvidarr.config import Settings
     from mvidarr.db import Database
     from mvidarr.events.hub import EventHub
     from mvidarr.jobs.runner import Runner
+    from mvidarr.providers.hub import ProviderHub
 
 log = logging.getLogger("mvidarr.jobs")
 PROGRESS_EVERY_S = 0.25
@@ -81,9 +85,17 @@ class JobContext:
         return self._runner.db.reader
 
     @property
-    def hub(self) -> EventHub:
+    def events(self) -> EventHub:
         """The event hub, for handlers that announce changes to what they work on (`video.updated`...)."""
-        return self._runner.hub
+        return self._runner.events
+
+    @property
+    def providers(self) -> ProviderHub:
+        """The provider hub (MusicBrainz, IMVDb, YouTube...) the worker was given."""
+        providers = self._runner.providers
+        if providers is None:
+            raise RuntimeError("this worker runs without a provider hub; pass `providers=` to its Runner")
+        return providers
 
     @property
     def clock(self) -> Clock:
@@ -98,6 +110,16 @@ class JobContext:
     def settings(self) -> Settings:
         """The process settings (data dir, secret key) the worker runs with."""
         return self._runner.settings
+
+    @property
+    def data_dir(self) -> Path:
+        """The data dir: artwork, temp downloads, cookies, backups live under it."""
+        return self._runner.settings.data_dir
+
+    @property
+    def ffmpeg(self) -> str:
+        """The ffmpeg binary to run (the configured one, else the bundled one)."""
+        return ffmpeg_binary(self._runner.settings.ffmpeg_path)
 
     def should_abort(self) -> bool:
         """True once the job was cancelled or the worker is shutting down: stop soon."""
@@ -145,8 +167,8 @@ class JobContext:
         values["heartbeat_at"] = now
         runner = self._runner
         async with runner.db.writer() as session:
-            kept = await service.write_progress(
-                session, runner.hub, self.job_id, runner.worker_id, values, service.after(now, runner.lease_s)
+            kept = await transitions.write_progress(
+                session, runner.events, self.job_id, runner.worker_id, values, transitions.after(now, runner.lease_s)
             )
             await session.commit()
         if not kept:
@@ -176,7 +198,7 @@ class JobContext:
         async with runner.db.writer() as session:
             job, _created = await service.enqueue(
                 session,
-                runner.hub,
+                runner.events,
                 job_type,
                 params,
                 priority=priority,
@@ -196,7 +218,7 @@ class JobContext:
         async with runner.db.writer() as session:
             jobs = await service.enqueue_many(
                 session,
-                runner.hub,
+                runner.events,
                 job_type,
                 params,
                 priority=priority,

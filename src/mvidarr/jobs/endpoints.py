@@ -2,16 +2,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, status
+from fastapi import APIRouter, Path, Query, status
 
 from mvidarr.auth.dependencies import Admin, Manager, Member, Reader
 from mvidarr.auth.guard import Principal
 from mvidarr.db import SessionDep
 from mvidarr.errors import error_responses
-from mvidarr.events.hub import EventHub
 from mvidarr.jobs import schedules, service
 from mvidarr.jobs import tasks as _builtin_tasks  # noqa: F401  (registers the built-in job types)
-from mvidarr.jobs.clock import Clock
 from mvidarr.jobs.repository import JobFilter
 from mvidarr.jobs.schemas import (
     JobCreate,
@@ -27,21 +25,12 @@ from mvidarr.kit.pagination import Page, PageDep
 from mvidarr.kit.params import MAX_ID
 from mvidarr.models import JobStatus
 from mvidarr.models.user import Role
+from mvidarr.state import ClockDep, EventsDep
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 schedules_router = APIRouter(prefix="/schedules", tags=["schedules"])
 JobIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Job id.")]
 ScheduleIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Schedule id.")]
-
-
-async def _hub(request: Request) -> EventHub:
-    hub: EventHub = request.app.state.hub
-    return hub
-
-
-async def _clock(request: Request) -> Clock:
-    clock: Clock = request.app.state.clock
-    return clock
 
 
 def _is_admin(principal: Principal) -> bool:
@@ -50,10 +39,6 @@ def _is_admin(principal: Principal) -> bool:
 
 def _actor(principal: Principal) -> service.Actor:
     return service.Actor(user_id=principal.user_id, role=principal.role)
-
-
-HubDep = Annotated[EventHub, Depends(_hub)]
-ClockDep = Annotated[Clock, Depends(_clock)]
 
 
 @router.get(
@@ -98,11 +83,11 @@ async def list_jobs(
     responses=error_responses(401, 403, 400, 404, 413, 422),
 )
 async def create_job(
-    session: SessionDep, principal: Member, hub: HubDep, clock: ClockDep, body: JobCreate
+    session: SessionDep, principal: Member, events: EventsDep, clock: ClockDep, body: JobCreate
 ) -> JobPublic:
     service.check_may_start(body.type, principal.role)
     job, _created = await service.enqueue(
-        session, hub, body.type, body.params, priority=body.priority, created_by=principal.user_id, clock=clock
+        session, events, body.type, body.params, priority=body.priority, created_by=principal.user_id, clock=clock
     )
     return service.public(job, with_detail=_is_admin(principal))
 
@@ -162,9 +147,9 @@ async def get_job_logs(session: SessionDep, principal: Reader, page: PageDep, jo
     responses=error_responses(401, 403, 404, 409, 422),
 )
 async def cancel_job(
-    session: SessionDep, principal: Member, hub: HubDep, clock: ClockDep, job_id: JobIdPath
+    session: SessionDep, principal: Member, events: EventsDep, clock: ClockDep, job_id: JobIdPath
 ) -> JobPublic:
-    job = await service.cancel_job(session, hub, job_id, actor=_actor(principal), clock=clock)
+    job = await service.cancel_job(session, events, job_id, actor=_actor(principal), clock=clock)
     return service.public(job, with_detail=_is_admin(principal))
 
 
@@ -177,9 +162,9 @@ async def cancel_job(
     responses=error_responses(401, 403, 404, 409, 422),
 )
 async def retry_job(
-    session: SessionDep, principal: Member, hub: HubDep, clock: ClockDep, job_id: JobIdPath
+    session: SessionDep, principal: Member, events: EventsDep, clock: ClockDep, job_id: JobIdPath
 ) -> JobPublic:
-    job = await service.retry_job(session, hub, job_id, actor=_actor(principal), clock=clock)
+    job = await service.retry_job(session, events, job_id, actor=_actor(principal), clock=clock)
     return service.public(job, with_detail=_is_admin(principal))
 
 
@@ -254,7 +239,7 @@ async def delete_schedule(session: SessionDep, _principal: Admin, schedule_id: S
     responses=error_responses(401, 403, 404, 409, 422),
 )
 async def run_schedule(
-    session: SessionDep, principal: Admin, hub: HubDep, clock: ClockDep, schedule_id: ScheduleIdPath
+    session: SessionDep, principal: Admin, events: EventsDep, clock: ClockDep, schedule_id: ScheduleIdPath
 ) -> JobPublic:
-    job = await schedules.run_now(session, hub, schedule_id, clock, actor=_actor(principal))
+    job = await schedules.run_now(session, events, schedule_id, clock, actor=_actor(principal))
     return service.public(job, with_detail=_is_admin(principal))

@@ -21,20 +21,23 @@ import uuid
 from collections.abc import Coroutine, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from mvidarr.config import Settings
 from mvidarr.db import Database
 from mvidarr.events.hub import Event, EventHub
-from mvidarr.jobs import registry, repository, schedules, service
+from mvidarr.jobs import registry, repository, schedules, transitions
 from mvidarr.jobs.clock import Clock, backoff_s
 from mvidarr.jobs.context import JobContext, JobDeferred, JobInterrupted, RetryableJobError
 from mvidarr.jobs.metrics import METRICS
 from mvidarr.kit.lifetime import die_with_parent
 from mvidarr.models import Job, JobStatus
 from mvidarr.settings import service as runtime_settings
+
+if TYPE_CHECKING:
+    from mvidarr.providers.hub import ProviderHub
 
 log = logging.getLogger("mvidarr.jobs")
 BUILTIN_MODULES = (
@@ -132,15 +135,17 @@ class Runner:
     def __init__(
         self,
         db: Database,
-        hub: EventHub,
+        events: EventHub,
         settings: Settings,
         *,
+        providers: ProviderHub | None = None,
         slots: int | None = None,
         clock: Clock | None = None,
         run_schedules: bool = True,
     ) -> None:
         self.db = db
-        self.hub = hub
+        self.events = events
+        self.providers = providers
         self.settings = settings
         self.slots = settings.worker_slots if slots is None else slots
         self.clock = clock or Clock()
@@ -154,7 +159,7 @@ class Runner:
         self.stopping = False
         self.died: BaseException | None = None
         self._running: dict[int, Running] = {}
-        self._outcomes: list[service.Outcome] = []
+        self._outcomes: list[transitions.Outcome] = []
         self._wake = asyncio.Event()
         self._side: list[asyncio.Task[None]] = []
         self._pool: ProcessPoolExecutor | None = None
@@ -170,7 +175,7 @@ class Runner:
     # -- lifecycle -------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        self.hub.add_listener(self._on_event)
+        self.events.add_listener(self._on_event)
         loops: list[tuple[str, Coroutine[Any, Any, None]]] = [
             ("dispatch", self._dispatch_loop()),
             ("heartbeat", self._heartbeat_loop()),
@@ -202,7 +207,7 @@ class Runner:
         self.stopping = True
         self._stopped.set()
         self.wake()
-        self.hub.remove_listener(self._on_event)
+        self.events.remove_listener(self._on_event)
         grace = self.shutdown_grace_s if grace_s is None else grace_s
         tasks = [r.task for r in self._running.values()]
         if tasks:
@@ -342,14 +347,14 @@ class Runner:
         self._limits, self._limits_at = limits, time.monotonic()
         return limits
 
-    async def _store(self, outcomes: list[service.Outcome], free: int) -> int:
+    async def _store(self, outcomes: list[transitions.Outcome], free: int) -> int:
         limits = await self._limits_now() if free > 0 else self._limits
         known = list(registry.REGISTRY) if free > 0 else []
         now = self.clock.now()
         jobs: Sequence[Job] = []
         async with self.db.writer() as session:
             try:
-                await service.record_outcomes(session, self.hub, self.worker_id, outcomes, now)
+                await transitions.record_outcomes(session, self.events, self.worker_id, outcomes, now)
             except (OperationalError, DBAPIError, OSError):
                 raise
             except Exception:  # a bug in recording must not stop the worker; the leases expire instead
@@ -361,12 +366,12 @@ class Runner:
                     worker_id=self.worker_id,
                     slots=free,
                     now=now,
-                    lease_until=service.after(now, self.lease_s),
+                    lease_until=transitions.after(now, self.lease_s),
                     known_types=known,
                     limits=limits,
                 )
                 if jobs:
-                    await self.hub.emit(session, *(service.job_event("job.progress", job) for job in jobs))
+                    await self.events.emit(session, *(transitions.job_event("job.progress", job) for job in jobs))
             await session.commit()
         for outcome in outcomes:
             self._running.pop(outcome.job_id, None)
@@ -393,7 +398,7 @@ class Runner:
             try:
                 async with self.db.writer() as session:
                     held = await repository.renew_leases(
-                        session, self.worker_id, ids, now, service.after(now, self.lease_s)
+                        session, self.worker_id, ids, now, transitions.after(now, self.lease_s)
                     )
                     await session.commit()
             except (OperationalError, DBAPIError, OSError) as exc:
@@ -420,7 +425,7 @@ class Runner:
 
     async def reclaim(self) -> list[int]:
         async with self.db.writer() as session:
-            ids = await service.reclaim_expired(session, self.hub, self.clock.now())
+            ids = await transitions.reclaim_expired(session, self.events, self.clock.now())
             await session.commit()
         if ids:
             self.wake()
@@ -429,7 +434,7 @@ class Runner:
     async def _schedule_loop(self) -> None:
         while True:
             try:
-                fired = await schedules.fire_due(self.db, self.hub, self.clock)
+                fired = await schedules.fire_due(self.db, self.events, self.clock)
                 if fired:
                     self.wake()
             except (OperationalError, DBAPIError, OSError) as exc:
@@ -518,8 +523,8 @@ class Runner:
             self._running.pop(job.id, None)
         else:
             running.finished = True
-            retry_at = service.after(self.clock.now(), retry_after or 0) if outcome in ("retry", "defer") else None
+            retry_at = transitions.after(self.clock.now(), retry_after or 0) if outcome in ("retry", "defer") else None
             self._outcomes.append(
-                service.Outcome(job.id, outcome, result=result, error=error, error_detail=detail, retry_at=retry_at)
+                transitions.Outcome(job.id, outcome, result=result, error=error, error_detail=detail, retry_at=retry_at)
             )
         self.wake()

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Request, status
 
 from mvidarr.audit import service as audit
 from mvidarr.auth.dependencies import Admin, client_ip
+from mvidarr.config import SettingsDep
 from mvidarr.db import SessionDep
 from mvidarr.errors import error_responses
 from mvidarr.jobs import service as jobs
-from mvidarr.jobs.endpoints import ClockDep, HubDep
 from mvidarr.jobs.schemas import JobPublic
 from mvidarr.legacy import service
 from mvidarr.legacy.paths import PathMap
@@ -19,6 +19,7 @@ from mvidarr.legacy.schemas import LegacyImportRequest
 from mvidarr.legacy.source import LegacySource
 from mvidarr.legacy.tasks import IMPORT, LegacyImportParams, sealer
 from mvidarr.network.dependencies import PolicyDep
+from mvidarr.state import ClockDep, EventsDep
 
 router = APIRouter(prefix="/legacy-import", tags=["system"])
 
@@ -38,10 +39,11 @@ router = APIRouter(prefix="/legacy-import", tags=["system"])
 )
 async def start_import(
     request: Request,
+    settings: SettingsDep,
     body: LegacyImportRequest,
     session: SessionDep,
     admin: Admin,
-    hub: HubDep,
+    events: EventsDep,
     clock: ClockDep,
     policy: PolicyDep,
 ) -> JobPublic:
@@ -51,14 +53,14 @@ async def start_import(
     maps = [PathMap.parse(m) for m in body.path_maps]
     # Refused here already (not only when the job runs), so the admin sees why at once.
     await service.address_of(source, policy)
-    secret = request.app.state.settings.resolve_secret_key()
+    secret = settings.resolve_secret_key()
     params = LegacyImportParams(
         source=source.display,
         sealed_url=sealer(secret).seal(source.url()),
         dry_run=body.dry_run,
         path_maps=[f"{m.old}={m.new}" for m in maps],
     )
-    job, _created = await jobs.enqueue(session, hub, IMPORT, params, created_by=admin.user_id, clock=clock)
+    job, _created = await jobs.enqueue(session, events, IMPORT, params, created_by=admin.user_id, clock=clock)
     audit.record(
         session, "legacy.import_started", actor=admin, ip=client_ip(request), target_type="job", target_id=job.id,
         details={"source": source.display, "dry_run": body.dry_run},

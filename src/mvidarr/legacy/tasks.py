@@ -25,7 +25,7 @@ from mvidarr.legacy.schemas import LegacyReport
 from mvidarr.legacy.source import LegacySource, LegacyUnreachable
 from mvidarr.library.tasks import SCAN
 from mvidarr.models.job import ACTIVE_STATUSES
-from mvidarr.network.policy import policy_from_settings
+from mvidarr.network.settings import policy_from_settings
 
 IMPORT = "legacy.import"
 THUMBNAILS = "legacy.thumbnails"
@@ -87,7 +87,7 @@ async def import_legacy(ctx: JobContext, params: LegacyImportParams) -> JobResul
         passwords.close()
     if not params.dry_run:
         async with ctx.session() as session:
-            report.queued_jobs = await queue_follow_up(session, ctx.hub, report, created_by=ctx.created_by)
+            report.queued_jobs = await queue_follow_up(session, ctx.events, report, created_by=ctx.created_by)
             await session.commit()
     summary = ", ".join(f"{k} {v.imported}+{v.linked}" for k, v in report.kinds.items() if v.imported or v.linked)
     await ctx.log(

@@ -5,7 +5,6 @@ from fastapi import APIRouter, Request, Response, status
 from mvidarr.auth.dependencies import Manager, client_ip
 from mvidarr.db import SessionDep
 from mvidarr.errors import error_responses
-from mvidarr.jobs.endpoints import ClockDep, HubDep
 from mvidarr.library import bulk, bulk_delete
 from mvidarr.library.bulk_schemas import (
     ArtistBulkEdit,
@@ -14,6 +13,7 @@ from mvidarr.library.bulk_schemas import (
     VideoBulkDelete,
     VideoBulkEdit,
 )
+from mvidarr.state import ClockDep, EventsDep
 
 router = APIRouter(tags=["library"])
 _RESPONSES = {
@@ -39,11 +39,11 @@ async def bulk_edit_videos(
     response: Response,
     session: SessionDep,
     manager: Manager,
-    hub: HubDep,
+    events: EventsDep,
     clock: ClockDep,
     body: VideoBulkEdit,
 ) -> BulkEditResult:
-    result = await bulk.start(session, hub, clock, manager, client_ip(request), "video", body)
+    result = await bulk.start(session, events, clock, manager, client_ip(request), "video", body)
     if result.job is not None:
         response.status_code = status.HTTP_202_ACCEPTED
     return result
@@ -61,11 +61,11 @@ async def bulk_edit_artists(
     response: Response,
     session: SessionDep,
     manager: Manager,
-    hub: HubDep,
+    events: EventsDep,
     clock: ClockDep,
     body: ArtistBulkEdit,
 ) -> BulkEditResult:
-    result = await bulk.start(session, hub, clock, manager, client_ip(request), "artist", body)
+    result = await bulk.start(session, events, clock, manager, client_ip(request), "artist", body)
     if result.job is not None:
         response.status_code = status.HTTP_202_ACCEPTED
     return result
@@ -90,11 +90,11 @@ async def bulk_delete_videos(
     response: Response,
     session: SessionDep,
     manager: Manager,
-    hub: HubDep,
+    events: EventsDep,
     clock: ClockDep,
     body: VideoBulkDelete,
 ) -> BulkDeleteResult:
-    result = await bulk_delete.start(session, hub, clock, manager, client_ip(request), body)
+    result = await bulk_delete.start(session, events, clock, manager, client_ip(request), body)
     if result.job is not None:
         response.status_code = status.HTTP_202_ACCEPTED
     return result

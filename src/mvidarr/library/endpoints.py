@@ -10,7 +10,6 @@ from mvidarr.config import SettingsDep
 from mvidarr.db import SessionDep
 from mvidarr.errors import error_responses
 from mvidarr.jobs import service as jobs
-from mvidarr.jobs.endpoints import ClockDep, HubDep
 from mvidarr.jobs.schemas import JobPublic
 from mvidarr.kit.pagination import Page, PageDep
 from mvidarr.kit.params import MAX_ID, sort_query
@@ -27,6 +26,7 @@ from mvidarr.library.schemas import (
     ScanRequest,
     UnmatchedFile,
 )
+from mvidarr.state import ClockDep, EventsDep
 
 router = APIRouter(prefix="/root-folders", tags=["library"])
 RootIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Root folder id.")]
@@ -128,11 +128,11 @@ library_router = APIRouter(prefix="/library", tags=["library"])
 async def scan_library(
     session: SessionDep,
     manager: Manager,
-    hub: HubDep,
+    events: EventsDep,
     clock: ClockDep,
     body: Annotated[ScanRequest | None, Body()] = None,
 ) -> JobPublic:
-    job = await files.start_scan(session, hub, clock, body or ScanRequest(), manager.user_id)
+    job = await files.start_scan(session, events, clock, body or ScanRequest(), manager.user_id)
     return jobs.public(job)
 
 

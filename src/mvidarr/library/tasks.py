@@ -1,19 +1,16 @@
 """Library job types: `library.scan` (one root folder, or all of them) and its default schedule.
 
-Thumbnails are written under the data dir, which jobs learn from `configure()`: the app's
-lifespan and `mvidarr worker` call it with their settings before jobs run.
+Thumbnails are written under the data dir the job context carries (`ctx.data_dir`).
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from mvidarr.config import Settings
 from mvidarr.jobs.context import JobContext
 from mvidarr.jobs.registry import JobResult, Role, job_type
 from mvidarr.jobs.schedules import DefaultSchedule, register_default
@@ -25,16 +22,6 @@ from mvidarr.organise.tasks import organise_after_scan
 from mvidarr.settings import service as runtime_settings
 
 SCAN = "library.scan"
-_data_dir: list[Path] = []
-
-
-def configure(settings: Settings) -> None:
-    """Tell library jobs of this process where the data dir is (thumbnails go there)."""
-    _data_dir[:] = [settings.data_dir]
-
-
-def data_dir() -> Path | None:
-    return _data_dir[0] if _data_dir else None
 
 
 class LibraryScanParams(BaseModel):
@@ -72,7 +59,7 @@ async def scan_library(ctx: JobContext, params: LibraryScanParams) -> JobResult:
         root = await session.get(RootFolder, params.root_folder_id)
     if root is None:
         raise RootFolderVanished(f"root folder {params.root_folder_id} does not exist")
-    result = await LibraryScan(ctx, root.id, root.path, data_dir()).run()
+    result = await LibraryScan(ctx, root.id, root.path, ctx.data_dir).run()
     await organise_after_scan(ctx, root.id)
     await enrich_after_scan(ctx, result)
     return result

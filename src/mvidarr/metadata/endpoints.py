@@ -8,7 +8,6 @@ from mvidarr.auth.dependencies import MANAGER, READONLY, Manager
 from mvidarr.db import SessionDep
 from mvidarr.errors import error_responses
 from mvidarr.jobs import service as jobs
-from mvidarr.jobs.endpoints import ClockDep, HubDep
 from mvidarr.jobs.schemas import JobPublic
 from mvidarr.kit.pagination import Page, PageDep
 from mvidarr.kit.params import MAX_ID
@@ -21,7 +20,7 @@ from mvidarr.metadata.schemas import (
     ReviewItem,
     VideoMatch,
 )
-from mvidarr.providers import hub as providers
+from mvidarr.state import ClockDep, EventsDep, ProvidersDep
 
 router = APIRouter(tags=["metadata"])
 # Registered before the artists routes, so `/artists/lookup` is not taken for an artist id.
@@ -42,9 +41,10 @@ ArtistIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Artist id.")]
 )
 async def lookup_artists(
     session: SessionDep,
+    providers: ProvidersDep,
     q: Annotated[str, Query(min_length=1, max_length=200, description="Artist name to search for.")],
 ) -> ArtistLookup:
-    return await service.lookup_artists(session, providers.current(), q.strip() or q)
+    return await service.lookup_artists(session, providers, q.strip() or q)
 
 
 @router.post(
@@ -57,9 +57,9 @@ async def lookup_artists(
     responses=error_responses(404, 422),
 )
 async def enrich_video(
-    session: SessionDep, manager: Manager, hub: HubDep, clock: ClockDep, video_id: VideoIdPath
+    session: SessionDep, manager: Manager, events: EventsDep, clock: ClockDep, video_id: VideoIdPath
 ) -> JobPublic:
-    return jobs.public(await service.enrich_video(session, hub, clock, video_id, manager.user_id))
+    return jobs.public(await service.enrich_video(session, events, clock, video_id, manager.user_id))
 
 
 @router.post(
@@ -72,9 +72,9 @@ async def enrich_video(
     responses=error_responses(404, 422),
 )
 async def enrich_artist(
-    session: SessionDep, manager: Manager, hub: HubDep, clock: ClockDep, artist_id: ArtistIdPath
+    session: SessionDep, manager: Manager, events: EventsDep, clock: ClockDep, artist_id: ArtistIdPath
 ) -> JobPublic:
-    return jobs.public(await service.enrich_artist(session, hub, clock, artist_id, manager.user_id))
+    return jobs.public(await service.enrich_artist(session, events, clock, artist_id, manager.user_id))
 
 
 @router.post(
@@ -89,9 +89,9 @@ async def enrich_artist(
     responses=error_responses(422),
 )
 async def enrich_library(
-    session: SessionDep, manager: Manager, hub: HubDep, clock: ClockDep, body: LibraryEnrichRequest
+    session: SessionDep, manager: Manager, events: EventsDep, clock: ClockDep, body: LibraryEnrichRequest
 ) -> JobPublic:
-    return jobs.public(await service.enrich_request(session, hub, clock, body, manager.user_id))
+    return jobs.public(await service.enrich_request(session, events, clock, body, manager.user_id))
 
 
 @router.get(
@@ -123,9 +123,9 @@ async def review_list(
     responses=error_responses(404, 422),
 )
 async def match_video(
-    session: SessionDep, manager: Manager, hub: HubDep, clock: ClockDep, video_id: VideoIdPath, body: VideoMatch
+    session: SessionDep, manager: Manager, events: EventsDep, clock: ClockDep, video_id: VideoIdPath, body: VideoMatch
 ) -> MatchApplied:
-    return await service.match_video(session, hub, clock, video_id, body, manager.user_id)
+    return await service.match_video(session, events, clock, video_id, body, manager.user_id)
 
 
 @router.put(
@@ -137,6 +137,11 @@ async def match_video(
     responses=error_responses(404, 409, 422),
 )
 async def match_artist(
-    session: SessionDep, manager: Manager, hub: HubDep, clock: ClockDep, artist_id: ArtistIdPath, body: ArtistMatch
+    session: SessionDep,
+    manager: Manager,
+    events: EventsDep,
+    clock: ClockDep,
+    artist_id: ArtistIdPath,
+    body: ArtistMatch,
 ) -> MatchApplied:
-    return await service.match_artist(session, hub, clock, artist_id, body, manager.user_id)
+    return await service.match_artist(session, events, clock, artist_id, body, manager.user_id)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
-from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,7 +19,6 @@ from mvidarr.metadata import repository
 from mvidarr.metadata.enrich import Outcome, load_policy
 from mvidarr.metadata.enrich_artists import ArtistEnricher
 from mvidarr.metadata.enrich_videos import VideoEnricher
-from mvidarr.providers import hub as providers
 from mvidarr.settings import service as runtime_settings
 from mvidarr.videos import repository as video_repository
 
@@ -62,13 +60,6 @@ class LibraryEnrichParams(BaseModel):
     through_id: Annotated[int, Field(ge=0, le=MAX_ID)] | None = Field(
         default=None, description="With `filter`: only videos up to this id (those that existed when asked)."
     )
-
-
-def _data_dir() -> Path | None:
-    """Where downloaded artwork goes: the data dir the library jobs of this process were given."""
-    from mvidarr.library import tasks as library_tasks  # the library's jobs import this module
-
-    return library_tasks.data_dir()
 
 
 class NoProviderAsked(Exception):
@@ -136,7 +127,7 @@ async def _run_batch(
 async def enrich_videos(ctx: JobContext, params: VideoEnrichParams) -> JobResult:
     async with ctx.reader() as session:
         policy = await load_policy(session)
-    enricher = VideoEnricher(ctx.session, providers.current(), policy, data_dir=_data_dir(), events=ctx.hub)
+    enricher = VideoEnricher(ctx.session, ctx.providers, policy, data_dir=ctx.data_dir, events=ctx.events)
     return await _run_batch(ctx, params.video_ids, "video", enricher.enrich)
 
 
@@ -155,7 +146,7 @@ async def enrich_videos(ctx: JobContext, params: VideoEnrichParams) -> JobResult
 async def enrich_artists(ctx: JobContext, params: ArtistEnrichParams) -> JobResult:
     async with ctx.reader() as session:
         policy = await load_policy(session)
-    enricher = ArtistEnricher(ctx.session, providers.current(), policy, data_dir=_data_dir(), events=ctx.hub)
+    enricher = ArtistEnricher(ctx.session, ctx.providers, policy, data_dir=ctx.data_dir, events=ctx.events)
     return await _run_batch(ctx, params.artist_ids, "artist", enricher.enrich)
 
 

@@ -8,6 +8,7 @@ from mvidarr.auth.dependencies import MaybeSignedIn, client_ip
 from mvidarr.errors import error_responses
 from mvidarr.jobs.clock import Clock
 from mvidarr.metrics import service
+from mvidarr.state import DatabaseDep, EventsIfRunningDep, ProvidersIfRunningDep
 
 router = APIRouter(tags=["system"])
 
@@ -27,15 +28,15 @@ router = APIRouter(tags=["system"])
         **error_responses(401, 403),
     },
 )
-async def metrics(request: Request, caller: MaybeSignedIn) -> Response:
+async def metrics(
+    request: Request,
+    db: DatabaseDep,
+    events: EventsIfRunningDep,
+    providers: ProvidersIfRunningDep,
+    caller: MaybeSignedIn,
+) -> Response:
     state = request.app.state
-    await service.check_access(state.db, caller, client_ip(request))
+    await service.check_access(db, caller, client_ip(request))
     clock: Clock = getattr(state, "clock", None) or Clock()
-    body = await service.scrape(
-        state.db,
-        state.metrics,
-        now=clock.now(),
-        hub=getattr(state, "hub", None),
-        providers=getattr(state, "providers", None),
-    )
+    body = await service.scrape(db, state.metrics, now=clock.now(), hub=events, providers=providers)
     return Response(body, media_type=service.CONTENT_TYPE, headers={"Cache-Control": "no-store"})

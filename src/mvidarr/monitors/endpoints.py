@@ -8,7 +8,6 @@ from mvidarr.auth.dependencies import MANAGER, Manager
 from mvidarr.db import SessionDep
 from mvidarr.errors import error_responses
 from mvidarr.jobs import service as jobs
-from mvidarr.jobs.endpoints import ClockDep, HubDep
 from mvidarr.jobs.schemas import JobPublic
 from mvidarr.kit.pagination import Page, PageDep
 from mvidarr.kit.params import MAX_ID
@@ -16,6 +15,7 @@ from mvidarr.monitors import service
 from mvidarr.monitors import tasks as _tasks  # noqa: F401  (registers the monitor job types)
 from mvidarr.monitors.schemas import MonitorCreate, MonitorItemPublic, MonitorPublic, MonitorUpdate
 from mvidarr.network.dependencies import PolicyDep
+from mvidarr.state import ClockDep, EventsDep
 
 router = APIRouter(prefix="/monitors", tags=["monitors"])
 MonitorIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Monitor id.")]
@@ -110,7 +110,7 @@ async def list_items(session: SessionDep, page: PageDep, monitor_id: MonitorIdPa
     responses=error_responses(404, 422),
 )
 async def check_monitor(
-    session: SessionDep, manager: Manager, hub: HubDep, clock: ClockDep, monitor_id: MonitorIdPath
+    session: SessionDep, manager: Manager, events: EventsDep, clock: ClockDep, monitor_id: MonitorIdPath
 ) -> JobPublic:
-    job = await service.start_check(session, hub, clock, monitor_id, manager.user_id)
+    job = await service.start_check(session, events, clock, monitor_id, manager.user_id)
     return jobs.public(job)

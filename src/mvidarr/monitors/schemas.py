@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from mvidarr.discovery.filters import DiscoveryFilters
 from mvidarr.kit.params import MAX_ID
@@ -66,3 +66,13 @@ class MonitorItemPublic(Schema):
     )
     reason: str | None
     seen_at: UTCDatetime
+
+
+CHECK = "monitor.check"
+"""The job type that checks one monitor (registered in `monitors.tasks`)."""
+
+
+class MonitorCheckParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    monitor_id: Annotated[int, Field(ge=1, le=MAX_ID, description="The monitor to check.")]

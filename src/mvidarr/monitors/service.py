@@ -21,7 +21,14 @@ from mvidarr.library.titles import parse_title
 from mvidarr.models import Artist, Job, Monitor, MonitorItem
 from mvidarr.monitors import repository
 from mvidarr.monitors.extract import ListedItem
-from mvidarr.monitors.schemas import MonitorCreate, MonitorItemPublic, MonitorPublic, MonitorUpdate
+from mvidarr.monitors.schemas import (
+    CHECK,
+    MonitorCheckParams,
+    MonitorCreate,
+    MonitorItemPublic,
+    MonitorPublic,
+    MonitorUpdate,
+)
 from mvidarr.network.policy import NetworkPolicy
 
 OUTCOMES = {"add": "added", "ignore": "ignored", "existing": "existing", "removed": "removed"}
@@ -105,8 +112,6 @@ async def list_items(session: AsyncSession, monitor_id: int, params: PageParams)
 
 
 async def start_check(session: AsyncSession, hub: EventHub, clock: Clock, monitor_id: int, user_id: int | None) -> Job:
-    from mvidarr.monitors.tasks import CHECK, MonitorCheckParams
-
     await get_monitor(session, monitor_id)
     job, _created = await jobs.enqueue(
         session, hub, CHECK, MonitorCheckParams(monitor_id=monitor_id), created_by=user_id, clock=clock

@@ -3,33 +3,25 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from mvidarr.jobs import registry
 from mvidarr.jobs.context import JobContext
 from mvidarr.jobs.registry import JobResult, Role, job_type
 from mvidarr.jobs.schedules import DefaultSchedule, register_default
-from mvidarr.kit.params import MAX_ID
 from mvidarr.models import Monitor
 from mvidarr.monitors import repository, service
 from mvidarr.monitors.extract import MAX_ITEMS, ExtractionFailed, ListedItem, list_items
-from mvidarr.network.policy import policy_from_settings
+from mvidarr.monitors.schemas import CHECK, MonitorCheckParams
 from mvidarr.network.proxy import GuardedProxy
+from mvidarr.network.settings import policy_from_settings
 from mvidarr.providers.errors import ProviderError, ProviderNotConfigured
-from mvidarr.providers.hub import current
+from mvidarr.providers.hub import ProviderHub
 from mvidarr.providers.youtube import YouTubeClient, channel_target, playlist_of
 
-CHECK = "monitor.check"
 CHECK_DUE = "monitors.check_due"
 DOWNLOAD = "video.download"
-
-
-class MonitorCheckParams(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    monitor_id: Annotated[int, Field(ge=1, le=MAX_ID, description="The monitor to check.")]
 
 
 class CheckDueParams(BaseModel):
@@ -40,7 +32,7 @@ class MonitorVanished(Exception):
     """The monitor was deleted before its check ran."""
 
 
-async def _list_with_data_api(url: str) -> list[ListedItem] | None:
+async def _list_with_data_api(providers: ProviderHub, url: str) -> list[ListedItem] | None:
     """A YouTube channel's uploads or a playlist through the Data API when a key is set; None otherwise
     (no key, YouTube off, or not a YouTube channel/playlist URL: yt-dlp lists it)."""
     playlist = playlist_of(url)
@@ -48,7 +40,7 @@ async def _list_with_data_api(url: str) -> list[ListedItem] | None:
     if playlist is None and channel is None:
         return None
     try:
-        client = await current().client("youtube")
+        client = await providers.client("youtube")
     except (ProviderNotConfigured, RuntimeError):
         return None
     if not isinstance(client, YouTubeClient) or client.keyless:
@@ -95,7 +87,7 @@ async def check_monitor(ctx: JobContext, params: MonitorCheckParams) -> JobResul
         url = monitor.url
     await ctx.progress(0.1, "listing the items")
     try:
-        listed = await _list_with_data_api(url)
+        listed = await _list_with_data_api(ctx.providers, url)
         if listed is None:
             async with ctx.reader() as session:
                 policy = await policy_from_settings(session)

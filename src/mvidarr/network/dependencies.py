@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
-from mvidarr.db import Database
-from mvidarr.network.policy import NetworkPolicy, policy_from_settings
+from mvidarr.network.policy import NetworkPolicy
+from mvidarr.network.settings import policy_from_settings
+from mvidarr.state import DatabaseDep
 
 
-async def _policy(request: Request) -> NetworkPolicy:
-    db: Database = request.app.state.db
+async def _policy(db: DatabaseDep) -> NetworkPolicy:
     async with db.reader() as session:
         return await policy_from_settings(session)
 

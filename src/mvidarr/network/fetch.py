@@ -24,8 +24,8 @@ from mvidarr.network.policy import (
     FetchFailed,
     FetchRefused,
     NetworkPolicy,
-    policy_from_settings,
 )
+from mvidarr.network.settings import policy_from_settings
 
 if TYPE_CHECKING:
     import httpx

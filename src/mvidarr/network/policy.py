@@ -12,13 +12,10 @@ import ipaddress
 import socket
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from mvidarr.errors import CONTENT, MvidarrError
-
-if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession
 
 SETTING = "network.allowed_private_hosts"
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -180,11 +177,3 @@ class NetworkPolicy:
             if unresolved_ok:
                 return []
             raise
-
-
-async def policy_from_settings(session: AsyncSession, resolver: Resolver | None = None) -> NetworkPolicy:
-    """The policy in force: the `network.allowed_private_hosts` runtime setting."""
-    from mvidarr.settings import service as runtime_settings  # settings imports kit; import late
-
-    entries = await runtime_settings.get_value(session, SETTING)
-    return NetworkPolicy.allowing(entries or (), resolver)

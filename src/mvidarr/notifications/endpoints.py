@@ -3,33 +3,29 @@ from __future__ import annotations
 from pathlib import Path as FsPath
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Response, status
 
 from mvidarr.auth.dependencies import Manager
-from mvidarr.db import Database, SessionDep
+from mvidarr.config import SettingsDep
+from mvidarr.db import SessionDep
 from mvidarr.errors import error_responses
 from mvidarr.kit.pagination import Page, PageDep
 from mvidarr.kit.params import MAX_ID
 from mvidarr.network.dependencies import PolicyDep
 from mvidarr.notifications import service
 from mvidarr.notifications.schemas import DeliveryPublic, EventTypePublic, TargetCreate, TargetPublic, TargetUpdate
+from mvidarr.state import DatabaseDep as DbDep
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
 TargetIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Notification target id.")]
 DeliveryIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Delivery id.")]
 
 
-async def _scripts(request: Request) -> FsPath:
-    return FsPath(request.app.state.settings.scripts_folder)
-
-
-async def _db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
+async def _scripts(settings: SettingsDep) -> FsPath:
+    return FsPath(settings.scripts_folder)
 
 
 ScriptsDep = Annotated[FsPath, Depends(_scripts)]
-DbDep = Annotated[Database, Depends(_db)]
 SCRIPT_NOTE = " Script targets are for admins only (403 for others)."
 
 

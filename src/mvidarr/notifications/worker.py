@@ -30,7 +30,8 @@ from mvidarr.connections import clients
 from mvidarr.db import Database
 from mvidarr.jobs.clock import Clock, backoff_s
 from mvidarr.models import Delivery, DeliveryStatus, MediaServerConnection, NotificationTarget, OutboxEvent, TargetKind
-from mvidarr.network.policy import NetworkPolicy, policy_from_settings
+from mvidarr.network.policy import NetworkPolicy
+from mvidarr.network.settings import policy_from_settings
 from mvidarr.notifications import catalogue, repository
 from mvidarr.notifications.senders import SendFailed, Sent, run_script, send_apprise, send_webhook
 from mvidarr.settings import service as runtime_settings

@@ -6,12 +6,12 @@ from mvidarr.auth.dependencies import MANAGER, Manager
 from mvidarr.db import SessionDep
 from mvidarr.errors import error_responses
 from mvidarr.jobs import service as jobs
-from mvidarr.jobs.endpoints import ClockDep, HubDep
 from mvidarr.jobs.schemas import JobPublic
 from mvidarr.organise import service
 from mvidarr.organise.nfo_tasks import NFO_WRITE
 from mvidarr.organise.schemas import NamingPreview, NamingPreviewRequest, NfoWriteParams, OrganizeRequest
 from mvidarr.organise.tasks import ORGANIZE
+from mvidarr.state import ClockDep, EventsDep
 
 router = APIRouter(prefix="/library", tags=["library"])
 
@@ -43,11 +43,11 @@ async def preview_naming(session: SessionDep, body: NamingPreviewRequest) -> Nam
     responses=error_responses(413, 422),
 )
 async def organize(
-    session: SessionDep, manager: Manager, hub: HubDep, clock: ClockDep, body: OrganizeRequest
+    session: SessionDep, manager: Manager, events: EventsDep, clock: ClockDep, body: OrganizeRequest
 ) -> JobPublic:
     await service.current_template(session)
     job, _created = await jobs.enqueue(
-        session, hub, ORGANIZE, body.model_dump(), created_by=manager.user_id, clock=clock
+        session, events, ORGANIZE, body.model_dump(), created_by=manager.user_id, clock=clock
     )
     return jobs.public(job)
 
@@ -62,7 +62,7 @@ async def organize(
     responses=error_responses(422),
 )
 async def write_nfo(
-    session: SessionDep, manager: Manager, hub: HubDep, clock: ClockDep, body: NfoWriteParams
+    session: SessionDep, manager: Manager, events: EventsDep, clock: ClockDep, body: NfoWriteParams
 ) -> JobPublic:
-    job, _created = await jobs.enqueue(session, hub, NFO_WRITE, body, created_by=manager.user_id, clock=clock)
+    job, _created = await jobs.enqueue(session, events, NFO_WRITE, body, created_by=manager.user_id, clock=clock)
     return jobs.public(job)

@@ -24,7 +24,6 @@ from mvidarr.jobs.clock import Clock
 from mvidarr.jobs.context import JobContext
 from mvidarr.jobs.registry import JobResult, Role, job_type
 from mvidarr.jobs.schedules import DefaultSchedule, register_default
-from mvidarr.library import tasks as library_tasks
 from mvidarr.library.walk import absolute_path
 from mvidarr.media.thumbnails import ThumbnailSize, thumbnail_path
 from mvidarr.models import Artist, ArtistGenre, Genre, Job, JobStatus, MediaFile, RootFolder, Video, VideoGenre
@@ -121,7 +120,7 @@ async def write_nfos(
     since: datetime | None = None,
 ) -> dict[str, int]:
     """Write the NFO files of the selected videos (their current files) and of their artists' folders."""
-    data_dir = library_tasks.data_dir()
+    data_dir = ctx.data_dir
     where: list[ColumnElement[bool]] = [
         MediaFile.is_current.is_(True),
         MediaFile.missing_at.is_(None),

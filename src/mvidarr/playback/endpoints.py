@@ -7,9 +7,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from mvidarr.auth.dependencies import READONLY
+from mvidarr.config import Settings, SettingsDep
 from mvidarr.db import SessionDep
 from mvidarr.errors import error_responses
 from mvidarr.kit.params import MAX_ID
+from mvidarr.media.ffmpeg import ffmpeg_binary
 from mvidarr.playback import service
 from mvidarr.playback.responses import file_response, remux_response
 from mvidarr.playback.service import StreamMode
@@ -49,13 +51,15 @@ StartQuery = Annotated[
 ]
 
 
-async def _stream(request: Request, session: AsyncSession, video_id: int, mode: StreamMode, start_s: float) -> Response:
+async def _stream(
+    request: Request, settings: Settings, session: AsyncSession, video_id: int, mode: StreamMode, start_s: float
+) -> Response:
     source = await service.find_source(session, video_id)
     if source.needs_remux(mode):
         return remux_response(
             source,
             method=request.method,
-            ffmpeg=service.ffmpeg_binary(request.app.state.settings.ffmpeg_path),
+            ffmpeg=ffmpeg_binary(settings.ffmpeg_path),
             slots=request.app.state.transcode_slots,
             start_s=start_s,
         )
@@ -79,12 +83,13 @@ async def _stream(request: Request, session: AsyncSession, video_id: int, mode: 
 )
 async def stream_video(
     request: Request,
+    settings: SettingsDep,
     session: SessionDep,
     video_id: VideoIdPath,
     mode: ModeQuery = StreamMode.AUTO,
     start: StartQuery = 0.0,
 ) -> Response:
-    return await _stream(request, session, video_id, mode, start)
+    return await _stream(request, settings, session, video_id, mode, start)
 
 
 @router.head(
@@ -97,9 +102,10 @@ async def stream_video(
 )
 async def stream_video_head(
     request: Request,
+    settings: SettingsDep,
     session: SessionDep,
     video_id: VideoIdPath,
     mode: ModeQuery = StreamMode.AUTO,
     start: StartQuery = 0.0,
 ) -> Response:
-    return await _stream(request, session, video_id, mode, start)
+    return await _stream(request, settings, session, video_id, mode, start)

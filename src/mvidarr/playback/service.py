@@ -155,12 +155,3 @@ def remux_command(ffmpeg: str, source: StreamSource, *, start_s: float = 0.0) ->
         "-movflags", "frag_keyframe+empty_moov+default_base_moof",
         "-f", "mp4", "pipe:1",
     ]  # fmt: skip
-
-
-def ffmpeg_binary(configured: str | None) -> str:
-    """The configured ffmpeg, else the one imageio-ffmpeg ships."""
-    if configured:
-        return configured
-    import imageio_ffmpeg
-
-    return str(imageio_ffmpeg.get_ffmpeg_exe())

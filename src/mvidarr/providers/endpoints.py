@@ -2,29 +2,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
 from mvidarr.auth.dependencies import ADMIN, READONLY
 from mvidarr.db import SessionDep
-from mvidarr.errors import ServiceUnavailable, error_responses
+from mvidarr.errors import error_responses
 from mvidarr.kit.schemas import HTTP_URL_PATTERN
 from mvidarr.providers import image_proxy, service
-from mvidarr.providers.hub import ProviderHub
 from mvidarr.providers.models import ProviderName, ProviderStatus
 from mvidarr.providers.schemas import ProviderTestResult
+from mvidarr.state import DataDirDep, ProvidersDep
 
 router = APIRouter(prefix="/providers", tags=["providers"])
-
-
-async def _hub(request: Request) -> ProviderHub:
-    hub: ProviderHub | None = getattr(request.app.state, "providers", None)
-    if hub is None:
-        raise ServiceUnavailable("providers are not running in this process")
-    return hub
-
-
-HubDep = Annotated[ProviderHub, Depends(_hub)]
 
 
 @router.get(
@@ -36,8 +26,8 @@ HubDep = Annotated[ProviderHub, Depends(_hub)]
     "failures, last error, rate limit, and the requests and cache hits of this process.",
     responses=error_responses(401, 403, 503),
 )
-async def list_providers(hub: HubDep) -> list[ProviderStatus]:
-    return await service.statuses(hub)
+async def list_providers(providers: ProvidersDep) -> list[ProviderStatus]:
+    return await service.statuses(providers)
 
 
 @router.post(
@@ -50,9 +40,9 @@ async def list_providers(hub: HubDep) -> list[ProviderStatus]:
     responses=error_responses(401, 403, 422, 503),
 )
 async def test_provider(
-    hub: HubDep, name: Annotated[ProviderName, Path(description="The provider, e.g. `musicbrainz`.")]
+    providers: ProvidersDep, name: Annotated[ProviderName, Path(description="The provider, e.g. `musicbrainz`.")]
 ) -> ProviderTestResult:
-    return await service.test_provider(hub, name)
+    return await service.test_provider(providers, name)
 
 
 # Pictures are cached by URL; one day in the browser, then asked again (usually from our cache).
@@ -81,7 +71,9 @@ _PICTURE_RESPONSES: dict[int | str, dict[str, Any]] = {
 )
 async def provider_image(
     request: Request,
+    data_dir: DataDirDep,
     session: SessionDep,
+    providers: ProvidersDep,
     url: Annotated[
         str,
         Query(
@@ -92,7 +84,7 @@ async def provider_image(
         ),
     ],
 ) -> Response:
-    picture = await image_proxy.picture(session, request.app.state.settings.data_dir, url)
+    picture = await image_proxy.picture(session, providers, data_dir, url)
     headers = {"ETag": picture.etag, "Cache-Control": _PICTURE_CACHE}
     if request.headers.get("if-none-match") == picture.etag:
         return Response(status_code=304, headers=headers)

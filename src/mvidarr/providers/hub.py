@@ -56,6 +56,8 @@ class ProviderHub:
         self._configs: dict[ProviderName, ProviderConfig] | None = None
         self._configs_at = 0.0
         self._saved_success: dict[str, float] = {}
+        self.pictures_stored = 0
+        """Pictures the image proxy stored through this hub; every `image_proxy.PRUNE_EVERY` it prunes the cache."""
 
     @property
     def http(self) -> httpx.AsyncClient:
@@ -200,30 +202,18 @@ class ProviderHub:
         return result
 
 
-_current: list[ProviderHub] = []
-
-
-def current() -> ProviderHub:
-    """This process's hub (set up by the app and the worker command)."""
-    if not _current:
-        raise RuntimeError("no provider hub in this process; wrap the work in `provider_hub()`")
-    return _current[-1]
-
-
 @asynccontextmanager
 async def provider_hub(
     db: Database, settings: Settings | None = None, *, sealer: Sealer | None = None, **options: object
 ) -> AsyncIterator[ProviderHub]:
-    """Build this process's hub, make it `current()`, and close it on exit."""
+    """Build a provider hub and close it on exit; whoever needs it is handed it (decision 0047)."""
     if sealer is None and settings is not None:
         sealer = Sealer.from_secret(settings.resolve_secret_key())
     hub = ProviderHub(db, sealer, **options)  # type: ignore[arg-type]
-    _current.append(hub)
     try:
         yield hub
     finally:
-        _current.remove(hub)
         await hub.aclose()
 
 
-__all__ = ["ProviderError", "ProviderHub", "current", "provider_hub"]
+__all__ = ["ProviderError", "ProviderHub", "provider_hub"]

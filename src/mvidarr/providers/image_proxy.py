@@ -23,11 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.errors import MvidarrError
 from mvidarr.network.fetch import Fetcher, FetchLimits, FetchRefused
-from mvidarr.network.policy import policy_from_settings
+from mvidarr.network.settings import policy_from_settings
 from mvidarr.providers.settings import load_configs
 
 if TYPE_CHECKING:
     import httpx
+
+    from mvidarr.providers.hub import ProviderHub
 
 CACHE_DIR = Path("cache") / "provider-images"
 CACHE_TTL_S = 7 * 24 * 3600
@@ -52,7 +54,6 @@ IMAGE_HOSTS = (
 )
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp", "image/avif": "avif"}
 _MEDIA_TYPES = {extension: media_type for media_type, extension in EXTENSIONS.items()}
-_stored = 0
 
 
 class NotAnImage(MvidarrError):
@@ -167,9 +168,8 @@ def prune(folder: Path, now: float, max_files: int = CACHE_MAX_FILES) -> int:
     return len(doomed)
 
 
-async def picture(session: AsyncSession, data_dir: Path, raw_url: str) -> Picture:
+async def picture(session: AsyncSession, providers: ProviderHub, data_dir: Path, raw_url: str) -> Picture:
     """The picture at `raw_url`, from the cache or fetched now; 422 for what may not or is not a picture."""
-    global _stored
     url = parse(raw_url)
     configs = await load_configs(session, None)
     allowed = allowed_by([config.base_url for config in configs.values()])
@@ -190,7 +190,7 @@ async def picture(session: AsyncSession, data_dir: Path, raw_url: str) -> Pictur
     if picture_type is None:
         raise NotAnImage(f"{url} sent {fetched.content_type or 'no content type'}, not a JPEG, PNG, GIF, WebP or AVIF")
     stored = await asyncio.to_thread(_write_cached, folder, key, picture_type, fetched.body)
-    _stored += 1
-    if _stored % PRUNE_EVERY == 0:
+    providers.pictures_stored += 1
+    if providers.pictures_stored % PRUNE_EVERY == 0:
         await asyncio.to_thread(prune, folder, time.time())
     return stored

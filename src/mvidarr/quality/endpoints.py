@@ -8,7 +8,6 @@ from mvidarr.auth.dependencies import MANAGER, READONLY, Manager
 from mvidarr.db import SessionDep
 from mvidarr.errors import error_responses
 from mvidarr.jobs import service as jobs
-from mvidarr.jobs.endpoints import ClockDep, HubDep
 from mvidarr.jobs.schemas import JobPublic
 from mvidarr.kit.pagination import Page, PageDep
 from mvidarr.kit.params import MAX_ID, sort_query
@@ -24,6 +23,7 @@ from mvidarr.quality.schemas import (
     VideoQualityReport,
 )
 from mvidarr.quality.tasks import PROBE
+from mvidarr.state import ClockDep, EventsDep
 
 router = APIRouter(prefix="/video-quality", tags=["video quality"])
 profiles_router = APIRouter(prefix="/quality-profiles", tags=["quality profiles"])
@@ -94,9 +94,9 @@ async def cutoff_unmet(
     responses=error_responses(422),
 )
 async def analyze(
-    session: SessionDep, manager: Manager, hub: HubDep, clock: ClockDep, body: AnalyzeRequest
+    session: SessionDep, manager: Manager, events: EventsDep, clock: ClockDep, body: AnalyzeRequest
 ) -> JobPublic:
-    job, _created = await jobs.enqueue(session, hub, PROBE, body, created_by=manager.user_id, clock=clock)
+    job, _created = await jobs.enqueue(session, events, PROBE, body, created_by=manager.user_id, clock=clock)
     return jobs.public(job)
 
 

@@ -137,8 +137,8 @@ def trigger_statements(dialect: str, source: Source) -> list[str]:
         for related in source.related:
             statements += [
                 f"CREATE TRIGGER {name}_{related.table}_update AFTER UPDATE OF {', '.join(related.watched)} "
-                f"ON \"{related.table}\" BEGIN {_refresh(source, related.ids.format(row='NEW'))}; END",
-                f"CREATE TRIGGER {name}_{related.table}_delete BEFORE DELETE ON \"{related.table}\" BEGIN "
+                f'ON "{related.table}" BEGIN {_refresh(source, related.ids.format(row="NEW"))}; END',
+                f'CREATE TRIGGER {name}_{related.table}_delete BEFORE DELETE ON "{related.table}" BEGIN '
                 f"{_delete_related(source, related)}; END",
             ]
         return statements
@@ -158,9 +158,9 @@ def trigger_statements(dialect: str, source: Source) -> list[str]:
             f"CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
             f"IF TG_OP = 'DELETE' THEN {_delete_related(source, related)}; RETURN OLD; END IF; "
             f"{_refresh(source, related.ids.format(row='NEW'))}; RETURN NULL; END $$",
-            f"CREATE TRIGGER {function}_update AFTER UPDATE OF {', '.join(related.watched)} ON \"{related.table}\" "
+            f'CREATE TRIGGER {function}_update AFTER UPDATE OF {", ".join(related.watched)} ON "{related.table}" '
             f"FOR EACH ROW EXECUTE FUNCTION {function}()",
-            f"CREATE TRIGGER {function}_delete BEFORE DELETE ON \"{related.table}\" "
+            f'CREATE TRIGGER {function}_delete BEFORE DELETE ON "{related.table}" '
             f"FOR EACH ROW EXECUTE FUNCTION {function}()",
         ]
     return statements

@@ -7,7 +7,6 @@ from fastapi import APIRouter, Body, Request
 from mvidarr.auth.dependencies import ADMIN, Admin, GuardDep, client_ip
 from mvidarr.db import SessionDep
 from mvidarr.errors import error_responses
-from mvidarr.jobs.endpoints import ClockDep
 from mvidarr.network.dependencies import PolicyDep
 from mvidarr.settings import service, transfer
 from mvidarr.settings.schemas import (
@@ -17,6 +16,7 @@ from mvidarr.settings.schemas import (
     SettingsImported,
     SettingsImportRequest,
 )
+from mvidarr.state import ClockDep
 
 router = APIRouter(prefix="/settings", tags=["settings"])
 

@@ -8,7 +8,7 @@ from fastapi.responses import RedirectResponse
 
 from mvidarr.auth import browser
 from mvidarr.auth.browser import connecting_peer
-from mvidarr.auth.dependencies import PUBLIC, Admin, DatabaseDep, GuardDep, SignedIn, client_ip, user_agent
+from mvidarr.auth.dependencies import PUBLIC, Admin, GuardDep, SignedIn, client_ip, user_agent
 from mvidarr.auth.schemas import TokenResult
 from mvidarr.db import SessionDep
 from mvidarr.errors import MvidarrError, error_responses
@@ -26,6 +26,7 @@ from mvidarr.sso.schemas import (
     SignInOptions,
     Slug,
 )
+from mvidarr.state import DatabaseDep
 
 router = APIRouter(prefix="/sso", tags=["sso"])
 STATE_COOKIE = "mvidarr_sso_state"

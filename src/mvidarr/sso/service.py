@@ -31,7 +31,7 @@ from mvidarr.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyR
 from mvidarr.kit.sealing import SealError
 from mvidarr.models import SsoLogin, SsoProvider, User, UserIdentity
 from mvidarr.models.user import Role
-from mvidarr.network.policy import policy_from_settings
+from mvidarr.network.settings import policy_from_settings
 from mvidarr.settings import service as runtime_settings
 from mvidarr.sso import repository
 from mvidarr.sso.oidc import OidcClient, SignInFailed

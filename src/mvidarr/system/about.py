@@ -12,7 +12,7 @@ from sqlalchemy import text
 from mvidarr import __version__
 from mvidarr.config import Settings
 from mvidarr.db import Database
-from mvidarr.playback.service import ffmpeg_binary
+from mvidarr.media.ffmpeg import ffmpeg_binary
 from mvidarr.system.schemas import About
 
 PROBE_TIMEOUT_S = 5.0

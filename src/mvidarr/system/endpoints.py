@@ -1,12 +1,14 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 
 from mvidarr import __version__
 from mvidarr.auth.dependencies import ADMIN, PUBLIC, MaybeSignedIn
+from mvidarr.config import SettingsDep
 from mvidarr.db import utcnow
 from mvidarr.errors import error_responses
 from mvidarr.models.user import Role
+from mvidarr.state import DatabaseDep, ProvidersIfRunningDep
 from mvidarr.system import about, service, warnings
 from mvidarr.system.schemas import About, HealthWarnings, Liveness, Readiness
 
@@ -35,10 +37,14 @@ async def liveness() -> Liveness:
     "versions) are shown to admins only.",
     responses={503: {"model": Readiness, "description": "At least one check failed."}},
 )
-async def readiness(request: Request, response: Response, caller: MaybeSignedIn) -> Readiness:
-    result = await service.readiness(
-        request.app.state.db, request.app.state.settings, getattr(request.app.state, "providers", None)
-    )
+async def readiness(
+    db: DatabaseDep,
+    settings: SettingsDep,
+    providers: ProvidersIfRunningDep,
+    response: Response,
+    caller: MaybeSignedIn,
+) -> Readiness:
+    result = await service.readiness(db, settings, providers)
     if result.status != "ready":
         response.status_code = 503
     if caller is None or not caller.at_least(Role.ADMIN):
@@ -58,8 +64,8 @@ system_router = APIRouter(prefix="/system", tags=["system"])
     "the database server. Admins only: versions help attackers as much as they help bug reports.",
     responses=error_responses(401, 403),
 )
-async def system_about(request: Request) -> About:
-    return await about.about(request.app.state.db, request.app.state.settings)
+async def system_about(db: DatabaseDep, settings: SettingsDep) -> About:
+    return await about.about(db, settings)
 
 
 @system_router.get(
@@ -72,8 +78,7 @@ async def system_about(request: Request) -> About:
     "backup, PostgreSQL connections near their limit. Every page shows them to admins as a banner.",
     responses=error_responses(401, 403),
 )
-async def health_warnings(request: Request) -> HealthWarnings:
-    state = request.app.state
+async def health_warnings(db: DatabaseDep, settings: SettingsDep, providers: ProvidersIfRunningDep) -> HealthWarnings:
     now = utcnow()
-    context = warnings.Context(state.db, state.settings, getattr(state, "providers", None), now)
+    context = warnings.Context(db, settings, providers, now)
     return HealthWarnings(items=await warnings.warnings(context), checked_at=now)

@@ -8,9 +8,9 @@ from mvidarr.audit import service as audit
 from mvidarr.auth.dependencies import Admin, Manager, client_ip
 from mvidarr.db import SessionDep
 from mvidarr.errors import error_responses
-from mvidarr.jobs.endpoints import ClockDep, HubDep
 from mvidarr.kit.pagination import Page, PageDep
 from mvidarr.kit.params import MAX_ID
+from mvidarr.state import ClockDep, EventsDep
 from mvidarr.trash import service
 from mvidarr.trash import tasks as _tasks  # noqa: F401  (registers trash.purge)
 from mvidarr.trash.schemas import RestoreResult, TrashEntryPublic
@@ -47,9 +47,9 @@ async def list_trash(
     responses=error_responses(404, 409, 422),
 )
 async def restore_entry(
-    request: Request, session: SessionDep, manager: Manager, hub: HubDep, clock: ClockDep, entry_id: EntryIdPath
+    request: Request, session: SessionDep, manager: Manager, events: EventsDep, clock: ClockDep, entry_id: EntryIdPath
 ) -> RestoreResult:
-    result = await service.restore(session, hub, clock, entry_id, manager.user_id)
+    result = await service.restore(session, events, clock, entry_id, manager.user_id)
     audit.record(
         session, "trash.restored", actor=manager, target_type="trash_entry", target_id=entry_id,
         ip=client_ip(request), details={"restored_path": result.restored_path},

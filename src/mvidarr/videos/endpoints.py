@@ -5,23 +5,19 @@ from typing import Annotated, get_args
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
-from mvidarr.audit import service as audit
 from mvidarr.auth.dependencies import MANAGER, READONLY, Manager, client_ip
 from mvidarr.db import ReadsDep, SessionDep
-from mvidarr.downloads import service as downloads
 from mvidarr.downloads.schemas import VideoAdd, VideoDownloadAccepted, VideoFromSource
 from mvidarr.errors import CONFLICT, InvalidInput, error_responses
-from mvidarr.jobs.endpoints import ClockDep, HubDep
 from mvidarr.kit.pagination import Page, PageDep
 from mvidarr.kit.params import MAX_ID, SearchQuery, sort_query
 from mvidarr.kit.sqljson import json_response
 from mvidarr.kit.text import search_terms
 from mvidarr.models import VideoKind, VideoStatus
 from mvidarr.network.dependencies import PolicyDep
-from mvidarr.organise.nfo_tasks import request_nfo_refresh
 from mvidarr.quality.schemas import QualityLabel
-from mvidarr.trash import service as trash
-from mvidarr.videos import service
+from mvidarr.state import ClockDep, EventsDep
+from mvidarr.videos import actions, service
 from mvidarr.videos.repository import SORTABLE, VideoFilter
 from mvidarr.videos.schemas import VideoFacets, VideoListItem, VideoPublic, VideoUpdate
 
@@ -95,19 +91,17 @@ async def list_videos(reads: ReadsDep, page: PageDep, flt: VideoFilterDep, sort:
     },
 )
 async def create_video(
-    request: Request, response: Response, session: SessionDep, principal: Manager, policy: PolicyDep, body: VideoAdd
+    response: Response,
+    session: SessionDep,
+    principal: Manager,
+    events: EventsDep,
+    clock: ClockDep,
+    policy: PolicyDep,
+    body: VideoAdd,
 ) -> VideoPublic | VideoDownloadAccepted:
     if isinstance(body.root, VideoFromSource):
         response.status_code = status.HTTP_202_ACCEPTED
-        return await downloads.add_from_source(
-            session,
-            request.app.state.hub,
-            request.app.state.clock,
-            body.root,
-            policy=policy,
-            created_by=principal.user_id,
-        )
-    return await service.create_video(session, body.root)
+    return await actions.add_video(session, events, clock, body, policy=policy, created_by=principal.user_id)
 
 
 @router.get(
@@ -146,11 +140,9 @@ async def get_video(reads: ReadsDep, video_id: VideoIdPath) -> Response:
     responses=error_responses(400, 404, 422),
 )
 async def update_video(
-    session: SessionDep, hub: HubDep, clock: ClockDep, video_id: VideoIdPath, body: VideoUpdate
+    session: SessionDep, events: EventsDep, clock: ClockDep, video_id: VideoIdPath, body: VideoUpdate
 ) -> VideoPublic:
-    video = await service.update_video(session, video_id, body)
-    await request_nfo_refresh(session, hub, clock)
-    return video
+    return await actions.edit_video(session, events, clock, video_id, body)
 
 
 @router.delete(
@@ -171,18 +163,9 @@ async def delete_video(
     delete_files: Annotated[bool, Query(description="Move the video's files to the trash.")] = False,
     permanent: Annotated[bool, Query(description="Delete the files for good, not to the trash (admins only).")] = False,
 ) -> None:
-    trash.check_permanent(manager, permanent)
-    await service.get_video(session, video_id)  # a 404 before any file moves
-    files: dict[str, int] = {}
-    if delete_files or permanent:
-        files = await trash.remove_video_files(
-            session, [video_id], permanent=permanent, reason="video.deleted", user_id=manager.user_id
-        )
-    await service.delete_video(session, video_id)
-    audit.record(
-        session, "video.deleted", actor=manager, target_type="video", target_id=video_id, ip=client_ip(request),
-        details={"permanent": permanent, **files} if files or permanent else None,
-    )  # fmt: skip
+    await actions.remove_video(
+        session, manager, video_id, delete_files=delete_files, permanent=permanent, ip=client_ip(request)
+    )
 
 
 @router.get(
