@@ -26,7 +26,7 @@ from mvidarr.downloads.schemas import (
     YtDlpStatus,
 )
 from mvidarr.downloads.updates import is_newer
-from mvidarr.errors import CONFLICT, CONTENT, REFERENCE, Conflict, InvalidInput, NotFound
+from mvidarr.errors import CONFLICT, CONTENT, REFERENCE, Conflict, InvalidInput, VideoNotFound
 from mvidarr.events.hub import Event, EventHub
 from mvidarr.jobs import service as jobs
 from mvidarr.jobs.clock import Clock
@@ -46,11 +46,6 @@ BULK = "video.download_bulk"
 MAX_BULK = 5000
 INFO_TIMEOUT_S = 60.0
 PUT_DOWNLOADS = "put downloaded files in"
-
-
-class VideoNotFound(NotFound):
-    def __init__(self, video_id: int) -> None:
-        super().__init__(f"video {video_id} does not exist")
 
 
 def video_event(video_id: int, status: str, reason: str | None = None, **extra: Any) -> Event:

@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.artists.service import get_artist
-from mvidarr.errors import REFERENCE, InvalidInput
+from mvidarr.errors import REFERENCE, InvalidInput, VideoNotFound
 from mvidarr.events.hub import EventHub
 from mvidarr.jobs import service as jobs
 from mvidarr.jobs.clock import Clock
@@ -40,7 +40,6 @@ from mvidarr.providers.errors import ProviderError
 from mvidarr.providers.hub import ProviderHub
 from mvidarr.providers.models import ArtistInfo, Capability
 from mvidarr.videos import repository as video_repository
-from mvidarr.videos.service import VideoNotFound
 
 LOOKUP_LIMIT = 10
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from mvidarr.jobs.context import JobContext
 from mvidarr.jobs.registry import JobResult, Role, job_type
-from mvidarr.organise import service
+from mvidarr.organise import moves, recovery, service
 from mvidarr.organise.plan import Plan
 from mvidarr.organise.schemas import OrganizeParams
 from mvidarr.settings import service as runtime_settings
@@ -54,7 +54,7 @@ def plan_result(plan: Plan) -> dict[str, Any]:
     required_role=Role.MANAGER,
 )
 async def organize(ctx: JobContext, params: OrganizeParams) -> JobResult:
-    recovered = await service.recover_moves(ctx.session, now=ctx.now(), own_job_id=ctx.job_id)
+    recovered = await recovery.recover_moves(ctx.session, now=ctx.now(), own_job_id=ctx.job_id)
     await ctx.progress(0.0, "planning")
     plan = await service.make_plan(
         ctx.reader,
@@ -70,7 +70,7 @@ async def organize(ctx: JobContext, params: OrganizeParams) -> JobResult:
     async def progress(done: int, total: int) -> None:
         await ctx.progress(done / total if total else 1.0, f"{done} of {total} files moved")
 
-    applied = await service.apply_plan(
+    applied = await moves.apply_plan(
         ctx.session, plan, job_id=ctx.job_id, progress=progress, should_stop=ctx.should_abort
     )
     ctx.check_abort()
