@@ -77,7 +77,7 @@ async def lock_artists(session: AsyncSession, artist_ids: Sequence[int]) -> dict
 
 
 async def default_filters(session: AsyncSession) -> DiscoveryFilters:
-    return DiscoveryFilters.model_validate(await runtime_settings.get_value(session, DEFAULT_FILTERS))
+    return await runtime_settings.get(session, DEFAULT_FILTERS)
 
 
 def artist_filters(artist: Artist, default: DiscoveryFilters) -> DiscoveryFilters:

@@ -273,7 +273,7 @@ async def latest_attempt(session: AsyncSession, video_id: int) -> DownloadPublic
 
 async def ytdlp_status(session: AsyncSession, installed: str | None) -> YtDlpStatus:
     """yt-dlp's versions: `installed` against what the last `ytdlp.check` found, and the last update."""
-    mode = str(await runtime_settings.get_value(session, keys.YTDLP_UPDATES))
+    mode = await runtime_settings.get(session, keys.YTDLP_UPDATES)
     check = await repository.last_job(session, "ytdlp.check", [JobStatus.SUCCEEDED])
     update = await repository.last_job(session, "ytdlp.update")
     latest = str(check.result["latest"]) if check is not None and check.result and check.result.get("latest") else None

@@ -124,26 +124,23 @@ class _Options:
 
 async def _options(ctx: JobContext, profile: QualityProfile | None, rate_limit_kib_s: int | None = None) -> _Options:
     async with ctx.reader() as session:
-        values = {key: await runtime_settings.get_value(session, key) for key in _SETTING_KEYS}
-        values[keys.PO_TOKEN] = await runtime_settings.get_value(
-            session, keys.PO_TOKEN, sealer=Sealer.from_secret(ctx.settings.resolve_secret_key())
-        )
-    choice = choose_format(profile, compatibility=bool(values[keys.COMPATIBILITY]))
-    rate = rate_limit_kib_s or values[keys.RATE_LIMIT]
+        values = await keys.load(session, Sealer.from_secret(ctx.settings.resolve_secret_key()))
+    choice = choose_format(profile, compatibility=values.compatibility)
+    rate = rate_limit_kib_s or values.rate_limit_kib_s
     return _Options(
         format=choice.expression,
         merge_format=choice.merge_format,
-        rate_limit=int(rate) * 1024 if rate else None,
-        subtitles=bool(values[keys.SUBTITLES]),
-        subtitle_languages=list(values[keys.SUBTITLE_LANGUAGES] or ["en"]),
-        embed_metadata=bool(values[keys.EMBED_METADATA]),
-        min_free_mb=int(values[keys.MIN_FREE_MB]),
-        search_results=int(values[keys.SEARCH_RESULTS]),
-        po_token=str(values[keys.PO_TOKEN]) if values[keys.PO_TOKEN] else None,
-        per_host=int(values[keys.PER_HOST]),
-        backoff_base_s=float(values[keys.BACKOFF_BASE]),
-        backoff_max_s=float(values[keys.BACKOFF_MAX]),
-        sponsorblock=_sponsorblock(profile, str(values[keys.SPONSORBLOCK_API])),
+        rate_limit=rate * 1024 if rate else None,
+        subtitles=values.subtitles,
+        subtitle_languages=values.subtitle_languages or ["en"],
+        embed_metadata=values.embed_metadata,
+        min_free_mb=values.min_free_mb,
+        search_results=values.search_results,
+        po_token=values.po_token or None,
+        per_host=values.per_host,
+        backoff_base_s=float(values.backoff_base_s),
+        backoff_max_s=float(values.backoff_max_s),
+        sponsorblock=_sponsorblock(profile, values.sponsorblock_api),
     )
 
 
@@ -152,21 +149,6 @@ def _sponsorblock(profile: QualityProfile | None, api: str) -> dict[str, Any] | 
     if profile is None or profile.sponsorblock not in ("cut", "mark") or not profile.sponsorblock_categories:
         return None
     return {"mode": profile.sponsorblock, "categories": list(profile.sponsorblock_categories), "api": api}
-
-
-_SETTING_KEYS = (
-    keys.COMPATIBILITY,
-    keys.RATE_LIMIT,
-    keys.SUBTITLES,
-    keys.SUBTITLE_LANGUAGES,
-    keys.EMBED_METADATA,
-    keys.MIN_FREE_MB,
-    keys.SEARCH_RESULTS,
-    keys.PER_HOST,
-    keys.BACKOFF_BASE,
-    keys.BACKOFF_MAX,
-    keys.SPONSORBLOCK_API,
-)
 
 
 def po_token_argument(token: str) -> str:
@@ -351,8 +333,8 @@ class Download:
         if self.ctx.created_by is not None:
             return
         async with self.ctx.reader() as session:
-            start = await runtime_settings.get_value(session, keys.WINDOW_START)
-            end = await runtime_settings.get_value(session, keys.WINDOW_END)
+            start = await runtime_settings.get(session, keys.WINDOW_START)
+            end = await runtime_settings.get(session, keys.WINDOW_END)
         wait = hosts.window_wait_s(self.ctx.now(), start, end)
         if wait is None:
             return
@@ -714,7 +696,7 @@ def _mb(value: float | int | None) -> str:
     max_attempts=MAX_ATTEMPTS,
     timeout_s=6 * 3600,
     concurrency=2,
-    concurrency_setting=keys.MAX_CONCURRENT,
+    concurrency_setting=keys.MAX_CONCURRENT.key,
     dedupe=True,
     required_role=Role.USER,
     retry_base_s=30.0,
@@ -767,7 +749,8 @@ async def download_many(ctx: JobContext, params: BulkDownloadParams) -> JobResul
 )
 async def auto_download(ctx: JobContext, params: ScheduledParams) -> JobResult:
     async with ctx.reader() as session:
-        limit = params.limit or int(await runtime_settings.get_value(session, keys.AUTO_LIMIT))
+        configured: int = await runtime_settings.get(session, keys.AUTO_LIMIT)
+        limit = params.limit or configured
         ids = await repository.wanted_for_auto(session, limit) if limit else []
     if not ids:
         await ctx.log("info", "no wanted videos to download" if limit else f"auto-download is off ({keys.AUTO_LIMIT})")
@@ -862,8 +845,9 @@ async def upgrade_video(ctx: JobContext, params: UpgradeParams) -> JobResult:
 )
 async def upgrade_search(ctx: JobContext, params: ScheduledParams) -> JobResult:
     async with ctx.reader() as session:
-        enabled = bool(await runtime_settings.get_value(session, keys.UPGRADE_SEARCH))
-        limit = params.limit or int(await runtime_settings.get_value(session, keys.UPGRADE_LIMIT))
+        enabled = await runtime_settings.get(session, keys.UPGRADE_SEARCH)
+        configured: int = await runtime_settings.get(session, keys.UPGRADE_LIMIT)
+        limit = params.limit or configured
         if not enabled and ctx.created_by is None and params.limit is None:
             await ctx.log("info", f"the upgrade search is off (setting {keys.UPGRADE_SEARCH})")
             return {"checked": []}

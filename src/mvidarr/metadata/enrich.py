@@ -20,6 +20,7 @@ from mvidarr.db import utcnow
 from mvidarr.events.hub import Event
 from mvidarr.library.titles import parse_title
 from mvidarr.metadata import artwork, merge
+from mvidarr.metadata import settings as metadata_settings
 from mvidarr.metadata.matching import (
     Verdict,
     VideoCandidate,
@@ -99,12 +100,12 @@ class Policy:
 
 async def load_policy(session: AsyncSession) -> Policy:
     return Policy(
-        threshold=float(await runtime_settings.get_value(session, "metadata.match_threshold")),
+        threshold=await runtime_settings.get(session, metadata_settings.MATCH_THRESHOLD),
         video_order=merge.orders(
-            await runtime_settings.get_value(session, "metadata.video_field_providers"), DEFAULT_VIDEO_ORDER
+            await runtime_settings.get(session, metadata_settings.VIDEO_FIELD_PROVIDERS), DEFAULT_VIDEO_ORDER
         ),
         artist_order=merge.orders(
-            await runtime_settings.get_value(session, "metadata.artist_field_providers"), DEFAULT_ARTIST_ORDER
+            await runtime_settings.get(session, metadata_settings.ARTIST_FIELD_PROVIDERS), DEFAULT_ARTIST_ORDER
         ),
     )
 

@@ -184,7 +184,7 @@ class NetworkPolicy:
 
 async def policy_from_settings(session: AsyncSession, resolver: Resolver | None = None) -> NetworkPolicy:
     """The policy in force: the `network.allowed_private_hosts` runtime setting."""
-    from mvidarr.settings import service as runtime_settings  # settings imports kit; import late
+    from mvidarr.settings import registry, service  # settings imports this module; import late
 
-    entries = await runtime_settings.get_value(session, SETTING)
+    entries = await service.get(session, registry.ALLOWED_PRIVATE_HOSTS)
     return NetworkPolicy.allowing(entries or (), resolver)

@@ -35,6 +35,7 @@ from mvidarr.organise.nfo import (
     write_video_files,
 )
 from mvidarr.organise.schemas import NfoWriteParams
+from mvidarr.settings import registry as setting_keys
 from mvidarr.settings import service as runtime_settings
 
 NFO_WRITE = "nfo.write"
@@ -181,7 +182,7 @@ async def write_nfo(ctx: JobContext, params: NfoWriteParams) -> JobResult:
 )
 async def refresh_nfo(ctx: JobContext, params: NfoRefreshParams) -> JobResult:
     async with ctx.reader() as session:
-        if not bool(await runtime_settings.get_value(session, "library.write_nfo")):
+        if not await runtime_settings.get(session, setting_keys.WRITE_NFO):
             return {"skipped": "library.write_nfo is off"}
         since = await session.scalar(
             select(Job.started_at)
@@ -195,7 +196,7 @@ async def refresh_nfo(ctx: JobContext, params: NfoRefreshParams) -> JobResult:
 
 async def request_nfo_refresh(session: AsyncSession, hub: EventHub, clock: Clock) -> None:
     """Ask for NFO files to be rewritten soon (call after a metadata edit, in the edit's transaction)."""
-    if not bool(await runtime_settings.get_value(session, "library.write_nfo")):
+    if not await runtime_settings.get(session, setting_keys.WRITE_NFO):
         return
     await jobs.enqueue(
         session,

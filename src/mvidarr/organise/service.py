@@ -29,6 +29,7 @@ from mvidarr.organise.naming import (
 )
 from mvidarr.organise.plan import Candidate, Plan, plan_moves
 from mvidarr.organise.schemas import NamingExample, NamingPreview
+from mvidarr.settings import registry as setting_keys
 from mvidarr.settings import service as runtime_settings
 from mvidarr.videos import repository as video_repository
 from mvidarr.videos.repository import VideoFilter
@@ -40,7 +41,7 @@ LOAD_PAGE = 2000
 
 async def current_template(session: AsyncSession) -> Template:
     """The saved naming template, parsed."""
-    source = str(await runtime_settings.get_value(session, "library.naming_template"))
+    source = await runtime_settings.get(session, setting_keys.NAMING_TEMPLATE)
     try:
         return parse_template(source)
     except TemplateError as exc:
@@ -170,7 +171,7 @@ async def make_plan(
 async def preview_naming(session: AsyncSession, source: str | None, video_ids: Sequence[int] | None) -> NamingPreview:
     """What a template (or the saved one) gives for some videos; an invalid template is a precise 422."""
     if source is None:
-        source = str(await runtime_settings.get_value(session, "library.naming_template"))
+        source = await runtime_settings.get(session, setting_keys.NAMING_TEMPLATE)
     try:
         template = parse_template(source)
     except TemplateError as exc:

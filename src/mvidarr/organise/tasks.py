@@ -9,6 +9,7 @@ from mvidarr.jobs.registry import JobResult, Role, job_type
 from mvidarr.organise import moves, recovery, service
 from mvidarr.organise.plan import Plan
 from mvidarr.organise.schemas import OrganizeParams
+from mvidarr.settings import registry as setting_keys
 from mvidarr.settings import service as runtime_settings
 
 ORGANIZE = "library.organize"
@@ -98,7 +99,7 @@ async def organize(ctx: JobContext, params: OrganizeParams) -> JobResult:
 async def organise_after_scan(ctx: JobContext, root_folder_id: int) -> int | None:
     """Start `library.organize` for a root folder after its scan, when `library.organize_after_scan` is on."""
     async with ctx.reader() as session:
-        enabled = bool(await runtime_settings.get_value(session, "library.organize_after_scan"))
+        enabled = await runtime_settings.get(session, setting_keys.ORGANIZE_AFTER_SCAN)
     if not enabled:
         return None
     return await ctx.spawn(ORGANIZE, OrganizeParams(root_folder_id=root_folder_id))

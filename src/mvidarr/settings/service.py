@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from pydantic import ValidationError
 from sqlalchemy import delete, select
@@ -11,15 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mvidarr.audit import service as audit
 from mvidarr.auth.guard import Principal
 from mvidarr.db import utcnow
-from mvidarr.errors import FieldError, InvalidInput
+from mvidarr.errors import CONTENT, FieldError, InvalidInput
 from mvidarr.kit.sealing import Sealer
 from mvidarr.models import Setting
-from mvidarr.network.policy import SETTING as NETWORK_SETTING
 from mvidarr.network.policy import NetworkPolicy
-from mvidarr.settings.registry import REGISTRY, SettingDefinition, is_outbound
+from mvidarr.settings.registry import ALLOWED_PRIVATE_HOSTS, REGISTRY, SettingDefinition, is_outbound
 from mvidarr.settings.schemas import SettingPublic
 
 MASK = "********"
+T = TypeVar("T")
 
 
 class SettingsInvalid(InvalidInput):
@@ -28,7 +28,7 @@ class SettingsInvalid(InvalidInput):
         self.errors = errors
 
 
-def _public(definition: SettingDefinition, row: Setting | None) -> SettingPublic:
+def _public(definition: SettingDefinition[Any], row: Setting | None) -> SettingPublic:
     value = row.value if row is not None else definition.default
     if definition.secret:
         value = MASK if value is not None else None
@@ -50,8 +50,26 @@ async def list_settings(session: AsyncSession) -> list[SettingPublic]:
     return [_public(definition, rows.get(key)) for key, definition in sorted(REGISTRY.items())]
 
 
+async def get(session: AsyncSession, setting: SettingDefinition[T], *, sealer: Sealer | None = None) -> T:
+    """The value in force for a setting (its default when unset), validated as the setting's type;
+    secrets are opened with `sealer`, for internal use."""
+    return valid(setting, await get_value(session, setting.key, sealer=sealer))
+
+
+def valid(setting: SettingDefinition[T], raw: Any) -> T:
+    """A stored (JSON) value as the setting's type. One the type no longer accepts (saved by an older
+    version) is a user-fixable 422 naming the setting."""
+    try:
+        return cast(T, setting.adapter.validate_python(raw))
+    except ValidationError as exc:
+        message = "; ".join(e["msg"] for e in exc.errors()[:3])
+        raise InvalidInput(f"{setting.key}: {message}", loc=(setting.key,), type_=CONTENT) from None
+
+
 async def get_value(session: AsyncSession, key: str, *, sealer: Sealer | None = None) -> Any:
-    """The value in force for a key (the default when unset); secrets opened with `sealer`, for internal use."""
+    """The stored JSON value for a key looked up by name (the default when unset), unvalidated: for
+    code handed a key at run time (a job type's concurrency setting, export). Code that knows its
+    setting uses `get`."""
     definition = REGISTRY[key]
     row = await session.get(Setting, key)
     if row is None:
@@ -88,8 +106,8 @@ async def _check_outbound(clean: dict[str, Any], policy: NetworkPolicy) -> None:
     urls = [(key, value) for key, value in clean.items() if value and is_outbound(REGISTRY[key])]
     if not urls:
         return
-    if NETWORK_SETTING in clean:
-        policy = NetworkPolicy.allowing(clean[NETWORK_SETTING] or (), policy.resolver)
+    if ALLOWED_PRIVATE_HOSTS.key in clean:
+        policy = NetworkPolicy.allowing(clean[ALLOWED_PRIVATE_HOSTS.key] or (), policy.resolver)
     for _key, url in urls:
         await policy.check_url(str(url))
 
