@@ -10,8 +10,8 @@ import pytest
 
 from mvidarr.db import Database
 from mvidarr.jobs.runner import Runner
-from mvidarr.library.nfo import parse_nfo
 from mvidarr.models import JobStatus
+from mvidarr.organise.nfo_read import parse_nfo
 from tests.downloads.conftest import MediaServer
 from tests.factories import make_artist, make_video
 from tests.jobs.helpers import wait_for

@@ -26,7 +26,6 @@ from mvidarr.artwork.service import USER_CHOSEN_SOURCES, video_thumbnail_folder
 from mvidarr.jobs.context import JobContext
 from mvidarr.kit.text import fold, identity_key
 from mvidarr.library.matching import Match, match_file
-from mvidarr.library.nfo import NfoInfo, read_nfo
 from mvidarr.library.titles import joint_credit
 from mvidarr.library.walk import FoundFile, RootUnavailable, Walk, absolute_path, root_identity
 from mvidarr.media.probe import ProbeResult, probe_file
@@ -34,6 +33,7 @@ from mvidarr.media.thumbnails import grab_thumbnail
 from mvidarr.models import MediaFile, RootFolder, Video, VideoStatus
 from mvidarr.notifications import catalogue
 from mvidarr.notifications.catalogue import raise_event
+from mvidarr.organise.nfo_read import NfoInfo, read_nfo
 from mvidarr.videos.service import derive_fields
 
 log = logging.getLogger("mvidarr.library")

@@ -4,7 +4,7 @@
 `artist.nfo`, `folder.jpg` and `fanart.jpg` sit in the artist's folder. Files are written atomically
 (`mvidarr.kit.atomic`). `video_nfo` is the only place a video's NFO content is decided, and
 `load_video_nfos` the only query feeding it: the NFO written after a download and the one the
-`nfo.write`/`nfo.refresh` jobs write are the same document. `mvidarr.library.nfo` reads back
+`nfo.write`/`nfo.refresh` jobs write are the same document. `mvidarr.organise.nfo_read` reads back
 everything written here.
 """
 
