@@ -74,14 +74,21 @@ async def test_typed_read_gives_the_default_then_the_stored_value(db: Database) 
         await session.rollback()
 
 
-async def test_a_stored_value_the_type_refuses_is_a_422_naming_the_setting(db: Database) -> None:
+async def test_a_stored_value_the_type_refuses_reads_as_the_default_or_refuses_when_asked(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
     async with db.writer() as session:
         session.add(Setting(key=registry.JOBS_RETENTION_DAYS.key, value="soon"))
+        session.add(Setting(key=registry.NAMING_TEMPLATE.key, value="{artist}/{nonsense}"))
         await session.flush()
+        # A page or a job keeps working on the default, and the log says why.
+        assert await runtime_settings.get(session, registry.JOBS_RETENTION_DAYS) == 30
+        assert "jobs.retention_days holds a value its type refuses" in caplog.text
+        # Where the default would do harm (files moved by another template) it is a 422 naming the key.
         with pytest.raises(InvalidInput) as raised:
-            await runtime_settings.get(session, registry.JOBS_RETENTION_DAYS)
+            await runtime_settings.get(session, registry.NAMING_TEMPLATE, refuse_stale=True)
         assert raised.value.status == 422
-        assert str(raised.value).startswith("jobs.retention_days:")
+        assert str(raised.value).startswith("library.naming_template:")
         await session.rollback()
 
 

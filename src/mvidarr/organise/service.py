@@ -41,7 +41,7 @@ LOAD_PAGE = 2000
 
 async def current_template(session: AsyncSession) -> Template:
     """The saved naming template, parsed."""
-    source = await runtime_settings.get(session, setting_keys.NAMING_TEMPLATE)
+    source = await runtime_settings.get(session, setting_keys.NAMING_TEMPLATE, refuse_stale=True)
     try:
         return parse_template(source)
     except TemplateError as exc:
@@ -171,7 +171,7 @@ async def make_plan(
 async def preview_naming(session: AsyncSession, source: str | None, video_ids: Sequence[int] | None) -> NamingPreview:
     """What a template (or the saved one) gives for some videos; an invalid template is a precise 422."""
     if source is None:
-        source = await runtime_settings.get(session, setting_keys.NAMING_TEMPLATE)
+        source = await runtime_settings.get(session, setting_keys.NAMING_TEMPLATE, refuse_stale=True)
     try:
         template = parse_template(source)
     except TemplateError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, TypeVar, cast
 
 from pydantic import ValidationError
@@ -19,6 +20,7 @@ from mvidarr.settings.registry import ALLOWED_PRIVATE_HOSTS, REGISTRY, SettingDe
 from mvidarr.settings.schemas import SettingPublic
 
 MASK = "********"
+log = logging.getLogger("mvidarr.settings")
 T = TypeVar("T")
 
 
@@ -50,20 +52,28 @@ async def list_settings(session: AsyncSession) -> list[SettingPublic]:
     return [_public(definition, rows.get(key)) for key, definition in sorted(REGISTRY.items())]
 
 
-async def get(session: AsyncSession, setting: SettingDefinition[T], *, sealer: Sealer | None = None) -> T:
+async def get(
+    session: AsyncSession, setting: SettingDefinition[T], *, sealer: Sealer | None = None, refuse_stale: bool = False
+) -> T:
     """The value in force for a setting (its default when unset), validated as the setting's type;
-    secrets are opened with `sealer`, for internal use."""
-    return valid(setting, await get_value(session, setting.key, sealer=sealer))
+    secrets are opened with `sealer`, for internal use. See `valid` for a stored value the type
+    no longer accepts."""
+    return valid(setting, await get_value(session, setting.key, sealer=sealer), refuse_stale=refuse_stale)
 
 
-def valid(setting: SettingDefinition[T], raw: Any) -> T:
+def valid(setting: SettingDefinition[T], raw: Any, *, refuse_stale: bool = False) -> T:
     """A stored (JSON) value as the setting's type. One the type no longer accepts (saved by an older
-    version) is a user-fixable 422 naming the setting."""
+    version) is logged and the default is used, so no page or job breaks on it; with `refuse_stale`
+    (where the default would do harm, e.g. move files by another naming template) it is a
+    user-fixable 422 naming the setting."""
     try:
         return cast(T, setting.adapter.validate_python(raw))
     except ValidationError as exc:
         message = "; ".join(e["msg"] for e in exc.errors()[:3])
-        raise InvalidInput(f"{setting.key}: {message}", loc=(setting.key,), type_=CONTENT) from None
+        if refuse_stale or raw == setting.default:
+            raise InvalidInput(f"{setting.key}: {message}", loc=(setting.key,), type_=CONTENT) from None
+        log.warning("setting %s holds a value its type refuses (%s); its default is used", setting.key, message)
+        return cast(T, setting.adapter.validate_python(setting.default))
 
 
 async def get_value(session: AsyncSession, key: str, *, sealer: Sealer | None = None) -> Any:
