@@ -25,6 +25,7 @@ from mvidarr import __version__
 from mvidarr.config import Settings
 from mvidarr.errors import ConfigError
 from mvidarr.kit.lifetime import SUPERVISOR_ENV
+from mvidarr.settings import registry as setting_keys
 
 
 def _fail(message: str) -> NoReturn:
@@ -440,7 +441,7 @@ async def _backup_create(settings: Settings, to: Path | None, passphrase: str | 
         if passphrase is None:
             sealer = Sealer.from_secret(settings.resolve_secret_key())
             async with db.reader() as session:
-                passphrase = await runtime_settings.get_value(session, "backups.passphrase", sealer=sealer)
+                passphrase = await runtime_settings.get(session, setting_keys.BACKUP_PASSPHRASE, sealer=sealer)
         path, manifest = await service.create(db, settings, passphrase=passphrase, now=utcnow(), to=to)
     finally:
         await db.dispose()

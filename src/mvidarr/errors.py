@@ -78,6 +78,16 @@ class NotFound(MvidarrError):
     status, kind, title = 404, "not-found", "Not found"
 
 
+class VideoNotFound(NotFound):
+    def __init__(self, video_id: int) -> None:
+        super().__init__(f"video {video_id} does not exist")
+
+
+class ArtistNotFound(NotFound):
+    def __init__(self, artist_id: int) -> None:
+        super().__init__(f"artist {artist_id} does not exist")
+
+
 class Conflict(MvidarrError):
     status, kind, title = 409, "conflict", "Conflict"
 

@@ -19,8 +19,8 @@ import pytest
 from sqlalchemy import select
 
 from mvidarr.db import Database
+from mvidarr.kit.atomic import PART_PREFIX
 from mvidarr.models import Download, JobStatus
-from mvidarr.organise.fileops import PART_PREFIX
 from tests.conftest import DatabaseTarget
 from tests.downloads.conftest import MediaServer
 from tests.factories import make_artist, make_video

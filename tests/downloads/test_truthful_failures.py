@@ -39,7 +39,7 @@ async def test_a_failure_while_placing_the_file_ends_failed_with_its_reason(
     async def refuse(*_args: Any, **_kwargs: Any) -> Any:
         raise PermissionError(13, "Permission denied", str(library / "Portishead"))
 
-    monkeypatch.setattr("mvidarr.organise.service.place_file", refuse)
+    monkeypatch.setattr("mvidarr.organise.placement.place_file", refuse)
     artist = await make_artist(client, "Portishead")
     video = await make_video(client, artist["id"], "Glory Box", sources=[{"url": media_server.url("/media/clip.mp4")}])
     job_id = (await client.post(f"/api/v1/videos/{video['id']}/download")).json()["id"]

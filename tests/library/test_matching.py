@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from mvidarr.library.matching import folder_hints, match_file, natural_name
-from mvidarr.library.nfo import MAX_NFO_BYTES, NfoInfo, parse_nfo
 from mvidarr.library.walk import is_video_name
 from mvidarr.media.probe import probe_file
+from mvidarr.organise.nfo_read import MAX_NFO_BYTES, NfoInfo, parse_nfo
 
 
 def test_nfo_fields_are_read() -> None:

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from mvidarr.config import Settings
 from mvidarr.db import Database
 from mvidarr.jobs.runner import Runner
-from mvidarr.library.nfo import parse_artist_nfo, read_nfo
 from mvidarr.models import Job, JobStatus
+from mvidarr.organise.nfo_read import parse_artist_nfo, read_nfo
 from tests.jobs.helpers import wait_for
 from tests.library.conftest import FAST
 from tests.organise.conftest import Library

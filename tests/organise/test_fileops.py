@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from mvidarr.kit.atomic import PART_PREFIX
 from mvidarr.organise import fileops
 from mvidarr.organise.fileops import (
-    PART_PREFIX,
     DestinationExistsError,
     MoveVerificationError,
-    atomic_write_bytes,
     free_path,
     move_file,
     remove_empty_dirs,
@@ -141,14 +140,6 @@ def test_simulated_exdev_copies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     move_file(src, dst)
     assert dst.read_bytes() == b"z" * 10
     assert not src.exists()
-
-
-def test_atomic_write_replaces_whole_file(tmp_path: Path) -> None:
-    path = tmp_path / "n" / "a.nfo"
-    atomic_write_bytes(path, b"one")
-    atomic_write_bytes(path, b"two")
-    assert path.read_bytes() == b"two"
-    assert os.listdir(path.parent) == ["a.nfo"]
 
 
 def test_remove_empty_dirs_stops_at_root_and_at_non_empty(tmp_path: Path) -> None:

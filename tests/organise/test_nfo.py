@@ -6,7 +6,6 @@ import xml.etree.ElementTree as ET
 from datetime import date, datetime
 from pathlib import Path
 
-from mvidarr.library.nfo import StreamInfo, parse_artist_nfo, parse_nfo, read_nfo
 from mvidarr.organise.nfo import (
     ArtistNfo,
     Streams,
@@ -17,6 +16,7 @@ from mvidarr.organise.nfo import (
     video_sidecar_names,
     write_if_changed,
 )
+from mvidarr.organise.nfo_read import StreamInfo, parse_artist_nfo, parse_nfo, read_nfo
 
 NASTY = "Rock & Roll <Live> \"quoted\" 'single' 🎸🤘🏽 \u05e9\u05dc\u05d5\u05dd \u0645\u0631\u062d\u0628\u0627"
 

@@ -13,8 +13,9 @@ import pytest
 from sqlalchemy import select, update
 
 from mvidarr.db import Database, utcnow
+from mvidarr.library.service import NoRootFolder
 from mvidarr.models import Artist, FileMove, FileMoveState, MediaFile
-from mvidarr.organise import service
+from mvidarr.organise import moves, placement, recovery, service
 from tests.organise.conftest import Library, make_root
 
 pytestmark = pytest.mark.anyio
@@ -25,9 +26,9 @@ class Crash(BaseException):
     """Stands for the process dying at a precise point (not an Exception: nothing may catch it)."""
 
 
-async def organise(db: Database) -> service.ApplyResult:
+async def organise(db: Database) -> moves.ApplyResult:
     plan = await service.make_plan(db.reader)
-    return await service.apply_plan(db.writer, plan)
+    return await moves.apply_plan(db.writer, plan)
 
 
 async def journal(db: Database) -> list[FileMove]:
@@ -53,7 +54,7 @@ async def test_dry_run_plans_exactly_what_apply_does(library: Library) -> None:
     assert plan.unchanged == 1
     assert plan.conflicts == []
 
-    result = await service.apply_plan(library.db.writer, plan)
+    result = await moves.apply_plan(library.db.writer, plan)
     assert result.moved == 3
     assert result.sidecars_moved == 4
     assert result.failed == []
@@ -86,7 +87,7 @@ async def test_second_run_moves_nothing(library: Library) -> None:
     plan = await service.make_plan(library.db.reader)
     assert plan.moves == []
     assert plan.unchanged == 2
-    second = await service.apply_plan(library.db.writer, plan)
+    second = await moves.apply_plan(library.db.writer, plan)
     assert second.moved == 0
     assert len(await journal(library.db)) == 2
 
@@ -100,7 +101,7 @@ async def test_taken_names_get_numbers_and_case_variants_collide(library: Librar
     plan = await service.make_plan(library.db.reader)
     targets = {m.media_file_id: m.dst_relative for m in plan.moves}
     assert targets == {a: "Queen/Queen - Innuendo (2).mkv", b: "Queen/Queen - INNUENDO (3).mkv"}
-    await service.apply_plan(library.db.writer, plan)
+    await moves.apply_plan(library.db.writer, plan)
     assert stranger.read_bytes() == b"not in the library"
 
 
@@ -171,7 +172,7 @@ async def test_crash_between_journal_and_move_rolls_back(library: Library, monke
     def die(src: Path, dst: Path, *, sync: bool = True) -> None:
         raise Crash
 
-    monkeypatch.setattr(service, "move_file", die)
+    monkeypatch.setattr(moves, "move_file", die)
     with pytest.raises(Crash):
         await organise(library.db)
     [entry] = await journal(library.db)
@@ -179,8 +180,8 @@ async def test_crash_between_journal_and_move_rolls_back(library: Library, monke
     monkeypatch.undo()
 
     # A mover this recent might still be alive: nothing happens yet.
-    assert (await service.recover_moves(library.db.writer)).rolled_back == 0
-    recovered = await service.recover_moves(library.db.writer, now=utcnow() + LATER)
+    assert (await recovery.recover_moves(library.db.writer)).rolled_back == 0
+    recovered = await recovery.recover_moves(library.db.writer, now=utcnow() + LATER)
     assert recovered.rolled_back == 1
     assert recovered.completed == 0
     assert library.files() == {"m.mkv", "m.nfo"}
@@ -198,7 +199,7 @@ async def test_crash_between_move_and_database_completes(library: Library, monke
     async def die(writer: object, outcomes: object) -> None:
         raise Crash
 
-    monkeypatch.setattr(service, "record", die)
+    monkeypatch.setattr(moves, "record", die)
     with pytest.raises(Crash):
         await organise(library.db)
     monkeypatch.undo()
@@ -206,7 +207,7 @@ async def test_crash_between_move_and_database_completes(library: Library, monke
     assert "Muse/Muse - Hysteria.mkv" in library.files()
     assert (await library.paths())[media_id] == "in/h.mkv"
 
-    recovered = await service.recover_moves(library.db.writer, now=utcnow() + LATER)
+    recovered = await recovery.recover_moves(library.db.writer, now=utcnow() + LATER)
     assert recovered.completed == 1
     assert (await library.paths())[media_id] == "Muse/Muse - Hysteria.mkv"
     assert library.files() == {"Muse/Muse - Hysteria.mkv", "Muse/Muse - Hysteria.nfo", "Muse/Muse - Hysteria-thumb.jpg"}
@@ -215,7 +216,7 @@ async def test_crash_between_move_and_database_completes(library: Library, monke
 
 async def test_crash_midway_through_sidecars_completes_them(library: Library, monkeypatch: pytest.MonkeyPatch) -> None:
     _, media_id = await library.add("Muse", "Starlight", "s.mkv", sidecars=(".nfo", ".srt"))
-    real = service.move_file
+    real = moves.move_file
     calls: list[Path] = []
 
     def die_after_video(src: Path, dst: Path, *, sync: bool = True) -> None:
@@ -224,11 +225,11 @@ async def test_crash_midway_through_sidecars_completes_them(library: Library, mo
             raise Crash
         real(src, dst, sync=sync)
 
-    monkeypatch.setattr(service, "move_file", die_after_video)
+    monkeypatch.setattr(moves, "move_file", die_after_video)
     with pytest.raises(Crash):
         await organise(library.db)
     monkeypatch.undo()
-    await service.recover_moves(library.db.writer, now=utcnow() + LATER)
+    await recovery.recover_moves(library.db.writer, now=utcnow() + LATER)
     assert library.files() == {"Muse/Muse - Starlight.mkv", "Muse/Muse - Starlight.nfo", "Muse/Muse - Starlight.srt"}
     assert (await library.paths())[media_id] == "Muse/Muse - Starlight.mkv"
 
@@ -253,7 +254,7 @@ async def test_recovery_of_a_published_copy_whose_source_remains(library: Librar
             )
         )
         await session.commit()
-    assert (await service.recover_moves(library.db.writer)).completed == 1
+    assert (await recovery.recover_moves(library.db.writer)).completed == 1
     assert library.files() == {"Moby/Moby - Porcelain.mkv"}
     assert (await library.paths())[media_id] == "Moby/Moby - Porcelain.mkv"
 
@@ -275,7 +276,7 @@ async def test_recovery_never_deletes_a_different_file(library: Library) -> None
             )
         )
         await session.commit()
-    assert (await service.recover_moves(library.db.writer)).rolled_back == 1
+    assert (await recovery.recover_moves(library.db.writer)).rolled_back == 1
     assert (library.root / "n.mkv").read_bytes() == b"mine"
     assert dst.read_bytes() == b"somebody else's"
     assert (await library.paths())[media_id] == "n.mkv"
@@ -291,7 +292,7 @@ async def test_place_file_puts_a_download_where_the_template_says(library: Libra
     source.write_bytes(b"better copy")
     (downloads / "abc123.en.vtt").write_text("WEBVTT")
     (downloads / "abc123.info.json").write_text("{}")
-    placed = await service.place_file(
+    placed = await placement.place_file(
         library.db.writer,
         video_id,
         source,
@@ -330,8 +331,8 @@ async def test_place_file_without_a_root_folder_is_refused(db: Database, tmp_pat
         await session.commit()
     source = tmp_path / "f.mkv"
     source.write_bytes(b"x")
-    with pytest.raises(service.NoRootFolder):
-        await service.place_file(db.writer, video.id, source)
+    with pytest.raises(NoRootFolder):
+        await placement.place_file(db.writer, video.id, source)
     assert source.exists()
 
 
@@ -344,7 +345,7 @@ async def test_move_into_a_taken_place_is_a_conflict_not_an_overwrite(
     squatter = library.root / "Blur/Blur - Song 2.mkv"
     squatter.parent.mkdir()
     squatter.write_bytes(b"theirs")
-    result = await service.apply_plan(library.db.writer, plan)
+    result = await moves.apply_plan(library.db.writer, plan)
     assert result.moved == 0
     assert len(result.conflicts) == 1
     assert squatter.read_bytes() == b"theirs"
@@ -371,11 +372,11 @@ async def test_running_job_rows_are_left_to_their_job(library: Library) -> None:
             )
         )
         await session.commit()
-    assert (await service.recover_moves(library.db.writer, now=utcnow() + LATER)).rolled_back == 0
+    assert (await recovery.recover_moves(library.db.writer, now=utcnow() + LATER)).rolled_back == 0
     async with library.db.writer() as session:
         await session.execute(update(Job).where(Job.id == job.id).values(status=JobStatus.FAILED))
         await session.commit()
-    assert (await service.recover_moves(library.db.writer)).rolled_back == 1
+    assert (await recovery.recover_moves(library.db.writer)).rolled_back == 1
 
 
 async def test_renamed_artist_folder_takes_its_artist_files_and_the_old_one_goes(library: Library) -> None:
@@ -456,7 +457,7 @@ async def test_start_up_recovery_takes_over_the_moves_of_a_killed_worker_at_once
     assert worker_gone(worker_id_for(dead_pid))
     assert not worker_gone(worker_id_for(os.getppid()))
     assert not worker_gone("another-host:1:abcdef")
-    result = await service.recover_moves(library.db.writer, worker_gone=worker_gone)
+    result = await recovery.recover_moves(library.db.writer, worker_gone=worker_gone)
     assert result.rolled_back == 1
     states = {move.src_path.rsplit("/", 1)[1]: move.state for move in await journal(library.db)}
     assert states == {"l.mkv": FileMoveState.ROLLED_BACK, "b.mkv": FileMoveState.PENDING}

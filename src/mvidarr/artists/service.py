@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mvidarr.artists import repository
 from mvidarr.artists.repository import ArtistFilter
 from mvidarr.artists.schemas import LOCKABLE, ArtistCreate, ArtistListItem, ArtistMerged, ArtistPublic, ArtistUpdate
-from mvidarr.errors import CONFLICT, REFERENCE, Conflict, InvalidInput, NotFound
+from mvidarr.errors import CONFLICT, REFERENCE, ArtistNotFound, Conflict, InvalidInput
 from mvidarr.genres import repository as genres
 from mvidarr.genres.columns import split as split_genres
 from mvidarr.kit.locks import locked_after_edit
@@ -27,11 +27,6 @@ from mvidarr.models import Artist, QualityProfile, RootFolder, Video
 
 LIST_DEFAULT_SORT = "name"
 _ARTIST_PAGE: TypeAdapter[Page[ArtistListItem]] = TypeAdapter(Page[ArtistListItem])
-
-
-class ArtistNotFound(NotFound):
-    def __init__(self, artist_id: int) -> None:
-        super().__init__(f"artist {artist_id} does not exist")
 
 
 async def list_artists_json(db: Scalars, flt: ArtistFilter, sort: str | None, page: PageParams) -> str:

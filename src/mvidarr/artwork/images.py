@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mvidarr.kit.atomic import write_atomic
 from mvidarr.media.thumbnails import FORMATS, ThumbnailSize, thumbnail_path
 
 MAX_PIXELS = 40_000_000
@@ -106,17 +105,6 @@ def _encode(image: Image.Image, fmt: str) -> bytes:
     return buffer.getvalue()
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 def _scaled(image: Image.Image, width: int) -> Image.Image:
     from PIL import Image
 
@@ -145,11 +133,11 @@ def store_image(image: Image.Image, parent: Path, box: Crop | None = None) -> St
     digest = hashlib.sha256(source).hexdigest()[:16]
     folder = parent / digest
     folder.mkdir(parents=True, exist_ok=True)
-    _write_atomically(folder / SOURCE_NAME, source)
+    write_atomic(folder / SOURCE_NAME, source)
     for size in ThumbnailSize:
         scaled = _scaled(image, size.width)
         for fmt in FORMATS:
-            _write_atomically(thumbnail_path(folder, size, fmt), _encode(scaled, fmt))
+            write_atomic(thumbnail_path(folder, size, fmt), _encode(scaled, fmt), durable=False)
     return StoredArtwork(folder=folder, width=image.width, height=image.height, digest=digest)
 
 

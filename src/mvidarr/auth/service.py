@@ -53,6 +53,7 @@ from mvidarr.errors import (
 from mvidarr.kit.sealing import SealError
 from mvidarr.models import RefreshToken, User
 from mvidarr.models.user import Role
+from mvidarr.settings import registry as setting_keys
 from mvidarr.settings import service as runtime_settings
 from mvidarr.themes.palettes import CUSTOM_PREFIX
 from mvidarr.themes.schemas import custom_id
@@ -86,9 +87,9 @@ class PasswordSignInOff(Forbidden):
 async def _password_sign_in_allowed(db: Database, user: User) -> bool:
     """False while `auth.password_sign_in` is off, except for the break-glass admin (decision 0040)."""
     async with db.reader() as session:
-        if await runtime_settings.get_value(session, "auth.password_sign_in"):
+        if await runtime_settings.get(session, setting_keys.PASSWORD_SIGN_IN):
             return True
-        break_glass = await runtime_settings.get_value(session, "auth.break_glass_admin")
+        break_glass = await runtime_settings.get(session, setting_keys.BREAK_GLASS_ADMIN)
     if user.role != Role.ADMIN:
         return False
     return not break_glass or users.username_key(break_glass) == user.username_key

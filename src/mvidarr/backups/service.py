@@ -33,6 +33,7 @@ from mvidarr.backups.schemas import BackupList, BackupPublic, Manifest, RestoreP
 from mvidarr.config import SECRET_KEY_FILE, Settings
 from mvidarr.db import Database
 from mvidarr.errors import CONTENT, Conflict, InvalidInput, NotFound
+from mvidarr.kit.atomic import write_atomic
 from mvidarr.kit.sealing import Sealer, SealError
 from mvidarr.migrations import downgrade_in, head_revision, known_revisions, upgrade, upgrade_in
 from mvidarr.models import Job, JobStatus, Setting
@@ -376,10 +377,7 @@ async def _check_pg_restore(db: Database, manifest: Manifest, archive: Path) -> 
 
 def _write_secret(settings: Settings, secret: str) -> None:
     path = settings.data_dir / SECRET_KEY_FILE
-    partial = path.with_name(".secret-restore")
-    partial.write_text(secret + "\n", encoding="ascii")
-    os.chmod(partial, 0o600)
-    os.replace(partial, path)
+    write_atomic(path, (secret + "\n").encode("ascii"), mode=0o600)
 
 
 async def _clear_unreadable_secrets(db: Database, sealer: Sealer) -> list[str]:

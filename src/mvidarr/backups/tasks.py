@@ -11,6 +11,7 @@ from mvidarr.jobs.context import JobContext
 from mvidarr.jobs.registry import JobResult, Role, job_type
 from mvidarr.jobs.schedules import DefaultSchedule, register_default
 from mvidarr.kit.sealing import Sealer
+from mvidarr.settings import registry as setting_keys
 from mvidarr.settings import service as runtime_settings
 
 
@@ -38,8 +39,9 @@ async def backup(ctx: JobContext, params: BackupParams) -> JobResult:
     settings = ctx.settings
     sealer = Sealer.from_secret(settings.resolve_secret_key())
     async with ctx.reader() as session:
-        passphrase = await runtime_settings.get_value(session, "backups.passphrase", sealer=sealer)
-        keep = params.keep or int(await runtime_settings.get_value(session, "backups.retention_count"))
+        passphrase = await runtime_settings.get(session, setting_keys.BACKUP_PASSPHRASE, sealer=sealer)
+        retention: int = await runtime_settings.get(session, setting_keys.BACKUP_RETENTION_COUNT)
+        keep = params.keep or retention
     await ctx.progress(0.05, "copying the database")
     path, manifest = await service.create(ctx.db, settings, passphrase=passphrase, now=ctx.now())
     for warning in manifest.warnings:

@@ -34,7 +34,7 @@ from mvidarr.discovery.schemas import (
 )
 from mvidarr.discovery.settings import DEFAULT_FILTERS
 from mvidarr.discovery.sources import YOUTUBE_WATCH, ArtistIds, Collected, collect
-from mvidarr.errors import CONFLICT, InvalidInput, NotFound
+from mvidarr.errors import CONFLICT, ArtistNotFound, InvalidInput, NotFound
 from mvidarr.events.hub import EventHub
 from mvidarr.jobs import service as jobs
 from mvidarr.jobs.clock import Clock
@@ -49,11 +49,6 @@ if TYPE_CHECKING:
 
 __all__ = ["remember_removal"]
 MONITOR_NEW_REASON = "released before the artist was added (monitor new only)"
-
-
-class ArtistNotFound(NotFound):
-    def __init__(self, artist_id: int) -> None:
-        super().__init__(f"artist {artist_id} does not exist")
 
 
 async def get_artist(session: AsyncSession, artist_id: int) -> Artist:
@@ -84,7 +79,7 @@ async def lock_artists(session: AsyncSession, artist_ids: Sequence[int]) -> dict
 
 
 async def default_filters(session: AsyncSession) -> DiscoveryFilters:
-    return DiscoveryFilters.model_validate(await runtime_settings.get_value(session, DEFAULT_FILTERS))
+    return await runtime_settings.get(session, DEFAULT_FILTERS)
 
 
 def artist_filters(artist: Artist, default: DiscoveryFilters) -> DiscoveryFilters:

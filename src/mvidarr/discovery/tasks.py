@@ -131,7 +131,7 @@ async def run_artist_discover(ctx: JobContext, params: ArtistDiscoverParams) -> 
 )
 async def run_library_discover(ctx: JobContext, params: LibraryDiscoverParams) -> JobResult:
     async with ctx.reader() as session:
-        hours = int(await runtime_settings.get_value(session, INTERVAL_HOURS))
+        hours = await runtime_settings.get(session, INTERVAL_HOURS)
         if hours == 0:
             await ctx.log("info", "scheduled discovery is off (discovery.interval_hours is 0)")
             return {"started": 0}

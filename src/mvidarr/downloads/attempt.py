@@ -233,8 +233,8 @@ class Download:
         if self.ctx.created_by is not None:
             return
         async with self.ctx.reader() as session:
-            start = await runtime_settings.get_value(session, keys.WINDOW_START)
-            end = await runtime_settings.get_value(session, keys.WINDOW_END)
+            start = await runtime_settings.get(session, keys.WINDOW_START)
+            end = await runtime_settings.get(session, keys.WINDOW_END)
         wait = hosts.window_wait_s(self.ctx.now(), start, end)
         if wait is None:
             return

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import secrets
 from datetime import UTC, datetime
 from pathlib import Path
 
 from mvidarr.downloads.schemas import CookiesStatus
 from mvidarr.errors import CONTENT, InvalidInput, PayloadTooLarge
+from mvidarr.kit.atomic import write_atomic
 
 MAX_BYTES = 1024 * 1024
 FOLDER = "cookies"
@@ -49,17 +49,7 @@ def store(data_dir: Path, data: bytes) -> CookiesStatus:
     target = path_in(data_dir)
     target.parent.mkdir(parents=True, exist_ok=True)
     os.chmod(target.parent, 0o700)
-    temp = target.with_name(f".{NAME}.{secrets.token_hex(4)}")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+    write_atomic(target, data, mode=0o600)
     return status(data_dir)
 
 

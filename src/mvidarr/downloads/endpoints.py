@@ -201,7 +201,7 @@ async def ytdlp_check(session: SessionDep, admin: Admin, events: EventsDep, cloc
 async def ytdlp_update(
     session: SessionDep, admin: Admin, events: EventsDep, clock: ClockDep, body: YtDlpUpdateRequest | None = None
 ) -> JobPublic:
-    if await runtime_settings.get_value(session, keys.YTDLP_UPDATES) == "pinned":
+    if await runtime_settings.get(session, keys.YTDLP_UPDATES) == "pinned":
         raise Conflict(f"yt-dlp is pinned (setting {keys.YTDLP_UPDATES}); change it to update")
     params = update_tasks.UpdateParams(version=body.version if body is not None else None)
     job, _created = await jobs.enqueue(

@@ -13,7 +13,6 @@ from mvidarr.downloads.formats import choose_format
 from mvidarr.jobs.context import JobContext
 from mvidarr.kit.sealing import Sealer
 from mvidarr.models import QualityProfile
-from mvidarr.settings import service as runtime_settings
 
 
 def temp_root(data_dir: Path) -> Path:
@@ -44,26 +43,23 @@ class Options:
 
 async def load_options(ctx: JobContext, profile: QualityProfile | None, rate_limit_kib_s: int | None = None) -> Options:
     async with ctx.reader() as session:
-        values = {key: await runtime_settings.get_value(session, key) for key in _SETTING_KEYS}
-        values[keys.PO_TOKEN] = await runtime_settings.get_value(
-            session, keys.PO_TOKEN, sealer=Sealer.from_secret(ctx.settings.resolve_secret_key())
-        )
-    choice = choose_format(profile, compatibility=bool(values[keys.COMPATIBILITY]))
-    rate = rate_limit_kib_s or values[keys.RATE_LIMIT]
+        values = await keys.load(session, Sealer.from_secret(ctx.settings.resolve_secret_key()))
+    choice = choose_format(profile, compatibility=values.compatibility)
+    rate = rate_limit_kib_s or values.rate_limit_kib_s
     return Options(
         format=choice.expression,
         merge_format=choice.merge_format,
-        rate_limit=int(rate) * 1024 if rate else None,
-        subtitles=bool(values[keys.SUBTITLES]),
-        subtitle_languages=list(values[keys.SUBTITLE_LANGUAGES] or ["en"]),
-        embed_metadata=bool(values[keys.EMBED_METADATA]),
-        min_free_mb=int(values[keys.MIN_FREE_MB]),
-        search_results=int(values[keys.SEARCH_RESULTS]),
-        po_token=str(values[keys.PO_TOKEN]) if values[keys.PO_TOKEN] else None,
-        per_host=int(values[keys.PER_HOST]),
-        backoff_base_s=float(values[keys.BACKOFF_BASE]),
-        backoff_max_s=float(values[keys.BACKOFF_MAX]),
-        sponsorblock=_sponsorblock(profile, str(values[keys.SPONSORBLOCK_API])),
+        rate_limit=rate * 1024 if rate else None,
+        subtitles=values.subtitles,
+        subtitle_languages=values.subtitle_languages or ["en"],
+        embed_metadata=values.embed_metadata,
+        min_free_mb=values.min_free_mb,
+        search_results=values.search_results,
+        po_token=values.po_token or None,
+        per_host=values.per_host,
+        backoff_base_s=float(values.backoff_base_s),
+        backoff_max_s=float(values.backoff_max_s),
+        sponsorblock=_sponsorblock(profile, values.sponsorblock_api),
     )
 
 
@@ -72,21 +68,6 @@ def _sponsorblock(profile: QualityProfile | None, api: str) -> dict[str, Any] | 
     if profile is None or profile.sponsorblock not in ("cut", "mark") or not profile.sponsorblock_categories:
         return None
     return {"mode": profile.sponsorblock, "categories": list(profile.sponsorblock_categories), "api": api}
-
-
-_SETTING_KEYS = (
-    keys.COMPATIBILITY,
-    keys.RATE_LIMIT,
-    keys.SUBTITLES,
-    keys.SUBTITLE_LANGUAGES,
-    keys.EMBED_METADATA,
-    keys.MIN_FREE_MB,
-    keys.SEARCH_RESULTS,
-    keys.PER_HOST,
-    keys.BACKOFF_BASE,
-    keys.BACKOFF_MAX,
-    keys.SPONSORBLOCK_API,
-)
 
 
 def po_token_argument(token: str) -> str:

@@ -1,13 +1,13 @@
-"""Handing a finished, probed download to the organiser, then the NFO and the thumbnail.
+"""Handing a finished, probed download to the organiser, then the thumbnail and the NFO.
 
-The organiser (`mvidarr.organise`) owns where files go (naming template, root folder) and how they
-move (journaled, never overwriting); downloads only ever call it.
+The organiser (`mvidarr.organise`) owns where files go (naming template, root folder), how they
+move (journaled, never overwriting) and what the NFO says; downloads only ever call it.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +19,7 @@ from mvidarr.jobs.context import JobContext
 from mvidarr.media.probe import ProbeResult
 from mvidarr.media.thumbnails import grab_thumbnail
 from mvidarr.models import Artist, MediaFile, RootFolder, Video
-from mvidarr.organise.nfo import (
-    Streams,
-    VideoNfo,
-    copy_image_if_changed,
-    video_nfo_xml,
-    video_sidecar_names,
-    write_if_changed,
-)
+from mvidarr.organise.nfo import write_file_nfo
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +55,7 @@ async def place(
     takes the template's name rather than `<name> (2)`; if placing then fails, the old file is
     restored from the trash before the error goes on.
     """
-    from mvidarr.organise.service import place_file
+    from mvidarr.organise.placement import place_file
 
     trashed = await _trash_current(ctx, video_id) if replace else []
     try:
@@ -113,9 +106,24 @@ async def _restore(ctx: JobContext, entry_ids: list[int]) -> None:
 async def after_placement(
     ctx: JobContext, video_id: int, placed: Placed, probe: ProbeResult, source_thumbnail: Path | None
 ) -> None:
-    """Write the NFO (the organiser's writer) and grab a thumbnail; neither failing fails the download."""
-    await _write_nfo(ctx, video_id, placed, probe, source_thumbnail)
-    folder = video_thumbnail_folder(ctx.data_dir, video_id)
+    """Grab a thumbnail, then write the NFO by organise's one builder (the same document an NFO
+    refresh writes); neither failing fails the download."""
+    await _grab_thumbnail(ctx, ctx.data_dir, video_id, placed, probe)
+    if placed.media_file_id is None:
+        return
+    try:
+        async with ctx.reader() as session:
+            await write_file_nfo(session, placed.media_file_id, data_dir=ctx.data_dir, thumbnail=source_thumbnail)
+    except OSError as exc:  # the video is in the library; a missing NFO is a warning
+        await ctx.log("warning", f"writing the NFO failed: {exc}")
+
+
+async def _grab_thumbnail(
+    ctx: JobContext, data_dir: Path | None, video_id: int, placed: Placed, probe: ProbeResult
+) -> None:
+    if data_dir is None:
+        return
+    folder = video_thumbnail_folder(data_dir, video_id)
     try:
         made = await ctx.to_process(grab_thumbnail, str(placed.path), str(folder), probe.duration_s)
     except Exception as exc:  # no thumbnail is not a failed download
@@ -126,60 +134,6 @@ async def after_placement(
             await session.execute(
                 update(Video)
                 .where(Video.id == video_id)
-                .values(thumbnail_path=folder.relative_to(ctx.data_dir).as_posix(), artwork_source="download")
+                .values(thumbnail_path=folder.relative_to(data_dir).as_posix(), artwork_source="download")
             )
             await session.commit()
-
-
-def _write_sidecars(video_path: Path, info: VideoNfo, thumbnail: Path | None) -> None:
-    nfo_path, thumb_path = video_sidecar_names(video_path)
-    if (
-        thumbnail is not None
-        and thumbnail.suffix.lower() in (".jpg", ".jpeg")
-        and copy_image_if_changed(thumbnail, thumb_path)
-    ):
-        info = replace(info, thumb=thumb_path.name)
-    write_if_changed(nfo_path, video_nfo_xml(info))
-
-
-async def _write_nfo(
-    ctx: JobContext, video_id: int, placed: Placed, probe: ProbeResult, thumbnail: Path | None
-) -> None:
-    """A Kodi/Jellyfin NFO (and the source's thumbnail) beside the placed file, by the organiser's writer."""
-    async with ctx.reader() as session:
-        row = (
-            await session.execute(
-                select(Video, Artist.name).join(Artist, Artist.id == Video.artist_id).where(Video.id == video_id)
-            )
-        ).first()
-    if row is None:
-        return
-    video, artist_name = row
-    info = VideoNfo(
-        title=video.title,
-        artists=[artist_name],
-        album=video.album,
-        plot=video.description,
-        duration_s=probe.duration_s,
-        release_date=video.release_date,
-        year=video.year,
-        directors=[str(d) for d in video.directors],
-        studio=video.label,
-        imvdb_id=video.imvdb_id,
-        youtube_id=video.youtube_id,
-        musicbrainz_id=video.musicbrainz_recording_id,
-        date_added=ctx.now(),
-        streams=Streams(
-            video_codec=probe.video_codec,
-            width=probe.width,
-            height=probe.height,
-            duration_s=probe.duration_s,
-            hdr=probe.hdr,
-            audio_codec=probe.audio_codec,
-            audio_channels=probe.audio_channels,
-        ),
-    )
-    try:
-        await ctx.to_thread(_write_sidecars, placed.path, info, thumbnail)
-    except OSError as exc:  # the video is in the library; a missing NFO is a warning
-        await ctx.log("warning", f"writing the NFO failed: {exc}")

@@ -27,7 +27,7 @@ from mvidarr.downloads.schemas import (
     YtDlpStatus,
 )
 from mvidarr.downloads.updates import is_newer
-from mvidarr.errors import CONFLICT, CONTENT, REFERENCE, Conflict, InvalidInput, NotFound
+from mvidarr.errors import CONFLICT, CONTENT, REFERENCE, Conflict, InvalidInput, VideoNotFound
 from mvidarr.events.hub import Event, EventHub
 from mvidarr.jobs import service as jobs
 from mvidarr.jobs.clock import Clock
@@ -49,11 +49,6 @@ MAX_BULK = 5000
 INFO_TIMEOUT_S = 60.0
 """How long adding a video from a source URL waits for yt-dlp to read the source's title."""
 PUT_DOWNLOADS = "put downloaded files in"
-
-
-class VideoNotFound(NotFound):
-    def __init__(self, video_id: int) -> None:
-        super().__init__(f"video {video_id} does not exist")
 
 
 def video_event(video_id: int, status: str, reason: str | None = None, **extra: Any) -> Event:
@@ -289,7 +284,7 @@ async def latest_attempt(session: AsyncSession, video_id: int) -> DownloadPublic
 
 async def ytdlp_status(session: AsyncSession, installed: str | None) -> YtDlpStatus:
     """yt-dlp's versions: `installed` against what the last `ytdlp.check` found, and the last update."""
-    mode = str(await runtime_settings.get_value(session, keys.YTDLP_UPDATES))
+    mode = await runtime_settings.get(session, keys.YTDLP_UPDATES)
     check = await repository.last_job(session, "ytdlp.check", [JobStatus.SUCCEEDED])
     update = await repository.last_job(session, "ytdlp.update")
     latest = str(check.result["latest"]) if check is not None and check.result and check.result.get("latest") else None

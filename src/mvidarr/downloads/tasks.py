@@ -40,7 +40,7 @@ UPGRADE_SEARCH = "downloads.upgrade_search"
     max_attempts=MAX_ATTEMPTS,
     timeout_s=6 * 3600,
     concurrency=2,
-    concurrency_setting=keys.MAX_CONCURRENT,
+    concurrency_setting=keys.MAX_CONCURRENT.key,
     dedupe=True,
     required_role=Role.USER,
     retry_base_s=30.0,
@@ -93,7 +93,8 @@ async def download_many(ctx: JobContext, params: BulkDownloadParams) -> JobResul
 )
 async def auto_download(ctx: JobContext, params: ScheduledParams) -> JobResult:
     async with ctx.reader() as session:
-        limit = params.limit or int(await runtime_settings.get_value(session, keys.AUTO_LIMIT))
+        configured: int = await runtime_settings.get(session, keys.AUTO_LIMIT)
+        limit = params.limit or configured
         ids = await repository.wanted_for_auto(session, limit) if limit else []
     if not ids:
         await ctx.log("info", "no wanted videos to download" if limit else f"auto-download is off ({keys.AUTO_LIMIT})")
@@ -188,8 +189,9 @@ async def upgrade_video(ctx: JobContext, params: UpgradeParams) -> JobResult:
 )
 async def upgrade_search(ctx: JobContext, params: ScheduledParams) -> JobResult:
     async with ctx.reader() as session:
-        enabled = bool(await runtime_settings.get_value(session, keys.UPGRADE_SEARCH))
-        limit = params.limit or int(await runtime_settings.get_value(session, keys.UPGRADE_LIMIT))
+        enabled = await runtime_settings.get(session, keys.UPGRADE_SEARCH)
+        configured: int = await runtime_settings.get(session, keys.UPGRADE_LIMIT)
+        limit = params.limit or configured
         if not enabled and ctx.created_by is None and params.limit is None:
             await ctx.log("info", f"the upgrade search is off (setting {keys.UPGRADE_SEARCH})")
             return {"checked": []}

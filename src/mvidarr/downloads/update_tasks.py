@@ -51,8 +51,8 @@ def python_of(ctx: JobContext) -> str:
 )
 async def check_ytdlp(ctx: JobContext, params: CheckParams) -> JobResult:
     async with ctx.reader() as session:
-        mode = str(await runtime_settings.get_value(session, keys.YTDLP_UPDATES))
-        index = str(await runtime_settings.get_value(session, keys.YTDLP_PYPI))
+        mode = await runtime_settings.get(session, keys.YTDLP_UPDATES)
+        index = await runtime_settings.get(session, keys.YTDLP_PYPI)
         policy = await policy_from_settings(session)
     installed = await updates.installed_version(python_of(ctx))
     if mode == "pinned":
@@ -83,9 +83,9 @@ async def check_ytdlp(ctx: JobContext, params: CheckParams) -> JobResult:
 )
 async def update_ytdlp(ctx: JobContext, params: UpdateParams) -> JobResult:
     async with ctx.reader() as session:
-        mode = str(await runtime_settings.get_value(session, keys.YTDLP_UPDATES))
-        pypi = str(await runtime_settings.get_value(session, keys.YTDLP_PYPI))
-        index = await runtime_settings.get_value(session, keys.YTDLP_INDEX)
+        mode = await runtime_settings.get(session, keys.YTDLP_UPDATES)
+        pypi = await runtime_settings.get(session, keys.YTDLP_PYPI)
+        index = await runtime_settings.get(session, keys.YTDLP_INDEX)
         policy = await policy_from_settings(session)
     if mode == "pinned":
         raise updates.UpdateFailed(f"yt-dlp is pinned (setting {keys.YTDLP_UPDATES}); nothing was changed")

@@ -50,7 +50,7 @@ async def import_artists(
     listed: list[ListedArtist],
     user_id: int | None,
 ) -> ImportResult:
-    monitored = bool(await runtime_settings.get_value(session, IMPORT_MONITORED))
+    monitored = await runtime_settings.get(session, IMPORT_MONITORED)
     result: list[ImportedArtist] = []
     seen: set[str] = set()
     added: list[int] = []

@@ -12,6 +12,7 @@ from mvidarr.jobs import repository
 from mvidarr.jobs.context import JobContext
 from mvidarr.jobs.registry import JobResult, Role, job_type
 from mvidarr.jobs.schedules import DefaultSchedule, register_default
+from mvidarr.settings import registry as setting_keys
 from mvidarr.settings import service as runtime_settings
 
 MAX_LOG_LINES_PER_JOB = 1000
@@ -39,7 +40,8 @@ class PruneJobsParams(BaseModel):
 )
 async def prune_jobs(ctx: JobContext, params: PruneJobsParams) -> JobResult:
     async with ctx.reader() as session:
-        days = params.retention_days or int(await runtime_settings.get_value(session, "jobs.retention_days"))
+        kept: int = await runtime_settings.get(session, setting_keys.JOBS_RETENTION_DAYS)
+        days = params.retention_days or kept
     before = ctx.now() - timedelta(days=days)
     deleted = 0
     while not ctx.should_abort():

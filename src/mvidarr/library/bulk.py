@@ -68,16 +68,15 @@ def _check_locks(changes: dict[str, Any], lockable: frozenset[str]) -> None:
             )
 
 
-async def _video_ids(session: AsyncSession, body: VideoBulkEdit) -> list[int]:
-    assert body.ids is not None
-    found = set((await session.execute(select(Video.id).where(Video.id.in_(body.ids)))).scalars())
-    return [i for i in dict.fromkeys(body.ids) if i in found]
+async def _existing(session: AsyncSession, model: type[Video] | type[Artist], ids: Sequence[int]) -> list[int]:
+    """The given ids that exist, in the order given, each once."""
+    found = set((await session.execute(select(model.id).where(model.id.in_(list(ids))))).scalars())
+    return [i for i in dict.fromkeys(ids) if i in found]
 
 
 async def _artist_ids(session: AsyncSession, body: ArtistBulkEdit) -> list[int]:
     if body.ids is not None:
-        found = set((await session.execute(select(Artist.id).where(Artist.id.in_(body.ids)))).scalars())
-        return [i for i in dict.fromkeys(body.ids) if i in found]
+        return await _existing(session, Artist, body.ids)
     assert body.filter is not None
     flt: ArtistFilter = body.filter.to_filter()
     stmt = artist_repository._where(select(Artist.id), flt)
@@ -113,7 +112,8 @@ async def start(
             return BulkEditResult(matched=matched, updated=None, job=jobs.public(job))
         ids = await video_repository.matching_ids(session, flt, through_id=through, limit=INLINE_LIMIT)
     elif isinstance(body, VideoBulkEdit):
-        ids = await _video_ids(session, body)
+        assert body.ids is not None
+        ids = await _existing(session, Video, body.ids)
     else:
         ids = await _artist_ids(session, body)
     if len(ids) <= INLINE_LIMIT:

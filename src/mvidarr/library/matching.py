@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass, field, replace
 
 from mvidarr.kit.text import fold, nfc
-from mvidarr.library.nfo import NfoInfo
 from mvidarr.library.titles import parse_title
 from mvidarr.models import VideoKind
+from mvidarr.organise.nfo_read import NfoInfo
 
 # Folders that group files without naming an artist: skipped when looking for the artist folder.
 GENERIC_FOLDERS = frozenset(

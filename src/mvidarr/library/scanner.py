@@ -22,7 +22,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mvidarr.jobs.context import JobContext
 from mvidarr.library.matching import Match, match_file
 from mvidarr.library.missing import mark_missing, restore
-from mvidarr.library.nfo import NfoInfo, read_nfo
 from mvidarr.library.scan_thumbnails import Thumb, ThumbnailLane, frame_grab_artwork
 from mvidarr.library.scan_videos import VideoResolver
 from mvidarr.library.walk import FoundFile, RootUnavailable, Walk, absolute_path, root_identity
@@ -30,6 +29,7 @@ from mvidarr.media.probe import ProbeResult, probe_file
 from mvidarr.models import MediaFile, RootFolder, Video
 from mvidarr.notifications import catalogue
 from mvidarr.notifications.catalogue import raise_event
+from mvidarr.organise.nfo_read import NfoInfo, read_nfo
 
 log = logging.getLogger("mvidarr.library")
 BATCH_SIZE = 500

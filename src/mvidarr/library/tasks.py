@@ -19,6 +19,7 @@ from mvidarr.library.scanner import LibraryScan
 from mvidarr.metadata.tasks import enrich_after_scan
 from mvidarr.models import RootFolder
 from mvidarr.organise.tasks import organise_after_scan
+from mvidarr.settings import registry as setting_keys
 from mvidarr.settings import service as runtime_settings
 
 SCAN = "library.scan"
@@ -69,7 +70,7 @@ async def _scan_all(ctx: JobContext, *, only_due: bool) -> JobResult:
     """One child job per root folder (each de-duplicated against scans of that root already queued)."""
     async with ctx.reader() as session:
         roots = (await session.execute(select(RootFolder.id, RootFolder.last_scan_at).order_by(RootFolder.id))).all()
-        hours = int(await runtime_settings.get_value(session, "library.scan_interval_hours"))
+        hours = await runtime_settings.get(session, setting_keys.SCAN_INTERVAL_HOURS)
     if only_due:
         if hours == 0:
             await ctx.log("info", "scheduled scans are off (library.scan_interval_hours is 0)")

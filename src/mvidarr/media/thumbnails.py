@@ -6,12 +6,12 @@
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+
+from mvidarr.kit.atomic import write_atomic
 
 # Where in the video to look, as fractions of its duration; intros and outros are often black.
 POSITIONS = (0.2, 0.35, 0.5, 0.65, 0.1)
@@ -58,17 +58,6 @@ def _detail(frame: Any) -> tuple[float, float]:
     plane = frame.reformat(width=_JUDGE_SIZE[0], height=_JUDGE_SIZE[1], format="gray").planes[0]
     grey = Image.frombuffer("L", _JUDGE_SIZE, bytes(plane), "raw", "L", plane.line_size, 1)
     return float(ImageStat.Stat(grey).mean[0]), float(grey.entropy())
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def grab_thumbnail(video_path: str, folder: str, duration_s: float | None = None) -> ThumbnailSet | None:
@@ -123,5 +112,5 @@ def grab_thumbnail(video_path: str, folder: str, duration_s: float | None = None
                 options = {"quality": 85, "optimize": True} if fmt == "jpeg" else {"quality": 80, "method": 4}
                 scaled.save(buffer, format=fmt.upper(), **options)
                 encoded[(width, fmt)] = buffer.getvalue()
-            _write_atomically(thumbnail_path(target, size, fmt), encoded[(width, fmt)])
+            write_atomic(thumbnail_path(target, size, fmt), encoded[(width, fmt)], durable=False)
     return ThumbnailSet(folder=target, position_s=round(position, 3), detail=round(detail, 3))

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from mvidarr.db import utcnow
 from mvidarr.events.hub import Event
 from mvidarr.metadata import artwork, merge
+from mvidarr.metadata import settings as metadata_settings
 from mvidarr.metadata.settings import DEFAULT_ARTIST_ORDER, DEFAULT_VIDEO_ORDER
 from mvidarr.models import ArtistGenre, MatchReview, VideoGenre
 from mvidarr.providers.base import ProviderClient
@@ -77,12 +78,12 @@ class Policy:
 
 async def load_policy(session: AsyncSession) -> Policy:
     return Policy(
-        threshold=float(await runtime_settings.get_value(session, "metadata.match_threshold")),
+        threshold=await runtime_settings.get(session, metadata_settings.MATCH_THRESHOLD),
         video_order=merge.orders(
-            await runtime_settings.get_value(session, "metadata.video_field_providers"), DEFAULT_VIDEO_ORDER
+            await runtime_settings.get(session, metadata_settings.VIDEO_FIELD_PROVIDERS), DEFAULT_VIDEO_ORDER
         ),
         artist_order=merge.orders(
-            await runtime_settings.get_value(session, "metadata.artist_field_providers"), DEFAULT_ARTIST_ORDER
+            await runtime_settings.get(session, metadata_settings.ARTIST_FIELD_PROVIDERS), DEFAULT_ARTIST_ORDER
         ),
     )
 

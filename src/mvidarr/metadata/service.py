@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.artists.service import get_artist
-from mvidarr.errors import REFERENCE, InvalidInput
+from mvidarr.errors import REFERENCE, InvalidInput, VideoNotFound
 from mvidarr.events.hub import EventHub
 from mvidarr.jobs import service as jobs
 from mvidarr.jobs.clock import Clock
@@ -40,7 +40,6 @@ from mvidarr.providers.errors import ProviderError
 from mvidarr.providers.hub import ProviderHub
 from mvidarr.providers.models import ArtistInfo, Capability
 from mvidarr.videos import repository as video_repository
-from mvidarr.videos.service import VideoNotFound
 
 LOOKUP_LIMIT = 10
 
@@ -153,12 +152,16 @@ _ARTIST_ID_FIELD = {
 }
 
 
-def _lock(current: list[Any] | None, field: str) -> list[str]:
-    return sorted({*(current or ()), field})
-
-
-def _mark_manual(provenance: dict[str, Any] | None, field: str, clock: Clock) -> dict[str, Any]:
-    return {**(provenance or {}), field: {"provider": "user", "confidence": 1.0, "at": clock.now().isoformat()}}
+async def _set_matched_id(
+    session: AsyncSession, row: Video | Artist, field: str, value: Any, clock: Clock, review: ColumnElement[bool]
+) -> None:
+    """Set and lock the chosen id as the user's, and take the row off the review list."""
+    setattr(row, field, value)
+    row.locked_fields = sorted({*(row.locked_fields or ()), field})
+    manual = {"provider": "user", "confidence": 1.0, "at": clock.now().isoformat()}
+    row.field_provenance = {**(row.field_provenance or {}), field: manual}
+    await session.execute(delete(MatchReview).where(review))
+    await session.flush()
 
 
 async def match_video(
@@ -170,11 +173,7 @@ async def match_video(
         raise VideoNotFound(video_id)
     field = _VIDEO_ID_FIELD[body.provider]
     value: Any = int(body.provider_id) if body.provider == "imvdb" else body.provider_id
-    setattr(video, field, value)
-    video.locked_fields = _lock(video.locked_fields, field)
-    video.field_provenance = _mark_manual(video.field_provenance, field, clock)
-    await session.execute(delete(MatchReview).where(MatchReview.video_id == video_id))
-    await session.flush()
+    await _set_matched_id(session, video, field, value, clock, MatchReview.video_id == video_id)
     job = await enrich_video(session, hub, clock, video_id, user_id)
     return MatchApplied(
         kind="video", id=video_id, provider=body.provider, provider_id=body.provider_id, field=field, job_id=job.id
@@ -190,11 +189,7 @@ async def match_artist(
         value: Any = int(body.provider_id) if body.provider_id.isdigit() else body.provider_id
     else:
         field, value = _ARTIST_ID_FIELD[body.provider], body.provider_id
-    setattr(artist, field, value)
-    artist.locked_fields = _lock(artist.locked_fields, field)
-    artist.field_provenance = _mark_manual(artist.field_provenance, field, clock)
-    await session.execute(delete(MatchReview).where(MatchReview.artist_id == artist_id))
-    await session.flush()
+    await _set_matched_id(session, artist, field, value, clock, MatchReview.artist_id == artist_id)
     job = await enrich_artist(session, hub, clock, artist_id, user_id)
     return MatchApplied(
         kind="artist", id=artist_id, provider=body.provider, provider_id=body.provider_id, field=field, job_id=job.id

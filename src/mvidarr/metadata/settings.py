@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from mvidarr.providers.models import ProviderName
-from mvidarr.settings.registry import define
+from mvidarr.settings.registry import SettingDefinition, define
 
 Order = list[ProviderName]
 
@@ -92,7 +92,7 @@ DEFAULT_ARTIST_ORDER: dict[str, list[ProviderName]] = {
     "wikidata_id": ["musicbrainz", "wikidata", "wikipedia"],
     "audiodb_id": ["theaudiodb"],
 }
-define(
+VIDEO_FIELD_PROVIDERS: SettingDefinition[dict[str, Order]] = define(
     "metadata.video_field_providers",
     dict[VideoField, Annotated[Order, Field(max_length=8)]],
     DEFAULT_VIDEO_ORDER,
@@ -100,7 +100,7 @@ define(
     "Fields left out keep their default order.",
     label="Providers for each video field",
 )
-define(
+ARTIST_FIELD_PROVIDERS: SettingDefinition[dict[str, Order]] = define(
     "metadata.artist_field_providers",
     dict[ArtistField, Annotated[Order, Field(max_length=8)]],
     DEFAULT_ARTIST_ORDER,
@@ -110,42 +110,42 @@ define(
 )
 
 
-define(
+MATCH_THRESHOLD: SettingDefinition[float] = define(
     "metadata.match_threshold",
     Annotated[float, Field(ge=0, le=1)],
     0.85,
     "A provider match at least this confident is applied; weaker ones wait in the review list.",
     label="Match confidence to apply automatically",
 )
-define(
+REFRESH_AFTER_DAYS: SettingDefinition[int] = define(
     "metadata.refresh_after_days",
     Annotated[int, Field(ge=0, le=3650)],
     30,
     "Bulk enrichment revisits videos and artists enriched longer ago than this; 0 only enriches new ones.",
     label="Refresh metadata older than (days)",
 )
-define(
+ENRICH_AFTER_SCAN: SettingDefinition[bool] = define(
     "metadata.enrich_after_scan",
     bool,
     False,
     "After a library scan, enrich the videos it found that were never enriched.",
     label="Enrich new videos after a scan",
 )
-define(
+ENRICH_AFTER_DOWNLOAD: SettingDefinition[bool] = define(
     "metadata.enrich_after_download",
     bool,
     False,
     "After a video is downloaded (not an upgrade of its file), enrich it.",
     label="Enrich videos after download",
 )
-define(
+BATCH_SIZE: SettingDefinition[int] = define(
     "metadata.batch_size",
     Annotated[int, Field(ge=1, le=1000)],
     50,
     "Videos per child job of a bulk enrichment.",
     label="Videos per enrichment batch",
 )
-define(
+CONCURRENCY: SettingDefinition[int] = define(
     "metadata.concurrency",
     Annotated[int, Field(ge=1, le=64)],
     16,

@@ -16,6 +16,7 @@ from mvidarr.jobs.schedules import DefaultSchedule, register_default
 from mvidarr.kit.params import MAX_ID
 from mvidarr.library.bulk_schemas import VideoSelection
 from mvidarr.metadata import repository
+from mvidarr.metadata import settings as metadata_settings
 from mvidarr.metadata.enrich import Outcome, load_policy
 from mvidarr.metadata.enrich_artists import ArtistEnricher
 from mvidarr.metadata.enrich_videos import VideoEnricher
@@ -120,7 +121,7 @@ async def _run_batch(
     max_attempts=3,
     timeout_s=6 * 3600,
     dedupe=True,
-    concurrency_setting="metadata.concurrency",
+    concurrency_setting=metadata_settings.CONCURRENCY.key,
     required_role=Role.MANAGER,
     retry_base_s=60.0,
 )
@@ -139,7 +140,7 @@ async def enrich_videos(ctx: JobContext, params: VideoEnrichParams) -> JobResult
     max_attempts=3,
     timeout_s=6 * 3600,
     dedupe=True,
-    concurrency_setting="metadata.concurrency",
+    concurrency_setting=metadata_settings.CONCURRENCY.key,
     required_role=Role.MANAGER,
     retry_base_s=60.0,
 )
@@ -162,8 +163,8 @@ async def enrich_artists(ctx: JobContext, params: ArtistEnrichParams) -> JobResu
 )
 async def enrich_library(ctx: JobContext, params: LibraryEnrichParams) -> JobResult:
     async with ctx.reader() as session:
-        days = int(await runtime_settings.get_value(session, "metadata.refresh_after_days"))
-        size = int(await runtime_settings.get_value(session, "metadata.batch_size"))
+        days = await runtime_settings.get(session, metadata_settings.REFRESH_AFTER_DAYS)
+        size = await runtime_settings.get(session, metadata_settings.BATCH_SIZE)
     if params.filter is not None:
         return await _enrich_selection(ctx, params.filter, params.through_id, size)
     # Due: never enriched, or (with a refresh age) enriched before it.
@@ -253,7 +254,7 @@ async def enrich_after_scan(ctx: JobContext, scan_result: JobResult) -> int | No
     if not created:
         return None
     async with ctx.reader() as session:
-        enabled = bool(await runtime_settings.get_value(session, "metadata.enrich_after_scan"))
+        enabled = await runtime_settings.get(session, metadata_settings.ENRICH_AFTER_SCAN)
     if not enabled:
         return None
     return await ctx.spawn(LIBRARY_ENRICH, LibraryEnrichParams(only_due=True))
@@ -262,7 +263,7 @@ async def enrich_after_scan(ctx: JobContext, scan_result: JobResult) -> int | No
 async def enrich_after_download(ctx: JobContext, video_id: int) -> int | None:
     """After a successful download, enrich the video (`metadata.enrich_after_download`); the job id."""
     async with ctx.reader() as session:
-        enabled = bool(await runtime_settings.get_value(session, "metadata.enrich_after_download"))
+        enabled = await runtime_settings.get(session, metadata_settings.ENRICH_AFTER_DOWNLOAD)
     if not enabled:
         return None
     return await ctx.spawn(VIDEO_ENRICH, VideoEnrichParams(video_ids=[video_id]))

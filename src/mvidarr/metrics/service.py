@@ -28,11 +28,11 @@ from mvidarr.models import WorkerProcess
 from mvidarr.models.user import Role
 from mvidarr.providers.hub import ProviderHub
 from mvidarr.providers.models import ProviderStatus
+from mvidarr.settings import registry as setting_keys
 from mvidarr.settings import service as runtime_settings
 
 log = logging.getLogger("mvidarr.metrics")
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-ALLOWED_NETWORKS = "metrics.allowed_networks"
 BREAKER_STATES = ("closed", "half_open", "open")
 PROVIDER_STATES = ("ok", "degraded", "down", "disabled", "unconfigured")
 
@@ -42,7 +42,7 @@ async def check_access(db: Database, caller: Principal | None, address: str | No
     if caller is not None and caller.role.at_least(Role.ADMIN):
         return
     async with db.reader() as session:
-        networks: list[str] = await runtime_settings.get_value(session, ALLOWED_NETWORKS)
+        networks = await runtime_settings.get(session, setting_keys.METRICS_ALLOWED_NETWORKS)
     if in_networks(address, networks):
         return
     if caller is None:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mvidarr.network.policy import SETTING, NetworkPolicy, Resolver
+from mvidarr.network.policy import NetworkPolicy, Resolver
+from mvidarr.settings import registry
 from mvidarr.settings import service as runtime_settings
 
 
 async def policy_from_settings(session: AsyncSession, resolver: Resolver | None = None) -> NetworkPolicy:
     """The policy in force: the `network.allowed_private_hosts` runtime setting."""
-    entries = await runtime_settings.get_value(session, SETTING)
+    entries = await runtime_settings.get(session, registry.ALLOWED_PRIVATE_HOSTS)
     return NetworkPolicy.allowing(entries or (), resolver)

@@ -34,6 +34,7 @@ from mvidarr.network.policy import NetworkPolicy
 from mvidarr.network.settings import policy_from_settings
 from mvidarr.notifications import catalogue, repository
 from mvidarr.notifications.senders import SendFailed, Sent, run_script, send_apprise, send_webhook
+from mvidarr.settings import registry as setting_keys
 from mvidarr.settings import service as runtime_settings
 
 log = logging.getLogger("mvidarr.notifications")
@@ -52,7 +53,6 @@ MAX_REFRESH_PATHS = 1000
 """More changed files than this in one refresh: the media server scans its whole library instead."""
 RETRY_BASE_S = 5.0
 RETRY_MAX_S = 3600.0
-REFRESH_DELAY_SETTING = "connections.refresh_delay_s"
 
 
 def payload_of(event: OutboxEvent) -> dict[str, Any]:
@@ -240,7 +240,7 @@ class DeliveryWorker:
             if event.type in catalogue.LIBRARY_CHANGES and isinstance(path, str):
                 changes.append((event, path))
         if connections and changes:
-            delay = int(await runtime_settings.get_value(session, REFRESH_DELAY_SETTING))
+            delay = await runtime_settings.get(session, setting_keys.CONNECTIONS_REFRESH_DELAY_S)
             for connection in connections:
                 await self._join_refresh(session, connection, changes, now, delay)
         await session.flush()

@@ -1,4 +1,4 @@
-"""The one safe way to move a file in MVidarr, plus atomic writes. Everything here is blocking.
+"""The one safe way to move a file in MVidarr (atomic writes are `mvidarr.kit.atomic`). Everything here is blocking.
 
 `move_file` never overwrites and never leaves a half-written destination: on the same filesystem it
 is a hard link + unlink (or a checked rename where links are not supported); across filesystems it
@@ -17,10 +17,10 @@ import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
+from mvidarr.kit.atomic import PART_PREFIX, fsync_dir
+
 # Files up to this size are compared by content hash after a cross-device copy; larger ones by size.
 HASH_VERIFY_MAX_BYTES = 64 * 1024 * 1024
-# Temporary names start with this, so scans skip them and recovery can find and remove them.
-PART_PREFIX = ".mvidarr-part-"
 _NO_LINK = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.ENOSYS, errno.EACCES}
 
 
@@ -30,20 +30,6 @@ class DestinationExistsError(FileExistsError):
 
 class MoveVerificationError(OSError):
     """A cross-device copy did not match its source; the copy was removed and the source kept."""
-
-
-def fsync_dir(path: Path) -> None:
-    """Make a directory's entries (creations, renames, unlinks) durable. A no-op where unsupported."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def fsync_dirs(paths: Iterable[Path]) -> None:
@@ -189,22 +175,6 @@ def remove_empty_dirs(directories: Iterable[Path], *, stop: Path | None = None) 
                 break
             current = current.parent
     return removed
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write a whole file so readers see the old content or the new, never a part (temp + fsync + rename)."""
-    make_dirs(path.parent)
-    tmp = path.with_name(f"{PART_PREFIX}{secrets.token_hex(6)}")
-    try:
-        with open(tmp, "xb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    fsync_dir(path.parent)
 
 
 def free_path(path: Path) -> Path:

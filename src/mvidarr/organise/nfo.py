@@ -1,21 +1,31 @@
-"""Writing Kodi/Jellyfin NFO files and the artwork copies they point at.
+"""Writing Kodi/Jellyfin NFO files and the artwork copies they point at: the one NFO builder.
 
 `<file name>.nfo` (a `<musicvideo>`) and `<file name>-thumb.jpg` sit next to each video file;
 `artist.nfo`, `folder.jpg` and `fanart.jpg` sit in the artist's folder. Files are written atomically
-(temp file + rename). `mvidarr.library.nfo` reads back everything written here.
+(`mvidarr.kit.atomic`). `video_nfo` is the only place a video's NFO content is decided, and
+`load_video_nfos` the only query feeding it: the NFO written after a download and the one the
+`nfo.write`/`nfo.refresh` jobs write are the same document. `mvidarr.organise.nfo_read` reads back
+everything written here.
 """
 
 from __future__ import annotations
 
-import os
+import asyncio
 import re
-import shutil
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
-from mvidarr.organise.fileops import PART_PREFIX, atomic_write_bytes, make_dirs
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mvidarr.kit.atomic import write_atomic
+from mvidarr.library.walk import absolute_path
+from mvidarr.media.thumbnails import ThumbnailSize, thumbnail_path
+from mvidarr.models import Artist, Genre, MediaFile, RootFolder, Video, VideoGenre
 
 # XML 1.0 allows neither most control characters nor lone surrogates; they are dropped.
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -164,7 +174,7 @@ def write_if_changed(path: Path, data: bytes) -> bool:
             return False
     except OSError:
         pass
-    atomic_write_bytes(path, data)
+    write_atomic(path, data)
     return True
 
 
@@ -178,14 +188,138 @@ def copy_image_if_changed(source: Path | None, target: Path) -> bool:
             return False
     except OSError:
         pass
-    make_dirs(target.parent)
-    tmp = target.with_name(f"{PART_PREFIX}{os.getpid()}-{target.name}")
-    try:
-        shutil.copy2(source, tmp)
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    s = source.stat()
+    # The copy keeps the source's times: the next run compares size and mtime to skip it.
+    write_atomic(target, source.read_bytes(), times_ns=(s.st_atime_ns, s.st_mtime_ns))
     return True
+
+
+# -- from the database ----------------------------------------------------------------------------
+
+
+def video_nfo(video: Video, artist_name: str, media: MediaFile, genres: list[str]) -> VideoNfo:
+    """A video's NFO content from its row, its artist's name, the file's row and its genres."""
+    return VideoNfo(
+        title=video.title,
+        artists=[artist_name, *[str(a) for a in video.featured_artists]],
+        album=video.album,
+        plot=video.description,
+        duration_s=media.duration_s or video.duration_s,
+        release_date=video.release_date,
+        year=video.year,
+        genres=genres,
+        directors=[str(d) for d in video.directors],
+        studio=video.label,
+        tags=[t for t in (video.kind, video.version) if t],
+        imvdb_id=video.imvdb_id,
+        youtube_id=video.youtube_id,
+        musicbrainz_id=video.musicbrainz_recording_id,
+        date_added=video.created_at,
+        streams=Streams(
+            video_codec=media.video_codec,
+            width=media.width,
+            height=media.height,
+            duration_s=media.duration_s,
+            hdr=media.hdr,
+            audio_codec=media.audio_codec,
+            audio_channels=media.audio_channels,
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class VideoNfoTarget:
+    """One NFO to write: where the video file is and what its NFO says."""
+
+    video_id: int
+    artist_id: int
+    path: Path
+    root_path: str
+    relative_path: str
+    info: VideoNfo
+    thumbnail_folder: str | None
+    """The video's thumbnail under the data dir (`Video.thumbnail_path`), copied beside the file."""
+
+
+async def _video_genres(session: AsyncSession, video_ids: Sequence[int]) -> dict[int, list[str]]:
+    rows = await session.execute(
+        select(VideoGenre.video_id, Genre.name)
+        .join(Genre, Genre.id == VideoGenre.genre_id)
+        .where(VideoGenre.video_id.in_(list(video_ids)))
+        .order_by(Genre.name)
+    )
+    out: dict[int, list[str]] = defaultdict(list)
+    for video_id, name in rows:
+        out[video_id].append(name)
+    return out
+
+
+async def load_video_nfos(
+    session: AsyncSession, where: Sequence[ColumnElement[bool]], *, after: int = 0, limit: int | None = None
+) -> list[VideoNfoTarget]:
+    """The NFOs of the videos (with a file) matching `where`, by video id from `after`."""
+    query = (
+        select(Video, Artist.name, MediaFile, RootFolder.path)
+        .join(Artist, Artist.id == Video.artist_id)
+        .join(MediaFile, MediaFile.video_id == Video.id)
+        .join(RootFolder, RootFolder.id == MediaFile.root_folder_id)
+        .where(*where, Video.id > after)
+        .order_by(Video.id)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    rows = (await session.execute(query)).all()
+    genres = await _video_genres(session, [row[0].id for row in rows])
+    return [
+        VideoNfoTarget(
+            video_id=video.id,
+            artist_id=video.artist_id,
+            path=Path(absolute_path(root_path, media.relative_path, media.relative_path_bytes)),
+            root_path=root_path,
+            relative_path=media.relative_path,
+            info=video_nfo(video, artist_name, media, genres.get(video.id, [])),
+            thumbnail_folder=video.thumbnail_path,
+        )
+        for video, artist_name, media, root_path in rows
+    ]
+
+
+def stored_image(data_dir: Path | None, folder: str | None) -> Path | None:
+    """The large JPEG of a thumbnail folder kept under the data dir (or the file itself)."""
+    if data_dir is None or not folder:
+        return None
+    base = data_dir.resolve()
+    path = (base / folder).resolve()
+    if not path.is_relative_to(base):
+        return None
+    return thumbnail_path(path, ThumbnailSize.LARGE, "jpeg") if path.is_dir() else path
+
+
+def write_video_files(path: Path, info: VideoNfo, thumb_source: Path | None) -> int:
+    """Write `<stem>.nfo` (and copy the thumbnail to `<stem>-thumb.jpg`) beside a video; files written (blocking)."""
+    nfo_path, thumb_path = video_sidecar_names(path)
+    written = 0
+    if thumb_source is not None and thumb_source.is_file():
+        written += copy_image_if_changed(thumb_source, thumb_path)
+        info = replace(info, thumb=thumb_path.name)
+    elif thumb_path.is_file():
+        info = replace(info, thumb=thumb_path.name)
+    written += write_if_changed(nfo_path, video_nfo_xml(info))
+    return written
+
+
+async def write_file_nfo(
+    session: AsyncSession, media_file_id: int, *, data_dir: Path | None, thumbnail: Path | None = None
+) -> int:
+    """Write the NFO beside one media file (a fresh download) exactly as the NFO jobs would; files written.
+
+    `thumbnail` (a JPEG the source gave) is copied beside the file; without one the video's stored
+    thumbnail is. Blocking work runs in a thread; OSError goes to the caller.
+    """
+    targets = await load_video_nfos(session, [MediaFile.id == media_file_id])
+    if not targets:
+        return 0
+    target = targets[0]
+    if thumbnail is None or thumbnail.suffix.lower() not in (".jpg", ".jpeg"):
+        thumbnail = stored_image(data_dir, target.thumbnail_folder)
+    return await asyncio.to_thread(write_video_files, target.path, target.info, thumbnail)

@@ -12,7 +12,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import ColumnElement, or_, select
@@ -24,20 +23,18 @@ from mvidarr.jobs.clock import Clock
 from mvidarr.jobs.context import JobContext
 from mvidarr.jobs.registry import JobResult, Role, job_type
 from mvidarr.jobs.schedules import DefaultSchedule, register_default
-from mvidarr.library.walk import absolute_path
-from mvidarr.media.thumbnails import ThumbnailSize, thumbnail_path
-from mvidarr.models import Artist, ArtistGenre, Genre, Job, JobStatus, MediaFile, RootFolder, Video, VideoGenre
+from mvidarr.models import Artist, ArtistGenre, Genre, Job, JobStatus, MediaFile, Video
 from mvidarr.organise.nfo import (
     ArtistNfo,
-    Streams,
-    VideoNfo,
     artist_nfo_xml,
     copy_image_if_changed,
-    video_nfo_xml,
-    video_sidecar_names,
+    load_video_nfos,
+    stored_image,
     write_if_changed,
+    write_video_files,
 )
 from mvidarr.organise.schemas import NfoWriteParams
+from mvidarr.settings import registry as setting_keys
 from mvidarr.settings import service as runtime_settings
 
 NFO_WRITE = "nfo.write"
@@ -48,46 +45,6 @@ DEBOUNCE_S = 30.0
 
 class NfoRefreshParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-def _image(data_dir: Path | None, folder: str | None) -> Path | None:
-    """The large JPEG of a thumbnail folder kept under the data dir (or the file itself)."""
-    if data_dir is None or not folder:
-        return None
-    base = data_dir.resolve()
-    path = (base / folder).resolve()
-    if not path.is_relative_to(base):
-        return None
-    return thumbnail_path(path, ThumbnailSize.LARGE, "jpeg") if path.is_dir() else path
-
-
-async def _genres(session: AsyncSession, video_ids: Sequence[int]) -> dict[int, list[str]]:
-    rows = await session.execute(
-        select(VideoGenre.video_id, Genre.name)
-        .join(Genre, Genre.id == VideoGenre.genre_id)
-        .where(VideoGenre.video_id.in_(list(video_ids)))
-        .order_by(Genre.name)
-    )
-    out: dict[int, list[str]] = defaultdict(list)
-    for video_id, name in rows:
-        out[video_id].append(name)
-    return out
-
-
-def _write_video(path: Path, info: VideoNfo, thumb_source: Path | None) -> int:
-    nfo_path, thumb_path = video_sidecar_names(path)
-    written = 0
-    if thumb_source is not None and thumb_source.is_file():
-        written += copy_image_if_changed(thumb_source, thumb_path)
-        info = VideoNfo(**{**_as_dict(info), "thumb": thumb_path.name})
-    elif thumb_path.is_file():
-        info = VideoNfo(**{**_as_dict(info), "thumb": thumb_path.name})
-    written += write_if_changed(nfo_path, video_nfo_xml(info))
-    return written
-
-
-def _as_dict(info: VideoNfo) -> dict[str, Any]:
-    return {name: getattr(info, name) for name in info.__slots__}
 
 
 def _write_artist(folder: Path, info: ArtistNfo, thumb: Path | None, fanart: Path | None) -> int:
@@ -137,60 +94,22 @@ async def write_nfos(
     while True:
         ctx.check_abort()
         async with ctx.reader() as session:
-            rows = (
-                await session.execute(
-                    select(Video, Artist.name, MediaFile, RootFolder.path)
-                    .join(Artist, Artist.id == Video.artist_id)
-                    .join(MediaFile, MediaFile.video_id == Video.id)
-                    .join(RootFolder, RootFolder.id == MediaFile.root_folder_id)
-                    .where(*where, Video.id > last)
-                    .order_by(Video.id)
-                    .limit(PAGE)
-                )
-            ).all()
-            genres = await _genres(session, [row[0].id for row in rows])
-        for video, artist_name, media, root_path in rows:
-            path = Path(absolute_path(root_path, media.relative_path, media.relative_path_bytes))
-            info = VideoNfo(
-                title=video.title,
-                artists=[artist_name, *[str(a) for a in video.featured_artists]],
-                album=video.album,
-                plot=video.description,
-                duration_s=media.duration_s or video.duration_s,
-                release_date=video.release_date,
-                year=video.year,
-                genres=genres.get(video.id, []),
-                directors=[str(d) for d in video.directors],
-                studio=video.label,
-                tags=[t for t in (video.kind, video.version) if t],
-                imvdb_id=video.imvdb_id,
-                youtube_id=video.youtube_id,
-                musicbrainz_id=video.musicbrainz_recording_id,
-                date_added=video.created_at,
-                streams=Streams(
-                    video_codec=media.video_codec,
-                    width=media.width,
-                    height=media.height,
-                    duration_s=media.duration_s,
-                    hdr=media.hdr,
-                    audio_codec=media.audio_codec,
-                    audio_channels=media.audio_channels,
-                ),
-            )
+            targets = await load_video_nfos(session, where, after=last, limit=PAGE)
+        for target in targets:
             try:
                 counts["files_written"] += await asyncio.to_thread(
-                    _write_video, path, info, _image(data_dir, video.thumbnail_path)
+                    write_video_files, target.path, target.info, stored_image(data_dir, target.thumbnail_folder)
                 )
                 counts["videos"] += 1
             except OSError as exc:
-                await ctx.log("warning", f"NFO for video {video.id} at {path}: {exc}")
-            parts = media.relative_path.split("/")
+                await ctx.log("warning", f"NFO for video {target.video_id} at {target.path}: {exc}")
+            parts = target.relative_path.split("/")
             if len(parts) >= 2:
-                artist_folders[video.artist_id].add(Path(root_path) / parts[0])
-        if rows:
-            last = rows[-1][0].id
+                artist_folders[target.artist_id].add(Path(target.root_path) / parts[0])
+        if targets:
+            last = targets[-1].video_id
             await ctx.progress(0.9 * min(1.0, counts["videos"] / max(1, counts["videos"] + PAGE)), "writing NFO files")
-        if len(rows) < PAGE:
+        if len(targets) < PAGE:
             break
     counts["files_written"] += await _write_artists(ctx, artist_folders, data_dir, counts)
     return counts
@@ -222,7 +141,7 @@ async def _write_artists(
                 genres=genres.get(artist.id, []),
                 biography=artist.biography,
             )
-            thumb, fanart = _image(data_dir, artist.thumbnail_path), _image(data_dir, artist.fanart_path)
+            thumb, fanart = stored_image(data_dir, artist.thumbnail_path), stored_image(data_dir, artist.fanart_path)
             for folder in sorted(folders[artist.id]):
                 try:
                     written += await asyncio.to_thread(_write_artist, folder, info, thumb, fanart)
@@ -262,7 +181,7 @@ async def write_nfo(ctx: JobContext, params: NfoWriteParams) -> JobResult:
 )
 async def refresh_nfo(ctx: JobContext, params: NfoRefreshParams) -> JobResult:
     async with ctx.reader() as session:
-        if not bool(await runtime_settings.get_value(session, "library.write_nfo")):
+        if not await runtime_settings.get(session, setting_keys.WRITE_NFO):
             return {"skipped": "library.write_nfo is off"}
         since = await session.scalar(
             select(Job.started_at)
@@ -276,7 +195,7 @@ async def refresh_nfo(ctx: JobContext, params: NfoRefreshParams) -> JobResult:
 
 async def request_nfo_refresh(session: AsyncSession, hub: EventHub, clock: Clock) -> None:
     """Ask for NFO files to be rewritten soon (call after a metadata edit, in the edit's transaction)."""
-    if not bool(await runtime_settings.get_value(session, "library.write_nfo")):
+    if not await runtime_settings.get(session, setting_keys.WRITE_NFO):
         return
     await jobs.enqueue(
         session,

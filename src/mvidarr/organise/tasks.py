@@ -6,9 +6,10 @@ from typing import Any
 
 from mvidarr.jobs.context import JobContext
 from mvidarr.jobs.registry import JobResult, Role, job_type
-from mvidarr.organise import service
+from mvidarr.organise import moves, recovery, service
 from mvidarr.organise.plan import Plan
 from mvidarr.organise.schemas import OrganizeParams
+from mvidarr.settings import registry as setting_keys
 from mvidarr.settings import service as runtime_settings
 
 ORGANIZE = "library.organize"
@@ -54,7 +55,7 @@ def plan_result(plan: Plan) -> dict[str, Any]:
     required_role=Role.MANAGER,
 )
 async def organize(ctx: JobContext, params: OrganizeParams) -> JobResult:
-    recovered = await service.recover_moves(ctx.session, now=ctx.now(), own_job_id=ctx.job_id)
+    recovered = await recovery.recover_moves(ctx.session, now=ctx.now(), own_job_id=ctx.job_id)
     await ctx.progress(0.0, "planning")
     plan = await service.make_plan(
         ctx.reader,
@@ -70,7 +71,7 @@ async def organize(ctx: JobContext, params: OrganizeParams) -> JobResult:
     async def progress(done: int, total: int) -> None:
         await ctx.progress(done / total if total else 1.0, f"{done} of {total} files moved")
 
-    applied = await service.apply_plan(
+    applied = await moves.apply_plan(
         ctx.session, plan, job_id=ctx.job_id, progress=progress, should_stop=ctx.should_abort
     )
     ctx.check_abort()
@@ -98,7 +99,7 @@ async def organize(ctx: JobContext, params: OrganizeParams) -> JobResult:
 async def organise_after_scan(ctx: JobContext, root_folder_id: int) -> int | None:
     """Start `library.organize` for a root folder after its scan, when `library.organize_after_scan` is on."""
     async with ctx.reader() as session:
-        enabled = bool(await runtime_settings.get_value(session, "library.organize_after_scan"))
+        enabled = await runtime_settings.get(session, setting_keys.ORGANIZE_AFTER_SCAN)
     if not enabled:
         return None
     return await ctx.spawn(ORGANIZE, OrganizeParams(root_folder_id=root_folder_id))

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.errors import MvidarrError
+from mvidarr.kit.atomic import write_atomic
 from mvidarr.network.fetch import Fetcher, FetchLimits, FetchRefused
 from mvidarr.network.settings import policy_from_settings
 from mvidarr.providers.settings import load_configs
@@ -147,11 +148,8 @@ def _read_cached(folder: Path, key: str, now: float) -> Picture | None:
 
 
 def _write_cached(folder: Path, key: str, picture_type: str, body: bytes) -> Picture:
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{key}.{EXTENSIONS[picture_type]}"
-    partial = path.with_name(f".{path.name}.{os.getpid()}.part")
-    partial.write_bytes(body)
-    os.replace(partial, path)
+    write_atomic(path, body, durable=False)  # a cache: a lost picture is fetched again
     return Picture(body, picture_type, f'"{key[:24]}-{path.stat().st_mtime_ns:x}"')
 
 

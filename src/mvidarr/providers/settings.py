@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any
+from types import MappingProxyType
+from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, Field
 from sqlalchemy import select
@@ -13,7 +15,8 @@ from mvidarr.kit.schemas import CLEAN_CHAR, Clean, limit
 from mvidarr.kit.sealing import Sealer, SealError
 from mvidarr.models import Setting
 from mvidarr.providers.models import PROVIDER_NAMES, ProviderName
-from mvidarr.settings.registry import OUTBOUND, REGISTRY, Secret, define
+from mvidarr.settings import service as runtime_settings
+from mvidarr.settings.registry import MUSICBRAINZ_CONTACT, OUTBOUND, REGISTRY, Secret, SettingDefinition, define
 
 
 def _http_url(value: str) -> str:
@@ -22,6 +25,7 @@ def _http_url(value: str) -> str:
     return value.rstrip("/")
 
 
+T = TypeVar("T")
 BaseUrl = Annotated[
     str,
     limit(500, 8),
@@ -71,60 +75,76 @@ LABELS: dict[ProviderName, str] = {
 _CREDENTIAL_LABELS = {"api_key": "API key", "client_id": "client ID", "client_secret": "client secret"}
 
 
-def _define_all() -> None:
-    for name in PROVIDER_NAMES:
-        spec, label = DEFAULTS[name], LABELS[name]
-        define(f"providers.{name}.enabled", bool, True, f"Ask {label} for metadata.", label=f"Use {label}")
-        define(
-            f"providers.{name}.base_url",
-            BaseUrl,
-            spec.base_url,
-            f"{label} API root; change it to use a mirror, a proxy or a test server.",
-            label=f"{label} API address",
-        )
-        define(
-            f"providers.{name}.timeout_s",
-            Annotated[float, Field(ge=1, le=120)],
-            10.0,
-            f"Seconds to wait for one {label} answer.",
-            label="Timeout (seconds)",
-        )
-        define(
-            f"providers.{name}.rate_limit_per_s",
-            Annotated[float, Field(gt=0, le=spec.max_rate_per_s)],
-            spec.rate_limit_per_s,
-            f"Most requests per second sent to {label}, over all jobs"
-            + (" (MusicBrainz allows at most 1)." if name == "musicbrainz" else "."),
-            label="Requests per second",
-        )
-        for credential in spec.credentials:
-            key = f"providers.{name}.{credential}"
-            if key not in REGISTRY:  # providers.imvdb.api_key is defined with the core settings
-                define(
-                    key,
-                    Secret,
-                    None,
-                    f"{label} {credential.replace('_', ' ')}; write-only, the page only says whether it is set.",
-                    secret=True,
-                    label=f"{label} {_CREDENTIAL_LABELS.get(credential, credential.replace('_', ' '))}",
-                )
-    define(
-        "providers.spotify.auth_url",
+@dataclass(frozen=True, slots=True)
+class ProviderKeys:
+    """One provider's settings, as typed keys."""
+
+    enabled: SettingDefinition[bool]
+    base_url: SettingDefinition[str]
+    timeout_s: SettingDefinition[float]
+    rate_limit_per_s: SettingDefinition[float]
+    credentials: dict[str, SettingDefinition[str | None]]
+
+
+def _define(name: ProviderName) -> ProviderKeys:
+    spec, label = DEFAULTS[name], LABELS[name]
+    enabled: SettingDefinition[bool] = define(
+        f"providers.{name}.enabled", bool, True, f"Ask {label} for metadata.", label=f"Use {label}"
+    )
+    base_url: SettingDefinition[str] = define(
+        f"providers.{name}.base_url",
         BaseUrl,
-        "https://accounts.spotify.com/api/token",
-        "Spotify token endpoint for the client-credentials flow.",
-        label="Spotify token URL",
+        spec.base_url,
+        f"{label} API root; change it to use a mirror, a proxy or a test server.",
+        label=f"{label} API address",
     )
-    define(
-        "providers.cache_ttl_scale",
-        Annotated[float, Field(ge=0, le=100)],
-        1.0,
-        "Multiplies how long provider answers stay cached (1 = search 1 day, lookups 7 days; 0 = no cache).",
-        label="Provider cache lifetime (multiplier)",
+    timeout_s: SettingDefinition[float] = define(
+        f"providers.{name}.timeout_s",
+        Annotated[float, Field(ge=1, le=120)],
+        10.0,
+        f"Seconds to wait for one {label} answer.",
+        label="Timeout (seconds)",
     )
+    rate_limit_per_s: SettingDefinition[float] = define(
+        f"providers.{name}.rate_limit_per_s",
+        Annotated[float, Field(gt=0, le=spec.max_rate_per_s)],
+        spec.rate_limit_per_s,
+        f"Most requests per second sent to {label}, over all jobs"
+        + (" (MusicBrainz allows at most 1)." if name == "musicbrainz" else "."),
+        label="Requests per second",
+    )
+    credentials: dict[str, SettingDefinition[str | None]] = {}
+    for credential in spec.credentials:
+        key = f"providers.{name}.{credential}"
+        if key in REGISTRY:  # providers.imvdb.api_key is defined with the core settings
+            credentials[credential] = REGISTRY[key]
+            continue
+        credentials[credential] = define(
+            key,
+            Secret,
+            None,
+            f"{label} {credential.replace('_', ' ')}; write-only, the page only says whether it is set.",
+            secret=True,
+            label=f"{label} {_CREDENTIAL_LABELS.get(credential, credential.replace('_', ' '))}",
+        )
+    return ProviderKeys(enabled, base_url, timeout_s, rate_limit_per_s, credentials)
 
 
-_define_all()
+PROVIDER_KEYS: Mapping[ProviderName, ProviderKeys] = MappingProxyType({name: _define(name) for name in PROVIDER_NAMES})
+SPOTIFY_AUTH_URL: SettingDefinition[str] = define(
+    "providers.spotify.auth_url",
+    BaseUrl,
+    "https://accounts.spotify.com/api/token",
+    "Spotify token endpoint for the client-credentials flow.",
+    label="Spotify token URL",
+)
+CACHE_TTL_SCALE: SettingDefinition[float] = define(
+    "providers.cache_ttl_scale",
+    Annotated[float, Field(ge=0, le=100)],
+    1.0,
+    "Multiplies how long provider answers stay cached (1 = search 1 day, lookups 7 days; 0 = no cache).",
+    label="Provider cache lifetime (multiplier)",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,33 +170,32 @@ async def load_configs(session: AsyncSession, sealer: Sealer | None) -> dict[Pro
     rows = (await session.execute(select(Setting).where(Setting.key.startswith("providers.")))).scalars()
     values: dict[str, Any] = {row.key: row.value for row in rows if row.key in REGISTRY}
 
-    def value(key: str) -> Any:
-        definition = REGISTRY[key]
-        raw = values.get(key, definition.default)
-        if definition.secret and Sealer.is_sealed(raw):
+    def value(setting: SettingDefinition[T]) -> T | None:
+        raw = values.get(setting.key, setting.default)
+        if setting.secret and Sealer.is_sealed(raw):
             if sealer is None:
                 return None
             try:
-                return sealer.open(raw)
+                raw = sealer.open(raw)
             except SealError:
                 return None  # sealed under another app secret: treated as unset
-        return raw
+        return runtime_settings.valid(setting, raw)
 
     configs: dict[ProviderName, ProviderConfig] = {}
     for name in PROVIDER_NAMES:
-        prefix = f"providers.{name}."
-        credentials = {c: v for c in DEFAULTS[name].credentials if (v := value(prefix + c))}
-        extra: dict[str, Any] = {"cache_ttl_scale": value("providers.cache_ttl_scale")}
+        keys = PROVIDER_KEYS[name]
+        credentials = {c: v for c, setting in keys.credentials.items() if (v := value(setting))}
+        extra: dict[str, Any] = {"cache_ttl_scale": value(CACHE_TTL_SCALE)}
         if name == "musicbrainz":
-            extra["contact"] = value("providers.musicbrainz.contact")
+            extra["contact"] = value(MUSICBRAINZ_CONTACT)
         if name == "spotify":
-            extra["auth_url"] = value("providers.spotify.auth_url")
+            extra["auth_url"] = value(SPOTIFY_AUTH_URL)
         configs[name] = ProviderConfig(
             name=name,
-            enabled=bool(value(prefix + "enabled")),
-            base_url=str(value(prefix + "base_url")).rstrip("/"),
-            timeout_s=float(value(prefix + "timeout_s")),
-            rate_limit_per_s=float(value(prefix + "rate_limit_per_s")),
+            enabled=bool(value(keys.enabled)),
+            base_url=(value(keys.base_url) or "").rstrip("/"),
+            timeout_s=value(keys.timeout_s) or 0.0,
+            rate_limit_per_s=value(keys.rate_limit_per_s) or 0.0,
             credentials=credentials,
             extra=extra,
         )

@@ -16,13 +16,12 @@ from mvidarr.jobs.registry import JobResult, Role, job_type
 from mvidarr.jobs.schedules import DefaultSchedule, register_default
 from mvidarr.providers import repository
 from mvidarr.settings import service as runtime_settings
-from mvidarr.settings.registry import define
+from mvidarr.settings.registry import SettingDefinition, define
 
 PRUNE_CACHE = "providers.prune_cache"
-KEEP_DAYS = "providers.cache_keep_days"
 
-define(
-    KEEP_DAYS,
+KEEP_DAYS: SettingDefinition[int] = define(
+    "providers.cache_keep_days",
     Annotated[int, Field(ge=0, le=3650)],
     30,
     "Provider answers are deleted this many days after they expired (until then they are served when "
@@ -52,11 +51,7 @@ class PruneCacheParams(BaseModel):
 )
 async def prune_cache(ctx: JobContext, params: PruneCacheParams) -> JobResult:
     async with ctx.reader() as session:
-        days = (
-            params.keep_days
-            if params.keep_days is not None
-            else int(await runtime_settings.get_value(session, KEEP_DAYS))
-        )
+        days = params.keep_days if params.keep_days is not None else await runtime_settings.get(session, KEEP_DAYS)
     before = ctx.now() - timedelta(days=days)
     async with ctx.session() as session:
         deleted = await repository.prune_cache(session, before)

@@ -27,6 +27,7 @@ from mvidarr.quality.schemas import (
     VideoQualityReport,
     check_profile,
 )
+from mvidarr.settings import registry as setting_keys
 from mvidarr.settings import service as runtime_settings
 
 ANY = "Any"
@@ -82,9 +83,9 @@ def codec_prefix(codec: str) -> str:
 
 async def default_profile_id(session: AsyncSession) -> int | None:
     """The profile for artists without one: the setting's, else 'Any', else the first."""
-    configured = await runtime_settings.get_value(session, "quality.default_profile_id")
+    configured = await runtime_settings.get(session, setting_keys.DEFAULT_QUALITY_PROFILE)
     if configured is not None and await session.get(QualityProfile, configured) is not None:
-        return int(configured)
+        return configured
     by_name = await repository.profile_by_name(session, ANY)
     if by_name is not None:
         return by_name.id
@@ -174,7 +175,7 @@ async def delete_profile(session: AsyncSession, profile_id: int) -> None:
     users = (await repository.artist_counts(session)).get(profile_id, 0)
     if users:
         raise Conflict(f"{users} artist(s) use quality profile {profile.name!r}; give them another profile first")
-    if await runtime_settings.get_value(session, "quality.default_profile_id") == profile_id:
+    if await runtime_settings.get(session, setting_keys.DEFAULT_QUALITY_PROFILE) == profile_id:
         raise Conflict(
             f"quality profile {profile.name!r} is the default (quality.default_profile_id); change that first"
         )

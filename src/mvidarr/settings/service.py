@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from typing import Any, TypeVar, cast
 
 from pydantic import ValidationError
 from sqlalchemy import delete, select
@@ -11,15 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mvidarr.audit import service as audit
 from mvidarr.auth.guard import Principal
 from mvidarr.db import utcnow
-from mvidarr.errors import FieldError, InvalidInput
+from mvidarr.errors import CONTENT, FieldError, InvalidInput
 from mvidarr.kit.sealing import Sealer
 from mvidarr.models import Setting
-from mvidarr.network.policy import SETTING as NETWORK_SETTING
 from mvidarr.network.policy import NetworkPolicy
-from mvidarr.settings.registry import REGISTRY, SettingDefinition, is_outbound
+from mvidarr.settings.registry import ALLOWED_PRIVATE_HOSTS, REGISTRY, SettingDefinition, is_outbound
 from mvidarr.settings.schemas import SettingPublic
 
 MASK = "********"
+log = logging.getLogger("mvidarr.settings")
+T = TypeVar("T")
 
 
 class SettingsInvalid(InvalidInput):
@@ -28,7 +30,7 @@ class SettingsInvalid(InvalidInput):
         self.errors = errors
 
 
-def _public(definition: SettingDefinition, row: Setting | None) -> SettingPublic:
+def _public(definition: SettingDefinition[Any], row: Setting | None) -> SettingPublic:
     value = row.value if row is not None else definition.default
     if definition.secret:
         value = MASK if value is not None else None
@@ -50,8 +52,34 @@ async def list_settings(session: AsyncSession) -> list[SettingPublic]:
     return [_public(definition, rows.get(key)) for key, definition in sorted(REGISTRY.items())]
 
 
+async def get(
+    session: AsyncSession, setting: SettingDefinition[T], *, sealer: Sealer | None = None, refuse_stale: bool = False
+) -> T:
+    """The value in force for a setting (its default when unset), validated as the setting's type;
+    secrets are opened with `sealer`, for internal use. See `valid` for a stored value the type
+    no longer accepts."""
+    return valid(setting, await get_value(session, setting.key, sealer=sealer), refuse_stale=refuse_stale)
+
+
+def valid(setting: SettingDefinition[T], raw: Any, *, refuse_stale: bool = False) -> T:
+    """A stored (JSON) value as the setting's type. One the type no longer accepts (saved by an older
+    version) is logged and the default is used, so no page or job breaks on it; with `refuse_stale`
+    (where the default would do harm, e.g. move files by another naming template) it is a
+    user-fixable 422 naming the setting."""
+    try:
+        return cast(T, setting.adapter.validate_python(raw))
+    except ValidationError as exc:
+        message = "; ".join(e["msg"] for e in exc.errors()[:3])
+        if refuse_stale or raw == setting.default:
+            raise InvalidInput(f"{setting.key}: {message}", loc=(setting.key,), type_=CONTENT) from None
+        log.warning("setting %s holds a value its type refuses (%s); its default is used", setting.key, message)
+        return cast(T, setting.adapter.validate_python(setting.default))
+
+
 async def get_value(session: AsyncSession, key: str, *, sealer: Sealer | None = None) -> Any:
-    """The value in force for a key (the default when unset); secrets opened with `sealer`, for internal use."""
+    """The stored JSON value for a key looked up by name (the default when unset), unvalidated: for
+    code handed a key at run time (a job type's concurrency setting, export). Code that knows its
+    setting uses `get`."""
     definition = REGISTRY[key]
     row = await session.get(Setting, key)
     if row is None:
@@ -88,8 +116,8 @@ async def _check_outbound(clean: dict[str, Any], policy: NetworkPolicy) -> None:
     urls = [(key, value) for key, value in clean.items() if value and is_outbound(REGISTRY[key])]
     if not urls:
         return
-    if NETWORK_SETTING in clean:
-        policy = NetworkPolicy.allowing(clean[NETWORK_SETTING] or (), policy.resolver)
+    if ALLOWED_PRIVATE_HOSTS.key in clean:
+        policy = NetworkPolicy.allowing(clean[ALLOWED_PRIVATE_HOSTS.key] or (), policy.resolver)
     for _key, url in urls:
         await policy.check_url(str(url))
 

@@ -32,6 +32,7 @@ from mvidarr.kit.sealing import SealError
 from mvidarr.models import SsoLogin, SsoProvider, User, UserIdentity
 from mvidarr.models.user import Role
 from mvidarr.network.settings import policy_from_settings
+from mvidarr.settings import registry as setting_keys
 from mvidarr.settings import service as runtime_settings
 from mvidarr.sso import repository
 from mvidarr.sso.oidc import OidcClient, SignInFailed
@@ -190,11 +191,11 @@ async def delete_provider(
 async def sign_in_options(session: AsyncSession) -> SignInOptions:
     providers = [p for p in await repository.providers(session) if p.enabled]
     return SignInOptions(
-        password=bool(await runtime_settings.get_value(session, "auth.password_sign_in")),
+        password=await runtime_settings.get(session, setting_keys.PASSWORD_SIGN_IN),
         providers=[
             ProviderButton(slug=p.slug, name=p.name, start_url=f"{API_PREFIX}/{p.slug}/start") for p in providers
         ],
-        proxy=bool(await runtime_settings.get_value(session, "auth.proxy_sign_in")),
+        proxy=await runtime_settings.get(session, setting_keys.PROXY_SIGN_IN),
     )
 
 
@@ -515,10 +516,10 @@ async def proxy_sign_in(
 ) -> Issued:
     """A cookie session for the user the trusted reverse proxy names in its header."""
     async with db.reader() as session:
-        values = {key: await runtime_settings.get_value(session, key) for key in _PROXY_KEYS}
-    if not values["auth.proxy_sign_in"]:
+        proxy = await _proxy_settings(session)
+    if not proxy.sign_in:
         raise NotFound("sign-in through the reverse proxy is off")
-    username = headers.get(str(values["auth.proxy_user_header"]).lower(), "").strip()
+    username = headers.get(proxy.user_header.lower(), "").strip()
     if not trusted_peer(peer, guard.settings.trusted_proxies):
         async with db.writer() as session:
             audit.record(
@@ -530,21 +531,21 @@ async def proxy_sign_in(
             "this request did not come from a trusted proxy (MVIDARR_TRUSTED_PROXIES); its user header is ignored"
         )
     if not username:
-        raise ProxySignInRefused(f"the proxy sent no {values['auth.proxy_user_header']} header")
-    groups = claim_values(headers.get(str(values["auth.proxy_groups_header"]).lower(), ""))
-    email = headers.get(str(values["auth.proxy_email_header"]).lower(), "").strip() or None
+        raise ProxySignInRefused(f"the proxy sent no {proxy.user_header} header")
+    groups = claim_values(headers.get(proxy.groups_header.lower(), ""))
+    email = headers.get(proxy.email_header.lower(), "").strip() or None
     rules: list[tuple[str, Role]] = []
-    for entry in values["auth.proxy_role_mapping"] or []:
-        group, _, rule_role = str(entry).rpartition("=")
+    for entry in proxy.role_mapping:
+        group, _, rule_role = entry.rpartition("=")
         rules.append((group, Role(rule_role)))
-    default = Role(values["auth.proxy_default_role"]) if values["auth.proxy_default_role"] else None
+    default = Role(proxy.default_role) if proxy.default_role else None
     role = mapped_role(groups, rules, default)
     async with db.writer() as session:
         if role is None:
             raise ProxySignInRefused(f"{username} is in no group that may use MVidarr")
         user = await users_repository.by_key(session, users.username_key(username))
         if user is None:
-            if not values["auth.proxy_create_users"]:
+            if not proxy.create_users:
                 raise ProxySignInRefused(f"{username} has no MVidarr account; ask an admin")
             user = await _new_user(
                 session, username=_username_from(username), email=email if email and "@" in email else None,
@@ -564,15 +565,29 @@ async def proxy_sign_in(
     return issued
 
 
-_PROXY_KEYS = (
-    "auth.proxy_sign_in",
-    "auth.proxy_user_header",
-    "auth.proxy_groups_header",
-    "auth.proxy_email_header",
-    "auth.proxy_role_mapping",
-    "auth.proxy_default_role",
-    "auth.proxy_create_users",
-)
+@dataclass(frozen=True, slots=True)
+class ProxySettings:
+    """The `auth.proxy_*` settings, read once per proxy sign-in."""
+
+    sign_in: bool
+    user_header: str
+    groups_header: str
+    email_header: str
+    role_mapping: list[str]
+    default_role: str | None
+    create_users: bool
+
+
+async def _proxy_settings(session: AsyncSession) -> ProxySettings:
+    return ProxySettings(
+        sign_in=await runtime_settings.get(session, setting_keys.PROXY_SIGN_IN),
+        user_header=await runtime_settings.get(session, setting_keys.PROXY_USER_HEADER),
+        groups_header=await runtime_settings.get(session, setting_keys.PROXY_GROUPS_HEADER),
+        email_header=await runtime_settings.get(session, setting_keys.PROXY_EMAIL_HEADER),
+        role_mapping=await runtime_settings.get(session, setting_keys.PROXY_ROLE_MAPPING),
+        default_role=await runtime_settings.get(session, setting_keys.PROXY_DEFAULT_ROLE),
+        create_users=await runtime_settings.get(session, setting_keys.PROXY_CREATE_USERS),
+    )
 
 
 class SignInThrottled(SignInFailed):

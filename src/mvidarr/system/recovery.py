@@ -5,7 +5,7 @@ from __future__ import annotations
 from mvidarr.db import Database
 from mvidarr.downloads import service as downloads
 from mvidarr.jobs.runner import worker_gone
-from mvidarr.organise import service as organise
+from mvidarr.organise import recovery as organise
 
 
 async def recover(db: Database) -> None:

@@ -24,6 +24,7 @@ from mvidarr.db import Database
 from mvidarr.library.roots import check_folder
 from mvidarr.models import Job, JobStatus, RootFolder
 from mvidarr.providers.hub import ProviderHub
+from mvidarr.settings import registry as setting_keys
 from mvidarr.settings import service as runtime_settings
 from mvidarr.system.schemas import HealthWarning
 
@@ -198,7 +199,7 @@ async def _workers(ctx: Context) -> list[HealthWarning]:
 @check("backups")
 async def _backups(ctx: Context) -> list[HealthWarning]:
     async with ctx.db.reader() as session:
-        hours = int(await runtime_settings.get_value(session, "backups.max_age_hours"))
+        hours = await runtime_settings.get(session, setting_keys.BACKUP_MAX_AGE_HOURS)
     listing = await backups.list_backups(ctx.settings)
     last = listing.last_backup_at
     if last is not None and ctx.now - last <= timedelta(hours=hours):

@@ -33,11 +33,11 @@ from mvidarr.library.walk import absolute_path
 from mvidarr.models import Artist, MediaFile, Role, RootFolder, TrashEntry, TrashState, Video
 from mvidarr.notifications import catalogue
 from mvidarr.notifications.catalogue import raise_event
+from mvidarr.settings import registry as setting_keys
 from mvidarr.settings import service as runtime_settings
 from mvidarr.trash import files, snapshots
 from mvidarr.trash.schemas import RestoreResult, TrashEntryPublic
 
-RETENTION_SETTING = "library.trash_retention_days"
 STALE_MOVING = timedelta(minutes=10)
 """A journal row still `moving` after this long belongs to a request that will never finish it."""
 
@@ -99,7 +99,7 @@ async def _file_rows(
 
 
 async def _retention(session: AsyncSession) -> timedelta:
-    return timedelta(days=int(await runtime_settings.get_value(session, RETENTION_SETTING)))
+    return timedelta(days=await runtime_settings.get(session, setting_keys.TRASH_RETENTION_DAYS))
 
 
 def _entry_folder(now: datetime) -> str:

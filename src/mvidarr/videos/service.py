@@ -8,9 +8,9 @@ from typing import Any
 from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mvidarr.artists.service import ArtistNotFound, artist_exists, get_artist
+from mvidarr.artists.service import artist_exists, get_artist
 from mvidarr.discovery.removals import remember_removal
-from mvidarr.errors import REFERENCE, InvalidInput, NotFound
+from mvidarr.errors import REFERENCE, ArtistNotFound, InvalidInput, VideoNotFound
 from mvidarr.genres import repository as genres
 from mvidarr.kit.locks import locked_after_edit
 from mvidarr.kit.pagination import Page, PageParams, sort_clauses
@@ -23,11 +23,6 @@ from mvidarr.videos.schemas import LOCKABLE, VideoCreate, VideoFacets, VideoList
 
 LIST_DEFAULT_SORT = "-created_at"
 _VIDEO_PAGE: TypeAdapter[Page[VideoListItem]] = TypeAdapter(Page[VideoListItem])
-
-
-class VideoNotFound(NotFound):
-    def __init__(self, video_id: int) -> None:
-        super().__init__(f"video {video_id} does not exist")
 
 
 async def list_videos_json(db: Scalars, flt: VideoFilter, sort: str | None, page: PageParams) -> str:

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.auth.guard import Principal
 from mvidarr.db import utcnow
-from mvidarr.errors import REFERENCE, InvalidInput, NotFound
+from mvidarr.errors import REFERENCE, InvalidInput, NotFound, VideoNotFound
 from mvidarr.kit.pagination import Page, PageParams
 from mvidarr.playlists.repository import video_of
 from mvidarr.watch import repository
@@ -30,11 +30,6 @@ CONTINUE_MIN_S = 5.0
 class PlayNotFound(NotFound):
     def __init__(self, play_id: int) -> None:
         super().__init__(f"play {play_id} does not exist")
-
-
-class VideoNotFound(NotFound):
-    def __init__(self, video_id: int) -> None:
-        super().__init__(f"video {video_id} does not exist")
 
 
 async def _video(session: AsyncSession, video_id: int, *, in_body: bool = False) -> None:

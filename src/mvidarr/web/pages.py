@@ -20,6 +20,7 @@ from mvidarr.auth.guard import Principal
 from mvidarr.errors import Unauthorized
 from mvidarr.kit.pagination import MAX_PAGE_SIZE, PageParams
 from mvidarr.models.user import Role
+from mvidarr.settings import registry as setting_keys
 from mvidarr.settings import service as settings_service
 from mvidarr.themes import service as themes_service
 from mvidarr.web.access import PageRedirect
@@ -94,7 +95,8 @@ async def viewer(session: AsyncSession, principal: Principal) -> Viewer:
         preferences = await auth_service.get_preferences(session, principal)
     except Unauthorized:  # a valid token of an account deleted or deactivated since
         raise PageRedirect("/login") from None
-    theme = preferences.theme or str(await settings_service.get_value(session, "ui.default_theme"))
+    default_theme: str = await settings_service.get(session, setting_keys.DEFAULT_THEME)
+    theme = preferences.theme or default_theme
     themes = tuple(
         ThemeOption(t.id, t.name, t.base, t.builtin) for t in await themes_service.list_themes(session, principal)
     )

@@ -22,6 +22,7 @@ from mvidarr.notifications import service as notifications_service
 from mvidarr.providers.models import PROVIDER_NAMES
 from mvidarr.providers.settings import LABELS as PROVIDER_LABELS
 from mvidarr.quality import service as quality_service
+from mvidarr.settings import registry as setting_keys
 from mvidarr.settings import service as settings_service
 from mvidarr.settings.schemas import SettingPublic
 from mvidarr.sso import service as sso_service
@@ -133,7 +134,7 @@ async def settings_page(
     if "_roots.html" in parts:
         context["roots"] = await library_service.list_root_folders(session)
     if "_naming.html" in parts:
-        context["naming_template"] = str(await settings_service.get_value(session, "library.naming_template"))
+        context["naming_template"] = await settings_service.get(session, setting_keys.NAMING_TEMPLATE)
     if "_monitors.html" in parts:
         context["monitors"] = (await monitors_service.list_monitors(session, PageParams(1, 200))).items
     if "_import_lists.html" in parts:
