@@ -880,6 +880,12 @@ def test_screenshots_of_every_page_light_and_dark(tab: Tab, server: Server) -> N
     sign_in(tab, server)
     page = tab.page
     with server.api(server.admin_token()) as api:
+        video = api.get("/videos", params={"has_file": "true", "page_size": 1}).json()["items"]
+    if not video:  # run alone (`make screenshots`): a video with a real file, so its pages are shot too
+        from tests.web.test_browser_playback import LONG, _add_videos
+
+        _add_videos(server, "Screenshot Band", ["Screenshot Song"], LONG, "screenshots")
+    with server.api(server.admin_token()) as api:
         artist = api.get("/artists", params={"page_size": 1}).json()["items"]
         video = api.get("/videos", params={"has_file": "true", "page_size": 1}).json()["items"]
     pages = {
@@ -896,6 +902,9 @@ def test_screenshots_of_every_page_light_and_dark(tab: Tab, server: Server) -> N
         "review": "/metadata/review",
         "trash": "/trash",
         "connect": "/connect",
+        "playlists": "/playlists",
+        "mvtv": "/mvtv",
+        "history": "/history",
         "duplicates": "/duplicates",
         "audit": "/audit",
         "artist-add": "/artists/add",
