@@ -60,6 +60,7 @@ BUILTIN_MODULES = (
     "mvidarr.notifications.tasks",
     "mvidarr.legacy.tasks",
     "mvidarr.connections.tasks",
+    "mvidarr.imports.tasks",
 )
 LIMIT_CACHE_S = 5.0
 SCHEDULE_EVERY_S = 10.0
