@@ -23,11 +23,11 @@ from sqlalchemy import insert
 
 from bench.app_settings import in_process_settings
 from mvidarr.app import create_app
-from mvidarr.auth.tokens import new_session_id
-from mvidarr.db import Database
+from mvidarr.auth.tokens import new_refresh_token, new_session_id, sha256
+from mvidarr.db import Database, utcnow
 from mvidarr.demo.seed import seed_library
 from mvidarr.migrations import upgrade
-from mvidarr.models import Job, Role
+from mvidarr.models import Job, RefreshToken, Role
 from mvidarr.settings import service as runtime_settings
 from mvidarr.users import service as users
 
@@ -80,13 +80,21 @@ async def _fill(settings: Any) -> None:
 
 
 async def _client(app: Any) -> httpx.AsyncClient:
+    # A token of a session that exists (a refresh token row), as a sign-in makes: the guard checks it.
+    session_id = new_session_id()
     async with app.state.db.writer() as session:
         user = await users.create_user(
             session, username=f"bench{random.randrange(10**9)}", password_hash="x", role=Role.ADMIN
         )
+        session.add(
+            RefreshToken(
+                user_id=user.id, family_id=session_id, token_hash=sha256(new_refresh_token()),
+                expires_at=utcnow() + app.state.auth.refresh_ttl,
+            )
+        )  # fmt: skip
         await session.commit()
     token = app.state.auth.signer.issue(
-        user_id=user.id, username=user.username, role=Role.ADMIN, session_id=new_session_id(),
+        user_id=user.id, username=user.username, role=Role.ADMIN, session_id=session_id,
         must_change_password=False,
     )  # fmt: skip
     transport = httpx.ASGITransport(app=app)
