@@ -129,11 +129,23 @@ class Asker:
 
 
 class Writes:
-    """What enrichers share: the data dir artwork goes to and the hub that hears of changes."""
+    """What enrichers share: their sessions, providers and policy, the data dir artwork goes to and the hub
+    that hears of changes."""
 
-    sessions: async_sessionmaker[AsyncSession]
-    data_dir: Path | None
-    events: EventHub | None
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        providers: ProviderHub,
+        policy: Policy,
+        *,
+        data_dir: Path | None = None,
+        events: EventHub | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.providers = providers
+        self.policy = policy
+        self.data_dir = data_dir
+        self.events = events
 
     async def _announce(
         self, session: AsyncSession, kind: Literal["video", "artist"], key: int, changed: list[str]

@@ -5,22 +5,19 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mvidarr.db import utcnow
 from mvidarr.metadata import merge
-from mvidarr.metadata.enrich import MAX_CANDIDATES, Asker, Note, Outcome, Policy, Writes, quiet, upsert_review
+from mvidarr.metadata.enrich import MAX_CANDIDATES, Asker, Note, Outcome, Writes, quiet, upsert_review
 from mvidarr.metadata.matching import credited_names, name_key, natural_sort_name, score_artist
 from mvidarr.models import Artist, MatchReview
-from mvidarr.providers.hub import ProviderHub
 from mvidarr.providers.models import ArtistInfo, Capability, ExternalIds, ProviderName
 
 if TYPE_CHECKING:
-    from mvidarr.events.hub import EventHub
+    pass
 
 log = logging.getLogger("mvidarr.metadata")
 # Providers asked about artists, in this order (ids found early help later ones).
@@ -69,21 +66,6 @@ def known_artist_id(name: ProviderName, ids: dict[str, Any], found: ExternalIds)
 
 class ArtistEnricher(Writes):
     """Enriches one artist at a time; with a data dir its image and fanart are downloaded too."""
-
-    def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        providers: ProviderHub,
-        policy: Policy,
-        *,
-        data_dir: Path | None = None,
-        events: EventHub | None = None,
-    ) -> None:
-        self.sessions = sessions
-        self.providers = providers
-        self.policy = policy
-        self.data_dir = data_dir
-        self.events = events
 
     async def enrich(self, artist_id: int, note: Note = quiet) -> Outcome:
         outcome = Outcome()

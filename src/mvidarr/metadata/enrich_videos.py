@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.db import utcnow
 from mvidarr.library.titles import parse_title
@@ -21,7 +20,6 @@ from mvidarr.metadata.enrich import (
     Asker,
     Note,
     Outcome,
-    Policy,
     Writes,
     artist_genres_fallback,
     quiet,
@@ -37,12 +35,11 @@ from mvidarr.metadata.matching import (
     pick_video,
 )
 from mvidarr.models import Artist, MatchReview, MediaFile, Video
-from mvidarr.providers.hub import ProviderHub
 from mvidarr.providers.models import Capability, ProviderName, RecordingInfo, VideoInfo
 from mvidarr.videos.service import derive_fields
 
 if TYPE_CHECKING:
-    from mvidarr.events.hub import EventHub
+    pass
 
 # Below this best confidence, artist and title are searched again the other way round.
 SWAP_BELOW = 0.6
@@ -167,21 +164,6 @@ class VideoEnricher(Writes):
     With a data dir, the chosen thumbnail is downloaded for a video that has none; with an event
     hub, changes are announced (`video.updated`, `library.changed`).
     """
-
-    def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        providers: ProviderHub,
-        policy: Policy,
-        *,
-        data_dir: Path | None = None,
-        events: EventHub | None = None,
-    ) -> None:
-        self.sessions = sessions
-        self.providers = providers
-        self.policy = policy
-        self.data_dir = data_dir
-        self.events = events
 
     async def enrich(self, video_id: int, note: Note = quiet) -> Outcome:
         outcome = Outcome()
