@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from mvidarr.db import Database
 from mvidarr.downloads import refusals
+from mvidarr.downloads.attempt import HOST_SLOT_WAIT_S
 from mvidarr.downloads.hosts import window_wait_s
 from mvidarr.downloads.worker import classify
 from mvidarr.jobs.runner import Runner
@@ -386,6 +387,7 @@ async def test_downloads_from_one_host_respect_the_per_host_concurrency(
     client: httpx.AsyncClient, db: Database, runner: Runner, media_server: MediaServer, library: Path
 ) -> None:
     await _settings(client, **{"downloads.per_host_concurrency": 1})
+    media_server.slow_bytes_per_s = 4_000_000  # a few seconds each: long enough to overlap without the limit
     artist = await make_artist(client, "Cocteau Twins")
     videos = [
         await make_video(
@@ -402,4 +404,6 @@ async def test_downloads_from_one_host_respect_the_per_host_concurrency(
     )
     assert first.finished_at is not None
     assert second.started_at >= first.finished_at - timedelta(seconds=0.5), "one download from the host at a time"
+    # The first download's end wakes the second at once instead of at the end of its wait.
+    assert second.started_at - first.finished_at < timedelta(seconds=HOST_SLOT_WAIT_S / 2)
     assert first.source_host == second.source_host == "127.0.0.1"

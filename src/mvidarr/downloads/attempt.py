@@ -38,6 +38,7 @@ from mvidarr.downloads.ranking import Candidate, Wanted, rank, unique, youtube_u
 from mvidarr.downloads.schemas import DownloadParams
 from mvidarr.downloads.search import SearchResult, search_sources
 from mvidarr.downloads.service import set_status
+from mvidarr.jobs import service as jobs
 from mvidarr.jobs.context import JobContext, JobDeferred, JobInterrupted, RetryableJobError
 from mvidarr.jobs.registry import JobResult
 from mvidarr.media.probe import ProbeResult, probe_file
@@ -54,7 +55,14 @@ ROW_EVERY_S = 1.0
 DOWNLOAD_SHARE = 0.9
 FAILOVER_KINDS = frozenset({"unavailable", "private", "geo", "age", "po_token", "not_media", "probe", "error"})
 HOST_SLOT_WAIT_S = 15.0
-"""How long a download waits for a free slot on its source host (downloads.per_host_concurrency)."""
+"""How long a download waits for a free slot on its source host (downloads.per_host_concurrency) at
+most: the download that frees the slot wakes the first one waiting for it."""
+
+
+def host_busy_phrase(host: str) -> str:
+    """The words a download waiting for a slot on `host` carries in its message (the slot's wake-up
+    finds the waiting job by them)."""
+    return f"download(s) from {host} already running"
 
 
 class DownloadFailed(Exception):
@@ -98,6 +106,8 @@ class Download:
         self.params = params
         self.video_id = params.video_id
         self.row_id: int | None = None
+        self.host: str | None = None
+        """The source host of the candidate being downloaded: its slot frees when that ends."""
         self.failures: list[dict[str, str]] = []
         self.transfer = _Transfer()
         self._row_written = 0.0
@@ -129,6 +139,17 @@ class Download:
             eta_s=None,
             **values,
         )
+        if self.host is not None:
+            await self._free_host_slot(self.host)
+
+    async def _free_host_slot(self, host: str) -> None:
+        """A download from `host` ended: the first job waiting for a slot on that host goes now
+        instead of at the end of its wait (HOST_SLOT_WAIT_S is then only a fallback)."""
+        async with self.ctx.session() as session:
+            woken = await jobs.wake_one_waiting(session, self.ctx.job_type, host_busy_phrase(host), self.ctx.now())
+            await session.commit()
+        if woken is not None:
+            await self.ctx.log("info", f"a download slot on {host} is free: job {woken} goes now")
 
     async def _on_event(self, event: dict[str, Any]) -> None:
         kind = event.get("event")
@@ -317,7 +338,7 @@ class Download:
                     ctx.now() + timedelta(seconds=HOST_SLOT_WAIT_S),
                     refusals.Refusal(
                         "host_busy",
-                        f"{options.per_host} download(s) from {host} already running",
+                        f"{options.per_host} {host_busy_phrase(host)}",
                         f"none needed; setting {keys.PER_HOST} allows more at once",
                     ),
                 )
@@ -338,6 +359,8 @@ class Download:
                 if failed.kind in refusals.HOST_WIDE:
                     held[host] = (await self._hold_host(host, failed, refusal, options), refusal)
                 transient = transient or failed.kind == "transient"
+                self.host = None
+                await self._free_host_slot(host)
                 continue
             finally:
                 await ctx.to_thread(remove_tree, folder)
@@ -467,6 +490,7 @@ class Download:
         ctx = self.ctx
         self.transfer = _Transfer()
         await ctx.to_thread(folder.mkdir, parents=True, exist_ok=True)
+        self.host = host
         await self._row(
             source_url=candidate.url,
             source_title=candidate.title,

@@ -410,3 +410,30 @@ async def next_schedule_at(session: AsyncSession) -> datetime | None:
         Schedule.enabled.is_(True), or_(Schedule.next_run_at.is_not(None))
     )
     return await session.scalar(stmt)
+
+
+async def wake_one_waiting(session: AsyncSession, job_type: str, message_contains: str, now: datetime) -> int | None:
+    """Bring forward the first queued job of `job_type` that waits (run_after later than now) with
+    `message_contains` in its message: what it waited for has happened. Returns its id, or None."""
+    escaped = message_contains.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    stmt = (
+        select(Job.id)
+        .where(
+            Job.status == JobStatus.QUEUED,
+            Job.type == job_type,
+            Job.run_after > now,
+            Job.message.like(f"%{escaped}%", escape="\\"),
+        )
+        .order_by(Job.priority.desc(), Job.id)
+        .limit(1)
+    )
+    job_id = await session.scalar(stmt)
+    if job_id is None:
+        return None
+    await session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status == JobStatus.QUEUED)
+        .values(run_after=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(job_id)

@@ -266,6 +266,12 @@ async def enqueue_many(
     return jobs
 
 
+async def wake_one_waiting(session: AsyncSession, job_type: str, message_contains: str, now: datetime) -> int | None:
+    """The first job of `job_type` waiting with `message_contains` in its message runs now (what it
+    waited for has happened; the caller commits). Its id, or None when none waits."""
+    return await repository.wake_one_waiting(session, job_type, message_contains, now)
+
+
 async def list_jobs(session: AsyncSession, flt: JobFilter, page: PageParams, *, with_detail: bool) -> Page[JobPublic]:
     rows, total = await repository.list_page(session, flt, page)
     return Page(
