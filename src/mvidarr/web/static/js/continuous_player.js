@@ -83,6 +83,7 @@ export class ContinuousPlayer {
       const previous = this.active;
       this.active = this.other;
       this.active.hidden = false;
+      delete this.stage.dataset.playingAt; // set again by this video's own "playing"
       const started = this.active.play();
       previous.hidden = true;
       previous.pause();
@@ -94,6 +95,7 @@ export class ContinuousPlayer {
       return;
     }
     this.active.pause();
+    delete this.stage.dataset.playingAt;
     await this.load(this.active, videoId);
     const resumed = tracker().follow(videoId, { resume: this.resume });
     this.stage.dataset.videoId = String(videoId);
