@@ -20,6 +20,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Annotated, Any
 
 from fastapi import Query
@@ -112,26 +113,36 @@ def _pg_cursor(element: CursorText, compiler: SQLCompiler, **kw: Any) -> str:
 # -- the cursor, as a request sends it ------------------------------------------------------------
 
 
-def _value_type(sort: SortColumn) -> Any:
-    kind = _python_type(sort)
+ValueKind = tuple[type, int | None, bool]
+
+
+def _value_kind(sort: SortColumn) -> ValueKind:
+    """What a sort column's values are: their Python type, longest length (strings), and whether NULL."""
+    return _python_type(sort), getattr(sort.type, "length", None), _nullable(sort)
+
+
+def _value_type(kind: ValueKind) -> Any:
+    python_type, length, nullable = kind
     value: Any
-    if kind is datetime:
+    if python_type is datetime:
         value = AwareDatetime
-    elif kind is date:
+    elif python_type is date:
         value = date
-    elif kind is float:
+    elif python_type is float:
         value = Annotated[float, Field(allow_inf_nan=False)]
-    elif kind is int:
+    elif python_type is int:
         value = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
-    elif kind is str:
-        value = Annotated[str, Field(max_length=getattr(sort.type, "length", None))]
+    elif python_type is str:
+        value = Annotated[str, Field(max_length=length)]
     else:
-        raise TypeError(f"no cursor value for a sort on {kind.__name__}")
-    return value | None if _nullable(sort) else value
+        raise TypeError(f"no cursor value for a sort on {python_type.__name__}")
+    return value | None if nullable else value
 
 
-def _cursor_adapter(fields: Sequence[SortField]) -> TypeAdapter[Any]:
-    types = (str, *(_value_type(f.column) for f in fields), Annotated[int, Field(ge=1, le=MAX_ID)])
+@lru_cache(maxsize=64)
+def _cursor_adapter(kinds: tuple[ValueKind, ...]) -> TypeAdapter[Any]:
+    # Built once per kind of sort: building a TypeAdapter costs far more than the page.
+    types = (str, *(_value_type(kind) for kind in kinds), Annotated[int, Field(ge=1, le=MAX_ID)])
     return TypeAdapter(tuple[types])  # type: ignore[valid-type]
 
 
@@ -169,8 +180,9 @@ def read_cursor(cursor: str, fields: Sequence[SortField], dialect: str) -> Keyse
             loc=loc,
             type_=CONFLICT,
         )
+    adapter = _cursor_adapter(tuple(_value_kind(f.column) for f in fields))
     try:
-        _, *after, last_id = _cursor_adapter(fields).validate_json(document, strict=True)
+        _, *after, last_id = adapter.validate_json(document, strict=True)
     except ValidationError as exc:
         first = exc.errors()[0]
         part = first["loc"][0] if first["loc"] else None

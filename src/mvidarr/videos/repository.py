@@ -187,10 +187,12 @@ def _page_statement(flt: VideoFilter, fields: Sequence[SortField], keyset: Keyse
             *(ids.c[f"k{n}"].desc() if f.descending else ids.c[f"k{n}"].asc() for n, f in enumerate(fields)),
             ids.c.id.desc() if fields[-1].descending else ids.c.id.asc(),
         ]
-        place = [(ids.c[f"k{n}"], f.column) for n, f in enumerate(fields)]
-        last = select(cursor_text(bindparam("cursor_sort", type_=String), place, ids.c.id)).order_by(*in_order)
+        # The page's last row is found first and its cursor written once (not once per row sorted).
+        last = select(ids).order_by(*in_order).offset(bindparam("last")).limit(1).subquery("last_row")
+        place = [(last.c[f"k{n}"], f.column) for n, f in enumerate(fields)]
+        written = select(cursor_text(bindparam("cursor_sort", type_=String), place, last.c.id)).scalar_subquery()
         more = select(func.count()).select_from(ids).scalar_subquery() > bindparam("limit", type_=Integer)
-        next_cursor = case((more, last.offset(bindparam("last")).limit(1).scalar_subquery()), else_=null())
+        next_cursor = case((more, written), else_=null())
         ids = select(ids.c.id)
     count = _where(_joined(select(func.count()).select_from(Video), artist=False, media_file=flt.needs_file), flt)
     rows = (
