@@ -180,7 +180,7 @@ def _page_statement(flt: VideoFilter, fields: Sequence[SortField], keyset: Keyse
         ids = ranges[0] if len(ranges) == 1 else union_all(*(select(r.subquery()) for r in ranges))
     next_cursor = None
     if with_cursor:
-        # The page's ids, with one row past the page if there is one, found once (a CTE used twice is
+        # The page's ids, with one row past the page if there is one, found once (a CTE used more than once is
         # materialised by both databases); the next cursor marks the page's last row.
         ids = ids.cte("page_ids")
         in_order = [
