@@ -45,7 +45,8 @@ CursorQuery = Annotated[
         pattern=r"^(?:[0-9A-Fa-f]{2})+$",
         description="Start after the place this cursor marks: the `next_cursor` of the page before, sent with "
         "the same `sort` (a cursor made for another sort, or altered, is a 422). Rows added or removed "
-        "meanwhile neither repeat nor skip a row, and a deep page costs what the first does. Leave `page` out.",
+        "meanwhile neither repeat nor skip a row, and a deep page starts from the sort's index instead of walking "
+        "the pages before it. Leave `page` out.",
     ),
 ]
 

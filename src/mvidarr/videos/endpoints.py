@@ -30,8 +30,8 @@ QUALITY_LABELS: tuple[str, ...] = get_args(QualityLabel)
 _SORT_DOC = "Sortable: title, artist, year, release_date, created_at, updated_at, status, kind, duration_s, quality."
 _PAGING_DOC = (
     "Page by number (`page`), or by keyset: `next_cursor` in each page is the `cursor` of the next one, "
-    "for the same filters and sort; a deep page by cursor costs what the first one does, and rows added or "
-    "removed between pages are neither repeated nor skipped."
+    "for the same filters and sort; a page by cursor starts from the sort's index instead of walking the "
+    "pages before it, and rows added or removed between pages are neither repeated nor skipped."
 )
 
 
