@@ -55,6 +55,7 @@ SEED_VIDEOS_PER_ARTIST = 20
 PAGE_SIZE = 50
 VIDEO_IDS = SEED_ARTISTS * SEED_VIDEOS_PER_ARTIST  # 20,000
 VIDEO_PAGES = VIDEO_IDS // PAGE_SIZE  # 400
+DEEP_PAGES = range(VIDEO_PAGES - 49, VIDEO_PAGES + 1)  # the last 50 pages: 351-400
 ARTIST_PAGES = SEED_ARTISTS // PAGE_SIZE  # 20
 # Words that occur in the demo titles (mvidarr.demo.seed.TITLE_WORDS), folded to lower case.
 SEARCH_WORDS: tuple[str, ...] = (
@@ -94,6 +95,9 @@ ENDPOINTS: dict[str, str] = {
     "video_detail": f"GET {API}/videos/<1..{VIDEO_IDS}>",
     "video_search": f"GET {API}/videos?q=<word>&page_size={PAGE_SIZE}",
     "video_sorted": f"GET {API}/videos?page_size={PAGE_SIZE}&page=<1..{VIDEO_PAGES}>&sort=<[-]any sortable field>",
+    "video_deep": f"GET {API}/videos?page_size={PAGE_SIZE}&page=<{DEEP_PAGES[0]}..{DEEP_PAGES[-1]}>",
+    "video_deep_cursor": f"GET {API}/videos?page_size={PAGE_SIZE}&cursor=<the cursor of page "
+    f"{DEEP_PAGES[0]}..{DEEP_PAGES[-1]}>",
     "search": f"GET {API}/search?q=<word>",
     "suggestions": f"GET {API}/search/suggestions?q=<the first 2-5 letters of a word>",
     "health": f"GET {API}/health",
@@ -333,6 +337,7 @@ def run_wrk(
     seed: int,
     headers: Sequence[str] = (),
     label: str | None = None,
+    cursor_file: Path | None = None,
 ) -> Measurement:
     threads = min(MAX_WRK_THREADS, connections)
     header_args = [arg for header in headers for arg in ("-H", header)]
@@ -355,6 +360,8 @@ def run_wrk(
         str(ARTIST_PAGES),
         str(VIDEO_IDS),
         ",".join(SEARCH_WORDS),
+        str(cursor_file or ""),
+        str(DEEP_PAGES[0]),
     ]
     cpu_before = cpu_seconds(server.pid)
     started = time.monotonic()
@@ -404,13 +411,15 @@ def measure(
     seed: int,
     headers: Sequence[str] = (),
     label: str | None = None,
+    cursor_file: Path | None = None,
 ) -> list[Measurement]:
     if warmup_s > 0:
         print(f"  {target}: warm-up {warmup_s} s (discarded)", file=sys.stderr)
-        run_wrk(wrk, server, target, min(WARMUP_CONNECTIONS, max(connections)), warmup_s, seed, headers)
+        warmup = min(WARMUP_CONNECTIONS, max(connections))
+        run_wrk(wrk, server, target, warmup, warmup_s, seed, headers, cursor_file=cursor_file)
     results = []
     for count in connections:
-        result = run_wrk(wrk, server, target, count, duration_s, seed + count, headers, label)
+        result = run_wrk(wrk, server, target, count, duration_s, seed + count, headers, label, cursor_file)
         print(
             f"  {target} @{count}: {result.rps:.1f} req/s, p50 {result.p50_ms:.2f} ms, "
             f"p99 {result.p99_ms:.2f} ms, errors {result.errors}, "
@@ -509,6 +518,8 @@ def sanity_checks(base_url: str, targets: Sequence[str], headers: dict[str, str]
             for field in VIDEO_SORTS
             for direction in ("", "-")
         ]
+    if "video_deep" in targets:
+        paths += [("video_deep", f"{API}/videos?page_size={PAGE_SIZE}&page={page}", True) for page in DEEP_PAGES]
     if "search" in targets:
         paths += [("search", f"{API}/search?q={word}", True) for word in SEARCH_WORDS]
     if "suggestions" in targets:
@@ -546,6 +557,28 @@ def sanity_checks(base_url: str, targets: Sequence[str], headers: dict[str, str]
             check["problem"] = problem
         checks.append(check)
     return checks
+
+
+def deep_cursors(base_url: str, headers: dict[str, str], path: Path) -> dict[str, Any]:
+    """Walk the video list by cursor to its end; write the cursors of the deep pages to `path`, one a
+    line, for video_deep_cursor (the cursor of page n is the `next_cursor` of page n - 1)."""
+    cursors: list[str] = []
+    cursor = ""
+    ids: list[int] = []
+    for page in range(1, VIDEO_PAGES + 1):
+        if page in DEEP_PAGES:
+            cursors.append(cursor)
+        query = f"page_size={PAGE_SIZE}" + (f"&cursor={cursor}" if cursor else "")
+        status, body = http_get(f"{base_url}{API}/videos?{query}", headers=headers)
+        if status != 200:
+            raise HarnessError(f"the cursor walk failed on page {page}: {status} {body[:300]!r}")
+        payload = json.loads(body)
+        ids += [item["id"] for item in payload["items"]]
+        cursor = payload["next_cursor"] or ""
+    if cursor or len(set(ids)) != VIDEO_IDS:
+        raise HarnessError(f"the cursor walk saw {len(set(ids))} videos in {VIDEO_PAGES} pages, not {VIDEO_IDS}")
+    path.write_text("\n".join(cursors) + "\n", encoding="ascii")
+    return {"pages": VIDEO_PAGES, "videos": len(ids), "deep_cursors": len(cursors)}
 
 
 def seeded_counts(db_path: Path) -> dict[str, Any]:
@@ -875,8 +908,16 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
             for check in run["sanity_checks"]:
                 if not check["ok"]:
                     print(f"bench: sanity check failed: {check['path']}: {check['problem']}")
+            cursor_file = None
+            if "video_deep_cursor" in args.targets:
+                cursor_file = workdir / "deep-cursors.txt"
+                bearer = {"Authorization": f"Bearer {token}"}
+                run["cursor_walk"] = deep_cursors(server.base_url, bearer, cursor_file)
             for target in args.targets:
-                measurements += measure(wrk, server, target, connections, duration_s, warmup_s, seed, [auth_header])
+                measurements += measure(
+                    wrk, server, target, connections, duration_s, warmup_s, seed, [auth_header],
+                    cursor_file=cursor_file,
+                )  # fmt: skip
             run["login"] = login_cost(wrk, server, duration_s)
             server.check_alive("the load")
             run["memory"]["after_load"] = _mib(memory_kib(server.pid))

@@ -1,7 +1,7 @@
 -- Random requests for bench/run.py (wrk 4.x, LuaJIT).
 --
 -- Called as: wrk ... -s bench/wrk_random.lua <url> -- <mode> <seed> <video_pages> <artist_pages>
---            <video_ids> <comma-separated search words>
+--            <video_ids> <comma-separated search words> <file of cursors or ""> <first deep page>
 -- <mode> picks the endpoint (see `builders`). done() prints one line, "BENCH_JSON {...}",
 -- that the harness parses: throughput, latency percentiles (microseconds) and error counts.
 
@@ -15,6 +15,8 @@ end
 
 local video_pages, artist_pages, video_ids = 1, 1, 1
 local words = {}
+local deep_first = 1
+local cursors = {}
 local build
 
 -- The video list's sortable fields (bench/run.py VIDEO_SORTS).
@@ -33,6 +35,12 @@ local builders = {
       direction = "-"
     end
     return "/api/v1/videos?page_size=50&page=" .. math.random(1, video_pages) .. "&sort=" .. direction .. sorts[math.random(1, #sorts)]
+  end,
+  video_deep = function()
+    return "/api/v1/videos?page_size=50&page=" .. math.random(deep_first, video_pages)
+  end,
+  video_deep_cursor = function()
+    return "/api/v1/videos?page_size=50&cursor=" .. cursors[math.random(1, #cursors)]
   end,
   video_detail = function()
     return "/api/v1/videos/" .. math.random(1, video_ids)
@@ -71,6 +79,18 @@ function init(args)
   end
   if (mode == "video_search" or mode == "search" or mode == "suggestions") and #words == 0 then
     error("wrk_random.lua: video_search needs search words")
+  end
+  deep_first = tonumber(args[8]) or 1
+  -- The cursors of the deep pages, one a line (bench/run.py walks the list by cursor to make them).
+  if args[7] ~= nil and args[7] ~= "" then
+    for line in io.lines(args[7]) do
+      if line ~= "" then
+        cursors[#cursors + 1] = line
+      end
+    end
+  end
+  if mode == "video_deep_cursor" and #cursors == 0 then
+    error("wrk_random.lua: video_deep_cursor needs a file of cursors")
   end
   -- A different, reproducible stream per thread.
   math.randomseed(seed + 7919 * (thread_index or 0))

@@ -11,7 +11,7 @@ path would hand it.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -23,7 +23,8 @@ from sqlalchemy.sql import ClauseElement
 
 from mvidarr.artists import repository as artists
 from mvidarr.db import Database
-from mvidarr.kit.pagination import sort_clauses
+from mvidarr.kit.keyset import Keyset
+from mvidarr.kit.pagination import PageParams, sort_clauses, sort_fields
 from mvidarr.models import Artist, Video
 from mvidarr.reads import _Compiled
 from mvidarr.videos import repository as videos
@@ -32,9 +33,13 @@ DIALECTS: dict[str, Callable[[], Dialect]] = {"sqlite": sqlite_dialect, "postgre
 PAGE = {"limit": 50, "offset": 100, "page": 3}
 
 
-def _video_page(flt: videos.VideoFilter, sort: str) -> tuple[ClauseElement, dict[str, Any]]:
-    order = sort_clauses(sort, videos.SORTABLE, default="-created_at", tiebreak=Video.id)
-    return videos._page_statement(flt, order), {**flt.params(), **PAGE}
+def _video_page(
+    flt: videos.VideoFilter, sort: str, *, with_cursor: bool = False, keyset: Keyset | None = None
+) -> tuple[ClauseElement, dict[str, Any]]:
+    fields = sort_fields(sort, videos.SORTABLE, default="-created_at")
+    with_cursor = with_cursor or keyset is not None
+    values = videos.page_values(flt, lambda: fields, PageParams(3, 50), keyset, with_cursor)
+    return videos._page_statement(flt, fields, keyset, with_cursor), values
 
 
 def _artist_page(flt: artists.ArtistFilter) -> tuple[ClauseElement, dict[str, Any]]:
@@ -58,6 +63,23 @@ CASES: dict[str, Callable[[], tuple[ClauseElement, Mapping[str, Any]]]] = {
             quality_label=["1080p", "720p"],
         ),
         "artist",
+    ),
+    "video page with its next cursor": lambda: _video_page(
+        videos.VideoFilter(status=["wanted"]), "title", with_cursor=True
+    ),
+    "video page after a timestamp": lambda: _video_page(
+        videos.VideoFilter(), "-created_at", keyset=Keyset((datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC),), 9, "sqlite")
+    ),
+    "video page after a value, then the NULLs": lambda: _video_page(
+        videos.VideoFilter(kind=["live"]), "year", keyset=Keyset((1999,), 9, "postgresql")
+    ),
+    "video page after a NULL, then the values": lambda: _video_page(
+        videos.VideoFilter(), "quality", keyset=Keyset((None,), 9, "sqlite")
+    ),
+    "video page after a place in three fields": lambda: _video_page(
+        videos.VideoFilter(q=["love"]),
+        "status,-release_date,duration_s",
+        keyset=Keyset(("wanted", date(2001, 2, 3), None), 9, "postgresql"),
     ),
     "artist page": lambda: _artist_page(artists.ArtistFilter(q=["röyksopp"], monitored=True, genre="Electronic")),
     "an IN list beside a timestamp": lambda: (

@@ -124,11 +124,11 @@ async def test_the_video_list_built_in_sql_matches_the_schema(
 
 async def test_an_empty_library_and_a_page_past_the_end(client: httpx.AsyncClient) -> None:
     empty = (await client.get("/api/v1/videos")).json()
-    assert empty == {"items": [], "total": 0, "page": 1, "page_size": 50}
+    assert empty == {"items": [], "total": 0, "page": 1, "page_size": 50, "next_cursor": None}
     artist = await make_artist(client, "Solo")
     await make_video(client, artist["id"], "Only")
     past = (await client.get("/api/v1/videos", params={"page": 5, "page_size": 10})).json()
-    assert past == {"items": [], "total": 1, "page": 5, "page_size": 10}
+    assert past == {"items": [], "total": 1, "page": 5, "page_size": 10, "next_cursor": None}
 
 
 async def test_the_artist_list_built_in_sql_matches_the_detail(client: httpx.AsyncClient, db: Database) -> None:

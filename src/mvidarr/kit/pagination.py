@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -23,6 +23,18 @@ class Page(BaseModel, Generic[T]):
     total: int = Field(description="Number of items matching the filters, over all pages.")
     page: int
     page_size: int
+
+
+class CursorPage(BaseModel, Generic[T]):
+    """A page that also says where the next one starts, for lists that page by keyset as well as by number."""
+
+    items: list[T]
+    total: int = Field(description="Number of items matching the filters, over all pages.")
+    page: int | None = Field(description="The page number asked for; null for a page asked for by `cursor`.")
+    page_size: int
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the page after this one (same filters and sort); null on the last page."
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,17 +60,22 @@ async def _page_params(
 PageDep = Annotated[PageParams, Depends(_page_params)]
 
 
-def sort_clauses(
-    sort: str | None,
-    columns: Mapping[str, SortColumn],
-    *,
-    default: str,
-    tiebreak: InstrumentedAttribute[int],
-) -> list[UnaryExpression[Any]]:
-    """ORDER BY clauses for `sort=a,-b`; unknown or unsortable fields are a 422 naming them."""
-    spec = sort or default
-    clauses: list[UnaryExpression[Any]] = []
-    for raw in spec.split(",")[:4]:
+@dataclass(frozen=True, slots=True)
+class SortField:
+    """One field of a `sort=a,-b` order: its name, what it sorts by, and its direction."""
+
+    name: str
+    column: SortColumn
+    descending: bool
+
+    def clause(self) -> UnaryExpression[Any]:
+        return self.column.desc() if self.descending else self.column.asc()
+
+
+def sort_fields(sort: str | None, columns: Mapping[str, SortColumn], *, default: str) -> list[SortField]:
+    """The fields of `sort=a,-b` (at most four); unknown or unsortable fields are a 422 naming them."""
+    fields: list[SortField] = []
+    for raw in (sort or default).split(",")[:4]:
         name = raw.strip()
         descending = name.startswith("-")
         name = name.lstrip("-+")
@@ -70,7 +87,22 @@ def sort_clauses(
                 loc=("query", "sort"),
                 type_="sort_field",
             )
-        clauses.append(column.desc() if descending else column.asc())
+        fields.append(SortField(name, column, descending))
+    return fields
+
+
+def tiebreak_clause(fields: Sequence[SortField], tiebreak: InstrumentedAttribute[int]) -> UnaryExpression[Any]:
     # The tie-break follows the last direction so an index on (column, id) serves the whole order.
-    clauses.append(tiebreak.desc() if descending else tiebreak.asc())
-    return clauses
+    return tiebreak.desc() if fields[-1].descending else tiebreak.asc()
+
+
+def sort_clauses(
+    sort: str | None,
+    columns: Mapping[str, SortColumn],
+    *,
+    default: str,
+    tiebreak: InstrumentedAttribute[int],
+) -> list[UnaryExpression[Any]]:
+    """ORDER BY clauses for `sort=a,-b`; unknown or unsortable fields are a 422 naming them."""
+    fields = sort_fields(sort, columns, default=default)
+    return [*(field.clause() for field in fields), tiebreak_clause(fields, tiebreak)]

@@ -67,7 +67,8 @@ class JsonItems(_JsonFunction):
 
 
 class JsonPage(FunctionElement[str]):
-    """`Page[...]` as JSON text: `JsonPage(items, total, page, page_size)`, items from JsonItems.
+    """`Page[...]` as JSON text: `JsonPage(items, total, page, page_size)`, items from JsonItems;
+    `CursorPage[...]` with a fifth argument, the next cursor (hex text or NULL; `page` may be NULL).
 
     SQLite writes the envelope around the items by concatenation (the values are integers), so the
     page is never parsed; PostgreSQL builds the object.
@@ -123,18 +124,17 @@ class JsonTimestamp(FunctionElement[str]):
     type = Text()
 
 
-def page_document(rows: Subquery, count: Select[Any]) -> Select[Any]:
+def page_document(rows: Subquery, count: Select[Any], next_cursor: Any = None) -> Select[Any]:
     """A list page, `Page[...]`, as one JSON text: the items of `rows` (an ordered, limited subquery
     with columns `item` and `n`: a JSON object and its Position), the total `count` selects, and the
-    page and page size bound as `page` and `limit`."""
-    return select(
-        JsonPage(
-            select(JsonItems(rows.c.item, rows.c.n)).scalar_subquery(),
-            count.scalar_subquery(),
-            bindparam("page", type_=Integer),
-            bindparam("limit", type_=Integer),
-        )
-    )
+    page and page size bound as `page` and `limit`. With `next_cursor` (text or NULL), `CursorPage[...]`."""
+    fields = [
+        select(JsonItems(rows.c.item, rows.c.n)).scalar_subquery(),
+        count.scalar_subquery(),
+        bindparam("page", type_=Integer),
+        bindparam("limit", type_=Integer),
+    ]
+    return select(JsonPage(*fields, *(() if next_cursor is None else (next_cursor,))))
 
 
 def obj(**fields: ColumnElement[Any] | Any) -> JsonObject:
@@ -224,10 +224,17 @@ def _sqlite_items(element: JsonItems, compiler: SQLCompiler, **kw: Any) -> str:
 
 @compiles(JsonPage, "sqlite")
 def _sqlite_page(element: JsonPage, compiler: SQLCompiler, **kw: Any) -> str:
-    items, total, page, page_size = (compiler.process(clause, **kw) for clause in element.clauses)
+    items, total, page, page_size, *cursor = (compiler.process(clause, **kw) for clause in element.clauses)
+    if not cursor:
+        return (
+            f"""('{{"items":' || {items} || ',"total":' || {total} || ',"page":' || {page} """
+            f"""|| ',"page_size":' || {page_size} || '}}')"""
+        )
+    # A cursor is hex digits: it needs no escaping inside its quotes.
     return (
-        f"""('{{"items":' || {items} || ',"total":' || {total} || ',"page":' || {page} """
-        f"""|| ',"page_size":' || {page_size} || '}}')"""
+        f"""('{{"items":' || {items} || ',"total":' || {total} || ',"page":' || coalesce({page}, 'null') """
+        f"""|| ',"page_size":' || {page_size} || ',"next_cursor":' || coalesce('"' || {cursor[0]} || '"', 'null') """
+        "|| '}')"
     )
 
 
@@ -288,9 +295,11 @@ def _pg_items(element: JsonItems, compiler: SQLCompiler, **kw: Any) -> str:
 
 @compiles(JsonPage, "postgresql")
 def _pg_page(element: JsonPage, compiler: SQLCompiler, **kw: Any) -> str:
-    items, total, page, page_size = (compiler.process(clause, **kw) for clause in element.clauses)
+    items, total, page, page_size, *cursor = (compiler.process(clause, **kw) for clause in element.clauses)
+    more = f", 'next_cursor', {cursor[0]}" if cursor else ""
     return (
-        f"CAST(json_build_object('items', {items}, 'total', {total}, 'page', {page}, 'page_size', {page_size}) AS TEXT)"
+        f"CAST(json_build_object('items', {items}, 'total', {total}, 'page', {page}, 'page_size', {page_size}"
+        f"{more}) AS TEXT)"
     )
 
 

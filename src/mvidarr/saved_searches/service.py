@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.errors import CONTENT, Conflict, InvalidInput, NotFound
-from mvidarr.kit.pagination import Page, PageParams, sort_clauses
+from mvidarr.kit.pagination import Page, PageParams, sort_clauses, sort_fields
 from mvidarr.kit.queries import Scalars
 from mvidarr.library.bulk_schemas import VideoSelection
 from mvidarr.models import SavedSearch, Video
@@ -112,9 +112,7 @@ async def videos_json(session: AsyncSession, db: Scalars, user_id: int, search_i
     """The videos the saved search finds now, a page as the video list gives it."""
     saved = await _own(session, user_id, search_id)
     selection = VideoSelection.model_validate(saved.filter)
-    order = partial(
-        sort_clauses, saved.sort, videos_repository.SORTABLE, default=videos.LIST_DEFAULT_SORT, tiebreak=Video.id
-    )
+    fields = partial(sort_fields, saved.sort, videos_repository.SORTABLE, default=videos.LIST_DEFAULT_SORT)
     return await videos_repository.list_page_json(
-        db, selection.to_filter(), saved.sort or videos.LIST_DEFAULT_SORT, order, page
+        db, selection.to_filter(), saved.sort or videos.LIST_DEFAULT_SORT, fields, page
     )

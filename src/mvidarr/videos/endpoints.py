@@ -9,7 +9,8 @@ from mvidarr.auth.dependencies import MANAGER, READONLY, Manager, client_ip
 from mvidarr.db import ReadsDep, SessionDep
 from mvidarr.downloads.schemas import VideoAdd, VideoDownloadAccepted, VideoFromSource
 from mvidarr.errors import CONFLICT, InvalidInput, error_responses
-from mvidarr.kit.pagination import Page, PageDep
+from mvidarr.kit.keyset import CursorQuery
+from mvidarr.kit.pagination import CursorPage, PageDep
 from mvidarr.kit.params import MAX_ID, SearchQuery, sort_query
 from mvidarr.kit.sqljson import json_response
 from mvidarr.kit.text import search_terms
@@ -27,6 +28,11 @@ VideoIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Video id.")]
 ArtistIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Artist id.")]
 QUALITY_LABELS: tuple[str, ...] = get_args(QualityLabel)
 _SORT_DOC = "Sortable: title, artist, year, release_date, created_at, updated_at, status, kind, duration_s, quality."
+_PAGING_DOC = (
+    "Page by number (`page`), or by keyset: `next_cursor` in each page is the `cursor` of the next one, "
+    "for the same filters and sort; a page by cursor starts from the sort's index instead of walking the "
+    "pages before it, and rows added or removed between pages are neither repeated nor skipped."
+)
 
 
 async def _video_filter(
@@ -63,14 +69,17 @@ VideoFilterDep = Annotated[VideoFilter, Depends(_video_filter)]
 @router.get(
     "/videos",
     dependencies=[READONLY],
-    response_model=Page[VideoListItem],
+    response_model=CursorPage[VideoListItem],
     summary="List videos",
     description="Videos with their artist and current file's quality; filter, search and sort, "
-    f"newest first by default. {_SORT_DOC}",
+    f"newest first by default. {_SORT_DOC} {_PAGING_DOC}",
     responses=error_responses(422),
 )
-async def list_videos(reads: ReadsDep, page: PageDep, flt: VideoFilterDep, sort: VideoSort = None) -> Response:
-    return json_response(await service.list_videos_json(reads, flt, sort, page))
+async def list_videos(
+    reads: ReadsDep, page: PageDep, flt: VideoFilterDep, sort: VideoSort = None, cursor: CursorQuery = None
+) -> Response:
+    dialect = reads.dialect.name
+    return json_response(await service.list_videos_by_cursor_json(reads, dialect, flt, sort, page, cursor))
 
 
 @router.post(
@@ -171,9 +180,9 @@ async def delete_video(
 @router.get(
     "/artists/{artist_id}/videos",
     dependencies=[READONLY],
-    response_model=Page[VideoListItem],
+    response_model=CursorPage[VideoListItem],
     summary="List an artist's videos",
-    description=f"The videos of one artist, with the same filters as the video list. {_SORT_DOC}",
+    description=f"The videos of one artist, with the same filters as the video list. {_SORT_DOC} {_PAGING_DOC}",
     responses=error_responses(404, 422),
 )
 async def list_artist_videos(
@@ -182,6 +191,8 @@ async def list_artist_videos(
     page: PageDep,
     flt: VideoFilterDep,
     sort: VideoSort = None,
+    cursor: CursorQuery = None,
 ) -> Response:
     flt = replace(flt, artist_id=artist_id)
-    return json_response(await service.list_artist_videos_json(reads, artist_id, flt, sort, page))
+    dialect = reads.dialect.name
+    return json_response(await service.list_artist_videos_json(reads, dialect, artist_id, flt, sort, page, cursor))

@@ -6,14 +6,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import Integer, Text, and_, bindparam, case, cast, func, null, or_, select
+from sqlalchemy import Integer, String, Text, and_, bindparam, case, cast, func, null, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.artists.schemas import ArtistRef
 from mvidarr.genres.columns import video_genres_json
 from mvidarr.genres.repository import genre_key
 from mvidarr.kit import sqljson
-from mvidarr.kit.pagination import PageParams, SortColumn
+from mvidarr.kit.keyset import Keyset, after, cursor_text, sort_spec
+from mvidarr.kit.pagination import PageParams, SortColumn, SortField, tiebreak_clause
 from mvidarr.kit.queries import AnySelect, Scalars, StatementCache
 from mvidarr.models import Artist, Genre, MediaFile, Video, VideoGenre
 from mvidarr.videos.schemas import FileSummary, VideoListItem, VideoPublic
@@ -144,13 +145,55 @@ _LIST_ITEM_JSON = _list_item_json()
 _PAGE_STATEMENTS = StatementCache()
 
 
-def _page_statement(flt: VideoFilter, order_by: Sequence[Any]) -> Any:
+def _found(flt: VideoFilter, fields: Sequence[SortField], *, keys: bool) -> AnySelect:
+    """The ids of the matching videos (with their sort values as `k0`, `k1`, ... if `keys`), unordered."""
+    order_by = _order(fields)
+    needs_file = flt.needs_file or _sorts_on(order_by, MediaFile.__table__)
+    values = [f.column.label(f"k{n}") for n, f in enumerate(fields)] if keys else []
+    artist = _sorts_on(order_by, Artist.__table__)
+    return _where(_joined(select(Video.id, *values), artist=artist, media_file=needs_file), flt)
+
+
+def _order(fields: Sequence[SortField]) -> list[Any]:
+    return [*(f.clause() for f in fields), tiebreak_clause(fields, Video.id)]
+
+
+def page_ranges(flt: VideoFilter, fields: Sequence[SortField], keyset: Keyset) -> list[AnySelect]:
+    """The ids of a keyset page and one more, each statement an index range read in order
+    (`kit.keyset.after`); the page is the first rows of their union."""
+    found, order_by = _found(flt, fields, keys=True), _order(fields)
+    fetch = bindparam("fetch", type_=Integer)
+    return [found.where(p).order_by(*order_by).limit(fetch) for p in after(fields, Video.id, keyset)]
+
+
+def _page_statement(flt: VideoFilter, fields: Sequence[SortField], keyset: Keyset | None, with_cursor: bool) -> Any:
     # Deferred join: find the page's ids on the video table (index-only for the common sorts),
     # then join artist and file for those rows alone, so deep pages stay cheap. The total is an
     # uncorrelated subquery, evaluated once.
-    needs_file = flt.needs_file or _sorts_on(order_by, MediaFile.__table__)
-    ids = _where(_joined(select(Video.id), artist=_sorts_on(order_by, Artist.__table__), media_file=needs_file), flt)
-    ids = ids.order_by(*order_by).offset(bindparam("offset")).limit(bindparam("limit"))
+    order_by = _order(fields)
+    ids: Any
+    if keyset is None:
+        ids = _found(flt, fields, keys=with_cursor).order_by(*order_by).offset(bindparam("offset"))
+        ids = ids.limit(bindparam("fetch", type_=Integer))
+    else:
+        ranges = page_ranges(flt, fields, keyset)
+        ids = ranges[0] if len(ranges) == 1 else union_all(*(select(r.subquery()) for r in ranges))
+    next_cursor = None
+    if with_cursor:
+        # The page's ids, with one row past the page if there is one, found once (a CTE used more than once is
+        # materialised by both databases); the next cursor marks the page's last row.
+        ids = ids.cte("page_ids")
+        in_order = [
+            *(ids.c[f"k{n}"].desc() if f.descending else ids.c[f"k{n}"].asc() for n, f in enumerate(fields)),
+            ids.c.id.desc() if fields[-1].descending else ids.c.id.asc(),
+        ]
+        # The page's last row is found first and its cursor written once (not once per row sorted).
+        last = select(ids).order_by(*in_order).offset(bindparam("last")).limit(1).subquery("last_row")
+        place = [(last.c[f"k{n}"], f.column) for n, f in enumerate(fields)]
+        written = select(cursor_text(bindparam("cursor_sort", type_=String), place, last.c.id)).scalar_subquery()
+        more = select(func.count()).select_from(ids).scalar_subquery() > bindparam("limit", type_=Integer)
+        next_cursor = case((more, written), else_=null())
+        ids = select(ids.c.id)
     count = _where(_joined(select(func.count()).select_from(Video), artist=False, media_file=flt.needs_file), flt)
     rows = (
         _joined(
@@ -158,25 +201,53 @@ def _page_statement(flt: VideoFilter, order_by: Sequence[Any]) -> Any:
             artist=True,
             media_file=True,
         )
-        .where(Video.id.in_(ids.scalar_subquery()))
+        .where(Video.id.in_(ids.scalar_subquery() if next_cursor is None else ids))
         .order_by(*order_by)
         .limit(bindparam("limit"))
         .subquery()
     )
-    return sqljson.page_document(rows, count)
+    return sqljson.page_document(rows, count, next_cursor)
 
 
 async def list_page_json(
-    db: Scalars, flt: VideoFilter, sort_key: str, order_by: Callable[[], Sequence[Any]], page: PageParams
+    db: Scalars,
+    flt: VideoFilter,
+    sort_key: str,
+    fields: Callable[[], Sequence[SortField]],
+    page: PageParams,
+    *,
+    keyset: Keyset | None = None,
+    with_cursor: bool = False,
 ) -> str:
-    """One page as the JSON text of `Page[VideoListItem]`, built by the database in one statement.
+    """One page as the JSON text of `Page[VideoListItem]`, built by the database in one statement;
+    `CursorPage[VideoListItem]` `with_cursor`, and then the page after `keyset`'s place if given, else
+    the numbered one.
 
     The statement is built once per filter shape and sort (`sort_key` names the order) and run
     again with new values: building and hashing it costs more than running it.
     """
-    stmt = _PAGE_STATEMENTS.get((sort_key, *flt.shape), lambda: _page_statement(flt, order_by()))
+    with_cursor = with_cursor or keyset is not None
+    shape = (sort_key, *flt.shape, with_cursor, *(keyset.shape if keyset else ()))
+    stmt = _PAGE_STATEMENTS.get(shape, lambda: _page_statement(flt, fields(), keyset, with_cursor))
+    return str(await db.scalar(stmt, page_values(flt, fields, page, keyset, with_cursor)))
+
+
+def page_values(
+    flt: VideoFilter,
+    fields: Callable[[], Sequence[SortField]],
+    page: PageParams,
+    keyset: Keyset | None,
+    with_cursor: bool,
+) -> dict[str, Any]:
+    """The values a page statement (`_page_statement`) is run with."""
     values = {**flt.params(), "limit": page.page_size, "offset": page.offset, "page": page.page}
-    return str(await db.scalar(stmt, values))
+    if not with_cursor:
+        return values | {"fetch": page.page_size}
+    # One row past the page says whether there is a next one; the cursor is the page's last row.
+    values |= {"fetch": page.page_size + 1, "last": page.page_size - 1, "cursor_sort": sort_spec(fields())}
+    if keyset is not None:
+        values |= {**keyset.params(), "page": None}
+    return values
 
 
 def _sorts_on(order_by: Sequence[Any], table: Any) -> bool:

@@ -10,10 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.artists.service import artist_exists, get_artist
 from mvidarr.discovery.removals import remember_removal
-from mvidarr.errors import REFERENCE, ArtistNotFound, InvalidInput, VideoNotFound
+from mvidarr.errors import CONFLICT, REFERENCE, ArtistNotFound, InvalidInput, VideoNotFound
 from mvidarr.genres import repository as genres
+from mvidarr.kit.keyset import read_cursor
 from mvidarr.kit.locks import locked_after_edit
-from mvidarr.kit.pagination import Page, PageParams, sort_clauses
+from mvidarr.kit.pagination import Page, PageParams, sort_fields
 from mvidarr.kit.queries import Scalars
 from mvidarr.kit.text import fold, sort_name
 from mvidarr.models import Artist, Video
@@ -27,9 +28,25 @@ _VIDEO_PAGE: TypeAdapter[Page[VideoListItem]] = TypeAdapter(Page[VideoListItem])
 
 async def list_videos_json(db: Scalars, flt: VideoFilter, sort: str | None, page: PageParams) -> str:
     """A page of the video list as the JSON text of `Page[VideoListItem]`, built by the database."""
-    # ORDER BY is built (and the sort validated) only when no statement for this sort is kept yet.
-    order = partial(sort_clauses, sort, repository.SORTABLE, default=LIST_DEFAULT_SORT, tiebreak=Video.id)
-    return await repository.list_page_json(db, flt, sort or LIST_DEFAULT_SORT, order, page)
+    # The sort is parsed (and validated) only when no statement for this sort is kept yet.
+    fields = partial(sort_fields, sort, repository.SORTABLE, default=LIST_DEFAULT_SORT)
+    return await repository.list_page_json(db, flt, sort or LIST_DEFAULT_SORT, fields, page)
+
+
+async def list_videos_by_cursor_json(
+    db: Scalars, dialect: str, flt: VideoFilter, sort: str | None, page: PageParams, cursor: str | None
+) -> str:
+    """A page of the video list as the JSON text of `CursorPage[VideoListItem]`: the numbered page, or
+    with a cursor the page after the place it marks (`dialect`: the database's, whose order it follows)."""
+    fields = sort_fields(sort, repository.SORTABLE, default=LIST_DEFAULT_SORT)
+    keyset = None
+    if cursor is not None:
+        if page.page != 1:
+            raise InvalidInput("send either page or cursor, not both", loc=("query", "page"), type_=CONFLICT)
+        keyset = read_cursor(cursor, fields, dialect)
+    return await repository.list_page_json(
+        db, flt, sort or LIST_DEFAULT_SORT, lambda: fields, page, keyset=keyset, with_cursor=True
+    )
 
 
 async def list_videos(
@@ -138,8 +155,8 @@ async def artist_year_counts(session: AsyncSession, artist_id: int) -> dict[int 
 
 
 async def list_artist_videos_json(
-    db: Scalars, artist_id: int, flt: VideoFilter, sort: str | None, page: PageParams
+    db: Scalars, dialect: str, artist_id: int, flt: VideoFilter, sort: str | None, page: PageParams, cursor: str | None
 ) -> str:
     if not await artist_exists(db, artist_id):
         raise ArtistNotFound(artist_id)
-    return await list_videos_json(db, flt, sort, page)
+    return await list_videos_by_cursor_json(db, dialect, flt, sort, page, cursor)
