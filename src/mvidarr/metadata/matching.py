@@ -266,6 +266,11 @@ def _script(ch: str) -> str | None:
     return None
 
 
+def _read_in(texts: Iterable[str]) -> bool:
+    """Whether any of the texts has Hangul, kana or Han (only then are readings worth making)."""
+    return any(not ch.isascii() and _script(ch) for text in texts for ch in text)
+
+
 def _hepburn(text: str) -> str:
     """Kana in Hepburn: per character (anyascii), with the digraphs it leaves apart joined ('きゃ' = 'kya')."""
     out: list[str] = []
@@ -443,7 +448,7 @@ def _artist_match(
         remote_parts = _keys([*credited, *credited_names(remote)]) | remote_keys
         if local_parts & remote_parts:
             best = max(best, 0.95)
-    if best < READING_MATCH:
+    if best < READING_MATCH and _read_in([local, remote, *aliases, *credited]):
         # "Jannabi" here, "잔나비" there: Hangul and kana readings are one each; Han ones are not.
         local_names = [v for n in (local, *aliases, *credited_names(local)) for v in name_variants(n)]
         remote_names = [v for n in (remote, *credited, *credited_names(remote)) for v in name_variants(n)]
@@ -465,7 +470,7 @@ def _title_match(local: str, remote: str) -> tuple[float, str | None]:
         local_latin, remote_latin = transliterated(local) or local, transliterated(remote) or remote
         if (local_latin, remote_latin) != (local, remote):
             best = max(best, _similarity(title_key(local_latin), title_key(remote_latin)))
-    if best < READING_MATCH:
+    if best < READING_MATCH and _read_in([local, remote]):
         cleaned = [parse_title(t).title if t else "" for t in (local, remote)]
         agreed, why = reading_agreement([cleaned[0]], [cleaned[1]])
         if agreed > best:
@@ -547,7 +552,7 @@ def score_artist(
     names = _keys([candidate_name, *aliases])
     local = _keys([name])
     score = max((_similarity(a, b) for a in local for b in names), default=0.0)
-    if score < READING_MATCH:
+    if score < READING_MATCH and _read_in([name, candidate_name, *aliases]):
         # A reading of a Han name alone stays at READING_CAP: never applied, shown for review.
         native = [v for n in (candidate_name, *aliases) for v in name_variants(n)]
         score = max(score, reading_agreement(name_variants(name), native)[0])
