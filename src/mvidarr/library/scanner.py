@@ -274,13 +274,19 @@ class LibraryScan:
 
     async def _ask_about_credits(self, credits: list[str]) -> None:
         """Ask providers whether joint-looking credits are one artist, before the batch's transaction opens."""
+        joint = [c for c in credits if looks_joint(c)]
+        if not joint:
+            return
         failed_before = set(self.credits.failed)
         async with self.ctx.reader() as session:
 
             async def known(name: str) -> bool:
                 return await artists_repository.exists_named(session, identity_key(name))
 
-            await self.credits.prepare((c for c in credits if looks_joint(c)), known)
+            names = await self.credits.to_ask(joint, known)
+        for name in names:  # with no session open: MusicBrainz answers once a second
+            self.ctx.check_abort()
+            await self.credits.ask([name])
         for provider, reason in self.credits.failed.items():
             if provider not in failed_before and provider == "musicbrainz":
                 await self.ctx.log(

@@ -82,11 +82,23 @@ class CreditVerdicts:
 
     async def prepare(self, credits: Iterable[str], known: Known) -> None:
         """Ask the providers about every joint-looking credit not yet decided (none the library knows)."""
-        for credit in dict.fromkeys(credits):
+        await self.ask(await self.to_ask(credits, known))
+
+    async def to_ask(self, credits: Iterable[str], known: Known) -> list[str]:
+        """The names of these credits the providers have to be asked about: undecided, not in the library."""
+        names: dict[str, str] = {}
+        for credit in credits:
             for name in names_to_ask(credit):
                 key = name_key(name)
-                if key in self._verdicts or await known(name):
-                    continue
+                if key not in self._verdicts and key not in names and not await known(name):
+                    names[key] = name
+        return list(names.values())
+
+    async def ask(self, names: Iterable[str]) -> None:
+        """Ask the providers whether each name is one artist (call with no transaction open)."""
+        for name in names:
+            key = name_key(name)
+            if key not in self._verdicts:
                 self._verdicts[key] = await self._ask(name)
 
     async def _ask(self, name: str) -> bool | None:
