@@ -154,6 +154,7 @@ def decide(case: dict[str, Any]) -> tuple[int | None, list[Verdict]]:
         duration_s=case.get("duration_s"),
         version=found.version,
         kind=str(found.kind),
+        artist_mbid=case.get("artist_mbid"),
     )
     candidates = [
         VideoCandidate(
@@ -163,6 +164,7 @@ def decide(case: dict[str, Any]) -> tuple[int | None, list[Verdict]]:
             version=c.get("version", ""),
             artists=tuple(c.get("artists", ())),
             recording=c.get("recording", False),
+            artist_mbids=tuple(c.get("artist_mbids", ())),
         )
         for c in case["candidates"]
     ]

@@ -398,6 +398,8 @@ class VideoQuery:
     version: str = ""
     kind: str = ""
     artist_aliases: tuple[str, ...] = ()
+    artist_mbid: str | None = None
+    """The artist's MusicBrainz id, once known: a candidate credited to that id is that artist."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -412,6 +414,8 @@ class VideoCandidate:
     """Every credited artist (main and featured), when the provider lists them."""
     recording: bool = False
     """A MusicBrainz recording: the song, which lyric, audio and performance videos share."""
+    artist_mbids: tuple[str, ...] = ()
+    """The MusicBrainz ids of the credited artists, when the candidate comes from MusicBrainz."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -505,9 +509,13 @@ def judge_video(query: VideoQuery, candidate: VideoCandidate) -> Verdict:
     caps the score below any threshold, whatever the names and the duration say; so does a name or
     title that matches only through a reading of Han characters.
     """
-    artist, artist_why = _artist_match(
-        query.artist, candidate.artist, credited=candidate.artists, aliases=query.artist_aliases
-    )
+    if query.artist_mbid and query.artist_mbid in candidate.artist_mbids:
+        # Credited by id: "宇多田ヒカル" on the recording is the "Hikaru Utada" of the library.
+        artist, artist_why = 1.0, None
+    else:
+        artist, artist_why = _artist_match(
+            query.artist, candidate.artist, credited=candidate.artists, aliases=query.artist_aliases
+        )
     title, title_why = _title_match(query.title, candidate.title)
     duration = duration_agreement(query.duration_s, candidate.duration_s)
     score = 0.5 * (artist + title) if duration is None else 0.42 * (artist + title) + 0.16 * duration
