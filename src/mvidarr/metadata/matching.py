@@ -2,8 +2,9 @@
 
 `identify` reads artist and title out of a YouTube title or a file name (the library's title
 cleaner, plus the shapes K-pop and J-pop channels use); `name_key`/`title_key` normalise for
-comparison (case, accents, `&`/`and`, a leading `The`, punctuation, decorations); `score_video`
-and `score_artist` compare with rapidfuzz and use the duration when both sides know it.
+comparison (case, accents, `&`/`and`, a leading `The`, punctuation, decorations); `reading` gives
+the Latin reading of Hangul, kana and Han names (only Han's is ambiguous); `score_video` and
+`score_artist` compare with rapidfuzz and use the duration when both sides know it.
 Pure functions, no I/O.
 """
 
