@@ -18,6 +18,7 @@ from mvidarr.models.user import Role
 from tests.conftest import ClientAs
 from tests.downloads.conftest import MediaServer
 from tests.factories import make_artist
+from tests.fakes.fixtures import fake_upstream, fake_upstream_server, provider_hub_on_fake  # noqa: F401
 from tests.jobs.helpers import wait_for
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("library")]  # downloads need a root folder
@@ -63,6 +64,24 @@ async def test_artist_and_title_come_from_the_source_title(
     assert video["title"] == "Around the World"
     assert video["artist"]["id"] == existing["id"], "an existing artist is reused, not duplicated"
     assert video["status"] == "queued"
+
+
+async def test_a_joint_credit_in_the_source_title_is_split_unless_a_provider_says_it_is_one_artist(
+    client: httpx.AsyncClient,
+    media_server: MediaServer,
+    media_folder: Path,
+    provider_hub_on_fake: Any,  # noqa: F811
+) -> None:
+    """The fake's MusicBrainz knows Simon & Garfunkel as one artist, and nobody "Calvin Harris x Dua Lipa"."""
+    credited = {}
+    for name in ("Calvin Harris x Dua Lipa - One Kiss (Official Video)", "Simon & Garfunkel - The Boxer"):
+        path = "/media/" + name.replace(" ", "%20") + ".mp4"
+        media_server.extra[path] = (media_folder / "clip.mp4").read_bytes()
+        response = await client.post("/api/v1/videos", json={"source_url": media_server.url(path), "download": True})
+        assert response.status_code == 202, response.text
+        video = response.json()["video"]
+        credited[video["title"]] = (video["artist"]["name"], video["featured_artists"])
+    assert credited == {"One Kiss": ("Calvin Harris", ["Dua Lipa"]), "The Boxer": ("Simon & Garfunkel", [])}
 
 
 async def test_source_without_an_artist_in_its_title_asks_for_artist_name(

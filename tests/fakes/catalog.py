@@ -210,3 +210,51 @@ NAMESAKES: tuple[Namesake, ...] = (
     Namesake("Nirvana", "9282c8b4-ca0b-4c6b-b7e3-4f7762dfc4d6", "60s band from the UK", "GB", 100),
     Namesake("Nirvana Tribute", "c1d2e3f4-0000-4000-8000-00000000aaaa", "tribute band", "DE", 61),
 )
+
+
+@dataclass(frozen=True)
+class Band:
+    """An artist whose real name reads like a joint credit ("Simon & Garfunkel"), as a provider lists it."""
+
+    name: str
+    mbid: str
+    aliases: tuple[str, ...] = ()
+    sort_name: str = ""
+    on_musicbrainz: bool = True
+    imvdb_id: int = 0
+    """On IMVDb when set (searched there by its exact name)."""
+
+
+# MusicBrainz knows these as one artist each; IMVDb knows Chase & Status (which the fake's
+# MusicBrainz lacks, so the IMVDb path is tested on its own).
+BANDS: tuple[Band, ...] = (
+    Band("Simon & Garfunkel", "5d02f264-e225-41ff-83f7-d9b1f0b1874a"),
+    Band("Earth, Wind & Fire", "535afeda-2538-435d-9dd1-5e10be586774"),
+    Band("Florence + the Machine", "5fee3020-513b-48c2-b1f7-4681b01db0c6"),
+    Band(
+        "Daryl Hall & John Oates",
+        "2b3d2a9c-1ab4-4f1c-86c3-5f8a6c8a9d0e",
+        aliases=("Hall & Oates", "Hall and Oates"),
+        sort_name="Hall, Daryl & Oates, John",
+    ),
+    Band("Years & Years", "3f9a0d4e-7b1c-4c8e-9a2d-6e5f4b3a2c1d"),
+    Band("Tyler, The Creator", "f6beac20-5dfe-4d1f-ae02-0b0a740aafd6", sort_name="Tyler, The Creator"),
+    Band("Crosby, Stills, Nash & Young", "7f2b6a1c-3d4e-4f5a-8b9c-0d1e2f3a4b5c"),
+    Band("Chase & Status", "", on_musicbrainz=False, imvdb_id=1901),
+)
+
+
+def bands_named(query: str, *, provider: str) -> list[tuple[Band, int]]:
+    """Bands a search for `query` finds, with a MusicBrainz-like score: 100 for the exact name or an
+    alias, 50 when the query is only part of the name."""
+    q = query.strip().strip('"').casefold()
+    found: list[tuple[Band, int]] = []
+    for band in BANDS:
+        if not (band.on_musicbrainz if provider == "musicbrainz" else band.imvdb_id):
+            continue
+        names = [band.name.casefold(), *(a.casefold() for a in band.aliases)]
+        if q in names:
+            found.append((band, 100))
+        elif q and any(q in n for n in names):
+            found.append((band, 50))
+    return found

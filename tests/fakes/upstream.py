@@ -30,8 +30,10 @@ from starlette.responses import Response, StreamingResponse
 from tests.fakes.catalog import (
     ARTISTS,
     NAMESAKES,
+    Band,
     FakeArtist,
     FakeVideo,
+    bands_named,
     by_imvdb_video,
     by_youtube,
     matching_artists,
@@ -253,6 +255,7 @@ class FakeUpstream:
                     for a in ARTISTS
                     if a in matching_artists(q) or a.imvdb_slug.replace("-", " ") == q.casefold()
                 ]
+                + [_imvdb_band(b) for b, score in bands_named(q, provider="imvdb") if score == 100]
             )
             return _json({"total_results": len(found), "results": found})
         if m := re.fullmatch(r"/video/(\d+)", path):
@@ -281,6 +284,7 @@ class FakeUpstream:
             query = q.get("query", "")
             found = [] if mode == "empty" else matching_artists(query, aliases=True)
             artists = [_mb_artist(a, score=100) for a in found]
+            artists += [_mb_band(b, score) for b, score in bands_named(query, provider="musicbrainz")]
             if mode != "empty" and query.strip():
                 artists += [_mb_namesake(n) for n in NAMESAKES if n.name.casefold().startswith(query.casefold())]
             return _json({"count": len(artists), "offset": 0, "artists": artists})
@@ -775,6 +779,24 @@ def _mb_recording(artist: FakeArtist, video: FakeVideo) -> dict[str, Any]:
         "releases": [{"id": "r1", "title": video.album, "status": "Official", "date": video.release_date}],
         "isrcs": ["FRZ039700001"],
     }
+
+
+def _mb_band(band: Band, score: int) -> dict[str, Any]:
+    return {
+        "id": band.mbid,
+        "name": band.name,
+        "sort-name": band.sort_name or band.name,
+        "type": "Group",
+        "score": score,
+        "aliases": [
+            {"name": alias, "sort-name": alias, "locale": None, "type": "Artist name"} for alias in band.aliases
+        ],
+    }
+
+
+def _imvdb_band(band: Band) -> dict[str, Any]:
+    slug = re.sub(r"[^a-z0-9]+", "-", band.name.casefold()).strip("-")
+    return {"id": band.imvdb_id, "name": band.name, "slug": slug, "url": f"https://imvdb.com/n/{slug}"}
 
 
 def _mb_namesake(namesake: Any) -> dict[str, Any]:

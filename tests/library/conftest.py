@@ -16,6 +16,7 @@ from mvidarr.config import Settings
 from mvidarr.db import Database
 from mvidarr.jobs.runner import Runner
 from mvidarr.models import Job, JobStatus
+from tests.fakes.fixtures import fake_upstream, fake_upstream_server, provider_hub_on_fake  # noqa: F401
 from tests.fixtures.media import ClipSpec, make_clip
 from tests.jobs.helpers import wait_for
 
@@ -63,8 +64,14 @@ def settings(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-async def runner(app: Any, db: Database, settings: Settings) -> AsyncIterator[Runner]:
-    worker = Runner(db, app.state.events, settings, providers=app.state.providers, slots=2, run_schedules=False)
+async def runner(
+    app: Any,
+    db: Database,
+    settings: Settings,
+    provider_hub_on_fake: Any,  # noqa: F811
+) -> AsyncIterator[Runner]:
+    """A runner whose providers talk to the fake upstream: scans ask it whether joint credits are one artist."""
+    worker = Runner(db, app.state.events, settings, providers=provider_hub_on_fake, slots=2, run_schedules=False)
     await worker.start()
     try:
         yield worker

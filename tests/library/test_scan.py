@@ -18,6 +18,8 @@ from mvidarr.kit.text import identity_key
 from mvidarr.library import scanner
 from mvidarr.library.walk import Walk
 from mvidarr.models import Artist, JobStatus, MediaFile, Video
+from tests.fakes.upstream import FakeUpstream
+from tests.jobs.helpers import wait_for
 from tests.library.conftest import put, scan, scan_ok
 from tests.notifications.helpers import outbox
 
@@ -395,9 +397,10 @@ async def test_a_changed_file_keeps_the_artwork_a_user_uploaded(
     assert after["Playground Love"]["thumbnail_path"] == f"thumbnails/videos/{grabbed['id']}"
 
 
-async def test_joint_credits_are_split_unless_the_library_knows_the_name(
+async def test_joint_credits_are_split_unless_the_library_or_a_provider_knows_the_name(
     client: httpx.AsyncClient, db: Database, runner: Runner, root: dict[str, Any], tiny_clips: dict[str, Path]
 ) -> None:
+    """The fake's MusicBrainz knows Simon & Garfunkel and Hall & Oates (an alias), its IMVDb Chase & Status."""
     library = Path(root["path"])
     made = await client.post("/api/v1/artists", params={"enrich": "false"}, json={"name": "Bob x Alice"})
     assert made.status_code == 201, made.text
@@ -407,6 +410,9 @@ async def test_joint_credits_are_split_unless_the_library_knows_the_name(
         "Simon & Garfunkel - The Boxer.mp4",
         "Bob x Alice - Together.mp4",
         "Marshmello - Alone.mp4",
+        "Hall & Oates - Maneater.mp4",
+        "Chase & Status - Blind Faith.mp4",
+        "Daft Punk & Björk - Unreal.mp4",
     ):
         put(library, name, tiny_clips["plain"])
     await scan_ok(client, db, root["id"])
@@ -421,7 +427,45 @@ async def test_joint_credits_are_split_unless_the_library_knows_the_name(
         "Together": ("Bob x Alice", []),
         "Alone": ("Marshmello", []),
         "Happier": ("Marshmello", ["Bastille"]),
+        "Maneater": ("Hall & Oates", []),
+        "Blind Faith": ("Chase & Status", []),
+        "Unreal": ("Daft Punk", ["Björk"]),
     }
     async with db.reader() as session:
         names = set((await session.execute(select(Artist.name))).scalars())
-    assert names == {"Calvin Harris", "Armin van Buuren", "Simon & Garfunkel", "Bob x Alice", "Marshmello"}
+    assert names == {
+        "Calvin Harris",
+        "Armin van Buuren",
+        "Simon & Garfunkel",
+        "Bob x Alice",
+        "Marshmello",
+        "Hall & Oates",
+        "Chase & Status",
+        "Daft Punk",
+    }
+
+
+async def test_with_musicbrainz_down_joint_looking_credits_stay_whole_and_the_log_says_why(
+    client: httpx.AsyncClient,
+    db: Database,
+    runner: Runner,
+    root: dict[str, Any],
+    tiny_clips: dict[str, Path],
+    fake_upstream: FakeUpstream,
+) -> None:
+    fake_upstream.set("musicbrainz", mode="500")
+    library = Path(root["path"])
+    for name in ("Dua Lipa & Calvin Harris - One Kiss.mp4", "Calvin Harris x Dua Lipa - Promises.mp4"):
+        put(library, name, tiny_clips["plain"])
+    response = await client.post("/api/v1/library/scan", json={"root_folder_id": root["id"]})
+    job = await wait_for(db, response.json()["id"], within_s=60)
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    videos = await videos_by_title(db)
+    # Unknown is not no: kept whole (artist enrichment sends it to review later), "x" still splits.
+    assert (videos["One Kiss"]["artist"], videos["One Kiss"]["featured"]) == ("Dua Lipa & Calvin Harris", [])
+    assert (videos["Promises"]["artist"], videos["Promises"]["featured"]) == ("Calvin Harris", ["Dua Lipa"])
+    lines = [line["message"] for line in (await client.get(f"/api/v1/jobs/{job.id}/logs")).json()["items"]]
+    said = "musicbrainz cannot say whether joint-looking credits name one artist"
+    assert any(line.startswith(said) for line in lines)
+    # MusicBrainz is given up on for the rest of the scan after its first failure (with its retries).
+    assert len([r for r in fake_upstream.sent("musicbrainz") if r.path == "/ws/2/artist"]) <= 3

@@ -171,3 +171,21 @@ async def test_an_artist_named_after_a_joint_credit_is_reviewed_with_the_reason(
     review = (await client.get("/api/v1/metadata/review", params={"kind": "artist"})).json()["items"]
     reasons = {c["name"]: c["reason"] for c in review[0]["candidates"] if c["provider"] == "musicbrainz"}
     assert reasons["Daft Punk"] == "'Daft Punk & Björk' looks like a joint credit: Daft Punk is one of its artists"
+
+
+async def test_recordings_credited_in_native_script_match_an_artist_known_by_its_musicbrainz_id(
+    client: httpx.AsyncClient, db: Database, runner: Any, fake_upstream: FakeUpstream
+) -> None:
+    """ "Hikaru Utada" (matched by a MusicBrainz alias) has recordings credited 宇多田ヒカル: the credit's
+    artist id is the artist's, so the spelling does not count; IMVDb's video, credited 宇多田ヒカル with
+    no id to compare, is not applied on a Han reading."""
+    utada = ARTISTS[2]
+    artist = await quiet_artist(client, "Hikaru Utada", musicbrainz_id=utada.mbid)
+    video = await make_video(client, artist["id"], "First Love", duration_s=257)
+    job = await finished(db, await client.post(f"/api/v1/videos/{video['id']}/enrich"))
+    assert job.result is not None
+    assert job.result["counts"] == {"matched": 1}
+    body = (await client.get(f"/api/v1/videos/{video['id']}")).json()
+    assert body["musicbrainz_recording_id"] == utada.videos[0].recording_mbid
+    assert body["field_provenance"]["musicbrainz_recording_id"]["provider"] == "musicbrainz"
+    assert body["imvdb_id"] is None

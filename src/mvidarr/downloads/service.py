@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mvidarr.artists import repository as artists_repository
 from mvidarr.artists import service as artists
 from mvidarr.db import Database, utcnow
 from mvidarr.downloads import repository, ytdlp
@@ -33,11 +34,14 @@ from mvidarr.jobs import service as jobs
 from mvidarr.jobs.clock import Clock
 from mvidarr.jobs.schemas import JobPublic
 from mvidarr.kit.pagination import Page, PageParams
+from mvidarr.kit.text import identity_key
 from mvidarr.library.service import require_root_folder
 from mvidarr.library.titles import parse_title
+from mvidarr.metadata.credits import CreditVerdicts, credited_artists, looks_joint
 from mvidarr.models import Artist, Job, JobStatus, Video, VideoStatus
 from mvidarr.network.policy import FetchFailed, NetworkPolicy, NetworkRefused
 from mvidarr.network.settings import policy_from_settings
+from mvidarr.providers.hub import ProviderHub
 from mvidarr.settings import service as runtime_settings
 from mvidarr.videos import repository as video_repository
 from mvidarr.videos import service as videos
@@ -161,6 +165,20 @@ async def _source_metadata(url: str, policy: NetworkPolicy) -> dict[str, Any]:
         ) from None
 
 
+async def _credited(
+    session: AsyncSession, providers: ProviderHub | None, credit: str, featured: list[str]
+) -> tuple[str, list[str]]:
+    """The artist and featured artists of a credit read from a source's title."""
+
+    async def known(name: str) -> bool:
+        return await artists_repository.exists_named(session, identity_key(name))
+
+    verdicts = CreditVerdicts(providers)
+    if looks_joint(credit):
+        await verdicts.prepare([credit], known)
+    return await credited_artists(credit, featured, known=known, verdicts=verdicts)
+
+
 async def add_from_source(
     session: AsyncSession,
     hub: EventHub,
@@ -168,9 +186,14 @@ async def add_from_source(
     body: VideoFromSource,
     *,
     policy: NetworkPolicy,
+    providers: ProviderHub | None = None,
     created_by: int | None,
 ) -> VideoDownloadAccepted:
-    """Create a video from a URL (artist and title from the body, else from the source) and queue it."""
+    """Create a video from a URL (artist and title from the body, else from the source) and queue it.
+
+    An artist read from the source's title is credited as a scan credits a file's ('A x B' is A
+    featuring B unless a provider says it is one artist: `metadata.credits`); one sent is kept as sent.
+    """
     if not body.download:
         raise InvalidInput(
             "download must be true when adding a video from a source URL", loc=("body", "download"), type_=CONFLICT
@@ -180,12 +203,14 @@ async def add_from_source(
     await require_root_folder(session, PUT_DOWNLOADS)
     artist_name, title = body.artist_name, body.title
     info: dict[str, Any] = {}
+    featured: list[str] = []
     if artist_name is None or title is None:
         info = await _source_metadata(url, policy)
         parsed = parse_title(
             str(info.get("title") or ""), artist=artist_name, uploader=info.get("channel") or info.get("uploader")
         )
-        artist_name = artist_name or parsed.artist
+        if artist_name is None and parsed.artist:
+            artist_name, featured = await _credited(session, providers, parsed.artist, parsed.featured)
         title = title or parsed.title
         if not artist_name:
             raise InvalidInput(
@@ -202,7 +227,7 @@ async def add_from_source(
         youtube_id=found,
         sources=[] if found else [{"url": url, "kind": "other"}],
         duration_s=float(info["duration"]) if info.get("duration") else None,
-        featured_artists=[],
+        featured_artists=featured[:30],
         directors=[],
         producers=[],
         locked_fields=[],

@@ -16,7 +16,7 @@ from mvidarr.artists import repository as artists_repository
 from mvidarr.artists import service as artists
 from mvidarr.kit.text import fold, identity_key
 from mvidarr.library.matching import Match
-from mvidarr.library.titles import joint_credit
+from mvidarr.metadata.credits import CreditVerdicts, credited_artists
 from mvidarr.models import MediaFile, Video, VideoStatus
 from mvidarr.videos.service import derive_fields
 
@@ -34,8 +34,10 @@ class _Caches:
 class VideoResolver:
     """Finds or creates the artist and video of each matched file of one scan, and counts what it made."""
 
-    def __init__(self) -> None:
+    def __init__(self, credits: CreditVerdicts | None = None) -> None:
         self.caches = _Caches()
+        self.credits = credits or CreditVerdicts(None)
+        """What providers said about joint-looking credits (asked before each batch's transaction)."""
         self.artists_created = 0
         self.videos_created = 0
 
@@ -86,32 +88,10 @@ class VideoResolver:
         return video_id, True
 
     async def _credited(self, session: AsyncSession, match: Match) -> tuple[str, list[str]]:
-        """The artist a file's credit names, and the featured ones: 'A x B' is A featuring B.
-
-        A credit is kept whole when the library has an artist of that name (someone said it is
-        one); '&', 'and' and commas split only when the first name is an artist the library has.
-        """
-        name = match.artist
-        if await self._existing(session, name):
-            return name, match.featured
-        sure, maybe = joint_credit(name)
-        if sure:
-            first, others = sure[0], sure[1:]
-            if not await self._existing(session, first):
-                _, first_maybe = joint_credit(first)
-                if first_maybe and await self._existing(session, first_maybe[0]):
-                    first, others = first_maybe[0], [*first_maybe[1:], *others]
-        elif maybe and await self._existing(session, maybe[0]):
-            first, others = maybe[0], maybe[1:]
-        else:
-            return name, match.featured
-        seen = {identity_key(first)}
-        featured = []
-        for other in [*others, *match.featured]:
-            if identity_key(other) not in seen:
-                seen.add(identity_key(other))
-                featured.append(other)
-        return first, featured
+        """The artist a file's credit names, and the featured ones (see `metadata.credits`)."""
+        return await credited_artists(
+            match.artist, match.featured, known=lambda name: self._existing(session, name), verdicts=self.credits
+        )
 
     async def _existing(self, session: AsyncSession, name: str) -> bool:
         key = identity_key(name)

@@ -19,17 +19,21 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mvidarr.artists import repository as artists_repository
 from mvidarr.jobs.context import JobContext
+from mvidarr.kit.text import identity_key
 from mvidarr.library.matching import Match, match_file
 from mvidarr.library.missing import mark_missing, restore
 from mvidarr.library.scan_thumbnails import Thumb, ThumbnailLane, frame_grab_artwork
 from mvidarr.library.scan_videos import VideoResolver
 from mvidarr.library.walk import FoundFile, RootUnavailable, Walk, absolute_path, root_identity
 from mvidarr.media.probe import ProbeResult, probe_file
+from mvidarr.metadata.credits import CreditVerdicts, looks_joint
 from mvidarr.models import MediaFile, RootFolder, Video
 from mvidarr.notifications import catalogue
 from mvidarr.notifications.catalogue import raise_event
 from mvidarr.organise.nfo_read import NfoInfo, read_nfo
+from mvidarr.providers.hub import ProviderHub
 
 log = logging.getLogger("mvidarr.library")
 BATCH_SIZE = 500
@@ -104,12 +108,21 @@ def _read_and_match(items: list[tuple[str, str, dict[str, str] | None]]) -> list
 class LibraryScan:
     """One scan of one root folder, run by the `library.scan` job."""
 
-    def __init__(self, ctx: JobContext, root_id: int, root_path: str, data_dir: Path | None) -> None:
+    def __init__(
+        self,
+        ctx: JobContext,
+        root_id: int,
+        root_path: str,
+        data_dir: Path | None,
+        providers: ProviderHub | None = None,
+    ) -> None:
         self.ctx = ctx
         self.root_id = root_id
         self.root_path = root_path
         self.counts = ScanCounts()
-        self.videos = VideoResolver()
+        # Joint-looking credits ("A & B", "A x B") are one artist only when a provider says so.
+        self.credits = CreditVerdicts(providers)
+        self.videos = VideoResolver(self.credits)
         self.data_dir = data_dir
         self.lane: ThumbnailLane | None = None
         self.started = ctx.now()
@@ -237,6 +250,7 @@ class LibraryScan:
             items = [(p.found.relative_text, p.path, p.tags) for p in needing_match]
             for pending, match in zip(needing_match, await self.ctx.to_thread(_read_and_match, items), strict=True):
                 pending.match = match
+            await self._ask_about_credits([p.match.artist for p in needing_match if p.match is not None])
         thumbs: list[Thumb] = []
         async with self.ctx.session() as session:
             if touched:
@@ -257,6 +271,30 @@ class LibraryScan:
         if self.lane is not None:
             for thumb in thumbs:
                 self.lane.offer(thumb)
+
+    async def _ask_about_credits(self, credits: list[str]) -> None:
+        """Ask providers whether joint-looking credits are one artist, before the batch's transaction opens."""
+        joint = [c for c in credits if looks_joint(c)]
+        if not joint:
+            return
+        failed_before = set(self.credits.failed)
+        async with self.ctx.reader() as session:
+
+            async def known(name: str) -> bool:
+                return await artists_repository.exists_named(session, identity_key(name))
+
+            names = await self.credits.to_ask(joint, known)
+        for name in names:  # with no session open: MusicBrainz answers once a second
+            self.ctx.check_abort()
+            await self.credits.ask([name])
+        for provider, reason in self.credits.failed.items():
+            if provider not in failed_before and provider == "musicbrainz":
+                await self.ctx.log(
+                    "info" if provider in self.credits.unconfigured else "warning",
+                    f"musicbrainz cannot say whether joint-looking credits name one artist ({reason}); "
+                    "until this scan ends, 'x', 'vs.' and 'with' credits are split, and '&', 'and', '+' "
+                    "and comma credits only when the library has their first artist",
+                )
 
     async def _probe(self, pending: list[_Pending]) -> None:
         async def one(item: _Pending) -> None:

@@ -19,6 +19,7 @@ from mvidarr.library.scanner import LibraryScan
 from mvidarr.metadata.tasks import enrich_after_scan
 from mvidarr.models import RootFolder
 from mvidarr.organise.tasks import organise_after_scan
+from mvidarr.providers.hub import ProviderHub
 from mvidarr.settings import registry as setting_keys
 from mvidarr.settings import service as runtime_settings
 
@@ -60,7 +61,11 @@ async def scan_library(ctx: JobContext, params: LibraryScanParams) -> JobResult:
         root = await session.get(RootFolder, params.root_folder_id)
     if root is None:
         raise RootFolderVanished(f"root folder {params.root_folder_id} does not exist")
-    result = await LibraryScan(ctx, root.id, root.path, ctx.data_dir).run()
+    try:
+        providers: ProviderHub | None = ctx.providers
+    except RuntimeError:  # a worker built without providers: joint credits fall back to the library's rule
+        providers = None
+    result = await LibraryScan(ctx, root.id, root.path, ctx.data_dir, providers).run()
     await organise_after_scan(ctx, root.id)
     await enrich_after_scan(ctx, result)
     return result

@@ -124,13 +124,16 @@ def _comparable(info: VideoInfo | RecordingInfo) -> VideoCandidate:
             version=info.disambiguation or "",
             artists=(*info.artists, *info.featured_artists),
             recording=True,
+            artist_mbids=tuple(info.artist_ids),
         )
+    by_id = info.provider == "musicbrainz" and info.artist_provider_id
     return VideoCandidate(
         info.artist,
         info.title,
         info.duration_s,
         version=info.version or "",
         artists=(*info.artists, *info.featured_artists),
+        artist_mbids=(info.artist_provider_id,) if by_id and info.artist_provider_id else (),
     )
 
 
@@ -174,7 +177,12 @@ class VideoEnricher(Writes):
             return outcome
         asker = Asker(self.providers, outcome, note)
         query = VideoQuery(
-            artist=snap.artist, title=snap.title, duration_s=snap.duration_s, version=snap.version, kind=snap.kind
+            artist=snap.artist,
+            title=snap.title,
+            duration_s=snap.duration_s,
+            version=snap.version,
+            kind=snap.kind,
+            artist_mbid=snap.artist_mbid,
         )
         offers: dict[ProviderName, dict[str, Any]] = {}
         confidences: dict[ProviderName, float] = {}

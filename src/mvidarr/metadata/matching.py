@@ -2,8 +2,9 @@
 
 `identify` reads artist and title out of a YouTube title or a file name (the library's title
 cleaner, plus the shapes K-pop and J-pop channels use); `name_key`/`title_key` normalise for
-comparison (case, accents, `&`/`and`, a leading `The`, punctuation, decorations); `score_video`
-and `score_artist` compare with rapidfuzz and use the duration when both sides know it.
+comparison (case, accents, `&`/`and`, a leading `The`, punctuation, decorations); `reading` gives
+the Latin reading of Hangul, kana and Han names (only Han's is ambiguous); `score_video` and
+`score_artist` compare with rapidfuzz and use the duration when both sides know it.
 Pure functions, no I/O.
 """
 
@@ -229,6 +230,156 @@ def transliterated(text: str) -> str | None:
     return None
 
 
+# -- readings of Hangul, kana and Han ----------------------------------------------------------------
+
+# Below any sensible threshold, as a version mismatch: a match only through a reading of Han
+# characters is shown for review, never applied.
+READING_CAP = 0.6
+# A Latin name equal to the one reading its Hangul or kana spelling has ('Jannabi' = '잔나비').
+READING_MATCH = 0.95
+# How close a Han reading must come to a spelling to be shown (for review) as that name.
+HAN_READING_CLOSE = 0.85
+_SMALL_Y = {"ゃ": "a", "ゅ": "u", "ょ": "o", "ャ": "a", "ュ": "u", "ョ": "o"}
+_SMALL_VOWELS = {
+    "ぁ": "a",
+    "ぃ": "i",
+    "ぅ": "u",
+    "ぇ": "e",
+    "ぉ": "o",
+    "ァ": "a",
+    "ィ": "i",
+    "ゥ": "u",
+    "ェ": "e",
+    "ォ": "o",
+}
+_SOKUON = frozenset("っッ")
+_LONG_VOWELS = re.compile(r"ou|([aeiou])\1")
+
+
+def _script(ch: str) -> str | None:
+    name = unicodedata.name(ch, "")
+    if name.startswith("HANGUL"):
+        return "hangul"
+    if name.startswith(("HIRAGANA", "KATAKANA")):
+        return "kana"
+    if name.startswith(("CJK UNIFIED IDEOGRAPH", "CJK COMPATIBILITY IDEOGRAPH")):
+        return "han"
+    return None
+
+
+def _read_in(texts: Iterable[str]) -> bool:
+    """Whether any of the texts has Hangul, kana or Han (only then are readings worth making)."""
+    return any(not ch.isascii() and _script(ch) for text in texts for ch in text)
+
+
+def _hepburn(text: str) -> str:
+    """Kana in Hepburn: per character (anyascii), with the digraphs it leaves apart joined ('きゃ' = 'kya')."""
+    out: list[str] = []
+    double_next = False
+    for ch in text:
+        if ch in _SOKUON:
+            double_next = True
+            continue
+        if ch == "\u30fc":  # the long-vowel mark: long vowels are folded anyway
+            continue
+        if ch in _SMALL_Y and out and out[-1].endswith("i"):
+            stem = out[-1][:-1]
+            out[-1] = stem + ("" if stem.endswith(("sh", "ch", "j")) else "y") + _SMALL_Y[ch]
+            continue
+        if ch in _SMALL_VOWELS and out and out[-1][-1:] in "aeiou":
+            out[-1] = out[-1][:-1] + _SMALL_VOWELS[ch]
+            continue
+        latin = anyascii(ch)
+        if double_next and latin[:1].isalpha():
+            latin = ("t" if latin.startswith("ch") else latin[0]) + latin
+        double_next = False
+        out.append(latin)
+    return "".join(out)
+
+
+def _korean(text: str) -> str:
+    from korean_romanizer.romanizer import Romanizer  # imported on first Hangul name
+
+    return str(Romanizer(text).romanize())
+
+
+def _reading_key(latin: str) -> str:
+    """A Latin spelling compared with readings: no spaces or marks, long vowels single ('Tōkyō' = 'tokyo')."""
+    return _LONG_VOWELS.sub(lambda m: m.group(1) or "o", name_key(latin).replace(" ", ""))
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """The Latin reading of a Hangul, kana or Han name, as a key; sure when it is the only reading."""
+
+    key: str
+    sure: bool
+
+
+def reading(text: str) -> Reading | None:
+    """Revised Romanization for Hangul and Hepburn for kana (one reading each: sure); for Han, its
+    Mandarin pinyin, which is not sure (Japanese and Cantonese read the same characters otherwise,
+    and many names share one pinyin). None for a text with none of these scripts."""
+    scripts = {found for ch in text if (found := _script(ch))}
+    if not scripts:
+        return None
+    parts: list[str] = []
+    for script, run in _runs(nfc(text)):
+        if script == "hangul":
+            parts.append(_korean(run))
+        elif script == "kana":
+            parts.append(_hepburn(run))
+        else:
+            parts.append(anyascii(run))
+    key = _reading_key(" ".join(parts))
+    return Reading(key, "han" not in scripts) if key else None
+
+
+def _runs(text: str) -> list[tuple[str | None, str]]:
+    """The text cut where its script changes (kana next to Han stays with it: '宇多田ヒカル')."""
+    runs: list[tuple[str | None, str]] = []
+    for ch in text:
+        script = _script(ch) if ch.isalpha() else (runs[-1][0] if runs else None)
+        if runs and runs[-1][0] == script:
+            runs[-1] = (script, runs[-1][1] + ch)
+        else:
+            runs.append((script, ch))
+    return runs
+
+
+def reading_agreement(local: Iterable[str], remote: Iterable[str]) -> tuple[float, str | None]:
+    """How far readings make two sets of spellings agree, 0..READING_MATCH.
+
+    Hangul and kana readings compare as Latin spellings do (closely, not only exactly: 'Kyary' and
+    'kyari'); a match through a Han reading gives READING_CAP and the reason, whatever its closeness.
+    """
+
+    def forms(names: Iterable[str]) -> dict[str, tuple[bool, str]]:
+        found: dict[str, tuple[bool, str]] = {}
+        for name in names:
+            read = reading(name)
+            if read is not None:
+                found.setdefault(read.key, (read.sure, name))
+            elif _is_latin(name) and (key := _reading_key(name)):
+                found.setdefault(key, (True, ""))
+        return found
+
+    mine, theirs = forms(local), forms(remote)
+    best: tuple[float, str | None] = (0.0, None)
+    for key_a, (sure_a, read_a) in mine.items():
+        for key_b, (sure_b, read_b) in theirs.items():
+            if not read_a and not read_b:
+                continue  # two Latin spellings: compared as names, not here
+            close = _similarity(key_a, key_b)
+            if sure_a and sure_b:
+                best = max(best, (min(close, READING_MATCH), None), key=lambda pair: pair[0])
+            elif close >= HAN_READING_CLOSE and best[0] < READING_CAP:
+                native, key = (read_a, key_a) if not sure_a else (read_b, key_b)
+                why = f"only a reading of Han characters matches ('{native}' read as '{key}'); they have several"
+                best = (READING_CAP, why)
+    return best
+
+
 def natural_sort_name(sort_name: str) -> str:
     """A person's sort name read naturally: 'Utada, Hikaru' -> 'Hikaru Utada'."""
     last, comma, first = sort_name.partition(",")
@@ -248,6 +399,8 @@ class VideoQuery:
     version: str = ""
     kind: str = ""
     artist_aliases: tuple[str, ...] = ()
+    artist_mbid: str | None = None
+    """The artist's MusicBrainz id, once known: a candidate credited to that id is that artist."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +415,8 @@ class VideoCandidate:
     """Every credited artist (main and featured), when the provider lists them."""
     recording: bool = False
     """A MusicBrainz recording: the song, which lyric, audio and performance videos share."""
+    artist_mbids: tuple[str, ...] = ()
+    """The MusicBrainz ids of the credited artists, when the candidate comes from MusicBrainz."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,8 +441,9 @@ def _keys(names: Iterable[str]) -> set[str]:
     return {k for v in variants if (k := name_key(v))}
 
 
-def artist_similarity(local: str, remote: str, *, credited: Sequence[str] = (), aliases: Sequence[str] = ()) -> float:
-    """0..1; any name of a joint credit matches ('B feat. A' credits A), just below the whole name."""
+def _artist_match(
+    local: str, remote: str, *, credited: Sequence[str] = (), aliases: Sequence[str] = ()
+) -> tuple[float, str | None]:
     local_keys = _keys([local, *aliases])
     remote_keys = _keys([remote])
     best = max((_similarity(a, b) for a in local_keys for b in remote_keys), default=0.0)
@@ -297,17 +453,40 @@ def artist_similarity(local: str, remote: str, *, credited: Sequence[str] = (), 
         remote_parts = _keys([*credited, *credited_names(remote)]) | remote_keys
         if local_parts & remote_parts:
             best = max(best, 0.95)
-    return best
+    if best < READING_MATCH and _read_in([local, remote, *aliases, *credited]):
+        # "Jannabi" here, "잔나비" there: Hangul and kana readings are one each; Han ones are not.
+        local_names = [v for n in (local, *aliases, *credited_names(local)) for v in name_variants(n)]
+        remote_names = [v for n in (remote, *credited, *credited_names(remote)) for v in name_variants(n)]
+        agreed, why = reading_agreement(local_names, remote_names)
+        if agreed > best:
+            return agreed, why
+    return best, None
 
 
-def title_similarity(local: str, remote: str) -> float:
-    """0..1 on cleaned titles; a Cyrillic or Greek title also compares by its Latin spelling."""
+def artist_similarity(local: str, remote: str, *, credited: Sequence[str] = (), aliases: Sequence[str] = ()) -> float:
+    """0..1; any name of a joint credit matches ('B feat. A' credits A), just below the whole name; a
+    name matching only through a reading of Han characters stays at READING_CAP."""
+    return _artist_match(local, remote, credited=credited, aliases=aliases)[0]
+
+
+def _title_match(local: str, remote: str) -> tuple[float, str | None]:
     best = _similarity(title_key(local), title_key(remote))
     if best < 1.0:
         local_latin, remote_latin = transliterated(local) or local, transliterated(remote) or remote
         if (local_latin, remote_latin) != (local, remote):
             best = max(best, _similarity(title_key(local_latin), title_key(remote_latin)))
-    return best
+    if best < READING_MATCH and _read_in([local, remote]):
+        cleaned = [parse_title(t).title if t else "" for t in (local, remote)]
+        agreed, why = reading_agreement([cleaned[0]], [cleaned[1]])
+        if agreed > best:
+            return agreed, why
+    return best, None
+
+
+def title_similarity(local: str, remote: str) -> float:
+    """0..1 on cleaned titles; a Cyrillic or Greek title also compares by its Latin spelling, a Hangul
+    or kana one by its reading (a Han one's reading counts at most READING_CAP)."""
+    return _title_match(local, remote)[0]
 
 
 def duration_agreement(local: float | None, remote: float | None) -> float | None:
@@ -328,10 +507,17 @@ def judge_video(query: VideoQuery, candidate: VideoCandidate) -> Verdict:
     """Confidence 0..1 that `candidate` is the video described by `query`, and why not when capped.
 
     A different version or kind (live, acoustic, remix, explicit/clean, director's cut, lyric...)
-    caps the score below any threshold, whatever the names and the duration say.
+    caps the score below any threshold, whatever the names and the duration say; so does a name or
+    title that matches only through a reading of Han characters.
     """
-    artist = artist_similarity(query.artist, candidate.artist, credited=candidate.artists, aliases=query.artist_aliases)
-    title = title_similarity(query.title, candidate.title)
+    if query.artist_mbid and query.artist_mbid in candidate.artist_mbids:
+        # Credited by id: "宇多田ヒカル" on the recording is the "Hikaru Utada" of the library.
+        artist, artist_why = 1.0, None
+    else:
+        artist, artist_why = _artist_match(
+            query.artist, candidate.artist, credited=candidate.artists, aliases=query.artist_aliases
+        )
+    title, title_why = _title_match(query.title, candidate.title)
     duration = duration_agreement(query.duration_s, candidate.duration_s)
     score = 0.5 * (artist + title) if duration is None else 0.42 * (artist + title) + 0.16 * duration
     # A wrong artist or a wrong song is wrong whatever the other half says.
@@ -340,7 +526,7 @@ def judge_video(query: VideoQuery, candidate: VideoCandidate) -> Verdict:
         score = min(score, weakest)
     local_tags = version_tags(query.version, query.title, kind=query.kind)
     remote_tags = version_tags(candidate.version, candidate.title)
-    reason = version_mismatch(local_tags, remote_tags, recording=candidate.recording)
+    reason = version_mismatch(local_tags, remote_tags, recording=candidate.recording) or artist_why or title_why
     if reason is not None:
         score = min(score, VERSION_MISMATCH_CAP)
     return Verdict(round(max(0.0, min(1.0, score)), 4), reason)
@@ -375,6 +561,10 @@ def score_artist(
     names = _keys([candidate_name, *aliases])
     local = _keys([name])
     score = max((_similarity(a, b) for a in local for b in names), default=0.0)
+    if score < READING_MATCH and _read_in([name, candidate_name, *aliases]):
+        # A reading of a Han name alone stays at READING_CAP: never applied, shown for review.
+        native = [v for n in (candidate_name, *aliases) for v in name_variants(n)]
+        score = max(score, reading_agreement(name_variants(name), native)[0])
     if disambiguation_hint and candidate_detail:
         hint = _similarity(fold(disambiguation_hint), fold(candidate_detail))
         score = 0.85 * score + 0.15 * hint

@@ -17,6 +17,7 @@ from mvidarr.events.hub import EventHub
 from mvidarr.jobs.clock import Clock
 from mvidarr.network.policy import NetworkPolicy
 from mvidarr.organise.nfo_tasks import request_nfo_refresh
+from mvidarr.providers.hub import ProviderHub
 from mvidarr.trash import service as trash
 from mvidarr.videos import service
 from mvidarr.videos.schemas import VideoPublic, VideoUpdate
@@ -29,11 +30,14 @@ async def add_video(
     body: VideoAdd,
     *,
     policy: NetworkPolicy,
+    providers: ProviderHub | None = None,
     created_by: int | None,
 ) -> VideoPublic | VideoDownloadAccepted:
     """A video for an existing artist; or, from a source URL, a video added and its download queued."""
     if isinstance(body.root, VideoFromSource):
-        return await downloads.add_from_source(session, events, clock, body.root, policy=policy, created_by=created_by)
+        return await downloads.add_from_source(
+            session, events, clock, body.root, policy=policy, providers=providers, created_by=created_by
+        )
     return await service.create_video(session, body.root)
 
 

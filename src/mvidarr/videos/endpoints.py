@@ -17,7 +17,7 @@ from mvidarr.kit.text import search_terms
 from mvidarr.models import VideoKind, VideoStatus
 from mvidarr.network.dependencies import PolicyDep
 from mvidarr.quality.schemas import QualityLabel
-from mvidarr.state import ClockDep, EventsDep
+from mvidarr.state import ClockDep, EventsDep, ProvidersIfRunningDep
 from mvidarr.videos import actions, service
 from mvidarr.videos.repository import SORTABLE, VideoFilter
 from mvidarr.videos.schemas import VideoFacets, VideoListItem, VideoPublic, VideoUpdate
@@ -106,11 +106,14 @@ async def create_video(
     events: EventsDep,
     clock: ClockDep,
     policy: PolicyDep,
+    providers: ProvidersIfRunningDep,
     body: VideoAdd,
 ) -> VideoPublic | VideoDownloadAccepted:
     if isinstance(body.root, VideoFromSource):
         response.status_code = status.HTTP_202_ACCEPTED
-    return await actions.add_video(session, events, clock, body, policy=policy, created_by=principal.user_id)
+    return await actions.add_video(
+        session, events, clock, body, policy=policy, providers=providers, created_by=principal.user_id
+    )
 
 
 @router.get(
