@@ -17,7 +17,7 @@ from mvidarr.kit.pagination import PageParams
 from mvidarr.kit.params import MAX_ID
 from mvidarr.kit.urls import safe_next
 from mvidarr.models.user import Role
-from mvidarr.sso import service as sso_service
+from mvidarr.sso import providers as sso_providers
 from mvidarr.sso.schemas import SignInOptions
 from mvidarr.themes import service as themes_service
 from mvidarr.themes.endpoints import ThemeIdPath
@@ -36,7 +36,7 @@ IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 async def sso_options(request: Request) -> SignInOptions:
     db: Database = request.app.state.db
     async with db.reader() as session:
-        return await sso_service.sign_in_options(session)
+        return await sso_providers.sign_in_options(session)
 
 
 @router.get("/login")
