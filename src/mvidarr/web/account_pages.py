@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from mvidarr.api_keys import service as api_keys_service
-from mvidarr.auth import service as auth_service
+from mvidarr.auth import account as auth_account
 from mvidarr.auth.dependencies import PUBLIC
 from mvidarr.config import Settings
 from mvidarr.db import Database, SessionDep
@@ -79,9 +79,9 @@ async def profile_page(request: Request, session: SessionDep, principal: PageRea
         "profile.html",
         user=user,
         page="profile",
-        me=await auth_service.me(session, principal),
+        me=await auth_account.me(session, principal),
         themes=await themes_service.list_themes(session, principal),
-        sessions=await auth_service.list_sessions(session, principal),
+        sessions=await auth_account.list_sessions(session, principal),
         keys=keys.items,
         roles=[role.value for role in Role if principal.role.at_least(role)],
     )
