@@ -5,6 +5,9 @@ The `trash_entry` row is the journal: it is committed *before* its file moves, a
 `trashed` in the same transaction that deletes the database rows. A row left `moving` (a crash,
 or a transaction that rolled back after the move) is settled by the purge job: the file goes back
 where its media_file row still points, or the entry is completed.
+
+At the ~400-line mark on purpose: trashing, restoring, purging and settling follow one journal protocol
+(`trash_entry` states and the file moves); split, the protocol would be spread over files.
 """
 
 from __future__ import annotations
