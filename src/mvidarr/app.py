@@ -198,7 +198,7 @@ def _freeze_startup_objects() -> None:
 
 
 @asynccontextmanager
-async def _sampling(metrics: ProcessMetrics, db: Database, hub: EventHub) -> AsyncIterator[None]:
+async def _sampling(metrics: ProcessMetrics, db: Database, events: EventHub) -> AsyncIterator[None]:
     """In multiprocess mode, refresh this process's gauges every few seconds: a scrape reaches one
     process, which reads the others' values from the shared files."""
     if not metrics.multiprocess_path:
@@ -207,7 +207,7 @@ async def _sampling(metrics: ProcessMetrics, db: Database, hub: EventHub) -> Asy
 
     async def refresh() -> None:
         while True:
-            metrics.sample(metrics_service.process_sample(db, hub))
+            metrics.sample(metrics_service.process_sample(db, events))
             await asyncio.sleep(METRICS_SAMPLE_S)
 
     task = asyncio.create_task(refresh(), name="mvidarr-metrics-sample")
