@@ -13,14 +13,7 @@ from mvidarr.settings import registry as setting_keys
 from mvidarr.settings import service as runtime_settings
 from mvidarr.sso import repository
 from mvidarr.sso.oidc import OidcClient
-from mvidarr.sso.schemas import (
-    ProviderButton,
-    ProviderCreate,
-    ProviderPublic,
-    ProviderUpdate,
-    RoleRule,
-    SignInOptions,
-)
+from mvidarr.sso.schemas import ProviderButton, ProviderCreate, ProviderPublic, ProviderUpdate, RoleRule, SignInOptions
 
 API_PREFIX = "/api/v1/sso"
 

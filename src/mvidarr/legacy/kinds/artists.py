@@ -11,10 +11,7 @@ from sqlalchemy import select
 from mvidarr.kit.text import fold, identity_key, sort_name
 from mvidarr.legacy import follow, shapes
 from mvidarr.legacy.importer import FOLLOWED, Importer, getter, thumbnail
-from mvidarr.models import (
-    Artist,
-    ArtistGenre,
-)
+from mvidarr.models import Artist, ArtistGenre
 
 
 async def import_artists(importer: Importer) -> None:

@@ -10,10 +10,7 @@ from sqlalchemy import insert, select, update
 from mvidarr.db import utcnow
 from mvidarr.legacy import follow, shapes
 from mvidarr.legacy.importer import FOLLOWED, Importer, getter
-from mvidarr.models import (
-    Playlist,
-    PlaylistItem,
-)
+from mvidarr.models import Playlist, PlaylistItem
 
 
 async def import_playlists(importer: Importer) -> None:

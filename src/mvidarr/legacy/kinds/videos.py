@@ -17,11 +17,7 @@ from mvidarr.legacy import follow, shapes
 from mvidarr.legacy.importer import BATCH, FOLLOWED, MAX_FILE_PROBLEMS, Importer, getter, thumbnail
 from mvidarr.legacy.paths import Placement
 from mvidarr.legacy.schemas import FileProblem
-from mvidarr.models import (
-    MediaFile,
-    Video,
-    VideoGenre,
-)
+from mvidarr.models import MediaFile, Video, VideoGenre
 from mvidarr.providers.parsing import youtube_id as parse_youtube_id
 
 VIDEO_STATUS = {
