@@ -25,7 +25,7 @@ from mvidarr.artists.endpoints import router as artists_router
 from mvidarr.artwork.endpoints import UPLOAD_BODY_LIMIT, UPLOAD_PATH
 from mvidarr.artwork.endpoints import router as artwork_router
 from mvidarr.audit.endpoints import router as audit_router
-from mvidarr.auth import service as auth_service
+from mvidarr.auth import first_admin
 from mvidarr.auth.browser import ForwardedHeadersMiddleware, SecurityHeadersMiddleware
 from mvidarr.auth.endpoints import router as auth_router
 from mvidarr.auth.guard import API_KEY_HEADER, CSRF_HEADER, Guard
@@ -198,7 +198,7 @@ def _freeze_startup_objects() -> None:
 
 
 @asynccontextmanager
-async def _sampling(metrics: ProcessMetrics, db: Database, hub: EventHub) -> AsyncIterator[None]:
+async def _sampling(metrics: ProcessMetrics, db: Database, events: EventHub) -> AsyncIterator[None]:
     """In multiprocess mode, refresh this process's gauges every few seconds: a scrape reaches one
     process, which reads the others' values from the shared files."""
     if not metrics.multiprocess_path:
@@ -207,7 +207,7 @@ async def _sampling(metrics: ProcessMetrics, db: Database, hub: EventHub) -> Asy
 
     async def refresh() -> None:
         while True:
-            metrics.sample(metrics_service.process_sample(db, hub))
+            metrics.sample(metrics_service.process_sample(db, events))
             await asyncio.sleep(METRICS_SAMPLE_S)
 
     task = asyncio.create_task(refresh(), name="mvidarr-metrics-sample")
@@ -230,7 +230,7 @@ def _lifespan(settings: Settings, database: Database | None) -> Any:
         guard: Guard = app.state.auth
         guard.db = db
         try:
-            await auth_service.ensure_initial_admin(db, guard, settings)
+            await first_admin.ensure_initial_admin(db, guard, settings)
             await quality_service.ensure_default_profiles(db)
             await root_folders.ensure_default_root_folder(db, settings)
             await recovery.recover(db)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mvidarr.downloads.worker import classify
+from mvidarr.downloads.failures import classify
 
 
 @pytest.mark.parametrize(

@@ -22,8 +22,8 @@ from sqlalchemy import select
 from mvidarr.db import Database
 from mvidarr.downloads import refusals
 from mvidarr.downloads.attempt import HOST_SLOT_WAIT_S
+from mvidarr.downloads.failures import classify
 from mvidarr.downloads.hosts import window_wait_s
-from mvidarr.downloads.worker import classify
 from mvidarr.jobs.runner import Runner
 from mvidarr.models import Download, Job, JobStatus, SourceHost
 from tests.downloads.conftest import MediaServer

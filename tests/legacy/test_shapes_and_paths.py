@@ -9,8 +9,8 @@ import pytest
 
 from mvidarr.errors import InvalidInput
 from mvidarr.legacy import shapes
+from mvidarr.legacy.kinds.blocklist import blocked_url
 from mvidarr.legacy.paths import PathMap, Placer
-from mvidarr.legacy.service import blocked_url
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response, status
 
-from mvidarr.auth import browser, service
+from mvidarr.auth import account, browser, first_admin, service, two_factor
 from mvidarr.auth.dependencies import PUBLIC, GuardDep, Reader, SignedIn, client_ip, user_agent
 from mvidarr.auth.guard import REFRESH_COOKIE
 from mvidarr.auth.schemas import (
@@ -57,7 +57,7 @@ async def login(
     responses=error_responses(),
 )
 async def setup_status(session: SessionDep) -> SetupStatus:
-    return SetupStatus(needed=await service.setup_needed(session))
+    return SetupStatus(needed=await first_admin.setup_needed(session))
 
 
 @router.post(
@@ -72,7 +72,7 @@ async def setup_status(session: SessionDep) -> SetupStatus:
 async def setup(
     request: Request, response: Response, db: DatabaseDep, guard: GuardDep, body: SetupRequest
 ) -> TokenResult:
-    issued = await service.setup(db, guard, body, ip=client_ip(request), agent=user_agent(request))
+    issued = await first_admin.setup(db, guard, body, ip=client_ip(request), agent=user_agent(request))
     return browser.deliver(request, response, guard, issued)
 
 
@@ -121,7 +121,7 @@ async def logout(request: Request, response: Response, session: SessionDep, guar
     responses=error_responses(401, 403),
 )
 async def me(session: SessionDep, caller: SignedIn) -> Me:
-    return await service.me(session, caller)
+    return await account.me(session, caller)
 
 
 @router.get(
@@ -132,7 +132,7 @@ async def me(session: SessionDep, caller: SignedIn) -> Me:
     responses=error_responses(401, 403),
 )
 async def get_preferences(session: SessionDep, caller: Reader) -> Preferences:
-    return await service.get_preferences(session, caller)
+    return await account.get_preferences(session, caller)
 
 
 @router.patch(
@@ -143,7 +143,7 @@ async def get_preferences(session: SessionDep, caller: Reader) -> Preferences:
     responses=error_responses(400, 401, 403, 422),
 )
 async def update_preferences(session: SessionDep, caller: Reader, body: PreferencesUpdate) -> Preferences:
-    return await service.update_preferences(session, caller, body)
+    return await account.update_preferences(session, caller, body)
 
 
 @router.post(
@@ -169,7 +169,7 @@ async def change_password(
     responses=error_responses(401, 403),
 )
 async def list_sessions(session: SessionDep, caller: Reader) -> list[SessionPublic]:
-    return await service.list_sessions(session, caller)
+    return await account.list_sessions(session, caller)
 
 
 @router.delete(
@@ -183,7 +183,7 @@ async def list_sessions(session: SessionDep, caller: Reader) -> list[SessionPubl
 async def revoke_session(
     request: Request, session: SessionDep, guard: GuardDep, caller: Reader, session_id: SessionIdPath
 ) -> None:
-    await service.revoke_session(session, guard, caller, session_id, ip=client_ip(request))
+    await account.revoke_session(session, guard, caller, session_id, ip=client_ip(request))
 
 
 @router.post(
@@ -194,7 +194,7 @@ async def revoke_session(
     responses=error_responses(401, 403, 409),
 )
 async def totp_setup(session: SessionDep, guard: GuardDep, caller: Reader) -> TotpSetup:
-    return await service.totp_setup(session, guard, caller)
+    return await two_factor.totp_setup(session, guard, caller)
 
 
 @router.post(
@@ -207,7 +207,7 @@ async def totp_setup(session: SessionDep, guard: GuardDep, caller: Reader) -> To
 async def totp_enable(
     request: Request, session: SessionDep, guard: GuardDep, caller: Reader, body: TotpCode
 ) -> RecoveryCodes:
-    return await service.totp_enable(session, guard, caller, body.code, ip=client_ip(request))
+    return await two_factor.totp_enable(session, guard, caller, body.code, ip=client_ip(request))
 
 
 @router.post(
@@ -219,4 +219,4 @@ async def totp_enable(
     responses=error_responses(400, 401, 403, 409, 422, 429),
 )
 async def totp_disable(request: Request, db: DatabaseDep, guard: GuardDep, caller: Reader, body: TotpDisable) -> None:
-    await service.totp_disable(db, guard, caller, body, ip=client_ip(request))
+    await two_factor.totp_disable(db, guard, caller, body, ip=client_ip(request))

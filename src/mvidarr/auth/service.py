@@ -1,13 +1,13 @@
-"""Sign-in, sessions and second factors.
+"""Sign-in and sessions: password sign-in, a session issued and refreshed, sign-out, a password change.
 
 Password checks run before any transaction opens (argon2 takes ~100 ms and must not hold the
 SQLite write lock), and failures are recorded in their own unit of work so that the audit event
 and the failure count survive the error answer. Hence these flows take the `Database`, not the
 request's session.
 
-One module past 400 lines on purpose: password sign-in, set-up, refresh, sessions and second
-factors share session issuing, failure recording and the lockout; they are one flow seen from
-several endpoints.
+The parts: password sign-in, sessions issued and refreshed, sign-out and password change here; the first
+admin in `auth.first_admin`, the signed-in user's account and sessions in `auth.account`, two-factor
+authentication in `auth.two_factor`.
 """
 
 from __future__ import annotations
@@ -16,54 +16,26 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr.audit import service as audit
-from mvidarr.auth import repository, totp
+from mvidarr.auth import repository
 from mvidarr.auth.guard import Guard, Principal
-from mvidarr.auth.passwords import check_policy, policy_problem
-from mvidarr.auth.schemas import (
-    LoginRequest,
-    Me,
-    PasswordChange,
-    Preferences,
-    PreferencesUpdate,
-    RecoveryCodes,
-    SessionPublic,
-    SetupRequest,
-    TotpDisable,
-    TotpSetup,
-)
+from mvidarr.auth.passwords import check_policy
+from mvidarr.auth.schemas import LoginRequest, PasswordChange
 from mvidarr.auth.tokens import new_csrf_token, new_refresh_token, new_session_id, sha256
+from mvidarr.auth.two_factor import second_factor
 from mvidarr.config import Settings
 from mvidarr.db import Database, utcnow
-from mvidarr.errors import (
-    CONFLICT,
-    CONTENT,
-    REFERENCE,
-    ConfigError,
-    Conflict,
-    Forbidden,
-    InvalidInput,
-    NotFound,
-    TooManyRequests,
-    Unauthorized,
-)
-from mvidarr.kit.sealing import SealError
+from mvidarr.errors import CONFLICT, CONTENT, Forbidden, InvalidInput, TooManyRequests, Unauthorized
 from mvidarr.models import RefreshToken, User
 from mvidarr.models.user import Role
 from mvidarr.settings import registry as setting_keys
 from mvidarr.settings import service as runtime_settings
-from mvidarr.themes.palettes import CUSTOM_PREFIX
-from mvidarr.themes.schemas import custom_id
-from mvidarr.themes.service import stored_themes
 from mvidarr.users import service as users
-from mvidarr.users.schemas import UserPublic
 
 log = logging.getLogger("mvidarr.auth")
 WRONG_CREDENTIALS = "wrong username or password"
-_SETUP_LOCK = 7_302_240_411  # PostgreSQL advisory lock: one first-admin creation at a time
 
 
 class TotpRequired(Unauthorized):
@@ -142,22 +114,6 @@ def start_session(
         csrf_token=csrf,
     )
     return Issued(access, refresh, csrf, guard.signer.ttl_s, user.must_change_password, cookie)
-
-
-def _second_factor(guard: Guard, user: User, code: str) -> tuple[int | None, str | None]:
-    """(TOTP step, recovery code hash) matching `code`; (None, None) when neither does."""
-    if user.totp_secret is None:
-        return None, None
-    try:
-        secret = guard.sealer.open(user.totp_secret)
-    except SealError:
-        log.error("cannot open the TOTP secret of user %s; was the app secret changed?", user.id)
-        return None, None
-    step = totp.matching_step(secret, code, after_step=user.totp_last_step)
-    if step is not None:
-        return step, None
-    digest = guard.signer.code_hash(totp.normalise_recovery_code(code))
-    return (None, digest) if digest in user.recovery_code_hashes else (None, None)
 
 
 async def _record_failure(
@@ -243,7 +199,7 @@ async def login(db: Database, guard: Guard, body: LoginRequest, *, ip: str | Non
     if user.totp_enabled:
         if not body.totp_code:
             raise TotpRequired()
-        step, recovery = _second_factor(guard, user, body.totp_code)
+        step, recovery = second_factor(guard, user, body.totp_code)
         if step is None and recovery is None:
             await _record_failure(db, guard, username=body.username, user_id=user.id, ip=ip, reason="wrong code")
             raise Unauthorized("wrong two-factor code")
@@ -280,68 +236,6 @@ async def login(db: Database, guard: Guard, body: LoginRequest, *, ip: str | Non
         raise Unauthorized("wrong two-factor code")
     guard.by_pair.clear(pair)
     return issued
-
-
-async def _lock_for_setup(session: AsyncSession) -> None:
-    """Serialises first-admin creation (SQLite writers already hold the database lock)."""
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SETUP_LOCK})
-
-
-async def setup_needed(session: AsyncSession) -> bool:
-    return await repository.count_users(session) == 0
-
-
-async def setup(db: Database, guard: Guard, body: SetupRequest, *, ip: str | None, agent: str | None) -> Issued:
-    """Creates the first admin and signs them in; refused (409) once any user exists."""
-    async with db.reader() as session:
-        if not await setup_needed(session):
-            raise Conflict("setup is done: a user exists; sign in instead")
-    check_policy(body.password, body.username)
-    password_hash = await guard.passwords.hash(body.password)
-    async with db.writer() as session:
-        await _lock_for_setup(session)
-        if not await setup_needed(session):
-            raise Conflict("setup is done: a user exists; sign in instead")
-        user = await users.create_user(
-            session, username=body.username, password_hash=password_hash, role=Role.ADMIN, email=body.email
-        )
-        user.last_login_at = utcnow()
-        issued = start_session(session, guard, user, cookie=body.cookie, ip=ip, agent=agent)
-        audit.record(
-            session, "auth.setup", user_id=user.id, username=user.username, ip=ip, target_type="user",
-            target_id=user.id,
-        )  # fmt: skip
-        await session.commit()
-    return issued
-
-
-async def ensure_initial_admin(db: Database, guard: Guard, settings: Settings) -> bool:
-    """Creates MVIDARR_ADMIN_USERNAME with MVIDARR_ADMIN_PASSWORD when no user exists yet."""
-    if not settings.admin_username or settings.admin_password is None:
-        return False
-    password = settings.admin_password.get_secret_value()
-    problem = policy_problem(password, settings.admin_username)
-    if problem:
-        raise ConfigError(f"MVIDARR_ADMIN_PASSWORD is not acceptable: {problem}")
-    async with db.reader() as session:
-        if not await setup_needed(session):
-            return False
-    password_hash = await guard.passwords.hash(password)
-    async with db.writer() as session:
-        await _lock_for_setup(session)
-        if not await setup_needed(session):
-            return False
-        user = await users.create_user(
-            session, username=settings.admin_username, password_hash=password_hash, role=Role.ADMIN
-        )
-        audit.record(
-            session, "user.created", user_id=user.id, username=user.username, target_type="user",
-            target_id=user.id, details={"role": "admin", "source": "MVIDARR_ADMIN_USERNAME"},
-        )  # fmt: skip
-        await session.commit()
-    log.info("created admin %s from MVIDARR_ADMIN_USERNAME", settings.admin_username)
-    return True
 
 
 async def refresh(db: Database, guard: Guard, token: str, *, cookie: bool, ip: str | None, agent: str | None) -> Issued:
@@ -428,133 +322,3 @@ async def change_password(
         await session.commit()
     guard.revoke_sessions(others)
     return Issued(access, None, csrf, guard.signer.ttl_s, False, cookie)
-
-
-async def _me_user(session: AsyncSession, principal: Principal) -> User:
-    user = await session.get(User, principal.user_id)
-    if user is None or not user.active:
-        raise Unauthorized("this account no longer exists or is deactivated")
-    return user
-
-
-async def me(session: AsyncSession, principal: Principal) -> Me:
-    user = await _me_user(session, principal)
-    public = UserPublic.model_validate(user).model_dump()
-    # The effective role of this request (an API key may be capped below the account's role).
-    public["role"] = principal.role
-    return Me.model_validate({**public, "preferences": Preferences.model_validate(user.preferences or {}),
-                              "via": principal.via})  # fmt: skip
-
-
-async def get_preferences(session: AsyncSession, principal: Principal) -> Preferences:
-    return Preferences.model_validate((await _me_user(session, principal)).preferences or {})
-
-
-async def update_preferences(session: AsyncSession, principal: Principal, body: PreferencesUpdate) -> Preferences:
-    user = await _me_user(session, principal)
-    current = Preferences.model_validate(user.preferences or {})
-    changes = body.model_dump(exclude_unset=True)
-    if "theme" in changes:
-        theme = changes["theme"]
-        if (
-            theme
-            and theme.startswith(CUSTOM_PREFIX)
-            and not any(custom_id(t.name) == theme for t in stored_themes(user.preferences or {}))
-        ):
-            raise InvalidInput(f"you have no custom theme {theme}", loc=("body", "theme"), type_=REFERENCE)
-        current.theme = theme
-    if "page_sizes" in changes:
-        merged = {**current.page_sizes, **(changes["page_sizes"] or {})} if changes["page_sizes"] else {}
-        if len(merged) > 30:
-            raise InvalidInput("at most 30 page sizes", loc=("body", "page_sizes"), type_=CONFLICT)
-        current.page_sizes = merged
-    # Other keys (custom themes) are kept as they are.
-    user.preferences = {**(user.preferences or {}), **current.model_dump()}
-    await session.flush()
-    return current
-
-
-async def list_sessions(session: AsyncSession, principal: Principal) -> list[SessionPublic]:
-    rows = await repository.live_sessions(session, principal.user_id, utcnow())
-    return [
-        SessionPublic(
-            id=family,
-            created_at=created,
-            last_used_at=last_used,
-            expires_at=expires,
-            user_agent=agent,
-            ip=ip,
-            current=family == principal.session_id,
-        )
-        for family, created, last_used, expires, agent, ip in rows
-    ]
-
-
-async def revoke_session(
-    session: AsyncSession, guard: Guard, principal: Principal, session_id: str, *, ip: str | None
-) -> None:
-    if await repository.family_owner(session, session_id) != principal.user_id:
-        raise NotFound(f"session {session_id} does not exist")
-    await repository.revoke_families(session, utcnow(), family_id=session_id)
-    guard.revoke_sessions([session_id])
-    await guard.announce(session, [principal.user_id])
-    audit.record(session, "auth.session_revoked", actor=principal, ip=ip, target_type="session", target_id=session_id)
-
-
-async def totp_setup(session: AsyncSession, guard: Guard, principal: Principal) -> TotpSetup:
-    """A new secret, pending until confirmed with a code (POST /auth/totp/enable)."""
-    user = await _me_user(session, principal)
-    if user.totp_enabled:
-        raise Conflict("two-factor authentication is already on; disable it first")
-    secret = totp.new_secret()
-    user.totp_secret = guard.sealer.seal(secret)
-    user.totp_last_step = None
-    await session.flush()
-    uri = totp.provisioning_uri(secret, user.username)
-    return TotpSetup(secret=secret, otpauth_uri=uri, qr_code=totp.qr_svg_data_uri(uri))
-
-
-async def totp_enable(
-    session: AsyncSession, guard: Guard, principal: Principal, code: str, *, ip: str | None
-) -> RecoveryCodes:
-    user = await _me_user(session, principal)
-    if user.totp_enabled:
-        raise Conflict("two-factor authentication is already on")
-    if user.totp_secret is None:
-        raise Conflict("start with POST /api/v1/auth/totp/setup")
-    step = totp.matching_step(guard.sealer.open(user.totp_secret), code, after_step=None)
-    if step is None:
-        raise InvalidInput(
-            "the code does not match; check the authenticator's clock", loc=("body", "code"), type_=CONTENT
-        )
-    codes = totp.new_recovery_codes()
-    user.totp_enabled = True
-    user.totp_last_step = step
-    user.recovery_code_hashes = [guard.signer.code_hash(c) for c in codes]
-    await session.flush()
-    audit.record(session, "auth.totp_enabled", actor=principal, ip=ip, target_type="user", target_id=user.id)
-    return RecoveryCodes(codes=codes)
-
-
-async def totp_disable(db: Database, guard: Guard, principal: Principal, body: TotpDisable, *, ip: str | None) -> None:
-    """Needs the password and a current code (or a recovery code)."""
-    async with db.reader() as session:
-        user = await _me_user(session, principal)
-    if not user.totp_enabled:
-        raise Conflict("two-factor authentication is off")
-    wait = guard.by_username.retry_after(user.username_key)
-    if wait:
-        raise TooManyRequests("too many wrong attempts; wait before trying again", retry_after_s=wait)
-    password_ok = await guard.passwords.verify(user.password_hash, body.password)
-    step, recovery = _second_factor(guard, user, body.code)
-    if not password_ok or (step is None and recovery is None):
-        guard.by_username.fail(user.username_key)
-        raise Forbidden("password or code is wrong")
-    async with db.writer() as session:
-        fresh = await _me_user(session, principal)
-        fresh.totp_enabled = False
-        fresh.totp_secret = None
-        fresh.totp_last_step = None
-        fresh.recovery_code_hashes = []
-        audit.record(session, "auth.totp_disabled", actor=principal, ip=ip, target_type="user", target_id=fresh.id)
-        await session.commit()

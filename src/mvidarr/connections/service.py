@@ -237,10 +237,10 @@ async def delete_link(session: AsyncSession, connection_id: int, link_id: int) -
 
 
 async def start_watch_sync(
-    session: AsyncSession, hub: EventHub, clock: Clock, connection_id: int, user_id: int
+    session: AsyncSession, events: EventHub, clock: Clock, connection_id: int, user_id: int
 ) -> JobPublic:
     """Enqueue the sync of the connection's links now (the running one is answered if there is one)."""
     await _get(session, connection_id)
     params = WatchSyncParams(connection_id=connection_id)
-    job, _created = await jobs.enqueue(session, hub, WATCH_SYNC, params, created_by=user_id, clock=clock)
+    job, _created = await jobs.enqueue(session, events, WATCH_SYNC, params, created_by=user_id, clock=clock)
     return jobs.public(job)

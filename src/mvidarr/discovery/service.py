@@ -324,11 +324,11 @@ async def calendar(session: AsyncSession, start: date, end: date) -> list[Calend
 
 
 async def start_discover(
-    session: AsyncSession, hub: EventHub, clock: Clock, artist_id: int, user_id: int | None
+    session: AsyncSession, events: EventHub, clock: Clock, artist_id: int, user_id: int | None
 ) -> Job:
     await get_artist(session, artist_id)
     job, _created = await jobs.enqueue(
-        session, hub, ARTIST_DISCOVER, ArtistDiscoverParams(artist_id=artist_id), created_by=user_id, clock=clock
+        session, events, ARTIST_DISCOVER, ArtistDiscoverParams(artist_id=artist_id), created_by=user_id, clock=clock
     )
     return job
 

@@ -85,10 +85,12 @@ def source_item(info: VideoInfo) -> SourceItem:
     )
 
 
-async def _ask(hub: ProviderHub, name: ProviderName, provider_id: str, limit: int) -> list[VideoInfo] | str | None:
+async def _ask(
+    providers: ProviderHub, name: ProviderName, provider_id: str, limit: int
+) -> list[VideoInfo] | str | None:
     """The provider's list, the reason it failed, or None when it does not take part."""
     try:
-        client = await hub.client(name)
+        client = await providers.client(name)
         return await client.artist_videos(provider_id, limit=limit)
     except (ProviderNotConfigured, ProviderUnsupported):
         return None
@@ -96,13 +98,13 @@ async def _ask(hub: ProviderHub, name: ProviderName, provider_id: str, limit: in
         return exc.reason
 
 
-async def collect(hub: ProviderHub, artist: ArtistIds, *, limit: int = 500) -> Collected:
+async def collect(providers: ProviderHub, artist: ArtistIds, *, limit: int = 500) -> Collected:
     """Every enabled source's list of the artist's videos, asked at once, kept in provider order.
 
     The providers are asked concurrently: each waits only for its own rate limiter.
     """
     asked = [(name, pid) for name in DISCOVERY_PROVIDERS if (pid := artist.provider_id(name)) is not None]
-    answers = await asyncio.gather(*(_ask(hub, name, pid, limit) for name, pid in asked))
+    answers = await asyncio.gather(*(_ask(providers, name, pid, limit) for name, pid in asked))
     found = Collected()
     for (name, _pid), answer in zip(asked, answers, strict=True):
         if answer is None:

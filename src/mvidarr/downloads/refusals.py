@@ -1,6 +1,6 @@
 """Why a source refused a download, and what the user can do about it, in plain words.
 
-The worker names the kind of a yt-dlp failure (`worker.classify`); this module says it to a person:
+The worker names the kind of a yt-dlp failure (`failures.classify`); this module says it to a person:
 a reason ("YouTube asks to sign in to confirm you are not a bot") and a fix ("upload a cookies file
 … or wait"). Two kinds are about the host, not the video: a rate limit and a bot check make every
 download from that host wait (`hosts`), and the video waits with them instead of failing.

@@ -63,11 +63,11 @@ def video_event(video_id: int, status: str, reason: str | None = None, **extra: 
 
 
 async def set_status(
-    session: AsyncSession, hub: EventHub, video_id: int, status: VideoStatus, reason: str | None = None, **extra: Any
+    session: AsyncSession, events: EventHub, video_id: int, status: VideoStatus, reason: str | None = None, **extra: Any
 ) -> None:
     """Change a video's status and tell subscribers (after the caller's commit)."""
     await session.execute(update(Video).where(Video.id == video_id).values(status=status))
-    await hub.emit(session, video_event(video_id, status, reason, **extra))
+    await events.emit(session, video_event(video_id, status, reason, **extra))
 
 
 async def _check_source(session: AsyncSession, video_id: int, source_url: str | None) -> None:
@@ -77,7 +77,7 @@ async def _check_source(session: AsyncSession, video_id: int, source_url: str | 
 
 async def queue_download(
     session: AsyncSession,
-    hub: EventHub,
+    events: EventHub,
     clock: Clock,
     video_id: int,
     *,
@@ -99,14 +99,14 @@ async def queue_download(
     artist_root = await session.scalar(select(Artist.root_folder_id).where(Artist.id == video.artist_id))
     await require_root_folder(session, PUT_DOWNLOADS, artist_root)
     params = DownloadParams(video_id=video_id, source_url=source_url, rate_limit_kib_s=rate_limit_kib_s)
-    job, created = await jobs.enqueue(session, hub, DOWNLOAD, params, created_by=created_by, clock=clock)
+    job, created = await jobs.enqueue(session, events, DOWNLOAD, params, created_by=created_by, clock=clock)
     if created and video.status != VideoStatus.DOWNLOADED:
-        await set_status(session, hub, video_id, VideoStatus.QUEUED, job_id=job.id)
+        await set_status(session, events, video_id, VideoStatus.QUEUED, job_id=job.id)
     return job
 
 
 async def queue_bulk(
-    session: AsyncSession, hub: EventHub, clock: Clock, body: BulkDownloadRequest, *, created_by: int | None
+    session: AsyncSession, events: EventHub, clock: Clock, body: BulkDownloadRequest, *, created_by: int | None
 ) -> Job:
     """One parent job whose children download each video chosen by ids or by a filter."""
     if body.video_ids is not None:
@@ -137,7 +137,7 @@ async def queue_bulk(
             raise InvalidInput("no video matches the filter", loc=("body", "filter"), type_=REFERENCE)
     await require_root_folder(session, PUT_DOWNLOADS)  # after the request itself is known to be valid
     job, _created = await jobs.enqueue(
-        session, hub, BULK, BulkDownloadParams(video_ids=ids), created_by=created_by, clock=clock
+        session, events, BULK, BulkDownloadParams(video_ids=ids), created_by=created_by, clock=clock
     )
     return job
 
@@ -181,7 +181,7 @@ async def _credited(
 
 async def add_from_source(
     session: AsyncSession,
-    hub: EventHub,
+    events: EventHub,
     clock: Clock,
     body: VideoFromSource,
     *,
@@ -236,7 +236,7 @@ async def add_from_source(
     videos.derive_fields(video)
     session.add(video)
     await session.flush()
-    job = await queue_download(session, hub, clock, video.id, source_url=url, policy=policy, created_by=created_by)
+    job = await queue_download(session, events, clock, video.id, source_url=url, policy=policy, created_by=created_by)
     return VideoDownloadAccepted(video=await videos.read_video(session, video.id), job=JobPublic.model_validate(job))
 
 

@@ -4,7 +4,8 @@ The request arrives as one JSON document on stdin; everything the parent needs c
 lines on stdout (`progress`, `phase`, `log`, then `done`, `info` or `error`). The process leads its
 own process group (ffmpeg merges run inside it), so the parent cancels by killing the group. When
 the parent dies (kill -9 of a worker), stdin reaches EOF and the group kills itself: no orphaned
-transfer keeps writing into the temp folder.
+transfer keeps writing into the temp folder. The lines are written by `downloads.worker_events`; a
+failure's kind is named by `downloads.failures`.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ import shutil
 import signal
 import sys
 import threading
-import time
 from typing import Any
 
-_OUT_LOCK = threading.Lock()
-_OUT = sys.stdout
+from mvidarr.downloads.failures import POLICY_REFUSAL, classify, retry_after
+from mvidarr.downloads.worker_events import Logger, Progress, emit, postprocessor_hook
+
 FORMAT_FIELDS = ("format_id", "ext", "width", "height", "fps", "vcodec", "acodec", "tbr", "filesize", "protocol")
 INFO_FIELDS = (
     "id",
@@ -46,154 +47,12 @@ INFO_FIELDS = (
 PROXIED_PROTOCOLS = frozenset(
     {"http", "https", "m3u8_native", "http_dash_segments", "http_dash_segments_generator", "ism", "mhtml"}
 )
-POLICY_REFUSAL = "refused by the network policy"
 
 
-def emit(event: str, **data: Any) -> None:
-    line = json.dumps({"event": event, **data}, default=str)
-    with _OUT_LOCK:
-        _OUT.write(line + "\n")
-        _OUT.flush()
-
-
-def classify(message: str) -> str:
-    """What kind of failure a yt-dlp error is: decides between failover, waiting, retry and giving up.
-
-    The sentences are YouTube's (as yt-dlp passes them on) and yt-dlp's own; `mvidarr.downloads.refusals`
-    turns each kind into a reason and a fix in plain words.
-    """
-    text = message.lower().replace("\u2019", "'")
-    if POLICY_REFUSAL in text:
-        return "refused"
-    if "confirm you're not a bot" in text or "confirm you are not a bot" in text or "captcha" in text:
-        return "bot_check"
-    if re.search(r"http error 429|too many requests|rate-limited|rate limited|try again later", text):
-        return "rate_limited"
-    if "po token" in text and ("require" in text or "missing" in text):
-        return "po_token"
-    if "private video" in text or "this video is private" in text:
-        return "private"
-    if "available in your country" in text or "geo restrict" in text or "geo-restrict" in text:
-        return "geo"
-    if "not available from your location" in text:
-        return "geo"
-    if "sign in to confirm your age" in text or "age-restricted" in text or "inappropriate for some users" in text:
-        return "age"
-    if re.search(r"http error 5\d\d", text) or re.search(r"downloaded \d+ bytes, expected \d+ bytes", text):
-        return "transient"
-    # A connection dropped mid-file, as http.client words it once yt-dlp's own retries ran out.
-    if re.search(r"\d+ bytes read, \d+ more expected", text):
-        return "transient"
-    if re.search(r"http error 4\d\d", text):
-        return "unavailable"
-    if "invalid data found when processing input" in text or "error opening input file" in text:
-        return "not_media"
-    if "unsupported url" in text or "no video formats found" in text or "requested format is not available" in text:
-        return "not_media"
-    if "video unavailable" in text or "has been removed" in text or "does not exist" in text:
-        return "unavailable"
-    transient = (
-        "timed out",
-        "timeout",
-        "connection reset",
-        "connection refused",
-        "connection aborted",
-        "remote end closed",
-        "incompleteread",
-        "incomplete read",
-        "did not get any data",
-        "unable to download",
-        "temporary failure",
-        "network is unreachable",
-        "eof occurred",
-        "content too short",
-    )
-    if any(word in text for word in transient):
-        return "transient"
-    return "error"
-
-
-class _Logger:
-    """yt-dlp's messages as `log` events (debug lines dropped: they are many and say little)."""
-
-    po_token_warned = False
-    """YouTube withheld formats for want of a PO token: a later "no formats" error is about that."""
-
-    def debug(self, message: str) -> None:
-        if message.startswith("[Merger]"):
-            emit("phase", phase="merging")
-
-    def info(self, message: str) -> None:
-        pass
-
-    def warning(self, message: str) -> None:
-        if "po token" in message.lower():
-            _Logger.po_token_warned = True
-        emit("log", level="warning", message=message[:2000])
-
-    def error(self, message: str) -> None:
-        emit("log", level="error", message=message[:2000])
-
-
-class _Progress:
-    """Turns yt-dlp's per-file hooks into one overall progress over every requested stream."""
-
-    def __init__(self, every_s: float) -> None:
-        self.every_s = every_s
-        self.last = 0.0
-        self.finished_files: dict[str, int] = {}
-        self.streams = 1
-
-    def hook(self, status: dict[str, Any]) -> None:
-        info = status.get("info_dict") or {}
-        requested = info.get("requested_formats")
-        if requested:
-            self.streams = len(requested)
-        filename = str(status.get("filename") or "")
-        downloaded = int(status.get("downloaded_bytes") or 0)
-        total = status.get("total_bytes") or status.get("total_bytes_estimate")
-        phase = "audio" if info.get("vcodec") == "none" else "video"
-        if status.get("status") == "finished":
-            self.finished_files[filename] = downloaded or int(total or 0)
-            emit(
-                "progress",
-                phase=phase,
-                stream_fraction=1.0,
-                streams_done=len(self.finished_files),
-                streams=self.streams,
-                downloaded_bytes=sum(self.finished_files.values()),
-                total_bytes=None,
-                speed=status.get("speed"),
-                eta_s=0.0,
-            )
-            return
-        now = time.monotonic()
-        if now - self.last < self.every_s:
-            return
-        self.last = now
-        done_before = sum(v for k, v in self.finished_files.items() if k != filename)
-        emit(
-            "progress",
-            phase=phase,
-            stream_fraction=(downloaded / total) if total else None,
-            streams_done=len([k for k in self.finished_files if k != filename]),
-            streams=max(self.streams, len(self.finished_files) + 1),
-            downloaded_bytes=done_before + downloaded,
-            total_bytes=(done_before + int(total)) if total else None,
-            speed=status.get("speed"),
-            eta_s=status.get("eta"),
-        )
-
-
-def _postprocessor_hook(status: dict[str, Any]) -> None:
-    if status.get("status") == "started" and status.get("postprocessor") in ("Merger", "FFmpegMerger"):
-        emit("phase", phase="merging")
-
-
-def _options(request: dict[str, Any], progress: _Progress | None) -> dict[str, Any]:
+def _options(request: dict[str, Any], progress: Progress | None) -> dict[str, Any]:
     folder = request.get("folder") or "."
     options: dict[str, Any] = {
-        "logger": _Logger(),
+        "logger": Logger(),
         "quiet": True,
         "noprogress": True,
         "noplaylist": True,
@@ -240,7 +99,7 @@ def _options(request: dict[str, Any], progress: _Progress | None) -> dict[str, A
         options["writethumbnail"] = True
     if progress is not None:
         options["progress_hooks"] = [progress.hook]
-        options["postprocessor_hooks"] = [_postprocessor_hook]
+        options["postprocessor_hooks"] = [postprocessor_hook]
     return options
 
 
@@ -348,7 +207,7 @@ def run(request: dict[str, Any]) -> int:
 
     mode = request.get("mode", "download")
     _private_cookies(request)
-    progress = _Progress(float(request.get("progress_every_s", 0.2))) if mode == "download" else None
+    progress = Progress(float(request.get("progress_every_s", 0.2))) if mode == "download" else None
     try:
         with _guarded_downloader(yt_dlp)(_options(request, progress)) as ydl:
             _add_postprocessors(ydl, request)
@@ -360,7 +219,7 @@ def run(request: dict[str, Any]) -> int:
     except Exception as exc:  # yt-dlp's errors: the parent decides what each means
         message = re.sub(r"^ERROR:\s*", "", str(exc)).strip() or type(exc).__name__
         kind = classify(message)
-        if _Logger.po_token_warned and kind in ("not_media", "unavailable", "error"):
+        if Logger.po_token_warned and kind in ("not_media", "unavailable", "error"):
             kind = "po_token"
         emit("error", kind=kind, message=message[:2000], retry_after_s=retry_after(exc))
         return 2
@@ -386,40 +245,6 @@ def run(request: dict[str, Any]) -> int:
         thumbnail=next((t for t in thumbnails if os.path.exists(t)), None),
     )
     return 0
-
-
-def retry_after(exc: BaseException) -> float | None:
-    """The Retry-After of the HTTP answer behind a yt-dlp error (seconds, or an HTTP date), if any."""
-    seen: set[int] = set()
-    pending: list[Any] = [exc]
-    while pending:
-        error = pending.pop()
-        if error is None or id(error) in seen:
-            continue
-        seen.add(id(error))
-        response = getattr(error, "response", None)
-        headers = getattr(response, "headers", None)
-        value = headers.get("Retry-After") if headers is not None else None
-        if value:
-            return _seconds(str(value))
-        exc_info = getattr(error, "exc_info", None)
-        if isinstance(exc_info, tuple) and len(exc_info) > 1:
-            pending.append(exc_info[1])
-        pending.extend((getattr(error, "cause", None), error.__cause__, error.__context__))
-    return None
-
-
-def _seconds(value: str) -> float | None:
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    from email.utils import parsedate_to_datetime
-
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
 
 
 def _die_with_parent() -> None:

@@ -209,7 +209,7 @@ async def _sender(
 
 
 @router.websocket("/ws", name="events")
-async def events_socket(ws: WebSocket, hub: EventsDep, db: DatabaseDep, settings: SettingsDep) -> None:
+async def events_socket(ws: WebSocket, events: EventsDep, db: DatabaseDep, settings: SettingsDep) -> None:
     heartbeat_s = float(settings.ws_heartbeat_s)
     await ws.accept()
     subscription: Subscription | None = None
@@ -228,7 +228,7 @@ async def events_socket(ws: WebSocket, hub: EventsDep, db: DatabaseDep, settings
                 code = CLOSE_UNAUTHENTICATED
                 return
         viewer = caller.actor
-        subscription = hub.subscribe(accepts=jobs_service.event_filter(viewer))
+        subscription = events.subscribe(accepts=jobs_service.event_filter(viewer))
         lock = asyncio.Lock()
         sender = asyncio.create_task(_sender(ws, lock, subscription, heartbeat_s, caller), name="mvidarr-ws-send")
         receiver: asyncio.Task[dict[str, Any] | None] | None = None

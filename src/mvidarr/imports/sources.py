@@ -82,8 +82,8 @@ class _LastfmAnswer(BaseModel):
     topartists: _LastfmTop | None = None
 
 
-async def lastfm_artists(hub: ProviderHub, user: str, limit: int) -> list[ListedArtist]:
-    client = await hub.client("lastfm")
+async def lastfm_artists(providers: ProviderHub, user: str, limit: int) -> list[ListedArtist]:
+    client = await providers.client("lastfm")
     answer = await client.upstream.get(
         "/",
         _LastfmAnswer,
@@ -126,13 +126,13 @@ class _SpotifyFollowing(BaseModel):
     artists: _SpotifyArtists
 
 
-async def spotify_artists(hub: ProviderHub, token: str, limit: int) -> list[ListedArtist]:
+async def spotify_artists(providers: ProviderHub, token: str, limit: int) -> list[ListedArtist]:
     """The followed artists of the user whose token this is, page by page (cursor-based)."""
-    config = (await hub.configs())["spotify"]
+    config = (await providers.configs())["spotify"]
     if not config.enabled:
         raise Conflict("Spotify is disabled (providers.spotify.enabled)")
     # A user token, not the app's: the call goes through the shared limiter without the app's credentials.
-    upstream = Upstream(hub, config, hub.runtimes["spotify"])
+    upstream = Upstream(providers, config, providers.runtimes["spotify"])
     found: list[ListedArtist] = []
     after: str | None = None
     while len(found) < limit:
@@ -156,13 +156,13 @@ async def spotify_artists(hub: ProviderHub, token: str, limit: int) -> list[List
     return found[:limit]
 
 
-async def read(hub: ProviderHub, body: ArtistImport, policy: NetworkPolicy) -> list[ListedArtist]:
+async def read(providers: ProviderHub, body: ArtistImport, policy: NetworkPolicy) -> list[ListedArtist]:
     """The list the request names (the schema has checked that its fields are there); a URL the user
     names (Lidarr's) is fetched under the network policy."""
     if body.source == "lidarr" and body.url is not None and body.api_key is not None:
         return await lidarr_artists(str(body.url), body.api_key, body.limit, policy)
     if body.source == "lastfm" and body.user is not None:
-        return await lastfm_artists(hub, body.user, body.limit)
+        return await lastfm_artists(providers, body.user, body.limit)
     if body.source == "spotify" and body.access_token is not None:
-        return await spotify_artists(hub, body.access_token, body.limit)
+        return await spotify_artists(providers, body.access_token, body.limit)
     raise InvalidInput(f"{body.source} is missing its settings", loc=("body",), type_=CONFLICT)

@@ -1,4 +1,8 @@
-"""Job, job log and schedule queries."""
+"""Job, job log and schedule queries.
+
+One module past 400 lines on purpose: the queries of one table family (a job, its logs, its children, the
+schedules that create jobs), as the repository role has it; each is short and stands alone.
+"""
 
 from __future__ import annotations
 

@@ -2,6 +2,9 @@
 
 Side tasks renew leases (the heartbeat), requeue jobs of dead workers, and fire schedules.
 One runner lives in `mvidarr serve` (unless `--no-jobs`) and is all of `mvidarr worker`.
+
+One module past 400 lines on purpose: one class, `Runner`, whose loops (dispatch, heartbeat, reaper,
+schedules) and job tasks share its slots, running jobs and stop state; split, that state would be passed by hand.
 """
 
 from __future__ import annotations

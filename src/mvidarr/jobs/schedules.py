@@ -89,7 +89,7 @@ async def ensure_defaults(db: Database, clock: Clock) -> None:
 
 async def fire(
     session: AsyncSession,
-    hub: EventHub,
+    events: EventHub,
     schedule: Schedule,
     now: datetime,
     *,
@@ -99,7 +99,7 @@ async def fire(
     """Enqueue the schedule's job; a type that de-duplicates answers the active job instead."""
     job, _created = await service.enqueue(
         session,
-        hub,
+        events,
         schedule.job_type,
         schedule.params,
         priority=schedule.priority,
@@ -111,7 +111,7 @@ async def fire(
     return job
 
 
-async def fire_due(db: Database, hub: EventHub, clock: Clock) -> int:
+async def fire_due(db: Database, events: EventHub, clock: Clock) -> int:
     """Run every due schedule once, however many periods were missed, and set its next run."""
     now = clock.now()
     async with db.reader() as session:
@@ -129,7 +129,7 @@ async def fire_due(db: Database, hub: EventHub, clock: Clock) -> int:
             if schedule is None:
                 continue
             try:
-                await fire(session, hub, schedule, now, clock=clock)
+                await fire(session, events, schedule, now, clock=clock)
             except MvidarrError as exc:  # e.g. its job type's plugin was removed: skip this run, keep the schedule
                 log.warning("schedule %s cannot start its job: %s", schedule.name, exc)
                 await session.rollback()
@@ -228,14 +228,19 @@ async def delete_schedule(session: AsyncSession, schedule_id: int) -> None:
 
 
 async def run_now(
-    session: AsyncSession, hub: EventHub, schedule_id: int, clock: Clock, *, actor: service.Actor = service.SYSTEM_ACTOR
+    session: AsyncSession,
+    events: EventHub,
+    schedule_id: int,
+    clock: Clock,
+    *,
+    actor: service.Actor = service.SYSTEM_ACTOR,
 ) -> Job:
     """Start the schedule's job now (403 unless `actor` may start its type); the next run stays."""
     schedule = await get_schedule(session, schedule_id)
     service.check_may_start(schedule.job_type, actor.role)
     now = clock.now()
     schedule.last_run_at = now
-    job = await fire(session, hub, schedule, now, created_by=actor.user_id, clock=clock)
+    job = await fire(session, events, schedule, now, created_by=actor.user_id, clock=clock)
     if job is None:
         raise Conflict(f"schedule {schedule.name!r} could not start its job")
     await session.flush()

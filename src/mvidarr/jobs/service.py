@@ -182,7 +182,7 @@ def _job_values(
 
 async def enqueue(
     session: AsyncSession,
-    hub: EventHub,
+    events: EventHub,
     job_type: str,
     params: dict[str, Any] | BaseModel,
     *,
@@ -212,13 +212,13 @@ async def enqueue(
     job, created = await repository.insert(session, values)
     if created:
         METRICS.enqueued[definition.name] += 1
-        await hub.emit(session, job_event("job.created", job))
+        await events.emit(session, job_event("job.created", job))
     return job, created
 
 
 async def enqueue_many(
     session: AsyncSession,
-    hub: EventHub,
+    events: EventHub,
     job_type: str,
     params: Sequence[dict[str, Any] | BaseModel],
     *,
@@ -262,7 +262,7 @@ async def enqueue_many(
     else:
         jobs = created_jobs = await repository.insert_many(session, rows)
     METRICS.enqueued[definition.name] += len(created_jobs)
-    await hub.emit(session, *(job_event("job.created", job) for job in created_jobs))
+    await events.emit(session, *(job_event("job.created", job) for job in created_jobs))
     return jobs
 
 
@@ -323,7 +323,7 @@ async def stats(session: AsyncSession) -> JobStats:
 
 
 async def cancel_job(
-    session: AsyncSession, hub: EventHub, job_id: int, *, actor: Actor = SYSTEM_ACTOR, clock: Clock = SYSTEM_CLOCK
+    session: AsyncSession, events: EventHub, job_id: int, *, actor: Actor = SYSTEM_ACTOR, clock: Clock = SYSTEM_CLOCK
 ) -> Job:
     """Queued jobs stop now; running ones are asked to stop (and their children with them)."""
     job = await get_job(session, job_id, lock=True)
@@ -331,25 +331,25 @@ async def cancel_job(
     if job.status in TERMINAL_STATUSES:
         raise Conflict(f"job {job_id} already {job.status}; only queued or running jobs can be cancelled")
     now = clock.now()
-    events: list[Event] = []
+    announced: list[Event] = []
     targets = [job, *await repository.jobs_by_ids(session, await repository.active_child_ids(session, job.id))]
     for target in targets:
         if target.status == JobStatus.QUEUED:
             mark_finished(target, JobStatus.CANCELLED, now, message="cancelled before it started")
-            events.append(job_event("job.finished", target))
+            announced.append(job_event("job.finished", target))
         elif not target.cancel_requested:
             target.cancel_requested = True
-            events.append(job_event("job.progress", target))
+            announced.append(job_event("job.progress", target))
     await session.flush()
-    await hub.emit(session, *events)
+    await events.emit(session, *announced)
     # Children cancelled here may complete a parent waiting on them.
     for parent_id in {t.parent_id for t in targets if t.parent_id is not None and t.status in TERMINAL_STATUSES}:
-        await settle_parent(session, hub, parent_id, now)
+        await settle_parent(session, events, parent_id, now)
     return job
 
 
 async def retry_job(
-    session: AsyncSession, hub: EventHub, job_id: int, *, actor: Actor = SYSTEM_ACTOR, clock: Clock = SYSTEM_CLOCK
+    session: AsyncSession, events: EventHub, job_id: int, *, actor: Actor = SYSTEM_ACTOR, clock: Clock = SYSTEM_CLOCK
 ) -> Job:
     job = await get_job(session, job_id, lock=True)
     _check_may_change(job, actor)
@@ -374,5 +374,5 @@ async def retry_job(
     job.run_after = now
     await session.flush()
     METRICS.enqueued[job.type] += 1
-    await hub.emit(session, job_event("job.created", job))
+    await events.emit(session, job_event("job.created", job))
     return job

@@ -49,7 +49,7 @@ def mark_finished(job: Job, status: JobStatus, now: datetime, *, message: str | 
     METRICS.observe_finish(job.type, str(status), job.run_s)
 
 
-async def settle_parent(session: AsyncSession, hub: EventHub, parent_id: int, now: datetime) -> None:
+async def settle_parent(session: AsyncSession, events: EventHub, parent_id: int, now: datetime) -> None:
     """After a child changed: update the parent's aggregate progress, finish it when all children have."""
     parent = await repository.get(session, parent_id, lock=True)
     if parent is None or parent.status in TERMINAL_STATUSES:
@@ -65,7 +65,7 @@ async def settle_parent(session: AsyncSession, hub: EventHub, parent_id: int, no
         if last is None or (now - last).total_seconds() >= PARENT_EVENT_EVERY_S:
             parent.heartbeat_at = now
             await session.flush()
-            await hub.emit(session, job_event("job.progress", parent))
+            await events.emit(session, job_event("job.progress", parent))
         return
     failed = by_status.get(JobStatus.FAILED, 0)
     cancelled = by_status.get(JobStatus.CANCELLED, 0)
@@ -81,9 +81,9 @@ async def settle_parent(session: AsyncSession, hub: EventHub, parent_id: int, no
         note = f"{total} child jobs finished" + (f" ({cancelled} cancelled)" if cancelled else "")
         mark_finished(parent, JobStatus.SUCCEEDED, now, message=note)
     await session.flush()
-    await hub.emit(session, job_event("job.finished", parent))
+    await events.emit(session, job_event("job.finished", parent))
     if parent.parent_id is not None:
-        await settle_parent(session, hub, parent.parent_id, now)
+        await settle_parent(session, events, parent.parent_id, now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +99,7 @@ class Outcome:
 
 
 async def record_outcomes(
-    session: AsyncSession, hub: EventHub, worker_id: str, outcomes: Sequence[Outcome], now: datetime
+    session: AsyncSession, events: EventHub, worker_id: str, outcomes: Sequence[Outcome], now: datetime
 ) -> list[int]:
     """Record a batch of finished attempts in the caller's transaction; answers the ids recorded.
 
@@ -117,13 +117,13 @@ async def record_outcomes(
             log.warning("job %s finished after its lease was taken; outcome dropped", outcome.job_id)
             continue
         pairs.append((found[0], outcome))
-    await _apply(session, hub, pairs, now, waiting)
+    await _apply(session, events, pairs, now, waiting)
     return [job.id for job, _outcome in pairs]
 
 
 async def complete(
     session: AsyncSession,
-    hub: EventHub,
+    events: EventHub,
     job: Job,
     status: JobStatus,
     now: datetime,
@@ -135,13 +135,13 @@ async def complete(
     """A job (already loaded and locked) finished: record the outcome, or wait for its children."""
     waiting = await repository.with_active_children(session, [job.id]) if status == JobStatus.SUCCEEDED else set()
     outcome = Outcome(job.id, status, result=result, error=error, error_detail=error_detail)
-    await _apply(session, hub, [(job, outcome)], now, waiting)
+    await _apply(session, events, [(job, outcome)], now, waiting)
 
 
 async def _apply(
-    session: AsyncSession, hub: EventHub, pairs: Sequence[tuple[Job, Outcome]], now: datetime, waiting: set[int]
+    session: AsyncSession, events: EventHub, pairs: Sequence[tuple[Job, Outcome]], now: datetime, waiting: set[int]
 ) -> None:
-    events: list[Event] = []
+    announced: list[Event] = []
     parents: set[int] = set()
     awaiting: list[Job] = []
     for job, outcome in pairs:
@@ -160,7 +160,7 @@ async def _apply(
             why = f": {outcome.error}" if outcome.error else ""
             job.message = f"attempt {job.attempts} of {job.max_attempts} failed, retrying{why}"[:1000]
             METRICS.retried[job.type] += 1
-            events.append(job_event("job.progress", job))
+            announced.append(job_event("job.progress", job))
             continue
         if status == "defer":
             # Waiting is not failing: back to the queue until `retry_at`, the attempt not counted, and
@@ -173,7 +173,7 @@ async def _apply(
             job.error = None
             job.error_detail = None
             job.message = (outcome.error or "waiting")[:1000]
-            events.append(job_event("job.progress", job))
+            announced.append(job_event("job.progress", job))
             continue
         if status == "release":
             # Back to the queue without counting the attempt (worker shutdown).
@@ -182,7 +182,7 @@ async def _apply(
             job.lease_expires_at = None
             job.attempts = max(0, job.attempts - 1)
             job.message = "requeued at worker shutdown"
-            events.append(job_event("job.progress", job))
+            announced.append(job_event("job.progress", job))
             continue
         if status == JobStatus.SUCCEEDED and job.id in waiting:
             job.awaiting_children = True
@@ -195,9 +195,9 @@ async def _apply(
             for child in await repository.jobs_by_ids(session, await repository.active_child_ids(session, job.id)):
                 if child.status == JobStatus.QUEUED:
                     mark_finished(child, JobStatus.CANCELLED, now, message="parent cancelled")
-                    events.append(job_event("job.finished", child))
+                    announced.append(job_event("job.finished", child))
         mark_finished(job, status, now)
-        events.append(job_event("job.finished", job))
+        announced.append(job_event("job.finished", job))
         if status == JobStatus.FAILED:
             await raise_event(
                 session,
@@ -207,15 +207,15 @@ async def _apply(
         if job.parent_id is not None:
             parents.add(job.parent_id)
     await session.flush()
-    await hub.emit(session, *events)
+    await events.emit(session, *announced)
     for job in awaiting:
-        await settle_parent(session, hub, job.id, now)
-        await hub.emit(session, job_event("job.progress", job))
+        await settle_parent(session, events, job.id, now)
+        await events.emit(session, job_event("job.progress", job))
     for parent_id in sorted(parents):
-        await settle_parent(session, hub, parent_id, now)
+        await settle_parent(session, events, parent_id, now)
 
 
-async def reclaim_expired(session: AsyncSession, hub: EventHub, now: datetime) -> list[int]:
+async def reclaim_expired(session: AsyncSession, events: EventHub, now: datetime) -> list[int]:
     """Requeue (or fail, when out of attempts) running jobs whose worker stopped renewing its lease."""
     reclaimed: list[int] = []
     for job in await repository.expired(session, now):
@@ -223,7 +223,7 @@ async def reclaim_expired(session: AsyncSession, hub: EventHub, now: datetime) -
         reclaimed.append(job.id)
         if job.attempts >= job.max_attempts:
             job.error = f"worker {job.worker_id} stopped responding (lease expired) on the last attempt"
-            await complete(session, hub, job, JobStatus.FAILED, now)
+            await complete(session, events, job, JobStatus.FAILED, now)
             continue
         log.warning("job %s reclaimed from worker %s after its lease expired", job.id, job.worker_id)
         job.status = JobStatus.QUEUED
@@ -231,13 +231,13 @@ async def reclaim_expired(session: AsyncSession, hub: EventHub, now: datetime) -
         job.lease_expires_at = None
         job.message = "requeued: its worker stopped responding"
         await session.flush()
-        await hub.emit(session, job_event("job.progress", job))
+        await events.emit(session, job_event("job.progress", job))
     return reclaimed
 
 
 async def write_progress(
     session: AsyncSession,
-    hub: EventHub,
+    events: EventHub,
     job_id: int,
     worker_id: str,
     values: dict[str, Any],
@@ -254,7 +254,7 @@ async def write_progress(
     job = (await session.execute(stmt)).scalar_one_or_none()
     if job is None:
         return False
-    await hub.emit(session, job_event("job.progress", job))
+    await events.emit(session, job_event("job.progress", job))
     return True
 
 

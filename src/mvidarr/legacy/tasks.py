@@ -106,18 +106,18 @@ class LegacyThumbnailsParams(BaseModel):
 
 
 async def queue_follow_up(
-    session: AsyncSession, hub: EventHub, report: LegacyReport, *, created_by: int | None
+    session: AsyncSession, events: EventHub, report: LegacyReport, *, created_by: int | None
 ) -> list[int]:
     """After a real import: a scan of each root folder with linked files (they have no probe yet), then
     the thumbnail fetch, which waits for those scans. The caller commits."""
     scans = [
-        (await jobs.enqueue(session, hub, SCAN, {"root_folder_id": root_id}, created_by=created_by))[0].id
+        (await jobs.enqueue(session, events, SCAN, {"root_folder_id": root_id}, created_by=created_by))[0].id
         for root_id in report.root_folders_to_scan
     ]
     queued = list(scans)
     if report.thumbnails_to_fetch:
         params = LegacyThumbnailsParams(source=report.source, after_jobs=scans)
-        job, _created = await jobs.enqueue(session, hub, THUMBNAILS, params, created_by=created_by)
+        job, _created = await jobs.enqueue(session, events, THUMBNAILS, params, created_by=created_by)
         queued.append(job.id)
     return queued
 

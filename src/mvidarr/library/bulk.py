@@ -85,7 +85,7 @@ async def _artist_ids(session: AsyncSession, body: ArtistBulkEdit) -> list[int]:
 
 async def start(
     session: AsyncSession,
-    hub: EventHub,
+    events: EventHub,
     clock: Clock,
     actor: Principal,
     ip: str | None,
@@ -107,7 +107,7 @@ async def start(
         if matched > INLINE_LIMIT:
             by_filter = BulkEditParams(target=target, filter=body.filter, through_id=through, changes=changes)
             job, _created = await jobs.enqueue(
-                session, hub, BULK_EDIT, by_filter, created_by=actor.user_id, clock=clock
+                session, events, BULK_EDIT, by_filter, created_by=actor.user_id, clock=clock
             )
             return BulkEditResult(matched=matched, updated=None, job=jobs.public(job))
         ids = await video_repository.matching_ids(session, flt, through_id=through, limit=INLINE_LIMIT)
@@ -124,7 +124,7 @@ async def start(
         )  # fmt: skip
         return BulkEditResult(matched=len(ids), updated=len(ids), job=None)
     params = BulkEditParams(target=target, ids=ids, changes=changes)
-    job, _created = await jobs.enqueue(session, hub, BULK_EDIT, params, created_by=actor.user_id, clock=clock)
+    job, _created = await jobs.enqueue(session, events, BULK_EDIT, params, created_by=actor.user_id, clock=clock)
     return BulkEditResult(matched=len(ids), updated=None, job=jobs.public(job))
 
 

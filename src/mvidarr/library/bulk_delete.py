@@ -74,7 +74,7 @@ def _file_count(files: dict[str, int]) -> int:
 
 
 async def start(
-    session: AsyncSession, hub: EventHub, clock: Clock, actor: Principal, ip: str | None, body: VideoBulkDelete
+    session: AsyncSession, events: EventHub, clock: Clock, actor: Principal, ip: str | None, body: VideoBulkDelete
 ) -> BulkDeleteResult:
     """Delete the selection now (up to 100 videos) or queue a job for it."""
     trash.check_permanent(actor, body.permanent)
@@ -100,7 +100,7 @@ async def start(
             delete_files=body.delete_files,
             permanent=body.permanent,
         )
-        job, _created = await jobs.enqueue(session, hub, BULK_DELETE, params, created_by=actor.user_id, clock=clock)
+        job, _created = await jobs.enqueue(session, events, BULK_DELETE, params, created_by=actor.user_id, clock=clock)
         return BulkDeleteResult(matched=matched, deleted=None, files=None, job=jobs.public(job))
     files = await _delete_batch(
         session, ids, delete_files=body.delete_files, permanent=body.permanent, user_id=actor.user_id

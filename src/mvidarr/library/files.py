@@ -31,12 +31,14 @@ UNMATCHED_SORTABLE: dict[str, SortColumn] = {
 }
 
 
-async def start_scan(session: AsyncSession, hub: EventHub, clock: Clock, body: ScanRequest, user_id: int | None) -> Job:
+async def start_scan(
+    session: AsyncSession, events: EventHub, clock: Clock, body: ScanRequest, user_id: int | None
+) -> Job:
     if body.root_folder_id is not None and await session.get(RootFolder, body.root_folder_id) is None:
         raise RootFolderNotFound(body.root_folder_id)
     await require_root_folder(session, "scan")
     params = LibraryScanParams(root_folder_id=body.root_folder_id)
-    job, _created = await jobs.enqueue(session, hub, SCAN, params, created_by=user_id, clock=clock)
+    job, _created = await jobs.enqueue(session, events, SCAN, params, created_by=user_id, clock=clock)
     return job
 
 

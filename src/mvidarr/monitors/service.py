@@ -111,10 +111,12 @@ async def list_items(session: AsyncSession, monitor_id: int, params: PageParams)
     return Page[MonitorItemPublic](items=items, total=total, page=params.page, page_size=params.page_size)
 
 
-async def start_check(session: AsyncSession, hub: EventHub, clock: Clock, monitor_id: int, user_id: int | None) -> Job:
+async def start_check(
+    session: AsyncSession, events: EventHub, clock: Clock, monitor_id: int, user_id: int | None
+) -> Job:
     await get_monitor(session, monitor_id)
     job, _created = await jobs.enqueue(
-        session, hub, CHECK, MonitorCheckParams(monitor_id=monitor_id), created_by=user_id, clock=clock
+        session, events, CHECK, MonitorCheckParams(monitor_id=monitor_id), created_by=user_id, clock=clock
     )
     return job
 

@@ -193,13 +193,13 @@ async def refresh_nfo(ctx: JobContext, params: NfoRefreshParams) -> JobResult:
     return {**counts, "since": since.isoformat() if since else None}
 
 
-async def request_nfo_refresh(session: AsyncSession, hub: EventHub, clock: Clock) -> None:
+async def request_nfo_refresh(session: AsyncSession, events: EventHub, clock: Clock) -> None:
     """Ask for NFO files to be rewritten soon (call after a metadata edit, in the edit's transaction)."""
     if not await runtime_settings.get(session, setting_keys.WRITE_NFO):
         return
     await jobs.enqueue(
         session,
-        hub,
+        events,
         NFO_REFRESH,
         NfoRefreshParams(),
         run_after=clock.now() + timedelta(seconds=DEBOUNCE_S),

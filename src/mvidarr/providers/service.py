@@ -10,15 +10,15 @@ from mvidarr.providers.models import ProviderName, ProviderStatus
 from mvidarr.providers.schemas import ProviderTestResult
 
 
-async def statuses(hub: ProviderHub) -> list[ProviderStatus]:
-    return await hub.statuses()
+async def statuses(providers: ProviderHub) -> list[ProviderStatus]:
+    return await providers.statuses()
 
 
-async def test_provider(hub: ProviderHub, name: ProviderName) -> ProviderTestResult:
+async def test_provider(providers: ProviderHub, name: ProviderName) -> ProviderTestResult:
     """One real call with the saved settings; a failure is the answer, not an error."""
     started = time.perf_counter()
     try:
-        detail = await hub.test(name)
+        detail = await providers.test(name)
     except ProviderError as exc:
         return ProviderTestResult(
             name=name,

@@ -124,8 +124,8 @@ def _shape_error(exc: ValidationError) -> str:
 class Upstream:
     """One provider's view of the HTTP core, bound to its settings in force."""
 
-    def __init__(self, hub: ProviderHub, config: ProviderConfig, runtime: ProviderRuntime) -> None:
-        self.hub = hub
+    def __init__(self, providers: ProviderHub, config: ProviderConfig, runtime: ProviderRuntime) -> None:
+        self.providers = providers
         self.config = config
         self.runtime = runtime
         self.name = config.name
@@ -155,7 +155,7 @@ class Upstream:
         use_cache = cache and scale > 0 and kind is not CallKind.TOKEN
         entry = None
         if use_cache:
-            async with self.hub.db.reader() as session:
+            async with self.providers.db.reader() as session:
                 entry = await repository.cached(session, self.name, key)
             if entry is not None and entry.expires_at > utcnow():
                 self.runtime.cache_hits += 1
@@ -202,7 +202,7 @@ class Upstream:
     async def _store(self, key: str, request: str, status: int, data: Any, ttl: timedelta) -> None:
         now = utcnow()
         try:
-            async with self.hub.db.writer() as session:
+            async with self.providers.db.writer() as session:
                 await repository.store(
                     session,
                     provider=self.name,
@@ -231,11 +231,11 @@ class Upstream:
         base_url: str | None = None,
     ) -> Any:
         """One call's parsed JSON; retries what is worth retrying, raises a ProviderError otherwise."""
-        runtime, policy = self.runtime, self.hub.retry
+        runtime, policy = self.runtime, self.providers.retry
         if not runtime.breaker.allow():
             raise self._paused()
         url = path if path.startswith(("http://", "https://")) else f"{base_url or self.config.base_url}{path}"
-        merged_headers = {"User-Agent": self.hub.user_agent(self.config), "Accept": "application/json"}
+        merged_headers = {"User-Agent": self.providers.user_agent(self.config), "Accept": "application/json"}
         merged_headers.update(headers or {})
         last: ProviderError | None = None
         for attempt in range(policy.attempts):
@@ -286,10 +286,10 @@ class Upstream:
 
     async def _take_slot(self) -> None:
         rate = self.config.rate_limit_per_s
-        if self.hub.db.is_sqlite:
+        if self.providers.db.is_sqlite:
             await self.runtime.limiter.acquire(rate)
             return
-        slot = await reserve_shared(self.hub.db, self.name, rate)
+        slot = await reserve_shared(self.providers.db, self.name, rate)
         self.runtime.breaker.adopt(slot.open_until)
         if slot.wait_s > 0:
             await asyncio.sleep(slot.wait_s)
@@ -305,9 +305,9 @@ class Upstream:
     ) -> Any:
         import httpx
 
-        cap = self.hub.retry.max_body_bytes
+        cap = self.providers.retry.max_body_bytes
         try:
-            request = self.hub.http.build_request(
+            request = self.providers.http.build_request(
                 method,
                 url,
                 params={k: v for k, v in (params or {}).items() if v is not None},
@@ -318,7 +318,7 @@ class Upstream:
             if auth is not None:
                 token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode("ascii")
                 request.headers["Authorization"] = f"Basic {token}"
-            response = await self.hub.http.send(request, stream=True)
+            response = await self.providers.http.send(request, stream=True)
             try:
                 declared = response.headers.get("Content-Length")
                 if declared and declared.isdigit() and int(declared) > cap:
@@ -388,14 +388,14 @@ class Upstream:
         else:
             self._note_error(error)
             breaker.failure()
-        if error is None and before == (0, None) and not self.hub.persist_successes(self.name):
+        if error is None and before == (0, None) and not self.providers.persist_successes(self.name):
             return
         # Taken before the write: calls recording meanwhile must not add the same counts again.
         requests, errors = runtime.requests - runtime.saved_requests, runtime.errors - runtime.saved_errors
         runtime.saved_requests += requests
         runtime.saved_errors += errors
         try:
-            async with self.hub.db.writer() as session:
+            async with self.providers.db.writer() as session:
                 await repository.record_outcome(
                     session,
                     self.name,

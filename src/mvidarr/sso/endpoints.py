@@ -14,7 +14,7 @@ from mvidarr.db import SessionDep
 from mvidarr.errors import MvidarrError, error_responses
 from mvidarr.kit.params import MAX_ID
 from mvidarr.kit.urls import safe_next
-from mvidarr.sso import service
+from mvidarr.sso import identities, providers, proxy, service
 from mvidarr.sso.oidc import OidcClient
 from mvidarr.sso.schemas import (
     IdentityLink,
@@ -65,7 +65,7 @@ def _base_url(request: Request) -> str:
     responses=error_responses(),
 )
 async def options(session: SessionDep) -> SignInOptions:
-    return await service.sign_in_options(session)
+    return await providers.sign_in_options(session)
 
 
 @router.get(
@@ -170,7 +170,7 @@ async def logout(
     responses=error_responses(403, 404),
 )
 async def proxy_sign_in(request: Request, response: Response, db: DatabaseDep, guard: GuardDep) -> TokenResult:
-    issued = await service.proxy_sign_in(
+    issued = await proxy.proxy_sign_in(
         db, guard, dict(request.headers), peer=connecting_peer(request.scope), ip=client_ip(request),
         agent=user_agent(request),
     )  # fmt: skip
@@ -188,7 +188,7 @@ async def proxy_sign_in(request: Request, response: Response, db: DatabaseDep, g
     responses=error_responses(401, 403),
 )
 async def list_providers(request: Request, session: SessionDep, admin: Admin) -> list[ProviderPublic]:
-    return await service.list_providers(session, _base_url(request))
+    return await providers.list_providers(session, _base_url(request))
 
 
 @router.post(
@@ -203,7 +203,7 @@ async def list_providers(request: Request, session: SessionDep, admin: Admin) ->
 async def create_provider(
     request: Request, session: SessionDep, guard: GuardDep, admin: Admin, body: ProviderCreate
 ) -> ProviderPublic:
-    return await service.create_provider(
+    return await providers.create_provider(
         session, guard, body, actor=admin, ip=client_ip(request), base_url=_base_url(request)
     )
 
@@ -218,7 +218,7 @@ async def create_provider(
 async def get_provider(
     request: Request, session: SessionDep, admin: Admin, provider_id: ProviderIdPath
 ) -> ProviderPublic:
-    return await service.read_provider(session, provider_id, _base_url(request))
+    return await providers.read_provider(session, provider_id, _base_url(request))
 
 
 @router.patch(
@@ -236,7 +236,7 @@ async def update_provider(
     provider_id: ProviderIdPath,
     body: ProviderUpdate,
 ) -> ProviderPublic:
-    return await service.update_provider(
+    return await providers.update_provider(
         session, _client(request), guard, provider_id, body, actor=admin, ip=client_ip(request),
         base_url=_base_url(request),
     )  # fmt: skip
@@ -251,7 +251,7 @@ async def update_provider(
     responses=error_responses(401, 403, 404, 422),
 )
 async def delete_provider(request: Request, session: SessionDep, admin: Admin, provider_id: ProviderIdPath) -> None:
-    await service.delete_provider(session, _client(request), provider_id, actor=admin, ip=client_ip(request))
+    await providers.delete_provider(session, _client(request), provider_id, actor=admin, ip=client_ip(request))
 
 
 @router.get(
@@ -262,7 +262,7 @@ async def delete_provider(request: Request, session: SessionDep, admin: Admin, p
     responses=error_responses(401, 403, 404, 422),
 )
 async def list_identities(session: SessionDep, admin: Admin, user_id: UserIdPath) -> list[IdentityPublic]:
-    return await service.list_identities(session, user_id)
+    return await identities.list_identities(session, user_id)
 
 
 @router.post(
@@ -276,7 +276,7 @@ async def list_identities(session: SessionDep, admin: Admin, user_id: UserIdPath
 async def link_identity(
     request: Request, session: SessionDep, admin: Admin, user_id: UserIdPath, body: IdentityLink
 ) -> IdentityPublic:
-    return await service.link_identity(session, user_id, body, actor=admin, ip=client_ip(request))
+    return await identities.link_identity(session, user_id, body, actor=admin, ip=client_ip(request))
 
 
 @router.delete(
@@ -290,4 +290,4 @@ async def link_identity(
 async def unlink_identity(
     request: Request, session: SessionDep, admin: Admin, user_id: UserIdPath, identity_id: IdentityIdPath
 ) -> None:
-    await service.unlink_identity(session, user_id, identity_id, actor=admin, ip=client_ip(request))
+    await identities.unlink_identity(session, user_id, identity_id, actor=admin, ip=client_ip(request))

@@ -84,12 +84,12 @@ def without_reasons(result: Readiness) -> Readiness:
     return Readiness(status=result.status, checks=checks)
 
 
-async def _providers(hub: ProviderHub | None) -> list[Check]:
+async def _providers(providers: ProviderHub | None) -> list[Check]:
     """Metadata providers never fail readiness: a provider that is down only degrades enrichment."""
-    if hub is None:
+    if providers is None:
         return []
     try:
-        statuses = await hub.statuses()
+        statuses = await providers.statuses()
     except Exception:  # reported by the database check
         return []
     impaired = [s for s in statuses if s.state in ("down", "degraded")]

@@ -5,6 +5,9 @@ The `trash_entry` row is the journal: it is committed *before* its file moves, a
 `trashed` in the same transaction that deletes the database rows. A row left `moving` (a crash,
 or a transaction that rolled back after the move) is settled by the purge job: the file goes back
 where its media_file row still points, or the entry is completed.
+
+At the ~400-line mark on purpose: trashing, restoring, purging and settling follow one journal protocol
+(`trash_entry` states and the file moves); split, the protocol would be spread over files.
 """
 
 from __future__ import annotations
@@ -279,7 +282,7 @@ def _relative(entry: TrashEntry) -> str:
 
 
 async def restore(
-    session: AsyncSession, hub: EventHub, clock: Clock, entry_id: int, user_id: int | None
+    session: AsyncSession, events: EventHub, clock: Clock, entry_id: int, user_id: int | None
 ) -> RestoreResult:
     """Move the file back to its path (or a free variant if taken; removed folders are created again),
     bring its video back under its old id when the entry kept it, and start a scan of its root folder."""
@@ -296,7 +299,7 @@ async def restore(
     video_id = await snapshots.revive(session, entry, *files.stored_path(landed))
     await session.delete(entry)
     scan, _created = await jobs.enqueue(
-        session, hub, SCAN, LibraryScanParams(root_folder_id=entry.root_folder_id), created_by=user_id, clock=clock
+        session, events, SCAN, LibraryScanParams(root_folder_id=entry.root_folder_id), created_by=user_id, clock=clock
     )
     await session.flush()
     return RestoreResult(

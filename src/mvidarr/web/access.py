@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from fastapi import Depends, Request
 
-from mvidarr.auth import service as auth_service
+from mvidarr.auth import first_admin
 from mvidarr.auth.dependencies import AccessRule, PasswordChangeRequired, optional_identity
 from mvidarr.auth.guard import Principal
 from mvidarr.db import Database
@@ -38,7 +38,7 @@ async def setup_needed(request: Request) -> bool:
         return False
     db: Database = request.app.state.db
     async with db.reader() as session:
-        needed = await auth_service.setup_needed(session)
+        needed = await first_admin.setup_needed(session)
     if not needed:
         request.app.state.web_setup_done = True
     return needed

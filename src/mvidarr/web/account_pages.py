@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from mvidarr.api_keys import service as api_keys_service
-from mvidarr.auth import service as auth_service
+from mvidarr.auth import account as auth_account
 from mvidarr.auth.dependencies import PUBLIC
 from mvidarr.config import Settings
 from mvidarr.db import Database, SessionDep
@@ -17,7 +17,7 @@ from mvidarr.kit.pagination import PageParams
 from mvidarr.kit.params import MAX_ID
 from mvidarr.kit.urls import safe_next
 from mvidarr.models.user import Role
-from mvidarr.sso import service as sso_service
+from mvidarr.sso import providers as sso_providers
 from mvidarr.sso.schemas import SignInOptions
 from mvidarr.themes import service as themes_service
 from mvidarr.themes.endpoints import ThemeIdPath
@@ -36,7 +36,7 @@ IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 async def sso_options(request: Request) -> SignInOptions:
     db: Database = request.app.state.db
     async with db.reader() as session:
-        return await sso_service.sign_in_options(session)
+        return await sso_providers.sign_in_options(session)
 
 
 @router.get("/login")
@@ -79,9 +79,9 @@ async def profile_page(request: Request, session: SessionDep, principal: PageRea
         "profile.html",
         user=user,
         page="profile",
-        me=await auth_service.me(session, principal),
+        me=await auth_account.me(session, principal),
         themes=await themes_service.list_themes(session, principal),
-        sessions=await auth_service.list_sessions(session, principal),
+        sessions=await auth_account.list_sessions(session, principal),
         keys=keys.items,
         roles=[role.value for role in Role if principal.role.at_least(role)],
     )

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mvidarr import __version__
-from mvidarr.auth import service as auth_service
+from mvidarr.auth import account as auth_account
 from mvidarr.auth.guard import Principal
 from mvidarr.errors import Unauthorized
 from mvidarr.kit.pagination import MAX_PAGE_SIZE, PageParams
@@ -92,7 +92,7 @@ class ThemeOption:
 
 async def viewer(session: AsyncSession, principal: Principal) -> Viewer:
     try:
-        preferences = await auth_service.get_preferences(session, principal)
+        preferences = await auth_account.get_preferences(session, principal)
     except Unauthorized:  # a valid token of an account deleted or deactivated since
         raise PageRedirect("/login") from None
     default_theme: str = await settings_service.get(session, setting_keys.DEFAULT_THEME)

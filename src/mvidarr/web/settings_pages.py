@@ -25,7 +25,7 @@ from mvidarr.quality import service as quality_service
 from mvidarr.settings import registry as setting_keys
 from mvidarr.settings import service as settings_service
 from mvidarr.settings.schemas import SettingPublic
-from mvidarr.sso import service as sso_service
+from mvidarr.sso import providers as sso_providers
 from mvidarr.users import service as users_service
 from mvidarr.web import settings_sections
 from mvidarr.web.access import (
@@ -142,7 +142,7 @@ async def settings_page(
     if "_schedules.html" in parts:
         context["schedules"] = await schedules_service.list_schedules(session)
     if parts & {"_users.html", "_sso.html"}:
-        context["sso_providers"] = await sso_service.list_providers(session, str(request.base_url))
+        context["sso_providers"] = await sso_providers.list_providers(session, str(request.base_url))
     if parts & {"_users.html", "_keys.html", "_sso.html"}:
         accounts = await users_service.list_users(session, PageParams(1, 200), q=None, role=None, active=None)
         keys = await api_keys_service.list_keys(
