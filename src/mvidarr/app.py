@@ -90,6 +90,7 @@ from mvidarr.trash.endpoints import router as trash_router
 from mvidarr.users.endpoints import router as users_router
 from mvidarr.videos.endpoints import router as videos_router
 from mvidarr.watch.endpoints import router as watch_router
+from mvidarr.watch.progress import progress_buffer
 from mvidarr.web import views as web_views
 
 API_PREFIX = "/api/v1"
@@ -246,7 +247,12 @@ def _lifespan(settings: Settings, database: Database | None) -> Any:
                 app.state.runner = jobs.runner
                 if owned:
                     _freeze_startup_objects()
-                async with _sampling(app.state.metrics, db, jobs.events):
+                # Closed before the jobs and the database: its last flush writes the buffered positions.
+                async with (
+                    progress_buffer(db, settings.progress_flush_s) as progress,
+                    _sampling(app.state.metrics, db, jobs.events),
+                ):
+                    app.state.progress = progress
                     yield
         finally:
             guard.events = None
