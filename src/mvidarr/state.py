@@ -43,7 +43,8 @@ def _database(connection: HTTPConnection) -> Database:
     return db
 
 
-def _progress(connection: HTTPConnection) -> ProgressBuffer:
+async def _progress(connection: HTTPConnection) -> ProgressBuffer:
+    # async: FastAPI runs a plain `def` dependency on a worker thread, a hop each progress report paid.
     progress: ProgressBuffer = connection.app.state.progress
     return progress
 
