@@ -17,6 +17,7 @@ from mvidarr.app import create_app
 from mvidarr.config import Settings
 from mvidarr.db import Database
 from mvidarr.models import PlayEvent, User, WatchState
+from mvidarr.watch import repository
 from tests.conftest import DatabaseTarget, access_token, http_client
 from tests.factories import make_artist, make_video
 
@@ -159,3 +160,22 @@ async def test_an_older_position_written_late_by_another_process_does_not_undo_a
         await _report(client, play, position_s=200, duration_s=200)  # finished, here, later
         assert await process.state.progress.flush() == 1
     assert await _stored(db, play) == (200.0, True, 0.0, 200.0, True)
+
+
+async def test_a_failed_write_keeps_the_reports_for_the_next(
+    app: Any, client: httpx.AsyncClient, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    play = await _play(client, await _video(client))
+    await _report(client, play, position_s=30)
+
+    async def unavailable(*_args: Any) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(repository, "apply_progress", unavailable)
+    with pytest.raises(OSError, match="disk full"):
+        await app.state.progress.flush()
+    await _report(client, play, position_s=31)  # newer than the failed batch's: it wins
+    monkeypatch.undo()
+    assert app.state.progress.pending == 1
+    assert await app.state.progress.flush() == 1
+    assert (await _stored(db, play))[0] == 31.0
