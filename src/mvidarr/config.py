@@ -113,6 +113,13 @@ class Settings(BaseSettings):
         description="How long an access token's session (user, role, not revoked) is trusted before the "
         "database is asked again; revocations announced over PostgreSQL NOTIFY apply at once.",
     )
+    progress_flush_s: float = Field(
+        default=1.0,
+        ge=0.05,
+        le=60,
+        description="How often a process writes the play positions players reported (a crash loses at most "
+        "this long's positions; finished plays are written at once).",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Origins allowed to call the API from browsers (comma-separated); none."
     )

@@ -1,7 +1,7 @@
 """What the app's lifespan builds, handed to endpoints as typed FastAPI dependencies (decision 0047).
 
 Each process resource lives on `app.state` under one name and is read from there in this module
-only: an endpoint asks for `EventsDep`, `ProvidersDep`, `ClockDep` or `DatabaseDep` (and `SettingsDep`
+only: an endpoint asks for `EventsDep`, `ProvidersDep`, `ClockDep`, `DatabaseDep` or `ProgressDep` (and `SettingsDep`
 from `mvidarr.config`, `SessionDep` from `mvidarr.db`) and never touches `connection.app.state`.
 The dependencies take the connection, so WebSocket routes use them too. Jobs get the same resources
 from their context (`ctx.events`, `ctx.providers`, `ctx.settings`...).
@@ -25,6 +25,7 @@ from mvidarr.errors import ServiceUnavailable
 from mvidarr.events.hub import EventHub
 from mvidarr.jobs.clock import Clock
 from mvidarr.providers.hub import ProviderHub
+from mvidarr.watch.progress import ProgressBuffer
 
 
 def _events(connection: HTTPConnection) -> EventHub:
@@ -40,6 +41,12 @@ def _clock(connection: HTTPConnection) -> Clock:
 def _database(connection: HTTPConnection) -> Database:
     db: Database = connection.app.state.db
     return db
+
+
+async def _progress(connection: HTTPConnection) -> ProgressBuffer:
+    # async: FastAPI runs a plain `def` dependency on a worker thread, a hop each progress report paid.
+    progress: ProgressBuffer = connection.app.state.progress
+    return progress
 
 
 def _providers(connection: HTTPConnection) -> ProviderHub:
@@ -70,6 +77,8 @@ ClockDep = Annotated[Clock, Depends(_clock)]
 DatabaseDep = Annotated[Database, Depends(_database)]
 """The database, for flows that open their own units of work (no transaction held while hashing a
 password, a backup's consistent copy)."""
+ProgressDep = Annotated[ProgressBuffer, Depends(_progress)]
+"""This process's buffer of play positions, written every `progress_flush_s` (mvidarr.watch.progress)."""
 ProvidersDep = Annotated[ProviderHub, Depends(_providers)]
 """The provider hub (MusicBrainz, IMVDb, YouTube...); 503 where providers do not run."""
 DataDirDep = Annotated[Path, Depends(_data_dir)]

@@ -3,8 +3,6 @@ user's own; totals for admins."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 import pytest
 
@@ -104,17 +102,3 @@ async def test_each_user_sees_their_own_and_admins_see_totals(client: httpx.Asyn
 
     assert (await alice.delete(f"/api/v1/favourites/{ids[1]}")).status_code == 204
     assert (await alice.get("/api/v1/favourites")).json()["total"] == 0
-
-
-async def test_a_progress_report_is_two_keyed_updates(client: httpx.AsyncClient, count_statements: Any) -> None:
-    ids = await _videos(client, 1)
-    play = await _play(client, ids[0])
-    count_statements.statements.clear()
-    response = await client.patch(f"/api/v1/history/plays/{play['id']}", json={"position_s": 12.0, "duration_s": 90})
-    assert response.status_code == 204
-    statements = [" ".join(s.split()) for s in count_statements.statements]
-    assert len(statements) == 2, statements
-    assert statements[0].startswith("UPDATE play_event SET")
-    assert "WHERE play_event.id = " in statements[0]
-    assert statements[1].startswith("UPDATE watch_state SET")
-    assert "WHERE watch_state.user_id = " in statements[1]

@@ -10,6 +10,7 @@ from mvidarr.errors import error_responses
 from mvidarr.kit.pagination import Page, PageDep
 from mvidarr.kit.params import MAX_ID
 from mvidarr.kit.schemas import InputSchema
+from mvidarr.state import ProgressDep
 from mvidarr.watch import service
 from mvidarr.watch.schemas import (
     ContinueEntry,
@@ -40,8 +41,8 @@ class WatchedChange(InputSchema):
     "where they left it last time (`resume_from_s`). Report progress on the play it returns.",
     responses=error_responses(401, 403, 422),
 )
-async def start_play(session: SessionDep, member: Member, body: PlayStart) -> PlayPublic:
-    return await service.start(session, member, body.video_id)
+async def start_play(session: SessionDep, progress: ProgressDep, member: Member, body: PlayStart) -> PlayPublic:
+    return await service.start(session, progress, member, body.video_id)
 
 
 @router.patch(
@@ -50,11 +51,13 @@ async def start_play(session: SessionDep, member: Member, body: PlayStart) -> Pl
     response_model=None,
     summary="Report a play's progress",
     description="Where the play is now (players send it every few seconds, on pause and on leaving) and "
-    "whether it finished; this is the resume position. A position within the last 5 % counts as finished.",
+    "whether it finished; this is the resume position. A position within the last 5 % counts as finished. "
+    "Positions are written to the database within `MVIDARR_PROGRESS_FLUSH_S` (the caller's own reads see "
+    "them at once); a finished play is written before the answer.",
     responses=error_responses(401, 403, 404, 422),
 )
-async def report_progress(session: SessionDep, member: Member, play_id: PlayIdPath, body: PlayProgress) -> None:
-    await service.progress(session, member, play_id, body)
+async def report_progress(progress: ProgressDep, member: Member, play_id: PlayIdPath, body: PlayProgress) -> None:
+    await service.report_progress(progress, member, play_id, body)
 
 
 @router.get(
@@ -64,8 +67,8 @@ async def report_progress(session: SessionDep, member: Member, play_id: PlayIdPa
     description="The caller's plays, newest first.",
     responses=error_responses(401, 403, 422),
 )
-async def list_history(session: SessionDep, member: Member, page: PageDep) -> Page[HistoryEntry]:
-    return await service.history(session, member, page)
+async def list_history(session: SessionDep, progress: ProgressDep, member: Member, page: PageDep) -> Page[HistoryEntry]:
+    return await service.history(session, progress, member, page)
 
 
 @router.get(
@@ -77,10 +80,11 @@ async def list_history(session: SessionDep, member: Member, page: PageDep) -> Pa
 )
 async def continue_watching(
     session: SessionDep,
+    progress: ProgressDep,
     member: Member,
     limit: Annotated[int, Query(ge=1, le=100, description="At most this many.")] = 12,
 ) -> list[ContinueEntry]:
-    return await service.continue_watching(session, member, limit)
+    return await service.continue_watching(session, progress, member, limit)
 
 
 @router.get(
@@ -102,8 +106,10 @@ async def history_totals(session: SessionDep) -> HistoryTotals:
     description="The caller's resume position, watched flag, play count, last played and favourite.",
     responses=error_responses(401, 403, 404, 422),
 )
-async def get_watch_state(session: SessionDep, member: Member, video_id: VideoIdPath) -> WatchStatePublic:
-    return await service.watch_state(session, member, video_id)
+async def get_watch_state(
+    session: SessionDep, progress: ProgressDep, member: Member, video_id: VideoIdPath
+) -> WatchStatePublic:
+    return await service.watch_state(session, progress, member, video_id)
 
 
 @router.put(
@@ -114,9 +120,9 @@ async def get_watch_state(session: SessionDep, member: Member, video_id: VideoId
     responses=error_responses(401, 403, 404, 422),
 )
 async def set_watched(
-    session: SessionDep, member: Member, video_id: VideoIdPath, body: WatchedChange
+    session: SessionDep, progress: ProgressDep, member: Member, video_id: VideoIdPath, body: WatchedChange
 ) -> WatchStatePublic:
-    return await service.set_watched(session, member, video_id, body.watched)
+    return await service.set_watched(session, progress, member, video_id, body.watched)
 
 
 @router.get(
@@ -137,8 +143,10 @@ async def list_favourites(session: SessionDep, member: Member, page: PageDep) ->
     description="Marks the video a favourite of the caller's (again is harmless).",
     responses=error_responses(401, 403, 404, 422),
 )
-async def add_favourite(session: SessionDep, member: Member, video_id: VideoIdPath) -> WatchStatePublic:
-    return await service.set_favourite(session, member, video_id, True)
+async def add_favourite(
+    session: SessionDep, progress: ProgressDep, member: Member, video_id: VideoIdPath
+) -> WatchStatePublic:
+    return await service.set_favourite(session, progress, member, video_id, True)
 
 
 @router.delete(
@@ -149,5 +157,5 @@ async def add_favourite(session: SessionDep, member: Member, video_id: VideoIdPa
     description="The video is no longer a favourite of the caller's.",
     responses=error_responses(401, 403, 404, 422),
 )
-async def remove_favourite(session: SessionDep, member: Member, video_id: VideoIdPath) -> None:
-    await service.set_favourite(session, member, video_id, False)
+async def remove_favourite(session: SessionDep, progress: ProgressDep, member: Member, video_id: VideoIdPath) -> None:
+    await service.set_favourite(session, progress, member, video_id, False)

@@ -1,14 +1,17 @@
-"""Watch history queries. A progress report is two single-row UPDATEs by key, nothing more."""
+"""Watch history queries. Buffered progress reports are written as two batched UPDATEs by key."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Row, case, distinct, func, select, update
+from sqlalchemy import Float, Integer, Row, Table, bindparam, case, distinct, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mvidarr.db import UTCDateTime
 from mvidarr.kit.queries import AnySelect
 from mvidarr.models import PlayEvent, Video, WatchState
 from mvidarr.playlists.repository import VIDEO_COLUMNS, with_video
@@ -73,6 +76,63 @@ async def report_progress(
         update(WatchState).where(WatchState.user_id == user_id, WatchState.video_id == video_id).values(**values)
     )
     return int(video_id)
+
+
+@dataclass(frozen=True, slots=True)
+class PositionReport:
+    """The latest unwritten position of one play (see mvidarr.watch.progress)."""
+
+    play_id: int
+    user_id: int
+    video_id: int
+    position_s: float
+    duration_s: float | None
+    at: datetime
+
+
+async def play_video(session: AsyncSession, play_id: int, user_id: int) -> int | None:
+    """The video of the user's play; None when the play is not theirs."""
+    stmt = select(PlayEvent.video_id).where(PlayEvent.id == play_id, PlayEvent.user_id == user_id)
+    video_id = await session.scalar(stmt)
+    return None if video_id is None else int(video_id)
+
+
+async def apply_progress(session: AsyncSession, reports: Sequence[PositionReport]) -> None:
+    """Write buffered positions: each play's row, then its user's state of the video, in two
+    executemany UPDATEs. A report older than what the play's row already holds (a newer report or
+    a finish written by another process meanwhile) changes neither."""
+    if not reports:
+        return
+    # Core statements: a list of parameters runs them as one executemany (an ORM UPDATE would not).
+    plays, states = cast(Table, PlayEvent.__table__), cast(Table, WatchState.__table__)
+    play_id, user_id = bindparam("b_play", type_=Integer()), bindparam("b_user", type_=Integer())
+    at, position = bindparam("b_at", type_=UTCDateTime()), bindparam("b_position", type_=Float())
+    to_play = (
+        update(plays)
+        .where(plays.c.id == play_id, plays.c.user_id == user_id, plays.c.updated_at <= at)
+        .values(position_s=position, updated_at=at)
+    )
+    # Applied only where the play's row now says `at`: its own report won.
+    to_state = (
+        update(states)
+        .where(
+            states.c.user_id == user_id,
+            states.c.video_id == bindparam("b_video", type_=Integer()),
+            exists().where(plays.c.id == play_id, plays.c.updated_at == at),
+        )
+        .values(
+            position_s=position,
+            duration_s=func.coalesce(bindparam("b_duration", type_=Float()), states.c.duration_s),
+            last_played_at=case((states.c.last_played_at > at, states.c.last_played_at), else_=at),
+        )
+    )
+    rows = [
+        {"b_play": r.play_id, "b_user": r.user_id, "b_video": r.video_id, "b_at": r.at, "b_position": r.position_s,
+         "b_duration": r.duration_s}
+        for r in reports
+    ]  # fmt: skip
+    await session.execute(to_play, [{k: row[k] for k in ("b_play", "b_user", "b_at", "b_position")} for row in rows])
+    await session.execute(to_state, rows)
 
 
 async def state(session: AsyncSession, user_id: int, video_id: int) -> WatchState | None:

@@ -11,6 +11,7 @@ from mvidarr.errors import REFERENCE, InvalidInput, NotFound, VideoNotFound
 from mvidarr.kit.pagination import Page, PageParams
 from mvidarr.playlists.repository import video_of
 from mvidarr.watch import repository
+from mvidarr.watch.progress import ProgressBuffer
 from mvidarr.watch.schemas import (
     ContinueEntry,
     FavouriteEntry,
@@ -39,7 +40,8 @@ async def _video(session: AsyncSession, video_id: int, *, in_body: bool = False)
         raise VideoNotFound(video_id)
 
 
-async def start(session: AsyncSession, viewer: Principal, video_id: int) -> PlayPublic:
+async def start(session: AsyncSession, progress: ProgressBuffer, viewer: Principal, video_id: int) -> PlayPublic:
+    await progress.settle(viewer.user_id)  # the resume position may be buffered
     await _video(session, video_id, in_body=True)
     resume = await repository.resume_position(session, viewer.user_id, video_id)
     event = await repository.start_play(session, viewer.user_id, video_id, utcnow())
@@ -49,20 +51,28 @@ async def start(session: AsyncSession, viewer: Principal, video_id: int) -> Play
     )  # fmt: skip
 
 
-async def progress(session: AsyncSession, viewer: Principal, play_id: int, body: PlayProgress) -> None:
+async def report_progress(progress: ProgressBuffer, viewer: Principal, play_id: int, body: PlayProgress) -> None:
+    """Buffered (written within `progress_flush_s`); a finished play is written at once."""
     completed = body.completed or (
         body.duration_s is not None and body.duration_s > 0 and body.position_s >= body.duration_s * FINISHED_FRACTION
     )
-    video_id = await repository.report_progress(
-        session, viewer.user_id, play_id, position_s=body.position_s, duration_s=body.duration_s,
-        completed=completed, now=utcnow(),
+    found = await progress.report(
+        viewer.user_id, play_id, position_s=body.position_s, duration_s=body.duration_s, completed=completed,
+        now=utcnow(),
     )  # fmt: skip
-    if video_id is None:
+    if not found:
         raise PlayNotFound(play_id)
 
 
-async def watch_state(session: AsyncSession, viewer: Principal, video_id: int) -> WatchStatePublic:
+async def watch_state(
+    session: AsyncSession, progress: ProgressBuffer, viewer: Principal, video_id: int
+) -> WatchStatePublic:
+    await progress.settle(viewer.user_id)
     await _video(session, video_id)
+    return await _state(session, viewer, video_id)
+
+
+async def _state(session: AsyncSession, viewer: Principal, video_id: int) -> WatchStatePublic:
     found = await repository.state(session, viewer.user_id, video_id)
     if found is None:
         return WatchStatePublic(
@@ -72,21 +82,30 @@ async def watch_state(session: AsyncSession, viewer: Principal, video_id: int) -
     return WatchStatePublic.model_validate(found)
 
 
-async def set_watched(session: AsyncSession, viewer: Principal, video_id: int, watched: bool) -> WatchStatePublic:
+async def set_watched(
+    session: AsyncSession, progress: ProgressBuffer, viewer: Principal, video_id: int, watched: bool
+) -> WatchStatePublic:
+    await progress.settle(viewer.user_id)  # a buffered position must not land after this
     await _video(session, video_id)
     await repository.upsert_state(session, viewer.user_id, video_id, watched=watched, position_s=0.0)
-    return await watch_state(session, viewer, video_id)
+    return await _state(session, viewer, video_id)
 
 
-async def set_favourite(session: AsyncSession, viewer: Principal, video_id: int, favourite: bool) -> WatchStatePublic:
+async def set_favourite(
+    session: AsyncSession, progress: ProgressBuffer, viewer: Principal, video_id: int, favourite: bool
+) -> WatchStatePublic:
+    await progress.settle(viewer.user_id)
     await _video(session, video_id)
     await repository.upsert_state(
         session, viewer.user_id, video_id, favourite=favourite, favourited_at=utcnow() if favourite else None
     )
-    return await watch_state(session, viewer, video_id)
+    return await _state(session, viewer, video_id)
 
 
-async def history(session: AsyncSession, viewer: Principal, page: PageParams) -> Page[HistoryEntry]:
+async def history(
+    session: AsyncSession, progress: ProgressBuffer, viewer: Principal, page: PageParams
+) -> Page[HistoryEntry]:
+    await progress.settle(viewer.user_id)
     rows, total = await repository.history_page(session, viewer.user_id, offset=page.offset, limit=page.page_size)
     items = [
         HistoryEntry(id=r.play_id, video=video_of(r), started_at=r.started_at, updated_at=r.updated_at,
@@ -96,7 +115,10 @@ async def history(session: AsyncSession, viewer: Principal, page: PageParams) ->
     return Page(items=items, total=total, page=page.page, page_size=page.page_size)
 
 
-async def continue_watching(session: AsyncSession, viewer: Principal, limit: int) -> list[ContinueEntry]:
+async def continue_watching(
+    session: AsyncSession, progress: ProgressBuffer, viewer: Principal, limit: int
+) -> list[ContinueEntry]:
+    await progress.settle(viewer.user_id)
     rows = await repository.continue_watching(session, viewer.user_id, min_position_s=CONTINUE_MIN_S, limit=limit)
     return [
         ContinueEntry(video=video_of(r), position_s=r.resume_s, duration_s=r.seen_duration_s,

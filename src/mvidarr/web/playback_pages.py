@@ -16,6 +16,7 @@ from mvidarr.kit.pagination import PageParams
 from mvidarr.kit.params import MAX_ID
 from mvidarr.models import Role, VideoKind, VideoStatus
 from mvidarr.playlists import service as playlists_service
+from mvidarr.state import ProgressDep
 from mvidarr.videos.endpoints import QUALITY_LABELS
 from mvidarr.watch import service as watch_service
 from mvidarr.web.access import PageReader
@@ -102,12 +103,12 @@ async def mvtv_page(request: Request, session: SessionDep, principal: PageReader
 
 
 @router.get("/history")
-async def history_page(request: Request, session: SessionDep, principal: PageReader) -> Response:
+async def history_page(request: Request, session: SessionDep, progress: ProgressDep, principal: PageReader) -> Response:
     user = await viewer(session, principal)
     query = Query(request)
     page = query.page(user.page_sizes.get("history"))
     keeps_history = principal.at_least(Role.USER)  # readonly accounts record no plays
-    history = await watch_service.history(session, principal, page) if keeps_history else None
+    history = await watch_service.history(session, progress, principal, page) if keeps_history else None
     return render(
         request,
         "history.html",
@@ -116,7 +117,9 @@ async def history_page(request: Request, session: SessionDep, principal: PageRea
         keeps_history=keeps_history,
         history=history.items if history else [],
         pager=Pager(page.page, page.page_size, history.total if history else 0),
-        resume=await watch_service.continue_watching(session, principal, CONTINUE_SHOWN) if keeps_history else [],
+        resume=await watch_service.continue_watching(session, progress, principal, CONTINUE_SHOWN)
+        if keeps_history
+        else [],
         favourites=(await watch_service.favourites(session, principal, PageParams(1, FAVOURITES_SHOWN))).items
         if keeps_history
         else [],
