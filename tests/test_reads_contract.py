@@ -24,6 +24,7 @@ from sqlalchemy.sql import ClauseElement
 from mvidarr.artists import repository as artists
 from mvidarr.db import Database
 from mvidarr.kit.pagination import sort_clauses
+from mvidarr.metrics import repository as metrics
 from mvidarr.models import Artist, Video
 from mvidarr.reads import _Compiled
 from mvidarr.videos import repository as videos
@@ -60,6 +61,7 @@ CASES: dict[str, Callable[[], tuple[ClauseElement, Mapping[str, Any]]]] = {
         "artist",
     ),
     "artist page": lambda: _artist_page(artists.ArtistFilter(q=["röyksopp"], monitored=True, genre="Electronic")),
+    "metrics figures": lambda: (metrics.FIGURES, {"now": datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)}),
     "an IN list beside a timestamp": lambda: (
         select(Video.id).where(
             Video.status.in_(bindparam("status", expanding=True)),
