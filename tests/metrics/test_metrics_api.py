@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from starlette.routing import Match
 
 from mvidarr.db import Database, utcnow
 from mvidarr.models import Download, Job, Role, WorkerProcess
@@ -254,3 +255,10 @@ async def test_one_statement_reads_the_database_figures(
     assert len(on_jobs) == 1, on_jobs
     for table in ("download", "provider_state", "worker_process"):
         assert f"FROM {table}" in on_jobs[0], f"the same statement reads {table}"
+
+
+async def test_the_scrape_route_is_matched_first(app: Any) -> None:
+    """At the top level and before the ~230 API routes, so a scrape does not try each of them first."""
+    first = app.router.routes[0]
+    assert first.path == "/metrics"
+    assert first.matches({"type": "http", "path": "/metrics", "method": "GET"})[0] == Match.FULL
