@@ -262,3 +262,11 @@ async def test_the_scrape_route_is_matched_first(app: Any) -> None:
     first = app.router.routes[0]
     assert first.path == "/metrics"
     assert first.matches({"type": "http", "path": "/metrics", "method": "GET"})[0] == Match.FULL
+
+
+async def test_a_scrape_without_the_database_figures_still_answers(client: httpx.AsyncClient, app: Any) -> None:
+    await app.state.db.reads.close()  # the read path refuses statements from now on
+    found = await scrape(client)
+    assert value(found, "mvidarr_database_up") == 0
+    assert value(found, "mvidarr_process_resident_memory_bytes") > 0
+    assert not any(name.startswith(("mvidarr_jobs", "mvidarr_provider_")) for name, _labels in found)

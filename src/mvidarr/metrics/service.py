@@ -209,22 +209,28 @@ async def scrape(
 ) -> bytes:
     """One scrape's text: this process's (or all API processes') figures, then the database's."""
     process.sample(process_sample(db, hub))
+
+    async def breakers_and_own_text() -> tuple[list[ProviderStatus] | None, bytes]:
+        statuses = await providers.statuses() if providers is not None else None
+        return statuses, process.render()
+
     database = Exposition()
     try:
         if providers is not None:
-            await providers.save_counts()
-            # The breakers (a session) and the rest (one statement on the read path) side by side.
-            statuses, found = await asyncio.gather(providers.statuses(), repository.figures(db.reads, now))
+            await providers.save_counts()  # before the statement reads the counters
+        # The statement runs on its connection's thread while this one reads the breakers (a
+        # session) and writes the process's own text.
+        found, (statuses, own) = await asyncio.gather(repository.figures(db.reads, now), breakers_and_own_text())
+        if statuses is not None:
             _write_providers(database, statuses)
-        else:
-            found = await repository.figures(db.reads, now)
         _write_database(database, found, now)
         up = 1
     except Exception:  # the scrape still answers: with the process figures and database_up 0
         log.warning("metrics: could not read the database figures", exc_info=True)
         database = Exposition()
+        own = process.render()
         up = 0
     out = Exposition()
     out.header(UP)
     out.sample(UP, (), up)
-    return process.render() + out.text() + database.text()
+    return own + out.text() + database.text()
