@@ -25,6 +25,7 @@ from mvidarr.artists import repository as artists
 from mvidarr.db import Database
 from mvidarr.kit.keyset import Keyset
 from mvidarr.kit.pagination import PageParams, sort_clauses, sort_fields
+from mvidarr.metrics import repository as metrics
 from mvidarr.models import Artist, Video
 from mvidarr.reads import _Compiled
 from mvidarr.videos import repository as videos
@@ -82,6 +83,7 @@ CASES: dict[str, Callable[[], tuple[ClauseElement, Mapping[str, Any]]]] = {
         keyset=Keyset(("wanted", date(2001, 2, 3), None), 9, "postgresql"),
     ),
     "artist page": lambda: _artist_page(artists.ArtistFilter(q=["röyksopp"], monitored=True, genre="Electronic")),
+    "metrics figures": lambda: (metrics.FIGURES, {"now": datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)}),
     "an IN list beside a timestamp": lambda: (
         select(Video.id).where(
             Video.status.in_(bindparam("status", expanding=True)),

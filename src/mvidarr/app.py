@@ -325,10 +325,12 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.auth = Guard.create(settings, settings.resolve_secret_key())
     app.state.oidc = OidcClient()
     install_error_handlers(app, access_check=check_access)
+    # /metrics first, at the top level: a scrape is matched by its regex at once, not after every
+    # API route was tried (~0.4 ms of its CPU, issue 24); its path overlaps none of theirs.
+    app.router.routes.extend(metrics_router.routes)
     for router in API_ROUTERS:
         _add_api_routes(app, router)
     app.include_router(docs_router)
-    app.include_router(metrics_router)
     web_views.install(app)
     app.add_middleware(
         BodyLimitMiddleware,

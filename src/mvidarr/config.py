@@ -253,7 +253,7 @@ class Settings(BaseSettings):
         return key
 
 
-def app_settings(connection: HTTPConnection) -> Settings:
+async def app_settings(connection: HTTPConnection) -> Settings:
     """The process settings the app was built with (for HTTP and WebSocket routes)."""
     settings: Settings = connection.app.state.settings
     return settings

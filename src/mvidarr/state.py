@@ -28,45 +28,44 @@ from mvidarr.providers.hub import ProviderHub
 from mvidarr.watch.progress import ProgressBuffer
 
 
-def _events(connection: HTTPConnection) -> EventHub:
+async def _events(connection: HTTPConnection) -> EventHub:
     events: EventHub = connection.app.state.events
     return events
 
 
-def _clock(connection: HTTPConnection) -> Clock:
+async def _clock(connection: HTTPConnection) -> Clock:
     clock: Clock = connection.app.state.clock
     return clock
 
 
-def _database(connection: HTTPConnection) -> Database:
+async def _database(connection: HTTPConnection) -> Database:
     db: Database = connection.app.state.db
     return db
 
 
 async def _progress(connection: HTTPConnection) -> ProgressBuffer:
-    # async: FastAPI runs a plain `def` dependency on a worker thread, a hop each progress report paid.
     progress: ProgressBuffer = connection.app.state.progress
     return progress
 
 
-def _providers(connection: HTTPConnection) -> ProviderHub:
+async def _providers(connection: HTTPConnection) -> ProviderHub:
     providers: ProviderHub | None = getattr(connection.app.state, "providers", None)
     if providers is None:
         raise ServiceUnavailable("providers are not running in this process")
     return providers
 
 
-def _providers_if_running(connection: HTTPConnection) -> ProviderHub | None:
+async def _providers_if_running(connection: HTTPConnection) -> ProviderHub | None:
     providers: ProviderHub | None = getattr(connection.app.state, "providers", None)
     return providers
 
 
-def _events_if_running(connection: HTTPConnection) -> EventHub | None:
+async def _events_if_running(connection: HTTPConnection) -> EventHub | None:
     events: EventHub | None = getattr(connection.app.state, "events", None)
     return events
 
 
-def _data_dir(settings: SettingsDep) -> Path:
+async def _data_dir(settings: SettingsDep) -> Path:
     return settings.data_dir
 
 

@@ -8,12 +8,13 @@ from typing import Any
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from starlette.routing import Match
 
 from mvidarr.db import Database, utcnow
-from mvidarr.models import Download, Job, Role
+from mvidarr.models import Download, Job, Role, WorkerProcess
 from mvidarr.models.job import JobStatus
 from mvidarr.providers import repository as provider_repository
-from tests.conftest import ClientAs, http_client
+from tests.conftest import ClientAs, StatementCounter, http_client
 from tests.factories import make_artist, make_video
 
 pytestmark = pytest.mark.anyio
@@ -185,3 +186,87 @@ async def test_only_admins_and_allowed_networks(
     assert (await anon_client.get("/metrics")).status_code == 401
     async with http_client(app) as other:
         assert (await other.get("/metrics")).status_code == 401
+
+
+async def test_duration_buckets_hold_their_upper_bound(client: httpx.AsyncClient, app: Any) -> None:
+    """A run of exactly a bucket's bound counts in that bucket (`le`), and one past the last bound only in +Inf."""
+    now = utcnow()
+    async with app.state.db.writer() as session:
+        session.add_all(
+            Job(
+                type="media.probe",
+                status=JobStatus.SUCCEEDED,
+                run_after=now,
+                started_at=now,
+                finished_at=now,
+                run_s=seconds,
+                created_at=now,
+            )
+            for seconds in (0.0, 0.05, 0.0500001, 3600.0, 5000.0)
+        )
+        await session.commit()
+    found = await scrape(client)
+    probe = {"type": "media.probe", "status": "succeeded"}
+    expected = {"0.01": 1, "0.05": 2, "0.1": 3, "900.0": 3, "3600.0": 4, "+Inf": 5}
+    for le, count in expected.items():
+        assert value(found, "mvidarr_job_duration_seconds_bucket", **probe, le=le) == count, le
+    assert value(found, "mvidarr_job_duration_seconds_count", **probe) == 5
+    assert value(found, "mvidarr_job_duration_seconds_sum", **probe) == pytest.approx(8600.1000001)
+    assert value(found, "mvidarr_jobs", type="media.probe", status="succeeded") == 5
+
+
+async def test_live_workers_only_with_their_host_as_sent(client: httpx.AsyncClient, app: Any) -> None:
+    now = utcnow()
+    figures = {"pid": 1, "slots": 4, "running_jobs": 2, "resident_bytes": 50_000_000, "virtual_bytes": 10**9}
+    async with app.state.db.writer() as session:
+        session.add_all(
+            [
+                WorkerProcess(
+                    worker_id="nas:7:live", host='nas "attic" \\ 2', cpu_seconds=12.5, report_every_s=10.0,
+                    started_at=now - timedelta(hours=1), reported_at=now - timedelta(seconds=5), **figures,
+                ),
+                WorkerProcess(
+                    worker_id="nas:8:gone", host="nas", cpu_seconds=1.0, report_every_s=10.0,
+                    started_at=now - timedelta(hours=2), reported_at=now - timedelta(seconds=31), **figures,
+                ),
+            ]
+        )  # fmt: skip
+        await session.commit()
+    found = await scrape(client)
+    live = {"worker": "nas:7:live", "host": 'nas "attic" \\ 2'}
+    assert value(found, "mvidarr_worker_job_slots", **live) == 4
+    assert value(found, "mvidarr_worker_running_jobs", **live) == 2
+    assert value(found, "mvidarr_worker_cpu_seconds", **live) == 12.5
+    assert value(found, "mvidarr_worker_resident_memory_bytes", **live) == 50_000_000
+    assert value(found, "mvidarr_worker_last_report_time_seconds", **live) == pytest.approx(
+        (now - timedelta(seconds=5)).timestamp(), abs=0.001
+    )
+    workers = {dict(labels)["worker"] for name, labels in found if name == "mvidarr_worker_job_slots"}
+    assert workers == {"nas:7:live"}, "a worker three reports late is not shown"
+
+
+async def test_one_statement_reads_the_database_figures(
+    client: httpx.AsyncClient, app: Any, count_statements: StatementCounter
+) -> None:
+    await _add_jobs(app.state.db)
+    count_statements.statements.clear()
+    await scrape(client)
+    on_jobs = [sql for sql in count_statements.statements if "FROM job" in sql]
+    assert len(on_jobs) == 1, on_jobs
+    for table in ("download", "provider_state", "worker_process"):
+        assert f"FROM {table}" in on_jobs[0], f"the same statement reads {table}"
+
+
+async def test_the_scrape_route_is_matched_first(app: Any) -> None:
+    """At the top level and before the ~230 API routes, so a scrape does not try each of them first."""
+    first = app.router.routes[0]
+    assert first.path == "/metrics"
+    assert first.matches({"type": "http", "path": "/metrics", "method": "GET"})[0] == Match.FULL
+
+
+async def test_a_scrape_without_the_database_figures_still_answers(client: httpx.AsyncClient, app: Any) -> None:
+    await app.state.db.reads.close()  # the read path refuses statements from now on
+    found = await scrape(client)
+    assert value(found, "mvidarr_database_up") == 0
+    assert value(found, "mvidarr_process_resident_memory_bytes") > 0
+    assert not any(name.startswith(("mvidarr_jobs", "mvidarr_provider_")) for name, _labels in found)

@@ -68,7 +68,12 @@ async def forget(db: Database, worker_id: str) -> None:
 async def live(session: AsyncSession, now: datetime) -> list[WorkerProcess]:
     """The workers that reported within three of their report intervals."""
     rows = (await session.scalars(select(WorkerProcess).order_by(WorkerProcess.worker_id))).all()
-    return [row for row in rows if row.reported_at >= now - timedelta(seconds=row.report_every_s * STALE_AFTER_REPORTS)]
+    return [row for row in rows if is_live(row.reported_at, row.report_every_s, now)]
+
+
+def is_live(reported_at: datetime, report_every_s: float, now: datetime) -> bool:
+    """Whether a worker that last reported at `reported_at` still counts: fewer than three missed reports."""
+    return reported_at >= now - timedelta(seconds=report_every_s * STALE_AFTER_REPORTS)
 
 
 @contextlib.asynccontextmanager

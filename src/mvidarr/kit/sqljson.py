@@ -40,6 +40,13 @@ class JsonObject(_JsonFunction):
     name = "json_object"
 
 
+class JsonArray(_JsonFunction):
+    inherit_cache = True
+    """`[value, ...]` from value expressions."""
+
+    name = "json_array"
+
+
 class JsonArrayAgg(_JsonFunction):
     inherit_cache = True
     """Aggregate: `JsonArrayAgg(value, position)`, the group's values as a JSON array (`[]` for none).
@@ -210,6 +217,11 @@ def _sqlite_object(element: JsonObject, compiler: SQLCompiler, **kw: Any) -> str
     return f"json_object({compiler.process(element.clauses, **kw)})"
 
 
+@compiles(JsonArray, "sqlite")
+def _sqlite_array(element: JsonArray, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_array({compiler.process(element.clauses, **kw)})"
+
+
 @compiles(JsonArrayAgg, "sqlite")
 def _sqlite_array_agg(element: JsonArrayAgg, compiler: SQLCompiler, **kw: Any) -> str:
     value = next(iter(element.clauses))
@@ -279,6 +291,11 @@ def _pg_object(element: JsonObject, compiler: SQLCompiler, **kw: Any) -> str:
     args = [compiler.process(clause, **kw) for clause in element.clauses]
     keyed = [f"{a}::text" if i % 2 == 0 else a for i, a in enumerate(args)]
     return f"json_build_object({', '.join(keyed)})"
+
+
+@compiles(JsonArray, "postgresql")
+def _pg_array(element: JsonArray, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_build_array({compiler.process(element.clauses, **kw)})"
 
 
 @compiles(JsonArrayAgg, "postgresql")

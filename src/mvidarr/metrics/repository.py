@@ -1,17 +1,27 @@
 """The figures every process shares, read from the database at scrape time: jobs, the queue,
-job durations, downloads and provider counters."""
+job durations, downloads, provider counters and the job workers' reports.
+
+All of them leave the database as one JSON document built by one read-only statement on the read
+path (`mvidarr.reads`, decision 0024): one trip to the database instead of six statements through
+sessions, and no ORM rows to build (decision 0060).
+"""
 
 from __future__ import annotations
 
 import itertools
+import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import case, func, literal_column, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, Select, bindparam, case, func, literal_column, select
+from sqlalchemy.sql.selectable import ScalarSelect
 
-from mvidarr.models import Download, Job, ProviderState
+from mvidarr.jobs import workers
+from mvidarr.kit.sqljson import JsonArray, JsonArrayAgg, JsonEmbed, JsonFloat, JsonTimestamp, obj
+from mvidarr.models import Download, Job, ProviderState, WorkerProcess
 from mvidarr.models.job import JobStatus
+from mvidarr.reads import Reads
 
 # Upper bounds of the job duration buckets, in seconds (a no-op job to a long scan).
 JOB_BUCKETS = (0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0)
@@ -51,97 +61,191 @@ class ProviderCounts:
     errors: int
 
 
-async def jobs_by_type_status(session: AsyncSession) -> list[tuple[str, str, int]]:
-    rows = await session.execute(select(Job.type, Job.status, func.count()).group_by(Job.type, Job.status))
-    return [(str(t), str(s), int(n)) for t, s, n in rows]
+@dataclass(frozen=True, slots=True)
+class WorkerRow:
+    """A live `mvidarr worker`'s last report (decision 0057)."""
+
+    worker_id: str
+    host: str
+    resident_bytes: int
+    virtual_bytes: int
+    cpu_seconds: float
+    slots: int
+    running_jobs: int
+    started_at: datetime
+    reported_at: datetime
 
 
-async def queue(session: AsyncSession, now: datetime) -> list[QueueRow]:
-    ready = Job.run_after <= now
-    rows = await session.execute(
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """One scrape's figures from the database."""
+
+    jobs: list[tuple[str, str, int]]
+    """(type, status, jobs)"""
+    queue: list[QueueRow]
+    durations: list[DurationRow]
+    downloads: list[DownloadRow]
+    providers: list[ProviderCounts]
+    workers: list[WorkerRow]
+
+
+def _jobs() -> ScalarSelect[Any]:
+    """Jobs by type and status, each group with its finished jobs' count, summed run time and count
+    per duration bucket.
+
+    The groups come from one pass over the (type, status, run_s) index. Each bucket is then counted
+    by its own range search in that index (`lo < run_s <= hi` within the group), so every finished
+    job is visited once more by a plain comparison: a CASE over the twelve bounds per job, grouped
+    by its result, cost twice as much on SQLite (and needed a temporary tree for the grouping)."""
+    groups = (
         select(
-            Job.type,
-            func.sum(case((ready, 1), else_=0)),
-            func.count(),
-            func.min(case((ready, Job.run_after), else_=None)),
+            Job.type.label("type"),
+            Job.status.label("status"),
+            func.count().label("jobs"),
+            func.count(Job.run_s).label("finished"),
+            func.coalesce(func.sum(Job.run_s), 0.0).label("total_s"),
+        )
+        .group_by(Job.type, Job.status)
+        .subquery("by_type_status")
+    )
+    finished = Job.__table__.alias("finished")
+    bounds: list[ColumnElement[Any]] = [literal_column(repr(bound)) for bound in JOB_BUCKETS]
+    buckets = []
+    for index, upper in enumerate(bounds):
+        within = [finished.c.type == groups.c.type, finished.c.status == groups.c.status, finished.c.run_s <= upper]
+        if index:
+            within.append(finished.c.run_s > bounds[index - 1])
+        buckets.append(select(func.count()).select_from(finished).where(*within).scalar_subquery())
+    row = JsonArray(
+        groups.c.type, groups.c.status, groups.c.jobs, groups.c.finished, JsonFloat(groups.c.total_s), *buckets
+    )
+    return select(JsonArrayAgg(row, groups.c.type)).scalar_subquery()
+
+
+def _queue() -> ScalarSelect[Any]:
+    """Queued jobs by type: how many may run at `now`, how many in all, the oldest ready one's time."""
+    ready = Job.run_after <= bindparam("now", type_=Job.run_after.type)
+    by_type = (
+        select(
+            Job.type.label("type"),
+            func.sum(case((ready, 1), else_=0)).label("ready"),
+            func.count().label("queued"),
+            func.min(case((ready, Job.run_after), else_=None)).label("oldest"),
         )
         .where(Job.status == JobStatus.QUEUED)
         .group_by(Job.type)
+        .subquery("queue")
     )
-    return [
-        QueueRow(type=str(t), ready=int(r or 0), delayed=int(n) - int(r or 0), oldest_ready_at=_as_datetime(oldest))
-        for t, r, n, oldest in rows
-    ]
+    row = JsonArray(by_type.c.type, by_type.c.ready, by_type.c.queued, JsonTimestamp(by_type.c.oldest))
+    return select(JsonArrayAgg(row, by_type.c.type)).scalar_subquery()
 
 
-def _as_datetime(value: object) -> datetime | None:
-    """min() over a CASE loses the column type on SQLite: the value comes back as text."""
-    if value is None or isinstance(value, datetime):
-        return value
-    from datetime import UTC
-
-    return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
-
-
-async def durations(session: AsyncSession) -> list[DurationRow]:
-    """Run time of the finished jobs still in the history (pruned after `jobs.retention_days`):
-    one pass over the (type, status, run_s) index, counted per bucket, made cumulative here."""
-    # Constants written into the statement and the bucket grouped by its name: with bound values
-    # the GROUP BY repeats the CASE as a different expression, which SQLite then computes twice
-    # and sorts in a temporary tree (23 ms instead of 4 for 10,000 jobs).
-    bucket = case(
-        *((Job.run_s <= literal_column(repr(bound)), literal_column(str(i))) for i, bound in enumerate(JOB_BUCKETS)),
-        else_=literal_column(str(len(JOB_BUCKETS))),
-    ).label("bucket")
-    rows = await session.execute(
-        select(Job.type, Job.status, bucket, func.count(), func.sum(Job.run_s))
-        .where(Job.run_s.is_not(None))
-        .group_by(Job.type, Job.status, literal_column("bucket"))
+def _downloads() -> ScalarSelect[Any]:
+    by_status = (
+        select(
+            Download.status.label("status"),
+            func.count().label("attempts"),
+            func.coalesce(func.sum(Download.size), 0).label("size"),
+            func.coalesce(func.sum(Download.downloaded_bytes), 0).label("received"),
+            func.coalesce(func.sum(Download.speed), 0.0).label("speed"),
+        )
+        .group_by(Download.status)
+        .subquery("downloads")
     )
-    found: dict[tuple[str, str], tuple[list[int], list[float]]] = {}
-    for job_type, status, index, count, total in rows:
-        counts, sums = found.setdefault((str(job_type), str(status)), ([0] * (len(JOB_BUCKETS) + 1), [0.0]))
-        counts[int(index)] += int(count)
-        sums[0] += float(total or 0.0)
+    row = JsonArray(
+        by_status.c.status, by_status.c.attempts, by_status.c.size, by_status.c.received, JsonFloat(by_status.c.speed)
+    )
+    return select(JsonArrayAgg(row, by_status.c.status)).scalar_subquery()
+
+
+def _providers() -> ScalarSelect[Any]:
+    row = JsonArray(ProviderState.provider, ProviderState.requests_total, ProviderState.errors_total)
+    return select(JsonArrayAgg(row, ProviderState.provider)).scalar_subquery()
+
+
+def _workers() -> ScalarSelect[Any]:
+    # Every row: the table holds one per worker process, and liveness (`workers.is_live`) is decided here in Python.
+    w = WorkerProcess
+    row = JsonArray(
+        w.worker_id, w.host, w.resident_bytes, w.virtual_bytes, JsonFloat(w.cpu_seconds), w.slots,
+        w.running_jobs, JsonTimestamp(w.started_at), JsonTimestamp(w.reported_at), JsonFloat(w.report_every_s),
+    )  # fmt: skip
+    return select(JsonArrayAgg(row, w.worker_id)).scalar_subquery()
+
+
+FIGURES: Select[Any] = select(
+    obj(
+        jobs=JsonEmbed(_jobs()),
+        queue=JsonEmbed(_queue()),
+        downloads=JsonEmbed(_downloads()),
+        providers=JsonEmbed(_providers()),
+        workers=JsonEmbed(_workers()),
+    )
+)
+"""The document, with the scrape's time bound as `now`; built once, so the read path compiles it once."""
+
+
+async def figures(reads: Reads, now: datetime) -> Figures:
+    """Every database figure of one scrape, from one statement."""
+    document = await reads.scalar(FIGURES, {"now": now})
+    found: dict[str, list[list[Any]]] = json.loads(document) if isinstance(document, str | bytes) else document
+    return Figures(
+        jobs=[(str(t), str(s), int(n)) for t, s, n, *_ in found["jobs"]],
+        queue=[
+            QueueRow(type=str(t), ready=int(r or 0), delayed=int(n) - int(r or 0), oldest_ready_at=_time(oldest))
+            for t, r, n, oldest in found["queue"]
+        ],
+        durations=_durations(found["jobs"]),
+        downloads=[
+            DownloadRow(
+                status=str(s), count=int(n), size_bytes=int(size), downloaded_bytes=int(got), speed=float(speed)
+            )
+            for s, n, size, got, speed in found["downloads"]
+        ],
+        providers=[
+            ProviderCounts(provider=str(p), requests=int(r or 0), errors=int(e or 0)) for p, r, e in found["providers"]
+        ],
+        workers=[
+            WorkerRow(
+                worker_id=str(wid),
+                host=str(host),
+                resident_bytes=int(rss),
+                virtual_bytes=int(vms),
+                cpu_seconds=float(cpu),
+                slots=int(slots),
+                running_jobs=int(running),
+                started_at=_utc(started),
+                reported_at=_utc(reported),
+            )
+            for wid, host, rss, vms, cpu, slots, running, started, reported, every in found["workers"]
+            if workers.is_live(_utc(reported), float(every), now)
+        ],
+    )
+
+
+def _durations(groups: list[list[Any]]) -> list[DurationRow]:
+    """Run time of the finished jobs still in the history (pruned after `jobs.retention_days`),
+    the bucket counts made cumulative."""
     result = []
-    for (job_type, status), (counts, sums) in sorted(found.items()):
-        cumulative = list(itertools.accumulate(counts))
+    for job_type, status, _jobs, finished, total_s, *buckets in groups:
+        if not finished:
+            continue
         result.append(
             DurationRow(
-                type=job_type,
-                status=status,
-                count=cumulative[-1],
-                sum_s=sums[0],
-                buckets=tuple(cumulative[: len(JOB_BUCKETS)]),
+                type=str(job_type),
+                status=str(status),
+                count=int(finished),
+                sum_s=float(total_s),
+                buckets=tuple(itertools.accumulate(int(n) for n in buckets)),
             )
         )
+    result.sort(key=lambda row: (row.type, row.status))
     return result
 
 
-async def downloads(session: AsyncSession) -> list[DownloadRow]:
-    rows = await session.execute(
-        select(
-            Download.status,
-            func.count(),
-            func.coalesce(func.sum(Download.size), 0),
-            func.coalesce(func.sum(Download.downloaded_bytes), 0),
-            func.coalesce(func.sum(Download.speed), 0.0),
-        ).group_by(Download.status)
-    )
-    return [
-        DownloadRow(
-            status=str(s),
-            count=int(n),
-            size_bytes=int(size or 0),
-            downloaded_bytes=int(got or 0),
-            speed=float(speed or 0.0),
-        )
-        for s, n, size, got, speed in rows
-    ]
+def _utc(value: str) -> datetime:
+    return datetime.fromisoformat(value).astimezone(UTC)
 
 
-async def provider_counts(session: AsyncSession) -> list[ProviderCounts]:
-    rows = await session.execute(
-        select(ProviderState.provider, ProviderState.requests_total, ProviderState.errors_total)
-    )
-    return [ProviderCounts(provider=str(p), requests=int(r or 0), errors=int(e or 0)) for p, r, e in rows]
+def _time(value: str | None) -> datetime | None:
+    return None if value is None else _utc(value)
