@@ -38,5 +38,5 @@ async def metrics(
     state = request.app.state
     await service.check_access(db, caller, client_ip(request))
     clock: Clock = getattr(state, "clock", None) or Clock()
-    body = await service.scrape(db, state.metrics, now=clock.now(), hub=events, providers=providers)
+    body = await service.scrape(db, state.metrics, now=clock.now(), events=events, providers=providers)
     return Response(body, media_type=service.CONTENT_TYPE, headers={"Cache-Control": "no-store"})

@@ -49,7 +49,7 @@ async def check_access(db: Database, caller: Principal | None, address: str | No
     raise Forbidden("metrics need the admin role, or a network listed in metrics.allowed_networks")
 
 
-def process_sample(db: Database, hub: EventHub | None) -> ProcessSample:
+def process_sample(db: Database, events: EventHub | None) -> ProcessSample:
     pool = db.engine.pool
     size = getattr(pool, "size", None)
     checked_out = getattr(pool, "checkedout", None)
@@ -61,7 +61,7 @@ def process_sample(db: Database, hub: EventHub | None) -> ProcessSample:
         pools.append(PoolUse("main", int(size()) + max(0, int(overflow)), in_use, in_use + int(checked_in())))
     reads = db.reads
     pools.append(PoolUse("reads", reads.size, None, reads.open_connections))
-    return ProcessSample(pools=pools, websocket_clients=hub.subscriber_count if hub is not None else 0)
+    return ProcessSample(pools=pools, websocket_clients=events.subscriber_count if events is not None else 0)
 
 
 UP = Family("mvidarr_database_up", "gauge", "1 when this scrape could read the database's figures.")
@@ -204,11 +204,11 @@ async def scrape(
     process: ProcessMetrics,
     *,
     now: datetime,
-    hub: EventHub | None = None,
+    events: EventHub | None = None,
     providers: ProviderHub | None = None,
 ) -> bytes:
     """One scrape's text: this process's (or all API processes') figures, then the database's."""
-    process.sample(process_sample(db, hub))
+    process.sample(process_sample(db, events))
 
     async def breakers_and_own_text() -> tuple[list[ProviderStatus] | None, bytes]:
         statuses = await providers.statuses() if providers is not None else None
