@@ -44,34 +44,38 @@ from mvidarr.videos import repository as video_repository
 LOOKUP_LIMIT = 10
 
 
-async def enrich_video(session: AsyncSession, hub: EventHub, clock: Clock, video_id: int, user_id: int | None) -> Job:
+async def enrich_video(
+    session: AsyncSession, events: EventHub, clock: Clock, video_id: int, user_id: int | None
+) -> Job:
     if await session.get(Video, video_id) is None:
         raise VideoNotFound(video_id)
     job, _created = await jobs.enqueue(
-        session, hub, VIDEO_ENRICH, VideoEnrichParams(video_ids=[video_id]), created_by=user_id, clock=clock
+        session, events, VIDEO_ENRICH, VideoEnrichParams(video_ids=[video_id]), created_by=user_id, clock=clock
     )
     return job
 
 
-async def enrich_artist(session: AsyncSession, hub: EventHub, clock: Clock, artist_id: int, user_id: int | None) -> Job:
+async def enrich_artist(
+    session: AsyncSession, events: EventHub, clock: Clock, artist_id: int, user_id: int | None
+) -> Job:
     await get_artist(session, artist_id)
     job, _created = await jobs.enqueue(
-        session, hub, ARTIST_ENRICH, ArtistEnrichParams(artist_ids=[artist_id]), created_by=user_id, clock=clock
+        session, events, ARTIST_ENRICH, ArtistEnrichParams(artist_ids=[artist_id]), created_by=user_id, clock=clock
     )
     return job
 
 
 async def enrich_library(
-    session: AsyncSession, hub: EventHub, clock: Clock, only_due: bool, user_id: int | None
+    session: AsyncSession, events: EventHub, clock: Clock, only_due: bool, user_id: int | None
 ) -> Job:
     job, _created = await jobs.enqueue(
-        session, hub, LIBRARY_ENRICH, LibraryEnrichParams(only_due=only_due), created_by=user_id, clock=clock
+        session, events, LIBRARY_ENRICH, LibraryEnrichParams(only_due=only_due), created_by=user_id, clock=clock
     )
     return job
 
 
 async def enrich_request(
-    session: AsyncSession, hub: EventHub, clock: Clock, body: LibraryEnrichRequest, user_id: int | None
+    session: AsyncSession, events: EventHub, clock: Clock, body: LibraryEnrichRequest, user_id: int | None
 ) -> Job:
     """`POST /metadata/enrich`: the whole library, the given videos (one job), or the videos a filter matches."""
     if body.video_ids is not None:
@@ -87,9 +91,9 @@ async def enrich_request(
             raise InvalidInput("no video matches the filter", loc=("body", "filter"), type_=REFERENCE)
         params = LibraryEnrichParams(only_due=False, artists=False, filter=body.filter, through_id=through)
     else:
-        return await enrich_library(session, hub, clock, body.only_due, user_id)
+        return await enrich_library(session, events, clock, body.only_due, user_id)
     kind = VIDEO_ENRICH if isinstance(params, VideoEnrichParams) else LIBRARY_ENRICH
-    job, _created = await jobs.enqueue(session, hub, kind, params, created_by=user_id, clock=clock)
+    job, _created = await jobs.enqueue(session, events, kind, params, created_by=user_id, clock=clock)
     return job
 
 
@@ -165,7 +169,7 @@ async def _set_matched_id(
 
 
 async def match_video(
-    session: AsyncSession, hub: EventHub, clock: Clock, video_id: int, body: VideoMatch, user_id: int | None
+    session: AsyncSession, events: EventHub, clock: Clock, video_id: int, body: VideoMatch, user_id: int | None
 ) -> MatchApplied:
     """Set (and lock) the chosen external id, leave the review list, and enrich from that record."""
     video = await session.get(Video, video_id)
@@ -174,14 +178,14 @@ async def match_video(
     field = _VIDEO_ID_FIELD[body.provider]
     value: Any = int(body.provider_id) if body.provider == "imvdb" else body.provider_id
     await _set_matched_id(session, video, field, value, clock, MatchReview.video_id == video_id)
-    job = await enrich_video(session, hub, clock, video_id, user_id)
+    job = await enrich_video(session, events, clock, video_id, user_id)
     return MatchApplied(
         kind="video", id=video_id, provider=body.provider, provider_id=body.provider_id, field=field, job_id=job.id
     )
 
 
 async def match_artist(
-    session: AsyncSession, hub: EventHub, clock: Clock, artist_id: int, body: ArtistMatch, user_id: int | None
+    session: AsyncSession, events: EventHub, clock: Clock, artist_id: int, body: ArtistMatch, user_id: int | None
 ) -> MatchApplied:
     artist = await get_artist(session, artist_id)
     if body.provider == "imvdb":
@@ -190,7 +194,7 @@ async def match_artist(
     else:
         field, value = _ARTIST_ID_FIELD[body.provider], body.provider_id
     await _set_matched_id(session, artist, field, value, clock, MatchReview.artist_id == artist_id)
-    job = await enrich_artist(session, hub, clock, artist_id, user_id)
+    job = await enrich_artist(session, events, clock, artist_id, user_id)
     return MatchApplied(
         kind="artist", id=artist_id, provider=body.provider, provider_id=body.provider_id, field=field, job_id=job.id
     )
