@@ -168,14 +168,22 @@ async def _source_metadata(url: str, policy: NetworkPolicy) -> dict[str, Any]:
 async def _credited(
     session: AsyncSession, providers: ProviderHub | None, credit: str, featured: list[str]
 ) -> tuple[str, list[str]]:
-    """The artist and featured artists of a credit read from a source's title."""
+    """The artist and featured artists of a credit read from a source's title.
+
+    The providers are asked first, before the session's next statement: on SQLite a writer's
+    transaction holds the database's one write lock from its first statement, and the providers
+    record their own state (rate limits, breakers) in the database, so asking them inside it made
+    each of their writes wait out the busy timeout. The library is asked after."""
+
+    async def nobody(_name: str) -> bool:
+        return False
 
     async def known(name: str) -> bool:
         return await artists_repository.exists_named(session, identity_key(name))
 
     verdicts = CreditVerdicts(providers)
     if looks_joint(credit):
-        await verdicts.prepare([credit], known)
+        await verdicts.ask(await verdicts.to_ask([credit], nobody))
     return await credited_artists(credit, featured, known=known, verdicts=verdicts)
 
 
@@ -201,6 +209,9 @@ async def add_from_source(
     url = str(body.source_url)
     await policy.check_url(url)  # before the first statement: no transaction is open while it resolves
     await require_root_folder(session, PUT_DOWNLOADS)
+    # Ends the check's transaction (on SQLite, the write lock) before the source and the providers
+    # are asked, which can take seconds; the video is written in a transaction of its own after.
+    await session.commit()
     artist_name, title = body.artist_name, body.title
     info: dict[str, Any] = {}
     featured: list[str] = []
