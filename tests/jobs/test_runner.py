@@ -321,7 +321,9 @@ async def test_event_loop_stays_responsive_under_cpu_heavy_jobs(app: Any, db: Da
     # Work done on the loop shows in the loop thread's own CPU time, whatever else the machine runs;
     # the wall-clock lag also counts the OS giving the core away (2 cores, 4 burning jobs and the other
     # test leg), so it is held only below what the quickest job (it waited for no other) would cost there.
-    assert worst_cpu < 0.05, f"the event loop spent {worst_cpu * 1000:.0f} ms of CPU in one 10 ms sleep"
+    # A burning job takes over 0.2 s (asserted below), so one run on the loop would show far above
+    # 0.1 s; the loop's own work (polling, a garbage-collector pass in a big test process) stays below.
+    assert worst_cpu < 0.1, f"the event loop spent {worst_cpu * 1000:.0f} ms of CPU in one 10 ms sleep"
     seconds = [job.result["seconds"] for job in jobs if job.result]
     assert worst_wall < min(seconds), f"event loop lagged {worst_wall * 1000:.0f} ms"
     assert max(seconds) > 0.2, "the jobs were not CPU-heavy"
